@@ -1,0 +1,83 @@
+"""Errors the workbench raises for bad input.
+
+Every problem with a user's file is an :class:`InputError` that names the file, the line, the field, the bad
+value and what is allowed, so that prefecture staff can fix the file without reading a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Problem:
+    """One located problem in an input file."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None  # 1-based
+    field: str | None = None  # dotted path, e.g. "platforms[0].user_scope"
+    value: object = None
+    allowed: str | None = None
+
+    def format(self) -> str:
+        where = self.file or "<input>"
+        if self.line is not None:
+            where += f":{self.line}"
+        parts = [where]
+        if self.field:
+            parts.append(f"{self.field}")
+        text = ": ".join(parts) + ": " + self.message
+        if self.value is not None and not isinstance(self.value, dict | list):
+            text += f"（値: {self.value!r}）"
+        if self.allowed:
+            text += f"（使える値: {self.allowed}）"
+        return text
+
+
+@dataclass
+class InputError(ValueError):
+    """Bad input: raised with at least one located :class:`Problem`.
+
+    ``str(err)`` is one line per problem (the first problem first), suitable for stderr.
+    """
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.__str__())
+
+    @classmethod
+    def single(
+        cls,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        value: object = None,
+        allowed: str | None = None,
+    ) -> InputError:
+        return cls([Problem(message, str(file) if file else None, line, field, value, allowed)])
+
+    # convenient accessors for the first problem
+    @property
+    def file(self) -> str | None:
+        return self.problems[0].file if self.problems else None
+
+    @property
+    def line(self) -> int | None:
+        return self.problems[0].line if self.problems else None
+
+    @property
+    def field(self) -> str | None:  # type: ignore[override]
+        return self.problems[0].field if self.problems else None
+
+    def __str__(self) -> str:
+        if not self.problems:
+            return "入力エラー"
+        return "\n".join(p.format() for p in self.problems)
+
+    def __hash__(self) -> int:  # exceptions must be hashable for traceback machinery
+        return id(self)

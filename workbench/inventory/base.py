@@ -1,0 +1,54 @@
+"""Shared building blocks of the prefecture-file models.
+
+``Model`` forbids unknown keys (CONTRACT.md: an unknown key is an error naming the key and line).
+``Code("enum")`` is a string field that accepts the code, the Japanese label or an alias from
+data/enums.csv and stores the code; its JSON Schema lists the codes.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
+
+from .. import reference
+
+Loc = tuple[str | int, ...]
+
+
+class Model(BaseModel):
+    """Base of every prefecture-file model: unknown keys are errors, assignment is validated."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, str_strip_whitespace=True)
+
+    def cross_check(self, pref: Any) -> Iterator[tuple[Loc, str, object]]:
+        """Checks that need the whole prefecture: yield (location relative to this object, message, value).
+
+        The loader calls it on each section after field validation and turns every finding into a located
+        :class:`~workbench.errors.Problem`. Subclasses override it.
+        """
+        return iter(())
+
+
+def _to_code(enum: str, value: object) -> str:
+    return reference.enum_code(enum, value)
+
+
+@functools.cache
+def Code(enum: str) -> Any:  # noqa: N802 - reads like a type
+    """A string field holding a code of ``enum`` (data/enums.csv); labels and aliases are accepted."""
+    codes = list(reference.enum_codes(enum))
+    labels = {c: reference.label(enum, c) for c in codes}
+    return Annotated[
+        str,
+        BeforeValidator(functools.partial(_to_code, enum)),
+        WithJsonSchema(
+            {
+                "type": "string",
+                "enum": codes,
+                "description": "コードまたは日本語ラベル: " + ", ".join(f"{c}={labels[c]}" for c in codes),
+            }
+        ),
+    ]

@@ -1,0 +1,283 @@
+"""Pydantic models of the prefecture file (CONTRACT.md), the single source of truth for its JSON Schema.
+
+Attributes follow the guide's 3.4 属性（状態・性能）の定義; enumerated values accept the code or the Japanese
+label (data/enums.csv).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from .. import reference
+from .authcat import AuthSection
+from .base import Code, Loc, Model
+from .costs import CostScenario
+from .plan import Plan, Vision
+
+ID_PATTERN = r"^[^\s,]+$"
+
+
+def _muni_codes(v: Any) -> Any:
+    if v is None:
+        return v
+    if not isinstance(v, list):
+        v = [v]
+    return [reference.normalize_municipality_code(x) for x in v]
+
+
+class Terms(Model):
+    """住民向け規約 (guide 3.4 属性 2/5): exists, and three facets."""
+
+    exists: bool = Field(False, description="住民向け規約がある")
+    component_responsibility: bool = Field(False, description="部品毎の責任範囲を記載")
+    platform_service_split: bool = Field(False, description="基盤の責任範囲とサービスの責任範囲を区別して記載")
+    certification_audit: bool = Field(False, description="サービス提供組織の認定と監査に関する記載あり")
+
+
+class Levels(Model):
+    """身元確認レベル and 当人認証レベル (guide 3.4 属性 3/5), 1..3."""
+
+    proofing: int = Field(ge=1, le=3, description="身元確認レベル 1..3")
+    authenticator: int = Field(ge=1, le=3, description="当人認証レベル 1..3")
+
+
+class Platform(Model):
+    """One data collaboration platform (データ連携基盤) and its attributes (guide 3.4)."""
+
+    id: str = Field(pattern=ID_PATTERN, description="ファイル内で一意のID")
+    name: str = Field(min_length=1)
+    operated_by: str = Field(
+        description="prefecture | operating_body | private | 6桁の市区町村コード（運営主体）"
+    )
+    status: Code("status") = "running"  # type: ignore[valid-type]
+    field: Code("field") = "cross"  # type: ignore[valid-type]
+    components: list[Code("component")] = Field(default_factory=list)  # type: ignore[valid-type]
+    service_scheme: Code("service_scheme") = "none"  # type: ignore[valid-type]
+    platform_scheme: Code("platform_scheme") | None = None  # type: ignore[valid-type]
+    user_scope: Code("user_scope") = "municipal"  # type: ignore[valid-type]
+    identity_proofing: int | None = Field(None, ge=1, le=3, description="身元確認レベル 1..3")
+    authenticator: int | None = Field(None, ge=1, le=3, description="当人認証レベル 1..3")
+    means: list[str] = Field(default_factory=list, description="本人確認手段のコード（data/id_means.csv）")
+    non_personal_broker: Code("broker") = "none"  # type: ignore[valid-type]
+    personal_broker: Code("broker") = "none"  # type: ignore[valid-type]
+    terms: Terms = Field(default_factory=Terms)
+    auth_federation_with: list[str] = Field(default_factory=list)
+    data_federation_with: list[str] = Field(default_factory=list)
+    modules: list[Code("module")] = Field(default_factory=list)  # type: ignore[valid-type]
+    api_published: bool | None = None
+    municipalities: list[str] | None = None
+    vendor: str | None = None
+    source: str | None = Field(None, description="出典（ガイド等）または 'assumption'")
+    notes: str | None = None
+
+    @field_validator("operated_by", mode="before")
+    @classmethod
+    def _operator(cls, v: Any) -> Any:
+        try:
+            return reference.enum_code("operated_by", v)
+        except ValueError:
+            pass
+        try:
+            return reference.normalize_municipality_code(v)
+        except ValueError as err:
+            raise reference.EnumValueError(
+                f"運営主体が分かりません: {v!r}（{err}）",
+                reference.enum_allowed("operated_by") + ", または6桁の市区町村コード",
+            ) from None
+
+    @field_validator("municipalities", mode="before")
+    @classmethod
+    def _munis(cls, v: Any) -> Any:
+        return _muni_codes(v)
+
+    @field_validator("components", "modules", "means", "auth_federation_with", "data_federation_with")
+    @classmethod
+    def _unique(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            dup = sorted({x for x in v if v.count(x) > 1})
+            raise ValueError(f"同じ値が重複しています: {', '.join(dup)}")
+        return v
+
+    # --- derived facts, used by the analyses -------------------------------------------------------
+    @property
+    def has_auth(self) -> bool:
+        return "auth" in self.components
+
+    @property
+    def has_non_personal(self) -> bool:
+        return "non_personal" in self.components
+
+    @property
+    def has_personal(self) -> bool:
+        return "personal" in self.components
+
+    @property
+    def operator_municipality(self) -> str | None:
+        """The operating municipality's code, or None when a prefecture, body or firm operates it."""
+        return self.operated_by if self.operated_by.isdigit() else None
+
+    @property
+    def levels(self) -> Levels | None:
+        if self.identity_proofing is None or self.authenticator is None:
+            return None
+        return Levels(proofing=self.identity_proofing, authenticator=self.authenticator)
+
+    @property
+    def effective_platform_scheme(self) -> str:
+        """基盤提供スキーム: as declared, else from the operator (municipality → 自治体のみ, body → 運営組織)."""
+        if self.platform_scheme:
+            return self.platform_scheme
+        return {"prefecture": "municipality", "operating_body": "operator", "private": "private"}.get(
+            self.operated_by, "municipality"
+        )
+
+
+class Service(Model):
+    """A service connected to a platform (俯瞰図 of guide 3.5 Step 1)."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=1)
+    platform: str
+    provider: Code("provider") = "municipality"  # type: ignore[valid-type]
+    category: Code("service_category") | None = None  # type: ignore[valid-type]
+    personal_data: bool = False
+    uses_data_from: list[str] = Field(default_factory=list)
+    levels: Levels | None = Field(None, description="このサービスに必要なレベルを直接指定（カテゴリより優先）")
+    municipalities: list[str] | None = Field(None, description="提供する市区町村（省略時は基盤の利用団体）")
+    data_model: str | None = None
+    source: str | None = None
+    notes: str | None = None
+
+    @field_validator("municipalities", mode="before")
+    @classmethod
+    def _munis(cls, v: Any) -> Any:
+        return _muni_codes(v)
+
+
+class Target(Model):
+    """The shared-use state aimed at (Step 2): the three questions of the 型2.x table, in their order."""
+
+    source: Code("source")  # type: ignore[valid-type]
+    user_scope: Code("user_scope")  # type: ignore[valid-type]
+    providers: Code("providers")  # type: ignore[valid-type]
+    approach: Code("approach") | None = Field(  # type: ignore[valid-type]
+        None, description="パターン: expand(B) | join(D) | integrate(C) | link | new(A) | stay（省略時は推定）"
+    )
+    hub: str | None = Field(None, description="パターンD・Bで合流先・拡張元となる基盤のID")
+    organisation: Code("organisation") | None = None  # type: ignore[valid-type]
+
+
+class Prefecture(Model):
+    """Everything known about one prefecture (CONTRACT.md)."""
+
+    prefecture: str = Field(description="都道府県名、またはJISコード（例 \"07\"）")
+    platforms: list[Platform] = Field(default_factory=list)
+    services: list[Service] = Field(default_factory=list)
+    target: Target | None = None
+    costs: CostScenario | None = None
+    auth: AuthSection | None = None
+    vision: Vision | None = None
+    plan: Plan | None = None
+    synthetic: bool = Field(False, description="合成データ（実在しない基盤）であることを示す")
+    facts: list[str] = Field(default_factory=list, description="ガイド等の事実に基づく値とその出典")
+    assumptions: list[str] = Field(default_factory=list, description="説明のために置いた仮定")
+    notes: str | None = None
+
+    @field_validator("prefecture", mode="before")
+    @classmethod
+    def _pref(cls, v: Any) -> Any:
+        if isinstance(v, int) and not isinstance(v, bool):
+            v = f"{v:02d}"
+        if not isinstance(v, str):
+            raise ValueError("都道府県名またはJISコードを文字列で指定してください")
+        try:
+            reference.resolve_prefecture(v)
+        except KeyError:
+            raise reference.EnumValueError(
+                f"都道府県が分かりません: {v!r}", "47都道府県の名前（例 福島県）またはJISコード（01〜47）"
+            ) from None
+        return v
+
+    @property
+    def code(self) -> str:
+        """JIS prefecture code, 2 digits."""
+        return reference.resolve_prefecture(self.prefecture)[0]
+
+    @property
+    def name(self) -> str:
+        return reference.resolve_prefecture(self.prefecture)[1]
+
+    def platform(self, pid: str) -> Platform:
+        for p in self.platforms:
+            if p.id == pid:
+                return p
+        raise KeyError(pid)
+
+    def users_of(self, platform: Platform) -> list[str]:
+        """Municipality codes using a platform: as listed; else its operator; for a prefecture's, all."""
+        if platform.municipalities:
+            return list(platform.municipalities)
+        if platform.operator_municipality:
+            return [platform.operator_municipality]
+        if platform.operated_by == "prefecture":
+            return list(reference.municipalities_of(self.code)["code"])
+        return []
+
+    def services_on(self, pid: str) -> list[Service]:
+        return [s for s in self.services if s.platform == pid]
+
+
+# --- checks across objects ------------------------------------------------------------------------
+
+
+def cross_check(pref: Prefecture) -> Iterator[tuple[Loc, str, object]]:
+    """Problems that no single field shows (CONTRACT.md): duplicate ids, unknown platform ids, codes outside
+    the prefecture, federation with itself. Yields (location, Japanese message, bad value)."""
+    ids: dict[str, int] = {}
+    for i, p in enumerate(pref.platforms):
+        if p.id in ids:
+            yield ("platforms", i, "id"), f"基盤IDが重複しています（platforms[{ids[p.id]}] と同じ）", p.id
+        ids.setdefault(p.id, i)
+    known = set(ids)
+    for i, p in enumerate(pref.platforms):
+        muni = p.operator_municipality
+        if muni and muni[:2] != pref.code:
+            yield ("platforms", i, "operated_by"), f"{pref.name}の市区町村ではありません", muni
+        for j, code in enumerate(p.municipalities or []):
+            if code[:2] != pref.code:
+                yield ("platforms", i, "municipalities", j), f"{pref.name}の市区町村ではありません", code
+        for key in ("auth_federation_with", "data_federation_with"):
+            for j, other in enumerate(getattr(p, key)):
+                if other == p.id:
+                    yield (("platforms", i, key, j), "基盤が自分自身と連携しています", other)
+                elif other not in known:
+                    yield (("platforms", i, key, j), f"不明な基盤IDです（既知: {', '.join(sorted(known))}）", other)
+    sids: dict[str, int] = {}
+    for i, s in enumerate(pref.services):
+        if s.id in sids:
+            yield ("services", i, "id"), f"サービスIDが重複しています（services[{sids[s.id]}] と同じ）", s.id
+        sids.setdefault(s.id, i)
+        if s.platform not in known:
+            yield ("services", i, "platform"), f"不明な基盤IDです（既知: {', '.join(sorted(known)) or 'なし'}）", s.platform
+        for j, other in enumerate(s.uses_data_from):
+            if other not in known:
+                yield ("services", i, "uses_data_from", j), "不明な基盤IDです", other
+        for j, code in enumerate(s.municipalities or []):
+            if code[:2] != pref.code:
+                yield ("services", i, "municipalities", j), f"{pref.name}の市区町村ではありません", code
+    if pref.target and pref.target.hub and pref.target.hub not in known:
+        yield ("target", "hub"), "不明な基盤IDです", pref.target.hub
+    for section in ("costs", "auth", "vision", "plan"):
+        obj = getattr(pref, section)
+        if obj is not None:
+            for loc, msg, value in obj.cross_check(pref):
+                yield (section, *loc), msg, value
+    for i, p in enumerate(pref.platforms):
+        for loc, msg, value in p.cross_check(pref):
+            yield ("platforms", i, *loc), msg, value
+    for i, s in enumerate(pref.services):
+        for loc, msg, value in s.cross_check(pref):
+            yield ("services", i, *loc), msg, value

@@ -1,0 +1,425 @@
+"""Reading and writing prefecture files: YAML round trip that keeps comments and order, located errors,
+atomic saves that refuse to overwrite a file changed on disk since it was loaded."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import tempfile
+from collections.abc import Iterable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from .. import reference
+from ..errors import InputError, Problem
+from ..text import fold
+from .models import Prefecture, cross_check
+
+MAX_BYTES = 2 * 1024 * 1024  # a prefecture file with every municipality is ~200 KB
+MAX_NODES = 200_000
+
+_MESSAGES = {
+    "missing": "必須の項目がありません",
+    "extra_forbidden": "不明な項目です",
+    "int_parsing": "整数を指定してください",
+    "int_type": "整数を指定してください",
+    "int_from_float": "整数を指定してください",
+    "float_parsing": "数値を指定してください",
+    "float_type": "数値を指定してください",
+    "finite_number": "有限の数値を指定してください（NaN や無限大は使えません）",
+    "bool_parsing": "true か false を指定してください",
+    "bool_type": "true か false を指定してください",
+    "string_type": "文字列を指定してください",
+    "list_type": "リスト（- で始まる行、または [a, b]）を指定してください",
+    "dict_type": "項目の集まり（キー: 値）を指定してください",
+    "model_type": "項目の集まり（キー: 値）を指定してください",
+    "model_attributes_type": "項目の集まり（キー: 値）を指定してください",
+    "string_too_short": "空にできません",
+    "string_pattern_mismatch": "空白やカンマを含まないIDを指定してください",
+    "date_from_datetime_parsing": "日付（YYYY-MM-DD）を指定してください",
+    "date_parsing": "日付（YYYY-MM-DD）を指定してください",
+}
+
+
+def _yaml() -> YAML:
+    y = YAML(typ="rt")
+    y.preserve_quotes = True
+    y.width = 4096
+    y.indent(mapping=2, sequence=4, offset=2)
+    return y
+
+
+# --- locating -------------------------------------------------------------------------------------
+
+
+def locate(doc: Any, loc: Iterable[str | int]) -> int | None:
+    """1-based line of the node at ``loc`` in a round-trip YAML document (deepest node that exists)."""
+    node, line = doc, None
+    for part in loc:
+        if isinstance(node, CommentedMap) and part in node:
+            with contextlib.suppress(Exception):
+                line = node.lc.key(part)[0] + 1
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+            with contextlib.suppress(Exception):
+                line = node.lc.item(part)[0] + 1
+            node = node[part]
+        elif isinstance(part, str) and (part.startswith("function-") or "[" in part):
+            continue  # pydantic validator tags
+        else:
+            break
+    if line is None and hasattr(doc, "lc"):
+        line = doc.lc.line + 1
+    return line
+
+
+def _field_path(loc: Iterable[str | int]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif isinstance(part, str) and (part.startswith("function-") or part.startswith("nullable[")):
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _value_at(doc: Any, loc: Iterable[str | int]) -> Any:
+    node = doc
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def problems_from_validation(err: ValidationError, doc: Any, file: str | None) -> list[Problem]:
+    """Turn pydantic errors into located problems (Japanese messages, allowed values where known)."""
+    out: list[Problem] = []
+    for e in err.errors():
+        loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        ctx = e.get("ctx") or {}
+        allowed = None
+        etype = e["type"]
+        if etype == "value_error":
+            exc = ctx.get("error")
+            msg = str(exc) if exc is not None else e["msg"]
+            allowed = getattr(exc, "allowed", None)
+        elif etype in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+            bound = next(iter(ctx.values()))
+            word = {"greater_than_equal": "以上", "greater_than": "より大きい値", "less_than_equal": "以下",
+                    "less_than": "未満"}[etype]
+            msg = f"{bound} {word}を指定してください"
+        elif etype == "extra_forbidden":
+            parent = _value_at(doc, loc[:-1])
+            msg = f"不明な項目「{loc[-1]}」です"
+            if isinstance(parent, dict):
+                pass
+        else:
+            msg = _MESSAGES.get(etype, e["msg"])
+        value = e.get("input") if etype != "missing" else None
+        if isinstance(value, dict | list):
+            value = None
+        out.append(Problem(msg, file, locate(doc, loc), _field_path(loc), value, allowed))
+    out.sort(key=lambda p: (p.line or 0))
+    return out
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+def _plain(node: Any, seen: set[int], count: list[int], file: str | None) -> Any:
+    """Plain Python copy of a round-trip node; refuses repeated collections (YAML alias bombs)."""
+    count[0] += 1
+    if count[0] > MAX_NODES:
+        raise InputError.single(f"ファイルの要素が多すぎます（{MAX_NODES:,} を超えています）", file=file)
+    if isinstance(node, dict | list):
+        if id(node) in seen:
+            line = getattr(getattr(node, "lc", None), "line", None)
+            raise InputError.single(
+                "YAMLのアンカー／エイリアス（& と *）による集まりの再利用は使えません（展開爆弾の防止）",
+                file=file,
+                line=(line + 1) if line is not None else None,
+            )
+        seen.add(id(node))
+        if isinstance(node, dict):
+            return {str(k) if not isinstance(k, int | bool) else k: _plain(v, seen, count, file)
+                    for k, v in node.items()}
+        return [_plain(v, seen, count, file) for v in node]
+    if isinstance(node, bool):
+        return bool(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, datetime):
+        return node.isoformat()
+    if isinstance(node, date):
+        return node.isoformat()
+    if node is None:
+        return None
+    return str(node)
+
+
+def decode(data: bytes, file: str | None) -> str:
+    """UTF-8 (BOM allowed) text; a clear located error for Shift_JIS/CP932 or binary files."""
+    if len(data) > MAX_BYTES:
+        raise InputError.single(
+            f"ファイルが大きすぎます（{len(data):,} バイト、上限 {MAX_BYTES:,} バイト）", file=file
+        )
+    if b"\x00" in data:
+        raise InputError.single("テキストファイルではありません（NUL バイトを含みます）", file=file)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        hint = ""
+        with contextlib.suppress(UnicodeDecodeError):
+            data.decode("cp932")
+            hint = "（Shift_JIS/CP932 で保存されているようです。UTF-8 で保存し直してください）"
+        raise InputError.single("UTF-8 として読めない文字があります" + hint, file=file, line=line) from None
+
+
+def parse_yaml(text: str, file: str | None) -> Any:
+    """The round-trip document of a YAML text; syntax errors become located InputErrors."""
+    try:
+        doc = _yaml().load(io.StringIO(text))
+    except MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = (err.problem or err.context or "").strip()
+        raise InputError.single(f"YAMLの書式が正しくありません: {what}", file=file, line=line) from None
+    except YAMLError as err:
+        raise InputError.single(f"YAMLの書式が正しくありません: {err}", file=file) from None
+    except RecursionError:
+        raise InputError.single("YAMLの入れ子が深すぎます", file=file) from None
+    return doc
+
+
+def from_document(doc: Any, file: str | None) -> Prefecture:
+    """Validate a round-trip document into a :class:`Prefecture` (fields, then cross-object checks)."""
+    if doc is None:
+        raise InputError.single("ファイルが空です（少なくとも prefecture: が必要です）", file=file, line=1)
+    if not isinstance(doc, dict):
+        raise InputError.single(
+            "ファイルの最上位は「prefecture:」などの項目の集まりである必要があります", file=file, line=1
+        )
+    plain = _plain(doc, set(), [0], file)
+    try:
+        pref = Prefecture.model_validate(plain)
+    except ValidationError as err:
+        raise InputError(problems_from_validation(err, doc, file)) from None
+    problems = [
+        Problem(msg, file, locate(doc, loc), _field_path(loc), value if not isinstance(value, dict | list) else None)
+        for loc, msg, value in cross_check(pref)
+    ]
+    if problems:
+        problems.sort(key=lambda p: p.line or 0)
+        raise InputError(problems)
+    return pref
+
+
+def load(path: str | os.PathLike[str]) -> Prefecture:
+    """Load and validate a prefecture file.
+
+    Raises :class:`~workbench.errors.InputError` naming the file, line, field, bad value and what is
+    allowed. The returned object remembers its document (comments kept on save) and the file's digest
+    (a save over a file changed on disk since is refused).
+    """
+    p = Path(path)
+    file = str(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError.single("ファイルがありません", file=file) from None
+    except IsADirectoryError:
+        raise InputError.single("フォルダではなくファイルを指定してください", file=file) from None
+    except OSError as err:
+        raise InputError.single(f"ファイルを読めません: {err.strerror}", file=file) from None
+    doc = parse_yaml(decode(data, file), file)
+    pref = from_document(doc, file)
+    _attach(pref, doc, p, data)
+    return pref
+
+
+def loads(text: str, file: str = "<text>") -> Prefecture:
+    """Validate a prefecture file given as text (no path remembered)."""
+    doc = parse_yaml(text, file)
+    pref = from_document(doc, file)
+    _attach(pref, doc, None, None)
+    return pref
+
+
+def _attach(pref: Prefecture, doc: Any, path: Path | None, data: bytes | None) -> None:
+    object.__setattr__(pref, "_wb_doc", doc)
+    object.__setattr__(pref, "_wb_path", path)
+    object.__setattr__(pref, "_wb_digest", hashlib.sha256(data).hexdigest() if data is not None else None)
+
+
+def source_path(pref: Prefecture) -> Path | None:
+    """The file a prefecture was loaded from (None for one built in memory)."""
+    return getattr(pref, "_wb_path", None)
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+
+def _same_code(old: Any, new: Any) -> bool:
+    """Whether the user's old scalar reads as the new code (a Japanese label, full-width digits …)."""
+    if not isinstance(old, str | int) or isinstance(old, bool) or not isinstance(new, str):
+        return False
+    if str(old) == new:
+        return True
+    key = fold(str(old))
+    for enum in reference.table("enums.csv")["enum"].unique():
+        try:
+            if reference.enum_code(enum, key) == new:
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def merge(old: Any, new: Any) -> Any:
+    """``new`` (plain data) written into the round-trip node ``old``, keeping comments, order and the
+    user's spelling of values that did not change."""
+    if isinstance(old, CommentedMap) and isinstance(new, dict):
+        for key in [k for k in old if k not in new]:
+            del old[key]
+        for key, value in new.items():
+            old[key] = merge(old[key], value) if key in old else value
+        return old
+    if isinstance(old, CommentedSeq) and isinstance(new, list):
+        if new and all(isinstance(x, dict) and "id" in x for x in new) and all(
+            isinstance(x, dict) and "id" in x for x in old
+        ):
+            by_id = {x["id"]: x for x in old}
+            items = [merge(by_id[x["id"]], x) if x["id"] in by_id else x for x in new]
+        else:
+            items = [merge(old[i], x) if i < len(old) else x for i, x in enumerate(new)]
+        keep = {id(x) for x in items}
+        for i in range(len(old) - 1, -1, -1):
+            if id(old[i]) not in keep:
+                del old[i]
+        old[:] = items  # slice assignment keeps the sequence node (and its comments)
+        return old
+    if _same_code(old, new):
+        return old
+    if isinstance(new, str) and new.isdigit() and len(new) in (2, 6):
+        from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+        return DoubleQuotedScalarString(new)
+    return new
+
+
+def _quote_codes(node: Any) -> Any:
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    if isinstance(node, dict):
+        return {k: _quote_codes(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_quote_codes(v) for v in node]
+    if isinstance(node, str) and node.isdigit() and len(node) in (2, 6):
+        return DoubleQuotedScalarString(node)
+    return node
+
+
+def dump_data(pref: Prefecture) -> dict[str, Any]:
+    """The plain data to write: what the user set or edited (defaults left out), JSON types."""
+    return pref.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+
+
+def to_yaml(pref: Prefecture) -> str:
+    """The YAML text of a prefecture, merged into its loaded document when there is one."""
+    data = _quote_codes(dump_data(pref))
+    doc = getattr(pref, "_wb_doc", None)
+    if isinstance(doc, CommentedMap):
+        doc = merge(doc, data)
+    else:
+        doc = data
+    buf = io.StringIO()
+    _yaml().dump(doc, buf)
+    return buf.getvalue()
+
+
+class StaleFileError(InputError):
+    """The file changed on disk after it was loaded; saving would overwrite someone's work."""
+
+
+def atomic_write(path: Path, data: bytes, *, backup: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically: temporary file in the same folder, fsync, rename.
+
+    With ``backup`` the previous version is kept as ``path.bak`` (also by rename, so it is always whole).
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if backup and path.exists():
+            bak = path.with_name(path.name + ".bak")
+            fd2, tmp2 = tempfile.mkstemp(prefix=f".{bak.name}.", suffix=".tmp", dir=folder)
+            with os.fdopen(fd2, "wb") as fh:
+                fh.write(path.read_bytes())
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp2, bak)
+        os.replace(tmp, path)
+        with contextlib.suppress(OSError):
+            dfd = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def save(pref: Prefecture, path: str | os.PathLike[str] | None = None, *, force: bool = False) -> Path:
+    """Save a prefecture file atomically, keeping the user's comments and order.
+
+    The data is validated again first (nothing is written when it is invalid). Saving over the file it was
+    loaded from is refused with :class:`StaleFileError` when that file changed on disk since (unless
+    ``force``). The previous version is kept as ``FILE.bak``.
+    """
+    target = Path(path) if path is not None else source_path(pref)
+    if target is None:
+        raise InputError.single("保存先のファイルを指定してください")
+    text = to_yaml(pref)
+    check = loads(text, file=str(target))  # never write what we could not read back
+    data = text.encode("utf-8")
+    loaded_from = source_path(pref)
+    digest = getattr(pref, "_wb_digest", None)
+    if not force and loaded_from is not None and digest and target.resolve() == loaded_from.resolve():
+        try:
+            now = hashlib.sha256(target.read_bytes()).hexdigest()
+        except FileNotFoundError:
+            now = digest
+        if now != digest:
+            raise StaleFileError(
+                [
+                    Problem(
+                        "読み込んだ後に別の人（または別の画面）がファイルを変更しています。上書きせずに止めました。"
+                        "読み込み直してから編集してください",
+                        str(target),
+                    )
+                ]
+            )
+    atomic_write(target, data)
+    _attach(pref, getattr(check, "_wb_doc", None), target, data)
+    return target

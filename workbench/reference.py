@@ -1,0 +1,232 @@
+"""Reference data: what the guide and public statistics say, read from data/.
+
+Every table lives in data/ as CSV or YAML with its source in data/README.md. The library reads it through
+:func:`data_dir` (inside the installed package when built as a wheel, else the repository's data/), and caches
+each table, so repeated calls cost nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import InputError
+from .text import fold, nfkc
+
+POPULATION_SOURCE = (
+    "出典：政府統計の総合窓口(e-Stat)、総務省統計局「令和2年国勢調査 都道府県・市区町村別の主な結果」を加工して作成"
+)
+
+
+@functools.cache
+def data_dir() -> Path:
+    """The folder holding the reference data (``data/``)."""
+    try:
+        packaged = resources.files("workbench") / "data"
+        if packaged.is_dir():
+            return Path(str(packaged))
+    except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover
+        pass
+    here = Path(__file__).resolve().parent.parent / "data"
+    if here.is_dir():
+        return here
+    raise FileNotFoundError("reference data folder data/ not found")  # pragma: no cover
+
+
+@functools.cache
+def table(name: str) -> pd.DataFrame:
+    """A reference CSV from data/ as a DataFrame (all columns read as text unless numeric)."""
+    path = data_dir() / name
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for col in df.columns:
+        conv = pd.to_numeric(df[col], errors="coerce")
+        if len(df) and conv.notna().all() and not col.endswith("code") and col != "type":
+            df[col] = conv
+    return df
+
+
+@functools.cache
+def yaml_table(name: str) -> Any:
+    """A reference YAML file from data/ as plain Python objects."""
+    from ruamel.yaml import YAML
+
+    with open(data_dir() / name, encoding="utf-8") as fh:
+        return YAML(typ="safe").load(fh)
+
+
+# --- municipalities and prefectures -----------------------------------------------------------------
+
+
+def check_digit(code5: str) -> str:
+    """The check digit of a 5-digit local government code (全国地方公共団体コード, mod 11, weights 6..2)."""
+    total = sum(int(d) * w for d, w in zip(code5, (6, 5, 4, 3, 2), strict=True))
+    rest = total % 11
+    return str((11 - rest) % 10) if rest else "0"
+
+
+@functools.cache
+def municipalities() -> pd.DataFrame:
+    """All 1,741 municipalities: code (6 digits), prefecture, prefecture_code, name, population_2020.
+
+    Source: 令和2年国勢調査 (see :data:`POPULATION_SOURCE`).
+    """
+    df = pd.read_csv(data_dir() / "municipal_population_2020.csv", dtype={"code": str})
+    df = df.rename(columns={"municipality": "name"})
+    df.insert(1, "prefecture_code", df["code"].str[:2])
+    return df
+
+
+@functools.cache
+def prefectures() -> pd.DataFrame:
+    """The 47 prefectures with JIS code (2 digits), name, English name, municipality count, population."""
+    return pd.read_csv(data_dir() / "prefectures.csv", dtype={"code": str})
+
+
+@functools.cache
+def _pref_index() -> dict[str, tuple[str, str]]:
+    idx: dict[str, tuple[str, str]] = {}
+    for code, name, en in prefectures()[["code", "name", "name_en"]].itertuples(index=False):
+        short = name[:-1] if name != "北海道" and name[-1] in "都道府県" else name
+        for key in (code, str(int(code)), name, short, en):
+            idx[fold(key)] = (code, name)
+    return idx
+
+
+def resolve_prefecture(value: str | int) -> tuple[str, str]:
+    """(JIS code, name) for a prefecture given as code ("07", 7), name ("福島県", "福島") or English name.
+
+    Raises ``KeyError`` when it names no prefecture.
+    """
+    key = fold(str(value))
+    if key.isdigit():
+        key = str(int(key))
+    try:
+        return _pref_index()[key]
+    except KeyError:
+        raise KeyError(value) from None
+
+
+@functools.cache
+def _muni_index() -> dict[str, str]:
+    return dict(zip(municipalities()["code"], municipalities()["name"], strict=True))
+
+
+def normalize_municipality_code(value: str | int) -> str:
+    """A 6-digit municipality code from 5 or 6 digits (full-width allowed); the check digit is verified.
+
+    Raises ``ValueError`` with a Japanese message when the code is malformed or not a municipality.
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError(f"市区町村コードは5桁または6桁の数字です: {value!r}")
+    s = nfkc(str(value)).replace("-", "")
+    if isinstance(value, int) and len(s) <= 5:
+        # YAML read an unquoted code as a number and dropped its leading zero ("072028" -> 72028)
+        six = s.zfill(6)
+        s = six if check_digit(six[:5]) == six[5] and six in _muni_index() else s.zfill(5)
+    if not s.isdigit() or len(s) not in (5, 6):
+        raise ValueError(f"市区町村コードは5桁または6桁の数字です: {value!r}")
+    if len(s) == 5:
+        s = s + check_digit(s)
+    elif check_digit(s[:5]) != s[5]:
+        raise ValueError(f"市区町村コード {s} の検査数字が合いません（正しくは {s[:5]}{check_digit(s[:5])}）")
+    if s not in _muni_index():
+        raise ValueError(f"市区町村コード {s} は2020年国勢調査の市区町村にありません")
+    return s
+
+
+def municipality_name(code: str) -> str:
+    """The census name of a municipality code."""
+    return _muni_index()[code]
+
+
+def municipalities_of(pref_code: str) -> pd.DataFrame:
+    """The municipalities of one prefecture (by JIS code), census order."""
+    df = municipalities()
+    return df[df["prefecture_code"] == pref_code].reset_index(drop=True)
+
+
+@functools.cache
+def _muni_name_index(pref_code: str) -> dict[str, str]:
+    idx: dict[str, str] = {}
+    for code, name in municipalities_of(pref_code)[["code", "name"]].itertuples(index=False):
+        idx[fold(name)] = code
+    return idx
+
+
+def find_municipality(pref_code: str, label: str) -> str:
+    """A municipality code from its name within a prefecture, tolerant of spelling variants and 郡 prefix."""
+    key = fold(label)
+    idx = _muni_name_index(pref_code)
+    if key in idx:
+        return idx[key]
+    if "郡" in key:  # "多気郡多気町" -> "多気町"
+        tail = key.split("郡", 1)[1]
+        if tail in idx:
+            return idx[tail]
+    raise KeyError(label)
+
+
+# --- enumerations: codes and Japanese labels together -------------------------------------------------
+
+
+@functools.cache
+def enum_table(enum: str) -> pd.DataFrame:
+    """The rows of data/enums.csv for one enumeration (code, label_ja, label_en, aliases, source)."""
+    df = table("enums.csv")
+    out = df[df["enum"] == enum].reset_index(drop=True)
+    if out.empty:
+        raise KeyError(enum)
+    return out
+
+
+def enum_codes(enum: str) -> tuple[str, ...]:
+    return tuple(enum_table(enum)["code"])
+
+
+@functools.cache
+def _enum_index(enum: str) -> dict[str, str]:
+    idx: dict[str, str] = {}
+    for code, ja, en, aliases in enum_table(enum)[["code", "label_ja", "label_en", "aliases"]].itertuples(
+        index=False
+    ):
+        for key in [code, ja, en, *[a for a in aliases.split("|") if a]]:
+            idx.setdefault(fold(key), code)
+    return idx
+
+
+class EnumValueError(ValueError):
+    """A value that is no code or label of an enumeration; ``allowed`` lists what is."""
+
+    def __init__(self, message: str, allowed: str) -> None:
+        super().__init__(message)
+        self.allowed = allowed
+
+
+def enum_code(enum: str, value: object) -> str:
+    """The code for ``value``, which may be the code, the Japanese label, the English label or an alias.
+
+    Raises ``ValueError`` naming the allowed values when ``value`` matches none.
+    """
+    if isinstance(value, bool) or value is None or isinstance(value, dict | list):
+        raise EnumValueError(f"{value!r} は使えません", enum_allowed(enum))
+    key = fold(str(value))
+    try:
+        return _enum_index(enum)[key]
+    except KeyError:
+        raise EnumValueError(f"{str(value)!r} は「{enum}」の値ではありません", enum_allowed(enum)) from None
+
+
+def enum_allowed(enum: str) -> str:
+    """'code (ラベル), …' for error messages."""
+    return ", ".join(f"{c}（{ja}）" for c, ja in enum_table(enum)[["code", "label_ja"]].itertuples(index=False))
+
+
+def label(enum: str, code: str) -> str:
+    """The Japanese label of a code."""
+    df = enum_table(enum)
+    hit = df[df["code"] == code]
+    return str(hit["label_ja"].iloc[0]) if len(hit) else code

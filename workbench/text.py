@@ -1,0 +1,42 @@
+"""Text normalisation for messy real-world input (全角/半角, ヶ/ケ, 旧字, spaces).
+
+Used wherever a user's label is compared with a reference label: enumerated values, municipality and
+prefecture names. Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+# characters that municipal code lists write in more than one way (census spelling first)
+_VARIANTS = str.maketrans(
+    {
+        "ヶ": "ケ",
+        "ヵ": "カ",
+        "梼": "檮",
+        "﨑": "崎",
+        "髙": "高",
+        "舘": "館",
+        "（": "(",
+        "）": ")",
+        "〜": "~",
+        "～": "~",
+        "・": "・",
+    }
+)
+
+
+def nfkc(text: str) -> str:
+    """NFKC-normalise and strip: full-width digits, letters and spaces become half-width."""
+    return unicodedata.normalize("NFKC", str(text)).strip()
+
+
+def fold(text: str) -> str:
+    """A comparison key: NFKC, variant kana/kanji folded, inner spaces removed, case folded.
+
+    Two labels that a person would read as the same give the same key (``"ケ"`` and ``"ヶ"``, ``"檮原町"``
+    and ``"梼原町"``, ``"自治体 のみ "`` and ``"自治体のみ"``).
+    """
+    s = nfkc(text).translate(_VARIANTS)
+    s = "".join(s.split())
+    return s.casefold()
