@@ -26,7 +26,7 @@ _LAZY = {
     "save": ("workbench.inventory", "save"),
     "Prefecture": ("workbench.inventory", "Prefecture"),
     "StaleFileError": ("workbench.inventory", "StaleFileError"),
-    "classify": ("workbench.classify", "classify"),
+    "classify": ("workbench.classify", None),  # a callable module: wb.classify(pref)
     "match_auth": ("workbench.auth", "match_auth"),
     "allocate": ("workbench.cost", "allocate"),
     "compare_rules": ("workbench.cost", "compare"),

@@ -9,6 +9,8 @@ data/issue_rules.csv); this module reads them and answers their questions from t
 from __future__ import annotations
 
 import functools
+import sys
+import types
 from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Literal
@@ -163,13 +165,17 @@ class Classification(Result):
         return frame(recs, ["重要度", "コード", "基盤", "サービス", "課題", "根拠"])
 
     def principles_frame(self) -> pd.DataFrame:
-        recs = [{"原則": p.label, "状態": "○" if p.ok else "×", "内容": p.detail, "根拠": p.source}
-                for p in self.principles]
+        recs = [
+            {"原則": p.label, "状態": "○" if p.ok else "×", "内容": p.detail, "根拠": p.source}
+            for p in self.principles
+        ]
         return frame(recs, ["原則", "状態", "内容", "根拠"])
 
     def work_items_frame(self) -> pd.DataFrame:
-        recs = [{"パターン": w.pattern, "検討事項": w.consideration_label, "取組事項": w.item, "担当": w.owner}
-                for w in self.work_items]
+        recs = [
+            {"パターン": w.pattern, "検討事項": w.consideration_label, "取組事項": w.item, "担当": w.owner}
+            for w in self.work_items
+        ]
         return frame(recs, ["パターン", "検討事項", "取組事項", "担当"])
 
     def model_dump(self, **kwargs):  # type: ignore[override]
@@ -294,7 +300,9 @@ def current_state(pref: Prefecture) -> tuple[str, str, list[BeforeType]]:
             t = before_type(p)
             if t:
                 before.append(
-                    BeforeType(platform=p.id, municipality=users[0] if users else None, type=t, label=type_label(t))
+                    BeforeType(
+                        platform=p.id, municipality=users[0] if users else None, type=t, label=type_label(t)
+                    )
                 )
     if not ps:
         return "1.1", "運用中の基盤がありません", before
@@ -444,8 +452,9 @@ def principles(pref: Prefecture) -> list[Principle]:
             code="P1",
             label="分野別の基盤は各都道府県で1つ",
             ok=not dup,
-            detail="重複なし" if not dup else "; ".join(f"{reference.label('field', f)}: {', '.join(i)}"
-                                                       for f, i in dup.items()),
+            detail="重複なし"
+            if not dup
+            else "; ".join(f"{reference.label('field', f)}: {', '.join(i)}" for f, i in dup.items()),
             source="guide 1.1 基本的な考え方（1）",
         ),
         Principle(
@@ -509,8 +518,11 @@ def _terms(pref: Prefecture) -> Iterator[Finding]:
 @_check
 def _brokers(pref: Prefecture) -> Iterator[Finding]:
     for p in running(pref):
-        kinds = [k for k, v in (("パーソナル", p.personal_broker), ("非パーソナル", p.non_personal_broker))
-                 if v == "internal_shared"]
+        kinds = [
+            k
+            for k, v in (("パーソナル", p.personal_broker), ("非パーソナル", p.non_personal_broker))
+            if v == "internal_shared"
+        ]
         if kinds:
             yield "BROKER_SHARED_DB", p.id, None, f"{'・'.join(kinds)}ブローカー"
 
@@ -596,13 +608,30 @@ def issue_list(pref: Prefecture, extra: list[Finding] | None = None) -> list[Iss
         for code, platform, service, detail in fn(pref):
             r = rules[code]
             msg = str(r["message_ja"]) + (f"（{detail}）" if detail else "")
-            out.append(Issue(code=code, platform=platform, service=service, severity=r["severity"],
-                             title=str(r["title_ja"]), message=msg, source=str(r["source"])))
+            out.append(
+                Issue(
+                    code=code,
+                    platform=platform,
+                    service=service,
+                    severity=r["severity"],
+                    title=str(r["title_ja"]),
+                    message=msg,
+                    source=str(r["source"]),
+                )
+            )
     for code, platform, service, detail in extra or []:
         r = rules[code]
-        out.append(Issue(code=code, platform=platform, service=service, severity=r["severity"],
-                         title=str(r["title_ja"]), message=str(r["message_ja"]) + (f"（{detail}）" if detail else ""),
-                         source=str(r["source"])))
+        out.append(
+            Issue(
+                code=code,
+                platform=platform,
+                service=service,
+                severity=r["severity"],
+                title=str(r["title_ja"]),
+                message=str(r["message_ja"]) + (f"（{detail}）" if detail else ""),
+                source=str(r["source"]),
+            )
+        )
     order = {"high": 0, "medium": 1, "low": 2}
     out.sort(key=lambda i: (order[i.severity], i.platform or "", i.code))
     return out
@@ -612,37 +641,46 @@ def _work_items(pattern: str) -> list[WorkItem]:
     cons = reference.table("considerations.csv").drop_duplicates("number").set_index("number")["label_ja"]
     df = reference.table("pattern_work_items.csv")
     return [
-        WorkItem(pattern=pattern, consideration=int(r["consideration"]),
-                 consideration_label=str(cons.loc[int(r["consideration"])]), item=str(r["item_ja"]),
-                 owner=str(r["owner"]))
+        WorkItem(
+            pattern=pattern,
+            consideration=int(r["consideration"]),
+            consideration_label=str(cons.loc[int(r["consideration"])]),
+            item=str(r["item_ja"]),
+            owner=str(r["owner"]),
+        )
         for r in df[df["pattern"] == pattern].to_dict("records")
     ]
 
 
-def _platform_rows(pref: Prefecture, before: list[BeforeType], issues: list[Issue]) -> list[dict[str, object]]:
+def _platform_rows(
+    pref: Prefecture, before: list[BeforeType], issues: list[Issue]
+) -> list[dict[str, object]]:
     bt = {b.platform: b.type for b in before}
     rows = []
     for p in pref.platforms:
         users = pref.users_of(p)
-        rows.append({
-            "id": p.id,
-            "名称": p.name,
-            "状態": reference.label("status", p.status),
-            "運営": reference.municipality_name(p.operator_municipality) if p.operator_municipality
-            else reference.label("operated_by", p.operated_by),
-            "構成": "・".join(reference.label("component", c) for c in p.components),
-            "サービス提供スキーム": reference.label("service_scheme", p.service_scheme),
-            "基盤提供スキーム": reference.label("platform_scheme", p.effective_platform_scheme),
-            "利用者の範囲": reference.label("user_scope", p.user_scope),
-            "身元確認レベル": p.identity_proofing,
-            "当人認証レベル": p.authenticator,
-            "非パーソナルブローカー": reference.label("broker", p.non_personal_broker),
-            "パーソナルブローカー": reference.label("broker", p.personal_broker),
-            "利用団体数": len(users),
-            "共同利用": len(users) > 1,
-            "共同利用前の型": bt.get(p.id),
-            "課題数": sum(i.platform == p.id for i in issues),
-        })
+        rows.append(
+            {
+                "id": p.id,
+                "名称": p.name,
+                "状態": reference.label("status", p.status),
+                "運営": reference.municipality_name(p.operator_municipality)
+                if p.operator_municipality
+                else reference.label("operated_by", p.operated_by),
+                "構成": "・".join(reference.label("component", c) for c in p.components),
+                "サービス提供スキーム": reference.label("service_scheme", p.service_scheme),
+                "基盤提供スキーム": reference.label("platform_scheme", p.effective_platform_scheme),
+                "利用者の範囲": reference.label("user_scope", p.user_scope),
+                "身元確認レベル": p.identity_proofing,
+                "当人認証レベル": p.authenticator,
+                "非パーソナルブローカー": reference.label("broker", p.non_personal_broker),
+                "パーソナルブローカー": reference.label("broker", p.personal_broker),
+                "利用団体数": len(users),
+                "共同利用": len(users) > 1,
+                "共同利用前の型": bt.get(p.id),
+                "課題数": sum(i.platform == p.id for i in issues),
+            }
+        )
     return rows
 
 
@@ -657,12 +695,21 @@ def classify(pref: Prefecture) -> Classification:
     current, reason, before = current_state(pref)
     pattern, steps, assumed = walk_pattern_flow(pref)
     pinfo = _flow()["patterns"][pattern]
-    after = _after(after_type(pref.target.source, pref.target.user_scope, pref.target.providers)) if pref.target \
+    after = (
+        _after(after_type(pref.target.source, pref.target.user_scope, pref.target.providers))
+        if pref.target
         else None
+    )
     extra: list[Finding] = []
     if after and after.type not in (pinfo["after"] + pinfo["later"]) and after.type != current:
-        extra.append(("TARGET_PATTERN_MISMATCH", None, None,
-                      f"型{after.type} はパターン{pattern}の行き先（{'/'.join(pinfo['after'] + pinfo['later'])}）に含まれません"))
+        extra.append(
+            (
+                "TARGET_PATTERN_MISMATCH",
+                None,
+                None,
+                f"型{after.type} はパターン{pattern}の行き先（{'/'.join(pinfo['after'] + pinfo['later'])}）に含まれません",
+            )
+        )
     issues = issue_list(pref, extra)
     return Classification(
         prefecture=PrefectureRef(code=pref.code, name=pref.name),
@@ -691,3 +738,15 @@ def classify(pref: Prefecture) -> Classification:
             "input": "your input（都道府県ファイル）",
         },
     )
+
+
+class _CallableModule(types.ModuleType):
+    """``wb.classify(pref)`` is the CONTRACT's call, and ``workbench.classify`` is also this module: the
+    import system sets the package attribute to the module whenever the module is imported, so the module
+    itself is made callable and both spellings keep working."""
+
+    def __call__(self, pref: Prefecture) -> Classification:
+        return classify(pref)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -29,7 +29,11 @@ class Problem:
         if self.field:
             parts.append(f"{self.field}")
         text = ": ".join(parts) + ": " + self.message
-        if self.value is not None and not isinstance(self.value, dict | list):
+        if (
+            self.value is not None
+            and not isinstance(self.value, dict | list)
+            and str(self.value) not in self.message
+        ):
             text += f"（値: {self.value!r}）"
         if self.allowed:
             text += f"（使える値: {self.allowed}）"

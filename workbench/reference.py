@@ -14,12 +14,9 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import InputError
-from .text import fold, nfkc
+from .text import fold, nfkc  # noqa: F401  (nfkc re-exported)
 
-POPULATION_SOURCE = (
-    "出典：政府統計の総合窓口(e-Stat)、総務省統計局「令和2年国勢調査 都道府県・市区町村別の主な結果」を加工して作成"
-)
+POPULATION_SOURCE = "出典：政府統計の総合窓口(e-Stat)、総務省統計局「令和2年国勢調査 都道府県・市区町村別の主な結果」を加工して作成"
 
 
 @functools.cache
@@ -64,8 +61,7 @@ def yaml_table(name: str) -> Any:
 def check_digit(code5: str) -> str:
     """The check digit of a 5-digit local government code (全国地方公共団体コード, mod 11, weights 6..2)."""
     total = sum(int(d) * w for d, w in zip(code5, (6, 5, 4, 3, 2), strict=True))
-    rest = total % 11
-    return str((11 - rest) % 10) if rest else "0"
+    return str((11 - total % 11) % 10)
 
 
 @functools.cache
@@ -222,7 +218,9 @@ def enum_code(enum: str, value: object) -> str:
 
 def enum_allowed(enum: str) -> str:
     """'code (ラベル), …' for error messages."""
-    return ", ".join(f"{c}（{ja}）" for c, ja in enum_table(enum)[["code", "label_ja"]].itertuples(index=False))
+    return ", ".join(
+        f"{c}（{ja}）" for c, ja in enum_table(enum)[["code", "label_ja"]].itertuples(index=False)
+    )
 
 
 def label(enum: str, code: str) -> str:

@@ -24,7 +24,8 @@ def run(args: argparse.Namespace) -> int:
     print(result)
     if result.before:
         print_table(
-            __import__("pandas").DataFrame([b.model_dump() for b in result.before]), "\n共同利用前の型（単独運営の基盤）"
+            __import__("pandas").DataFrame([b.model_dump() for b in result.before]),
+            "\n共同利用前の型（単独運営の基盤）",
         )
     print_table(result.principles_frame(), "\n基本的な考え方")
     print_table(result.issues_frame()[["重要度", "コード", "基盤", "サービス", "課題"]], "\n課題リスト")

@@ -20,6 +20,16 @@ def print_table(df: pd.DataFrame, title: str | None = None) -> None:
     if df.empty:
         print("  （なし）")
         return
-    with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200,
-                           "display.max_colwidth", 60, "display.unicode.east_asian_width", True):
+    with pd.option_context(
+        "display.max_rows",
+        500,
+        "display.max_columns",
+        50,
+        "display.width",
+        200,
+        "display.max_colwidth",
+        60,
+        "display.unicode.east_asian_width",
+        True,
+    ):
         print(df.to_string(index=False))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from .. import reference
 from .authcat import AuthSection
@@ -20,12 +20,26 @@ from .plan import Plan, Vision
 ID_PATTERN = r"^[^\s,]+$"
 
 
-def _muni_codes(v: Any) -> Any:
+def muni_code(x: Any, pref_code: str | None) -> str:
+    """A municipality given by code (5/6 digits, check digit verified) or, within a known prefecture, by
+    name (spelling variants and the 郡 prefix tolerated)."""
+    if isinstance(x, str) and pref_code and not reference.nfkc(x).replace("-", "").isdigit():
+        try:
+            return reference.find_municipality(pref_code, x)
+        except KeyError:
+            raise ValueError(
+                f"{reference.resolve_prefecture(pref_code)[1]}に「{x}」という市区町村はありません"
+            ) from None
+    return reference.normalize_municipality_code(x)
+
+
+def _muni_codes(v: Any, info: ValidationInfo | None = None) -> Any:
     if v is None:
         return v
     if not isinstance(v, list):
         v = [v]
-    return [reference.normalize_municipality_code(x) for x in v]
+    pref_code = (info.context or {}).get("pref_code") if info is not None else None
+    return [muni_code(x, pref_code) for x in v]
 
 
 class Terms(Model):
@@ -33,7 +47,9 @@ class Terms(Model):
 
     exists: bool = Field(False, description="住民向け規約がある")
     component_responsibility: bool = Field(False, description="部品毎の責任範囲を記載")
-    platform_service_split: bool = Field(False, description="基盤の責任範囲とサービスの責任範囲を区別して記載")
+    platform_service_split: bool = Field(
+        False, description="基盤の責任範囲とサービスの責任範囲を区別して記載"
+    )
     certification_audit: bool = Field(False, description="サービス提供組織の認定と監査に関する記載あり")
 
 
@@ -81,7 +97,7 @@ class Platform(Model):
         except ValueError:
             pass
         try:
-            return reference.normalize_municipality_code(v)
+            return muni_code(v, None)
         except ValueError as err:
             raise reference.EnumValueError(
                 f"運営主体が分かりません: {v!r}（{err}）",
@@ -90,8 +106,8 @@ class Platform(Model):
 
     @field_validator("municipalities", mode="before")
     @classmethod
-    def _munis(cls, v: Any) -> Any:
-        return _muni_codes(v)
+    def _munis(cls, v: Any, info: ValidationInfo) -> Any:
+        return _muni_codes(v, info)
 
     @field_validator("components", "modules", "means", "auth_federation_with", "data_federation_with")
     @classmethod
@@ -100,6 +116,12 @@ class Platform(Model):
             dup = sorted({x for x in v if v.count(x) > 1})
             raise ValueError(f"同じ値が重複しています: {', '.join(dup)}")
         return v
+
+    def cross_check(self, pref: Any) -> Iterator[tuple[Loc, str, object]]:
+        """Unknown ID-means codes (known: data/id_means.csv plus the file's ``auth.means``)."""
+        from .authcat import means_problems
+
+        yield from means_problems(self.means, pref)
 
     # --- derived facts, used by the analyses -------------------------------------------------------
     @property
@@ -145,7 +167,9 @@ class Service(Model):
     category: Code("service_category") | None = None  # type: ignore[valid-type]
     personal_data: bool = False
     uses_data_from: list[str] = Field(default_factory=list)
-    levels: Levels | None = Field(None, description="このサービスに必要なレベルを直接指定（カテゴリより優先）")
+    levels: Levels | None = Field(
+        None, description="このサービスに必要なレベルを直接指定（カテゴリより優先）"
+    )
     municipalities: list[str] | None = Field(None, description="提供する市区町村（省略時は基盤の利用団体）")
     data_model: str | None = None
     source: str | None = None
@@ -153,8 +177,8 @@ class Service(Model):
 
     @field_validator("municipalities", mode="before")
     @classmethod
-    def _munis(cls, v: Any) -> Any:
-        return _muni_codes(v)
+    def _munis(cls, v: Any, info: ValidationInfo) -> Any:
+        return _muni_codes(v, info)
 
 
 class Target(Model):
@@ -164,7 +188,8 @@ class Target(Model):
     user_scope: Code("user_scope")  # type: ignore[valid-type]
     providers: Code("providers")  # type: ignore[valid-type]
     approach: Code("approach") | None = Field(  # type: ignore[valid-type]
-        None, description="パターン: expand(B) | join(D) | integrate(C) | link | new(A) | stay（省略時は推定）"
+        None,
+        description="パターン: expand(B) | join(D) | integrate(C) | link | new(A) | stay（省略時は推定）",
     )
     hub: str | None = Field(None, description="パターンD・Bで合流先・拡張元となる基盤のID")
     organisation: Code("organisation") | None = None  # type: ignore[valid-type]
@@ -173,7 +198,7 @@ class Target(Model):
 class Prefecture(Model):
     """Everything known about one prefecture (CONTRACT.md)."""
 
-    prefecture: str = Field(description="都道府県名、またはJISコード（例 \"07\"）")
+    prefecture: str = Field(description='都道府県名、またはJISコード（例 "07"）')
     platforms: list[Platform] = Field(default_factory=list)
     services: list[Service] = Field(default_factory=list)
     target: Target | None = None
@@ -254,14 +279,22 @@ def cross_check(pref: Prefecture) -> Iterator[tuple[Loc, str, object]]:
                 if other == p.id:
                     yield (("platforms", i, key, j), "基盤が自分自身と連携しています", other)
                 elif other not in known:
-                    yield (("platforms", i, key, j), f"不明な基盤IDです（既知: {', '.join(sorted(known))}）", other)
+                    yield (
+                        ("platforms", i, key, j),
+                        f"不明な基盤IDです（既知: {', '.join(sorted(known))}）",
+                        other,
+                    )
     sids: dict[str, int] = {}
     for i, s in enumerate(pref.services):
         if s.id in sids:
             yield ("services", i, "id"), f"サービスIDが重複しています（services[{sids[s.id]}] と同じ）", s.id
         sids.setdefault(s.id, i)
         if s.platform not in known:
-            yield ("services", i, "platform"), f"不明な基盤IDです（既知: {', '.join(sorted(known)) or 'なし'}）", s.platform
+            yield (
+                ("services", i, "platform"),
+                f"不明な基盤IDです（既知: {', '.join(sorted(known)) or 'なし'}）",
+                s.platform,
+            )
         for j, other in enumerate(s.uses_data_from):
             if other not in known:
                 yield ("services", i, "uses_data_from", j), "不明な基盤IDです", other

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .. import reference
@@ -25,6 +26,7 @@ from .models import Prefecture, cross_check
 
 MAX_BYTES = 2 * 1024 * 1024  # a prefecture file with every municipality is ~200 KB
 MAX_NODES = 200_000
+MAX_DEPTH = 64  # nesting levels; a prefecture file needs about 6
 
 _MESSAGES = {
     "missing": "必須の項目がありません",
@@ -49,8 +51,23 @@ _MESSAGES = {
 }
 
 
+class _Constructor(RoundTripConstructor):
+    """Round-trip constructor that refuses merge keys (``<<: *anchor``): merging one big anchored mapping
+    into many mappings is an expansion bomb that ruamel builds before any check could run."""
+
+    def flatten_mapping(self, node: Any) -> Any:
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise ConstructorError(
+                    None, None, "マージキー（<<）は使えません（展開爆弾の防止）。項目を直接書いてください",
+                    key_node.start_mark,
+                )
+        return super().flatten_mapping(node)
+
+
 def _yaml() -> YAML:
     y = YAML(typ="rt")
+    y.Constructor = _Constructor
     y.preserve_quotes = True
     y.width = 4096
     y.indent(mapping=2, sequence=4, offset=2)
@@ -117,8 +134,12 @@ def problems_from_validation(err: ValidationError, doc: Any, file: str | None) -
             allowed = getattr(exc, "allowed", None)
         elif etype in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
             bound = next(iter(ctx.values()))
-            word = {"greater_than_equal": "以上", "greater_than": "より大きい値", "less_than_equal": "以下",
-                    "less_than": "未満"}[etype]
+            word = {
+                "greater_than_equal": "以上",
+                "greater_than": "より大きい値",
+                "less_than_equal": "以下",
+                "less_than": "未満",
+            }[etype]
             msg = f"{bound} {word}を指定してください"
         elif etype == "extra_forbidden":
             parent = _value_at(doc, loc[:-1])
@@ -131,7 +152,7 @@ def problems_from_validation(err: ValidationError, doc: Any, file: str | None) -
         if isinstance(value, dict | list):
             value = None
         out.append(Problem(msg, file, locate(doc, loc), _field_path(loc), value, allowed))
-    out.sort(key=lambda p: (p.line or 0))
+    out.sort(key=lambda p: p.line or 0)
     return out
 
 
@@ -153,8 +174,10 @@ def _plain(node: Any, seen: set[int], count: list[int], file: str | None) -> Any
             )
         seen.add(id(node))
         if isinstance(node, dict):
-            return {str(k) if not isinstance(k, int | bool) else k: _plain(v, seen, count, file)
-                    for k, v in node.items()}
+            return {
+                str(k) if not isinstance(k, int | bool) else k: _plain(v, seen, count, file)
+                for k, v in node.items()
+            }
         return [_plain(v, seen, count, file) for v in node]
     if isinstance(node, bool):
         return bool(node)
@@ -190,8 +213,48 @@ def decode(data: bytes, file: str | None) -> str:
         raise InputError.single("UTF-8 として読めない文字があります" + hint, file=file, line=line) from None
 
 
+def check_depth(text: str, file: str | None) -> None:
+    """Refuse text nested deeper than :data:`MAX_DEPTH` before the (recursive, and for deep flow collections
+    slow) YAML parser sees it; the error names the line. A linear estimate: block indentation levels plus
+    compact ``- `` markers plus open flow brackets outside quotes and comments."""
+    stack: list[int] = []
+    flow = 0
+    for lineno, line in enumerate(text.splitlines(), 1):
+        body = line.lstrip(" ")
+        if not body or body.startswith("#"):
+            continue
+        indent = len(line) - len(body)
+        if flow == 0:
+            while stack and stack[-1] >= indent:
+                stack.pop()
+            stack.append(indent)
+        dashes = 0
+        while body[dashes * 2 : dashes * 2 + 2] in ("- ", "? "):
+            dashes += 1
+        quote = ""
+        deepest = flow
+        for i, ch in enumerate(body):
+            if quote:
+                if ch == quote:
+                    quote = ""
+            elif ch in "'\"" and (i == 0 or body[i - 1] in " [{,:"):
+                quote = ch
+            elif ch == "#" and (i == 0 or body[i - 1] == " "):
+                break
+            elif ch in "[{":
+                flow += 1
+                deepest = max(deepest, flow)
+            elif ch in "]}":
+                flow = max(flow - 1, 0)
+        if len(stack) + dashes + deepest > MAX_DEPTH:
+            raise InputError.single(
+                f"YAMLの入れ子が深すぎます（{MAX_DEPTH} 段を超えています）", file=file, line=lineno
+            )
+
+
 def parse_yaml(text: str, file: str | None) -> Any:
     """The round-trip document of a YAML text; syntax errors become located InputErrors."""
+    check_depth(text, file)
     try:
         doc = _yaml().load(io.StringIO(text))
     except MarkedYAMLError as err:
@@ -202,7 +265,7 @@ def parse_yaml(text: str, file: str | None) -> Any:
     except YAMLError as err:
         raise InputError.single(f"YAMLの書式が正しくありません: {err}", file=file) from None
     except RecursionError:
-        raise InputError.single("YAMLの入れ子が深すぎます", file=file) from None
+        raise InputError.single("YAMLの入れ子が深すぎます", file=file, line=1) from None
     return doc
 
 
@@ -215,12 +278,23 @@ def from_document(doc: Any, file: str | None) -> Prefecture:
             "ファイルの最上位は「prefecture:」などの項目の集まりである必要があります", file=file, line=1
         )
     plain = _plain(doc, set(), [0], file)
+    context: dict[str, str] = {}
     try:
-        pref = Prefecture.model_validate(plain)
+        context["pref_code"] = reference.resolve_prefecture(str(plain.get("prefecture", "")))[0]
+    except (KeyError, ValueError):
+        pass
+    try:
+        pref = Prefecture.model_validate(plain, context=context)
     except ValidationError as err:
         raise InputError(problems_from_validation(err, doc, file)) from None
     problems = [
-        Problem(msg, file, locate(doc, loc), _field_path(loc), value if not isinstance(value, dict | list) else None)
+        Problem(
+            msg,
+            file,
+            locate(doc, loc),
+            _field_path(loc),
+            value if not isinstance(value, dict | list) else None,
+        )
         for loc, msg, value in cross_check(pref)
     ]
     if problems:
@@ -300,8 +374,10 @@ def merge(old: Any, new: Any) -> Any:
             old[key] = merge(old[key], value) if key in old else value
         return old
     if isinstance(old, CommentedSeq) and isinstance(new, list):
-        if new and all(isinstance(x, dict) and "id" in x for x in new) and all(
-            isinstance(x, dict) and "id" in x for x in old
+        if (
+            new
+            and all(isinstance(x, dict) and "id" in x for x in new)
+            and all(isinstance(x, dict) and "id" in x for x in old)
         ):
             by_id = {x["id"]: x for x in old}
             items = [merge(by_id[x["id"]], x) if x["id"] in by_id else x for x in new]

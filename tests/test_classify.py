@@ -1,0 +1,347 @@
+"""Step 1 classification: every before-type, after-type, pattern-flow branch and issue rule."""
+
+import pytest
+
+import workbench as wb
+from workbench import reference
+from workbench.inventory import Platform, Prefecture, Service, Target
+
+C = wb.classify  # the module, callable as the CONTRACT's function
+
+FULL = ["auth", "non_personal", "personal"]
+
+
+def plat(pid="p", op="072028", comps=FULL, **kw):
+    kw.setdefault("identity_proofing", 2)
+    kw.setdefault("authenticator", 2)
+    kw.setdefault("means", ["ekyc_ic", "passkey"])
+    kw.setdefault(
+        "terms",
+        {
+            "exists": True,
+            "component_responsibility": True,
+            "platform_service_split": True,
+            "certification_audit": True,
+        },
+    )
+    kw.setdefault("modules", ["orion", "personal_data_module"])
+    kw.setdefault("api_published", True)
+    kw.setdefault("non_personal_broker", "internal_separated")
+    kw.setdefault("personal_broker", "external")
+    if "auth" not in comps:
+        kw.pop("identity_proofing"), kw.pop("authenticator"), kw.pop("means")
+    return Platform(id=pid, name=f"基盤{pid}", operated_by=op, components=comps, **kw)
+
+
+def pref(platforms=(), services=(), target=None, code="07"):
+    return Prefecture(
+        prefecture=code,
+        platforms=list(platforms),
+        services=list(services),
+        target=Target(**target) if target else None,
+    )
+
+
+def codes(result):
+    return {i.code for i in result.issues}
+
+
+# --- before-types --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "comps, scheme, expected",
+    [
+        (FULL, "municipality", "1.2"),
+        (FULL, "both", "1.3"),
+        (FULL, "private", "1.3"),
+        (["non_personal"], "municipality", "1.4"),
+        (["auth", "non_personal"], "both", "1.4"),
+        (["auth", "personal"], "municipality", "1.5"),
+        (["personal"], "both", "1.5"),
+    ],
+)
+def test_every_before_type(comps, scheme, expected):
+    r = wb.classify(pref([plat(comps=comps, service_scheme=scheme)]))
+    assert r.before[0].type == expected
+    assert r.before[0].municipality == "072028"
+    assert r.current_type == expected
+
+
+def test_no_platform_is_1_1_and_pattern_a():
+    r = wb.classify(pref())
+    assert r.current_type == "1.1" and r.before == [] and r.pattern == "A"
+    assert r.counts.model_dump() == {"auth": 0, "non_personal": 0, "personal": 0}
+    assert r.pattern_target_assumed
+
+
+def test_planned_platforms_are_not_counted():
+    r = wb.classify(pref([plat(status="planned")]))
+    assert r.current_type == "1.1" and r.counts.non_personal == 0
+
+
+def test_several_unshared_platforms_join_their_types_in_list_order():
+    r = wb.classify(pref([plat("a", comps=["non_personal"]), plat("b", op="072010", comps=FULL)]))
+    assert r.current_type == "1.4+1.2"
+    assert [b.platform for b in r.before] == ["a", "b"]
+
+
+def test_counts_non_personal_and_personal_separately():
+    r = wb.classify(
+        pref([plat("a", comps=["non_personal"]), plat("b", op="072010", comps=["auth", "personal"])])
+    )
+    assert r.counts.model_dump() == {"auth": 1, "non_personal": 1, "personal": 1}
+
+
+# --- after-types (the three questions in order) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "source, scope, providers, expected",
+    [
+        ("single", "municipal", "municipalities", "2.1"),
+        ("single", "prefectural", "municipalities", "2.2"),
+        ("single", "municipal", "mixed", "2.3"),
+        ("single", "prefectural", "mixed", "2.4"),
+        ("multiple", "municipal", "municipalities", "2.5"),
+        ("multiple", "prefectural", "municipalities", "2.6"),
+        ("multiple", "municipal", "mixed", "2.7"),
+        ("multiple", "prefectural", "mixed", "2.8"),
+    ],
+)
+def test_every_after_type_from_the_target(source, scope, providers, expected):
+    r = wb.classify(pref([plat()], target={"source": source, "user_scope": scope, "providers": providers}))
+    assert r.after.type == expected
+    if expected in ("2.6", "2.8"):
+        assert any("整合" in d for d in r.after.demands)
+    if expected == "2.8":
+        assert r.after.data_federation
+    assert r.after.goal == (expected == "2.4")
+
+
+@pytest.mark.parametrize(
+    "platforms, expected",
+    [
+        ([plat(municipalities=["072028", "072010"], service_scheme="municipality")], "2.1"),
+        (
+            [
+                plat(
+                    municipalities=["072028", "072010"],
+                    service_scheme="municipality",
+                    user_scope="prefectural",
+                )
+            ],
+            "2.2",
+        ),
+        ([plat(municipalities=["072028", "072010"], service_scheme="both")], "2.3"),
+        ([plat(op="prefecture", service_scheme="both", user_scope="prefectural")], "2.4"),
+        (
+            [
+                plat("a", municipalities=["072028", "072010"], service_scheme="municipality"),
+                plat("b", op="072036", service_scheme="municipality"),
+            ],
+            "2.5",
+        ),
+        (
+            [
+                plat("a", op="prefecture", service_scheme="municipality", user_scope="prefectural"),
+                plat("b", op="072036", service_scheme="municipality"),
+            ],
+            "2.6",
+        ),
+        (
+            [
+                plat("a", municipalities=["072028", "072010"], service_scheme="both"),
+                plat("b", op="072036", service_scheme="municipality"),
+            ],
+            "2.7",
+        ),
+        (
+            [
+                plat("a", op="prefecture", service_scheme="both", user_scope="prefectural"),
+                plat("b", op="072036", service_scheme="municipality"),
+            ],
+            "2.8",
+        ),
+    ],
+)
+def test_current_type_of_already_shared_platforms(platforms, expected):
+    assert wb.classify(pref(platforms)).current_type == expected
+
+
+def test_private_services_make_providers_mixed():
+    p = plat(municipalities=["072028", "072010"], service_scheme="municipality")
+    s = Service(id="s", name="民間サービス", platform="p", provider="private")
+    assert wb.classify(pref([p], [s])).current_type == "2.3"
+
+
+# --- the pattern flow: every branch ---------------------------------------------------------------
+
+TARGET_24 = {"source": "single", "user_scope": "prefectural", "providers": "mixed"}
+
+
+def test_flow_none_running_gives_a():
+    r = wb.classify(pref(target=TARGET_24))
+    assert r.pattern == "A" and [s.answer for s in r.flow] == ["0"]
+    assert [s.type for s in r.path_to_goal] == ["1.1", "2.1", "2.2", "2.4"]
+
+
+def test_flow_one_running_not_widened_gives_none():
+    r = wb.classify(
+        pref([plat()], target={"source": "single", "user_scope": "municipal", "providers": "mixed"})
+    )
+    assert r.pattern == "none" and [s.answer for s in r.flow] == ["1", "no"]
+
+
+def test_flow_one_running_widened_by_default_is_b():
+    r = wb.classify(pref([plat(comps=["non_personal"])], target=TARGET_24))
+    assert r.pattern == "B" and [s.answer for s in r.flow] == ["1", "yes", "expand"]
+    assert [s.type for s in r.path_to_goal] == ["1.4", "2.2", "2.4"]
+
+
+def test_flow_join_a_hub_is_d_with_shortest_path():
+    hub = plat("hub", op="prefecture", status="building")
+    r = wb.classify(pref([plat(comps=["non_personal"]), hub], target={**TARGET_24, "hub": "hub"}))
+    assert r.pattern == "D" and r.flow[-1].answer == "join"
+    assert [s.type for s in r.path_to_goal] == ["1.4", "2.4"]
+    assert "2.4" in r.pattern_reading and "表" in r.pattern_reading
+
+
+def test_flow_explicit_approach_join():
+    r = wb.classify(pref([plat()], target={**TARGET_24, "approach": "join"}))
+    assert r.pattern == "D"
+
+
+def test_flow_several_running_integrate_is_c():
+    r = wb.classify(pref([plat("a"), plat("b", op="072010")], target=TARGET_24))
+    assert r.pattern == "C" and r.flow[-1].answer == "integrate"
+    assert "2.6/2.8" in r.pattern_reading
+
+
+def test_flow_several_running_link():
+    r = wb.classify(
+        pref(
+            [plat("a"), plat("b", op="072010")],
+            target={"source": "multiple", "user_scope": "municipal", "providers": "mixed"},
+        )
+    )
+    assert r.pattern == "link"
+    r2 = wb.classify(pref([plat("a"), plat("b", op="072010")], target={**TARGET_24, "approach": "link"}))
+    assert r2.pattern == "link"
+
+
+def test_work_items_come_from_the_pattern_table():
+    for pattern, tgt in [("A", None), ("C", None)]:
+        plats = [] if pattern == "A" else [plat("a"), plat("b", op="072010")]
+        r = wb.classify(pref(plats, target=tgt or TARGET_24))
+        table = reference.table("pattern_work_items.csv")
+        assert len(r.work_items) == (table["pattern"] == pattern).sum() > 0
+
+
+def test_target_outside_the_pattern_is_an_issue():
+    r = wb.classify(pref(target={"source": "multiple", "user_scope": "municipal", "providers": "mixed"}))
+    assert r.pattern == "A" and "TARGET_PATTERN_MISMATCH" in codes(r)
+
+
+# --- the issue rules ------------------------------------------------------------------------------
+
+RULE_CASES = {
+    "TERMS_MISSING": lambda: pref([plat(terms={"exists": False})]),
+    "TERMS_NO_SPLIT": lambda: pref(
+        [plat(terms={"exists": True, "component_responsibility": True, "certification_audit": True})]
+    ),
+    "TERMS_NO_COMPONENT": lambda: pref(
+        [plat(terms={"exists": True, "platform_service_split": True, "certification_audit": True})]
+    ),
+    "NO_CERT_AUDIT": lambda: pref(
+        [plat(terms={"exists": True, "platform_service_split": True, "component_responsibility": True})]
+    ),
+    "BROKER_SHARED_DB": lambda: pref([plat(personal_broker="internal_shared")]),
+    "NO_API": lambda: pref([plat(api_published=False)]),
+    "API_UNKNOWN": lambda: pref([plat(api_published=None)]),
+    "NO_MODULE": lambda: pref([plat(modules=[])]),
+    "DATA_FED_WITHOUT_AUTH_FED": lambda: pref(
+        [plat("a", data_federation_with=["b"]), plat("b", op="072010")]
+    ),
+    "P1_MULTIPLE_PER_FIELD": lambda: pref(
+        [plat("a", field="tourism"), plat("b", op="072010", field="tourism")]
+    ),
+    "P2_MULTIPLE_CROSS": lambda: pref([plat("a"), plat("b", op="072010")]),
+    "SHARED_NO_OPERATING_BODY": lambda: pref([plat(municipalities=["072028", "072010"])]),
+    "PERSONAL_WITHOUT_AUTH": lambda: pref([plat(comps=["personal"])]),
+    "AUTH_LEVELS_UNKNOWN": lambda: pref([plat(identity_proofing=None, authenticator=None, means=[])]),
+    "NO_SHARED_AUTH": lambda: pref([plat()]),
+    "TARGET_PATTERN_MISMATCH": lambda: pref(
+        target={"source": "multiple", "user_scope": "municipal", "providers": "mixed"}
+    ),
+}
+
+
+@pytest.mark.parametrize("code", sorted(RULE_CASES))
+def test_every_issue_rule_fires_on_its_case(code):
+    r = wb.classify(RULE_CASES[code]())
+    hits = [i for i in r.issues if i.code == code]
+    assert hits, f"{code} did not fire: {codes(r)}"
+    rule = reference.table("issue_rules.csv").set_index("code").loc[code]
+    assert hits[0].severity == rule["severity"] and hits[0].source == rule["source"]
+    assert hits[0].message.startswith(rule["message_ja"])
+
+
+def test_a_clean_prefectural_platform_has_no_issues():
+    r = wb.classify(pref([plat(op="prefecture", user_scope="prefectural")]))
+    assert r.issues == [], [i.code for i in r.issues]
+
+
+def test_every_rule_in_the_table_is_covered_by_a_test():
+    table = set(reference.table("issue_rules.csv")["code"])
+    auth_rules = {"SERVICE_LEVEL_GAP", "FED_LEVEL_MISMATCH", "MULTI_PREF_UNALIGNED"}  # tests/test_auth*.py
+    assert table - auth_rules == set(RULE_CASES)
+
+
+def test_issues_are_ordered_by_severity():
+    r = wb.classify(pref([plat(terms={"exists": False}, api_published=None, modules=[])]))
+    order = {"high": 0, "medium": 1, "low": 2}
+    assert [order[i.severity] for i in r.issues] == sorted(order[i.severity] for i in r.issues)
+
+
+# --- results --------------------------------------------------------------------------------------
+
+
+def test_contract_json_keys():
+    d = wb.classify(wb.load_sample("07")).model_dump(mode="json")
+    assert set(d["prefecture"]) == {"code", "name"}
+    assert set(d["counts"]) == {"auth", "non_personal", "personal"}
+    assert all(set(b) >= {"platform", "municipality", "type"} for b in d["before"])
+    assert d["pattern"] in {"A", "B", "C", "D", "link", "none"}
+    assert d["after"]["type"] == "2.4"
+    assert all(set(i) >= {"code", "platform", "severity", "message", "source"} for i in d["issues"])
+
+
+@pytest.mark.parametrize(
+    "code, current, pattern, path",
+    [
+        ("07", "2.8", "C", ["2.8", "2.4"]),
+        ("09", "1.4", "D", ["1.4", "2.4"]),
+        ("10", "1.5", "B", ["1.5", "2.2", "2.4"]),
+        ("24", "2.3", "B", ["2.3", "2.4"]),
+    ],
+)
+def test_samples_classify_as_documented(code, current, pattern, path):
+    r = wb.classify(wb.load_sample(code))
+    assert (r.current_type, r.pattern) == (current, pattern)
+    assert [s.type for s in r.path_to_goal] == path
+
+
+def test_frames_and_card():
+    r = wb.classify(wb.load_sample("24"))
+    assert len(r.to_frame()) == 1 and "共同利用前の型" in r.to_frame().columns
+    assert list(r.issues_frame().columns) == ["重要度", "コード", "基盤", "サービス", "課題", "根拠"]
+    html = r._repr_html_()
+    assert "三重県" in html and "型2.3" in html and "課題リスト" in html
+    assert "SHARED_NO_OPERATING_BODY" in codes(r)
+
+
+def test_shortest_path_over_the_type_graph():
+    assert [s.type for s in C.shortest_path("2.5")] == ["2.5", "2.6", "2.4"]
+    assert [s.type for s in C.shortest_path("2.7")] == ["2.7", "2.8", "2.4"]
+    assert [s.type for s in C.shortest_path("2.4")] == ["2.4"]

@@ -1,0 +1,86 @@
+"""Built-in sample prefecture files, and synthetic ones for every other prefecture.
+
+Notebooks and dashboards pick a prefecture by code or name (the ``WORKBENCH_PREFECTURE`` environment
+variable, or ``?pref=07`` in a dashboard's URL); this module turns that into a file to load.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qs
+
+from . import reference
+
+DEFAULT_PREFECTURE = "07"  # 福島県: the built-in default sample
+ENV_VAR = "WORKBENCH_PREFECTURE"
+
+
+def samples_dir() -> Path:
+    return reference.data_dir() / "prefectures"
+
+
+def sample_files() -> dict[str, Path]:
+    """Prefecture code → sample file shipped in data/prefectures/ (NN_name.yaml)."""
+    return {p.name[:2]: p for p in sorted(samples_dir().glob("[0-4][0-9]_*.yaml"))}
+
+
+def has_sample(pref: str | int) -> bool:
+    return reference.resolve_prefecture(str(pref))[0] in sample_files()
+
+
+def synth_dir() -> Path:
+    """Where synthetic files are written: $WORKBENCH_CACHE, else ~/.cache/workbench/synthetic."""
+    base = os.environ.get("WORKBENCH_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "workbench")
+    return Path(base) / "synthetic"
+
+
+def sample_path(pref: str | int = DEFAULT_PREFECTURE) -> Path:
+    """The sample file of a prefecture; for one without a sample, a deterministic synthetic file
+    (generated once into :func:`synth_dir`)."""
+    from .inventory import atomic_write
+    from .synth import synth_yaml
+
+    code, _ = reference.resolve_prefecture(str(pref))
+    files = sample_files()
+    if code in files:
+        return files[code]
+    path = synth_dir() / f"{code}_synthetic.yaml"
+    text = synth_yaml(code)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, text.encode("utf-8"), backup=False)
+    return path
+
+
+def load_sample(pref: str | int = DEFAULT_PREFECTURE):  # -> Prefecture
+    """Load the sample (or synthetic) file of a prefecture."""
+    from .inventory import load
+
+    return load(sample_path(pref))
+
+
+def pref_from_query(query: str | None) -> str | None:
+    """The ``pref`` parameter of a URL query string (``pref=07`` or ``pref=福島県``), validated."""
+    if not query:
+        return None
+    values = parse_qs(query.lstrip("?")).get("pref")
+    if not values:
+        return None
+    try:
+        return reference.resolve_prefecture(values[0])[0]
+    except KeyError:
+        return None
+
+
+def resolve_from_env_or_query(default: str | None = None, query: str | None = None) -> str:
+    """The prefecture code to show: the URL's ``?pref=`` (Voila passes it as QUERY_STRING), else
+    ``WORKBENCH_PREFECTURE``, else ``default``, else the built-in sample (福島県)."""
+    q = query if query is not None else os.environ.get("QUERY_STRING")
+    for candidate in (pref_from_query(q), os.environ.get(ENV_VAR), default):
+        if candidate:
+            try:
+                return reference.resolve_prefecture(str(candidate))[0]
+            except KeyError:
+                continue
+    return DEFAULT_PREFECTURE
