@@ -11,7 +11,7 @@ import functools
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, WithJsonSchema
 
 from .. import reference
 
@@ -52,3 +52,25 @@ def Code(enum: str) -> Any:  # noqa: N802 - reads like a type
             }
         ),
     ]
+
+
+def muni_code(x: Any, pref_code: str | None) -> str:
+    """A municipality given by code (5/6 digits, check digit verified) or, within a known prefecture, by
+    name (spelling variants and the 郡 prefix tolerated)."""
+    if isinstance(x, str) and pref_code and not reference.nfkc(x).replace("-", "").isdigit():
+        try:
+            return reference.find_municipality(pref_code, x)
+        except KeyError:
+            raise ValueError(
+                f"{reference.resolve_prefecture(pref_code)[1]}に「{x}」という市区町村はありません"
+            ) from None
+    return reference.normalize_municipality_code(x)
+
+
+def _muni_codes(v: Any, info: ValidationInfo | None = None) -> Any:
+    if v is None:
+        return v
+    if not isinstance(v, list):
+        v = [v]
+    pref_code = (info.context or {}).get("pref_code") if info is not None else None
+    return [muni_code(x, pref_code) for x in v]

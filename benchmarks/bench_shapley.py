@@ -1,0 +1,84 @@
+"""Benchmark of the Shapley computations (issue 4, item 5).
+
+Plain script: ``python benchmarks/bench_shapley.py [--smoke]`` prints a JSON dict of timings and returns it
+from :func:`run`. Model exact Shapley (closed form) for n = 10..179 (北海道 has 179 municipalities; goal
+≤ 50 ms), generic exact Shapley over 2^n coalitions for n = 10..20, Monte Carlo error against the exact value.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from workbench.cost import allocate, shapley_exact, shapley_model, shapley_monte_carlo  # noqa: E402
+from workbench.cost.games import StructuredGame  # noqa: E402
+from workbench.inventory.costs import CostScenario  # noqa: E402
+
+
+def _timeit(fn, repeat: int = 5) -> float:  # noqa: ANN001
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def _game(n: int, seed: int = 0) -> StructuredGame:
+    rng = np.random.default_rng(seed)
+    return StructuredGame.make(3e8, rng.uniform(1e6, 5e6, n), rng.uniform(5e7, 1.5e8, n))
+
+
+def run(smoke: bool = False) -> dict:
+    model_sizes = [10, 20, 50] if smoke else [10, 20, 50, 100, 179]
+    generic_sizes = [8, 10] if smoke else [10, 12, 14, 16, 18, 20]
+    out: dict = {"model_exact_s": {}, "generic_exact_s": {}, "monte_carlo": {}}
+    for n in model_sizes:
+        g = _game(n)
+        out["model_exact_s"][n] = _timeit(lambda g=g: shapley_model(g.fixed, g.additive, g.standalone))
+    for n in generic_sizes:
+        v = _game(n).vector()
+        out["generic_exact_s"][n] = _timeit(lambda v=v, n=n: shapley_exact(v, n), repeat=1 if n >= 18 else 3)
+    n = 8 if smoke else 12
+    g = _game(n)
+    exact = shapley_exact(g.vector(), n)
+    for samples in [200, 1000] if smoke else [200, 1000, 5000]:
+        t = time.perf_counter()
+        mc = shapley_monte_carlo(g, samples=samples, seed=1)
+        out["monte_carlo"][samples] = {
+            "n": n,
+            "seconds": time.perf_counter() - t,
+            "max_abs_error_yen": float(np.max(np.abs(mc.value - exact))),
+            "max_stderr_yen": float(mc.stderr.max()),
+        }
+    # the whole allocate() for 北海道 (179 municipalities, every one a member)
+    sc = CostScenario(
+        shared={"initial": 3e8, "annual_fixed": 4e7, "annual_per_member": 2e6},
+        standalone={"initial": 5e7, "annual": 1e7},
+    )
+    hokkaido = SimpleNamespace(code="01", name="北海道", costs=sc)
+    allocate(hokkaido, "shapley")  # warm the reference-table cache
+    out["allocate_hokkaido_179_s"] = _timeit(lambda: allocate(hokkaido, "shapley"), repeat=3)
+    out["goal_model_179_le_50ms"] = bool(out["model_exact_s"].get(179, 0.0) <= 0.05)
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--smoke", action="store_true", help="tiny sizes, < 5 s")
+    args = ap.parse_args(argv)
+    res = run(smoke=args.smoke)
+    print(json.dumps(res, indent=2, ensure_ascii=False))
+    return res
+
+
+if __name__ == "__main__":
+    main()

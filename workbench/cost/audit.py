@@ -1,0 +1,255 @@
+"""Fairness audit of an allocation: individual rationality, saving ratios, the core, monotonicity.
+
+DOMAIN §6b: a share above what a municipality would pay alone breaks individual rationality (the Swedish
+six-municipality case: population shares charge one town 34.22 against 20.81 alone, while Shapley,
+nucleolus and SCRB stay below every stand-alone cost). The core (Gillies 1959) asks the same of every
+coalition: no group pays more together than it would pay on its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+from ..errors import InputError
+from . import games
+from .games import StructuredGame
+from .model import build_model, located, rule_codes
+from .rules import Allocation, Players, allocation_from_model, players_of, shares_for
+
+#: the nucleolus is recomputed n times for the monotonicity check only up to this size
+MONOTONIC_NUCLEOLUS_MAX = 10
+
+
+class MemberAudit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    name: str
+    share: float
+    standalone: float
+    saving_ratio: float
+    individually_rational: bool
+
+
+class MonotonicityViolation(BaseModel):
+    """An incumbent paying more when a member joins."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    joiner: str
+    incumbent: str
+    increase: float
+
+
+class FairnessAudit(BaseModel):
+    """Fairness of one allocation (rule) for one scenario."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rule: str
+    rule_label: str
+    members: list[MemberAudit]
+    individually_rational: bool
+    in_core: bool | None
+    core_method: str
+    worst_coalition: list[str] = []
+    worst_excess: float | None = None
+    monotonic: bool | None = None
+    monotonic_violations: list[MonotonicityViolation] = []
+    summary: str
+    sources: list[str] = ["DOMAIN §6b", "Gillies 1959 (core)", "Young 1985 (population monotonicity)"]
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [
+                {
+                    "code": m.code,
+                    "市区町村": m.name,
+                    "負担額（円）": m.share,
+                    "単独の費用（円）": m.standalone,
+                    "削減率": m.saving_ratio,
+                    "個別合理性": m.individually_rational,
+                }
+                for m in self.members
+            ]
+        )
+
+    def _repr_markdown_(self) -> str:
+        return f"**公平性の監査：{self.rule_label}**\n\n{self.summary}\n"
+
+
+def core_check(game: StructuredGame, shares: np.ndarray) -> games.CoreCheck:
+    """Exact core check: every coalition for n ≤ 20 (vectorised over 2^n), else the structured search."""
+    if game.n <= games.MAX_GENERIC:
+        return games.core_check_vector(game.vector(), shares)
+    return games.core_check_structured(game, shares)
+
+
+def monotonicity(p: Players, rule: str, shares: np.ndarray) -> list[tuple[int, int, float]]:
+    """(joiner, incumbent, increase) for every incumbent paying more when ``joiner`` joins (Young 1985 style).
+
+    Each member j is taken out, the rule rerun on the others, and their shares compared with ``shares``.
+    """
+    n = p.game.n
+    out: list[tuple[int, int, float]] = []
+    if n < 2:
+        return out
+    tol = 1e-7 * max(1.0, abs(p.game.grand()))
+    for j in range(n):
+        keep = np.ones(n, dtype=bool)
+        keep[j] = False
+        before = shares_for(p.subset(keep), rule)
+        after = shares[keep]
+        idx = np.flatnonzero(keep)
+        for i in np.flatnonzero(after > before + tol):
+            out.append((j, int(idx[i]), float(after[i] - before[i])))
+    return out
+
+
+def audit_model(m: Any, alloc: Allocation) -> FairnessAudit:
+    """The audit of an allocation computed from model ``m`` (pure)."""
+    rule = alloc.rule
+    members = [
+        MemberAudit(
+            code=x.code,
+            name=x.name,
+            share=x.share,
+            standalone=x.standalone,
+            saving_ratio=x.saving_ratio,
+            individually_rational=x.individually_rational,
+        )
+        for x in alloc.members
+    ]
+    ir = all(x.individually_rational for x in members)
+    names = {x.code: x.name for x in members}
+    in_core: bool | None = None
+    method = "不参加団体の分を参加団体・県が負担するため、コアの判定は対象外"
+    worst: list[str] = []
+    worst_excess = None
+    mono: bool | None = None
+    violations: list[MonotonicityViolation] = []
+    if m.non_participants == "none":
+        p = players_of(m)
+        shares = np.array([x.share for x in alloc.members])
+        check = core_check(p.game, shares)
+        in_core, method = check.in_core, check.method
+        worst = [c for c, k in zip(m.codes, check.coalition, strict=True) if k]
+        worst_excess = check.min_excess
+        if rule != "nucleolus" or p.game.n <= MONOTONIC_NUCLEOLUS_MAX:
+            found = monotonicity(p, rule, shares)
+            mono = not found
+            violations = [
+                MonotonicityViolation(joiner=m.codes[j], incumbent=m.codes[i], increase=inc)
+                for j, i, inc in found
+            ]
+    over = [x for x in members if not x.individually_rational]
+    parts = []
+    if over:
+        worst_ir = max(over, key=lambda x: x.share - x.standalone)
+        parts.append(
+            f"{alloc.rule_label}では{len(over)}団体の負担が単独の費用を上回ります"
+            f"（例: {worst_ir.name} 負担 {worst_ir.share:,.0f} 円 ＞ 単独 {worst_ir.standalone:,.0f} 円）。"
+        )
+    else:
+        parts.append(f"{alloc.rule_label}では全団体の負担が単独の費用以下です。")
+    if in_core is True:
+        parts.append("コアに入っており、どの団体の組合せも離脱して得をしません。")
+    elif in_core is False:
+        group = "、".join(names.get(c, c) for c in worst[:5]) + (" ほか" if len(worst) > 5 else "")
+        parts.append(f"コアに入っていません（{group} は {-(worst_excess or 0):,.0f} 円安く自前で賄えます）。")
+    if mono is False:
+        v = max(violations, key=lambda v: v.increase)
+        parts.append(
+            f"新たな参加で負担が増える団体があります（例: {names.get(v.joiner, v.joiner)} の参加で "
+            f"{names.get(v.incumbent, v.incumbent)} が {v.increase:,.0f} 円増）。"
+        )
+    elif mono is True:
+        parts.append("どの団体が加わっても既存団体の負担は増えません。")
+    return FairnessAudit(
+        rule=rule,
+        rule_label=alloc.rule_label,
+        members=members,
+        individually_rational=ir,
+        in_core=in_core,
+        core_method=method,
+        worst_coalition=worst,
+        worst_excess=worst_excess,
+        monotonic=mono,
+        monotonic_violations=violations,
+        summary="".join(parts),
+    )
+
+
+@located
+def audit(pref: Any, allocation: Allocation | str, *, scheme: str | None = None) -> FairnessAudit:
+    """Fairness audit of ``allocation`` (an :class:`Allocation` or a rule code) for ``pref``'s scenario."""
+    if isinstance(allocation, str):
+        m = build_model(pref, scheme)
+        allocation = allocation_from_model(m, allocation)
+    else:
+        m = build_model(pref, None if allocation.scheme == "custom" else allocation.scheme)
+    return audit_model(m, allocation)
+
+
+class FairnessReport(BaseModel):
+    """Audits of several rules and a plain-Japanese verdict on which are in the core."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    audits: dict[str, FairnessAudit]
+    skipped: dict[str, str] = {}
+    summary: str
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [
+                {
+                    "rule": a.rule,
+                    "配分ルール": a.rule_label,
+                    "個別合理性": a.individually_rational,
+                    "コア": a.in_core,
+                    "単調性": a.monotonic,
+                    "所見": a.summary,
+                }
+                for a in self.audits.values()
+            ]
+        )
+
+    def _repr_markdown_(self) -> str:
+        return "**配分ルールの公平性**\n\n" + self.summary + "\n"
+
+
+@located
+def audit_rules(pref: Any, rules: list[str] | None = None, *, scheme: str | None = None) -> FairnessReport:
+    """Audit every rule (default: all that the data allow) and say which are in the core, in Japanese."""
+    m = build_model(pref, scheme)
+    audits: dict[str, FairnessAudit] = {}
+    skipped: dict[str, str] = {}
+    for rule in rules or list(rule_codes()):
+        try:
+            audits[rule] = audit_model(m, allocation_from_model(m, rule))
+        except InputError as err:
+            if rules is not None:
+                raise
+            skipped[rule] = str(err)
+    in_core = [a.rule_label for a in audits.values() if a.in_core]
+    out = [a.rule_label for a in audits.values() if a.in_core is False]
+    not_ir = [a.rule_label for a in audits.values() if not a.individually_rational]
+    text = []
+    if in_core:
+        text.append(
+            f"このシナリオでコアに入る（どの組合せも離脱して得をしない）配分ルール: {'、'.join(in_core)}。"
+        )
+    if out:
+        text.append(f"コアに入らないルール: {'、'.join(out)}。")
+    if not in_core and not out:
+        text.append("コアの判定は対象外です。")
+    if not_ir:
+        text.append(f"単独より高くなる団体が出るルール: {'、'.join(not_ir)}。")
+    else:
+        text.append("どのルールでも全団体が単独より安くなります。")
+    return FairnessReport(audits=audits, skipped=skipped, summary="".join(text))

@@ -1,0 +1,478 @@
+"""Cooperative cost games: Shapley value, nucleolus, SCRB and core checks.
+
+Pure numpy functions. A *generic* game on n ≤ 20 players is a vector ``v`` of 2^n costs indexed by bitmask
+(bit i set = player i in the coalition, ``v[0] == 0``) or a callable taking a boolean mask array of shape
+(m, n) and returning m costs. A *structured* game (:class:`StructuredGame`) is this project's cost model,
+``c({i}) = s_i`` and ``c(S) = G(|S|) + Σ_{i∈S} a_i`` for ``|S| ≥ 2``, for which Shapley value, SCRB and the
+core check are exact at any size without enumerating coalitions.
+
+SciPy is imported lazily (only the nucleolus needs it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+MAX_GENERIC = 20
+Game = np.ndarray | Callable[[np.ndarray], np.ndarray]
+
+
+# --- bitmask helpers ------------------------------------------------------------------------------------
+
+
+def popcounts(n: int) -> np.ndarray:
+    """Coalition sizes for all 2^n bitmasks (built by doubling, O(2^n))."""
+    sizes = np.zeros(1, dtype=np.int8)
+    for _ in range(n):
+        sizes = np.concatenate([sizes, sizes + 1])
+    return sizes
+
+
+def subset_sums(x: np.ndarray) -> np.ndarray:
+    """x(S) = Σ_{i∈S} x_i for all 2^n bitmasks (O(2^n) by doubling)."""
+    out = np.zeros(1)
+    for xi in np.asarray(x, dtype=float):
+        out = np.concatenate([out, out + xi])
+    return out
+
+
+def masks(n: int) -> np.ndarray:
+    """Boolean array (2^n, n): row m is the coalition of bitmask m."""
+    idx = np.arange(2**n, dtype=np.int64)
+    return ((idx[:, None] >> np.arange(n)) & 1).astype(bool)
+
+
+def game_vector(c: Game, n: int) -> np.ndarray:
+    """The 2^n cost vector of a game given as a vector or as a callable on boolean masks."""
+    if n > MAX_GENERIC:
+        raise ValueError(f"全連合の列挙は{MAX_GENERIC}団体までです（{n}団体）")
+    if callable(c):
+        v = np.asarray(c(masks(n)), dtype=float)
+    else:
+        v = np.asarray(c, dtype=float)
+    if v.shape != (2**n,):
+        raise ValueError(f"費用ベクトルの長さは 2^{n} = {2**n} にしてください（いまは {v.shape}）")
+    if not np.all(np.isfinite(v)):
+        raise ValueError("費用ベクトルに NaN または無限大があります")
+    v = v.copy()
+    v[0] = 0.0
+    return v
+
+
+# --- the structured game --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StructuredGame:
+    """c(∅)=0, c({i}) = standalone[i], c(S) = fixed[|S|] + Σ_{i∈S} additive[i] for |S| ≥ 2.
+
+    ``fixed`` has length n+1 (entries 0 and 1 unused): a constant platform cost, or one that steps with the
+    number of members (capacity). This is the cost model of DOMAIN §6b: a shared platform's fixed cost plus
+    per-member costs, against each member's stand-alone cost.
+    """
+
+    fixed: np.ndarray
+    additive: np.ndarray
+    standalone: np.ndarray
+
+    @classmethod
+    def make(cls, fixed: float | np.ndarray, additive: np.ndarray, standalone: np.ndarray) -> StructuredGame:
+        a = np.asarray(additive, dtype=float)
+        s = np.asarray(standalone, dtype=float)
+        n = len(a)
+        g = np.full(n + 1, float(fixed)) if np.ndim(fixed) == 0 else np.asarray(fixed, dtype=float)
+        if g.shape != (n + 1,) or s.shape != (n,):
+            raise ValueError("fixed は長さ n+1、standalone は長さ n にしてください")
+        return cls(g, a, s)
+
+    @property
+    def n(self) -> int:
+        return len(self.additive)
+
+    def grand(self) -> float:
+        """c(N)."""
+        return self.cost(np.ones(self.n, dtype=bool))
+
+    def cost(self, mask: np.ndarray) -> float:
+        """c(S) of one coalition given as a boolean mask."""
+        mask = np.asarray(mask, dtype=bool)
+        k = int(mask.sum())
+        if k == 0:
+            return 0.0
+        if k == 1:
+            return float(self.standalone[mask][0])
+        return float(self.fixed[k] + self.additive[mask].sum())
+
+    def costs(self, mask_rows: np.ndarray) -> np.ndarray:
+        """c(S) for many coalitions (boolean array (m, n)), vectorised."""
+        mask_rows = np.asarray(mask_rows, dtype=bool)
+        k = mask_rows.sum(axis=1)
+        out = self.fixed[k] + mask_rows @ self.additive
+        single = k == 1
+        if single.any():
+            out[single] = mask_rows[single] @ self.standalone
+        out[k == 0] = 0.0
+        return out
+
+    def vector(self) -> np.ndarray:
+        """All 2^n costs (n ≤ 20)."""
+        if self.n > MAX_GENERIC:
+            raise ValueError(f"全連合の列挙は{MAX_GENERIC}団体までです（{self.n}団体）")
+        sizes = popcounts(self.n)
+        v = self.fixed[sizes] + subset_sums(self.additive)
+        v[0] = 0.0
+        v[1 << np.arange(self.n)] = self.standalone
+        return v
+
+    def capped(self) -> StructuredGame:
+        """The game with c({i}) = min(s_i, G(1) + a_i): a member alone may also use the shared platform.
+
+        Makes the game monotone (a member never lowers a coalition's cost by joining), so Shapley, SCRB
+        and core allocations are never negative.
+        """
+        return StructuredGame(
+            self.fixed, self.additive, np.minimum(self.standalone, self.fixed[1] + self.additive)
+        )
+
+    def scaled(self, fixed: float = 1.0, additive: float = 1.0) -> StructuredGame:
+        """The game with the fixed and additive parts scaled (stand-alone costs unchanged)."""
+        return StructuredGame(self.fixed * fixed, self.additive * additive, self.standalone)
+
+    def __add__(self, other: StructuredGame) -> StructuredGame:
+        return StructuredGame(
+            self.fixed + other.fixed, self.additive + other.additive, self.standalone + other.standalone
+        )
+
+    def subgame(self, keep: np.ndarray) -> StructuredGame:
+        """The game restricted to the players where ``keep`` is true."""
+        keep = np.asarray(keep, dtype=bool)
+        return StructuredGame(self.fixed[: int(keep.sum()) + 1], self.additive[keep], self.standalone[keep])
+
+    def shapley(self) -> np.ndarray:
+        return shapley_model(self.fixed, self.additive, self.standalone)
+
+
+def shapley_model(fixed: float | np.ndarray, additive: np.ndarray, standalone: np.ndarray) -> np.ndarray:
+    """Exact Shapley value of the structured game, closed form, O(n).
+
+    With c({i}) = s_i and c(S) = G(|S|) + Σ_S a_j for |S| ≥ 2, a player's position in a random order is
+    uniform over 1..n. First: s_i. Second: G(2) + a_i − s_j averaged over j ≠ i, plus a_j. Later (k ≥ 2
+    before it): G(k+1) − G(k) + a_i. Summing (the G terms telescope to G(n))::
+
+        φ_i = [ s_i + G(n) + (n−1) a_i + Σ_{j≠i} (a_j − s_j) / (n−1) ] / n
+
+    With s_i = F + a_i (a plain fixed-plus-additive game) this is F/n + a_i. Shapley 1953 (symmetry,
+    additivity); derivation: this project (DOMAIN §6b cost model).
+    """
+    a = np.asarray(additive, dtype=float)
+    s = np.asarray(standalone, dtype=float)
+    n = len(a)
+    if n == 0:
+        return np.zeros(0)
+    if n == 1:
+        return s.copy()
+    g_n = float(fixed) if np.ndim(fixed) == 0 else float(np.asarray(fixed)[n])
+    d = a - s
+    return (s + g_n + (n - 1) * a + (d.sum() - d) / (n - 1)) / n
+
+
+def shapley_weights(n: int) -> np.ndarray:
+    """w(k) = k!(n−k−1)!/n!, k = 0..n−1 (Shapley 1953)."""
+    k = np.arange(n)
+    logw = (
+        np.array([math.lgamma(x + 1) for x in k])
+        + np.array([math.lgamma(n - x) for x in k])
+        - math.lgamma(n + 1)
+    )
+    return np.exp(logw)
+
+
+def shapley_exact(c: Game, n: int) -> np.ndarray:
+    """Exact Shapley value of any cost game on n ≤ 20 players, vectorised over the 2^n coalitions.
+
+    ``c`` is the 2^n cost vector (index = bitmask) or a callable on a boolean mask array (2^n, n).
+    For each player i the array is viewed as (2^(n−i−1), 2, 2^i) so that [:, 1, :] − [:, 0, :] are its
+    marginal costs, weighted by w(|S|) (Shapley 1953).
+    """
+    v = game_vector(c, n)
+    if n == 0:
+        return np.zeros(0)
+    wsize = shapley_weights(n)
+    sizes = popcounts(n)
+    phi = np.empty(n)
+    for i in range(n):
+        vi = v.reshape(-1, 2, 1 << i)
+        si = sizes.reshape(-1, 2, 1 << i)[:, 0, :]
+        phi[i] = float(np.sum(wsize[si] * (vi[:, 1, :] - vi[:, 0, :])))
+    return phi
+
+
+@dataclass(frozen=True)
+class MonteCarloShapley:
+    """A Shapley estimate by permutation sampling: mean and standard error per player."""
+
+    value: np.ndarray
+    stderr: np.ndarray
+    samples: int
+
+
+def shapley_monte_carlo(
+    c: Callable[[np.ndarray], np.ndarray] | StructuredGame,
+    n: int | None = None,
+    samples: int = 2000,
+    seed: int | None = 0,
+    batch: int = 256,
+) -> MonteCarloShapley:
+    """Shapley value estimated from random joining orders (Castro, Gómez & Tejada 2009).
+
+    ``c`` is a callable on boolean masks (m, n) -> m costs, or a :class:`StructuredGame`. Each sampled
+    order gives every player one marginal cost; the estimate is their mean, with standard error
+    sd/√samples. Costs are evaluated in batches of orders, all prefixes at once.
+    """
+    if isinstance(c, StructuredGame):
+        n = c.n
+        fn = c.costs
+    else:
+        if n is None:
+            raise ValueError("n を指定してください")
+        fn = c
+    rng = np.random.default_rng(seed)
+    total = np.zeros(n)
+    total_sq = np.zeros(n)
+    done = 0
+    while done < samples:
+        m = min(batch, samples - done)
+        orders = np.argsort(rng.random((m, n)), axis=1)
+        # prefix masks: position p of order r includes players orders[r, :p]
+        rank = np.empty_like(orders)
+        rows = np.arange(m)[:, None]
+        rank[rows, orders] = np.arange(n)[None, :]
+        prefix = rank[:, None, :] < np.arange(n + 1)[None, :, None]  # (m, n+1, n)
+        vals = np.asarray(fn(prefix.reshape(-1, n)), dtype=float).reshape(m, n + 1)
+        marg_by_pos = np.diff(vals, axis=1)  # (m, n): marginal of player orders[r, p]
+        marg = np.empty((m, n))
+        marg[rows, orders] = marg_by_pos
+        total += marg.sum(axis=0)
+        total_sq += (marg**2).sum(axis=0)
+        done += m
+    mean = total / done
+    var = np.maximum(total_sq / done - mean**2, 0.0) * done / max(done - 1, 1)
+    return MonteCarloShapley(mean, np.sqrt(var / done), done)
+
+
+# --- SCRB -----------------------------------------------------------------------------------------------
+
+
+def scrb_from(grand: float, without: np.ndarray, alone: np.ndarray) -> np.ndarray:
+    """Separable costs, remaining benefits (TVA 1938; Young, Okada & Hashimoto 1982).
+
+    Separable cost SC_i = c(N) − c(N∖i); remaining benefit RB_i = max(0, c({i}) − SC_i); the non-separable
+    cost c(N) − Σ SC is split in proportion to RB (equally if every RB is 0).
+    """
+    sc = grand - np.asarray(without, dtype=float)
+    rb = np.maximum(np.asarray(alone, dtype=float) - sc, 0.0)
+    rb[rb <= 1e-9 * max(1.0, abs(grand))] = 0.0  # rounding noise is no benefit
+    nsc = grand - sc.sum()
+    weights = rb / rb.sum() if rb.sum() > 0 else np.full(len(sc), 1 / len(sc))
+    return sc + nsc * weights
+
+
+def scrb(c: Game | StructuredGame, n: int | None = None) -> np.ndarray:
+    """SCRB allocation of a structured game (exact, any n) or a generic game (n ≤ 20)."""
+    if isinstance(c, StructuredGame):
+        n = c.n
+        if n == 1:
+            return c.standalone.copy()
+        without = c.fixed[n - 1] + c.additive.sum() - c.additive
+        if n == 2:
+            without = c.standalone[::-1].copy()
+        return scrb_from(c.grand(), without, c.standalone)
+    if n is None:
+        raise ValueError("n を指定してください")
+    v = game_vector(c, n)
+    full = 2**n - 1
+    bits = 1 << np.arange(n)
+    return scrb_from(v[full], v[full ^ bits], v[bits])
+
+
+# --- core -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CoreCheck:
+    """Result of a core check: the smallest excess c(S) − x(S) over proper coalitions and where."""
+
+    in_core: bool
+    min_excess: float
+    coalition: np.ndarray  # boolean mask of the worst coalition
+    method: str
+
+
+def core_check_vector(v: np.ndarray, x: np.ndarray, tol: float = 1e-6) -> CoreCheck:
+    """Every proper coalition checked, vectorised over 2^n subsets: x(S) ≤ c(S)."""
+    n = len(x)
+    excess = v - subset_sums(x)
+    excess[0] = np.inf
+    excess[-1] = np.inf
+    if n == 1:
+        return CoreCheck(True, 0.0, np.ones(1, dtype=bool), "2^n 全連合")
+    worst = int(np.argmin(excess))
+    scale = max(1.0, abs(v[-1]))
+    mask = ((worst >> np.arange(n)) & 1).astype(bool)
+    return CoreCheck(bool(excess[worst] >= -tol * scale), float(excess[worst]), mask, "2^n 全連合")
+
+
+def core_check_structured(game: StructuredGame, x: np.ndarray, tol: float = 1e-6) -> CoreCheck:
+    """Exact core check of the structured game at any n, by finding the most violated coalition.
+
+    For |S| = k ≥ 2 the excess G(k) + Σ_S (a_i − x_i) is smallest for the k smallest a_i − x_i
+    (sort once, cumulative sums); singletons give s_i − x_i. O(n log n) — the separation problem of
+    constraint generation solved in closed form for this c(S).
+    """
+    n = game.n
+    x = np.asarray(x, dtype=float)
+    scale = max(1.0, abs(game.grand()))
+    best_val = np.inf
+    best = np.zeros(n, dtype=bool)
+    if n >= 1:
+        single = game.standalone - x
+        i = int(np.argmin(single))
+        best_val = float(single[i])
+        best[i] = True
+    if n >= 3:
+        d = game.additive - x
+        order = np.argsort(d)
+        cums = np.cumsum(d[order])
+        k = np.arange(2, n)  # proper coalitions only
+        ex = game.fixed[k] + cums[k - 1]
+        j = int(np.argmin(ex))
+        if ex[j] < best_val:
+            best_val = float(ex[j])
+            best = np.zeros(n, dtype=bool)
+            best[order[: k[j]]] = True
+    return CoreCheck(bool(best_val >= -tol * scale), best_val, best, "最も不利な連合の探索（構造化 c(S)）")
+
+
+# --- nucleolus ------------------------------------------------------------------------------------------
+
+
+def nucleolus(c: Game | StructuredGame, n: int | None = None, tol: float = 1e-9) -> np.ndarray:
+    """Nucleolus of a cost game with n ≤ 20 players, by sequential linear programs (SciPy HiGHS).
+
+    Maximises lexicographically the sorted excesses c(S) − x(S) (Schmeidler 1969) over imputations
+    (x_i ≤ c({i}), Σx = c(N)); when the imputation set is empty, the prenucleolus. Each stage solves
+    max t s.t. x(S) + t ≤ c(S) over coalitions not yet fixed (Maschler, Peleg & Shapley 1979), with
+    constraint generation: only a working set is in the LP; all 2^n excesses are checked vectorised and the
+    most violated coalitions added until none is. Coalitions with a positive dual are tight in every optimum
+    and get fixed; coalitions in the span of fixed ones leave the problem. At most n stages.
+    """
+    from scipy.optimize import linprog  # lazy: import time of workbench matters
+
+    if isinstance(c, StructuredGame):
+        n = c.n
+        v = c.vector()
+    else:
+        if n is None:
+            raise ValueError("n を指定してください")
+        v = game_vector(c, n)
+    if n == 1:
+        return v[1:2].copy()
+    full = 2**n - 1
+    scale = max(1.0, float(np.max(np.abs(v))))
+    v = v / scale
+    bits = 1 << np.arange(n)
+    alone = v[bits]
+    imputations = alone.sum() >= v[full] - 1e-12
+    bounds = [(None, float(a) if imputations else None) for a in alone] + [(None, None)]
+
+    def indicator(m: np.ndarray) -> np.ndarray:
+        return ((np.asarray(m)[:, None] >> np.arange(n)) & 1).astype(float)
+
+    active = np.ones(2**n, dtype=bool)
+    active[0] = active[full] = False
+    fixed_rows = [np.ones(n)]
+    fixed_rhs = [float(v[full])]
+    work = set(bits.tolist()) | set((full ^ bits).tolist())
+    work = {m for m in work if active[m]}
+    x = np.full(n, v[full] / n)
+
+    def rank(rows: list[np.ndarray]) -> int:
+        return int(np.linalg.matrix_rank(np.array(rows), tol=1e-9))
+
+    for _stage in range(n + 1):
+        if rank(fixed_rows) >= n:
+            break
+        while True:
+            w = np.array(sorted(work), dtype=np.int64)
+            a_ub = np.hstack([indicator(w), np.ones((len(w), 1))])
+            a_eq = np.hstack([np.array(fixed_rows), np.zeros((len(fixed_rows), 1))])
+            res = linprog(
+                np.r_[np.zeros(n), -1.0],
+                A_ub=a_ub,
+                b_ub=v[w],
+                A_eq=a_eq,
+                b_eq=np.array(fixed_rhs),
+                bounds=bounds,
+                method="highs",
+            )
+            if res.status != 0:  # pragma: no cover - numerical trouble
+                raise RuntimeError(f"仁の線形計画が解けませんでした: {res.message}")
+            x, t = res.x[:n], res.x[n]
+            excess = v - subset_sums(x)
+            cand = np.flatnonzero(active & (excess < t - tol))
+            cand = cand[~np.isin(cand, w)]
+            if len(cand) == 0:
+                break
+            cand = cand[np.argsort(excess[cand])[: max(4 * n, 32)]]
+            basis = _orthobasis(fixed_rows)
+            in_span = _in_span(indicator(cand), basis)
+            active[cand[in_span]] = False
+            work.update(cand[~in_span].tolist())
+            if not (~in_span).any():
+                continue
+        duals = -np.asarray(res.ineqlin.marginals)
+        tight = w[duals > tol]
+        if len(tight) == 0:  # degenerate: fall back to all coalitions at the minimum excess
+            tight = w[np.abs(excess[w] - t) <= 1e-9]
+        new_rows = False
+        for m in tight:
+            row = indicator(np.array([m]))[0]
+            if rank([*fixed_rows, row]) > rank(fixed_rows):
+                fixed_rows.append(row)
+                fixed_rhs.append(float(v[m] - t))
+                new_rows = True
+            active[m] = False
+            work.discard(int(m))
+        upper = -np.asarray(res.upper.marginals)[:n] if imputations else np.zeros(n)
+        for i in np.flatnonzero(upper > tol):
+            row = np.eye(n)[i]
+            if rank([*fixed_rows, row]) > rank(fixed_rows):
+                fixed_rows.append(row)
+                fixed_rhs.append(float(alone[i]))
+                new_rows = True
+        if not new_rows:  # pragma: no cover - should not happen
+            break
+        basis = _orthobasis(fixed_rows)
+        wl = np.array(sorted(work), dtype=np.int64)
+        if len(wl):
+            drop = wl[_in_span(indicator(wl), basis)]
+            active[drop] = False
+            work.difference_update(drop.tolist())
+        if not work and rank(fixed_rows) < n:
+            work = set(np.flatnonzero(active)[: 4 * n].tolist())
+    return x * scale
+
+
+def _orthobasis(rows: list[np.ndarray]) -> np.ndarray:
+    a = np.array(rows).T
+    u, sv, _ = np.linalg.svd(a, full_matrices=False)
+    return u[:, sv > 1e-9]
+
+
+def _in_span(ind: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    resid = ind - (ind @ basis) @ basis.T
+    return np.einsum("ij,ij->i", resid, resid) < 1e-9

@@ -1,0 +1,199 @@
+"""Late joiners: what a municipality joining in year k pays of the sunk initial cost, and what that does to
+the incumbents.
+
+Policies (``policy``): ``none`` — nothing of the sunk cost; ``book_value`` — its co-owner share of the
+platform's remaining book value, 5-year straight-line amortisation (耐用年数5年の定額法), i.e.
+initial × max(0, 1 − k/5) / (incumbents + 1); ``shapley`` — its Shapley share of the platform's initial cost,
+the expected share over all joining orders (Shapley 1953). The payment is refunded to the incumbents in
+proportion to what they paid in year 0. Who carries non-participants' shares is the scenario's
+``non_participants`` (prefecture, participants, or none: the platform is sized for the participants).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+from .. import reference
+from ..errors import InputError
+from ..inventory.costs import CostScenario
+from .cashflow import POLICIES, cash_flow_model
+from .model import build_model, located, scenario_of, with_costs
+
+
+class LateJoinRow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    name: str
+    role: str  # incumbent | joiner
+    without_joiner: float  # NPV (yen) when the joiner never joins
+    with_joiner: float
+    change: float
+
+
+class PolicyRow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    policy: str
+    label: str
+    joiner_npv: float
+    joiner_standalone: float
+    incumbents_change: float
+    prefecture_change: float
+
+
+class LateJoin(BaseModel):
+    """A municipality joining in year k under one policy, and all policies side by side."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    name: str
+    year: int
+    policy: str
+    rule: str
+    rows: list[LateJoinRow]
+    policies: list[PolicyRow]
+    summary: str
+    sources: list[str] = ["DOMAIN §6b", "減価償却（定額法・5年）", "Shapley 1953"]
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([r.model_dump() for r in self.rows]).rename(
+            columns={
+                "name": "市区町村",
+                "without_joiner": "不参加時（円）",
+                "with_joiner": "参加時（円）",
+                "change": "増減（円）",
+            }
+        )
+
+    def policies_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([r.model_dump() for r in self.policies])
+
+    def _repr_markdown_(self) -> str:
+        return f"**後から参加：{self.name}（{self.year}年目）**\n\n{self.summary}\n"
+
+
+POLICY_LABELS = {
+    "none": "初期費用を負担しない",
+    "book_value": "残存簿価（5年定額法）の持分を負担",
+    "shapley": "参加順序の期待シャープレイ値を負担",
+}
+
+
+def _variants(
+    sc: CostScenario, all_codes: list[str], code: str, year: int
+) -> tuple[CostScenario, CostScenario]:
+    data = sc.model_dump(exclude_none=True)
+    members = list(sc.members) if sc.members is not None else list(all_codes)
+    joined = dict(data, members=[*(c for c in members if c != code), code])
+    joined["join_year"] = dict(data.get("join_year", {}), **{code: year})
+    base = dict(data, members=[c for c in members if c != code])
+    base["join_year"] = {c: y for c, y in data.get("join_year", {}).items() if c != code}
+    if not base["members"]:
+        raise InputError.single("ほかに参加団体がありません", field="costs.members")
+    return CostScenario.model_validate(joined), CostScenario.model_validate(base)
+
+
+@located
+def late_joiner(
+    pref: Any,
+    code: str,
+    year: int,
+    policy: str = "book_value",
+    *,
+    rule: str = "shapley",
+    scheme: str | None = None,
+) -> LateJoin:
+    """What municipality ``code`` pays when it joins in ``year`` and what that does to the incumbents.
+
+    Compares the NPV of every incumbent's payments without the joiner and with it (cash flows of
+    :func:`~workbench.cost.cash_flow`), for ``policy`` and, in ``policies``, for all three policies.
+    """
+    sc = scenario_of(pref)
+    try:
+        code = reference.normalize_municipality_code(code)
+    except ValueError as err:
+        raise InputError.single(str(err), field="code", value=code) from None
+    if code[:2] != pref.code:
+        raise InputError.single(f"{pref.name}の市区町村ではありません", field="code", value=code)
+    if not 0 <= year <= sc.horizon_years:
+        raise InputError.single(f"参加年は 0～{sc.horizon_years} にしてください", field="year", value=year)
+    if policy not in POLICIES:
+        raise InputError.single(
+            f"方式 {policy!r} はありません", field="policy", value=policy, allowed=", ".join(POLICIES)
+        )
+    all_codes = list(reference.municipalities_of(pref.code)["code"])
+    joined, base = _variants(sc, all_codes, code, year)
+    m_base = build_model(with_costs(pref, base), scheme)
+    m_join = build_model(with_costs(pref, joined), scheme)
+    cf_base = cash_flow_model(m_base, rule, policy)
+    base_npv = dict(zip(cf_base.codes, cf_base.npv, strict=True))
+    policies = []
+    chosen = None
+    for pol in POLICIES:
+        cf = cash_flow_model(m_join, rule, pol)
+        npv = dict(zip(cf.codes, cf.npv, strict=True))
+        j = m_join.codes.index(code)
+        alone = float(m_join.standalone[j])
+        policies.append(
+            PolicyRow(
+                policy=pol,
+                label=POLICY_LABELS[pol],
+                joiner_npv=npv[code],
+                joiner_standalone=alone,
+                incumbents_change=sum(npv[c] - base_npv[c] for c in base_npv),
+                prefecture_change=cf.prefecture_npv - cf_base.prefecture_npv,
+            )
+        )
+        if pol == policy:
+            chosen = cf, npv
+    assert chosen is not None
+    cf, npv = chosen
+    names = dict(zip(m_join.codes, m_join.names, strict=True))
+    rows = [
+        LateJoinRow(
+            code=c,
+            name=names[c],
+            role="incumbent",
+            without_joiner=base_npv[c],
+            with_joiner=npv[c],
+            change=npv[c] - base_npv[c],
+        )
+        for c in base_npv
+    ]
+    rows.append(
+        LateJoinRow(
+            code=code,
+            name=names[code],
+            role="joiner",
+            without_joiner=0.0,
+            with_joiner=npv[code],
+            change=npv[code],
+        )
+    )
+    p = next(x for x in policies if x.policy == policy)
+    up = [r for r in rows if r.role == "incumbent" and r.change > 1e-6]
+    summary = (
+        f"{names[code]}が{year}年目に参加（{POLICY_LABELS[policy]}）すると、{names[code]}の負担は"
+        f"{p.joiner_npv:,.0f} 円（単独なら {p.joiner_standalone:,.0f} 円）、既存団体の負担は合計"
+        f"{p.incumbents_change:+,.0f} 円変わります。"
+        + (
+            f"負担が増える既存団体: {'、'.join(r.name for r in up[:5])}。"
+            if up
+            else "負担が増える既存団体はありません。"
+        )
+    )
+    return LateJoin(
+        code=code,
+        name=names[code],
+        year=year,
+        policy=policy,
+        rule=rule,
+        rows=rows,
+        policies=policies,
+        summary=summary,
+    )

@@ -1,0 +1,444 @@
+"""The cost model: a prefecture's ``costs:`` scenario turned into present values and cost games.
+
+Conventions (stated so that every number can be defended):
+
+* the initial cost is paid in year 0, running costs at the end of years 1..T (T = ``horizon_years``);
+  present values discount year t by (1 + r)^−t, r = ``discount_rate`` (default 4 %, the social discount
+  rate of Japanese public-works appraisals);
+* a member joining in year k (``join_year``) pays its own initial cost in year k and running costs from
+  year max(k, 1); the shared platform's fixed cost runs from year 1 regardless;
+* going alone: ``standalone.initial`` in the joining year plus ``standalone.annual`` each year, optionally
+  scaled by (population / reference population)^e, with per-code overrides taking precedence;
+* the shared cost of a coalition S (DOMAIN §6b): c({i}) = stand-alone PV of i; for |S| ≥ 2,
+  c(S) = platform fixed cost (initial + PV of the yearly fixed cost, plus capacity steps) + Σ_{i∈S} per-member
+  costs (initial per member, PV of the yearly per-member and per-unit costs);
+* in the games a member alone may also use the shared platform: c({i}) = min(stand-alone, platform for i
+  alone), which keeps the game monotone and every share non-negative; individual rationality is still
+  judged against the true stand-alone cost;
+* the recommended-module effect (guide 2.6, reconciled figures) scales the shared initial cost by
+  (14.4 + 21.5)/(29.4 + 233.2) and the running cost by 9.9/11.5 when ``module_effect`` is true;
+* the prefecture's part (scheme or ``prefecture_share``) is a fraction of the initial and of the running
+  cost (of the whole shared cost, or of the platform's fixed cost only); members split the rest.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import reference
+from ..errors import InputError
+from ..inventory.costs import DRIVERS, CostScenario
+from .games import StructuredGame
+
+GUIDE_2_5 = "guide 2.5"
+GUIDE_2_6 = "guide 2.6"
+RULES_TABLE = "cost_rules.csv"
+SCHEMES_TABLE = "prefecture_schemes.csv"
+
+
+# --- reference tables -----------------------------------------------------------------------------------
+
+
+def rules_table() -> pd.DataFrame:
+    """The allocation rules: code, label_ja, label_en, needs, description, source (data/cost_rules.csv)."""
+    return reference.table(RULES_TABLE)
+
+
+def rule_codes() -> tuple[str, ...]:
+    return tuple(rules_table()["code"])
+
+
+def rule_row(code: str) -> dict[str, Any]:
+    df = rules_table()
+    hit = df[df["code"] == code]
+    if hit.empty:
+        raise InputError.single(
+            f"配分ルール {code!r} はありません", field="rule", value=code, allowed=", ".join(rule_codes())
+        )
+    return hit.iloc[0].to_dict()
+
+
+def schemes_table() -> pd.DataFrame:
+    """Prefecture cost-sharing schemes (DOMAIN §6b): fukushima, tochigi, tottori presets and none."""
+    return reference.table(SCHEMES_TABLE)
+
+
+def guide_ranges() -> pd.DataFrame:
+    """The surveyed cost effect of sharing (guide 2.5): build 1/2–1/12, running 1/5–1/20 of going alone."""
+    return reference.table("cost_effect_2_5.csv")
+
+
+def module_effect(basis: str = "reconciled") -> pd.DataFrame:
+    """The recommended-module effect per phase (guide 2.6), ``basis`` "reconciled" or "printed".
+
+    The printed 構築 with-module figure 62.4 fits neither the reductions nor the total 45.8; the reconciled
+    set uses 21.5 (= 233.2 − 211.7) and a without-module total of 274.1 (printed rounded as 270).
+    """
+    df = reference.table("module_effect_2_6.csv")
+    return df[df["basis"] == basis].reset_index(drop=True)
+
+
+def module_factors() -> tuple[float, float]:
+    """(initial factor, running factor) of the recommended-module effect, reconciled guide 2.6 figures."""
+    df = module_effect("reconciled").set_index("phase_code")
+    ini = (df.loc["design", "with_myen"] + df.loc["build", "with_myen"]) / (
+        df.loc["design", "without_myen"] + df.loc["build", "without_myen"]
+    )
+    run = df.loc["operation", "with_myen"] / df.loc["operation", "without_myen"]
+    return float(ini), float(run)
+
+
+# --- pure finance helpers -------------------------------------------------------------------------------
+
+
+def discount_factors(rate: float, horizon: int) -> np.ndarray:
+    """(1 + r)^−t for t = 0..T."""
+    return (1.0 + rate) ** -np.arange(horizon + 1, dtype=float)
+
+
+def annuity_factor(rate: float, horizon: int, start: int = 1) -> float:
+    """Σ_{t=start}^{T} (1 + r)^−t: the present value of 1 yen a year from year ``start`` to T."""
+    d = discount_factors(rate, horizon)
+    return float(d[max(start, 1) :].sum())
+
+
+def population_scale(population: np.ndarray, exponent: float, reference_population: float) -> np.ndarray:
+    """(population / reference)^e: a stand-alone cost scaled by size (e = 0 means no scaling)."""
+    if exponent == 0:
+        return np.ones(len(population))
+    return (np.asarray(population, dtype=float) / reference_population) ** exponent
+
+
+def capacity_steps(n: int, members_per_step: int) -> np.ndarray:
+    """Extra capacity blocks for coalition sizes 0..n: ceil(k/m) − 1 (0 for k ≤ m)."""
+    k = np.arange(n + 1)
+    return np.maximum(np.ceil(k / members_per_step) - 1, 0)
+
+
+# --- the model ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CostModel:
+    """Numbers of one scenario: players, present values and the games (all yen, present values)."""
+
+    pref_code: str
+    pref_name: str
+    codes: tuple[str, ...]
+    names: tuple[str, ...]
+    population: np.ndarray
+    participant: np.ndarray  # bool per player (False only when non-participants are carried by someone)
+    join_year: np.ndarray
+    horizon: int
+    rate: float
+    initial: StructuredGame  # year-0 (or join-year) costs, PV, before the prefecture's part
+    running: StructuredGame  # running costs over the horizon, PV, before the prefecture's part
+    standalone_initial: np.ndarray  # undiscounted, per player
+    standalone_annual: np.ndarray
+    annual_fixed_by_size: np.ndarray  # undiscounted yearly platform cost for 0..n members (capacity steps)
+    annual_member: np.ndarray  # undiscounted yearly per-member cost
+    initial_fixed_by_size: np.ndarray  # platform initial cost for 0..n members
+    initial_member: np.ndarray  # undiscounted per-member initial cost
+    pref_initial: float  # fractions
+    pref_running: float
+    applies_to: str
+    scheme: str
+    non_participants: str
+    drivers: dict[str, np.ndarray]
+    scenario: CostScenario
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.codes)
+
+    @property
+    def annual_fixed(self) -> float:
+        """Yearly platform cost with every player (undiscounted)."""
+        return float(self.annual_fixed_by_size[self.n])
+
+    @property
+    def initial_fixed(self) -> float:
+        """Platform initial cost with every player."""
+        return float(self.initial_fixed_by_size[self.n])
+
+    def split(self, initial: float, running: float, fixed: bool) -> tuple[float, float]:
+        """(prefecture, members) parts of an initial and a running amount (fixed = platform part)."""
+        fi = self.pref_initial if (fixed or self.applies_to == "all") else 0.0
+        fr = self.pref_running if (fixed or self.applies_to == "all") else 0.0
+        pref = fi * initial + fr * running
+        return pref, initial + running - pref
+
+    @property
+    def total_game(self) -> StructuredGame:
+        """c(S) before the prefecture's part: initial + running."""
+        return self.initial + self.running
+
+    @property
+    def member_game(self) -> StructuredGame:
+        """c(S) the members split: the shared cost less the prefecture's part; going alone unchanged."""
+        ini, run = self.pref_initial, self.pref_running
+        fi = self.initial.scaled(1 - ini, 1 - ini if self.applies_to == "all" else 1)
+        fr = self.running.scaled(1 - run, 1 - run if self.applies_to == "all" else 1)
+        return fi + StructuredGame(fr.fixed, fr.additive, fr.standalone)
+
+    @property
+    def total(self) -> float:
+        """PV of the shared cost over the horizon (CONTRACT ``total``)."""
+        return self.total_game.grand()
+
+    @property
+    def standalone(self) -> np.ndarray:
+        """PV of going alone, per player."""
+        return self.total_game.standalone
+
+
+def _pref_share(sc: CostScenario, scheme: str | None) -> tuple[float, float, str, str]:
+    if scheme is None and sc.prefecture_share is not None:
+        p = sc.prefecture_share
+        return p.initial, p.running, p.applies_to, "custom"
+    code = scheme or sc.scheme or "none"
+    df = schemes_table()
+    hit = df[df["code"] == code]
+    if hit.empty:
+        raise InputError.single(
+            f"県負担の方式 {code!r} はありません",
+            field="costs.scheme",
+            value=code,
+            allowed=", ".join(df["code"]),
+        )
+    row = hit.iloc[0]
+    return float(row["initial_fraction"]), float(row["running_fraction"]), str(row["applies_to"]), code
+
+
+def scenario_of(pref: Any) -> CostScenario:
+    """The prefecture's cost scenario, or an InputError when the file has none."""
+    sc = getattr(pref, "costs", None)
+    if sc is None:
+        raise InputError.single("費用シナリオ（costs:）がありません", field="costs")
+    if not isinstance(sc, CostScenario):
+        raise InputError.single("costs: の形式が正しくありません", field="costs")
+    return sc
+
+
+def with_costs(pref: Any, costs: CostScenario) -> Any:
+    """A light stand-in of ``pref`` with another cost scenario (for sensitivity runs)."""
+    return SimpleNamespace(code=pref.code, name=pref.name, costs=costs)
+
+
+def build_model(pref: Any, scheme: str | None = None) -> CostModel:
+    """Turn ``pref.costs`` into a :class:`CostModel` (raises InputError for unusable input).
+
+    ``scheme`` (fukushima | tochigi | tottori | none) overrides the file's prefecture share.
+    """
+    sc = scenario_of(pref)
+    munis = reference.municipalities_of(pref.code)
+    if munis.empty:
+        raise InputError.single("都道府県コードが正しくありません", field="prefecture", value=pref.code)
+    pops_all = dict(zip(munis["code"], munis["population_2020"], strict=True))
+    names_all = dict(zip(munis["code"], munis["name"], strict=True))
+    members = list(sc.members) if sc.members is not None else list(munis["code"])
+    for i, code in enumerate(members):
+        if code not in pops_all:
+            raise InputError.single(
+                f"{pref.name}の市区町村ではありません", field=f"costs.members[{i}]", value=code
+            )
+    notes: list[str] = []
+    carried = sc.non_participants != "none" and len(members) < len(munis)
+    players = list(munis["code"]) if carried else members
+    member_set = set(members)
+    participant = np.array([c in member_set for c in players])
+    pop = np.array([float(pops_all[c]) for c in players])
+    n = len(players)
+    horizon, rate = sc.horizon_years, sc.discount_rate
+    d = discount_factors(rate, horizon)
+    join = np.array([min(sc.join_year.get(c, 0), horizon) for c in players])
+
+    # stand-alone costs (guide 2.5: 数千万円 per municipality), scaled and overridden
+    st = sc.standalone
+    ref_pop = float(st.reference_population or np.median(munis["population_2020"]))
+    scale = population_scale(pop, st.exponent, ref_pop)
+    s0 = st.initial * scale
+    s1 = st.annual * scale
+    for j, code in enumerate(players):
+        o = st.overrides.get(code)
+        if o is not None:
+            s0[j] = o.initial if o.initial is not None else s0[j]
+            s1[j] = o.annual if o.annual is not None else s1[j]
+    run_pv = np.array([annuity_factor(rate, horizon, max(k, 1)) for k in join])
+    ini_pv = d[join]
+
+    # shared costs (DOMAIN §6b), with the module effect (guide 2.6)
+    sh = sc.shared
+    f_ini, f_run = module_factors() if sc.module_effect else (1.0, 1.0)
+    if sc.module_effect:
+        notes.append(
+            f"推奨モジュールの効果（guide 2.6、整合させた値）を適用: 初期費用×{f_ini:.3f}、運用費×{f_run:.3f}"
+        )
+    drivers = {k: np.full(n, np.nan) for k in DRIVERS}
+    for j, code in enumerate(players):
+        dv = sc.drivers.get(code)
+        if dv is not None:
+            for k in DRIVERS:
+                val = getattr(dv, k)
+                if val is not None:
+                    drivers[k][j] = val
+    per_unit = np.zeros(n)
+    for k, rate_k in sh.annual_per_unit.items():
+        if rate_k > 0:
+            missing = [players[j] for j in np.flatnonzero(np.isnan(drivers[k]) & participant)]
+            if missing:
+                raise InputError.single(
+                    f"shared.annual_per_unit.{k} を使うには全参加団体の drivers.{k} が必要です"
+                    f"（不足: {', '.join(missing[:5])}）",
+                    field=f"costs.drivers.{missing[0]}.{k}",
+                )
+            per_unit += rate_k * np.nan_to_num(drivers[k])
+    steps = capacity_steps(n, sh.capacity.members_per_step) if sh.capacity else np.zeros(n + 1)
+    cap_ini = sh.capacity.initial if sh.capacity else 0.0
+    cap_run = sh.capacity.annual if sh.capacity else 0.0
+    annuity = annuity_factor(rate, horizon)
+    initial_member = np.full(n, sh.initial_per_member * f_ini)
+    annual_member = (sh.annual_per_member + per_unit) * f_run
+    initial = StructuredGame.make(
+        (sh.initial + cap_ini * steps) * f_ini, initial_member * ini_pv, s0 * ini_pv
+    )
+    running = StructuredGame.make(
+        (sh.annual_fixed + cap_run * steps) * f_run * annuity, annual_member * run_pv, s1 * run_pv
+    )
+    pi, pr, applies, scheme_code = _pref_share(sc, scheme)
+    return CostModel(
+        pref_code=pref.code,
+        pref_name=pref.name,
+        codes=tuple(players),
+        names=tuple(names_all[c] for c in players),
+        population=pop,
+        participant=participant,
+        join_year=join,
+        horizon=horizon,
+        rate=rate,
+        initial=initial,
+        running=running,
+        standalone_initial=s0,
+        standalone_annual=s1,
+        annual_fixed_by_size=(sh.annual_fixed + cap_run * steps) * f_run,
+        annual_member=annual_member,
+        initial_fixed_by_size=(sh.initial + cap_ini * steps) * f_ini,
+        initial_member=initial_member,
+        pref_initial=pi,
+        pref_running=pr,
+        applies_to=applies,
+        scheme=scheme_code,
+        non_participants=sc.non_participants if carried else "none",
+        drivers=drivers,
+        scenario=sc,
+        notes=notes,
+    )
+
+
+def coalition_cost(pref: Any, coalition: list[str] | np.ndarray, *, scheme: str | None = None) -> float:
+    """c(S): PV of the shared cost for a coalition of municipality codes (or a boolean mask over the players).
+
+    c({i}) is i's stand-alone PV; c(all) is the shared platform (before the prefecture's part).
+    """
+    m = build_model(pref, scheme)
+    if isinstance(coalition, np.ndarray) and coalition.dtype == bool:
+        mask = coalition
+    else:
+        wanted = set(coalition)
+        unknown = wanted - set(m.codes)
+        if unknown:
+            raise InputError.single(
+                "連合にシナリオの参加団体でない市区町村があります",
+                field="coalition",
+                value=sorted(unknown)[0],
+            )
+        mask = np.array([c in wanted for c in m.codes])
+    return m.total_game.cost(mask)
+
+
+def guide_comparison(m: CostModel) -> list[dict[str, Any]]:
+    """The scenario's cost effect of sharing placed beside the surveyed ranges (guide 2.5).
+
+    build: Σ stand-alone initial / shared initial; running: Σ stand-alone yearly / shared yearly (all
+    participants). "1/x" means sharing costs 1/x of everyone going alone.
+    """
+    part = m.participant
+    alone_ini = float(m.standalone_initial[part].sum())
+    alone_run = float(m.standalone_annual[part].sum())
+    sh_ini = m.initial_fixed + float(m.initial_member[part].sum())
+    sh_run = m.annual_fixed + float(m.annual_member[part].sum())
+    out = []
+    for row in guide_ranges().itertuples(index=False):
+        alone, shared = (alone_ini, sh_ini) if row.code == "build" else (alone_run, sh_run)
+        x = alone / shared if shared > 0 else math.inf
+        if x < row.low_ratio:
+            verdict = "調査結果より効果が小さい"
+        elif x > row.high_ratio:
+            verdict = "調査結果より効果が大きい"
+        else:
+            verdict = "調査結果の範囲内"
+        out.append(
+            {
+                "code": row.code,
+                "label": row.label_ja,
+                "ratio": x,
+                "low": float(row.low_ratio),
+                "high": float(row.high_ratio),
+                "verdict": verdict,
+                "text": f"{row.label_ja}: 単独の1/{x:.1f}（調査 1/{row.low_ratio}～1/{row.high_ratio}）{verdict}",
+                "source": GUIDE_2_5,
+            }
+        )
+    return out
+
+
+def _parse_field(path: str) -> list[str | int]:
+    out: list[str | int] = []
+    for part in path.split("."):
+        while "[" in part:
+            head, rest = part.split("[", 1)
+            if head:
+                out.append(head)
+            idx, part = rest.split("]", 1)
+            out.append(int(idx) if idx.isdigit() else idx)
+        if part:
+            out.append(part)
+    return out
+
+
+def locate_problems(err: InputError, pref: Any) -> InputError:
+    """Fill in file and line of problems whose field is in the prefecture file (best effort)."""
+    doc = getattr(pref, "_wb_doc", None)
+    path = getattr(pref, "_wb_path", None)
+    for p in err.problems:
+        if p.field and p.field.startswith("costs") and doc is not None and p.line is None:
+            try:
+                from ..inventory.yamlio import locate
+
+                p.line = locate(doc, _parse_field(p.field))
+            except Exception:  # pragma: no cover - locating is a courtesy
+                pass
+        if p.file is None and path is not None and p.field and p.field.startswith("costs"):
+            p.file = str(path)
+    return InputError(err.problems)
+
+
+def located(fn: Any) -> Any:
+    """Decorator: InputErrors raised for ``pref`` (first argument) get the file and line of the field."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(pref: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(pref, *args, **kwargs)
+        except InputError as err:
+            raise locate_problems(err, pref) from None
+
+    return wrapper

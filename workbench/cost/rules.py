@@ -1,0 +1,538 @@
+"""Allocation rules, each a small pure function, and :func:`allocate` / :func:`compare` on a prefecture.
+
+Rules (data/cost_rules.csv): equal 均等割, population 人口割, usage 利用割, hybrid (joint-body formula),
+degressive (HARP), shapley, nucleolus, scrb. All split what the members pay: the shared cost less the
+prefecture's part (scheme presets of DOMAIN §6b).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from .. import reference
+from ..errors import InputError
+from ..inventory.costs import DRIVERS, HARP_EXPONENT
+from . import games
+from .games import StructuredGame
+from .model import CostModel, build_model, guide_comparison, located, rule_codes, rule_row
+
+# --- pure rule functions --------------------------------------------------------------------------------
+
+
+def equal_shares(total: float, n: int) -> np.ndarray:
+    """均等割: total / n each (DOMAIN §6b 一部事務組合 bylaws)."""
+    return np.full(n, total / n)
+
+
+def proportional_shares(total: float, weights: np.ndarray) -> np.ndarray:
+    """Shares in proportion to non-negative ``weights`` (人口割, 利用割)."""
+    w = np.asarray(weights, dtype=float)
+    return total * w / w.sum()
+
+
+def hybrid_shares(
+    total: float, parts: dict[str, float], drivers: dict[str, np.ndarray], n: int
+) -> np.ndarray:
+    """The joint-body formula share_i = C × (w0/n + Σ_k w_k d_ik / Σ_j d_jk) (DOMAIN §6b 一部事務組合 bylaws).
+
+    ``parts`` maps "flat" and driver names (population, users, …) to weights summing to 1; ``drivers``
+    gives each driver's vector.
+    """
+    out = np.full(n, parts.get("flat", 0.0) / n)
+    for k, w in parts.items():
+        if k != "flat" and w > 0:
+            d = np.asarray(drivers[k], dtype=float)
+            out = out + w * d / d.sum()
+    return total * out
+
+
+def degressive_shares(total: float, population: np.ndarray, exponent: float = HARP_EXPONENT) -> np.ndarray:
+    """Degressive population shares ∝ population^e; e = log2 1.5 reproduces 北海道 HARP's "twice the
+    population pays 1.5 times" (DOMAIN §6b)."""
+    return proportional_shares(total, np.asarray(population, dtype=float) ** exponent)
+
+
+# --- players bundle and dispatch -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Players:
+    """What a rule needs: the members' cost game and per-player data."""
+
+    game: StructuredGame
+    codes: tuple[str, ...]
+    population: np.ndarray
+    drivers: dict[str, np.ndarray]
+    weights: dict[str, float] | None
+    exponent: float
+    driver: str | None
+    member_fields: dict[str, str] | None = None  # code -> "costs.members[i]" for located errors
+
+    def subset(self, keep: np.ndarray) -> Players:
+        keep = np.asarray(keep, dtype=bool)
+        return replace(
+            self,
+            game=self.game.subgame(keep),
+            codes=tuple(c for c, k in zip(self.codes, keep, strict=True) if k),
+            population=self.population[keep],
+            drivers={k: v[keep] for k, v in self.drivers.items()},
+        )
+
+
+def _need_positive(
+    values: np.ndarray,
+    codes: tuple[str, ...],
+    what: str,
+    field_name: str,
+    fields: dict[str, str] | None = None,
+) -> None:
+    bad = [c for c, x in zip(codes, values, strict=True) if not (x > 0)]
+    if bad:
+        code = bad[0]
+        if fields and "members" in field_name:
+            field_name = fields.get(code, field_name)
+        raise InputError.single(
+            f"{reference.municipality_name(code)}（{code}）の{what}が0または未入力のため、この配分ルールでは按分できません"
+            "（members から外すか、別のルールを選んでください）",
+            field=field_name.format(code=code),
+            value=code,
+        )
+
+
+def usage_driver(p: Players) -> str:
+    """The driver of the usage rule: the one asked for, else the first reported for every player."""
+    if p.driver is not None:
+        if p.driver not in DRIVERS:
+            raise InputError.single(
+                f"利用量の指標 {p.driver!r} はありません",
+                field="driver",
+                value=p.driver,
+                allowed=", ".join(DRIVERS),
+            )
+        return p.driver
+    for k in DRIVERS:
+        if np.all(p.drivers[k] > 0):
+            return k
+    raise InputError.single(
+        "利用割には全参加団体の drivers（users, records, api_calls, data_volume のいずれか）が必要です",
+        field="costs.drivers",
+    )
+
+
+def shares_for(p: Players, rule: str) -> np.ndarray:
+    """The shares of ``p.game.grand()`` under ``rule`` (raises InputError when the data do not allow it)."""
+    total = p.game.grand()
+    n = p.game.n
+    if rule == "equal":
+        return equal_shares(total, n)
+    if rule in ("population", "degressive"):
+        _need_positive(p.population, p.codes, "2020年国勢調査人口", "costs.members", p.member_fields)
+        if rule == "population":
+            return proportional_shares(total, p.population)
+        return degressive_shares(total, p.population, p.exponent)
+    if rule == "usage":
+        k = usage_driver(p)
+        _need_positive(p.drivers[k], p.codes, f"利用量（{k}）", "costs.drivers.{code}." + k)
+        return proportional_shares(total, p.drivers[k])
+    if rule == "hybrid":
+        if not p.weights:
+            raise InputError.single(
+                "均等割＋人口割＋利用割（hybrid）には costs.weights が必要です（例: {flat: 0.1, population: 0.9}）",
+                field="costs.weights",
+            )
+        data = dict(p.drivers, population=p.population)
+        for k, w in p.weights.items():
+            if k != "flat" and w > 0:
+                label = "2020年国勢調査人口" if k == "population" else f"利用量（{k}）"
+                where = "costs.members" if k == "population" else "costs.drivers.{code}." + k
+                _need_positive(data[k], p.codes, label, where, p.member_fields)
+        return hybrid_shares(total, p.weights, data, n)
+    if rule == "shapley":
+        return p.game.shapley()
+    if rule == "scrb":
+        return games.scrb(p.game)
+    if rule == "nucleolus":
+        if n > games.MAX_GENERIC:
+            raise InputError.single(
+                f"仁（nucleolus）は{games.MAX_GENERIC}団体までです（{n}団体）。シャープレイ値かSCRBを使ってください",
+                field="rule",
+                value=rule,
+            )
+        return games.nucleolus(p.game)
+    rule_row(rule)  # raises for an unknown rule
+    raise InputError.single(f"配分ルール {rule!r} は未実装です", field="rule", value=rule)  # pragma: no cover
+
+
+def players_of(m: CostModel, driver: str | None = None, exponent: float | None = None) -> Players:
+    sc = m.scenario
+    return Players(
+        game=m.member_game.capped(),
+        codes=m.codes,
+        population=m.population,
+        drivers=m.drivers,
+        weights=sc.weights,
+        exponent=sc.degressive_exponent if exponent is None else exponent,
+        driver=driver,
+        member_fields={c: f"costs.members[{i}]" for i, c in enumerate(sc.members or [])},
+    )
+
+
+# --- results --------------------------------------------------------------------------------------------
+
+
+class MemberShare(BaseModel):
+    """One member's share (yen, present value)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    name: str
+    population: int
+    share: float = Field(description="負担額（現在価値、円）")
+    standalone: float = Field(description="単独で構築・運用した場合の費用（現在価値、円）")
+    individually_rational: bool = Field(description="負担額が単独の費用以下か")
+    saving: float = Field(description="単独に比べた削減額（円）")
+    saving_ratio: float = Field(description="単独に比べた削減率")
+    join_year: int = 0
+
+
+class GuideRange(BaseModel):
+    """The scenario beside the surveyed range (guide 2.5)."""
+
+    code: str
+    label: str
+    ratio: float
+    low: float
+    high: float
+    verdict: str
+    text: str
+    source: str
+
+
+class Allocation(BaseModel):
+    """A cost allocation (CONTRACT ``cost`` JSON: rule, total, prefecture, members) with its provenance."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rule: str
+    rule_label: str
+    rule_source: str
+    prefecture_code: str
+    prefecture_name: str
+    total: float = Field(description="共同利用の費用の現在価値（円）")
+    prefecture: float = Field(description="県の負担（現在価値、円）")
+    members: list[MemberShare]
+    scheme: str
+    scheme_label: str
+    prefecture_initial_fraction: float
+    prefecture_running_fraction: float
+    prefecture_applies_to: str
+    carried_for_non_participants: float = 0.0
+    non_participants: str = "none"
+    horizon_years: int
+    discount_rate: float
+    individually_rational: bool
+    in_core: bool | None = None
+    core_method: str = ""
+    guide_comparison: list[GuideRange]
+    notes: list[str] = []
+    sources: list[str] = []
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per member: code plus Japanese columns."""
+        rows = [
+            {
+                "code": m.code,
+                "市区町村": m.name,
+                "人口": m.population,
+                "参加年": m.join_year,
+                "負担額（円）": m.share,
+                "単独の費用（円）": m.standalone,
+                "削減額（円）": m.saving,
+                "削減率": m.saving_ratio,
+                "個別合理性": m.individually_rational,
+            }
+            for m in self.members
+        ]
+        return pd.DataFrame(rows)
+
+    def summary_lines(self) -> list[str]:
+        lines = [
+            f"{self.prefecture_name} 費用配分：{self.rule_label}（{self.rule}）",
+            f"評価期間 {self.horizon_years} 年・割引率 {self.discount_rate:.1%}",
+            f"共同利用の費用（現在価値）: {self.total:,.0f} 円",
+            f"県の負担（{self.scheme_label}）: {self.prefecture:,.0f} 円",
+            f"市区町村の負担合計: {sum(m.share for m in self.members):,.0f} 円（{len(self.members)} 団体）",
+        ]
+        if self.carried_for_non_participants:
+            lines.append(
+                f"不参加団体の分（{self.non_participants}）: {self.carried_for_non_participants:,.0f} 円"
+            )
+        over = [m.name for m in self.members if not m.individually_rational]
+        lines.append(
+            "全団体が単独より安くなります（個別合理性を満たす）"
+            if not over
+            else f"単独より高くなる団体: {'、'.join(over[:10])}{' ほか' if len(over) > 10 else ''}"
+        )
+        if self.in_core is not None:
+            lines.append(
+                "コアに入っています（どの団体の組合せも離脱する動機がない）"
+                if self.in_core
+                else "コアに入っていません（離脱した方が安くなる団体の組合せがある）"
+            )
+        lines += [g.text for g in self.guide_comparison]
+        return lines
+
+    def _repr_markdown_(self) -> str:
+        head = "\n".join(f"- {s}" for s in self.summary_lines()[1:])
+        df = self.to_frame().head(20)
+        table = ["| 市区町村 | 負担額（円） | 単独（円） | 削減率 |", "|---|---:|---:|---:|"]
+        table += [
+            f"| {r['市区町村']} | {r['負担額（円）']:,.0f} | {r['単独の費用（円）']:,.0f} | {r['削減率']:.0%} |"
+            for _, r in df.iterrows()
+        ]
+        src = "、".join(self.sources)
+        return f"**{self.summary_lines()[0]}**\n\n{head}\n\n" + "\n".join(table) + f"\n\n出典: {src}\n"
+
+    def _repr_html_(self) -> str:
+        lines = self.summary_lines()
+        items = "".join(f"<li>{html.escape(s)}</li>" for s in lines[1:])
+        rows = "".join(
+            f"<tr><td>{html.escape(m.name)}</td><td style='text-align:right'>{m.share:,.0f}</td>"
+            f"<td style='text-align:right'>{m.standalone:,.0f}</td>"
+            f"<td style='text-align:right'>{m.saving_ratio:.0%}</td>"
+            f"<td>{'○' if m.individually_rational else '×'}</td></tr>"
+            for m in self.members[:30]
+        )
+        more = f"<p>ほか {len(self.members) - 30} 団体</p>" if len(self.members) > 30 else ""
+        return (
+            "<div style='border:1px solid #ccc;border-radius:6px;padding:8px'>"
+            f"<h4>{html.escape(lines[0])}</h4><ul>{items}</ul>"
+            "<table><tr><th>市区町村</th><th>負担額（円）</th><th>単独（円）</th><th>削減率</th><th>個別合理性</th></tr>"
+            f"{rows}</table>{more}<p style='font-size:smaller'>出典: {html.escape('、'.join(self.sources))}</p></div>"
+        )
+
+
+def _scheme_label(m: CostModel) -> str:
+    if m.scheme == "custom":
+        return f"県負担 初期{m.pref_initial:.0%}・運用{m.pref_running:.0%}（入力値）"
+    from .model import schemes_table
+
+    df = schemes_table()
+    return str(df[df["code"] == m.scheme]["label_ja"].iloc[0])
+
+
+def check_rule(rule: str) -> str:
+    if rule not in rule_codes():
+        raise InputError.single(
+            f"配分ルール {rule!r} はありません", field="rule", value=rule, allowed=", ".join(rule_codes())
+        )
+    return rule
+
+
+def allocation_from_model(
+    m: CostModel, rule: str, *, driver: str | None = None, exponent: float | None = None
+) -> Allocation:
+    """The allocation of a built model under ``rule`` (pure: no I/O)."""
+    check_rule(rule)
+    p = players_of(m, driver, exponent)
+    if m.non_participants != "none":
+        # the rule runs on every municipality; non-participants without data weigh 0
+        _check_participants(p, rule, m.participant)
+        shares = _shares_tolerant(p, rule)
+    else:
+        shares = shares_for(p, rule)
+    total = m.total
+    members_total = p.game.grand()
+    prefecture = total - members_total
+    carried = 0.0
+    part = m.participant
+    if m.non_participants != "none":
+        carried = float(shares[~part].sum())
+        shares = shares[part]
+        if m.non_participants == "prefecture":
+            prefecture += carried
+        else:
+            shares = (
+                shares + carried * shares / shares.sum()
+                if shares.sum() > 0
+                else shares + carried / len(shares)
+            )
+    standalone = m.standalone[part]
+    idx = np.flatnonzero(part)
+    row = rule_row(rule)
+    members = []
+    tol = 1e-6 * max(1.0, total)
+    for j, share, alone in zip(idx, shares, standalone, strict=True):
+        members.append(
+            MemberShare(
+                code=m.codes[j],
+                name=m.names[j],
+                population=int(m.population[j]),
+                share=float(share),
+                standalone=float(alone),
+                individually_rational=bool(share <= alone + tol),
+                saving=float(alone - share),
+                saving_ratio=float(1 - share / alone) if alone > 0 else 0.0,
+                join_year=int(m.join_year[j]),
+            )
+        )
+    in_core, method = None, ""
+    if m.non_participants == "none":
+        check = games.core_check_structured(p.game, shares)
+        in_core, method = check.in_core, check.method
+    sources = [row["source"], "DOMAIN §6b", "guide 2.5", "令和2年国勢調査（人口）", "費用: your input"]
+    if m.scenario.module_effect:
+        sources.append("guide 2.6")
+    notes = list(m.notes)
+    notes.append("初期費用は0年目、運用費は1～T年目の年末に発生するものとして割り引いています")
+    return Allocation(
+        rule=rule,
+        rule_label=row["label_ja"],
+        rule_source=row["source"],
+        prefecture_code=m.pref_code,
+        prefecture_name=m.pref_name,
+        total=float(total),
+        prefecture=float(prefecture),
+        members=members,
+        scheme=m.scheme,
+        scheme_label=_scheme_label(m),
+        prefecture_initial_fraction=m.pref_initial,
+        prefecture_running_fraction=m.pref_running,
+        prefecture_applies_to=m.applies_to,
+        carried_for_non_participants=carried,
+        non_participants=m.non_participants,
+        horizon_years=m.horizon,
+        discount_rate=m.rate,
+        individually_rational=all(x.individually_rational for x in members),
+        in_core=in_core,
+        core_method=method,
+        guide_comparison=[GuideRange(**g) for g in guide_comparison(m)],
+        notes=notes,
+        sources=sources,
+    )
+
+
+def _check_participants(p: Players, rule: str, part: np.ndarray) -> None:
+    """Raise for zero population / missing drivers among participants only."""
+    sub = p.subset(part)
+    if rule in ("population", "degressive") or (
+        rule == "hybrid" and (p.weights or {}).get("population", 0) > 0
+    ):
+        _need_positive(sub.population, sub.codes, "2020年国勢調査人口", "costs.members", p.member_fields)
+
+
+def _shares_tolerant(p: Players, rule: str) -> np.ndarray:
+    """Shares on all municipalities where non-participants may lack data (their weight is then 0)."""
+    if rule in ("population", "degressive"):
+        w = p.population if rule == "population" else p.population**p.exponent
+        return proportional_shares(p.game.grand(), w)
+    if rule == "usage":
+        k = usage_driver(p) if p.driver else next((k for k in DRIVERS if np.nansum(p.drivers[k]) > 0), None)
+        if k is None:
+            raise InputError.single("利用割には drivers が必要です", field="costs.drivers")
+        return proportional_shares(p.game.grand(), np.nan_to_num(p.drivers[k]))
+    if rule == "hybrid":
+        drivers = {k: np.nan_to_num(v) for k, v in p.drivers.items()}
+        return shares_for(replace(p, drivers=drivers), rule)
+    return shares_for(p, rule)
+
+
+@located
+def allocate(
+    pref: Any,
+    rule: str = "shapley",
+    *,
+    scheme: str | None = None,
+    driver: str | None = None,
+    exponent: float | None = None,
+) -> Allocation:
+    """Allocate the shared cost of ``pref.costs`` among its members under ``rule``.
+
+    Parameters
+    ----------
+    pref : Prefecture (or any object with ``code``, ``name``, ``costs``)
+    rule : equal | population | usage | hybrid | degressive | shapley | nucleolus | scrb (data/cost_rules.csv)
+    scheme : fukushima | tochigi | tottori | none — overrides the file's prefecture share (DOMAIN §6b)
+    driver : the usage driver for ``usage`` (users, records, api_calls, data_volume)
+    exponent : the exponent of ``degressive`` (default: the file's, else log2 1.5 = HARP)
+
+    Shares plus the prefecture's part equal ``total`` (the PV of the shared cost). Raises InputError for
+    unusable input (no costs, zero population under a population rule, missing drivers, …).
+    """
+    check_rule(rule)
+    return allocation_from_model(build_model(pref, scheme), rule, driver=driver, exponent=exponent)
+
+
+class Comparison(BaseModel):
+    """Several rules side by side."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    allocations: dict[str, Allocation]
+    skipped: dict[str, str] = {}
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per member: code, name, stand-alone cost, then each rule's share (columns: rule labels)."""
+        first = next(iter(self.allocations.values()))
+        df = pd.DataFrame(
+            {
+                "code": [m.code for m in first.members],
+                "市区町村": [m.name for m in first.members],
+                "単独の費用（円）": [m.standalone for m in first.members],
+            }
+        )
+        for a in self.allocations.values():
+            df[a.rule_label] = [m.share for m in a.members]
+        return df
+
+    def summary(self) -> pd.DataFrame:
+        """One row per rule: label, prefecture part, individual rationality, core."""
+        return pd.DataFrame(
+            [
+                {
+                    "rule": a.rule,
+                    "配分ルール": a.rule_label,
+                    "県の負担（円）": a.prefecture,
+                    "市区町村の負担合計（円）": sum(m.share for m in a.members),
+                    "個別合理性": a.individually_rational,
+                    "コア": a.in_core,
+                }
+                for a in self.allocations.values()
+            ]
+        )
+
+    def _repr_html_(self) -> str:
+        return (
+            "<h4>配分ルールの比較</h4>"
+            + self.summary().to_html(index=False)
+            + self.to_frame().to_html(index=False, float_format=lambda x: f"{x:,.0f}")
+        )
+
+
+@located
+def compare(pref: Any, rules: list[str] | None = None, *, scheme: str | None = None) -> Comparison:
+    """All rules (default: every rule in data/cost_rules.csv that the data allow) side by side.
+
+    Rules that cannot run for this scenario (no drivers, nucleolus beyond 20 members, …) are listed in
+    ``skipped`` with the reason when ``rules`` is None; named rules raise InputError instead.
+    """
+    m = build_model(pref, scheme)
+    out: dict[str, Allocation] = {}
+    skipped: dict[str, str] = {}
+    for rule in rules or list(rule_codes()):
+        try:
+            out[rule] = allocation_from_model(m, rule)
+        except InputError as err:
+            if rules is not None:
+                raise
+            skipped[rule] = str(err)
+    if not out:
+        raise InputError.single("比較できる配分ルールがありません", field="rules")
+    return Comparison(allocations=out, skipped=skipped)
