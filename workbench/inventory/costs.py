@@ -16,7 +16,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .. import reference
 from ..text import fold
-from .base import muni_code, Loc, Model
+from .base import Loc, Model, muni_code
 
 Yen = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
