@@ -6,6 +6,7 @@ label (data/enums.csv).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +19,12 @@ from .costs import CostScenario
 from .plan import Plan, Vision
 
 ID_PATTERN = r"^[^\s,]+$"
+
+
+@functools.cache
+def _means_labels() -> dict[str, str]:
+    df = reference.table("id_means.csv")
+    return {reference.fold(label): code for code, label in zip(df["code"], df["label_ja"], strict=True)}
 
 
 class Terms(Model):
@@ -86,6 +93,16 @@ class Platform(Model):
     @classmethod
     def _munis(cls, v: Any, info: ValidationInfo) -> Any:
         return _muni_codes(v, info)
+
+    @field_validator("means", mode="before")
+    @classmethod
+    def _means(cls, v: Any) -> Any:
+        """Means by code or by the default catalogue's Japanese label (data/id_means.csv); unknown codes are
+        reported by :meth:`cross_check` (the file's own ``auth.means`` may define them)."""
+        if not isinstance(v, list):
+            return v
+        labels = _means_labels()
+        return [labels.get(reference.fold(x), x) if isinstance(x, str) else x for x in v]
 
     @field_validator("components", "modules", "means", "auth_federation_with", "data_federation_with")
     @classmethod

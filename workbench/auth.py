@@ -1,0 +1,1053 @@
+"""Authentication-level matching (guide 3.4 身元確認・当人認証レベル, 基盤間連携（認証連携）; guide 4.1).
+
+``match_auth(pref, on=date)`` answers, for one prefecture file on one date:
+
+* per service — the levels it requires (its category's, or its own ``levels``), the levels its platform
+  offers, whether they suffice, and exactly what is missing (a level in a named dimension, or one of the means
+  a law names);
+* per platform — the smallest set of means to add so that every service on it is satisfied (exact search over
+  the small catalogue), and the combinations that work on their own (a proofing means plus a login means);
+* across platforms — the effective level of each service's data chain (the lowest along it), the flows that
+  a level check would deny (pattern C's rule: the source or an intermediate platform is below the service's
+  requirement), and whether each auth-federated pair is aligned, with which platform to raise and to what.
+
+Rules (documented choices)
+--------------------------
+* Levels are integers 1–3; **0 means "none"**: a service with neither a category nor its own ``levels`` needs
+  no sign-in (required 0/0, always satisfied), and a platform with no means and no declared levels offers 0/0.
+* A platform's **offered** proofing is the highest proofing level reached by its means valid on the date, and
+  likewise for the authenticator: a means that reaches one dimension only combines with another (eKYC for
+  proofing plus a passkey for login; DOMAIN.md §6). Without means, the declared ``identity_proofing`` /
+  ``authenticator`` are used. When both exist and disagree, the means win and the disagreement is reported
+  (finding ``DECLARED_MISMATCH``).
+* A service with its own ``levels`` uses them instead of its category's; the means its category's law names
+  still apply (the law does not change with the levels).
+* Means the law names (``means_required``): at least one must be on the platform and valid on the date.
+* ``satisfied`` compares the service with its own platform only; the chain through other platforms is in
+  ``effective`` / ``chain_satisfied`` and in ``denied_flows``.
+
+Findings (``AuthMatch.findings``): SERVICE_LEVEL_GAP, FED_LEVEL_MISMATCH, MULTI_PREF_UNALIGNED (these three are
+in data/issue_rules.csv and reach the classification's 課題リスト through :func:`issue_findings`), and
+DECLARED_MISMATCH, MEANS_EXPIRED, MEANS_EXPIRING, DENIED_FLOW (auth view only until rules exist for them;
+:func:`issue_findings` passes on any code that data/issue_rules.csv defines).
+
+Catalogues: data/id_means.csv and data/service_categories.csv (the project's default assumptions, see
+data/AUTH_README.md), plus the file's ``auth:`` section.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections import deque
+from collections.abc import Iterable
+from datetime import date
+from typing import Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel, Field
+
+from . import reference
+from .inventory import Platform, Prefecture, Service
+from .inventory.authcat import CATEGORY_TABLE, MEANS_TABLE
+from .results import Result, frame
+
+DIMENSIONS = ("proofing", "authenticator")
+DIM_JA = {"proofing": "身元確認", "authenticator": "当人認証"}
+SRC_LEVELS = "guide 3.4 身元確認レベル・当人認証レベル（DS-500, 2019）"
+SRC_FED = "guide 3.4 基盤間連携（認証連携）"
+SRC_CATEGORIES = "guide 4.1 2/2（サービスの種類と本人確認手段）"
+SRC_FLOWS = "guidebook パターンC 取組事項（データ提供元と利用先のレベル差の自動検知・アクセス拒否）"
+YOUR_INPUT = "your input（都道府県ファイル）"
+MAX_ALTERNATIVES = 20
+MAX_COMBINATIONS = 30
+
+
+# --- result models ------------------------------------------------------------------------------------
+
+
+class LevelPair(BaseModel):
+    """身元確認レベル and 当人認証レベル; 0 = none."""
+
+    proofing: int = 0
+    authenticator: int = 0
+
+    def covers(self, other: LevelPair) -> bool:
+        return self.proofing >= other.proofing and self.authenticator >= other.authenticator
+
+    def text(self) -> str:
+        return f"{self.proofing}/{self.authenticator}"
+
+
+class MeansInfo(BaseModel):
+    """One ID means of the catalogue (default or the file's)."""
+
+    code: str
+    label: str
+    proofing: int | None
+    authenticator: int | None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    reasoning: str
+    source: str
+    default_assumption: bool
+    origin: Literal["default", "file"]
+
+    def valid_on(self, on: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= on) and (
+            self.valid_until is None or on <= self.valid_until
+        )
+
+
+class CategoryInfo(BaseModel):
+    """One service category with the levels it needs and the means a law names (any one of them)."""
+
+    code: str
+    label: str
+    proofing: int
+    authenticator: int
+    means_required: list[str]
+    reasoning: str
+    source: str
+    default_assumption: bool
+    origin: Literal["default", "file"]
+
+
+class Missing(BaseModel):
+    """One thing a service lacks: a level in one dimension, or one of the means a law names."""
+
+    kind: Literal["proofing", "authenticator", "means"]
+    required: int | None = None
+    offered: int | None = None
+    means_any_of: list[str] = Field(default_factory=list)
+    message: str
+
+
+class ServiceMatch(BaseModel):
+    service: str
+    name: str
+    platform: str
+    category: str | None
+    basis: Literal["category", "override", "none"] = Field(
+        description="category: 種別の既定 / override: サービスの levels 指定 / none: サインイン不要"
+    )
+    required: LevelPair
+    means_required: list[str]
+    offered: LevelPair
+    satisfied: bool
+    missing: list[Missing]
+    chain: list[str] = Field(description="このサービスのデータが通る基盤（自基盤を先頭に）")
+    effective: LevelPair = Field(description="経路上の最低レベル")
+    chain_satisfied: bool
+    source: str
+
+
+class Addition(BaseModel):
+    """A set of means that together work (to add to a platform, or used alone)."""
+
+    means: list[str]
+    reaches: LevelPair
+
+
+class PlatformMatch(BaseModel):
+    platform: str
+    name: str
+    has_auth: bool
+    means: list[str]
+    means_valid: list[str]
+    means_expired: list[str]
+    offered: LevelPair
+    offered_basis: Literal["means", "declared", "none"]
+    declared: LevelPair | None
+    declared_mismatch: bool
+    services: list[str]
+    required_max: LevelPair
+    all_satisfied: bool
+    means_to_add: list[str] | None = Field(
+        description="全サービスを満たすために追加する最小の手段（不可能なら null）"
+    )
+    alternatives: list[Addition] = Field(description="同じ最小数の追加案")
+    combinations: list[Addition] = Field(
+        description="単独で全サービスを満たす組合せ（身元確認手段＋ログイン手段）"
+    )
+
+
+class RaiseStep(BaseModel):
+    platform: str
+    dimension: Literal["proofing", "authenticator"]
+    current: int
+    to: int
+
+
+class FederationPair(BaseModel):
+    platforms: list[str]
+    levels: list[LevelPair]
+    aligned: bool
+    raise_: list[RaiseStep] = Field(default_factory=list, alias="raise", serialization_alias="raise")
+    means_to_add: dict[str, list[str] | None] = Field(default_factory=dict)
+    affected_services: list[str] = Field(default_factory=list)
+    source: str = SRC_FED
+
+    model_config = {"populate_by_name": True}
+
+
+class DeniedFlow(BaseModel):
+    service: str
+    to_platform: str
+    from_platform: str
+    path: list[str]
+    bottleneck: str
+    required: LevelPair
+    bottleneck_offered: LevelPair
+    lacking: list[Literal["proofing", "authenticator"]]
+    federated_path: bool = Field(description="データ連携の経路が見つかったか（なければ直接取得と仮定）")
+    source: str = SRC_FLOWS
+
+
+class Finding(BaseModel):
+    code: str
+    platform: str | None = None
+    service: str | None = None
+    detail: str = ""
+
+
+class PrefectureRef(BaseModel):
+    code: str
+    name: str
+
+
+class AuthMatch(Result):
+    """The auth-matching result (CONTRACT.md auth JSON: ``services`` and ``federation``, plus details)."""
+
+    prefecture: PrefectureRef
+    on: date
+    services: list[ServiceMatch]
+    platforms: list[PlatformMatch]
+    federation: list[FederationPair]
+    denied_flows: list[DeniedFlow]
+    findings: list[Finding]
+    recommendations: list[str]
+    means_catalogue: list[MeansInfo]
+    categories: list[CategoryInfo]
+    assumptions: list[str]
+    sources: dict[str, str]
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
+        kwargs.setdefault("by_alias", True)
+        return super().model_dump(**kwargs)
+
+    # --- presentation ---------------------------------------------------------------------------------
+    def card_title(self) -> str:
+        return f"{self.prefecture.name} 認証レベルの照合（{self.on.isoformat()} 時点）"
+
+    def card_rows(self) -> list[tuple[str, str]]:
+        signed = [s for s in self.services if s.basis != "none"]
+        ok = sum(s.satisfied for s in signed)
+        return [
+            ("基準日", self.on.isoformat()),
+            ("サインインが必要なサービス", f"{len(signed)} 件（充足 {ok} 件、不足 {len(signed) - ok} 件）"),
+            (
+                "認証連携の組",
+                f"{len(self.federation)} 組（不整合 {sum(not f.aligned for f in self.federation)} 組）",
+            ),
+            ("レベル不足で拒否されるデータ連携", f"{len(self.denied_flows)} 件"),
+            ("手段カタログ", "既定の仮定（data/id_means.csv）＋都道府県ファイルの auth:"),
+        ]
+
+    def card_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        recs = pd.DataFrame({"推奨": self.recommendations})
+        return [
+            ("サービス別", self.to_frame()[["サービス", "基盤", "必要", "提供", "充足", "不足"]]),
+            ("基盤別", self.platforms_frame()),
+            ("認証連携", self.federation_frame()),
+            ("拒否されるデータ連携", self.denied_flows_frame()),
+            ("推奨", recs),
+        ]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per service: required, offered, satisfied, what is missing, chain."""
+        recs = [
+            {
+                "サービス": s.service,
+                "名称": s.name,
+                "基盤": s.platform,
+                "種別": reference.label("service_category", s.category) if s.category else "—",
+                "根拠": {"category": "種別", "override": "個別指定", "none": "サインイン不要"}[s.basis],
+                "必要": s.required.text(),
+                "提供": s.offered.text(),
+                "充足": s.satisfied,
+                "不足": "; ".join(m.message for m in s.missing),
+                "必要な手段": "|".join(s.means_required),
+                "経路": " ← ".join(s.chain),
+                "経路の実効レベル": s.effective.text(),
+                "経路で充足": s.chain_satisfied,
+                "出典": s.source,
+            }
+            for s in self.services
+        ]
+        return frame(
+            recs,
+            [
+                "サービス",
+                "名称",
+                "基盤",
+                "種別",
+                "根拠",
+                "必要",
+                "提供",
+                "充足",
+                "不足",
+                "必要な手段",
+                "経路",
+                "経路の実効レベル",
+                "経路で充足",
+                "出典",
+            ],
+        )
+
+    def platforms_frame(self) -> pd.DataFrame:
+        recs = [
+            {
+                "基盤": p.platform,
+                "手段（有効）": ", ".join(p.means_valid) or "—",
+                "期限切れ": ", ".join(p.means_expired) or "—",
+                "提供": p.offered.text(),
+                "申告": p.declared.text() if p.declared else "—",
+                "申告と相違": p.declared_mismatch,
+                "必要（最大）": p.required_max.text(),
+                "全サービス充足": p.all_satisfied,
+                "追加する手段": "—" if p.means_to_add is None else (", ".join(p.means_to_add) or "不要"),
+            }
+            for p in self.platforms
+        ]
+        return frame(
+            recs,
+            [
+                "基盤",
+                "手段（有効）",
+                "期限切れ",
+                "提供",
+                "申告",
+                "申告と相違",
+                "必要（最大）",
+                "全サービス充足",
+                "追加する手段",
+            ],
+        )
+
+    def federation_frame(self) -> pd.DataFrame:
+        recs = [
+            {
+                "基盤": " ⇔ ".join(f.platforms),
+                "レベル": " ⇔ ".join(x.text() for x in f.levels),
+                "整合": f.aligned,
+                "引き上げ": "; ".join(
+                    f"{r.platform} の{DIM_JA[r.dimension]}を {r.current}→{r.to}" for r in f.raise_
+                ),
+            }
+            for f in self.federation
+        ]
+        return frame(recs, ["基盤", "レベル", "整合", "引き上げ"])
+
+    def denied_flows_frame(self) -> pd.DataFrame:
+        recs = [
+            {
+                "サービス": d.service,
+                "データ元": d.from_platform,
+                "経路": " → ".join(d.path),
+                "低い基盤": d.bottleneck,
+                "必要": d.required.text(),
+                "低い基盤のレベル": d.bottleneck_offered.text(),
+                "不足": "・".join(DIM_JA[x] for x in d.lacking),
+            }
+            for d in self.denied_flows
+        ]
+        return frame(recs, ["サービス", "データ元", "経路", "低い基盤", "必要", "低い基盤のレベル", "不足"])
+
+    def matrix_frame(self, include_open: bool = False) -> pd.DataFrame:
+        """Long table service × means: whether the means meets each requirement of the service.
+
+        ``fit`` is 2 when the means alone satisfies the service, 1 when it meets part of it (one dimension,
+        or it is a means the law names), 0 when it helps with nothing, -1 when it is not valid on the date.
+        ``on_platform`` says whether the service's platform already has it.
+        """
+        cats = {m.code: m for m in self.means_catalogue}
+        pmeans = {p.platform: set(p.means) for p in self.platforms}
+        recs = []
+        for s in self.services:
+            if s.basis == "none" and not include_open:
+                continue
+            for m in self.means_catalogue:
+                valid = cats[m.code].valid_on(self.on)
+                p_ok = (m.proofing or 0) >= s.required.proofing and s.required.proofing > 0
+                a_ok = (m.authenticator or 0) >= s.required.authenticator and s.required.authenticator > 0
+                law = m.code in s.means_required
+                alone = (
+                    (m.proofing or 0) >= s.required.proofing
+                    and (m.authenticator or 0) >= s.required.authenticator
+                    and (not s.means_required or law)
+                )
+                fit = -1 if not valid else 2 if alone else 1 if (p_ok or a_ok or law) else 0
+                recs.append(
+                    {
+                        "service": s.service,
+                        "service_name": s.name,
+                        "means": m.code,
+                        "means_label": m.label,
+                        "fit": fit,
+                        "proofing_ok": p_ok,
+                        "authenticator_ok": a_ok,
+                        "named_by_law": law,
+                        "valid": valid,
+                        "on_platform": m.code in pmeans.get(s.platform, set()),
+                    }
+                )
+        return frame(
+            recs,
+            [
+                "service",
+                "service_name",
+                "means",
+                "means_label",
+                "fit",
+                "proofing_ok",
+                "authenticator_ok",
+                "named_by_law",
+                "valid",
+                "on_platform",
+            ],
+        )
+
+    def matrix(self, include_open: bool = False) -> pd.DataFrame:
+        """Services (rows) × means (columns) of ``fit`` values (see :meth:`matrix_frame`), for notebooks."""
+        long = self.matrix_frame(include_open)
+        order = [m.code for m in self.means_catalogue]
+        if long.empty:
+            return pd.DataFrame(columns=order, dtype=int)
+        wide = long.pivot(index="service", columns="means", values="fit")
+        rows = list(dict.fromkeys(long["service"]))
+        return wide.loc[rows, order]
+
+
+# --- catalogues -----------------------------------------------------------------------------------
+
+
+def _int(v: Any) -> int | None:
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None
+    if isinstance(v, float) and pd.isna(v):
+        return None
+    return int(v)
+
+
+def _date(v: Any) -> date | None:
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None
+    return date.fromisoformat(str(v))
+
+
+@functools.cache
+def _default_means() -> tuple[MeansInfo, ...]:
+    return tuple(
+        MeansInfo(
+            code=str(r["code"]),
+            label=str(r["label_ja"]),
+            proofing=_int(r["proofing"]),
+            authenticator=_int(r["authenticator"]),
+            valid_from=_date(r["valid_from"]),
+            valid_until=_date(r["valid_until"]),
+            reasoning=str(r["reasoning_ja"]),
+            source=str(r["source"]),
+            default_assumption=str(r["default_assumption"]) == "yes",
+            origin="default",
+        )
+        for r in reference.table(MEANS_TABLE).to_dict("records")
+    )
+
+
+@functools.cache
+def _default_categories() -> tuple[CategoryInfo, ...]:
+    return tuple(
+        CategoryInfo(
+            code=str(r["code"]),
+            label=str(r["label_ja"]),
+            proofing=int(r["proofing"]),
+            authenticator=int(r["authenticator"]),
+            means_required=[x for x in str(r["means_required"]).split("|") if x],
+            reasoning=str(r["reasoning_ja"]),
+            source=str(r["source"]),
+            default_assumption=str(r["default_assumption"]) == "yes",
+            origin="default",
+        )
+        for r in reference.table(CATEGORY_TABLE).to_dict("records")
+    )
+
+
+def means_catalogue(pref: Prefecture | None = None) -> dict[str, MeansInfo]:
+    """The ID-means catalogue in order: data/id_means.csv, then the file's ``auth.means`` (same code
+    replaces the default entry in place)."""
+    out = {m.code: m for m in _default_means()}
+    if pref is not None and pref.auth is not None:
+        for e in pref.auth.means:
+            out[e.code] = MeansInfo(
+                code=e.code,
+                label=e.label,
+                proofing=e.proofing,
+                authenticator=e.authenticator,
+                valid_from=e.valid_from,
+                valid_until=e.valid_until,
+                reasoning=e.reason,
+                source=e.source,
+                default_assumption=False,
+                origin="file",
+            )
+    return out
+
+
+def category_catalogue(pref: Prefecture | None = None) -> dict[str, CategoryInfo]:
+    """The service-category catalogue (data/service_categories.csv) with the file's ``auth.categories``."""
+    out = {c.code: c for c in _default_categories()}
+    if pref is not None and pref.auth is not None:
+        for code, o in pref.auth.categories.items():
+            base = out.get(code)
+            if base is None:  # rejected by the loader; tolerate models built in memory
+                continue
+            out[code] = base.model_copy(
+                update={
+                    "proofing": o.proofing if o.proofing is not None else base.proofing,
+                    "authenticator": o.authenticator if o.authenticator is not None else base.authenticator,
+                    "means_required": list(o.means_required)
+                    if o.means_required is not None
+                    else base.means_required,
+                    "reasoning": "都道府県ファイルの auth.categories で変更",
+                    "source": YOUR_INPUT,
+                    "default_assumption": False,
+                    "origin": "file",
+                }
+            )
+    return out
+
+
+def means_table(pref: Prefecture | None = None, on: date | None = None) -> pd.DataFrame:
+    """The ID-means catalogue as a table (with ``valid`` on ``on`` when given)."""
+    rows = [m.model_dump() for m in means_catalogue(pref).values()]
+    df = pd.DataFrame(rows)
+    if on is not None:
+        df["valid"] = [m.valid_on(on) for m in means_catalogue(pref).values()]
+    return df
+
+
+def categories_table(pref: Prefecture | None = None) -> pd.DataFrame:
+    """The service-category catalogue as a table."""
+    return pd.DataFrame([c.model_dump() for c in category_catalogue(pref).values()])
+
+
+# --- core rules (pure) ----------------------------------------------------------------------------
+
+
+def reach(codes: Iterable[str], catalogue: dict[str, MeansInfo], on: date) -> LevelPair:
+    """Levels reached by a set of means on a date: the highest per dimension among those valid."""
+    p = a = 0
+    for c in codes:
+        m = catalogue.get(c)
+        if m is None or not m.valid_on(on):
+            continue
+        p = max(p, m.proofing or 0)
+        a = max(a, m.authenticator or 0)
+    return LevelPair(proofing=p, authenticator=a)
+
+
+class Requirement(BaseModel):
+    levels: LevelPair
+    means_required: list[str]
+    basis: Literal["category", "override", "none"]
+    source: str
+
+
+def requirement(service: Service, categories: dict[str, CategoryInfo]) -> Requirement:
+    """What a service needs: its own ``levels``, else its category's; the category's named means apply."""
+    cat = categories.get(service.category) if service.category else None
+    means = list(cat.means_required) if cat else []
+    if service.levels is not None:
+        lv = LevelPair(proofing=service.levels.proofing, authenticator=service.levels.authenticator)
+        src = YOUR_INPUT + "（サービスの levels）" + (f"; 法令の手段: {cat.source}" if means else "")
+        return Requirement(levels=lv, means_required=means, basis="override", source=src)
+    if cat is not None:
+        return Requirement(
+            levels=LevelPair(proofing=cat.proofing, authenticator=cat.authenticator),
+            means_required=means,
+            basis="category",
+            source=cat.source + ("（既定の仮定）" if cat.default_assumption else ""),
+        )
+    return Requirement(
+        levels=LevelPair(), means_required=[], basis="none", source="サインイン不要（種別なし）"
+    )
+
+
+def shortfalls(
+    req: Requirement, offered: LevelPair, means: Iterable[str], catalogue: dict[str, MeansInfo], on: date
+) -> list[Missing]:
+    """What ``req`` lacks given the offered levels and the platform's means (validity on ``on``)."""
+    out: list[Missing] = []
+    for dim in DIMENSIONS:
+        need, have = getattr(req.levels, dim), getattr(offered, dim)
+        if need > have:
+            out.append(
+                Missing(
+                    kind=dim,
+                    required=need,
+                    offered=have,
+                    message=f"{DIM_JA[dim]}レベルが不足（必要 {need}、提供 {have}）",
+                )
+            )
+    if req.means_required:
+        valid = {c for c in means if c in catalogue and catalogue[c].valid_on(on)}
+        if not valid & set(req.means_required):
+            labels = "・".join(catalogue[c].label if c in catalogue else c for c in req.means_required)
+            expired = [c for c in req.means_required if c in set(means) and c not in valid]
+            note = f"（{', '.join(expired)} は {on.isoformat()} 時点で有効期間外）" if expired else ""
+            out.append(
+                Missing(
+                    kind="means",
+                    means_any_of=list(req.means_required),
+                    message=f"法令・ガイドが名指しする手段がない（いずれか: {labels}）{note}",
+                )
+            )
+    return out
+
+
+def _satisfies(codes: set[str], reqs: list[Requirement], catalogue: dict[str, MeansInfo], on: date) -> bool:
+    lv = reach(codes, catalogue, on)
+    return all(not shortfalls(r, lv, codes, catalogue, on) for r in reqs)
+
+
+def minimal_additions(
+    current: Iterable[str], reqs: list[Requirement], catalogue: dict[str, MeansInfo], on: date
+) -> list[list[str]]:
+    """All smallest sets of means (valid on ``on``) that, added to ``current``, satisfy every requirement.
+
+    Exact: tries every set of 0, 1, 2 … means of the catalogue in catalogue order and stops at the first size
+    that works. ``[[]]`` when nothing is needed; ``[]`` when no set works.
+    """
+    have = set(current)
+    candidates = [c for c, m in catalogue.items() if m.valid_on(on) and c not in have]
+    for k in range(len(candidates) + 1):
+        found = [
+            list(combo)
+            for combo in itertools.combinations(candidates, k)
+            if _satisfies(have | set(combo), reqs, catalogue, on)
+        ]
+        if found:
+            return found
+    return []
+
+
+def working_combinations(
+    reqs: list[Requirement], catalogue: dict[str, MeansInfo], on: date
+) -> list[list[str]]:
+    """Combinations that satisfy every requirement on their own: a proofing means plus a login means (the
+    same means when it reaches both), valid on ``on``; in catalogue order."""
+    if not reqs or all(r.basis == "none" for r in reqs):
+        return []
+    valid = [c for c, m in catalogue.items() if m.valid_on(on)]
+    proof = [c for c in valid if catalogue[c].proofing]
+    login = [c for c in valid if catalogue[c].authenticator]
+    out: list[list[str]] = []
+    seen: set[frozenset[str]] = set()
+    for x in proof:
+        for y in login:
+            key = frozenset((x, y))
+            if key in seen:
+                continue
+            seen.add(key)
+            if _satisfies(set(key), reqs, catalogue, on):
+                out.append([x] if x == y else [x, y])
+    # single means first, then pairs, each in catalogue order
+    return sorted(out, key=len)
+
+
+def platform_offer(
+    p: Platform, catalogue: dict[str, MeansInfo], on: date
+) -> tuple[LevelPair, str, LevelPair | None]:
+    """(offered levels, basis "means" | "declared" | "none", declared levels or None)."""
+    declared = (
+        LevelPair(proofing=p.identity_proofing or 0, authenticator=p.authenticator or 0)
+        if p.identity_proofing is not None or p.authenticator is not None
+        else None
+    )
+    if p.means:
+        return reach(p.means, catalogue, on), "means", declared
+    if declared is not None:
+        return declared, "declared", declared
+    return LevelPair(), "none", None
+
+
+def _data_graph(pref: Prefecture) -> dict[str, set[str]]:
+    g: dict[str, set[str]] = {p.id: set() for p in pref.platforms}
+    for p in pref.platforms:
+        for q in p.data_federation_with:
+            if q in g:
+                g[p.id].add(q)
+                g[q].add(p.id)
+    return g
+
+
+def data_path(graph: dict[str, set[str]], start: str, goal: str) -> list[str] | None:
+    """Shortest path over data federation (both directions) from ``start`` to ``goal``; None if none."""
+    if start == goal:
+        return [start]
+    prev: dict[str, str] = {}
+    q = deque([start])
+    while q:
+        cur = q.popleft()
+        for nxt in sorted(graph.get(cur, ())):
+            if nxt not in prev and nxt != start:
+                prev[nxt] = cur
+                if nxt == goal:
+                    path = [goal]
+                    while path[-1] != start:
+                        path.append(prev[path[-1]])
+                    return list(reversed(path))
+                q.append(nxt)
+    return None
+
+
+def _min_pair(pairs: Iterable[LevelPair]) -> LevelPair:
+    ps = list(pairs)
+    return LevelPair(proofing=min(x.proofing for x in ps), authenticator=min(x.authenticator for x in ps))
+
+
+def _federated_pairs(pref: Prefecture) -> list[tuple[str, str]]:
+    ids = {p.id for p in pref.platforms}
+    seen: set[frozenset[str]] = set()
+    out = []
+    for p in pref.platforms:
+        for q in p.auth_federation_with:
+            key = frozenset((p.id, q))
+            if q in ids and q != p.id and key not in seen:
+                seen.add(key)
+                out.append((p.id, q))
+    return out
+
+
+# --- the analysis ---------------------------------------------------------------------------------
+
+
+def match_auth(pref: Prefecture, on: date | None = None) -> AuthMatch:
+    """Match every service's required levels against its platform and its data chain (guide 3.4, 4.1).
+
+    Parameters
+    ----------
+    pref : Prefecture
+        A loaded prefecture file.
+    on : datetime.date, optional
+        The date the catalogue is read at (means outside their validity are ignored). Default: today.
+        Image-based eKYC (``ekyc_image``) is valid until 2027-03-31 in the default catalogue.
+
+    Returns
+    -------
+    AuthMatch
+        ``services``, ``platforms``, ``federation``, ``denied_flows``, ``findings``, ``recommendations``,
+        with the catalogues used and their sources. ``.model_dump()`` is the CONTRACT.md auth JSON.
+    """
+    on = on or date.today()
+    cat = means_catalogue(pref)
+    cats = category_catalogue(pref)
+    findings: list[Finding] = []
+    recommendations: list[str] = []
+
+    offers: dict[str, LevelPair] = {}
+    plat_info: dict[str, tuple[str, LevelPair | None]] = {}
+    for p in pref.platforms:
+        offered, basis, declared = platform_offer(p, cat, on)
+        offers[p.id] = offered
+        plat_info[p.id] = (basis, declared)
+
+    # per service
+    graph = _data_graph(pref)
+    services: list[ServiceMatch] = []
+    denied: list[DeniedFlow] = []
+    reqs_by_platform: dict[str, list[Requirement]] = {p.id: [] for p in pref.platforms}
+    for s in pref.services:
+        req = requirement(s, cats)
+        reqs_by_platform.setdefault(s.platform, []).append(req)
+        own = offers.get(s.platform, LevelPair())
+        plat = next((p for p in pref.platforms if p.id == s.platform), None)
+        missing = shortfalls(req, own, plat.means if plat else [], cat, on) if req.basis != "none" else []
+        chain = [s.platform]
+        for src in s.uses_data_from:
+            if src == s.platform or src not in offers:
+                continue
+            path = data_path(graph, src, s.platform)
+            federated = path is not None
+            path = path or [src, s.platform]
+            for x in reversed(path):  # from the service's own platform outward
+                if x not in chain:
+                    chain.append(x)
+            if req.basis == "none":
+                continue
+            others = [x for x in path if x != s.platform]
+            low = [x for x in others if not offers[x].covers(req.levels)]
+            if (
+                low
+            ):  # pattern C's rule: a source or intermediate platform below the requirement denies the flow
+                bott = min(low, key=lambda y: offers[y].proofing + offers[y].authenticator)
+                floor = _min_pair(offers[x] for x in others)
+                lack = [d for d in DIMENSIONS if getattr(floor, d) < getattr(req.levels, d)]
+                denied.append(
+                    DeniedFlow(
+                        service=s.id,
+                        to_platform=s.platform,
+                        from_platform=src,
+                        path=path,
+                        bottleneck=bott,
+                        required=req.levels,
+                        bottleneck_offered=offers[bott],
+                        lacking=lack,
+                        federated_path=federated,
+                    )
+                )
+        effective = _min_pair(offers[x] for x in chain if x in offers) if chain[0] in offers else LevelPair()
+        services.append(
+            ServiceMatch(
+                service=s.id,
+                name=s.name,
+                platform=s.platform,
+                category=s.category,
+                basis=req.basis,
+                required=req.levels,
+                means_required=req.means_required,
+                offered=own,
+                satisfied=not missing,
+                missing=missing,
+                chain=chain,
+                effective=effective,
+                chain_satisfied=req.basis == "none" or (not missing and effective.covers(req.levels)),
+                source=req.source,
+            )
+        )
+        if missing:
+            findings.append(
+                Finding(
+                    code="SERVICE_LEVEL_GAP",
+                    platform=s.platform,
+                    service=s.id,
+                    detail=f"{s.name}: " + "、".join(m.message for m in missing),
+                )
+            )
+    for d in denied:
+        findings.append(
+            Finding(
+                code="DENIED_FLOW",
+                platform=d.bottleneck,
+                service=d.service,
+                detail=f"{d.from_platform} のデータ（経路 {' → '.join(d.path)}）: {d.bottleneck} が "
+                f"{d.bottleneck_offered.text()} < 必要 {d.required.text()}",
+            )
+        )
+
+    # per platform
+    platforms: list[PlatformMatch] = []
+    for p in pref.platforms:
+        basis, declared = plat_info[p.id]
+        offered = offers[p.id]
+        valid = [c for c in p.means if c in cat and cat[c].valid_on(on)]
+        expired = [c for c in p.means if c in cat and not cat[c].valid_on(on)]
+        mismatch = (
+            basis == "means"
+            and declared is not None
+            and (
+                (p.identity_proofing is not None and p.identity_proofing != offered.proofing)
+                or (p.authenticator is not None and p.authenticator != offered.authenticator)
+            )
+        )
+        if mismatch:
+            findings.append(
+                Finding(
+                    code="DECLARED_MISMATCH",
+                    platform=p.id,
+                    detail=f"申告 {declared.text()}、手段からは {offered.text()}（{on.isoformat()} 時点。手段を採用）",  # type: ignore[union-attr]
+                )
+            )
+        for c in valid:
+            if cat[c].valid_until is not None:
+                findings.append(
+                    Finding(
+                        code="MEANS_EXPIRING",
+                        platform=p.id,
+                        detail=f"{c}（{cat[c].label}）は {cat[c].valid_until.isoformat()} で有効期間が終わります",
+                    )
+                )
+        for c in expired:
+            findings.append(
+                Finding(
+                    code="MEANS_EXPIRED",
+                    platform=p.id,
+                    detail=f"{c}（{cat[c].label}）は {on.isoformat()} 時点で有効期間外",
+                )
+            )
+        reqs = [r for r in reqs_by_platform.get(p.id, []) if r.basis != "none"]
+        sids = [s.id for s in pref.services_on(p.id)]
+        req_max = LevelPair(
+            proofing=max((r.levels.proofing for r in reqs), default=0),
+            authenticator=max((r.levels.authenticator for r in reqs), default=0),
+        )
+        sols = minimal_additions(p.means, reqs, cat, on)
+        add = sols[0] if sols else None
+        combos = working_combinations(reqs, cat, on)[:MAX_COMBINATIONS]
+        all_ok = add == []
+        platforms.append(
+            PlatformMatch(
+                platform=p.id,
+                name=p.name,
+                has_auth=p.has_auth,
+                means=list(p.means),
+                means_valid=valid,
+                means_expired=expired,
+                offered=offered,
+                offered_basis=basis,
+                declared=declared,  # type: ignore[arg-type]
+                declared_mismatch=mismatch,
+                services=sids,
+                required_max=req_max,
+                all_satisfied=all_ok,
+                means_to_add=add,
+                alternatives=[
+                    Addition(means=x, reaches=reach(set(p.means) | set(x), cat, on))
+                    for x in sols[:MAX_ALTERNATIVES]
+                ]
+                if add
+                else [],
+                combinations=[Addition(means=x, reaches=reach(x, cat, on)) for x in combos],
+            )
+        )
+        if add:
+            labels = "、".join(f"{c}（{cat[c].label}）" for c in add)
+            recommendations.append(
+                f"{p.id}: {labels} を追加すると、この基盤の全サービスが必要レベルを満たします"
+            )
+        elif add is None:
+            recommendations.append(
+                f"{p.id}: 手段カタログの組合せでは全サービスの要件を満たせません（要件かカタログを見直し）"
+            )
+
+    # across platforms: federation
+    federation: list[FederationPair] = []
+    for a, b in _federated_pairs(pref):
+        la, lb = offers[a], offers[b]
+        aligned = la == lb
+        steps: list[RaiseStep] = []
+        for dim in DIMENSIONS:
+            va, vb = getattr(la, dim), getattr(lb, dim)
+            if va != vb:
+                low, cur, to = (a, va, vb) if va < vb else (b, vb, va)
+                steps.append(RaiseStep(platform=low, dimension=dim, current=cur, to=to))
+        to_add: dict[str, list[str] | None] = {}
+        for pid in dict.fromkeys(r.platform for r in steps):
+            target = LevelPair(
+                proofing=max(la.proofing, lb.proofing), authenticator=max(la.authenticator, lb.authenticator)
+            )
+            plat = pref.platform(pid)
+            sols = minimal_additions(
+                plat.means,
+                [Requirement(levels=target, means_required=[], basis="override", source=SRC_FED)],
+                cat,
+                on,
+            )
+            to_add[pid] = sols[0] if sols else None
+        affected = sorted({d.service for d in denied if set(d.path) >= {a, b}})
+        federation.append(
+            FederationPair(
+                platforms=[a, b],
+                levels=[la, lb],
+                aligned=aligned,
+                raise_=steps,
+                means_to_add=to_add,
+                affected_services=affected,
+            )
+        )
+        if not aligned:
+            what = "; ".join(
+                f"{r.platform} の{DIM_JA[r.dimension]}レベルを {r.current}→{r.to}" for r in steps
+            )
+            low = steps[0].platform
+            findings.append(
+                Finding(
+                    code="FED_LEVEL_MISMATCH",
+                    platform=low,
+                    detail=f"{a} {la.text()} ⇔ {b} {lb.text()}: {what}"
+                    + (f"（影響: {', '.join(affected)}）" if affected else ""),
+                )
+            )
+            adds = "; ".join(f"{k}: {', '.join(v) if v else '—'}" for k, v in to_add.items())
+            recommendations.append(f"認証連携 {a} ⇔ {b}: {what} に引き上げ（追加手段 {adds}）")
+
+    # the prefecture: several platforms with auth in a prefecture-scope state must be aligned (型2.6/2.8);
+    # pairs that are auth-federated are reported above (FED_LEVEL_MISMATCH), the others here
+    auth_ps = [
+        p for p in pref.platforms if p.status == "running" and (p.has_auth or offers[p.id] != LevelPair())
+    ]
+    wide = any(p.user_scope == "prefectural" for p in auth_ps) or (
+        pref.target is not None
+        and pref.target.source == "multiple"
+        and pref.target.user_scope == "prefectural"
+    )
+    fed = {frozenset(x) for x in _federated_pairs(pref)}
+    loose = [
+        (p.id, q.id)
+        for p, q in itertools.combinations(auth_ps, 2)
+        if offers[p.id] != offers[q.id] and frozenset((p.id, q.id)) not in fed
+    ]
+    if wide and loose:
+        findings.append(
+            Finding(
+                code="MULTI_PREF_UNALIGNED",
+                detail="、".join(f"{a} {offers[a].text()} ⇔ {b} {offers[b].text()}" for a, b in loose),
+            )
+        )
+
+    used = {c for p in pref.platforms for c in p.means} | {c for s in services for c in s.means_required}
+    assumptions = [
+        f"手段 {c}（{cat[c].label}）のレベル {cat[c].proofing or '–'}/{cat[c].authenticator or '–'} は既定の仮定"
+        for c in cat
+        if c in used and cat[c].default_assumption
+    ]
+    used_cats = {s.category for s in pref.services if s.category}
+    assumptions += [
+        f"サービス種別 {c} の必要レベル {cats[c].proofing}/{cats[c].authenticator} は既定の仮定"
+        for c in cats
+        if c in used_cats and cats[c].default_assumption
+    ]
+
+    return AuthMatch(
+        prefecture=PrefectureRef(code=pref.code, name=pref.name),
+        on=on,
+        services=services,
+        platforms=platforms,
+        federation=federation,
+        denied_flows=denied,
+        findings=findings,
+        recommendations=recommendations,
+        means_catalogue=list(cat.values()),
+        categories=list(cats.values()),
+        assumptions=assumptions,
+        sources={
+            "levels": SRC_LEVELS,
+            "categories": SRC_CATEGORIES + "; data/service_categories.csv",
+            "means": "data/id_means.csv（プロジェクトの既定の仮定。公式の対応表はない）; 都道府県ファイルの auth.means",
+            "federation": SRC_FED,
+            "denied_flows": SRC_FLOWS,
+            "ekyc_image": "犯罪収益移転防止法施行規則の改正（2027-04-01 施行）で画像送信型eKYCは廃止",
+            "input": YOUR_INPUT,
+        },
+    )
+
+
+def issue_findings(pref: Prefecture, on: date | None = None) -> list[dict[str, Any]]:
+    """This module's findings for the classification's 課題リスト (workbench.classify).
+
+    Only codes present in data/issue_rules.csv are returned (SERVICE_LEVEL_GAP, FED_LEVEL_MISMATCH,
+    MULTI_PREF_UNALIGNED today), each as {code, platform, service, detail}.
+    """
+    rules = set(reference.table("issue_rules.csv")["code"])
+    return [f.model_dump() for f in match_auth(pref, on).findings if f.code in rules]

@@ -1,0 +1,118 @@
+"""Figures for the authentication-level matching (workbench.auth). Builders return ``go.Figure``; they never
+compute domain results and never call ``show()``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import plotly.graph_objects as go
+
+    from ..auth import AuthMatch
+
+FIT_TEXT = {-1: "期限切れ", 0: "不適合", 1: "一部", 2: "単独で充足"}
+DIM_JA = {"proofing": "身元確認", "authenticator": "当人認証"}
+
+
+def means_heatmap(result: AuthMatch, include_open: bool = False) -> go.Figure:
+    """Services × ID means: whether each means meets each service's requirement on the result's date.
+
+    Colour: 単独で充足 (the means alone satisfies the service, law-named means included) / 一部 (one
+    dimension, or a means the law names) / 不適合 / 期限切れ. ● marks means the service's platform has.
+    """
+    import plotly.graph_objects as go
+
+    long = result.matrix_frame(include_open)
+    services = list(dict.fromkeys(long["service"])) if len(long) else []
+    means = [m.code for m in result.means_catalogue]
+    labels = {m.code: m.label for m in result.means_catalogue}
+    names = {s.service: s.name for s in result.services}
+    cells = {(r.service, r.means): r for r in long.itertuples(index=False)}
+    z, text, hover = [], [], []
+    for s in services:
+        zr, tr, hr = [], [], []
+        for m in means:
+            r = cells[(s, m)]
+            zr.append(r.fit)
+            tr.append("●" if r.on_platform else "")
+            hr.append(
+                f"{names[s]} × {labels[m]}<br>{FIT_TEXT[r.fit]}"
+                f"<br>身元確認 {'○' if r.proofing_ok else '×'} ／ 当人認証 {'○' if r.authenticator_ok else '×'}"
+                + ("<br>法令・ガイドが名指しする手段" if r.named_by_law else "")
+                + ("<br>基盤で提供中" if r.on_platform else "")
+            )
+        z.append(zr)
+        text.append(tr)
+        hover.append(hr)
+    colorscale = [
+        [0.0, "#bdbdbd"],
+        [0.25, "#bdbdbd"],
+        [0.25, "#f7f7f7"],
+        [0.5, "#f7f7f7"],
+        [0.5, "#fdd49e"],
+        [0.75, "#fdd49e"],
+        [0.75, "#41ab5d"],
+        [1.0, "#41ab5d"],
+    ]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[labels[m] for m in means],
+            y=[f"{names[s]}（{s}）" for s in services],
+            zmin=-1.5,
+            zmax=2.5,
+            colorscale=colorscale,
+            text=text,
+            texttemplate="%{text}",
+            hovertext=hover,
+            hoverinfo="text",
+            xgap=1,
+            ygap=1,
+            colorbar={
+                "tickvals": [-1, 0, 1, 2],
+                "ticktext": [FIT_TEXT[k] for k in (-1, 0, 1, 2)],
+                "title": {"text": "適合"},
+            },
+        )
+    )
+    fig.update_layout(
+        title=f"サービス × 本人確認手段（{result.on.isoformat()} 時点、●は基盤で提供中）",
+        xaxis={"title": "本人確認手段（既定の仮定を含む）", "tickangle": -40},
+        yaxis={"title": "サービス", "autorange": "reversed"},
+        margin={"l": 200, "b": 160},
+    )
+    return fig
+
+
+def level_gap_heatmap(result: AuthMatch) -> go.Figure:
+    """Services × (身元確認, 当人認証): offered minus required on the service's own platform (negative =
+    short). Services needing no sign-in are left out."""
+    import plotly.graph_objects as go
+
+    rows = [s for s in result.services if s.basis != "none"]
+    dims = ["proofing", "authenticator"]
+    z = [[getattr(s.offered, d) - getattr(s.required, d) for d in dims] for s in rows]
+    text = [[f"{getattr(s.offered, d)}／{getattr(s.required, d)}" for d in dims] for s in rows]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[DIM_JA[d] for d in dims],
+            y=[f"{s.name}（{s.platform}）" for s in rows],
+            zmin=-3,
+            zmax=3,
+            zmid=0,
+            colorscale="RdYlGn",
+            text=text,
+            texttemplate="%{text}",
+            hovertemplate="%{y}<br>%{x}: 提供／必要 %{text}<extra></extra>",
+            colorbar={"title": {"text": "提供−必要"}},
+            xgap=2,
+            ygap=2,
+        )
+    )
+    fig.update_layout(
+        title=f"サービス別の認証レベル 提供／必要（{result.on.isoformat()} 時点）",
+        yaxis={"autorange": "reversed"},
+        margin={"l": 220},
+    )
+    return fig
