@@ -1,0 +1,99 @@
+"""The overview diagram (俯瞰図) of a platform as a plotly sankey (guide 3.1 Step 1): municipalities →
+services → platform → brokers, authentication and federated platforms, coloured by provider.
+
+The nodes and links come from :func:`workbench.overview.overview`; this module only draws them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+
+from . import JA_FONT, PROVIDER_COLOURS
+
+SOURCE = "guide 3.1 Step1（俯瞰図）; 3.4 属性; your input（platforms:, services:）"
+_X = {0: 0.01, 1: 0.33, 2: 0.62, 3: 0.99}
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def overview_figure(data: Any) -> go.Figure:
+    """Draw an :class:`~workbench.overview.OverviewData` as a sankey."""
+    index = {n.id: k for k, n in enumerate(data.nodes)}
+    per_col: dict[int, list[int]] = {}
+    for k, n in enumerate(data.nodes):
+        per_col.setdefault(n.column, []).append(k)
+    ys = [0.5] * len(data.nodes)
+    for ks in per_col.values():
+        for j, k in enumerate(ks):
+            ys[k] = 0.01 + 0.98 * (j + 0.5) / len(ks) if len(ks) > 1 else 0.5
+    fig = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            node={
+                "label": [n.label for n in data.nodes],
+                "color": [PROVIDER_COLOURS.get(n.group, "#7f7f7f") for n in data.nodes],
+                "x": [_X[n.column] for n in data.nodes],
+                "y": ys,
+                "pad": 12,
+                "thickness": 16,
+                "customdata": [f"{n.group_label}／{n.detail}" for n in data.nodes],
+                "hovertemplate": "%{label}<br>%{customdata}<extra></extra>",
+            },
+            link={
+                "source": [index[x.source] for x in data.links],
+                "target": [index[x.target] for x in data.links],
+                "value": [x.value for x in data.links],
+                "color": [_rgba(PROVIDER_COLOURS.get(x.group, "#7f7f7f"), 0.35) for x in data.links],
+                "customdata": [x.label for x in data.links],
+                "hovertemplate": "%{source.label} → %{target.label}<br>%{customdata}: %{value}<extra></extra>",
+            },
+        )
+    )
+    legend = "　".join(
+        f"<span style='color:{c}'>■</span> {label}"
+        for c, label in (
+            (PROVIDER_COLOURS["municipality"], "自治体"),
+            (PROVIDER_COLOURS["private"], "民間"),
+            (PROVIDER_COLOURS["prefecture"], "都道府県"),
+            (PROVIDER_COLOURS["operator"], "運営組織"),
+        )
+    )
+    notes = ("<br>" + "／".join(data.notes)) if data.notes else ""
+    fig.update_layout(
+        title={
+            "text": f"{data.platform_name} の俯瞰図（利用団体 → サービス → 基盤 → ブローカー・認証）",
+            "x": 0.01,
+        },
+        font={"family": JA_FONT, "size": 12},
+        height=max(380, 22 * max(len(v) for v in per_col.values()) + 160),
+        margin={"l": 20, "r": 20, "t": 60, "b": 80},
+        annotations=[
+            {
+                "text": f"提供主体: {legend}{notes}<br>出典: {SOURCE}",
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": -0.04,
+                "yanchor": "top",
+                "xanchor": "left",
+                "showarrow": False,
+                "align": "left",
+                "font": {"size": 10, "color": "#555"},
+            }
+        ],
+    )
+    fig.layout.meta = {"source": SOURCE, "platform": data.platform}
+    return fig
+
+
+def overview_diagram(pref: Any, platform_id: str, **kwargs: Any) -> go.Figure:
+    """The 俯瞰図 of one platform of ``pref`` (data from :func:`workbench.overview.overview`)."""
+    from ..overview import overview
+
+    return overview_figure(overview(pref, platform_id, **kwargs))

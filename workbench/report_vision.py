@@ -1,0 +1,293 @@
+"""Exports of the 共同利用ビジョン (guide 3.1 Step 2): one self-contained HTML file (plotly.js inlined once, no
+CDN, no network) and Markdown, each figure and table with its source.
+
+The content comes from :func:`workbench.plan.vision`, :func:`workbench.plan.action_plan`,
+:func:`workbench.classify.classify` and :func:`workbench.overview.overview`; the figures from
+:mod:`workbench.charts.plan` and :mod:`workbench.charts.overview`.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .classify import classify, running
+from .errors import InputError
+from .inventory import Prefecture
+from .plan import ActionPlan, VisionResult, action_plan, vision
+
+_CSS = """
+body{font-family:'Noto Sans CJK JP','Hiragino Sans','Yu Gothic',Meiryo,sans-serif;margin:24px auto;max-width:1100px;
+color:#222;line-height:1.6}
+h1{border-bottom:3px solid #1f77b4;padding-bottom:4px}h2{border-left:6px solid #1f77b4;padding-left:8px;margin-top:2em}
+table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border:1px solid #ccd;padding:3px 8px;vertical-align:top}
+th{background:#eef1f6}.src{color:#666;font-size:12px;margin:2px 0 16px}.warn{background:#fff4e5;border-left:4px solid
+#ff7f0e;padding:6px 10px}.figure{margin:8px 0}
+"""
+
+
+def _md_table(df: pd.DataFrame) -> str:
+    if df.empty:
+        return "（なし）\n"
+    cols = [str(c) for c in df.columns]
+
+    def cell(v: Any) -> str:
+        if v is None or (isinstance(v, float) and pd.isna(v)):
+            return ""
+        return str(v).replace("|", "｜").replace("\n", " ")
+
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
+
+
+def _html_table(df: pd.DataFrame) -> str:
+    if df.empty:
+        return "<p>（なし）</p>"
+    return df.to_html(index=False, escape=True, border=0, na_rep="")
+
+
+def _try_plan(pref: Prefecture) -> tuple[ActionPlan | None, str | None]:
+    try:
+        return action_plan(pref), None
+    except InputError as err:
+        return None, str(err)
+
+
+def _sections(pref: Prefecture) -> tuple[VisionResult, ActionPlan | None, str | None]:
+    v = vision(pref)
+    ap, err = _try_plan(pref)
+    return v, ap, err
+
+
+def _yen(x: float | None) -> str:
+    return "—" if x is None else f"{x:,.0f} 円"
+
+
+def vision_markdown(pref: Prefecture) -> str:
+    """The 共同利用ビジョン as Markdown: tables in place of the figures, each with its source."""
+    v, ap, err = _sections(pref)
+    t, org, cost = v.target, v.organisation, v.cost
+    out = [
+        f"# {v.prefecture.name} 共同利用ビジョン",
+        "",
+        f"作成日: {date.today().isoformat()}（共同利用ワークベンチ、guide 3.1 Step 2）",
+        "",
+    ]
+    if v.statement:
+        out += ["## ビジョン", "", v.statement, ""]
+    if v.warnings:
+        out += ["## 未決事項", "", *[f"- {w}" for w in v.warnings], ""]
+    out += [
+        "## 1. 共同利用の目的",
+        "",
+        _md_table(v.purposes_frame()),
+        f"出典: {v.sources['purposes']}",
+        "",
+        "### 参考: 共同利用で直面した課題",
+        "",
+        _md_table(v.challenges_frame()),
+        f"出典: {v.sources['challenges']}",
+        "",
+    ]
+    out += [
+        "## 2. 目指す共同利用の型",
+        "",
+        f"- 現状: {t.situation}（運用中の基盤 {t.running_platforms} 件、型{t.current_type} {t.current_label}）",
+        f"- 方向性（guide 3.2）: {t.direction}",
+        "- 目指す型: "
+        + (f"型{t.chosen_type} {t.chosen_label}" if t.chosen_type else "未設定（目指す姿 型2.4 を想定）"),
+        f"- 推奨する道筋: {' → '.join('型' + x for x in t.recommended_path)}（{t.route_label}）",
+        f"- パターン: {v.pattern}（{v.pattern_label}）",
+        *[f"- {r}" for r in t.reasons],
+        "",
+        f"出典: {t.source}; {v.sources['pattern']}",
+        "",
+    ]
+    out += ["## 3. 運営組織", "", f"{org.reason}", ""]
+    if org.chosen_label:
+        out += [f"選択: {org.chosen_label}", ""]
+    out += [
+        *[f"> {w}" for w in org.warnings],
+        "",
+        _md_table(v.organisation_frame()),
+        f"出典: {org.source}",
+        "",
+    ]
+    out += [
+        "## 4. 費用負担",
+        "",
+        f"- 按分ルール: {cost.rule_label or '未設定'}"
+        + (f"（{cost.rule_description}）" if cost.rule_description else ""),
+        f"- 県負担の方式: {cost.scheme_label or '未設定'}"
+        + (f"（{cost.scheme_description}）" if cost.scheme_description else ""),
+        f"- {cost.note}",
+        "",
+    ]
+    if cost.shares:
+        out += [
+            f"総額（現在価値）: {_yen(cost.total)}、うち県 {_yen(cost.prefecture)}",
+            "",
+            _md_table(v.shares_frame()),
+        ]
+    out += [f"出典: {cost.source}; your input（costs:）", ""]
+    out += ["## 5. KPI", "", _md_table(v.kpis_frame()), f"出典: {v.sources['kpis']}", ""]
+    out += ["## 6. 基盤の俯瞰図（Step 1）", ""]
+    from .overview import overview
+
+    for p in running(pref):
+        d = overview(pref, p.id)
+        out += [
+            f"### {p.name}",
+            "",
+            _md_table(d.to_frame()),
+            *[f"- {n}" for n in d.notes],
+            f"出典: {'; '.join(d.sources.values())}",
+            "",
+        ]
+    out += ["## 7. 実行計画（Step 3）", ""]
+    if ap is not None:
+        out += [
+            *[f"- {k}: {val}" for k, val in ap.card_rows()],
+            "",
+            _md_table(ap.to_frame().drop(columns=["根拠", "備考"])),
+            f"出典: {'; '.join(ap.sources.values())}",
+            "",
+        ]
+    else:
+        out += [f"実行計画を作れませんでした: {err}", ""]
+    return "\n".join(out)
+
+
+def _figure_html(fig: Any, first: list[bool], source: str, caption: str) -> str:
+    inline = first[0]
+    first[0] = False
+    body = fig.to_html(
+        full_html=False,
+        include_plotlyjs=True if inline else False,
+        include_mathjax=False,
+        config={"displaylogo": False, "responsive": True},
+    )
+    return (
+        f"<div class='figure'>{body}</div><p class='src'>図: {html.escape(caption)}／出典: "
+        f"{html.escape(source)}</p>"
+    )
+
+
+def vision_html(pref: Prefecture) -> str:
+    """The 共同利用ビジョン as one self-contained HTML document: plotly.js inlined in the first figure only,
+    no CDN or other network reference, the source under every figure and table."""
+    from .charts.overview import overview_figure
+    from .charts.plan import SOURCE_FLOW, SOURCE_GANTT, SOURCE_SURVEY, gantt, survey_bars, type_flowchart
+    from .overview import overview
+
+    v, ap, err = _sections(pref)
+    t, org, cost = v.target, v.organisation, v.cost
+    e = html.escape
+    first = [True]
+    parts = [
+        f"<!DOCTYPE html><html lang='ja'><head><meta charset='utf-8'><title>{e(v.prefecture.name)} 共同利用ビジョン"
+        f"</title><style>{_CSS}</style></head><body>",
+        f"<h1>{e(v.prefecture.name)} 共同利用ビジョン</h1>",
+        f"<p class='src'>作成日: {date.today().isoformat()}（共同利用ワークベンチ、guide 3.1 Step 2）</p>",
+    ]
+    if v.statement:
+        parts += ["<h2>ビジョン</h2>", f"<p>{e(v.statement)}</p>"]
+    if v.warnings:
+        parts += [
+            "<h2>未決事項</h2><div class='warn'><ul>",
+            *[f"<li>{e(w)}</li>" for w in v.warnings],
+            "</ul></div>",
+        ]
+    parts += [
+        "<h2>1. 共同利用の目的</h2>",
+        _figure_html(survey_bars(v), first, SOURCE_SURVEY, "目的と直面した課題"),
+        _html_table(v.purposes_frame()),
+        f"<p class='src'>出典: {e(v.sources['purposes'])}</p>",
+    ]
+    cl = classify(pref)
+    parts += [
+        "<h2>2. 目指す共同利用の型</h2><ul>",
+        f"<li>現状: {e(t.situation)}（運用中の基盤 {t.running_platforms} 件、型{e(t.current_type)} {e(t.current_label)}）</li>",
+        f"<li>方向性（guide 3.2）: {e(t.direction)}</li>",
+        "<li>目指す型: "
+        + (e(f"型{t.chosen_type} {t.chosen_label}") if t.chosen_type else "未設定（目指す姿 型2.4 を想定）")
+        + "</li>",
+        f"<li>推奨する道筋: {e(' → '.join('型' + x for x in t.recommended_path))}（{e(t.route_label)}）</li>",
+        f"<li>パターン: {e(v.pattern)}（{e(v.pattern_label)}）</li>",
+        *[f"<li>{e(r)}</li>" for r in t.reasons],
+        "</ul>",
+        _figure_html(
+            type_flowchart(cl, t.recommended_path), first, SOURCE_FLOW, "共同利用の型と推奨する道筋（赤）"
+        ),
+        f"<p class='src'>出典: {e(t.source)}; {e(v.sources['pattern'])}</p>",
+    ]
+    parts += ["<h2>3. 運営組織</h2>", f"<p>{e(org.reason)}</p>"]
+    if org.chosen_label:
+        parts.append(f"<p>選択: {e(org.chosen_label)}</p>")
+    parts += [
+        *[f"<div class='warn'>{e(w)}</div>" for w in org.warnings],
+        _html_table(v.organisation_frame()),
+        f"<p class='src'>出典: {e(org.source)}</p>",
+    ]
+    parts += [
+        "<h2>4. 費用負担</h2><ul>",
+        f"<li>按分ルール: {e(cost.rule_label or '未設定')}"
+        + (f"（{e(cost.rule_description)}）" if cost.rule_description else "")
+        + "</li>",
+        f"<li>県負担の方式: {e(cost.scheme_label or '未設定')}"
+        + (f"（{e(cost.scheme_description)}）" if cost.scheme_description else "")
+        + "</li>",
+        f"<li>{e(cost.note)}</li></ul>",
+    ]
+    if cost.shares:
+        parts += [
+            f"<p>総額（現在価値）: {_yen(cost.total)}、うち県 {_yen(cost.prefecture)}</p>",
+            _html_table(v.shares_frame()),
+        ]
+    parts.append(f"<p class='src'>出典: {e(cost.source)}; your input（costs:）</p>")
+    parts += [
+        "<h2>5. KPI</h2>",
+        _html_table(v.kpis_frame()),
+        f"<p class='src'>出典: {e(v.sources['kpis'])}</p>",
+    ]
+    parts.append("<h2>6. 基盤の俯瞰図（Step 1）</h2>")
+    ps = running(pref)
+    if not ps:
+        parts.append("<p>運用中の基盤はありません。</p>")
+    for p in ps:
+        d = overview(pref, p.id)
+        parts += [
+            f"<h3>{e(p.name)}</h3>",
+            _figure_html(overview_figure(d), first, "; ".join(d.sources.values()), f"{p.name} の俯瞰図"),
+            *[f"<p class='src'>{e(n)}</p>" for n in d.notes],
+        ]
+    parts.append("<h2>7. 実行計画（Step 3）</h2>")
+    if ap is not None:
+        parts += [
+            "<ul>",
+            *[f"<li>{e(k)}: {e(val)}</li>" for k, val in ap.card_rows()],
+            "</ul>",
+            _figure_html(gantt(ap), first, SOURCE_GANTT, "実行計画のガントチャート（赤枠はクリティカル）"),
+            _html_table(ap.to_frame()),
+            f"<p class='src'>出典: {e('; '.join(ap.sources.values()))}</p>",
+        ]
+    else:
+        parts.append(f"<div class='warn'>実行計画を作れませんでした: {e(err or '')}</div>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def save_vision(pref: Prefecture, path: str | os.PathLike[str]) -> Path:
+    """Write the vision to ``path`` atomically: HTML for ``.html``/``.htm``, Markdown otherwise."""
+    from .inventory import atomic_write
+
+    target = Path(path)
+    text = vision_html(pref) if target.suffix.lower() in (".html", ".htm") else vision_markdown(pref)
+    atomic_write(target, text.encode("utf-8"), backup=False)
+    return target
