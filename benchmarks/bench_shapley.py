@@ -46,7 +46,7 @@ def run(smoke: bool = False) -> dict:
         out["model_exact_s"][n] = _timeit(lambda g=g: shapley_model(g.fixed, g.additive, g.standalone))
     for n in generic_sizes:
         v = _game(n).vector()
-        out["generic_exact_s"][n] = _timeit(lambda v=v, n=n: shapley_exact(v, n), repeat=1 if n >= 18 else 3)
+        out["generic_exact_s"][n] = _timeit(lambda v=v, n=n: shapley_exact(v, n), repeat=3)
     n = 8 if smoke else 12
     g = _game(n)
     exact = shapley_exact(g.vector(), n)
@@ -68,7 +68,37 @@ def run(smoke: bool = False) -> dict:
     allocate(hokkaido, "shapley")  # warm the reference-table cache
     out["allocate_hokkaido_179_s"] = _timeit(lambda: allocate(hokkaido, "shapley"), repeat=3)
     out["goal_model_179_le_50ms"] = bool(out["model_exact_s"].get(179, 0.0) <= 0.05)
+    out["coopgame"] = compare_coopgame(generic_sizes, out["generic_exact_s"])
     return out
+
+
+def compare_coopgame(sizes: list[int], ours_times: dict) -> dict:
+    """The same games with coopgame-py (PyPI, Rust): its exact Shapley and its airport game, side by side.
+
+    Skipped (with the reason) where coopgame-py is not installed (``make bench`` installs it).
+    """
+    try:
+        import coopgame
+    except ImportError as err:
+        return {"skipped": f"coopgame-py not installed ({err})"}
+    res: dict = {
+        "version": getattr(coopgame, "__version__", "0.3.x"),
+        "generic_exact_s": {},
+        "max_abs_diff_yen": 0.0,
+    }
+    for n in sizes:
+        v = _game(n).vector()
+        game = coopgame.Game(list(v[1:]))  # binary order without the empty coalition
+        theirs = np.asarray(coopgame.shapley(game))
+        ours = shapley_exact(v, n)
+        res["max_abs_diff_yen"] = max(res["max_abs_diff_yen"], float(np.max(np.abs(theirs - ours))))
+        res["generic_exact_s"][n] = _timeit(lambda game=game: coopgame.shapley(game), repeat=3)
+    airport = coopgame.airport([8, 11, 13, 18])["shapley"]
+    res["airport_littlechild_owen"] = {"coopgame": airport, "expected": [2, 3, 4, 9]}
+    largest = max(sizes)
+    res["ratio_ours_to_coopgame_at_largest_n"] = ours_times[largest] / res["generic_exact_s"][largest]
+    res["generic_not_slower_at_largest_n"] = bool(ours_times[largest] <= res["generic_exact_s"][largest])
+    return res
 
 
 def main(argv: list[str] | None = None) -> dict:

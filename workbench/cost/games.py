@@ -201,13 +201,21 @@ def shapley_exact(c: Game, n: int) -> np.ndarray:
     v = game_vector(c, n)
     if n == 0:
         return np.zeros(0)
-    wsize = shapley_weights(n)
+    # φ_i = Σ_{S∋i} w(|S|−1) v(S) − Σ_{S∌i} w(|S|) v(S)
+    #     = Σ_{S∋i} [w(|S|−1) + w(|S|)] v(S) − Σ_S w(|S|) v(S)   (w(n) := 0)
+    # Σ_{S∋i} for every i by folding the top bit away: O(2·2^n) contiguous work in all.
+    w = np.append(shapley_weights(n), 0.0)
     sizes = popcounts(n)
+    after = np.where(sizes > 0, w[np.maximum(sizes - 1, 0)], 0.0) * v
+    before = w[sizes] * v
+    both = after + before
+    total_before = float(before.sum())
     phi = np.empty(n)
-    for i in range(n):
-        vi = v.reshape(-1, 2, 1 << i)
-        si = sizes.reshape(-1, 2, 1 << i)[:, 0, :]
-        phi[i] = float(np.sum(wsize[si] * (vi[:, 1, :] - vi[:, 0, :])))
+    for i in range(n - 1, -1, -1):
+        half = 1 << i
+        upper = both[half:]
+        phi[i] = float(upper.sum()) - total_before
+        both = both[:half] + upper
     return phi
 
 
@@ -400,6 +408,8 @@ def nucleolus(c: Game | StructuredGame, n: int | None = None, tol: float = 1e-9)
     work = {m for m in work if active[m]}
     x = np.full(n, v[full] / n)
 
+    slack = 1e-9
+
     def rank(rows: list[np.ndarray]) -> int:
         return int(np.linalg.matrix_rank(np.array(rows), tol=1e-9))
 
@@ -409,16 +419,33 @@ def nucleolus(c: Game | StructuredGame, n: int | None = None, tol: float = 1e-9)
         while True:
             w = np.array(sorted(work), dtype=np.int64)
             a_ub = np.hstack([indicator(w), np.ones((len(w), 1))])
-            a_eq = np.hstack([np.array(fixed_rows), np.zeros((len(fixed_rows), 1))])
-            res = linprog(
-                np.r_[np.zeros(n), -1.0],
-                A_ub=a_ub,
-                b_ub=v[w],
-                A_eq=a_eq,
-                b_eq=np.array(fixed_rhs),
-                bounds=bounds,
-                method="highs",
-            )
+            b_ub = v[w]
+            # the grand coalition is an exact equality; coalitions fixed at earlier stages are held within
+            # ±slack, so rounding in their right-hand sides cannot make a later stage infeasible
+            if len(fixed_rows) > 1:
+                rows = np.array(fixed_rows[1:])
+                rhs = np.array(fixed_rhs[1:])
+                band = np.hstack([np.vstack([rows, -rows]), np.zeros((2 * len(rows), 1))])
+                a_ub = np.vstack([a_ub, band])
+                b_ub = np.r_[b_ub, rhs + slack, -rhs + slack]
+            for relax in (0.0, 1e-6, None):
+                # imputation bounds x_i <= c({i}) that are barely feasible (Σ c({i}) ≈ c(N)) can fail the
+                # solver's tolerance: relax them a little, and as a last resort drop them (prenucleolus)
+                if relax is None:
+                    bnds = [(None, None)] * (n + 1)
+                else:
+                    bnds = [(lo, hi if hi is None else hi + relax) for lo, hi in bounds]
+                res = linprog(
+                    np.r_[np.zeros(n), -1.0],
+                    A_ub=a_ub,
+                    b_ub=b_ub,
+                    A_eq=np.r_[np.ones(n), 0.0][None, :],
+                    b_eq=np.array([fixed_rhs[0]]),
+                    bounds=bnds,
+                    method="highs",
+                )
+                if res.status == 0:
+                    break
             if res.status != 0:  # pragma: no cover - numerical trouble
                 raise RuntimeError(f"仁の線形計画が解けませんでした: {res.message}")
             x, t = res.x[:n], res.x[n]
@@ -434,7 +461,7 @@ def nucleolus(c: Game | StructuredGame, n: int | None = None, tol: float = 1e-9)
             work.update(cand[~in_span].tolist())
             if not (~in_span).any():
                 continue
-        duals = -np.asarray(res.ineqlin.marginals)
+        duals = -np.asarray(res.ineqlin.marginals)[: len(w)]
         tight = w[duals > tol]
         if len(tight) == 0:  # degenerate: fall back to all coalitions at the minimum excess
             tight = w[np.abs(excess[w] - t) <= 1e-9]
@@ -464,6 +491,7 @@ def nucleolus(c: Game | StructuredGame, n: int | None = None, tol: float = 1e-9)
             work.difference_update(drop.tolist())
         if not work and rank(fixed_rows) < n:
             work = set(np.flatnonzero(active)[: 4 * n].tolist())
+    x = x + (v[full] - x.sum()) / n  # efficiency exactly, whatever the LP tolerance left
     return x * scale
 
 

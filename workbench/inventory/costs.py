@@ -39,7 +39,7 @@ def _codes_list(v: Any, info: ValidationInfo | None = None) -> Any:
     pref_code = _pref_code(info)
     if v is None:
         return v
-    if isinstance(v, str | int):
+    if not isinstance(v, list):
         v = [v]
     return [muni_code(x, pref_code) for x in v]
 
