@@ -1,0 +1,56 @@
+"""``workbench vision FILE`` (Step 2: 共同利用ビジョン as HTML/Markdown) and ``workbench plan FILE`` (Step 3:
+the action plan as a table or xlsx)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    v = sub.add_parser("vision", help="Step 2: 共同利用ビジョン（HTML・Markdown）")
+    v.add_argument("file", help="都道府県ファイル（YAML）")
+    v.add_argument("--html", type=Path, help="1ファイルで完結する HTML を書く（オフラインで表示可）")
+    v.add_argument("--md", type=Path, help="Markdown を書く")
+    v.set_defaults(func=run_vision)
+    p = sub.add_parser("plan", help="Step 3: 実行計画（表示・xlsx）")
+    p.add_argument("file", help="都道府県ファイル（YAML）")
+    p.add_argument("--xlsx", type=Path, help="実行計画を xlsx に書く")
+    p.set_defaults(func=run_plan)
+
+
+def run_vision(args: argparse.Namespace) -> int:
+    import workbench as wb
+
+    from ..inventory.yamlio import atomic_write
+    from ..plan import vision
+    from ..report_vision import vision_html, vision_markdown
+
+    pref = wb.load(args.file)
+    if args.html:
+        atomic_write(args.html, vision_html(pref).encode("utf-8"), backup=False)
+        print(f"書き出しました: {args.html}")
+    if args.md:
+        atomic_write(args.md, vision_markdown(pref).encode("utf-8"), backup=False)
+        print(f"書き出しました: {args.md}")
+    if not (args.html or args.md):
+        print(vision(pref))
+    return 0
+
+
+def run_plan(args: argparse.Namespace) -> int:
+    import workbench as wb
+
+    from ..plan import action_plan, plan_xlsx
+    from .common import print_table
+
+    pref = wb.load(args.file)
+    plan = action_plan(pref)
+    if args.xlsx:
+        plan_xlsx(pref, args.xlsx, plan=plan)
+        print(f"書き出しました: {args.xlsx}")
+        return 0
+    cols = ["ID", "取組事項", "担当", "開始日", "終了日", "依存"]
+    df = plan.to_frame()
+    print_table(df[[c for c in cols if c in df.columns]], f"{pref.name} 実行計画（{len(df)} 件）")
+    return 0
