@@ -7,6 +7,8 @@ The public API (CONTRACT.md)::
     wb.classify(pref)                   # Step 1: counts, 型, pattern, 課題リスト
     wb.match_auth(pref)                 # authentication-level matching
     wb.allocate(pref, rule="shapley")   # cost allocation
+    wb.compare_rules(pref)              # every rule side by side; wb.audit_rules: the fairness audit
+    wb.vision(pref), wb.action_plan(pref)   # Step 2 and Step 3
 
 Heavy modules (cost maths, charts, widgets) are imported on first use, so ``import workbench`` stays fast.
 """
@@ -30,6 +32,11 @@ _LAZY = {
     "match_auth": ("workbench.auth", "match_auth"),
     "allocate": ("workbench.cost", "allocate"),
     "compare_rules": ("workbench.cost", "compare"),
+    "audit_rules": ("workbench.cost", "audit_rules"),
+    "late_joiner": ("workbench.cost", "late_joiner"),
+    "cash_flow": ("workbench.cost", "cash_flow"),
+    "vision": ("workbench.plan", "vision"),
+    "action_plan": ("workbench.plan", "action_plan"),
     "sample_path": ("workbench.samples", "sample_path"),
     "load_sample": ("workbench.samples", "load_sample"),
     "reference": ("workbench.reference", None),

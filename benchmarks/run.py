@@ -1,0 +1,147 @@
+"""``make bench``: run every benchmark in its own process and write benchmarks/results/latest.json and
+benchmarks/results/latest.md (the table for the note).
+
+    .venv/bin/python benchmarks/run.py [--smoke] [--only B1,B2]
+
+B1 national batch (bench_batch.py), B2 Shapley (bench_shapley.py), B3 dashboards in Chromium
+(bench_dashboards.py; needs /usr/bin/chromium), B4 test suite and import time (bench_suite.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+BENCHES = {
+    "B1": "bench_batch.py",
+    "B2": "bench_shapley.py",
+    "B3": "bench_dashboards.py",
+    "B4": "bench_suite.py",
+}
+
+
+def run_one(script: str, smoke: bool) -> dict:
+    cmd = [sys.executable, str(HERE / script)] + (["--smoke"] if smoke else [])
+    t0 = time.perf_counter()
+    res = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE.parent)
+    out: dict = {"script": script, "exit": res.returncode, "wall_s": round(time.perf_counter() - t0, 1)}
+    text = res.stdout.strip()
+    try:
+        out["result"] = json.loads(text)
+    except json.JSONDecodeError:
+        start = text.rfind("\n{")
+        try:
+            out["result"] = json.loads(text[start + 1 :] if start >= 0 else text)
+        except json.JSONDecodeError:
+            out["stdout_tail"] = text[-2000:]
+    if res.returncode:
+        out["stderr_tail"] = res.stderr[-2000:]
+    return out
+
+
+def _fmt(x: float | None, unit: str = "s") -> str:
+    if x is None:
+        return "—"
+    if unit == "ms":
+        return f"{x * 1000:.2f} ms"
+    return f"{x:.3f} s" if x < 10 else f"{x:.1f} s"
+
+
+def markdown(results: dict) -> str:
+    lines = ["| benchmark | measure | value | goal | met |", "|---|---|---|---|---|"]
+    b1 = results.get("B1", {}).get("result")
+    if b1:
+        lines.append(
+            f"| B1 national batch | wall ({b1['prefectures']} prefectures, {b1['municipalities']} "
+            f"municipalities) | {_fmt(b1['wall_s'])} | ≤ 5 s | {'yes' if b1['wall_s'] <= 5 else 'no'} |"
+        )
+        lines.append(
+            f"| B1 | peak memory (RSS) | {b1['peak_rss_mb']} MB | ≤ 500 MB | "
+            f"{'yes' if b1['peak_rss_mb'] <= 500 else 'no'} |"
+        )
+    b2 = results.get("B2", {}).get("result")
+    if b2:
+        model = b2["model_exact_s"]
+        big = max(model, key=int)
+        lines.append(
+            f"| B2 model Shapley | n = {big} | {_fmt(model[big], 'ms')} | ≤ 50 ms | "
+            f"{'yes' if model[big] <= 0.05 else 'no'} |"
+        )
+        gen = b2["generic_exact_s"]
+        gbig = max(gen, key=int)
+        cg = b2.get("coopgame", {})
+        cg_t = cg.get("generic_exact_s", {}).get(gbig)
+        met = "—" if cg_t is None else ("yes" if gen[gbig] <= cg_t else "no")
+        lines.append(
+            f"| B2 generic Shapley | n = {gbig} (coopgame-py: {_fmt(cg_t, 'ms') if cg_t else 'not installed'}) "
+            f"| {_fmt(gen[gbig], 'ms')} | no slower than coopgame-py | {met} |"
+        )
+        for k, v in b2.get("monte_carlo", {}).items():
+            lines.append(
+                f"| B2 Monte Carlo | {k} orders, n = {v['n']}: max error / max s.e. | "
+                f"{v['max_abs_error_yen']:,.0f} / {v['max_stderr_yen']:,.0f} yen | (error within ~3 s.e.) | "
+                f"{'yes' if v['max_abs_error_yen'] <= 4 * v['max_stderr_yen'] else 'no'} |"
+            )
+    b3 = results.get("B3", {}).get("result")
+    if b3:
+        for row in b3.get("table", []):
+            lines.append(
+                f"| B3 {row.get('page')} | {row.get('measure')} | {row.get('value')} | {row.get('goal', '')} "
+                f"| {row.get('met', '')} |"
+            )
+        if not b3.get("table"):
+            lines.append(
+                f"| B3 dashboards | see JSON | {json.dumps(b3, ensure_ascii=False)[:200]} | ratio ≤ 1.5, p50 ≤ 200 ms | |"
+            )
+    elif "B3" in results:
+        lines.append(f"| B3 dashboards | not measured | exit {results['B3'].get('exit')} | | |")
+    b4 = results.get("B4", {}).get("result")
+    if b4:
+        t = b4["tests"]
+        lines.append(
+            f"| B4 test suite | pytest wall ({t['summary']}) | {_fmt(t['wall_s'])} | ≤ 300 s | "
+            f"{'yes' if t['wall_s'] <= 300 else 'no'} |"
+        )
+        for k, v in b4["imports"].items():
+            lines.append(
+                f"| B4 {k} | cold, fresh process (best / worst) | {v['best_s']:.3f} / {v['worst_s']:.3f} s "
+                f"| ≤ 1 s | {'yes' if v['worst_s'] <= 1 else 'no'} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--only", help="comma-separated, e.g. B1,B2")
+    args = ap.parse_args(argv)
+    which = args.only.split(",") if args.only else list(BENCHES)
+    results = {
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": __import__("os").cpu_count(),
+            "platform": platform.platform(),
+        },
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+    }
+    for key in which:
+        print(f"{key} {BENCHES[key]} …", file=sys.stderr, flush=True)
+        results[key] = run_one(BENCHES[key], args.smoke)
+    RESULTS.mkdir(exist_ok=True)
+    name = "smoke" if args.smoke else "latest"
+    (RESULTS / f"{name}.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    md = markdown(results)
+    (RESULTS / f"{name}.md").write_text(md, encoding="utf-8")
+    print(md)
+    return 0 if all(results[k]["exit"] == 0 for k in which) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

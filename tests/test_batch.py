@@ -1,0 +1,94 @@
+"""The national view: synthetic files, the batch summary and its CLI."""
+
+import pytest
+
+import workbench as wb
+from workbench import reference
+from workbench.batch import national_totals, run_batch
+from workbench.cli import main
+from workbench.synth import SYNTH_MARK, synth_data, synth_yaml
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path / "cache"))
+
+
+def test_synth_is_deterministic_labelled_and_valid():
+    assert synth_yaml("01") == synth_yaml("01")
+    assert synth_yaml("01") != synth_yaml("01", seed=1)
+    text = synth_yaml("13")
+    assert "合成データ" in text.splitlines()[0]
+    pref = wb.loads(text)
+    assert pref.synthetic and pref.code == "13"
+    assert all(p.name.startswith(SYNTH_MARK) for p in pref.platforms)
+
+
+def test_synth_uses_real_municipalities_only():
+    for code in ("01", "07", "47"):
+        data = synth_data(code)
+        known = set(reference.municipalities_of(code)["code"])
+        for p in data["platforms"]:
+            assert set(p["municipalities"]) <= known
+
+
+def test_every_prefecture_has_a_loadable_file():
+    for code in reference.prefectures()["code"]:
+        pref = wb.load(wb.sample_path(code))
+        assert pref.code == code
+
+
+def test_batch_national_summary_covers_the_census():
+    df, errors = run_batch()
+    assert errors == []
+    t = national_totals(df)
+    assert t["prefectures"] == 47 and t["municipalities"] == 1741 and t["population"] == 126_146_099
+    assert t["synthetic"] == 47 - 4
+    row = df.set_index("code").loc["07"]
+    c = wb.classify(wb.load_sample("07"))
+    assert row["current_type"] == c.current_type and row["pattern"] == c.pattern and not row["synthetic"]
+    assert row["members"] == len(wb.allocate(wb.load_sample("07")).members)
+    hokkaido = df.set_index("code").loc["01"]
+    assert hokkaido["members"] == 179
+
+
+def test_batch_cli_writes_safe_csv_and_xlsx(tmp_path, capsys):
+    csv, xlsx, html = tmp_path / "n.csv", tmp_path / "n.xlsx", tmp_path / "n.html"
+    assert (
+        main(
+            [
+                "batch",
+                "--prefectures",
+                "07,三重県",
+                "--csv",
+                str(csv),
+                "--xlsx",
+                str(xlsx),
+                "--html",
+                str(html),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    text = csv.read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("コード,都道府県")
+    assert "福島県" in text and "三重県" in text
+    from openpyxl import load_workbook
+
+    ws = load_workbook(xlsx).active
+    assert ws.cell(1, 2).value == "都道府県"
+    page = html.read_text(encoding="utf-8")
+    assert '<script src="http' not in page and "plotly" in page
+    assert "福島県" in capsys.readouterr().out
+
+
+def test_batch_cli_unknown_prefecture_exits_2(capsys):
+    assert main(["batch", "--prefectures", "07,ムー"]) == 2
+    assert "ムー" in capsys.readouterr().err
+
+
+def test_synth_cli(tmp_path):
+    out = tmp_path / "s.yaml"
+    assert main(["synth", "沖縄", "--out", str(out)]) == 0
+    assert wb.load(out).name == "沖縄県"

@@ -1,0 +1,54 @@
+"""A tiny smoke run of each benchmark (the real runs are `make bench`, never timed assertions here)."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(script: str, tmp_path: Path) -> dict:
+    env = dict(os.environ, HOME=str(tmp_path), WORKBENCH_CACHE=str(tmp_path / "cache"))
+    res = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), "--smoke"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    text = res.stdout.strip()
+    return json.loads(text[text.find("{") :])
+
+
+def test_b1_national_batch_smoke(tmp_path):
+    out = run("bench_batch.py", tmp_path)
+    assert out["prefectures"] == 2 and out["errors"] == []
+    assert out["wall_s"] > 0 and out["peak_rss_mb"] > 0
+
+
+def test_b2_shapley_smoke(tmp_path):
+    out = run("bench_shapley.py", tmp_path)
+    assert set(out["model_exact_s"]) and set(out["generic_exact_s"])
+    assert all(v["max_abs_error_yen"] >= 0 for v in out["monte_carlo"].values())
+
+
+def test_b4_suite_smoke(tmp_path):
+    out = run("bench_suite.py", tmp_path)
+    assert out["tests"]["exit"] == 0
+    assert out["imports"]["import workbench"]["best_s"] > 0
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(
+    not shutil.which("chromium") and not Path("/usr/bin/chromium").exists(), reason="no chromium"
+)
+def test_b3_dashboards_smoke(tmp_path):
+    out = run("bench_dashboards.py", tmp_path)
+    assert out

@@ -1,0 +1,143 @@
+"""The national view: classify, auth matching and every cost rule for one prefecture file per prefecture,
+summarised one row per prefecture (issue: national view and benchmarks).
+
+Prefectures without a sample file use the deterministic synthetic file of :mod:`workbench.synth`; the row
+says so (``synthetic``), so synthetic figures are never mistaken for surveyed ones.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import reference
+from .errors import InputError
+from .inventory import Prefecture
+
+#: the rules run in the national batch (every rule of data/cost_rules.csv whose data every file has)
+Progress = Callable[[int, int, str], None]
+
+COLUMNS_JA = {
+    "code": "コード",
+    "name": "都道府県",
+    "synthetic": "合成データ",
+    "municipalities": "市区町村数",
+    "population": "人口（2020）",
+    "current_type": "現在の型",
+    "auth": "個人認証サービス数",
+    "non_personal": "非パーソナル基盤数",
+    "personal": "パーソナル基盤数",
+    "pattern": "パターン",
+    "after_type": "目指す型",
+    "issues": "課題数",
+    "issues_high": "重要度高の課題",
+    "services_unsatisfied": "レベル不足のサービス",
+    "federation_unaligned": "レベル不整合の連携",
+    "members": "参加団体数",
+    "shared_total": "共同利用の費用（現在価値・円）",
+    "standalone_total": "単独の費用の合計（現在価値・円）",
+    "saving_ratio": "削減率",
+    "prefecture_part": "県の負担（円）",
+    "rules_not_ir": "単独より高い団体が出るルール",
+    "rules_in_core": "コアに入るルール",
+    "seconds": "計算時間（秒）",
+}
+
+
+def summarize(pref: Prefecture, *, rules: Iterable[str] | None = None) -> dict[str, Any]:
+    """One prefecture's row of the national summary."""
+    from . import cost
+    from .auth import match_auth
+    from .classify import classify
+
+    t0 = time.perf_counter()
+    c = classify(pref)
+    a = match_auth(pref)
+    prefs = reference.prefectures().set_index("code")
+    row: dict[str, Any] = {
+        "code": pref.code,
+        "name": pref.name,
+        "synthetic": pref.synthetic,
+        "municipalities": int(prefs.loc[pref.code, "municipalities"]),
+        "population": int(prefs.loc[pref.code, "population_2020"]),
+        "current_type": c.current_type,
+        **c.counts.model_dump(),
+        "pattern": c.pattern,
+        "after_type": c.after.type if c.after else None,
+        "issues": len(c.issues),
+        "issues_high": sum(i.severity == "high" for i in c.issues),
+        "services_unsatisfied": sum(not s.satisfied for s in a.services),
+        "federation_unaligned": sum(not f.aligned for f in a.federation),
+    }
+    if pref.costs is not None:
+        report = cost.audit_rules(pref, list(rules) if rules is not None else None)
+        shap = cost.allocate(pref, rule="shapley")
+        standalone = sum(m.standalone for m in shap.members)
+        row.update(
+            {
+                "members": len(shap.members),
+                "shared_total": round(shap.total),
+                "standalone_total": round(standalone),
+                "saving_ratio": 1 - shap.total / standalone if standalone else None,
+                "prefecture_part": round(shap.prefecture),
+                "rules_not_ir": "|".join(
+                    r for r, au in report.audits.items() if not au.individually_rational
+                ),
+                "rules_in_core": "|".join(r for r, au in report.audits.items() if au.in_core),
+            }
+        )
+    row["seconds"] = round(time.perf_counter() - t0, 3)
+    return row
+
+
+def prefecture_file(code: str, folder: Path | None = None) -> Path:
+    """The file used for a prefecture: ``folder/NN_*.yaml`` when given and present, else the sample or the
+    synthetic file."""
+    from .samples import sample_path
+
+    if folder is not None:
+        hits = sorted(Path(folder).glob(f"{code}_*.yaml"))
+        if hits:
+            return hits[0]
+    return sample_path(code)
+
+
+def run_batch(
+    codes: Iterable[str] | None = None,
+    *,
+    folder: Path | None = None,
+    progress: Progress | None = None,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Summaries for the given prefectures (default: all 47). Returns the table and the located errors of
+    files that could not be read (those prefectures are left out of the table, not guessed)."""
+    from .inventory import load
+
+    todo = (
+        [reference.resolve_prefecture(c)[0] for c in codes]
+        if codes
+        else list(reference.prefectures()["code"])
+    )
+    rows, errors = [], []
+    for i, code in enumerate(todo, 1):
+        try:
+            rows.append(summarize(load(prefecture_file(code, folder))))
+        except InputError as err:
+            errors.append(str(err).splitlines()[0])
+        if progress:
+            progress(i, len(todo), code)
+    return pd.DataFrame(rows), errors
+
+
+def national_totals(df: pd.DataFrame) -> dict[str, Any]:
+    """Totals over the national table (municipalities and population must match the census)."""
+    return {
+        "prefectures": len(df),
+        "municipalities": int(df["municipalities"].sum()),
+        "population": int(df["population"].sum()),
+        "synthetic": int(df["synthetic"].sum()),
+        "types": df["current_type"].value_counts().to_dict(),
+    }

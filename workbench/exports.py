@@ -1,0 +1,43 @@
+"""Writing tables for spreadsheets: CSV and xlsx, formula-safe and atomic."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from .inventory.yamlio import atomic_write
+from .tabular import csv_bytes, safe_cell
+
+
+def frame_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """A DataFrame as UTF-8 CSV with BOM (Excel reads it as UTF-8), every cell formula-safe, atomic."""
+    rows = [list(df.columns), *df.astype(object).where(df.notna(), None).itertuples(index=False, name=None)]
+    target = Path(path)
+    atomic_write(target, csv_bytes(rows))
+    return target
+
+
+def frames_xlsx(frames: dict[str, pd.DataFrame], path: str | os.PathLike[str]) -> Path:
+    """Several DataFrames as sheets of one xlsx (openpyxl), every cell formula-safe, written atomically."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, df in frames.items():
+        ws = wb.create_sheet(title=title[:31])
+        ws.append([safe_cell(str(c)) for c in df.columns])
+        for row in df.astype(object).where(df.notna(), None).itertuples(index=False, name=None):
+            ws.append([safe_cell(v) for v in row])
+        for i, col in enumerate(df.columns, 1):
+            width = max([len(str(col))] + [len(str(v)) for v in df.iloc[:, i - 1].head(200)]) + 2
+            ws.column_dimensions[get_column_letter(i)].width = min(50, width * 1.6)
+        ws.freeze_panes = "A2"
+    buf = io.BytesIO()
+    wb.save(buf)
+    target = Path(path)
+    atomic_write(target, buf.getvalue())
+    return target

@@ -1,0 +1,215 @@
+"""Messy tabular input and safe tabular output (CSV, and the cells of every xlsx the workbench writes).
+
+Reading: prefecture staff send CSV files saved by Excel in CP932 (Shift_JIS) as often as in UTF-8, with or
+without a byte-order mark, with full-width digits and spaces, and sometimes already damaged by a program that
+read CP932 as UTF-8 (U+FFFD replacement characters). :func:`read_text` decodes what can be decoded and names
+the line of what cannot; :func:`read_municipality_list` turns a column of names or codes into codes.
+
+Writing: a cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return) is run as a formula
+by spreadsheet programs (CSV injection, OWASP). :func:`safe_cell` prefixes such text with a single quote;
+:func:`unsafe_cell` undoes it on import so a round trip is lossless. Pure functions except the two file
+helpers, which write atomically.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import reference
+from .errors import InputError, Problem
+from .text import nfkc
+
+MAX_BYTES = 5 * 1024 * 1024  # a list of every municipality in Japan is ~60 KB
+
+#: first characters that make a spreadsheet treat a cell as a formula (plus tab and CR, OWASP)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+# --- output ---------------------------------------------------------------------------------------
+
+
+def safe_cell(value: Any) -> Any:
+    """``value`` made safe for a spreadsheet cell: text starting with = + - @ (or tab/CR) gets a leading
+    single quote so it is shown, never run. Numbers, booleans, dates and None pass unchanged.
+
+    >>> safe_cell("=HYPERLINK(\\"http://x\\")")
+    '\\'=HYPERLINK("http://x")'
+    >>> safe_cell(-5)
+    -5
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def unsafe_cell(value: Any) -> Any:
+    """Undo :func:`safe_cell` (for reading back what the workbench wrote)."""
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_START):
+        return value[1:]
+    return value
+
+
+def csv_bytes(rows: Iterable[Sequence[Any]], *, bom: bool = True) -> bytes:
+    """CSV bytes (UTF-8, with a BOM so Excel reads it as UTF-8) with every cell passed through safe_cell."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow(["" if v is None else safe_cell(v) for v in row])
+    return (("\ufeff" if bom else "") + buf.getvalue()).encode("utf-8")
+
+
+def write_csv(path: str | os.PathLike[str], rows: Iterable[Sequence[Any]], *, bom: bool = True) -> Path:
+    """Write rows as CSV atomically (temporary file, fsync, rename; the previous file kept as ``.bak``)."""
+    from .inventory.yamlio import atomic_write
+
+    target = Path(path)
+    atomic_write(target, csv_bytes(rows, bom=bom))
+    return target
+
+
+# --- input ----------------------------------------------------------------------------------------
+
+
+def decode_text(data: bytes, file: str | None = None) -> tuple[str, str]:
+    """(text, encoding) of CSV bytes: UTF-8 with or without BOM, else CP932 (Shift_JIS).
+
+    Raises :class:`InputError` naming the line when the bytes are neither, when they are binary, and when
+    the text holds U+FFFD replacement characters (a CP932 file that another program read as UTF-8 and
+    saved again: the original characters are lost and must be typed again).
+    """
+    if len(data) > MAX_BYTES:
+        raise InputError.single(
+            f"ファイルが大きすぎます（{len(data):,} バイト、上限 {MAX_BYTES:,} バイト）", file=file
+        )
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise InputError.single(
+            "テキストファイルではありません（NUL バイトを含みます）", file=file, line=line
+        )
+    text = encoding = None
+    try:
+        text, encoding = (
+            data.decode("utf-8-sig"),
+            ("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"),
+        )
+    except UnicodeDecodeError as err:
+        utf8_line = data[: err.start].count(b"\n") + 1
+        try:
+            text, encoding = data.decode("cp932"), "cp932"
+        except UnicodeDecodeError as err2:
+            line = min(utf8_line, data[: err2.start].count(b"\n") + 1)
+            raise InputError.single(
+                "文字コードが分かりません（UTF-8 でも Shift_JIS/CP932 でも読めません）。"
+                "Excel で「CSV UTF-8」として保存し直してください",
+                file=file,
+                line=line,
+            ) from None
+    assert text is not None and encoding is not None
+    bad = [i for i, ln in enumerate(text.splitlines(), 1) if "\ufffd" in ln]
+    if bad:
+        raise InputError(
+            [
+                Problem(
+                    "文字化けしています（U+FFFD の置換文字があります）。Shift_JIS のファイルを UTF-8 として"
+                    "読み込んで保存し直したときに起きます。元のファイルから出し直してください",
+                    file,
+                    i,
+                    value=text.splitlines()[i - 1].strip()[:40],
+                )
+                for i in bad[:20]
+            ]
+        )
+    return text, encoding
+
+
+def read_text(path: str | os.PathLike[str]) -> tuple[str, str]:
+    """(text, encoding) of a text file, see :func:`decode_text`; missing or unreadable files are located."""
+    file = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError.single("ファイルがありません", file=file) from None
+    except IsADirectoryError:
+        raise InputError.single("フォルダではなくファイルを指定してください", file=file) from None
+    except OSError as err:
+        raise InputError.single(f"ファイルを読めません: {err.strerror}", file=file) from None
+    return decode_text(data, file)
+
+
+def read_rows(path: str | os.PathLike[str]) -> list[tuple[int, list[str]]]:
+    """The rows of a CSV file as (1-based line number, NFKC-normalised cells), blank rows left out."""
+    text, _ = read_text(path)
+    out: list[tuple[int, list[str]]] = []
+    reader = csv.reader(io.StringIO(text))
+    try:
+        for row in reader:
+            cells = [nfkc(c) for c in row]
+            if any(cells):
+                out.append((reader.line_num, cells))
+    except csv.Error as err:
+        raise InputError.single(
+            f"CSV の書式が正しくありません: {err}", file=str(path), line=reader.line_num
+        ) from None
+    return out
+
+
+_HEADER_WORDS = ("コード", "code", "市区町村", "団体", "名称", "name", "自治体")
+
+
+def municipality_code(pref_code: str, value: str) -> str:
+    """The 6-digit code of a municipality of ``pref_code`` given as a name (variants and 郡 prefix
+    tolerated) or a 5/6-digit code (full-width allowed, check digit verified). Raises ``ValueError``."""
+    s = nfkc(value)
+    if s.replace("-", "").isdigit():
+        code = reference.normalize_municipality_code(s)
+        if code[:2] != pref_code:
+            name = reference.resolve_prefecture(pref_code)[1]
+            raise ValueError(f"{reference.municipality_name(code)}（{code}）は{name}の市区町村ではありません")
+        return code
+    try:
+        return reference.find_municipality(pref_code, s)
+    except KeyError:
+        name = reference.resolve_prefecture(pref_code)[1]
+        raise ValueError(f"{name}の市区町村に「{s}」はありません") from None
+
+
+def read_municipality_list(path: str | os.PathLike[str], pref_code: str) -> list[str]:
+    """Municipality codes from a messy CSV list of names or codes (one municipality a row, first non-empty
+    cell; a header row is skipped), in file order without duplicates.
+
+    Accepts UTF-8 (with or without BOM) and CP932, full-width digits and spaces, ヶ/ケ and 檮/梼 variants,
+    a leading 郡 name, and 5- or 6-digit codes. Every row that names no municipality of the prefecture is a
+    located problem; all are reported together.
+    """
+    pref_code = reference.resolve_prefecture(pref_code)[0]
+    file = str(path)
+    rows = read_rows(path)
+    codes: list[str] = []
+    problems: list[Problem] = []
+    for n, (line, cells) in enumerate(rows):
+        col = next(i for i, c in enumerate(cells) if c)
+        value = cells[col]
+        # a row with both a code and a name: prefer the code column
+        for i, c in enumerate(cells):
+            if c.replace("-", "").isdigit() and len(c.replace("-", "")) in (5, 6):
+                col, value = i, c
+                break
+        try:
+            code = municipality_code(pref_code, value)
+        except ValueError as err:
+            if n == 0 and any(w in value.casefold() for w in _HEADER_WORDS):
+                continue  # header row
+            problems.append(Problem(str(err), file, line, f"{col + 1}列目", value))
+            continue
+        if code not in codes:
+            codes.append(code)
+    if problems:
+        raise InputError(problems)
+    if not codes:
+        raise InputError.single("市区町村が1件もありません", file=file, line=1)
+    return codes
