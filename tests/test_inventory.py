@@ -250,3 +250,21 @@ def test_cli_bad_input_exits_2_with_one_located_line(tmp_path, capsys):
 def test_cli_missing_file(capsys):
     assert main(["classify", "/nonexistent/x.yaml"]) == 2
     assert "ファイルがありません" in capsys.readouterr().err
+
+
+def test_save_keeps_the_file_mode_and_new_files_are_not_private(tmp_path):
+    path = tmp_path / "pref.yaml"
+    path.write_text(BASE, encoding="utf-8")
+    path.chmod(0o640)
+    pref = wb.load(path)
+    pref.platforms[0].name = "変更"
+    save(pref)
+    assert path.stat().st_mode & 0o777 == 0o640
+    import os
+
+    old = os.umask(0o022)
+    try:
+        new = save(pref, tmp_path / "new.yaml")
+    finally:
+        os.umask(old)
+    assert new.stat().st_mode & 0o777 == 0o644  # as a normally created file, not mkstemp's 0600

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from .text import fold, nfkc  # noqa: F401  (nfkc re-exported)
+from .text import fold, nfkc  # noqa: F401  (re-exported)
 
 POPULATION_SOURCE = "出典：政府統計の総合窓口(e-Stat)、総務省統計局「令和2年国勢調査 都道府県・市区町村別の主な結果」を加工して作成"
 

@@ -18,6 +18,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import ScalarNode
 
 from .. import reference
 from ..errors import InputError, Problem
@@ -53,13 +54,23 @@ _MESSAGES = {
 
 class _Constructor(RoundTripConstructor):
     """Round-trip constructor that refuses merge keys (``<<: *anchor``): merging one big anchored mapping
-    into many mappings is an expansion bomb that ruamel builds before any check could run."""
+    into many mappings is an expansion bomb that ruamel builds before any check could run; and refuses
+    collection keys (``? [a]``), on which ruamel fails with a TypeError instead of a located error."""
 
     def flatten_mapping(self, node: Any) -> Any:
         for key_node, _ in node.value:
+            if not isinstance(key_node, ScalarNode):  # "? [a]" / "? {a: b}": ruamel fails with TypeError
+                raise ConstructorError(
+                    None,
+                    None,
+                    "項目名（キー）にはリストや集まりでなく文字を使ってください",
+                    key_node.start_mark,
+                )
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise ConstructorError(
-                    None, None, "マージキー（<<）は使えません（展開爆弾の防止）。項目を直接書いてください",
+                    None,
+                    None,
+                    "マージキー（<<）は使えません（展開爆弾の防止）。項目を直接書いてください",
                     key_node.start_mark,
                 )
         return super().flatten_mapping(node)
@@ -198,10 +209,16 @@ def decode(data: bytes, file: str | None) -> str:
     """UTF-8 (BOM allowed) text; a clear located error for Shift_JIS/CP932 or binary files."""
     if len(data) > MAX_BYTES:
         raise InputError.single(
-            f"ファイルが大きすぎます（{len(data):,} バイト、上限 {MAX_BYTES:,} バイト）", file=file
+            f"ファイルが大きすぎます（{len(data):,} バイト、上限 {MAX_BYTES:,} バイト）",
+            file=file,
+            line=data[:MAX_BYTES].count(b"\n") + 1,  # the line where the limit is passed
         )
     if b"\x00" in data:
-        raise InputError.single("テキストファイルではありません（NUL バイトを含みます）", file=file)
+        raise InputError.single(
+            "テキストファイルではありません（NUL バイトを含みます）",
+            file=file,
+            line=data[: data.index(b"\x00")].count(b"\n") + 1,
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -391,6 +408,14 @@ def merge(old: Any, new: Any) -> Any:
         return old
     if _same_code(old, new):
         return old
+    if (
+        isinstance(old, int | float)
+        and isinstance(new, int | float)
+        and not isinstance(old, bool)
+        and not isinstance(new, bool)
+        and old == new
+    ):
+        return old  # 300000000 read back as a float field stays 300000000, not 300000000.0
     if isinstance(new, str) and new.isdigit() and len(new) in (2, 6):
         from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
@@ -432,6 +457,16 @@ class StaleFileError(InputError):
     """The file changed on disk after it was loaded; saving would overwrite someone's work."""
 
 
+def _file_mode(path: Path) -> int:
+    """Permission bits for a rewritten file: its current ones, or 0666 less the umask for a new one."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def atomic_write(path: Path, data: bytes, *, backup: bool = True) -> None:
     """Write ``data`` to ``path`` atomically: temporary file in the same folder, fsync, rename.
 
@@ -439,8 +474,10 @@ def atomic_write(path: Path, data: bytes, *, backup: bool = True) -> None:
     """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
+    mode = _file_mode(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
+        os.fchmod(fd, mode)  # mkstemp creates 0600: keep the file's own mode, or the usual one for a new file
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -448,6 +485,7 @@ def atomic_write(path: Path, data: bytes, *, backup: bool = True) -> None:
         if backup and path.exists():
             bak = path.with_name(path.name + ".bak")
             fd2, tmp2 = tempfile.mkstemp(prefix=f".{bak.name}.", suffix=".tmp", dir=folder)
+            os.fchmod(fd2, mode)
             with os.fdopen(fd2, "wb") as fh:
                 fh.write(path.read_bytes())
                 fh.flush()
