@@ -416,7 +416,9 @@ def _parse_field(path: str) -> list[str | int]:
 def locate_problems(err: InputError, pref: Any) -> InputError:
     """Fill in file and line of problems whose field is in the prefecture file (best effort)."""
     doc = getattr(pref, "_wb_doc", None)
-    path = getattr(pref, "_wb_path", None)
+    from ..inventory.yamlio import source_name
+
+    path = source_name(pref) if hasattr(pref, "_wb_doc") else None
     for p in err.problems:
         if p.field and p.field.startswith("costs") and doc is not None and p.line is None:
             try:

@@ -379,7 +379,7 @@ def allocation_from_model(
                 standalone=float(alone),
                 individually_rational=bool(share <= alone + tol),
                 saving=float(alone - share),
-                saving_ratio=float(1 - share / alone) if alone > 0 else 0.0,
+                saving_ratio=float(1 - share / alone) if alone >= 1.0 else 0.0,  # below one yen: no ratio
                 join_year=int(m.join_year[j]),
             )
         )

@@ -348,6 +348,7 @@ def loads(text: str, file: str = "<text>") -> Prefecture:
     doc = parse_yaml(text, file)
     pref = from_document(doc, file)
     _attach(pref, doc, None, None)
+    object.__setattr__(pref, "_wb_file", file)
     return pref
 
 
@@ -355,6 +356,12 @@ def _attach(pref: Prefecture, doc: Any, path: Path | None, data: bytes | None) -
     object.__setattr__(pref, "_wb_doc", doc)
     object.__setattr__(pref, "_wb_path", path)
     object.__setattr__(pref, "_wb_digest", hashlib.sha256(data).hexdigest() if data is not None else None)
+
+
+def source_name(pref: Prefecture) -> str | None:
+    """The name to put in error messages: the file it was loaded from, or the label given to :func:`loads`."""
+    path = source_path(pref)
+    return str(path) if path is not None else getattr(pref, "_wb_file", None)
 
 
 def source_path(pref: Prefecture) -> Path | None:
