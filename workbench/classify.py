@@ -447,44 +447,30 @@ def principles(pref: Prefecture) -> list[Principle]:
     no_module = [p.id for p in ps if not p.modules]
     shared_auth = any(p.has_auth and (is_shared(pref, p) or p.user_scope == "prefectural") for p in ps)
     api = [p.id for p in ps if p.api_published is not True]
-    return [
-        Principle(
-            code="P1",
-            label="分野別の基盤は各都道府県で1つ",
-            ok=not dup,
-            detail="重複なし"
+    checks = {
+        "P1": (
+            not dup,
+            "重複なし"
             if not dup
             else "; ".join(f"{reference.label('field', f)}: {', '.join(i)}" for f, i in dup.items()),
-            source="guide 1.1 基本的な考え方（1）",
         ),
+        "P2": (
+            len(cross) <= 1,
+            f"分野横断の基盤 {len(cross)} 件" + (f"（{', '.join(cross)}）" if cross else ""),
+        ),
+        "P3": (not no_module, "すべて採用" if not no_module else f"未採用: {', '.join(no_module)}"),
+        "OPEN_AUTH": (shared_auth, "あり" if shared_auth else "なし"),
+        "OPEN_API": (not api, "すべて公開" if not api else f"未公開・不明: {', '.join(api)}"),
+    }
+    return [
         Principle(
-            code="P2",
-            label="分野間の基盤は各都道府県で1つ",
-            ok=len(cross) <= 1,
-            detail=f"分野横断の基盤 {len(cross)} 件" + (f"（{', '.join(cross)}）" if cross else ""),
-            source="guide 1.1 基本的な考え方（2）",
-        ),
-        Principle(
-            code="P3",
-            label="推奨モジュールから採用",
-            ok=not no_module,
-            detail="すべて採用" if not no_module else f"未採用: {', '.join(no_module)}",
-            source="guide 1.1 基本的な考え方（3）",
-        ),
-        Principle(
-            code="OPEN_AUTH",
-            label="共用化された個人認証サービス",
-            ok=shared_auth,
-            detail="あり" if shared_auth else "なし",
-            source="guide 1.2 (1); 4.1",
-        ),
-        Principle(
-            code="OPEN_API",
-            label="APIセットの関係者への公開",
-            ok=not api,
-            detail="すべて公開" if not api else f"未公開・不明: {', '.join(api)}",
-            source="guide 1.2 (1); 4.3",
-        ),
+            code=r["code"],
+            label=str(r["label_ja"]),
+            ok=checks[r["code"]][0],
+            detail=checks[r["code"]][1],
+            source=str(r["source"]),
+        )
+        for r in reference.table("principles.csv").to_dict("records")
     ]
 
 
