@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 
 import pytest
+from conftest import sample_text_without_plan
 
 import workbench as wb
 from workbench import plan
@@ -168,8 +168,7 @@ def test_plan_errors_are_located(snippet, field, words):
 
 def test_edits_survive_save_and_load_with_comments(tmp_path):
     path = tmp_path / "fukushima.yaml"
-    shutil.copy(SAMPLE, path)
-    text = path.read_text(encoding="utf-8") + (
+    text = sample_text_without_plan() + (
         "vision:\n  purposes: [cost_reduction]   # 会議で合意\n  external_body_possible: false\n"
         "plan:\n  start: 2026-04-01\n  items:\n    - id: c4-2   # 市長会\n      duration: 5\n"
     )

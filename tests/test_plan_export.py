@@ -7,6 +7,7 @@ import re
 
 import plotly.graph_objects as go
 import pytest
+from conftest import sample_text_without_plan
 from openpyxl import load_workbook
 
 import workbench as wb
@@ -33,7 +34,7 @@ plan:
 @pytest.fixture(scope="module")
 def pref(tmp_path_factory):
     path = tmp_path_factory.mktemp("v") / "fukushima.yaml"
-    path.write_text(SAMPLE.read_text(encoding="utf-8") + VISION, encoding="utf-8")
+    path.write_text(sample_text_without_plan() + VISION, encoding="utf-8")
     return wb.load(path)
 
 

@@ -680,32 +680,13 @@ def vision(pref: Prefecture) -> VisionResult:
 
 # --- Step 3: action plan --------------------------------------------------------------------------------
 
-# Default dependencies and durations (months) of the items generated from the five considerations (guide 3.3,
-# data/considerations.csv, numbered c<consideration>-<order>). The guide iterates the five; as a first plan:
-# services (1) before design (2), design before responsibilities (3) and cost (4), residents (5) in
-# parallel, the operating organisation considered from the start (guide 3.1 Step 3: 運営組織を整備).
-_CONSIDERATION_DEFAULTS: dict[str, tuple[int, list[str]]] = {
-    "c1-1": (3, []),
-    "c1-2": (3, ["c1-1"]),
-    "c1-3": (2, ["c1-2"]),
-    "c2-1": (2, ["c1-2"]),
-    "c2-2": (3, ["c2-1"]),
-    "c2-3": (3, []),
-    "c3-1": (2, ["c2-1"]),
-    "c3-2": (2, ["c3-1"]),
-    "c3-3": (2, ["c2-2", "c3-2"]),
-    "c4-1": (2, ["c2-1"]),
-    "c4-2": (3, ["c4-1", "c2-3"]),
-    "c4-3": (2, ["c4-2"]),
-    "c5-1": (3, []),
-    "c5-2": (2, []),
-    "c5-3": (2, []),
-}
+# Default durations (months) and dependencies of the generated items are data: data/considerations.csv
+# (duration_months, depends_on), data/org_types.csv (setup_months, setup_owner) and
+# data/pattern_work_items.csv (duration_months). The guide iterates the five considerations; as a first plan:
+# services (1) before design (2), design before responsibilities (3) and cost (4), residents (5) in parallel,
+# the operating organisation considered from the start (guide 3.1 Step 3: 運営組織を整備).
 # pattern work items start once the consideration's first step is done
 _PATTERN_ANCHOR = {1: "c1-1", 2: "c2-1", 3: "c3-1", 4: "c4-1", 5: "c5-1"}
-_PATTERN_DURATION = 3
-# months to set up the operating organisation (guide 2.7: an external body must be founded and members found)
-_ORG_SETUP = {"serial": 4, "parallel": 3, "external": 9}
 ORG_SETUP_ID = "org-setup"
 LAUNCH_ID = "launch"
 
@@ -829,35 +810,29 @@ def generated_items(pattern: str, organisation: str = "serial") -> list[dict[str
     (guide 3.3), setting up the operating organisation (guide 3.1 Step 3, 2.7), the pattern's work items
     (guidebook pattern flow) and the start of shared use as a milestone. Plain dicts, ids stable."""
     out: list[dict[str, Any]] = []
-    counter: dict[int, int] = {}
+    orgs = reference.table("org_types.csv").set_index("code")
     for r in _considerations().to_dict("records"):
-        n = int(r["number"])
-        counter[n] = counter.get(n, 0) + 1
-        iid = f"c{n}-{counter[n]}"
-        duration, deps = _CONSIDERATION_DEFAULTS.get(iid, (2, []))
+        iid = str(r["id"])
         out.append(
             dict(
                 id=iid,
                 title=str(r["item_ja"]),
-                consideration=n,
+                consideration=int(r["number"]),
                 owner=str(r["owner"]),
-                duration=duration,
-                depends_on=list(deps),
+                duration=int(r["duration_months"]),
+                depends_on=[d for d in str(r["depends_on"]).split("|") if d],
                 source=f"{r['source']}; 期間・依存は{DEFAULT_SOURCE}",
             )
         )
         if iid == "c2-3":
-            org_label = reference.label("organisation", organisation)
-            owner = {"serial": "prefecture", "parallel": "municipalities", "external": "prefecture"}.get(
-                organisation, "prefecture"
-            )
+            org = orgs.loc[organisation] if organisation in orgs.index else orgs.loc["serial"]
             out.append(
                 dict(
                     id=ORG_SETUP_ID,
-                    title=f"運営組織の整備（{org_label}）",
+                    title=f"運営組織の整備（{reference.label('organisation', organisation)}）",
                     consideration=2,
-                    owner=owner,
-                    duration=_ORG_SETUP.get(organisation, 4),
+                    owner=str(org["setup_owner"]),
+                    duration=int(org["setup_months"]),
                     depends_on=["c2-3"],
                     source=f"guide 3.1 Step3（運営組織を整備）; 2.7; 期間・依存は{DEFAULT_SOURCE}",
                 )
@@ -872,7 +847,7 @@ def generated_items(pattern: str, organisation: str = "serial") -> list[dict[str
                 title=str(r["item_ja"]),
                 consideration=n,
                 owner=str(r["owner"]),
-                duration=_PATTERN_DURATION,
+                duration=int(r["duration_months"]),
                 depends_on=[_PATTERN_ANCHOR[n]],
                 pattern=pattern,
                 source=f"guidebook パターン{pattern}の取組事項（data/pattern_work_items.csv）; "
