@@ -22,13 +22,26 @@ lint: setup
 
 test: setup lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+	$(NBVAL) notebooks dashboards
+
+# nbval: the executed notebooks (07 and notebooks/examples/09) and the dashboards, strict mode (never --nbval-lax
+# in addopts); HOME and the notebooks' exports go to a temporary folder so the run leaves the repo clean.
+NBVAL = tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && HOME=$$tmp WORKBENCH_OUTPUT=$$tmp/output \
+	WORKBENCH_PREFECTURE= $(BIN)/python -m pytest -q -p no:cacheprovider --nbval --nbval-current-env \
+	--nbval-sanitize-with tests/nbval_sanitize.cfg
 
 test-fast: setup
 	$(BIN)/python -m pytest -q -x -p no:cacheprovider tests -m "not browser and not slow"
 
+# Voila: config in etc/voila/voila.json (sources stripped, no tracebacks, preheated kernels, culling); the wb
+# template in share/jupyter drops Voila's Font Awesome CDN links (it ships the font itself): no internet needed.
+VOILA_ENV = JUPYTER_PATH=$(CURDIR)/share/jupyter
+VOILA_ARGS = --Voila.config_file_paths=$(CURDIR)/etc/voila --Voila.ip=$(HOST) --Voila.port=$(PORT) --Voila.port_retries=0
+
 dashboards: setup
-	@echo "ダッシュボード: http://$(HOST):$(PORT)/  (Ctrl+C で終了)"
-	$(BIN)/voila dashboards/ --Voila.ip=$(HOST) --Voila.port=$(PORT) --Voila.port_retries=0 --no-browser
+	@echo "ダッシュボード一覧: http://$(HOST):$(PORT)/  (Ctrl+C で終了)"
+	@for nb in dashboards/*.ipynb; do echo "  http://$(HOST):$(PORT)/voila/render/$${nb#dashboards/}?pref=07"; done
+	$(VOILA_ENV) $(BIN)/voila dashboards/ $(VOILA_ARGS)
 
 bench: setup
 	$(BIN)/python benchmarks/run.py

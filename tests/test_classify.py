@@ -294,8 +294,15 @@ def test_a_clean_prefectural_platform_has_no_issues():
 
 def test_every_rule_in_the_table_is_covered_by_a_test():
     table = set(reference.table("issue_rules.csv")["code"])
-    auth_rules = {"SERVICE_LEVEL_GAP", "FED_LEVEL_MISMATCH", "MULTI_PREF_UNALIGNED", "DECLARED_MISMATCH",
-                  "MEANS_EXPIRED", "MEANS_EXPIRING", "DENIED_FLOW"}  # tests/test_auth*.py
+    auth_rules = {
+        "SERVICE_LEVEL_GAP",
+        "FED_LEVEL_MISMATCH",
+        "MULTI_PREF_UNALIGNED",
+        "DECLARED_MISMATCH",
+        "MEANS_EXPIRED",
+        "MEANS_EXPIRING",
+        "DENIED_FLOW",
+    }  # tests/test_auth*.py
     assert table - auth_rules == set(RULE_CASES)
 
 

@@ -1,0 +1,123 @@
+"""Time from opening each dashboard to its first chart, against a bare Voila notebook (one plotly
+FigureWidget) on the same server, with cold and with preheated kernels. Prints JSON.
+
+    .venv/bin/python benchmarks/bench_dashboards.py            # 3 loads per page and mode
+    .venv/bin/python benchmarks/bench_dashboards.py --smoke    # bare + one dashboard once (not a measurement)
+
+The reference is a bare notebook with one FigureWidget (``bare.ipynb``); ``bare_mime.ipynb`` shows one
+figure through JupyterLab's plotly renderer, the way the dashboards draw. "first chart" = navigation start until the first ``.js-plotly-plot .main-svg`` is in the page. Cold: Voila
+without a kernel pool (every load starts a kernel). Preheated: ``--preheat_kernel=True`` with a pool of one
+per notebook, waiting between loads for the pool to refill.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from test_browser_support import PLOT, Recorder, launch, new_context, voila_server  # noqa: E402
+
+DASHBOARDS = ["県の全体像.ipynb", "費用負担シミュレーター.ipynb", "認証レベル.ipynb"]
+BARE = "bare.ipynb"  # the reference: one plotly FigureWidget
+BARE_SOURCE = 'import plotly.graph_objects as go\ngo.FigureWidget(go.Bar(x=["a", "b"], y=[1, 2]))'
+BARE_MIME = "bare_mime.ipynb"  # one figure through JupyterLab's plotly renderer (what the dashboards use)
+BARE_MIME_SOURCE = 'import plotly.graph_objects as go\ngo.Figure(go.Bar(x=["a", "b"], y=[1, 2]))'
+REFILL_S = 8.0  # the pool refills about 5 s after use
+
+
+def bare_notebook(path: Path, source: str) -> None:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[new_code_cell(source)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+def first_chart(browser, base: str, notebook: str) -> float:
+    rec = Recorder()
+    context = new_context(browser, rec)
+    try:
+        page = context.new_page()
+        t0 = time.perf_counter()
+        page.goto(f"{base}/voila/render/{urllib.parse.quote(notebook)}", timeout=180_000)
+        page.wait_for_selector(PLOT, timeout=180_000)
+        elapsed = time.perf_counter() - t0
+    finally:
+        context.close()
+    if rec.external:
+        raise RuntimeError(f"requests left the machine: {rec.external}")
+    return elapsed
+
+
+def run(repeats: int, modes: list[str], pages: list[str] | None = None, refill: float = REFILL_S) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    pages = pages or [BARE, BARE_MIME, *DASHBOARDS]
+    results: dict = {"repeats": repeats, "unit": "s", "modes": {}}
+    with tempfile.TemporaryDirectory(prefix="wb-bench-") as tmp:
+        folder = Path(tmp) / "dashboards"
+        shutil.copytree(ROOT / "dashboards", folder)
+        bare_notebook(folder / BARE, BARE_SOURCE)
+        bare_notebook(folder / BARE_MIME, BARE_MIME_SOURCE)
+        home = Path(tmp) / "home"
+        home.mkdir()
+        with sync_playwright() as p:
+            browser = launch(p)
+            try:
+                for mode in modes:
+                    preheat = mode == "preheated"
+                    with voila_server(folder, home, preheat=preheat, timeout=120) as base:
+                        if preheat:
+                            time.sleep(refill * 2)  # let the pools fill
+                        timings: dict[str, list[float]] = {}
+                        for nb in pages:
+                            for _ in range(repeats):
+                                timings.setdefault(nb, []).append(round(first_chart(browser, base, nb), 2))
+                                if preheat:
+                                    time.sleep(refill)
+                        results["modes"][mode] = {
+                            nb: {"median": statistics.median(v), "min": min(v), "max": max(v), "runs": v}
+                            for nb, v in timings.items()
+                        }
+                        bare = results["modes"][mode][BARE]["median"]
+                        for nb in [p for p in pages if p in DASHBOARDS]:
+                            results["modes"][mode][nb]["vs_bare"] = round(
+                                results["modes"][mode][nb]["median"] - bare, 2
+                            )
+            finally:
+                browser.close()
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument(
+        "--smoke",
+        action="store_true",
+        help="quick check: the bare page and one dashboard, once, cold (not a measurement)",
+    )
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args(argv)
+    if args.smoke:
+        out = run(1, ["cold"], pages=[BARE, DASHBOARDS[0]], refill=0.0)
+        out["smoke"] = True
+    else:
+        out = run(args.repeats, ["cold", "preheated"])
+    json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

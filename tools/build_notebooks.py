@@ -1,0 +1,491 @@
+"""Build the Step notebooks and the Voila dashboards from this script (so they are reproducible), execute
+them, strip the widget state and write them executed, so nbval can compare their outputs.
+
+    .venv/bin/python tools/build_notebooks.py              # write + execute notebooks/, dashboards/, examples
+    .venv/bin/python tools/build_notebooks.py --no-execute # write sources only
+    .venv/bin/python tools/build_notebooks.py --check      # exit 1 when a committed notebook's sources differ
+
+Layout:
+  notebooks/00_はじめに.ipynb … 03_Step3_実行計画.ipynb     executed for the default sample (福島県, 07)
+  notebooks/examples/<code>/…                              the same, executed with PREFECTURE injected
+                                                          (papermill style ``injected-parameters`` cell)
+  dashboards/県の全体像.ipynb, 費用負担シミュレーター.ipynb, 認証レベル.ipynb   sources only, never executed
+                                                          here: Voila runs them; nbval runs them too
+
+Execution runs with HOME and WORKBENCH_OUTPUT in a temporary folder, so nothing outside the notebook files
+changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+DASHBOARDS = ROOT / "dashboards"
+EXAMPLES = NOTEBOOKS / "examples"
+EXAMPLE_PREFECTURES = ["09"]  # executed copies besides the default 07 (栃木県: a second sample)
+CHECK = "# NBVAL_CHECK_OUTPUT\n"
+IGNORE = "# NBVAL_IGNORE_OUTPUT\n"
+TIMEOUT = 300
+
+PARAMS = """# パラメータ（papermill 形式）。None のときは環境変数 WORKBENCH_PREFECTURE、なければ福島県（07）
+PREFECTURE = None
+OUTPUT_DIR = None  # 出力先。None のときは環境変数 WORKBENCH_OUTPUT、なければ output/"""
+
+SETUP = """import workbench as wb
+from workbench.widgets import Session
+from workbench.widgets.notebook import notebook_prefecture, output_dir, working_copy
+
+code = notebook_prefecture(PREFECTURE)
+out = output_dir(OUTPUT_DIR)
+path = working_copy(code, out)  # 編集はこのコピーに保存され、同梱のサンプルは変わりません
+session = Session.from_file(path)
+pref = session.pref
+print(f"{pref.name}（{pref.code}）: {path.name}" + ("（合成データ）" if pref.synthetic else ""))"""
+
+
+def md(text: str):
+    return new_markdown_cell(text.strip("\n"))
+
+
+def code(text: str, *, check: bool = False, ignore: bool = False, tags: list[str] | None = None):
+    prefix = CHECK if check else IGNORE if ignore else ""
+    cell = new_code_cell(prefix + text.strip("\n"))
+    if tags:
+        cell.metadata["tags"] = tags
+    return cell
+
+
+def params_cell():
+    return code(PARAMS, tags=["parameters"])
+
+
+# --- the four notebooks -------------------------------------------------------------------------------------
+
+
+def nb_intro() -> list:
+    return [
+        md("""
+# 共同利用ワークベンチ：はじめに
+
+このワークベンチは、デジタル庁「データ連携基盤の共同利用ガイド」の進め方に沿って、都道府県と市区町村が
+**データ連携基盤の共同利用**を検討するための道具です。ガイドは次の3つのステップを求めています。
+
+| ステップ | ガイドが求めること | ノートブック |
+|---|---|---|
+| Step 1 都道府県下の状況把握 | 全市区町村へのヒアリング、基盤数（非パーソナル・パーソナルを別々に）、基盤ごとの俯瞰図・属性・詳細イメージ・課題リスト | `01_Step1_現状把握` |
+| Step 2 目的の設定とビジョンの策定 | 共同利用の目的、目指す型（型2.x）、運営組織、費用負担、KPI | `02_Step2_ビジョン策定` |
+| Step 3 実行計画の策定及び実行 | 取組事項の洗い出し、スケジュール、運営組織の立ち上げ | `03_Step3_実行計画` |
+
+## 使い方
+1. **都道府県ファイル**（YAML）に、ヒアリング結果（基盤・サービス・目標・費用）を書きます。日本語ラベルでもコードでも書けます。
+2. このノートブックの先頭の `PREFECTURE` に都道府県名またはコード（例 `"07"`、`"福島県"`）を入れるか、
+   環境変数 `WORKBENCH_PREFECTURE` を設定します。サンプルのない県は合成データ（実在しない基盤）で動きます。
+3. Step 1〜3 のノートブックを順に実行します。各ノートブックの最後で結果を `output/` に書き出します。
+4. 会議では Voila のダッシュボード（`make dashboards`）を使います。URL に `?pref=07` を付けて送れます。
+
+数字はすべてテスト済みのライブラリ関数が計算し、根拠（ガイドの節・出典・「入力値」）を添えて表示します。
+"""),
+        params_cell(),
+        code(SETUP),
+        md("""
+## 読み込んだ都道府県ファイル
+基盤（データ連携基盤）とサービスの数です。基盤ごとの属性はガイド 3.4 の定義に従います。
+"""),
+        code(
+            """print(f"基盤 {len(pref.platforms)} 件、サービス {len(pref.services)} 件、目標 {'あり' if pref.target else 'なし'}、"
+      f"費用シナリオ {'あり' if pref.costs else 'なし'}")""",
+            check=True,
+        ),
+        md("""
+## 基盤とサービスの編集
+下の編集画面で基盤を追加・編集・削除できます。プルダウンには日本語のラベルが表示され、ファイルにはコードが保存されます。
+誤った値は項目の横に赤字で表示され、ファイルは変わりません。「ファイルに保存」で作業用コピーに安全に（一時ファイル経由で）保存します。
+"""),
+        code(
+            """from workbench.widgets import PlatformEditor, ServiceEditor
+
+PlatformEditor(session)""",
+            ignore=True,
+        ),
+        code("ServiceEditor(session)", ignore=True),
+        md("""
+## 書き出し
+作業用コピーの場所を表示します。Step 1〜3 のノートブックも同じコピーを使います。
+"""),
+        code("""print("作業用コピー:", path.name, "（出力先フォルダ内）")"""),
+    ]
+
+
+def nb_step1() -> list:
+    return [
+        md("""
+# Step 1 都道府県下の状況把握
+
+ガイド 3.1 Step 1 は、都道府県がすべての市区町村にヒアリングし、**基盤の数**を非パーソナルとパーソナルに分けて数えることから
+始まります。基盤が0件なら Step 2 へ進みます。基盤があれば、基盤ごとに
+
+- **俯瞰図**（基盤、その上のサービス、提供者と利用者）
+- **状態・性能**（ガイド 3.4 の属性）
+- **詳細イメージ**
+- **課題リスト**
+
+をまとめます。最後に、今の状態が共同利用の**型**（型1.x／型2.x）のどれにあたり、目指す型2.4へどの**パターン**（A〜D）で進むかを判定します。
+"""),
+        params_cell(),
+        code(SETUP),
+        md("""
+## ヒアリング結果：基盤の数
+運用中の基盤だけを数えます（構築中・計画中は数えません）。
+"""),
+        code(
+            """result = wb.classify(pref)
+print("個人認証サービス:", result.counts.auth)
+print("非パーソナル基盤:", result.counts.non_personal)
+print("パーソナル基盤:", result.counts.personal)""",
+            check=True,
+        ),
+        md("""
+## 全体の状況
+基盤数のグラフ、市区町村の人口と基盤の利用、型2.4への道筋、課題リストです（プルダウンで都道府県を変えると再計算します）。
+"""),
+        code(
+            """from workbench.widgets import ClassificationCard
+
+ClassificationCard(session)""",
+            ignore=True,
+        ),
+        md("""
+## 基盤ごとの俯瞰図・属性・詳細イメージ・課題
+基盤をプルダウンで選びます。
+"""),
+        code(
+            """from workbench.widgets import PlatformView
+
+PlatformView(session)""",
+            ignore=True,
+        ),
+        md("""
+## 属性の一覧（ガイド 3.4）
+"""),
+        code("result.to_frame()"),
+        md("""
+## 課題リスト
+重要度の高い順です。「根拠」はガイド・ガイドブックの該当箇所です。
+"""),
+        code("result.issues_frame()"),
+        md("""
+## 型とパターン
+今の型（共同利用前は型1.x、共同利用中は型2.x）と、目指す型へのパターン、型2.4までの道筋です。
+"""),
+        code(
+            """print("現在の型:", result.current_type, result.current_label)
+print("パターン:", result.pattern, result.pattern_label)
+print("目指す型:", result.after.type if result.after else "未設定")
+print("型2.4への道筋:", " → ".join(s.type for s in result.path_to_goal))
+print("課題:", len(result.issues), "件")""",
+            check=True,
+        ),
+        md("""
+## 書き出し
+分類結果（JSON）と課題リスト（CSV）を出力先フォルダに書き出します。
+"""),
+        code("""from workbench.exports import frame_csv
+
+(out / f"step1_{pref.code}.json").write_text(result.model_dump_json(indent=2), encoding="utf-8")
+written = frame_csv(result.issues_frame(), out / f"step1_{pref.code}_課題リスト.csv")
+print("書き出しました:", f"step1_{pref.code}.json", written.name)"""),
+    ]
+
+
+def nb_step2() -> list:
+    return [
+        md("""
+# Step 2 目的の設定とビジョンの策定
+
+ガイド 3.1 Step 2 では、共同利用の**目的**（調査では コスト削減 10/10、広域でのDX化推進 4/10、サービスの共同利用促進 3/10）を定め、
+**目指す型**を選び、**共同利用ビジョン**を書きます。ビジョンには運営組織（直列型・並列型・外部組織型、ガイド 2.7）、
+費用負担の考え方、KPI を含めます。
+"""),
+        params_cell(),
+        code(SETUP),
+        md("""
+## ビジョンの要点
+"""),
+        code(
+            """from workbench.plan import vision
+
+v = vision(pref)
+print(v)""",
+            check=True,
+        ),
+        md("""
+## 目的と課題（調査 10 団体の回答）
+"""),
+        code(
+            """from workbench.charts.plan import survey_bars
+from workbench.widgets.notebook import chart
+
+chart(survey_bars(v))""",
+            ignore=True,
+        ),
+        md("""
+## 目指す型と道筋
+フローチャートの太線が、この県がたどる道筋です。
+"""),
+        code(
+            """from workbench.widgets import TypeFlowchart
+
+TypeFlowchart(session)""",
+            ignore=True,
+        ),
+        md("""
+## 運営組織と KPI
+"""),
+        code("v.organisation_frame()"),
+        code("v.kpis_frame()"),
+        md("""
+## 費用負担の比較（費用シナリオがある場合）
+配分ルールと県の負担割合を変えると、各団体の負担と公平性の判定がその場で変わります。
+"""),
+        code(
+            """from workbench.widgets import CostSimulator
+
+CostSimulator(session)""",
+            ignore=True,
+        ),
+        md("""
+ビジョンに書く費用負担（ファイルの `vision:` の配分ルール、なければシャープレイ値）の合計です。
+"""),
+        code(
+            """from workbench.cost import allocate
+
+if pref.costs is None:
+    print("費用シナリオ（costs:）がありません")
+else:
+    a = allocate(pref, rule=v.cost.rule or "shapley")
+    print(f"配分ルール: {a.rule_label}")
+    print(f"共同利用の費用（現在価値）: {a.total:,.0f} 円")
+    print(f"県の負担: {a.prefecture:,.0f} 円")
+    print(f"市区町村の負担合計: {sum(m.share for m in a.members):,.0f} 円（{len(a.members)} 団体）")""",
+            check=True,
+        ),
+        md("""
+## 書き出し
+ビジョン（JSON と、会議資料にできる1つのHTMLファイル）を出力先フォルダに書き出します。
+"""),
+        code("""from workbench.report_vision import save_vision
+
+(out / f"step2_{pref.code}.json").write_text(v.model_dump_json(indent=2), encoding="utf-8")
+written = save_vision(pref, out / f"step2_{pref.code}_共同利用ビジョン.html")
+print("書き出しました:", f"step2_{pref.code}.json", written.name)"""),
+    ]
+
+
+def nb_step3() -> list:
+    return [
+        md("""
+# Step 3 実行計画の策定及び実行
+
+ガイド 3.1 Step 3 では、ビジョンの実現に必要な**取組事項**を洗い出し、スケジュールを立て、運営組織を立ち上げて実行します。
+取組事項はパターンごとの取組（ガイドブック）と5つの検討事項（ガイド 3.3）から生成され、担当・開始・期間・依存関係を編集できます。
+編集はファイルの `plan:` に保存され、次の会議で続きから再開できます。
+"""),
+        params_cell(),
+        code(SETUP),
+        md("""
+## 実行計画の要点
+"""),
+        code(
+            """from workbench.plan import action_plan
+
+plan = action_plan(pref)
+print(plan)""",
+            check=True,
+        ),
+        md("""
+## 取組事項の編集とガントチャート
+取組事項を選び、担当・開始（月）・期間（月）・依存を変えて「適用」を押すと、スケジュールとガントチャートが更新されます。
+依存関係が循環するなど誤った編集は赤字で表示され、計画は変わりません。
+"""),
+        code(
+            """from workbench.widgets import PlanEditor
+
+PlanEditor(session)""",
+            ignore=True,
+        ),
+        md("""
+## 取組事項の一覧
+"""),
+        code("plan.to_frame()"),
+        md("""
+## 書き出し
+実行計画を Excel ファイルに書き出します（数式として解釈される文字は文字列として保存します）。
+"""),
+        code("""from workbench.plan import plan_xlsx
+
+written = plan_xlsx(pref, out / f"step3_{pref.code}_実行計画.xlsx", plan)
+print("書き出しました:", written.name)"""),
+    ]
+
+
+NOTEBOOK_SPECS = {
+    "00_はじめに.ipynb": nb_intro,
+    "01_Step1_現状把握.ipynb": nb_step1,
+    "02_Step2_ビジョン策定.ipynb": nb_step2,
+    "03_Step3_実行計画.ipynb": nb_step3,
+}
+
+
+# --- dashboards ---------------------------------------------------------------------------------------------
+
+
+def dashboard(cls: str, title: str, intro: str) -> list:
+    return [
+        md(f"# {title}\n\n{intro.strip()}"),
+        code(
+            f"""from workbench.widgets import {cls}
+
+dash = {cls}()
+dash""",
+            ignore=True,
+        ),
+        code("dash.follow_request();", ignore=True),
+    ]
+
+
+DASHBOARD_SPECS = {
+    "県の全体像.ipynb": lambda: dashboard(
+        "OverviewDashboard",
+        "県の全体像",
+        "今の型、基盤の数、市区町村の人口と基盤の利用、課題リスト、型2.4への道筋。"
+        "上のプルダウンで都道府県を選べます（URL の `?pref=07` でも指定できます）。",
+    ),
+    "費用負担シミュレーター.ipynb": lambda: dashboard(
+        "CostDashboard",
+        "費用負担シミュレーター",
+        "配分ルールを並べて比べ、重みと県の負担割合を動かし、公平性の監査（個別合理性・コア・単調性）と"
+        "後から参加する団体の負担を確かめます。",
+    ),
+    "認証レベル.ipynb": lambda: dashboard(
+        "AuthDashboard",
+        "認証レベル",
+        "サービスごとに必要な身元確認・当人認証レベルと、基盤が提供する本人確認手段の対応、レベルの不足、"
+        "基盤間の認証連携の整合を示します。基準日を 2027-04-01 以降にすると画像方式の eKYC が使えなくなります。",
+    ),
+}
+
+
+# --- writing and executing ------------------------------------------------------------------------------------
+
+
+def make(cells: list) -> nbformat.NotebookNode:
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    return nb
+
+
+def inject(nb: nbformat.NotebookNode, prefecture: str) -> nbformat.NotebookNode:
+    """Papermill-style: an ``injected-parameters`` cell after the ``parameters`` cell."""
+    cells = list(nb.cells)
+    for i, c in enumerate(cells):
+        if "parameters" in c.metadata.get("tags", []):
+            cells.insert(
+                i + 1, code(f'# Parameters\nPREFECTURE = "{prefecture}"', tags=["injected-parameters"])
+            )
+            break
+    nb.cells = cells
+    return nb
+
+
+def strip(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop the widget state (5 MB of plotly.js) and volatile metadata before writing."""
+    nb.metadata.pop("widgets", None)
+    nb.metadata.pop("papermill", None)
+    for c in nb.cells:
+        c.metadata.pop("execution", None)
+    return nb
+
+
+def execute(nb: nbformat.NotebookNode, cwd: Path) -> nbformat.NotebookNode:
+    from nbclient import NotebookClient
+
+    with tempfile.TemporaryDirectory(prefix="wb-build-") as tmp:
+        env_keep = {k: os.environ.get(k) for k in ("HOME", "WORKBENCH_OUTPUT", "WORKBENCH_PREFECTURE")}
+        os.environ["HOME"] = tmp
+        os.environ["WORKBENCH_OUTPUT"] = str(Path(tmp) / "output")
+        os.environ.pop("WORKBENCH_PREFECTURE", None)
+        try:
+            client = NotebookClient(
+                nb, timeout=TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
+            )
+            client.execute()
+        finally:
+            for k, v in env_keep.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+    return nb
+
+
+def write(nb: nbformat.NotebookNode, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.validate(nb)
+    text = nbformat.writes(strip(nb)) + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def sources(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
+    return [(c.cell_type, c.source) for c in nb.cells]
+
+
+def targets() -> list[tuple[Path, nbformat.NotebookNode, bool]]:
+    """(path, notebook, execute?) for every file the script owns."""
+    out: list[tuple[Path, nbformat.NotebookNode, bool]] = []
+    for name, spec in NOTEBOOK_SPECS.items():
+        out.append((NOTEBOOKS / name, make(spec()), True))
+        for pref in EXAMPLE_PREFECTURES:
+            out.append((EXAMPLES / pref / name, inject(make(spec()), pref), True))
+    for name, spec in DASHBOARD_SPECS.items():
+        out.append((DASHBOARDS / name, make(spec()), False))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--no-execute", action="store_true", help="write sources only (outputs are dropped)")
+    ap.add_argument("--check", action="store_true", help="fail when a committed notebook's sources differ")
+    ap.add_argument("--only", help="only files whose path contains this text")
+    args = ap.parse_args(argv)
+    stale = []
+    for path, nb, run in targets():
+        if args.only and args.only not in str(path):
+            continue
+        if args.check:
+            if not path.exists() or sources(nbformat.read(path, as_version=4)) != sources(nb):
+                stale.append(path)
+            continue
+        if run and not args.no_execute:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            print(f"実行中: {path.relative_to(ROOT)}", flush=True)
+            execute(nb, path.parent)
+        write(nb, path)
+        print(f"書き出し: {path.relative_to(ROOT)}")
+    if stale:
+        print("作り直しが必要: " + ", ".join(str(p.relative_to(ROOT)) for p in stale), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

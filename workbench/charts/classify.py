@@ -1,0 +1,156 @@
+"""Step 1 charts (都道府県下の状況把握): platform counts and the municipalities by population and platform use.
+
+Every builder takes results computed elsewhere (:func:`workbench.classify.classify`, the prefecture file and
+the census table of :mod:`workbench.reference`) and returns a ``plotly.graph_objects.Figure``; none shows it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from .. import reference
+from . import JA_FONT
+
+COUNT_LABELS = {
+    "auth": "個人認証サービス",
+    "non_personal": "非パーソナル基盤",
+    "personal": "パーソナル基盤",
+}
+COUNT_COLOURS = {"auth": "#9467bd", "non_personal": "#1f77b4", "personal": "#d62728"}
+NO_PLATFORM = "利用なし"
+NO_PLATFORM_COLOUR = "#c7c7c7"
+PLATFORM_PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+
+
+def base_layout(title: str, height: int = 360) -> dict:
+    """The layout every workbench chart shares: Japanese font, compact margins, white background."""
+    return {
+        "title": {"text": title, "x": 0.01, "xanchor": "left"},
+        "font": {"family": JA_FONT, "size": 13},
+        "height": height,
+        "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
+        "template": "plotly_white",
+    }
+
+
+def counts_figure(classification) -> go.Figure:
+    """Bar chart of running platforms by component (guide 3.5 Step1フロー: counted separately).
+
+    Parameters
+    ----------
+    classification : workbench.classify.Classification
+        The Step 1 result; its ``counts`` are drawn.
+    """
+    counts = classification.counts.model_dump()
+    keys = list(COUNT_LABELS)
+    fig = go.Figure(
+        go.Bar(
+            x=[COUNT_LABELS[k] for k in keys],
+            y=[counts[k] for k in keys],
+            marker_color=[COUNT_COLOURS[k] for k in keys],
+            text=[f"{counts[k]} 件" for k in keys],
+            textposition="outside",
+            hovertemplate="%{x}: %{y} 件<extra></extra>",
+            name="基盤数",
+        )
+    )
+    top = max([*counts.values(), 1])
+    fig.update_layout(**base_layout(f"{classification.prefecture.name}の基盤数（運用中）", 320))
+    fig.update_yaxes(title_text="件数", dtick=1, range=[0, top + 1])
+    return fig
+
+
+def municipality_use_frame(pref) -> pd.DataFrame:
+    """One row per municipality of the prefecture: code, name, 2020 population and the running platforms it
+    uses (names joined by "・", or :data:`NO_PLATFORM`), sorted by population, largest first.
+
+    Uses :meth:`Prefecture.users_of`, the same rule the classification uses; population from
+    :data:`workbench.reference.POPULATION_SOURCE`.
+    """
+    munis = reference.municipalities_of(pref.code)[["code", "name", "population_2020"]].copy()
+    use: dict[str, list[str]] = {}
+    for p in pref.platforms:
+        if p.status != "running":
+            continue
+        for code in pref.users_of(p):
+            use.setdefault(code, []).append(p.name)
+    munis["platforms"] = [("・".join(use[c]) if c in use else NO_PLATFORM) for c in munis["code"]]
+    munis["n_platforms"] = [len(use.get(c, [])) for c in munis["code"]]
+    return munis.sort_values("population_2020", ascending=False).reset_index(drop=True)
+
+
+def municipalities_figure(pref, top: int = 30) -> go.Figure:
+    """Horizontal bars: the ``top`` most populous municipalities, coloured by the platform(s) they use.
+
+    Parameters
+    ----------
+    pref : workbench.inventory.Prefecture
+    top : int
+        How many municipalities to show (the rest are summed in the title).
+    """
+    df = municipality_use_frame(pref)
+    shown = df.head(top).iloc[::-1]
+    groups = list(dict.fromkeys(df["platforms"]))
+    groups = [g for g in groups if g != NO_PLATFORM] + ([NO_PLATFORM] if NO_PLATFORM in groups else [])
+    fig = go.Figure()
+    for i, g in enumerate(groups):
+        part = shown[shown["platforms"] == g]
+        colour = NO_PLATFORM_COLOUR if g == NO_PLATFORM else PLATFORM_PALETTE[i % len(PLATFORM_PALETTE)]
+        fig.add_trace(
+            go.Bar(
+                y=part["name"].tolist(),
+                x=part["population_2020"].tolist(),
+                orientation="h",
+                name=g,
+                marker_color=colour,
+                customdata=part["code"].tolist(),
+                hovertemplate="%{y}（%{customdata}）: %{x:,} 人<extra>" + g + "</extra>",
+            )
+        )
+    using = int((df["n_platforms"] > 0).sum())
+    pop_using = int(df.loc[df["n_platforms"] > 0, "population_2020"].sum())
+    pop_all = int(df["population_2020"].sum())
+    title = (
+        f"市区町村の人口と基盤の利用（{using}/{len(df)} 団体が利用、人口の {pop_using / pop_all:.0%}）"
+        if pop_all
+        else "市区町村の人口と基盤の利用"
+    )
+    fig.update_layout(**base_layout(title, max(380, 18 * len(shown) + 160)))
+    fig.update_layout(
+        barmode="stack",
+        yaxis={"categoryorder": "array", "categoryarray": shown["name"].tolist()},
+        legend={"title": {"text": "利用する基盤"}, "orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+        margin={"l": 110, "r": 20, "t": 90, "b": 90},
+    )
+    fig.update_xaxes(title_text="人口（2020年国勢調査）", tickformat=",")
+    fig.add_annotation(
+        text="出典：総務省統計局「令和2年国勢調査」を加工して作成",
+        xref="paper",
+        yref="paper",
+        x=1,
+        y=0,
+        yanchor="top",
+        yshift=-48,
+        showarrow=False,
+        font={"size": 10, "color": "#666"},
+        xanchor="right",
+    )
+    return fig
+
+
+def issues_figure(classification) -> go.Figure:
+    """Issue counts by platform and severity (the 課題リスト at a glance)."""
+    df = classification.issues_frame()
+    order = ["高", "中", "低"]
+    colours = {"高": "#d62728", "中": "#ff7f0e", "低": "#7f7f7f"}
+    fig = go.Figure()
+    platforms = list(dict.fromkeys(df["基盤"])) if len(df) else []
+    for sev in order:
+        part = df[df["重要度"] == sev]
+        counts = [int((part["基盤"] == p).sum()) for p in platforms]
+        fig.add_trace(go.Bar(x=platforms, y=counts, name=f"重要度 {sev}", marker_color=colours[sev]))
+    fig.update_layout(**base_layout(f"課題リスト（{len(df)} 件）", 300))
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title_text="件数", dtick=1)
+    return fig

@@ -1,0 +1,39 @@
+"""``workbench report FILE --html OUT [--on YYYY-MM-DD]``: the offline snapshot (one self-contained HTML file
+with the overview, cost and auth views; plotly.js inlined once; no server, no network)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日付は YYYY-MM-DD で指定してください: {text!r}") from None
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "report", help="オフライン用のスナップショット（1つのHTMLファイル: 全体像・費用・認証）"
+    )
+    p.add_argument("file", help="都道府県ファイル（YAML）")
+    p.add_argument(
+        "--html", required=True, metavar="OUT", help="書き出すHTMLファイル（一時ファイル経由で置き換え）"
+    )
+    p.add_argument(
+        "--on", type=_date, default=None, metavar="YYYY-MM-DD", help="認証レベルを判定する日（既定: 今日）"
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import workbench as wb
+    from workbench.report import write_snapshot
+
+    pref = wb.load(args.file)  # bad input: InputError -> exit 2, nothing written
+    out = write_snapshot(pref, args.html, on=args.on)
+    print(f"書き出しました: {out}", file=sys.stderr)
+    return 0

@@ -1,0 +1,65 @@
+"""ipywidgets panels for notebooks and Voila dashboards, built on the analyses and the chart builders.
+
+Every panel is an ``ipywidgets`` box subclass (its ``.widget`` is itself where provided) with stable CSS
+hooks (``wb-…``) for browser tests, and observes a shared :class:`Session` holding the prefecture.
+Figures are drawn by replacing an ``Output`` widget's outputs with the plotly mime bundle (never by
+``Output`` capture).
+
+==========================  ===========================================================================
+:class:`PrefecturePicker`   the 47 prefectures; loads the sample (or synthetic) file into the session
+:class:`ClassificationCard` Step 1: counts, 型, pattern, municipalities, path to 型2.4, 課題リスト
+:class:`PlatformView`       Step 1 per platform: 俯瞰図, attributes, services, issues
+:class:`PlatformEditor`     add / edit / delete platforms, inline messages, atomic save, autosave
+:class:`ServiceEditor`      the same for services
+:class:`TypeFlowchart`      the 型 flowchart with the path taken
+:class:`AuthMatrix`         services × means, level gaps, federation
+:class:`CostSimulator`      rules, weight and prefecture-share sliders, live charts, fairness flags
+:class:`LateJoinerPanel`    a municipality joining later, per policy
+:class:`VisionCard`         Step 2 共同利用ビジョン
+:class:`PlanEditor`         Step 3 action items with the Gantt chart
+:class:`OverviewDashboard`, :class:`CostDashboard`, :class:`AuthDashboard`  the three dashboards
+==========================  ===========================================================================
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY = {
+    "Session": "_common",
+    "FigureSlot": "_common",
+    "Message": "_common",
+    "initial_prefecture": "_common",
+    "PrefecturePicker": "picker",
+    "ClassificationCard": "step1",
+    "PlatformView": "step1",
+    "PlatformEditor": "editors",
+    "ServiceEditor": "editors",
+    "TypeFlowchart": "plan",
+    "VisionCard": "plan",
+    "PlanEditor": "plan",
+    "AuthMatrix": "auth",
+    "CostSimulator": "cost",
+    "LateJoinerPanel": "cost",
+    "Dashboard": "dashboards",
+    "OverviewDashboard": "dashboards",
+    "CostDashboard": "dashboards",
+    "AuthDashboard": "dashboards",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'workbench.widgets' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,204 @@
+"""Pieces every panel shares: figure slots updated in place, inline messages, the shared session.
+
+Figures are shown by replacing an ``Output`` widget's ``outputs`` trait with the plotly mime bundle
+(JUPYTER_NOTES pattern C). ``with out: display(fig)`` on an ``Output`` hangs notebook execution
+intermittently and is never used here.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+import plotly.graph_objects as go
+import traitlets
+
+from ..errors import InputError
+
+# CSS hooks that browser tests rely on (keep them stable)
+MSG_CLASS = "wb-msg"
+
+
+class FigureSlot:
+    """A plotly chart slot: an ``ipywidgets.Output`` whose ``outputs`` trait is replaced by the figure's
+    plotly mime bundle at every update (JUPYTER_NOTES pattern C).
+
+    Output *capture* (``with out: display(fig)``) hangs notebook execution intermittently and is never used.
+    ``go.FigureWidget`` (pattern A) was tried first: on 2 cores anywidget's 2-second model-initialisation
+    timeout fires when a dashboard creates several FigureWidgets at once (console error "[anywidget] Failed to
+    initialize model"), so the slots draw through JupyterLab's plotly renderer instead.
+
+    Attributes
+    ----------
+    widget : ipywidgets.Output
+        The widget to put in a layout; it keeps its identity for the life of the panel, only its outputs
+        change. CSS classes ``wb-fig`` and :attr:`css`, hooks for browser tests.
+    css : str
+        The CSS class added to the widget (``wb-fig-…``).
+    figure : plotly.graph_objects.Figure or None
+        The figure shown last (tests assert on it: ``slot.figure.data[0].y``).
+    """
+
+    def __init__(self, css: str, height: int | None = None) -> None:
+        self.widget = w.Output()
+        self.css = css
+        self.figure: go.Figure | None = None
+        self.widget.add_class("wb-fig")
+        self.widget.add_class(css)
+        if height:
+            self.widget.layout.min_height = f"{height}px"
+
+    def show(self, fig: go.Figure) -> None:
+        """Replace what the slot shows with ``fig`` (one message to the browser)."""
+        import plotly.io as pio
+
+        self.figure = fig
+        bundle = pio.renderers["plotly_mimetype"].to_mimebundle(fig.to_dict())
+        self.widget.outputs = ({"output_type": "display_data", "metadata": {}, "data": bundle},)
+
+    def clear(self) -> None:
+        self.figure = None
+        self.widget.outputs = ()
+
+
+class Message(w.HTML):
+    """An inline message line (error, warning, success or plain), CSS hook ``wb-msg`` plus
+    ``wb-msg-error`` / ``wb-msg-ok`` for the current kind. Empty when cleared."""
+
+    COLOURS = {"error": "#b00020", "warn": "#8a6d00", "ok": "#1b7f3b", "info": "#333"}
+
+    def __init__(self, css: str | None = None, **kwargs: Any) -> None:
+        super().__init__(value="", **kwargs)
+        self.add_class(MSG_CLASS)
+        if css:
+            self.add_class(css)
+        self.kind = ""
+        self.text = ""
+
+    def set(self, text: str, kind: str = "info") -> None:
+        """Show ``text`` (escaped) in the colour of ``kind``: error | warn | ok | info."""
+        for k in self.COLOURS:
+            self.remove_class(f"wb-msg-{k}")
+        self.kind, self.text = (kind, text) if text else ("", "")
+        if not text:
+            self.value = ""
+            return
+        self.add_class(f"wb-msg-{kind}")
+        body = "<br>".join(html.escape(line) for line in text.splitlines())
+        self.value = f"<span style='color:{self.COLOURS.get(kind, '#333')};font-size:90%'>{body}</span>"
+
+    def clear(self) -> None:
+        self.set("")
+
+
+def error_text(err: BaseException) -> str:
+    """A Japanese one-line-per-problem text for an error raised by the library."""
+    if isinstance(err, InputError):
+        return "\n".join(
+            p.message + (f"（使える値: {p.allowed}）" if p.allowed else "") for p in err.problems
+        )
+    return str(err)
+
+
+def html_table(df, max_rows: int = 200) -> str:
+    """A pandas frame as a compact escaped HTML table (used inside ``ipywidgets.HTML``)."""
+    if df is None or len(df) == 0:
+        return "<p style='color:#666'>（なし）</p>"
+    return (
+        "<div class='wb-table' style='overflow-x:auto'>"
+        + df.head(max_rows).to_html(index=False, escape=True, border=0, na_rep="—")
+        + "</div>"
+    )
+
+
+def section(title: str, *children: w.Widget, css: str | None = None) -> w.VBox:
+    """A titled block of widgets."""
+    box = w.VBox([w.HTML(f"<h3 style='margin:12px 0 4px'>{html.escape(title)}</h3>"), *children])
+    if css:
+        box.add_class(css)
+    return box
+
+
+# --- the shared session -------------------------------------------------------------------------------
+
+
+class Session(traitlets.HasTraits):
+    """The prefecture being looked at, shared by the panels of a notebook or dashboard.
+
+    Attributes
+    ----------
+    pref : workbench.inventory.Prefecture or None
+        The current prefecture (edits in the editors replace it with a new object).
+    path : pathlib.Path or None
+        The file it was loaded from and is saved to.
+    revision : int
+        Incremented at every change of ``pref``; panels observe it to redraw.
+    """
+
+    pref = traitlets.Any(None)
+    path = traitlets.Any(None)
+    revision = traitlets.Int(0)
+
+    def set(self, pref: Any, path: Path | None = None) -> None:
+        """Make ``pref`` current (and ``path`` when given); observers are called once."""
+        with self.hold_trait_notifications():
+            self.pref = pref
+            if path is not None:
+                self.path = Path(path)
+        self.revision += 1
+
+    def on_change(self, callback: Callable[[Any], None]) -> None:
+        """Call ``callback(pref)`` after every change."""
+        self.observe(lambda _change: callback(self.pref), names="revision")
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> Session:
+        from ..inventory import load
+
+        s = cls()
+        s.set(load(path), Path(path))
+        return s
+
+    @classmethod
+    def from_sample(cls, pref: str) -> Session:
+        from ..samples import load_sample, sample_path
+
+        s = cls()
+        s.set(load_sample(pref), sample_path(pref))
+        return s
+
+
+def initial_prefecture(default: str | None = None) -> str:
+    """The prefecture code a notebook or dashboard starts with: the URL's ``?pref=`` (under Voila, after
+    waiting for the request when the kernel was preheated), else ``WORKBENCH_PREFECTURE``, else
+    ``default``, else the built-in sample."""
+    from ..samples import resolve_from_env_or_query
+
+    if os.environ.get("VOILA_PREHEAT", "False") != "False":
+        try:
+            from voila.utils import wait_for_request
+
+            wait_for_request()
+        except Exception:  # pragma: no cover - outside Voila
+            pass
+    return resolve_from_env_or_query(default)
+
+
+def set_options(dropdown: w.Dropdown, options: list[tuple[str, Any]], keep: bool = True) -> None:
+    """Replace a dropdown's options, keeping its value when still offered (else the first option).
+
+    Observers see at most one change of ``value``; ipywidgets' ``hold_trait_notifications`` cannot be used
+    here (it cross-validates the old value against the new options).
+    """
+    values = [v for _, v in options]
+    old = dropdown.value
+    target = old if keep and old in values else (values[0] if values else None)
+    if list(dropdown.options) == list(options) and old == target:
+        return
+    dropdown.options = options  # ipywidgets selects the first option (or None)
+    if dropdown.value != target:
+        dropdown.value = target

@@ -1,0 +1,422 @@
+"""The cost simulator (公平なコスト負担の方法, guide 3.3 検討事項4; DOMAIN §6b): rule selector, weight and
+prefecture-share sliders, live charts, fairness flags, late joiners.
+
+Every number comes from :mod:`workbench.cost`; the panel only assembles the scenario the sliders describe
+(the file's ``costs:`` with ``weights`` and ``prefecture_share`` replaced) and draws the results.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import ipywidgets as w
+
+from .. import reference
+from ._common import FigureSlot, Message, Session, error_text, html_table, set_options
+
+DEFAULT_WEIGHTS = {"flat": 0.2, "population": 0.8, "usage": 0.0}  # 均等割 4–20% in bylaws (DOMAIN §6b)
+
+
+def _man(yen: float) -> str:
+    return f"{yen / 1e4:,.0f} 万円"
+
+
+class CostSimulator(w.VBox):
+    """Rules side by side for the prefecture's cost scenario, with controls that change it live.
+
+    Attributes
+    ----------
+    session : Session
+        Observed; the simulator recomputes when the prefecture changes.
+    rule : ipywidgets.Dropdown
+        The allocation rule shown in detail (codes of data/cost_rules.csv; labels shown). ``wb-cost-rule``.
+    flat, population, usage : ipywidgets.FloatSlider
+        Weights of 均等割, 人口割 and 利用割 for the joint-body formula (hybrid); normalised to sum 1.
+        ``wb-w-flat``, ``wb-w-population``, ``wb-w-usage``. ``usage`` is disabled without usage data.
+    pref_initial, pref_running : ipywidgets.FloatSlider
+        The prefecture's fraction of the initial and running cost (``wb-pref-initial``, ``wb-pref-running``).
+        Moving one replaces the file's scheme with these fractions (shown as 入力値).
+    rules_fig : FigureSlot
+        Each member's share under each rule, stand-alone cost as markers (``wb-fig-cost-rules``).
+    standalone_fig : FigureSlot
+        Share against stand-alone cost with the diagonal, for the chosen rule (``wb-fig-cost-standalone``).
+    summary : ipywidgets.HTML
+        The allocation's summary lines (``wb-cost-summary``).
+    fairness : ipywidgets.HTML
+        The fairness audit: individual rationality, core, monotonicity flags (``wb-fairness``).
+    table : ipywidgets.HTML
+        Members' shares (``wb-cost-table``).
+    message : Message
+        Why nothing can be computed (no ``costs:`` section, a bad value …).
+    allocation, comparison, audit : results of :mod:`workbench.cost` last shown (None when not computed).
+    """
+
+    def __init__(self, session: Session) -> None:
+        from ..cost import rules_table
+
+        self.session = session
+        self.allocation = self.comparison = self.audit = None
+        self._custom_share = False
+        self._busy = False
+        rules = rules_table()
+        self.rule = w.Dropdown(
+            options=[(f"{r.label_ja}（{r.code}）", r.code) for r in rules.itertuples()],
+            value="shapley",
+            description="配分ルール",
+            layout=w.Layout(width="360px"),
+        )
+        self.rule.add_class("wb-cost-rule")
+        style = {"description_width": "120px"}
+        lay = w.Layout(width="420px")
+
+        def slider(desc: str, css: str, value: float = 0.0) -> w.FloatSlider:
+            s = w.FloatSlider(
+                value=value,
+                min=0,
+                max=1,
+                step=0.05,
+                description=desc,
+                readout_format=".0%",
+                continuous_update=False,
+                style=style,
+                layout=lay,
+            )
+            s.add_class(css)
+            return s
+
+        self.flat = slider("均等割の重み", "wb-w-flat", DEFAULT_WEIGHTS["flat"])
+        self.population = slider("人口割の重み", "wb-w-population", DEFAULT_WEIGHTS["population"])
+        self.usage = slider("利用割の重み", "wb-w-usage", DEFAULT_WEIGHTS["usage"])
+        self.pref_initial = slider("県負担（初期費用）", "wb-pref-initial")
+        self.pref_running = slider("県負担（運用費）", "wb-pref-running")
+        self.weights_note = w.HTML()
+        self.share_note = w.HTML()
+        self.rules_fig = FigureSlot("wb-fig-cost-rules")
+        self.standalone_fig = FigureSlot("wb-fig-cost-standalone")
+        self.summary = w.HTML()
+        self.summary.add_class("wb-cost-summary")
+        self.fairness = w.HTML()
+        self.fairness.add_class("wb-fairness")
+        self.table = w.HTML()
+        self.table.add_class("wb-cost-table")
+        self.message = Message("wb-cost-msg")
+        controls = w.VBox(
+            [
+                self.rule,
+                w.HTML("<b>均等割＋人口割＋利用割（hybrid）の重み</b>"),
+                self.flat,
+                self.population,
+                self.usage,
+                self.weights_note,
+                w.HTML("<b>県の負担割合</b>"),
+                self.pref_initial,
+                self.pref_running,
+                self.share_note,
+            ]
+        )
+        controls.add_class("wb-cost-controls")
+        super().__init__(
+            [
+                self.message,
+                w.HBox([controls, self.summary]),
+                self.rules_fig.widget,
+                self.standalone_fig.widget,
+                self.fairness,
+                self.table,
+            ]
+        )
+        self.add_class("wb-cost-sim")
+        for s in (self.flat, self.population, self.usage):
+            s.observe(self._recompute, names="value")
+        for s in (self.pref_initial, self.pref_running):
+            s.observe(self._share_moved, names="value")
+        self.rule.observe(self._recompute, names="value")
+        session.on_change(self.reset)
+        if session.pref is not None:
+            self.reset(session.pref)
+
+    # --- scenario from the controls ----------------------------------------------------------------
+    def reset(self, pref: Any = None) -> None:
+        """Set the controls from the file's ``costs:`` and recompute."""
+        from ..cost import build_model
+
+        pref = pref if pref is not None else self.session.pref
+        self._busy = True
+        try:
+            if pref is None or pref.costs is None:
+                self._clear(
+                    "この都道府県ファイルには費用シナリオ（costs:）がありません。"
+                    "costs: を追加すると費用負担を比較できます（CONTRACT.md）。"
+                )
+                return
+            sc = pref.costs
+            weights = dict(sc.weights) if sc.weights else None
+            self._driver = next(
+                (
+                    k
+                    for k in ("users", "records", "api_calls", "data_volume")
+                    if any(getattr(d, k) is not None for d in sc.drivers.values())
+                ),
+                None,
+            )
+            self.usage.disabled = self._driver is None
+            if weights:
+                usage = sum(v for k, v in weights.items() if k not in ("flat", "population"))
+                self.flat.value, self.population.value = weights.get("flat", 0), weights.get("population", 0)
+                self.usage.value = usage
+                self.weights_note.value = "<small>ファイルの weights</small>"
+            else:
+                self.flat.value, self.population.value = (
+                    DEFAULT_WEIGHTS["flat"],
+                    DEFAULT_WEIGHTS["population"],
+                )
+                self.usage.value = 0.0
+                self.weights_note.value = (
+                    "<small>ファイルに weights がないため仮の値（均等割20%・人口割80%、"
+                    "一部事務組合の規約の範囲 4～20%）</small>"
+                )
+            try:
+                m = build_model(pref)
+                self.pref_initial.value, self.pref_running.value = m.pref_initial, m.pref_running
+            except Exception:
+                self.pref_initial.value = self.pref_running.value = 0.0
+            self._custom_share = False
+        finally:
+            self._busy = False
+        self._recompute()
+
+    def _share_moved(self, _change: Any = None) -> None:
+        if self._busy:
+            return
+        self._custom_share = True
+        self._recompute()
+
+    def weights(self) -> dict[str, float] | None:
+        """The normalised hybrid weights the sliders describe (None when all are zero)."""
+        raw = {"flat": self.flat.value, "population": self.population.value}
+        if self._driver and self.usage.value > 0:
+            raw[self._driver] = self.usage.value
+        total = sum(raw.values())
+        if total <= 0:
+            return None
+        out = {k: v / total for k, v in raw.items() if v > 0}
+        # exact sum 1 (the model checks it to 1e-9)
+        last = next(reversed(out))
+        out[last] = 1 - sum(v for k, v in out.items() if k != last)
+        return out
+
+    def scenario_prefecture(self) -> Any:
+        """The prefecture with its ``costs:`` replaced by what the controls describe."""
+        from ..cost.model import with_costs
+        from ..inventory.costs import CostScenario
+
+        pref = self.session.pref
+        data = pref.costs.model_dump(exclude_none=True)
+        weights = self.weights()
+        if weights:
+            data["weights"] = weights
+        else:
+            data.pop("weights", None)
+        if self._custom_share:
+            data.pop("scheme", None)
+            applies = (data.get("prefecture_share") or {}).get("applies_to", "all")
+            data["prefecture_share"] = {
+                "initial": round(self.pref_initial.value, 4),
+                "running": round(self.pref_running.value, 4),
+                "applies_to": applies,
+            }
+        return with_costs(pref, CostScenario.model_validate(data))
+
+    # --- drawing ------------------------------------------------------------------------------------
+    def _clear(self, text: str) -> None:
+        self.allocation = self.comparison = self.audit = None
+        self.message.set(text, "warn")
+        self.summary.value = self.fairness.value = self.table.value = ""
+
+    def _recompute(self, _change: Any = None) -> None:
+        from ..charts import cost as charts
+        from ..cost import audit, compare
+
+        if self._busy or self.session.pref is None or self.session.pref.costs is None:
+            return
+        w_ = self.weights()
+        self.weights_note.value = (
+            "<small>正規化後: "
+            + "・".join(f"{_WLABEL.get(k, '利用割')} {v:.0%}" for k, v in (w_ or {}).items())
+            + "</small>"
+            if w_
+            else "<small>重みがすべて0です</small>"
+        )
+        if self._custom_share:
+            self.share_note.value = (
+                f"<small>入力値: 初期 {self.pref_initial.value:.0%}・"
+                f"運用 {self.pref_running.value:.0%}</small>"
+            )
+        try:
+            pref = self.scenario_prefecture()
+            comparison = compare(pref)
+            allocation = comparison.allocations.get(self.rule.value)
+            if allocation is None:
+                reason = comparison.skipped.get(self.rule.value, "")
+                raise ValueError(f"{self.rule.label} はこのシナリオでは計算できません: {reason}")
+            fair = audit(pref, allocation)
+        except Exception as err:
+            self.message.set(error_text(err), "error")
+            return
+        self.message.clear()
+        self.comparison, self.allocation, self.audit = comparison, allocation, fair
+        self.rules_fig.show(_styled(charts.shares_by_rule(comparison), 420))
+        self.standalone_fig.show(_styled(charts.share_vs_standalone(allocation), 420))
+        self.summary.value = (
+            "<ul class='wb-cost-lines'>"
+            + "".join(f"<li>{html.escape(s)}</li>" for s in allocation.summary_lines())
+            + "</ul>"
+        )
+        self.fairness.value = _fairness_html(fair)
+        df = allocation.to_frame().drop(columns=["code"])
+        for col in ("負担額（円）", "単独の費用（円）", "削減額（円）"):
+            df[col] = df[col].map(lambda x: f"{x:,.0f}")
+        df["削減率"] = df["削減率"].map(lambda x: f"{x:.0%}")
+        df["個別合理性"] = df["個別合理性"].map(lambda x: "○" if x else "×")
+        self.table.value = html_table(df)
+
+
+_WLABEL = {"flat": "均等割", "population": "人口割"}
+
+
+def _styled(fig, height: int):
+    from ..charts import JA_FONT
+
+    fig.update_layout(
+        font={"family": JA_FONT},
+        height=height,
+        template="plotly_white",
+        margin={"l": 60, "r": 20, "t": 60, "b": 60},
+    )
+    return fig
+
+
+def _fairness_html(fair) -> str:
+    def flag(ok: bool | None, yes: str, no: str) -> str:
+        if ok is None:
+            return "<li>— 対象外</li>"
+        colour = "#1b7f3b" if ok else "#b00020"
+        return f"<li style='color:{colour}'>{'✔' if ok else '✘'} {html.escape(yes if ok else no)}</li>"
+
+    items = [
+        flag(fair.individually_rational, "全団体が単独より安い（個別合理性）", "単独より高くなる団体がある"),
+        flag(
+            fair.in_core, "コアに入る（離脱の動機がない）", "コアに入らない（離脱した方が安い組合せがある）"
+        ),
+        flag(
+            fair.monotonic,
+            "参加が増えても既存団体の負担が増えない（単調性）",
+            "参加が増えると負担が増える団体がある",
+        ),
+    ]
+    return (
+        "<div class='wb-fairness-box' style='padding:4px 12px'><h4 style='margin:4px 0'>公平性の監査："
+        f"{html.escape(fair.rule_label)}</h4><ul style='list-style:none;padding-left:0'>{''.join(items)}</ul>"
+        f"<p style='font-size:90%'>{html.escape(fair.summary)}</p>"
+        f"<p style='font-size:80%;color:#666'>根拠: {html.escape('、'.join(fair.sources))}</p></div>"
+    )
+
+
+class LateJoinerPanel(w.VBox):
+    """A municipality joining in a later year: what it pays and what changes for the others, per policy.
+
+    Attributes
+    ----------
+    municipality : ipywidgets.Dropdown
+        The joiner (municipalities of the prefecture that are not members). ``wb-late-muni``.
+    year : ipywidgets.IntSlider
+        The year it joins (1..horizon). ``wb-late-year``.
+    policy : ipywidgets.Dropdown
+        How the initial investment is shared with it. ``wb-late-policy``.
+    result : workbench.cost.LateJoin or None
+    output : ipywidgets.HTML
+        Summary and the policies table (``wb-late-result``).
+    """
+
+    def __init__(self, session: Session, rule: w.Dropdown | None = None) -> None:
+        from ..cost.latejoin import POLICY_LABELS
+
+        self.session = session
+        self.result = None
+        self._quiet = False
+        self.rule = rule
+        self.municipality = w.Dropdown(description="参加団体", layout=w.Layout(width="320px"))
+        self.municipality.add_class("wb-late-muni")
+        self.year = w.IntSlider(value=2, min=1, max=5, description="参加年", continuous_update=False)
+        self.year.add_class("wb-late-year")
+        self.policy = w.Dropdown(
+            options=[(v, k) for k, v in POLICY_LABELS.items()],
+            value="book_value",
+            description="初期費用",
+            layout=w.Layout(width="420px"),
+        )
+        self.policy.add_class("wb-late-policy")
+        self.output = w.HTML()
+        self.output.add_class("wb-late-result")
+        self.message = Message()
+        super().__init__([w.HBox([self.municipality, self.year]), self.policy, self.message, self.output])
+        self.add_class("wb-late-joiner")
+        for c in (self.municipality, self.year, self.policy):
+            c.observe(lambda _c: None if self._quiet else self._draw(), names="value")
+        if rule is not None:
+            rule.observe(lambda _c: self._draw(), names="value")
+        session.on_change(self.reset)
+        if session.pref is not None:
+            self.reset(session.pref)
+
+    def reset(self, pref: Any) -> None:
+        if pref is None or pref.costs is None:
+            self.message.set("費用シナリオ（costs:）がありません", "warn")
+            self.output.value = ""
+            return
+        munis = reference.municipalities_of(pref.code)
+        members = set(pref.costs.members or [])
+        options = [(n, c) for c, n in munis[["code", "name"]].itertuples(index=False) if c not in members]
+        if not options:  # everyone is a member: a late joiner is one of them joining later
+            options = [(n, c) for c, n in munis[["code", "name"]].itertuples(index=False)]
+        self._quiet = True
+        try:
+            set_options(self.municipality, options, keep=False)
+            self.year.max = pref.costs.horizon_years
+            self.year.value = min(2, pref.costs.horizon_years)
+        finally:
+            self._quiet = False
+        self._draw()
+
+    def _draw(self) -> None:
+        from ..cost import late_joiner
+
+        pref = self.session.pref
+        if pref is None or pref.costs is None or self.municipality.value is None:
+            return
+        rule = self.rule.value if self.rule is not None else "shapley"
+        try:
+            res = late_joiner(pref, self.municipality.value, self.year.value, self.policy.value, rule=rule)
+        except Exception as err:
+            self.message.set(error_text(err), "error")
+            self.output.value = ""
+            return
+        self.message.clear()
+        self.result = res
+        pol = (
+            res.policies_frame()
+            .rename(
+                columns={
+                    "label": "方式",
+                    "joiner_npv": "参加団体の負担（円）",
+                    "joiner_standalone": "単独の費用（円）",
+                    "incumbents_change": "既存団体の増減（円）",
+                    "prefecture_change": "県の増減（円）",
+                }
+            )
+            .drop(columns=["policy"])
+        )
+        for col in pol.columns[1:]:
+            pol[col] = pol[col].map(lambda x: f"{x:,.0f}")
+        self.output.value = f"<p>{html.escape(res.summary)}</p>" + html_table(pol)

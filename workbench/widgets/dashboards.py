@@ -1,0 +1,141 @@
+"""The three Voila dashboards as widget classes, so each dashboard notebook is two lines and the same
+objects can be driven from Python in tests.
+
+Each has a prefecture selector and takes the prefecture from the URL (``?pref=07`` or ``?pref=福島県``),
+so a link can be sent before a meeting. Under a preheated Voila kernel the URL is known only after the
+request: call :meth:`Dashboard.follow_request` in the cell after the one that shows the dashboard.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+
+import ipywidgets as w
+
+from ._common import Session, section
+from .picker import PrefecturePicker
+
+
+class Dashboard(w.VBox):
+    """Base: a title, the prefecture picker and the panels.
+
+    Attributes
+    ----------
+    session : Session
+        The prefecture shown (loaded by the picker).
+    picker : PrefecturePicker
+        The selector (``wb-pref-picker`` on its dropdown).
+    title : ipywidgets.HTML
+        Heading and a shareable link hint (``wb-title``).
+    panels : list[ipywidgets.Widget]
+        The panels below the picker.
+    """
+
+    heading = ""
+    css = ""
+    slug = ""
+
+    def __init__(self, pref: str | None = None) -> None:
+        from ..samples import resolve_from_env_or_query
+
+        self.session = Session()
+        self.picker = PrefecturePicker(self.session, value=pref or resolve_from_env_or_query(), load=True)
+        self.title = w.HTML()
+        self.title.add_class("wb-title")
+        self.panels = self.build()
+        super().__init__([self.title, self.picker, *self.panels])
+        self.add_class("wb-dashboard")
+        self.add_class(self.css)
+        self.session.on_change(lambda _p: self._retitle())
+        self._retitle()
+
+    def build(self) -> list[w.Widget]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _retitle(self) -> None:
+        pref = self.session.pref
+        name = pref.name if pref is not None else ""
+        self.title.value = (
+            f"<h2 style='margin:4px 0'>{html.escape(self.heading)}：{html.escape(name)}</h2>"
+            f"<p style='color:#666;margin:0 0 6px'>会議前に送るリンク: <code>{html.escape(self.slug)}"
+            f"?pref={html.escape(self.picker.value)}</code></p>"
+        )
+
+    def follow_request(self) -> str:
+        """Under a preheated Voila kernel, wait for the page request and switch to the URL's prefecture.
+        Elsewhere it only re-reads the environment. Returns the prefecture code shown."""
+        from ..samples import resolve_from_env_or_query
+        from ._common import initial_prefecture
+
+        code = (
+            initial_prefecture(self.picker.value)
+            if os.environ.get("VOILA_PREHEAT", "False") != "False"
+            else resolve_from_env_or_query(self.picker.value)
+        )
+        if code != self.picker.value:
+            self.picker.value = code
+        return code
+
+
+class OverviewDashboard(Dashboard):
+    """県の全体像: today's type, counts, municipalities by population and platform use, the issue list, the
+    flowchart and the path to 型2.4.
+
+    Attributes
+    ----------
+    card : ClassificationCard
+    flowchart : TypeFlowchart
+    """
+
+    heading = "県の全体像"
+    css = "wb-dash-overview"
+    slug = "県の全体像.ipynb"
+
+    def build(self) -> list[w.Widget]:
+        from .plan import TypeFlowchart
+        from .step1 import ClassificationCard
+
+        self.card = ClassificationCard(self.session)
+        self.flowchart = TypeFlowchart(self.session)
+        return [section("現在の状況（Step 1）", self.card), section("型2.4への道筋", self.flowchart)]
+
+
+class CostDashboard(Dashboard):
+    """費用負担シミュレーター: rules side by side, sliders, the fairness audit, late joiners.
+
+    Attributes
+    ----------
+    simulator : CostSimulator
+    late : LateJoinerPanel
+    """
+
+    heading = "費用負担シミュレーター"
+    css = "wb-dash-cost"
+    slug = "費用負担シミュレーター.ipynb"
+
+    def build(self) -> list[w.Widget]:
+        from .cost import CostSimulator, LateJoinerPanel
+
+        self.simulator = CostSimulator(self.session)
+        self.late = LateJoinerPanel(self.session, rule=self.simulator.rule)
+        return [section("配分ルールの比較と公平性", self.simulator), section("後から参加する団体", self.late)]
+
+
+class AuthDashboard(Dashboard):
+    """認証レベル: services × means matrix, gaps, federation.
+
+    Attributes
+    ----------
+    matrix : AuthMatrix
+    """
+
+    heading = "認証レベル"
+    css = "wb-dash-auth"
+    slug = "認証レベル.ipynb"
+
+    def build(self) -> list[w.Widget]:
+        from .auth import AuthMatrix
+
+        self.matrix = AuthMatrix(self.session)
+        return [section("サービスと本人確認手段", self.matrix)]

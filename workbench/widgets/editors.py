@@ -1,0 +1,483 @@
+"""Editors for the platforms and services of a prefecture file (hearing results, guide 3.5 Step 1).
+
+Dropdowns are fed by the reference tables (labels shown, codes stored). A value the model refuses shows the
+Japanese message next to its field and changes nothing; 保存 writes the file atomically through
+:func:`workbench.inventory.save` (which validates again and refuses a file changed on disk since it was read).
+Each applied edit is also autosaved when :mod:`workbench.autosave` is installed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+from pydantic import ValidationError
+
+from .. import reference
+from ..errors import InputError
+from ..inventory import Platform, Service, Terms, cross_check, save
+from ..inventory.yamlio import problems_from_validation
+from ._common import Message, Session, error_text, set_options
+
+NEW = "__new__"
+TERMS_FACETS = ("exists", "component_responsibility", "platform_service_split", "certification_audit")
+LEVELS = [("—（なし）", None), ("1", 1), ("2", 2), ("3", 3)]
+BOOL3 = [("不明", None), ("公開", True), ("非公開", False)]
+
+
+def _enum_options(enum: str, none: bool = False) -> list[tuple[str, Any]]:
+    opts = [(f"{r.label_ja}（{r.code}）", r.code) for r in reference.enum_table(enum).itertuples()]
+    return ([("—（なし）", None)] if none else []) + opts
+
+
+def _means_options() -> list[tuple[str, str]]:
+    df = reference.table("id_means.csv")
+    return [(f"{r.label_ja}（{r.code}）", r.code) for r in df.itertuples()]
+
+
+def _autosave_module():
+    try:
+        return importlib.import_module("workbench.autosave")
+    except ModuleNotFoundError:
+        return None
+
+
+class _Field:
+    """One form field: the control and its inline message."""
+
+    def __init__(self, name: str, control: w.ValueWidget) -> None:
+        self.name = name
+        self.control = control
+        self.message = Message(f"wb-msg-{name}")
+        control.add_class(f"wb-field-{name}")
+        self.box = w.VBox([control, self.message])
+
+
+class _Editor(w.VBox):
+    """Shared machinery: a row chooser, a form, 追加/適用/削除/保存 buttons, inline messages."""
+
+    section = ""  # "platforms" | "services"
+    model: type = Platform
+    css = ""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.fields: dict[str, _Field] = {}
+        self.chooser = w.Dropdown(description="編集する行", layout=w.Layout(width="420px"))
+        self.chooser.add_class(f"{self.css}-chooser")
+        self.apply_button = w.Button(description="適用", button_style="primary", icon="check")
+        self.delete_button = w.Button(description="削除", button_style="danger", icon="trash")
+        self.save_button = w.Button(description="ファイルに保存", button_style="success", icon="save")
+        for b, c in (
+            (self.apply_button, "wb-apply"),
+            (self.delete_button, "wb-delete"),
+            (self.save_button, "wb-save"),
+        ):
+            b.add_class(c)
+        self.status = Message(f"{self.css}-status")
+        self.restore_choice = w.Dropdown(description="自動保存", layout=w.Layout(width="420px"))
+        self.restore_choice.add_class("wb-restore-choice")
+        self.restore_button = w.Button(description="この版に戻す", icon="undo")
+        self.restore_button.add_class("wb-restore")
+        self.dirty = False
+        self._build_fields()
+        form = w.GridBox(
+            [f.box for f in self.fields.values()],
+            layout=w.Layout(grid_template_columns="repeat(2, minmax(320px, 1fr))", grid_gap="4px 16px"),
+        )
+        super().__init__(
+            [
+                self.chooser,
+                form,
+                w.HBox([self.apply_button, self.delete_button, self.save_button]),
+                self.status,
+                w.HBox([self.restore_choice, self.restore_button]),
+            ]
+        )
+        self.add_class(self.css)
+        self._quiet = False
+        self.chooser.observe(lambda _c: None if self._quiet else self._fill(), names="value")
+        self.apply_button.on_click(lambda _b: self.apply())
+        self.delete_button.on_click(lambda _b: self.delete())
+        self.save_button.on_click(lambda _b: self.save())
+        self.restore_button.on_click(lambda _b: self.restore())
+        session.on_change(lambda _p: self._refresh())
+        self._refresh()
+
+    # --- to override --------------------------------------------------------------------------------
+    def _build_fields(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _items(self) -> list[Any]:
+        return list(getattr(self.session.pref, self.section)) if self.session.pref else []
+
+    def _refresh_choices(self) -> None:
+        """Options that depend on the prefecture (municipalities, platform ids)."""
+
+    # --- helpers ------------------------------------------------------------------------------------
+    def _add(self, name: str, control: w.ValueWidget) -> None:
+        self.fields[name] = _Field(name, control)
+
+    def _refresh(self) -> None:
+        self._refresh_choices()
+        self._refresh_autosaves()
+        items = self._items()
+        opts = [(f"{x.id}：{x.name}", x.id) for x in items] + [("＋ 新しい行を追加", NEW)]
+        self._quiet = True
+        try:
+            set_options(self.chooser, opts)
+        finally:
+            self._quiet = False
+        self._fill()
+
+    def _current(self) -> Any | None:
+        return next((x for x in self._items() if x.id == self.chooser.value), None)
+
+    def _fill(self) -> None:
+        """Put the chosen row's values into the form (defaults for a new row)."""
+        item = self._current()
+        for f in self.fields.values():
+            f.message.clear()
+        for name, f in self.fields.items():
+            default = self.model.model_fields[name].get_default(call_default_factory=True)
+            value = getattr(item, name) if item is not None else default
+            self._set_control(f.control, value)
+        self.delete_button.disabled = item is None
+
+    def _set_control(self, control: w.ValueWidget, value: Any) -> None:
+        if isinstance(value, Terms):
+            value = [k for k in TERMS_FACETS if getattr(value, k)]
+        if isinstance(control, w.SelectMultiple):
+            allowed = {v for _, v in control.options}
+            control.value = tuple(v for v in (value or []) if v in allowed)
+        elif isinstance(control, w.Dropdown):
+            allowed = [v for _, v in control.options]
+            control.value = value if value in allowed else allowed[0]
+        elif isinstance(control, w.Checkbox):
+            control.value = bool(value)
+        else:
+            control.value = "" if value is None else str(value)
+
+    def form_data(self) -> dict[str, Any]:
+        """The form as plain data: fields that were set in the row or differ from the model default."""
+        item = self._current()
+        set_fields = item.model_fields_set if item is not None else set()
+        data: dict[str, Any] = {}
+        for name, f in self.fields.items():
+            v = f.control.value
+            if name == "terms":
+                v = Terms(**{k: k in v for k in TERMS_FACETS})
+            elif isinstance(f.control, w.SelectMultiple):
+                v = list(v)
+            elif isinstance(f.control, w.Text):
+                v = v.strip() if (v.strip() or name in ("id", "name")) else None
+            default = self.model.model_fields[name].get_default(call_default_factory=True)
+            if name in ("id", "name") or name in set_fields or v != default:
+                data[name] = v
+        if item is not None:  # keep the fields this form does not show
+            shown = set(self.fields)
+            for name in item.model_fields_set - shown:
+                data[name] = getattr(item, name)
+        return data
+
+    def _show_problems(self, problems: list[tuple[tuple, str, Any]]) -> None:
+        unplaced = []
+        for loc, msg, _value in problems:
+            name = next((str(p) for p in loc if isinstance(p, str) and p in self.fields), None)
+            if name:
+                self.fields[name].message.set(msg, "error")
+            else:
+                unplaced.append(msg)
+        self.status.set(
+            "入力に誤りがあります。赤字の項目を直してください。"
+            + ("\n" + "\n".join(unplaced) if unplaced else ""),
+            "error",
+        )
+
+    # --- actions ------------------------------------------------------------------------------------
+    def apply(self) -> bool:
+        """Validate the form and, when valid, replace (or add) the row in the session's prefecture.
+
+        Returns False and shows inline messages when a value is refused; nothing changes then.
+        """
+        for f in self.fields.values():
+            f.message.clear()
+        pref = self.session.pref
+        if pref is None:
+            return False
+        try:
+            item = self.model.model_validate(self.form_data())
+        except ValidationError as err:
+            probs = problems_from_validation(err, None, None)
+            self._show_problems(
+                [
+                    (
+                        (re.split(r"[.\[]", p.field or "")[0],),
+                        p.message + (f"（使える値: {p.allowed}）" if p.allowed else ""),
+                        p.value,
+                    )
+                    for p in probs
+                ]
+            )
+            return False
+        items = self._items()
+        old = self.chooser.value
+        if old == NEW:
+            items.append(item)
+        else:
+            items = [item if x.id == old else x for x in items]
+        candidate = pref.model_copy()
+        try:
+            setattr(candidate, self.section, items)
+        except ValidationError as err:  # pragma: no cover - the row validated alone
+            self.status.set(error_text(InputError(problems_from_validation(err, None, None))), "error")
+            return False
+        problems = list(cross_check(candidate))
+        index = next(i for i, x in enumerate(items) if x is item)
+
+        def is_mine(loc: tuple, v: Any) -> bool:  # a duplicate id is reported on the other row
+            return loc[:2] == (self.section, index) or (loc[-1:] == ("id",) and v == item.id)
+
+        mine = [
+            (("id",) if loc[-1:] == ("id",) else loc[2:], msg, v)
+            for loc, msg, v in problems
+            if is_mine(loc, v)
+        ]
+        others = [(loc, msg, v) for loc, msg, v in problems if not is_mine(loc, v)]
+        if mine or others:
+            self._show_problems(
+                mine + [((), f"{'.'.join(map(str, loc))}: {msg}", v) for loc, msg, v in others]
+            )
+            return False
+        self.dirty = True
+        self.session.set(candidate)
+        self.chooser.value = item.id
+        self.status.set(f"{item.id} を適用しました（まだファイルには保存していません）", "ok")
+        self._autosave()
+        return True
+
+    def delete(self) -> bool:
+        """Remove the chosen row (refused, with a message, when other rows still refer to it)."""
+        pref = self.session.pref
+        item = self._current()
+        if pref is None or item is None:
+            return False
+        candidate = pref.model_copy()
+        setattr(candidate, self.section, [x for x in self._items() if x.id != item.id])
+        problems = list(cross_check(candidate))
+        if problems:
+            self.status.set(
+                f"{item.id} を削除すると参照が切れます: " + "; ".join(msg for _loc, msg, _v in problems[:3]),
+                "error",
+            )
+            return False
+        self.dirty = True
+        self.session.set(candidate)
+        self.status.set(f"{item.id} を削除しました（まだファイルには保存していません）", "ok")
+        self._autosave()
+        return True
+
+    def save(self, path: str | Path | None = None) -> Path | None:
+        """Write the prefecture to its file (or ``path``) atomically; errors are shown, not raised."""
+        pref = self.session.pref
+        target = Path(path) if path is not None else self.session.path
+        if pref is None or target is None:
+            self.status.set("保存先のファイルがありません", "error")
+            return None
+        try:
+            written = save(pref, target)
+        except InputError as err:
+            self.status.set("保存しませんでした: " + error_text(err), "error")
+            return None
+        self.dirty = False
+        self.status.set(f"保存しました: {written.name}", "ok")
+        return written
+
+    def _autosave(self) -> None:
+        mod = _autosave_module()
+        if mod is None:
+            return
+        try:
+            mod.autosave(self.session.pref)
+        except Exception as err:  # autosave must never break editing
+            self.status.set(self.status.text + f"\n（自動保存に失敗: {err}）", self.status.kind or "warn")
+        self._refresh_autosaves()
+
+    def _refresh_autosaves(self) -> None:
+        mod = _autosave_module()
+        path = self.session.path
+        copies = mod.list_autosaves(path) if mod is not None and path is not None else []
+        opts = [(c.stem.rsplit(".", 1)[-1], i) for i, c in enumerate(copies)][::-1]  # newest first
+        self.restore_choice.options = opts or [("（なし）", None)]
+        self.restore_button.disabled = not opts
+
+    def restore(self) -> bool:
+        """Put the chosen autosaved version back over the file (the replaced file is kept as ``.bak``) and
+        load it into the session."""
+        mod = _autosave_module()
+        path = self.session.path
+        if mod is None or path is None or self.restore_choice.value is None:
+            return False
+        try:
+            pref = mod.restore_autosave(path, self.restore_choice.value)
+        except InputError as err:
+            self.status.set("戻せませんでした: " + error_text(err), "error")
+            return False
+        self.dirty = False
+        self.session.set(pref, path)
+        self.status.set(f"自動保存の版 {self.restore_choice.label} に戻しました（元のファイルは .bak）", "ok")
+        return True
+
+
+class PlatformEditor(_Editor):
+    """Add, edit and delete the platforms (データ連携基盤) of the session's prefecture.
+
+    Attributes
+    ----------
+    chooser : ipywidgets.Dropdown
+        The platform being edited, or ``＋ 新しい行を追加`` (CSS ``wb-platform-editor-chooser``).
+    fields : dict[str, _Field]
+        One entry per platform attribute shown: ``.control`` (CSS ``wb-field-<name>``) and ``.message``
+        (the inline Japanese message, CSS ``wb-msg-<name>``). Enumerations are dropdowns of the labels of
+        data/enums.csv storing the codes; ``operated_by`` lists 都道府県/運営組織/民間 and the municipalities.
+    apply_button, delete_button, save_button : ipywidgets.Button
+        ``wb-apply``, ``wb-delete``, ``wb-save``.
+    status : Message
+        The outcome of the last action (``wb-platform-editor-status``).
+    restore_choice, restore_button : ipywidgets.Dropdown, ipywidgets.Button
+        The autosaved versions of the file (newest first; every applied edit is autosaved through
+        :mod:`workbench.autosave`) and the button that puts the chosen one back (``wb-restore-choice``,
+        ``wb-restore``); the replaced file is kept as ``.bak``.
+    dirty : bool
+        True after an applied change that is not yet saved to the file.
+    """
+
+    section = "platforms"
+    model = Platform
+    css = "wb-platform-editor"
+
+    def _build_fields(self) -> None:
+        lay = w.Layout(width="360px")
+        self._add("id", w.Text(description="ID", layout=lay))
+        self._add("name", w.Text(description="名称", layout=lay))
+        self._add("operated_by", w.Dropdown(description="運営", layout=lay))
+        self._add("status", w.Dropdown(options=_enum_options("status"), description="状態", layout=lay))
+        self._add(
+            "components",
+            w.SelectMultiple(options=_enum_options("component"), description="構成", rows=3, layout=lay),
+        )
+        self._add(
+            "service_scheme",
+            w.Dropdown(options=_enum_options("service_scheme"), description="サービス提供", layout=lay),
+        )
+        self._add(
+            "platform_scheme",
+            w.Dropdown(
+                options=_enum_options("platform_scheme", none=True), description="基盤提供", layout=lay
+            ),
+        )
+        self._add(
+            "user_scope",
+            w.Dropdown(options=_enum_options("user_scope"), description="利用者の範囲", layout=lay),
+        )
+        self._add("identity_proofing", w.Dropdown(options=LEVELS, description="身元確認Lv", layout=lay))
+        self._add("authenticator", w.Dropdown(options=LEVELS, description="当人認証Lv", layout=lay))
+        self._add(
+            "means",
+            w.SelectMultiple(options=_means_options(), description="本人確認手段", rows=4, layout=lay),
+        )
+        self._add(
+            "non_personal_broker",
+            w.Dropdown(options=_enum_options("broker"), description="非パーソナル", layout=lay),
+        )
+        self._add(
+            "personal_broker",
+            w.Dropdown(options=_enum_options("broker"), description="パーソナル", layout=lay),
+        )
+        self._add(
+            "modules",
+            w.SelectMultiple(
+                options=_enum_options("module"), description="推奨モジュール", rows=3, layout=lay
+            ),
+        )
+        self._add("api_published", w.Dropdown(options=BOOL3, description="API公開", layout=lay))
+        self._add(
+            "terms",
+            w.SelectMultiple(
+                options=[(Terms.model_fields[k].description, k) for k in TERMS_FACETS],
+                description="住民向け規約",
+                rows=4,
+                layout=lay,
+            ),
+        )
+        self._add("auth_federation_with", w.SelectMultiple(description="認証連携", rows=3, layout=lay))
+        self._add("data_federation_with", w.SelectMultiple(description="データ連携", rows=3, layout=lay))
+        self._add("municipalities", w.SelectMultiple(description="利用団体", rows=6, layout=lay))
+        for f in self.fields.values():
+            f.control.style.description_width = "96px"
+
+    def _refresh_choices(self) -> None:
+        pref = self.session.pref
+        if pref is None:
+            return
+        munis = [
+            (f"{n}（{c}）", c)
+            for c, n in reference.municipalities_of(pref.code)[["code", "name"]].itertuples(index=False)
+        ]
+        self.fields["operated_by"].control.options = _enum_options("operated_by") + munis
+        self.fields["municipalities"].control.options = munis
+        ids = [(f"{p.name}（{p.id}）", p.id) for p in pref.platforms]
+        self.fields["auth_federation_with"].control.options = ids
+        self.fields["data_federation_with"].control.options = ids
+
+    def form_data(self) -> dict[str, Any]:
+        data = super().form_data()
+        if data.get("municipalities") == []:
+            data["municipalities"] = None  # empty = the operator's default (CONTRACT.md)
+            if self._current() is None or "municipalities" not in self._current().model_fields_set:
+                data.pop("municipalities")
+        return data
+
+
+class ServiceEditor(_Editor):
+    """Add, edit and delete the services on the platforms (俯瞰図 of Step 1).
+
+    Attributes
+    ----------
+    chooser, fields, apply_button, delete_button, save_button, status, dirty
+        As in :class:`PlatformEditor` (CSS prefix ``wb-service-editor``). ``platform`` and
+        ``uses_data_from`` list the file's platform ids; ``category`` the service categories of guide 4.1.
+    """
+
+    section = "services"
+    model = Service
+    css = "wb-service-editor"
+
+    def _build_fields(self) -> None:
+        lay = w.Layout(width="360px")
+        self._add("id", w.Text(description="ID", layout=lay))
+        self._add("name", w.Text(description="名称", layout=lay))
+        self._add("platform", w.Dropdown(description="基盤", layout=lay))
+        self._add("provider", w.Dropdown(options=_enum_options("provider"), description="提供者", layout=lay))
+        self._add(
+            "category",
+            w.Dropdown(
+                options=_enum_options("service_category", none=True), description="カテゴリ", layout=lay
+            ),
+        )
+        self._add("personal_data", w.Checkbox(description="パーソナルデータを扱う", indent=False))
+        self._add("uses_data_from", w.SelectMultiple(description="利用データ", rows=3, layout=lay))
+        self._add("data_model", w.Text(description="データモデル", layout=lay))
+        for f in self.fields.values():
+            f.control.style.description_width = "96px"
+
+    def _refresh_choices(self) -> None:
+        pref = self.session.pref
+        if pref is None:
+            return
+        ids = [(f"{p.name}（{p.id}）", p.id) for p in pref.platforms]
+        self.fields["platform"].control.options = ids or [("（基盤がありません）", "")]
+        self.fields["uses_data_from"].control.options = ids
