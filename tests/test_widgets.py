@@ -93,10 +93,11 @@ def test_cost_simulator_rule_and_sliders_change_the_allocation(costed_copy):
     assert "公平性の監査" in sim.fairness.value
 
 
-def test_cost_simulator_without_costs_says_so(sample_copy):
-    session = W.Session.from_file(sample_copy)
-    if session.pref.costs is not None:
-        pytest.skip("the sample has a cost scenario now")
+def test_cost_simulator_without_costs_says_so(tmp_path):
+    path = tmp_path / "no_costs.yaml"
+    path.write_text("prefecture: 福島県\n", encoding="utf-8")
+    session = W.Session.from_file(path)
+    assert session.pref.costs is None
     sim = W.CostSimulator(session)
     assert sim.allocation is None and "costs:" in sim.message.text
 
