@@ -377,3 +377,16 @@ def test_cli_json_and_table(tmp_path, capsys):
     assert _cli(["cost", str(bad), "--rule", "population"]) == 2
     err = capsys.readouterr().err
     assert "bad.yaml" in err and "costs.members[2]" in err and "双葉町" in err
+
+
+def test_late_joiner_policies_coincide_only_when_no_initial_cost_is_shared():
+    import workbench as wb
+    from workbench.cost import late_joiner
+
+    fukushima = late_joiner(wb.load_sample("07"), "072141", 2, "book_value")  # the prefecture pays the build
+    assert len({round(x.joiner_npv) for x in fukushima.policies}) == 1
+    assert "変わりません" in fukushima.summary
+    gunma = late_joiner(wb.load_sample("10"), "102075", 3, "book_value")  # municipalities pay half the build
+    pays = {x.policy: x.joiner_npv for x in gunma.policies}
+    assert pays["none"] < pays["book_value"] < pays["shapley"]
+    assert "変わりません" not in gunma.summary

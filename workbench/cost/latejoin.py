@@ -187,6 +187,11 @@ def late_joiner(
             else "負担が増える既存団体はありません。"
         )
     )
+    if max(x.joiner_npv for x in policies) - min(x.joiner_npv for x in policies) < 1.0:
+        summary += (
+            "初期費用の扱い（負担しない・残存簿価・シャープレイ値）で結果は変わりません"
+            "（市区町村が負担する初期費用がないため。例: 県が構築費を全額負担する方式）。"
+        )
     return LateJoin(
         code=code,
         name=names[code],
