@@ -60,7 +60,68 @@ def first_chart(browser, base: str, notebook: str) -> float:
     return elapsed
 
 
-def run(repeats: int, modes: list[str], pages: list[str] | None = None, refill: float = REFILL_S) -> dict:
+# (dashboard, figure whose SVG must change, the two control states the benchmark alternates between)
+INTERACTIONS = {
+    "県の全体像.ipynb": ("wb-fig-counts", ("select", ".wb-pref-picker", ["09 栃木県", "07 福島県"])),
+    "費用負担シミュレーター.ipynb": (
+        "wb-fig-cost-standalone",
+        ("select", ".wb-cost-rule", ["（population）", "（shapley）"]),
+    ),
+    "認証レベル.ipynb": ("wb-fig-auth-matrix", ("button", ".wb-auth-when", ["2027-04-01以降", "今日"])),
+}
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def interaction_latency(browser, base: str, notebook: str, changes: int) -> dict:
+    """Control change → figure updated in the page, ``changes`` times (alternating two states), in ms."""
+    from test_browser import choose, svg
+
+    css, (kind, control, states) = INTERACTIONS[notebook]
+    rec = Recorder()
+    context = new_context(browser, rec)
+    times: list[float] = []
+    try:
+        page = context.new_page()
+        page.goto(f"{base}/voila/render/{urllib.parse.quote(notebook)}", timeout=180_000)
+        page.wait_for_selector(f".{css} .main-svg", timeout=180_000)
+        for i in range(changes):
+            before = svg(page, css)
+            state = states[i % 2]
+            t0 = time.perf_counter()
+            if kind == "select":
+                choose(page, control, state)
+            else:
+                page.locator(f"{control} button", has_text=state).click()
+            page.wait_for_function(
+                "([sel, before]) => { const e = document.querySelector(sel); return e && e.innerHTML !== before; }",
+                arg=[f".{css} .main-svg", before],
+                timeout=60_000,
+            )
+            times.append((time.perf_counter() - t0) * 1000)
+    finally:
+        context.close()
+    if rec.external:
+        raise RuntimeError(f"requests left the machine: {rec.external}")
+    return {
+        "changes": len(times),
+        "p50_ms": round(_percentile(times, 0.5), 1),
+        "p95_ms": round(_percentile(times, 0.95), 1),
+        "max_ms": round(max(times), 1),
+    }
+
+
+def run(
+    repeats: int,
+    modes: list[str],
+    pages: list[str] | None = None,
+    refill: float = REFILL_S,
+    changes: int = 20,
+) -> dict:
     from playwright.sync_api import sync_playwright
 
     pages = pages or [BARE, BARE_MIME, *DASHBOARDS]
@@ -95,9 +156,44 @@ def run(repeats: int, modes: list[str], pages: list[str] | None = None, refill: 
                             results["modes"][mode][nb]["vs_bare"] = round(
                                 results["modes"][mode][nb]["median"] - bare, 2
                             )
+                            results["modes"][mode][nb]["ratio_to_bare"] = round(
+                                results["modes"][mode][nb]["median"] / bare, 2
+                            )
+                        if changes and (preheat or len(modes) == 1):
+                            results.setdefault("interaction", {})
+                            for nb in [p for p in pages if p in DASHBOARDS]:
+                                results["interaction"][nb] = interaction_latency(browser, base, nb, changes)
             finally:
                 browser.close()
     return results
+
+
+def table(out: dict) -> list[dict]:
+    """Rows for benchmarks/run.py's Markdown table (goals from the issue: ratio ≤ 1.5, p50 ≤ 200 ms)."""
+    rows = []
+    for mode, pages in out["modes"].items():
+        for nb, r in pages.items():
+            if "ratio_to_bare" in r:
+                rows.append(
+                    {
+                        "page": nb.removesuffix(".ipynb"),
+                        "measure": f"first chart, {mode} (bare {pages[BARE]['median']:.2f} s)",
+                        "value": f"{r['median']:.2f} s (×{r['ratio_to_bare']})",
+                        "goal": "≤ 1.5 × bare",
+                        "met": "yes" if r["ratio_to_bare"] <= 1.5 else "no",
+                    }
+                )
+    for nb, r in out.get("interaction", {}).items():
+        rows.append(
+            {
+                "page": nb.removesuffix(".ipynb"),
+                "measure": f"interaction ({r['changes']} changes) p50 / p95",
+                "value": f"{r['p50_ms']:.0f} / {r['p95_ms']:.0f} ms",
+                "goal": "p50 ≤ 200 ms",
+                "met": "yes" if r["p50_ms"] <= 200 else "no",
+            }
+        )
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,10 +206,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args(argv)
     if args.smoke:
-        out = run(1, ["cold"], pages=[BARE, DASHBOARDS[0]], refill=0.0)
+        out = run(1, ["cold"], pages=[BARE, DASHBOARDS[1]], refill=0.0, changes=2)
         out["smoke"] = True
     else:
         out = run(args.repeats, ["cold", "preheated"])
+    out["table"] = table(out)
     json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return 0
