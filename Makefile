@@ -36,7 +36,10 @@ test-fast: setup
 # Voila: config in etc/voila/voila.json (sources stripped, no tracebacks, preheated kernels, culling); the wb
 # template in share/jupyter drops Voila's Font Awesome CDN links (it ships the font itself): no internet needed.
 VOILA_ENV = JUPYTER_PATH=$(CURDIR)/share/jupyter
-VOILA_ARGS = --Voila.config_file_paths=$(CURDIR)/etc/voila --Voila.ip=$(HOST) --Voila.port=$(PORT) --Voila.port_retries=0
+VOILA_ARGS = --Voila.config_file_paths=$(CURDIR)/etc/voila --Voila.ip=$(HOST) --Voila.port=$(PORT) --Voila.port_retries=0 \
+	$(if $(TOKEN),--token=$(TOKEN))
+# TOKEN=...: every page then needs ?token=... once (see README: sharing beyond this machine)
+TOKEN ?=
 
 dashboards: setup
 	@echo "ダッシュボード一覧: http://$(HOST):$(PORT)/  (Ctrl+C で終了)"
