@@ -321,3 +321,13 @@ def test_step1_charts_draw_the_library_results():
     munis = cc.municipalities_figure(pref, top=10)
     assert sum(len(t.y) for t in munis.data) == 10
     assert sum(sum(t.y) for t in cc.issues_figure(res).data) == len(res.issues)
+
+
+def test_widgets_render_a_short_note_without_a_kernel(sample_copy):
+    """nbconvert/GitHub show text/plain for widgets: a Japanese note, not a long Python repr."""
+    session = W.Session.from_file(sample_copy)
+    for panel in (W.ClassificationCard(session), W.TypeFlowchart(session)):
+        bundle = panel._repr_mimebundle_()
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        assert "対話部品" in data["text/plain"] and "children=" not in data["text/plain"]
+        assert "application/vnd.jupyter.widget-view+json" in data

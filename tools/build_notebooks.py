@@ -389,6 +389,8 @@ DASHBOARD_SPECS = {
 
 def make(cells: list) -> nbformat.NotebookNode:
     nb = new_notebook(cells=cells)
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"cell-{i:02d}"  # stable ids: a rebuild changes only what really changed
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
     return nb

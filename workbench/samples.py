@@ -53,11 +53,26 @@ def sample_path(pref: str | int = DEFAULT_PREFECTURE) -> Path:
     return path
 
 
+_LOADED: dict[Path, tuple[tuple[int, int], object]] = {}
+
+
 def load_sample(pref: str | int = DEFAULT_PREFECTURE):  # -> Prefecture
-    """Load the sample (or synthetic) file of a prefecture."""
+    """Load the sample (or synthetic) file of a prefecture.
+
+    Parsed files are kept (keyed by path, modification time and size) and each call returns a deep copy, so a
+    dashboard switching between prefectures does not parse a file again (~30 ms) and no caller sees another's
+    edits; a file changed on disk is read again.
+    """
     from .inventory import load
 
-    return load(sample_path(pref))
+    path = sample_path(pref)
+    st = path.stat()
+    key = (st.st_mtime_ns, st.st_size)
+    hit = _LOADED.get(path)
+    if hit is None or hit[0] != key:
+        hit = (key, load(path))
+        _LOADED[path] = hit
+    return hit[1].model_copy(deep=True)
 
 
 def pref_from_query(query: str | None) -> str | None:

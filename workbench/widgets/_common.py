@@ -23,6 +23,29 @@ from ..errors import InputError
 MSG_CLASS = "wb-msg"
 
 
+STATIC_NOTE = "（対話部品: Jupyter または Voila で実行すると表示されます）"
+
+
+class StaticFallback:
+    """Mixin for panels: in a notebook rendered without a kernel (nbconvert HTML, GitHub), a widget shows its
+    ``text/plain`` repr, a long Python expression. This puts a short Japanese note there instead; live, the
+    widget view takes precedence as before."""
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
+        if isinstance(bundle, tuple):
+            data, meta = bundle
+        else:
+            data, meta = bundle, None
+        if isinstance(data, dict) and "text/plain" in data:
+            data = {**data, "text/plain": f"{type(self).__name__}{STATIC_NOTE}"}
+        return (data, meta) if meta is not None else data
+
+
+class ChartOutput(StaticFallback, w.Output):
+    """The Output widget of a :class:`FigureSlot`."""
+
+
 class FigureSlot:
     """A plotly chart slot: an ``ipywidgets.Output`` whose ``outputs`` trait is replaced by the figure's
     plotly mime bundle at every update (JUPYTER_NOTES pattern C).
@@ -44,7 +67,7 @@ class FigureSlot:
     """
 
     def __init__(self, css: str, height: int | None = None) -> None:
-        self.widget = w.Output()
+        self.widget = ChartOutput()
         self.css = css
         self.figure: go.Figure | None = None
         self.widget.add_class("wb-fig")
@@ -58,7 +81,10 @@ class FigureSlot:
 
         self.figure = fig
         bundle = pio.renderers["plotly_mimetype"].to_mimebundle(fig.to_dict())
-        self.widget.outputs = ({"output_type": "display_data", "metadata": {}, "data": bundle},)
+        outputs = ({"output_type": "display_data", "metadata": {}, "data": bundle},)
+        if outputs == self.widget.outputs:
+            return  # the same chart: no message, no redraw in the browser
+        self.widget.outputs = outputs
 
     def clear(self) -> None:
         self.figure = None
@@ -154,6 +180,19 @@ class Session(traitlets.HasTraits):
     def on_change(self, callback: Callable[[Any], None]) -> None:
         """Call ``callback(pref)`` after every change."""
         self.observe(lambda _change: callback(self.pref), names="revision")
+
+    def classification(self, pref: Any = None) -> Any:
+        """``classify(pref)`` (default: the current prefecture), computed once per revision and shared by the
+        panels that show it (card, flowchart, platform view)."""
+        from ..classify import classify
+
+        pref = self.pref if pref is None else pref
+        hit = getattr(self, "_wb_classified", None)
+        if hit is not None and hit[0] is pref and hit[1] == self.revision:
+            return hit[2]
+        res = classify(pref)
+        self._wb_classified = (pref, self.revision, res)
+        return res
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Session:

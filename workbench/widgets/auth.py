@@ -9,13 +9,13 @@ from typing import Any
 
 import ipywidgets as w
 
-from ._common import FigureSlot, Message, Session, error_text, html_table
+from ._common import FigureSlot, Message, Session, StaticFallback, error_text, html_table
 
 # the day the image-based eKYC methods end (DOMAIN §6): a plan for 2027 sees the change
 EKYC_CHANGE = dt.date(2027, 4, 1)
 
 
-class AuthMatrix(w.VBox):
+class AuthMatrix(StaticFallback, w.VBox):
     """Services × ID means, the level gaps and the federation pairs on a chosen date.
 
     Attributes
@@ -99,17 +99,18 @@ class AuthMatrix(w.VBox):
         try:
             res = match_auth(pref, on=self.on.value or dt.date.today())
             matrix = charts.means_heatmap(res, include_open=self.include_open.value)
-            gaps = charts.level_gap_heatmap(res)
         except Exception as err:
             self.message.set(error_text(err), "error")
             return
         self.message.clear()
         self.result = res
+        # each chart goes to the browser as soon as it is built, the main one first
         n = max(len(matrix.data[0].y or []) if matrix.data else 0, 1)
         matrix.update_layout(font={"family": JA_FONT}, height=420 + 40 * n, template="plotly_white")
+        self.matrix.show(matrix)
+        gaps = charts.level_gap_heatmap(res)
         m = max(len(gaps.data[0].y or []) if gaps.data else 0, 1)
         gaps.update_layout(font={"family": JA_FONT}, height=200 + 36 * m, template="plotly_white")
-        self.matrix.show(matrix)
         self.gaps.show(gaps)
         rows = "".join(
             f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"

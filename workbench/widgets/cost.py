@@ -13,7 +13,7 @@ from typing import Any
 import ipywidgets as w
 
 from .. import reference
-from ._common import FigureSlot, Message, Session, error_text, html_table, set_options
+from ._common import FigureSlot, Message, Session, StaticFallback, error_text, html_table, set_options
 
 DEFAULT_WEIGHTS = {"flat": 0.2, "population": 0.8, "usage": 0.0}  # 均等割 4–20% in bylaws (DOMAIN §6b)
 
@@ -22,7 +22,7 @@ def _man(yen: float) -> str:
     return f"{yen / 1e4:,.0f} 万円"
 
 
-class CostSimulator(w.VBox):
+class CostSimulator(StaticFallback, w.VBox):
     """Rules side by side for the prefecture's cost scenario, with controls that change it live.
 
     Attributes
@@ -323,7 +323,7 @@ def _fairness_html(fair) -> str:
     )
 
 
-class LateJoinerPanel(w.VBox):
+class LateJoinerPanel(StaticFallback, w.VBox):
     """A municipality joining in a later year: what it pays and what changes for the others, per policy.
 
     Attributes

@@ -13,11 +13,11 @@ import os
 
 import ipywidgets as w
 
-from ._common import Session, section
+from ._common import Session, StaticFallback, section
 from .picker import PrefecturePicker
 
 
-class Dashboard(w.VBox):
+class Dashboard(StaticFallback, w.VBox):
     """Base: a title, the prefecture picker and the panels.
 
     Attributes

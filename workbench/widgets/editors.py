@@ -20,7 +20,7 @@ from .. import reference
 from ..errors import InputError
 from ..inventory import Platform, Service, Terms, cross_check, save
 from ..inventory.yamlio import problems_from_validation
-from ._common import Message, Session, error_text, set_options
+from ._common import Message, Session, StaticFallback, error_text, set_options
 
 NEW = "__new__"
 TERMS_FACETS = ("exists", "component_responsibility", "platform_service_split", "certification_audit")
@@ -56,7 +56,7 @@ class _Field:
         self.box = w.VBox([control, self.message])
 
 
-class _Editor(w.VBox):
+class _Editor(StaticFallback, w.VBox):
     """Shared machinery: a row chooser, a form, 追加/適用/削除/保存 buttons, inline messages."""
 
     section = ""  # "platforms" | "services"

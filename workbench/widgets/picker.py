@@ -5,10 +5,10 @@ from __future__ import annotations
 import ipywidgets as w
 
 from .. import reference
-from ._common import Message, Session, error_text
+from ._common import Message, Session, StaticFallback, error_text
 
 
-class PrefecturePicker(w.HBox):
+class PrefecturePicker(StaticFallback, w.HBox):
     """A dropdown of the 47 prefectures (labels ``07 福島県``, values the JIS code) that loads the chosen
     prefecture's sample file (or its synthetic file, marked as such) into a :class:`Session`.
 

@@ -14,7 +14,7 @@ import ipywidgets as w
 from pydantic import ValidationError
 
 from ..errors import InputError
-from ._common import FigureSlot, Message, Session, error_text, html_table, set_options
+from ._common import FigureSlot, Message, Session, StaticFallback, error_text, html_table, set_options
 from .step1 import optional
 
 
@@ -30,7 +30,7 @@ def _missing_note(what: str) -> w.HTML:
     )
 
 
-class TypeFlowchart(w.VBox):
+class TypeFlowchart(StaticFallback, w.VBox):
     """The 型 flowchart (1.x → pattern → 2.x → 2.4) with the prefecture's path highlighted.
 
     Attributes
@@ -58,10 +58,9 @@ class TypeFlowchart(w.VBox):
             self.update(session.pref)
 
     def update(self, pref: Any) -> None:
-        from ..classify import classify
 
         try:
-            res = classify(pref)
+            res = self.session.classification(pref)
             if self._builder:
                 self.figure.show(self._builder(res))
         except Exception as err:
@@ -85,7 +84,7 @@ class TypeFlowchart(w.VBox):
         )
 
 
-class VisionCard(w.VBox):
+class VisionCard(StaticFallback, w.VBox):
     """Step 2 共同利用ビジョン: purposes, target type, organisation, cost rule, KPIs (``workbench.plan.vision``).
 
     Attributes
@@ -120,7 +119,7 @@ class VisionCard(w.VBox):
         self.card.value = res._repr_html_()
 
 
-class PlanEditor(w.VBox):
+class PlanEditor(StaticFallback, w.VBox):
     """Edit the action items of the Step 3 plan; the schedule and the Gantt chart follow every edit.
 
     Attributes

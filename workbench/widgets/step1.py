@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import reference
 from ..charts import classify as cc
-from ._common import FigureSlot, Message, Session, error_text, html_table, set_options
+from ._common import FigureSlot, Message, Session, StaticFallback, error_text, html_table, set_options
 
 
 def optional(module: str):
@@ -23,7 +23,7 @@ def optional(module: str):
         raise
 
 
-class ClassificationCard(w.VBox):
+class ClassificationCard(StaticFallback, w.VBox):
     """Today's state at a glance: counts, 型, pattern, path to 型2.4, 課題リスト.
 
     Attributes
@@ -71,10 +71,9 @@ class ClassificationCard(w.VBox):
 
     def update(self, pref) -> None:
         """Classify ``pref`` and redraw every part."""
-        from ..classify import classify
 
         try:
-            res = classify(pref)
+            res = self.session.classification(pref)
         except Exception as err:
             self.message.set(error_text(err), "error")
             return
@@ -108,7 +107,7 @@ def _path_html(res) -> str:
     return f"<h4 style='margin:8px 0 2px'>型2.4への道筋</h4><p>{steps or '—'}</p>"
 
 
-class PlatformView(w.VBox):
+class PlatformView(StaticFallback, w.VBox):
     """One platform in detail (Step 1 for each platform): overview diagram (俯瞰図), attributes, services,
     issues.
 
@@ -162,7 +161,6 @@ class PlatformView(w.VBox):
         self._draw()
 
     def _draw(self) -> None:
-        from ..classify import classify
 
         pref, pid = self.session.pref, self.chooser.value
         if pref is None or pid is None:
@@ -170,7 +168,7 @@ class PlatformView(w.VBox):
             self.services.value = self.issues.value = ""
             return
         try:
-            res = classify(pref)
+            res = self.session.classification(pref)
             if self._overview is not None:
                 self.overview.show(self._overview.overview_diagram(pref, pid))
         except Exception as err:
