@@ -132,49 +132,33 @@ def type_flowchart(classification: Any, path: list[str] | None = None) -> go.Fig
     hl_set = set(hl_edges)
     fig = go.Figure()
     annotations = []
-    for a, b in edges:
-        if a not in _POS or b not in _POS:
-            continue
-        on = (a, b) in hl_set
+
+    def arrow(a: str, b: str, on: bool) -> dict:
         (x0, y0), (x1, y1) = _POS[a], _POS[b]
-        annotations.append(
-            {
-                "x": x1 - 0.12,
-                "y": y1,
-                "ax": x0 + 0.12,
-                "ay": y0,
-                "xref": "x",
-                "yref": "y",
-                "axref": "x",
-                "ayref": "y",
-                "showarrow": True,
-                "arrowhead": 2,
-                "arrowsize": 1,
-                "arrowwidth": 3 if on else 1,
-                "arrowcolor": HIGHLIGHT if on else FAINT,
-                "text": "",
-            }
-        )
+        return {
+            "x": x1 - 0.12,
+            "y": y1,
+            "ax": x0 + 0.12,
+            "ay": y0,
+            "xref": "x",
+            "yref": "y",
+            "axref": "x",
+            "ayref": "y",
+            "showarrow": True,
+            "arrowhead": 2,
+            "arrowsize": 1,
+            "arrowwidth": 3 if on else 1,
+            "arrowcolor": HIGHLIGHT if on else FAINT,
+            "text": "",
+        }
+
+    for a, b in edges:
+        if a in _POS and b in _POS:
+            annotations.append(arrow(a, b, (a, b) in hl_set))
+    edge_set = set(edges)
     for a, b in hl_edges:  # highlighted edges not in the reference structure (e.g. 2.5 → 2.8 shortcuts)
-        if (a, b) not in set(edges) and a in _POS and b in _POS:
-            (x0, y0), (x1, y1) = _POS[a], _POS[b]
-            annotations.append(
-                {
-                    "x": x1 - 0.12,
-                    "y": y1,
-                    "ax": x0 + 0.12,
-                    "ay": y0,
-                    "xref": "x",
-                    "yref": "y",
-                    "axref": "x",
-                    "ayref": "y",
-                    "showarrow": True,
-                    "arrowhead": 2,
-                    "arrowwidth": 3,
-                    "arrowcolor": HIGHLIGHT,
-                    "text": "",
-                }
-            )
+        if (a, b) not in edge_set and a in _POS and b in _POS:
+            annotations.append(arrow(a, b, True))
     xs, ys, labels, colours, sizes, hovers = [], [], [], [], [], []
     for n in nodes:
         x, y = _POS[n]
