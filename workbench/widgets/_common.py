@@ -177,9 +177,42 @@ class Session(traitlets.HasTraits):
                 self.path = Path(path)
         self.revision += 1
 
-    def on_change(self, callback: Callable[[Any], None]) -> None:
-        """Call ``callback(pref)`` after every change."""
-        self.observe(lambda _change: callback(self.pref), names="revision")
+    def on_change(self, callback: Callable[[Any], None], *, secondary: bool = False) -> None:
+        """Call ``callback(pref)`` after every change; ``secondary`` callbacks go through :meth:`later`."""
+        if secondary:
+            self.observe(
+                lambda _change: self.later(lambda: callback(self.pref), key=callback), names="revision"
+            )
+        else:
+            self.observe(lambda _change: callback(self.pref), names="revision")
+
+    #: seconds a secondary redraw waits under Voila, so the browser draws the first chart without competing
+    PROGRESSIVE_DELAY = 0.12
+
+    def later(self, fn: Callable[[], None], key: Any = None) -> None:
+        """Run ``fn`` now; under Voila (a kernel started for a page), a little later on the kernel's event loop,
+        so that the chart the user looks at first reaches the browser alone. A newer request with the same
+        ``key`` replaces a pending one. Notebooks, nbval and tests run everything at once, as before."""
+        import asyncio
+
+        if "VOILA_KERNEL_ID" not in os.environ:
+            fn()
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            fn()
+            return
+        pending = self.__dict__.setdefault("_wb_pending", {})
+        old = pending.pop(key if key is not None else fn, None)
+        if old is not None:
+            old.cancel()
+
+        def run() -> None:
+            pending.pop(key if key is not None else fn, None)
+            fn()
+
+        pending[key if key is not None else fn] = loop.call_later(self.PROGRESSIVE_DELAY, run)
 
     def classification(self, pref: Any = None) -> Any:
         """``classify(pref)`` (default: the current prefecture), computed once per revision and shared by the

@@ -108,10 +108,14 @@ class AuthMatrix(StaticFallback, w.VBox):
         n = max(len(matrix.data[0].y or []) if matrix.data else 0, 1)
         matrix.update_layout(font={"family": JA_FONT}, height=420 + 40 * n, template="plotly_white")
         self.matrix.show(matrix)
-        gaps = charts.level_gap_heatmap(res)
-        m = max(len(gaps.data[0].y or []) if gaps.data else 0, 1)
-        gaps.update_layout(font={"family": JA_FONT}, height=200 + 36 * m, template="plotly_white")
-        self.gaps.show(gaps)
+
+        def draw_gaps() -> None:
+            gaps = charts.level_gap_heatmap(res)
+            m = max(len(gaps.data[0].y or []) if gaps.data else 0, 1)
+            gaps.update_layout(font={"family": JA_FONT}, height=200 + 36 * m, template="plotly_white")
+            self.gaps.show(gaps)
+
+        self.session.later(draw_gaps, key=(id(self), "gaps"))
         rows = "".join(
             f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
             for k, v in res.card_rows()

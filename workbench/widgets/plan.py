@@ -53,7 +53,7 @@ class TypeFlowchart(StaticFallback, w.VBox):
         body = self.figure.widget if self._builder else _missing_note("型のフローチャート")
         super().__init__([self.message, body, self.steps])
         self.add_class("wb-flowchart")
-        session.on_change(self.update)
+        session.on_change(self.update, secondary=True)
         if session.pref is not None:
             self.update(session.pref)
 

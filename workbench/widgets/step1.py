@@ -82,7 +82,9 @@ class ClassificationCard(StaticFallback, w.VBox):
         self.card.value = _card_html(res)
         self.counts.show(cc.counts_figure(res))
         if self._show_munis:
-            self.municipalities.show(cc.municipalities_figure(pref))
+            self.session.later(
+                lambda: self.municipalities.show(cc.municipalities_figure(pref)), key=(id(self), "munis")
+            )
         self.path.value = _path_html(res)
         self.issues.value = "<h4 style='margin:8px 0 2px'>課題リスト</h4>" + html_table(res.issues_frame())
 
