@@ -331,3 +331,24 @@ def test_widgets_render_a_short_note_without_a_kernel(sample_copy):
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         assert "対話部品" in data["text/plain"] and "children=" not in data["text/plain"]
         assert "application/vnd.jupyter.widget-view+json" in data
+
+
+def test_session_later_runs_at_once_outside_voila_and_coalesces_under_it(monkeypatch):
+    import asyncio
+
+    session = W.Session()
+    ran: list[int] = []
+    monkeypatch.delenv("VOILA_KERNEL_ID", raising=False)
+    session.later(lambda: ran.append(0), key="k")
+    assert ran == [0]
+
+    monkeypatch.setenv("VOILA_KERNEL_ID", "test")
+
+    async def scenario() -> None:
+        session.later(lambda: ran.append(1), key="k")
+        session.later(lambda: ran.append(2), key="k")  # replaces the pending one
+        assert ran == [0]
+        await asyncio.sleep(session.PROGRESSIVE_DELAY * 3)
+
+    asyncio.run(scenario())
+    assert ran == [0, 2]
