@@ -211,7 +211,8 @@ def table(out: dict) -> list[dict]:
             {
                 "page": nb.removesuffix(".ipynb"),
                 "measure": f"interaction ({r['changes']} changes) p50 / p95",
-                "value": f"{r['p50_ms']:.0f} / {r['p95_ms']:.0f} ms",
+                "value": f"{r['p50_ms']:.0f} / {r['p95_ms']:.0f} ms (every chart settled "
+                f"{r.get('settled_p50_ms', r['p50_ms']):.0f} / {r.get('settled_p95_ms', r['p95_ms']):.0f} ms)",
                 "goal": "p50 ≤ 200 ms",
                 "met": "yes" if r["p50_ms"] <= 200 else "no",
             }
