@@ -650,9 +650,7 @@ def _platform_rows(
                 "id": p.id,
                 "名称": p.name,
                 "状態": reference.label("status", p.status),
-                "運営": reference.municipality_name(p.operator_municipality)
-                if p.operator_municipality
-                else reference.label("operated_by", p.operated_by),
+                "運営": p.operator_label,
                 "構成": "・".join(reference.label("component", c) for c in p.components),
                 "サービス提供スキーム": reference.label("service_scheme", p.service_scheme),
                 "基盤提供スキーム": reference.label("platform_scheme", p.effective_platform_scheme),

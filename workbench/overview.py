@@ -179,7 +179,7 @@ def overview(
             column=2,
             group=pg,
             group_label=group_label(pg),
-            detail=f"運営: {reference.municipality_name(p.operator_municipality) if p.operator_municipality else reference.label('operated_by', p.operated_by)}"
+            detail=f"運営: {p.operator_label}"
             f"／構成: {comps or '—'}／利用者の範囲: {reference.label('user_scope', p.user_scope)}",
         )
     )

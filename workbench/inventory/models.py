@@ -137,6 +137,12 @@ class Platform(Model):
         return self.operated_by if self.operated_by.isdigit() else None
 
     @property
+    def operator_label(self) -> str:
+        """Who runs it, for people: the municipality's census name, or the Japanese label of the operator."""
+        muni = self.operator_municipality
+        return reference.municipality_name(muni) if muni else reference.label("operated_by", self.operated_by)
+
+    @property
     def levels(self) -> Levels | None:
         if self.identity_proofing is None or self.authenticator is None:
             return None
