@@ -68,13 +68,10 @@ def municipality_use_frame(pref) -> pd.DataFrame:
     Uses :meth:`Prefecture.users_of`, the same rule the classification uses; population from
     :data:`workbench.reference.POPULATION_SOURCE`.
     """
+    from ..geo import platform_users
+
     munis = reference.municipalities_of(pref.code)[["code", "name", "population_2020"]].copy()
-    use: dict[str, list[str]] = {}
-    for p in pref.platforms:
-        if p.status != "running":
-            continue
-        for code in pref.users_of(p):
-            use.setdefault(code, []).append(p.name)
+    use = platform_users(pref)
     munis["platforms"] = [("・".join(use[c]) if c in use else NO_PLATFORM) for c in munis["code"]]
     munis["n_platforms"] = [len(use.get(c, [])) for c in munis["code"]]
     return munis.sort_values("population_2020", ascending=False).reset_index(drop=True)
