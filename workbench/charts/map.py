@@ -70,7 +70,7 @@ def _outline_trace(
     )
 
 
-def _box(code: str, df: pd.DataFrame) -> tuple[float, float, float, float]:
+def map_box(code: str, df: pd.DataFrame) -> tuple[float, float, float, float]:
     ring = geo.prefecture_outline(code)
     x0, x1, y0, y1 = ring.lon.min(), ring.lon.max(), ring.lat.min(), ring.lat.max()
     own = df[~df["outside"]]
@@ -110,7 +110,7 @@ def _hover(df: pd.DataFrame) -> list[list]:
 HOVER = "<b>%{customdata[0]}</b><br>人口 %{customdata[1]:,} 人<br>%{customdata[2]}<extra></extra>"
 
 
-def _placed(df: pd.DataFrame, box: tuple[float, float, float, float]) -> pd.DataFrame:
+def placed_frame(df: pd.DataFrame, box: tuple[float, float, float, float]) -> pd.DataFrame:
     """``df`` with ``x``/``y`` (the point, or its place on the map's edge when it lies beyond) and ``edge``."""
     x0, x1, y0, y1 = box
     out = df.copy()
@@ -226,8 +226,8 @@ def municipal_map(
     Municipalities beyond the map (far islands, members from another prefecture) are drawn on its edge in
     their direction: ▶ for the prefecture's own, ◆ for another prefecture's; the hover says which.
     """
-    box = _box(pref_code, df)
-    placed = _placed(df, box)
+    box = map_box(pref_code, df)
+    placed = placed_frame(df, box)
     own = placed[~placed["outside"]]
     sizeref = 2.0 * max(float(own["population"].max() if len(own) else 1), 1.0) / (MAX_MARKER_PX**2)
     fig = go.Figure(_base(pref_code))

@@ -32,6 +32,9 @@ class AuthMatrix(StaticFallback, w.VBox):
         The services × means heatmap (``wb-fig-auth-matrix``).
     gaps : FigureSlot
         Offered minus required per service (``wb-fig-auth-gaps``).
+    map : FigureSlot
+        The municipalities coloured by the largest level gap of the services they use (``wb-fig-auth-map``;
+        :func:`workbench.charts.map.auth_map`).
     card : ipywidgets.HTML
         Counts and recommendations (``wb-auth-card``).
     services, federation, denied : ipywidgets.HTML
@@ -52,6 +55,7 @@ class AuthMatrix(StaticFallback, w.VBox):
         self.include_open.add_class("wb-auth-open")
         self.matrix = FigureSlot("wb-fig-auth-matrix")
         self.gaps = FigureSlot("wb-fig-auth-gaps")
+        self.map = FigureSlot("wb-fig-auth-map", height=560)
         self.card = w.HTML()
         self.card.add_class("wb-auth-card")
         self.services = w.HTML()
@@ -68,6 +72,7 @@ class AuthMatrix(StaticFallback, w.VBox):
                 self.card,
                 self.matrix.widget,
                 self.gaps.widget,
+                self.map.widget,
                 self.services,
                 self.federation,
                 self.denied,
@@ -116,6 +121,9 @@ class AuthMatrix(StaticFallback, w.VBox):
             self.gaps.show(gaps)
 
         self.session.later(draw_gaps, key=(id(self), "gaps"))
+        from ..charts.map import auth_map
+
+        self.session.later(lambda: self.map.show(auth_map(pref, res)), key=(id(self), "map"))
         rows = "".join(
             f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
             for k, v in res.card_rows()
