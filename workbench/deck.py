@@ -217,7 +217,9 @@ class _Deck:
         n = len(self.prs.slides)
         if title:  # no page number or footer on the title slide
             _text(s, WIDE - 1.4, HIGH - 0.45, 1.0, 0.3, f"{n}", size=10, colour=GREY)
-            _text(s, 0.4, HIGH - 0.45, 8.0, 0.3, f"{self.pref.name}　共同利用ワークベンチ", size=9, colour=GREY)
+            _text(
+                s, 0.4, HIGH - 0.45, 8.0, 0.3, f"{self.pref.name}　共同利用ワークベンチ", size=9, colour=GREY
+            )
         notes = s.notes_slide.notes_text_frame
         notes.text = "出典:\n" + "\n".join(f"・{x}" for x in dict.fromkeys(sources))
         return s

@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .. import geo, reference
-from . import JA_FONT
+from . import JA_FONT, figure
 from .classify import NO_PLATFORM_COLOUR, PLATFORM_PALETTE
 
 #: municipalities farther than this share of the outline box's larger side (at least FAR_MIN degrees) from the
@@ -58,6 +58,7 @@ def _outline_trace(
 ) -> go.Scatter:
     xs, ys = _rings_xy(rings)
     return go.Scatter(
+        _validate=False,
         x=xs,
         y=ys,
         mode="lines",
@@ -145,6 +146,7 @@ def _points(
         m["color"] = colour
     m.update(marker)
     return go.Scatter(
+        _validate=False,
         x=part["x"].tolist(),
         y=part["y"].tolist(),
         mode="markers",
@@ -230,7 +232,7 @@ def municipal_map(
     placed = placed_frame(df, box)
     own = placed[~placed["outside"]]
     sizeref = 2.0 * max(float(own["population"].max() if len(own) else 1), 1.0) / (MAX_MARKER_PX**2)
-    fig = go.Figure(_base(pref_code))
+    fig = figure(_base(pref_code))
     groups = list(dict.fromkeys(placed["group"]))
     last = [g for g in (geo.NO_PLATFORM, geo.NOT_MEMBER) if g in groups]
     groups = order or ([g for g in groups if g not in last] + last)
@@ -346,7 +348,7 @@ def _type_colour(group: str, seen: dict[str, str]) -> str:
 def national_map(summary: pd.DataFrame) -> go.Figure:
     """The 47 prefectures coloured by today's type (:func:`workbench.geo.national_frame`), 沖縄県 inset."""
     df = geo.national_frame(summary)
-    fig = go.Figure()
+    fig = figure()
     seen: dict[str, str] = {}
     for g in sorted(dict.fromkeys(df["group"])):
         codes = df.loc[df["group"] == g, "code"].tolist()

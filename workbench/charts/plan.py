@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .. import reference
-from . import JA_FONT
+from . import JA_FONT, apply_template, figure
 
 HIGHLIGHT = "#d62728"
 FAINT = "#c8c8c8"
@@ -30,7 +30,6 @@ def _layout(title: str, height: int, source: str) -> dict[str, Any]:
         "font": {"family": JA_FONT, "size": 12},
         "height": height,
         "margin": {"l": 60, "r": 20, "t": 60, "b": 90},
-        "template": "plotly_white",
         "annotations": [
             {
                 "text": f"出典: {source}",
@@ -130,7 +129,7 @@ def type_flowchart(classification: Any, path: list[str] | None = None) -> go.Fig
         hl_edges += list(zip(types, types[1:], strict=False))
         hl_nodes = {*current_nodes, *types}
     hl_set = set(hl_edges)
-    fig = go.Figure()
+    fig = figure()  # many shapes and annotations: validation would cost more than the chart
     annotations = []
 
     def arrow(a: str, b: str, on: bool) -> dict:
@@ -225,7 +224,7 @@ def type_flowchart(classification: Any, path: list[str] | None = None) -> go.Fig
             )
         ]
     )
-    fig.update_layout(**layout)
+    apply_template(fig).update_layout(**layout)
     fig.update_xaxes(visible=False, range=[-0.5, 4.5])
     fig.update_yaxes(visible=False, range=[-0.3, 7.2])
     fig.update_layout(legend={"orientation": "h", "y": -0.08})
@@ -291,7 +290,7 @@ def survey_bars(vision: Any) -> go.Figure:
     fig.update_yaxes(autorange="reversed")
     layout = _layout("ヒアリング10団体の回答", 360, SOURCE_SURVEY)
     layout["annotations"] = list(fig.layout.annotations) + layout["annotations"]
-    fig.update_layout(**layout, showlegend=False)
+    apply_template(fig).update_layout(**layout, showlegend=False)
     fig.layout.meta = {"source": SOURCE_SURVEY, "selected": [x.code for x in p if x.selected]}
     return fig
 
@@ -395,7 +394,7 @@ def gantt(plan: Any, *, dependencies: bool = True) -> go.Figure:
                         "text": "",
                     }
                 )
-    fig.update_layout(**layout, barmode="overlay", legend={"title": {"text": "担当"}})
+    apply_template(fig).update_layout(**layout, barmode="overlay", legend={"title": {"text": "担当"}})
     fig.update_yaxes(categoryorder="array", categoryarray=[ylabels[i.id] for i in reversed(items)])
     months = max(plan.months, 1)
     if plan.start is not None:

@@ -95,7 +95,7 @@ class AuthMatrix(StaticFallback, w.VBox):
     def update(self, _pref: Any = None) -> None:
         """Match the prefecture's services against its platforms' means on the chosen date and redraw."""
         from ..auth import match_auth
-        from ..charts import JA_FONT
+        from ..charts import JA_FONT, apply_template
         from ..charts import auth as charts
 
         pref = self.session.pref
@@ -111,13 +111,13 @@ class AuthMatrix(StaticFallback, w.VBox):
         self.result = res
         # each chart goes to the browser as soon as it is built, the main one first
         n = max(len(matrix.data[0].y or []) if matrix.data else 0, 1)
-        matrix.update_layout(font={"family": JA_FONT}, height=420 + 40 * n, template="plotly_white")
+        apply_template(matrix).update_layout(font={"family": JA_FONT}, height=420 + 40 * n)
         self.matrix.show(matrix)
 
         def draw_gaps() -> None:
             gaps = charts.level_gap_heatmap(res)
             m = max(len(gaps.data[0].y or []) if gaps.data else 0, 1)
-            gaps.update_layout(font={"family": JA_FONT}, height=200 + 36 * m, template="plotly_white")
+            apply_template(gaps).update_layout(font={"family": JA_FONT}, height=200 + 36 * m)
             self.gaps.show(gaps)
 
         self.session.later(draw_gaps, key=(id(self), "gaps"))

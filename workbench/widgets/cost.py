@@ -294,12 +294,11 @@ _WLABEL = {"flat": "均等割", "population": "人口割"}
 
 
 def _styled(fig, height: int):
-    from ..charts import JA_FONT
+    from ..charts import JA_FONT, apply_template
 
-    fig.update_layout(
+    apply_template(fig).update_layout(
         font={"family": JA_FONT},
         height=height,
-        template="plotly_white",
         margin={"l": 60, "r": 20, "t": 60, "b": 60},
     )
     return fig
