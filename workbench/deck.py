@@ -320,7 +320,7 @@ def _map(d: _Deck, c: DeckContent) -> None:
     x0, x1, y0, y1 = map_box(c.pref.code, df)
     ratio = 1 / math.cos(math.radians((y0 + y1) / 2))
     aspect = (x1 - x0) / ((y1 - y0) * ratio)
-    max_w, max_h = 8.4, 5.2
+    max_w, max_h = 8.4, 4.8
     w, h = (max_w, max_w / aspect) if aspect > max_w / max_h else (max_h * aspect, max_h)
     data = XyChartData()
     ring = geo.prefecture_outline(c.pref.code)
