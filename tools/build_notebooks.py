@@ -155,7 +155,8 @@ print("パーソナル基盤:", result.counts.personal)""",
         ),
         md("""
 ## 全体の状況
-基盤数のグラフ、市区町村の人口と基盤の利用、型2.4への道筋、課題リストです（プルダウンで都道府県を変えると再計算します）。
+基盤数のグラフ、市区町村の地図（位置・人口・利用する基盤）、市区町村の人口と基盤の利用、型2.4への道筋、課題リストです
+（プルダウンで都道府県を変えると再計算します）。地図の円にカーソルを合わせると、名前・人口・利用する基盤が出ます。
 """),
         code(
             """from workbench.widgets import ClassificationCard
@@ -280,13 +281,15 @@ else:
         ),
         md("""
 ## 書き出し
-ビジョン（JSON と、会議資料にできる1つのHTMLファイル）を出力先フォルダに書き出します。
+ビジョン（JSON、会議資料にできる1つのHTMLファイル、県の文書に編集できる Word 文書）を出力先フォルダに書き出します。
 """),
         code("""from workbench.report_vision import save_vision
+from workbench.vision_docx import write_vision_docx
 
 (out / f"step2_{pref.code}.json").write_text(v.model_dump_json(indent=2), encoding="utf-8")
 written = save_vision(pref, out / f"step2_{pref.code}_共同利用ビジョン.html")
-print("書き出しました:", f"step2_{pref.code}.json", written.name)"""),
+docx = write_vision_docx(pref, out / f"step2_{pref.code}_共同利用ビジョン.docx")
+print("書き出しました:", f"step2_{pref.code}.json", written.name, docx.name)"""),
     ]
 
 
@@ -334,6 +337,16 @@ PlanEditor(session)""",
 
 written = plan_xlsx(pref, out / f"step3_{pref.code}_実行計画.xlsx", plan)
 print("書き出しました:", written.name)"""),
+        md("""
+## 会議資料（PowerPoint）
+今の型とパターン、市区町村の地図、基盤数、課題リスト、型2.4への道筋、費用負担の比較と公平性、認証レベルの不足、
+このスケジュールを1つの PowerPoint ファイルにまとめます。グラフは PowerPoint のグラフ（編集・色変更ができます）で、
+各スライドのノートに出典を記載しています。
+"""),
+        code("""from workbench.deck import write_deck
+
+deck = write_deck(pref, out / f"step3_{pref.code}_会議資料.pptx")
+print("書き出しました:", deck.name)"""),
     ]
 
 
@@ -366,7 +379,7 @@ DASHBOARD_SPECS = {
     "県の全体像.ipynb": lambda: dashboard(
         "OverviewDashboard",
         "県の全体像",
-        "今の型、基盤の数、市区町村の人口と基盤の利用、課題リスト、型2.4への道筋。"
+        "今の型、基盤の数、市区町村の地図と人口・基盤の利用、課題リスト、型2.4への道筋。"
         "上のプルダウンで都道府県を選べます（URL の `?pref=07` でも指定できます）。",
     ),
     "費用負担シミュレーター.ipynb": lambda: dashboard(

@@ -76,6 +76,7 @@ class _Page:
 
 def _overview(page: _Page, pref: Any) -> None:
     from .charts import classify as cc
+    from .charts import map as cm
     from .classify import classify
 
     res = classify(pref)
@@ -83,6 +84,7 @@ def _overview(page: _Page, pref: Any) -> None:
     page.raw(_rows(res.card_rows()))
     page.p(res.current_reason, "wb-note")
     page.chart(cc.counts_figure(res))
+    page.chart(cm.use_map(pref))
     page.chart(cc.municipalities_figure(pref))
     try:
         from .charts.plan import type_flowchart
@@ -118,6 +120,7 @@ def _cost(page: _Page, pref: Any) -> None:
         page.p("この都道府県ファイルには費用シナリオ（costs:）がありません。", "wb-note")
         return
     from .charts import cost as charts
+    from .charts.map import cost_map
     from .cost import allocate, audit_rules, compare
 
     comparison = compare(pref)
@@ -133,6 +136,7 @@ def _cost(page: _Page, pref: Any) -> None:
     rule = "shapley" if "shapley" in comparison.allocations else next(iter(comparison.allocations))
     alloc = comparison.allocations.get(rule) or allocate(pref, rule)
     page.chart(charts.share_vs_standalone(alloc))
+    page.chart(cost_map(pref, alloc))
     page.raw("<ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in alloc.summary_lines()) + "</ul>")
     report = audit_rules(pref)
     page.h(3, "公平性の監査")
@@ -143,6 +147,7 @@ def _cost(page: _Page, pref: Any) -> None:
 def _auth(page: _Page, pref: Any, on: dt.date | None) -> None:
     from .auth import match_auth
     from .charts import auth as charts
+    from .charts.map import auth_map
 
     res = match_auth(pref, on=on)
     page.h(2, "認証レベル", "auth")
@@ -154,6 +159,7 @@ def _auth(page: _Page, pref: Any, on: dt.date | None) -> None:
         gaps = charts.level_gap_heatmap(res)
         m = len(gaps.data[0].y or []) if gaps.data else 0
         page.chart(gaps.update_layout(height=200 + 40 * m))
+        page.chart(auth_map(pref, res))
     page.h(3, "サービス別の充足")
     page.raw(_table(res.to_frame()[["サービス", "名称", "基盤", "必要", "提供", "充足", "不足"]]))
     page.h(3, "基盤間の認証連携")

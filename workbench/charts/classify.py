@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .. import reference
-from . import JA_FONT
+from . import JA_FONT, apply_template
 
 COUNT_LABELS = {
     "auth": "個人認証サービス",
@@ -24,13 +24,13 @@ PLATFORM_PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c5
 
 
 def base_layout(title: str, height: int = 360) -> dict:
-    """The layout every workbench chart shares: Japanese font, compact margins, white background."""
+    """The layout every workbench chart shares: Japanese font, compact margins (the white template is set by
+    :func:`workbench.charts.apply_template`)."""
     return {
         "title": {"text": title, "x": 0.01, "xanchor": "left"},
         "font": {"family": JA_FONT, "size": 13},
         "height": height,
         "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
-        "template": "plotly_white",
     }
 
 
@@ -56,7 +56,9 @@ def counts_figure(classification) -> go.Figure:
         )
     )
     top = max([*counts.values(), 1])
-    fig.update_layout(**base_layout(f"{classification.prefecture.name}の基盤数（運用中）", 320))
+    apply_template(fig).update_layout(
+        **base_layout(f"{classification.prefecture.name}の基盤数（運用中）", 320)
+    )
     fig.update_yaxes(title_text="件数", dtick=1, range=[0, top + 1])
     return fig
 
@@ -68,13 +70,10 @@ def municipality_use_frame(pref) -> pd.DataFrame:
     Uses :meth:`Prefecture.users_of`, the same rule the classification uses; population from
     :data:`workbench.reference.POPULATION_SOURCE`.
     """
+    from ..geo import platform_users
+
     munis = reference.municipalities_of(pref.code)[["code", "name", "population_2020"]].copy()
-    use: dict[str, list[str]] = {}
-    for p in pref.platforms:
-        if p.status != "running":
-            continue
-        for code in pref.users_of(p):
-            use.setdefault(code, []).append(p.name)
+    use = platform_users(pref)
     munis["platforms"] = [("・".join(use[c]) if c in use else NO_PLATFORM) for c in munis["code"]]
     munis["n_platforms"] = [len(use.get(c, [])) for c in munis["code"]]
     return munis.sort_values("population_2020", ascending=False).reset_index(drop=True)
@@ -116,7 +115,7 @@ def municipalities_figure(pref, top: int = 30) -> go.Figure:
         if pop_all
         else "市区町村の人口と基盤の利用"
     )
-    fig.update_layout(**base_layout(title, max(380, 18 * len(shown) + 160)))
+    apply_template(fig).update_layout(**base_layout(title, max(380, 18 * len(shown) + 160)))
     fig.update_layout(
         barmode="stack",
         yaxis={"categoryorder": "array", "categoryarray": shown["name"].tolist()},
@@ -150,7 +149,7 @@ def issues_figure(classification) -> go.Figure:
         part = df[df["重要度"] == sev]
         counts = [int((part["基盤"] == p).sum()) for p in platforms]
         fig.add_trace(go.Bar(x=platforms, y=counts, name=f"重要度 {sev}", marker_color=colours[sev]))
-    fig.update_layout(**base_layout(f"課題リスト（{len(df)} 件）", 300))
+    apply_template(fig).update_layout(**base_layout(f"課題リスト（{len(df)} 件）", 300))
     fig.update_layout(barmode="stack")
     fig.update_yaxes(title_text="件数", dtick=1)
     return fig

@@ -18,6 +18,7 @@ Figures are drawn by replacing an ``Output`` widget's outputs with the plotly mi
 :class:`VisionCard`         Step 2 共同利用ビジョン
 :class:`PlanEditor`         Step 3 action items with the Gantt chart
 :class:`OverviewDashboard`, :class:`CostDashboard`, :class:`AuthDashboard`  the three dashboards
+:class:`DeckDownload`       the meeting deck (PowerPoint) as a download link
 ==========================  ===========================================================================
 """
 
@@ -46,6 +47,7 @@ _LAZY = {
     "OverviewDashboard": "dashboards",
     "CostDashboard": "dashboards",
     "AuthDashboard": "dashboards",
+    "DeckDownload": "export",
 }
 
 __all__ = sorted(_LAZY)

@@ -28,6 +28,8 @@ class Dashboard(StaticFallback, w.VBox):
         The selector (``wb-pref-picker`` on its dropdown).
     title : ipywidgets.HTML
         Heading and a shareable link hint (``wb-title``).
+    export : DeckDownload
+        The meeting deck (PowerPoint) as a download (``wb-deck``).
     panels : list[ipywidgets.Widget]
         The panels below the picker.
     """
@@ -44,7 +46,10 @@ class Dashboard(StaticFallback, w.VBox):
         self.title = w.HTML()
         self.title.add_class("wb-title")
         self.panels = self.build()
-        super().__init__([self.title, self.picker, *self.panels])
+        from .export import DeckDownload
+
+        self.export = DeckDownload(self.session)
+        super().__init__([self.title, self.picker, self.export, *self.panels])
         self.add_class("wb-dashboard")
         self.add_class(self.css)
         self.session.on_change(lambda _p: self._retitle())
