@@ -886,7 +886,9 @@ def _resolve(
     """Generated items with the user's edits applied; problems located relative to ``plan:``."""
     cl = classify(pref)
     org = recommend_organisation(pref).effective
-    gen = generated_items(cl.pattern, org)
+    from .datamap import plan_items  # the データマップ's action items (ids dm-…), empty without one
+
+    gen = generated_items(cl.pattern, org) + plan_items(pref)
     by_id = {g["id"]: g for g in gen}
     problems: list[tuple[Loc, str, object]] = []
     section = section or Plan()
