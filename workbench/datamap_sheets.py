@@ -460,8 +460,10 @@ def _find_header(grid: Grid, side: str) -> tuple[int, dict[int, DmColumn]] | Non
     """(header row, column -> DmColumn) of a side in a grid, or None when the grid is not that side.
 
     A grid is the service side when one row holds サービス名 and one of the three data columns of that side; the
-    asset side when a row holds データアセット名 (or データセット名)."""
+    asset side when a row holds データアセット名 (or データセット名) and one of its other columns. With two-level
+    headers the lower row, which names more columns, is the header row."""
     idx = _label_index(side)
+    best: tuple[int, dict[int, DmColumn]] | None = None
     for r in range(1, min(len(grid.rows), SCAN_ROWS) + 1):
         found: dict[int, DmColumn] = {}
         for c in range(1, grid.width + 1):
@@ -482,11 +484,12 @@ def _find_header(grid: Grid, side: str) -> tuple[int, dict[int, DmColumn]] | Non
                     found[c] = col
                     break
         keys = {col.key for col in found.values()}
-        if side == "service" and "service" in keys and keys & {"intake", "internal", "external"}:
-            return r, found
-        if side == "asset" and "name" in keys and keys & {"owner", "location", "to"}:
-            return r, found
-    return None
+        ok = (side == "service" and "service" in keys and keys & {"intake", "internal", "external"}) or (
+            side == "asset" and "name" in keys and keys & {"owner", "location", "to"}
+        )
+        if ok and (best is None or len(found) > len(best[1])):
+            best = (r, found)  # the row naming the most columns (a group header row above names fewer)
+    return best
 
 
 @dataclass
