@@ -635,3 +635,16 @@ def test_result_json_and_frames_are_japanese():
         ), list(df.columns)
     text = str(res)
     assert "分野をまたぐ流れ: 5 件" in text
+
+
+@pytest.mark.parametrize("code", ["07", "09", "10", "24"])
+def test_every_sample_has_a_data_map_with_facts_and_assumptions_apart(code):
+    pref = wb.load_sample(code)
+    dm = pref.data_map
+    assert dm is not None and dm.facts and dm.assumptions
+    rows = [*dm.services, *dm.assets, *dm.apis]
+    assert rows and all(r.basis in ("fact", "assumption") for r in rows)
+    assert all(r.source for r in rows if r.basis == "fact")  # a fact names where it comes from
+    res = datamap(pref)
+    assert res.flows and res.warnings == [] and all(not s.unresolved for s in res.services)
+    assert res.facts == dm.facts and res.assumptions == dm.assumptions
