@@ -36,7 +36,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from . import reference
 from .inventory import Prefecture
@@ -408,8 +408,15 @@ class DataMapResult(Result):
     facts: list[str]
     assumptions: list[str]
     sources: dict[str, str]
+    _names: dict[str, str] | None = PrivateAttr(None)
 
     # --- presentation ---------------------------------------------------------------------------------------
+    def service_name(self, sid: str | None) -> str:
+        """The name of a service id (tables show names, the JSON keeps ids)."""
+        if self._names is None:
+            self._names = {s.id: s.name for s in self.services}
+        return self._names.get(sid or "", sid or "—")
+
     def card_title(self) -> str:
         return f"{self.prefecture.name} データの流れ（データマップ）"
 
@@ -460,11 +467,11 @@ class DataMapResult(Result):
                 "データ": f.data,
                 "種類": "データアセット"
                 if f.source_kind == "asset"
-                else f"外部提供データ（{f.from_service}）",
+                else f"外部提供データ（{self.service_name(f.from_service)}）",
                 "所管元": f.owner or "—",
                 "基盤": f.platform or "—",
                 "経路": "基盤経由" if f.route == "platform" else "個別の取込",
-                "サービス": f.service,
+                "サービス": self.service_name(f.service),
                 "データの分野": field_label(f.data_field),
                 "サービスの分野": field_label(f.service_field),
                 "分野をまたぐ": "○" if f.cross_field else "",
@@ -517,7 +524,7 @@ class DataMapResult(Result):
                 "標準データモデル": a.available_model or "—",
                 "モデルの状態": MODEL_STATUS_JA.get(a.model_status or "", "—"),
                 "準拠": _vocab_label("model_level", a.level),
-                "使うサービス": "、".join(a.consumers) or "—",
+                "使うサービス": "、".join(self.service_name(x) for x in a.consumers) or "—",
                 "区分": {"fact": "事実", "assumption": "仮定"}.get(a.basis or "", "—"),
             }
             for a in self.assets
@@ -572,7 +579,7 @@ class DataMapResult(Result):
     def candidates_frame(self) -> pd.DataFrame:
         recs = [
             {
-                "サービス": c.service,
+                "サービス": self.service_name(c.service),
                 "サービスの分野": field_label(c.service_field),
                 "使えるデータ": c.data,
                 "データの分野": field_label(c.data_field),
@@ -588,7 +595,7 @@ class DataMapResult(Result):
                 "分野": field_label(m.field),
                 "不足しているデータ": m.dataset,
                 "標準データモデル": m.model or "—",
-                "使えるサービス": "、".join(m.services),
+                "使えるサービス": "、".join(self.service_name(x) for x in m.services),
                 "根拠": m.source,
             }
             for m in self.missing
@@ -686,7 +693,7 @@ class DataMapResult(Result):
             {
                 "課題": rules[f.code]["title_ja"],
                 "基盤": f.platform or "—",
-                "サービス": f.service or "—",
+                "サービス": self.service_name(f.service) if f.service else "—",
                 "内容": f.detail,
                 "根拠": rules[f.code]["source"],
             }
