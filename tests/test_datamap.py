@@ -176,6 +176,16 @@ def test_guidebook_11_2_rows_load_and_flow():
     assert cov.with_model == 0 and cov.announced_only == 1 and cov.share is None
     assert "DM_NO_STANDARD_MODEL" not in {f.code for f in res.findings}
     assert res.matrix["disaster"]["tourism"] == 1
+    # the flow graph of 図24: データ所管元 → データアセット →（データ供給）→ 基盤 →（データ取得）→ サービス → 還流
+    edges = {(e.source, e.target, e.kind) for e in res.edges}
+    assert ("owner:防災危機管理課", "asset:shelters", "holds") in edges
+    assert ("asset:shelters", "platform:area", "supply") in edges
+    assert {e.target for e in res.edges if e.kind == "provide"} == {
+        f"service:{s}" for s in ("bousai_app", "kanko_app", "portal", "bousai_dashboard")
+    }
+    assert (
+        sum(e.kind == "return" for e in res.edges) == 3 and sum(e.kind == "acquire" for e in res.edges) == 3
+    )
 
 
 def test_direct_intake_of_a_platform_asset_is_duplicated_linkage():

@@ -33,7 +33,7 @@ def test_prefecture_without_a_data_map_says_so():
     assert not dash.panel.result.has_data_map
     assert "未作成" in dash.panel.card.value
     ann = dash.panel.flow.figure.layout.annotations[0].text
-    assert "データマップ（data_map:）がありません" in ann
+    assert "データマップがありません" in ann
     assert dash.panel.message.text == ""
 
 

@@ -84,7 +84,7 @@ SOURCES = {
     "migration": "guidebook 10.4 ③（図23 規格移行ロードマップ）; data/migration_phases.csv",
     "kpis": "guidebook 8.3（接続サービス数・連携データアセット数: 実利用・重複なしで数える）",
     "apis": "guide 4.3（必要なAPIセットの関係者への公開）; guidebook 3.2",
-    "input": "your input（都道府県ファイルの data_map:）",
+    "input": "your input（都道府県ファイルのデータマップ）",
 }
 
 
@@ -357,6 +357,23 @@ class Phase(BaseModel):
     evidence: str
 
 
+class GraphNode(BaseModel):
+    id: str = Field(description="owner:… | asset:… | platform:… | service:… | item:…")
+    kind: str
+    label: str
+    field: str | None = None
+
+
+class GraphEdge(BaseModel):
+    source: str
+    target: str
+    kind: str = Field(
+        description="holds（所管）| supply（データ供給）| provide（データ取得）| direct（個別の取込）| acquire（取得）"
+        "| return（還流）| federation（基盤間のデータ連携）"
+    )
+    count: int = 1
+
+
 class Kpi(BaseModel):
     code: str
     label: str
@@ -397,6 +414,8 @@ class DataMapResult(Result):
     candidates: list[Candidate]
     missing: list[MissingDataset]
     duplicates: list[list[str]]
+    nodes: list[GraphNode] = Field(default_factory=list, description="流れ図の節点（guidebook 11.2 図24）")
+    edges: list[GraphEdge] = Field(default_factory=list, description="流れ図の辺")
     coverage: list[Coverage]
     interop: list[Interop]
     stages: list[Stages]
@@ -422,7 +441,7 @@ class DataMapResult(Result):
 
     def card_rows(self) -> list[tuple[str, str]]:
         if not self.has_data_map:
-            return [("データマップ", "未作成（都道府県ファイルに data_map: がありません）")]
+            return [("データマップ", "未作成（この都道府県ファイルにはデータマップがありません）")]
         cross = sum(f.cross_field for f in self.flows)
         direct = sum(f.route == "direct" for f in self.flows)
         kpi = {k.code: k for k in self.kpis}
@@ -1067,8 +1086,9 @@ def datamap(pref: Prefecture) -> DataMapResult:
         )
         for x in assets
     ]
+    nodes, edges = _graph(pref, flow_list, assets, rows, sfield) if dm else ([], [])
     if dm is None:
-        warnings.append("この都道府県ファイルにはデータマップ（data_map:）がありません")
+        warnings.append("この都道府県ファイルにはデータマップがありません")
     return DataMapResult(
         prefecture=PrefRef(code=pref.code, name=pref.name),
         has_data_map=dm is not None,
@@ -1082,6 +1102,8 @@ def datamap(pref: Prefecture) -> DataMapResult:
         candidates=candidates,
         missing=missing,
         duplicates=duplicates,
+        nodes=nodes,
+        edges=edges,
         coverage=coverage,
         interop=interop,
         stages=stages,
@@ -1094,6 +1116,63 @@ def datamap(pref: Prefecture) -> DataMapResult:
         assumptions=list(dm.assumptions) if dm else [],
         sources=SOURCES,
     )
+
+
+def _graph(
+    pref: Prefecture,
+    flows: list[Flow],
+    assets: list[_Asset],
+    rows: dict[str, Any],
+    sfield: dict[str, tuple[str | None, str]],
+) -> tuple[list[GraphNode], list[GraphEdge]]:
+    """The flow graph of guidebook 11.2 図24: データ所管元 → データアセット →（データ供給）→ 基盤 →（データ取得）→
+    サービス → 取得データ →（データ利活用・還流）→ 基盤, plus direct intakes and data federation between platforms."""
+    nodes: dict[str, GraphNode] = {}
+    edges: dict[tuple[str, str, str], GraphEdge] = {}
+
+    def node(nid: str, kind: str, label: str, fld: str | None = None) -> str:
+        nodes.setdefault(nid, GraphNode(id=nid, kind=kind, label=label, field=fld))
+        return nid
+
+    def edge(a: str, b: str, kind: str) -> None:
+        key = (a, b, kind)
+        if key in edges:
+            edges[key].count += 1
+        else:
+            edges[key] = GraphEdge(source=a, target=b, kind=kind)
+
+    home = {s.id: s.platform for s in pref.services}
+    for p in pref.platforms:
+        node(f"platform:{p.id}", "platform", p.name)
+    for s in pref.services:
+        node(f"service:{s.id}", "service", s.name, sfield[s.id][0])
+    for x in assets:
+        a = x.row
+        aid = node(f"asset:{a.id}", "asset", a.name, x.field)
+        if a.owner:
+            edge(node(f"owner:{a.owner}", "owner", a.owner), aid, "holds")
+        if a.platform:
+            edge(aid, f"platform:{a.platform}", "supply")
+    for sid, r in rows.items():
+        for it in r.external:
+            iid = node(f"item:{it.id or sid + '/' + it.name}", "item", it.name, sfield[sid][0])
+            edge(f"service:{sid}", iid, "acquire")
+            if it.to and sid in home:
+                edge(iid, f"platform:{home[sid]}", "return")
+    for f in flows:
+        src = f"asset:{f.source}" if f.source_kind == "asset" else f"item:{f.source}"
+        if f.route == "platform" and f.platform:
+            edge(f"platform:{f.platform}", f"service:{f.service}", "provide")
+        else:
+            edge(src, f"service:{f.service}", "direct")
+    seen: set[frozenset[str]] = set()
+    for p in pref.platforms:
+        for q in p.data_federation_with:
+            pair = frozenset((p.id, q))
+            if pair not in seen:
+                seen.add(pair)
+                edge(f"platform:{p.id}", f"platform:{q}", "federation")
+    return list(nodes.values()), list(edges.values())
 
 
 def _derived(flows: list[Flow]) -> dict[str, set[str]]:
@@ -1673,7 +1752,7 @@ def _apis(pref: Prefecture, flows: list[Flow]) -> list[ApiRow]:
                         name="（記録なし）",
                         protocol="—",
                         published=p.api_published,
-                        basis="data_map.apis に記録がない; 公開の有無は基盤の属性",
+                        basis="公開API一覧に記録がない; 公開の有無は基盤の属性",
                     )
                 )
         if "asset" not in sides:

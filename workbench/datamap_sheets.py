@@ -895,7 +895,7 @@ def import_datamap(
             if plat is None:
                 problems.append(
                     Problem(
-                        "services: にないサービスです（--platform で基盤を指定すると新しいサービスとして追加します）",
+                        "サービスの台帳にないサービスです（取り込むときに基盤（--platform）を指定すると新しいサービスとして追加します）",
                         row.source.file,
                         row.source.row,
                         f"{row.source.sheet}!{row.source.row}行目 サービス名",

@@ -99,7 +99,7 @@ def section(page: Any, pref: Any) -> None:
     res = datamap(pref)
     page.h(2, "データの流れ（データマップ）", "datamap")
     if not res.has_data_map:
-        page.p("この都道府県ファイルにはデータマップ（data_map:）がありません。", "wb-note")
+        page.p("この都道府県ファイルにはデータマップがありません。", "wb-note")
         return
     rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in res.card_rows())
     page.raw(f"<table>{rows}</table>")

@@ -15,7 +15,7 @@ from . import JA_FONT
 if TYPE_CHECKING:  # pragma: no cover
     from ..datamap import DataMapResult
 
-SOURCE = "データマップ作成フォーマット; guidebook 11.2（図24）; your input（data_map:）"
+SOURCE = "データマップ作成フォーマット; guidebook 11.2（図24）; your input（データマップ）"
 # one colour per field of data/datamap_fields.csv (plotly's qualitative palette), grey for unknown
 FIELD_COLOURS = {
     "disaster": "#d62728",
@@ -68,7 +68,9 @@ def flow_figure(res: DataMapResult, platform: str | None = None) -> go.Figure:
     if not flows:
         return _empty(
             title,
-            "データマップに流れがありません" if res.has_data_map else "データマップ（data_map:）がありません",
+            "データマップに流れがありません"
+            if res.has_data_map
+            else "この都道府県ファイルにはデータマップがありません",
         )
     names = {s.id: s.name for s in res.services}
     group = len({f.source for f in flows}) > MAX_NODES

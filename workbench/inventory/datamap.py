@@ -138,6 +138,7 @@ DmField = Annotated[
     WithJsonSchema(
         {
             "type": "string",
+            "enum": list(reference.table("datamap_fields.csv")["code"]),
             "description": "分野のコードまたは日本語ラベル（data/datamap_fields.csv）",
         }
     ),
