@@ -990,6 +990,11 @@ def datamap(pref: Prefecture) -> DataMapResult:
                 )
             if a.frequency and not x.freq:
                 warnings.append(f"データアセット「{a.name}」の提供頻度「{a.frequency}」を読み取れません")
+        for sid, texts in unresolved.items():
+            warnings.append(
+                f"{services[sid].name}の取込データ「{'、'.join(texts[:6])}」はデータアセット側にも他のサービスの外部提供"
+                "データにもなく、基盤経由か直接かを判定できません（データアセット側に登録すると流れに入ります）"
+            )
         no_field = [services[s].name for s in services if sfield[s][0] is None]
         if no_field:
             warnings.append(
