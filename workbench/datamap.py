@@ -1699,6 +1699,10 @@ def _kpis(
     ]
 
 
+def _yes_no(v: bool | None) -> str:
+    return {True: "あり", False: "なし", None: "不明"}[v]
+
+
 _PROTOCOL = {
     "ngsi_v2": "ngsi_v2",
     "ngsi_ld": "ngsi_ld",
@@ -1756,8 +1760,8 @@ def _apis(pref: Prefecture, flows: list[Flow]) -> list[ApiRow]:
                         side="service",
                         name="（記録なし）",
                         protocol="—",
-                        published=p.api_published,
-                        basis="公開API一覧に記録がない; 公開の有無は基盤の属性",
+                        published=None,
+                        basis=f"公開API一覧に記録がない（基盤の属性のAPI公開: {_yes_no(p.api_published)}）",
                     )
                 )
         if "asset" not in sides:
@@ -1767,8 +1771,9 @@ def _apis(pref: Prefecture, flows: list[Flow]) -> list[ApiRow]:
                     side="asset",
                     name="（記録なし）",
                     protocol="—",
-                    published=p.api_published,
-                    basis="データマップにはデータアセット向けの接続方式の列がない; 公開の有無は基盤の属性",
+                    published=None,
+                    basis="データマップにはデータアセット向けの接続方式の列がなく、公開API一覧にも記録がない"
+                    f"（基盤の属性のAPI公開: {_yes_no(p.api_published)}）",
                 )
             )
     return out
@@ -1861,7 +1866,7 @@ def vision_goals(pref: Prefecture, res: DataMapResult | None = None) -> CrossFie
                     "根拠": "guidebook 10.3; 10.4 ①",
                 }
             )
-        closed = sorted({a.platform for a in res.apis if a.published is not True})
+        closed = sorted({a.platform for a in res.apis if a.published is False})
         if closed:
             goals.append({"目標": "APIの関係者への公開", "内容": "、".join(closed), "根拠": "guide 4.3"})
     return CrossFieldGoals(
