@@ -187,6 +187,12 @@ def _cell_value(col: DmColumn, value: Any) -> Any:
     return value
 
 
+def _names_of(pref: Any, targets: list[str]) -> list[str]:
+    """Service ids written as the services' names (what staff read in the sheet; read back by name)."""
+    names = {s.id: s.name for s in pref.services}
+    return [names.get(t, t) for t in targets]
+
+
 def _service_rows(pref: Any) -> list[dict[str, Any]]:
     """One row per service of the file (the template asks for every connected service), prefilled; when the
     external items of a service differ in 提供頻度・提供方法・提供先, each further item gets its own row with the
@@ -216,7 +222,7 @@ def _service_rows(pref: Any) -> list[dict[str, Any]]:
                 "external": [it.name for it in group],
                 "frequency": first.frequency if first else None,
                 "method": list(first.method) if first else [],
-                "to": list(first.to) if first else [],
+                "to": _names_of(pref, list(first.to)) if first else [],
                 "pi_class": first.pi_class if first else None,
                 "consent": first.consent if first else None,
             }
@@ -244,7 +250,7 @@ def _asset_rows(pref: Any) -> list[dict[str, Any]]:
             "location": a.location,
             "frequency": a.frequency,
             "method": list(a.method),
-            "to": list(a.to),
+            "to": _names_of(pref, list(a.to)),
             "platform": a.platform,
             "field": a.field,
             "model": a.model,
@@ -763,9 +769,12 @@ class DataMapImport:
     assets_updated: list[str]
     files: list[str]
     warnings: list[str]
+    changed: bool = True
 
     def summary(self) -> str:
         lines = [f"{self.path} に {len(self.files)} 件のファイルからデータマップを取り込みました"]
+        if not self.changed:
+            lines.append("変更はありません（ファイルは書き換えていません）")
         if self.added_services:
             lines.append("サービスを追加: " + ", ".join(self.added_services))
         if self.services:
@@ -960,7 +969,8 @@ def import_datamap(
                     item["to"] = resolve_targets(row, e["to"], "提供先")
                 ext.append(item)
             r["external"] = ext
-        r.setdefault("source", f"データマップ（{Path(row.source.file).name}）")
+        if sid not in old_rows:
+            r.setdefault("source", f"データマップ（{Path(row.source.file).name}）")
         new_rows[sid] = r
     # asset side rows
     old_assets = [dict(a) for a in dm.get("assets", [])]
@@ -984,7 +994,8 @@ def import_datamap(
                 a[k] = row.values[k]
         if "to" in row.values:
             a["to"] = resolve_targets(row, row.values["to"], "提供先サービス")
-        a.setdefault("source", f"データマップ（{Path(row.source.file).name}）")
+        if new:
+            a.setdefault("source", f"データマップ（{Path(row.source.file).name}）")
         asset_src[a["id"]] = row
         if new:
             added_assets.append(a["id"])
@@ -1030,8 +1041,10 @@ def import_datamap(
         [str(f) for f in files],
         warnings,
     )
-    if dry_run:
-        return result
+    unchanged = new_pref.services == pref.services and new_pref.data_map == pref.data_map
+    result.changed = not unchanged
+    if dry_run or unchanged:
+        return result  # nothing to write: the file stays byte-identical (no .bak either)
     pref.services = new_pref.services
     pref.data_map = new_pref.data_map
     yamlio.save(pref)

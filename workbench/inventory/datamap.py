@@ -86,6 +86,17 @@ def field_index() -> dict[str, str]:
     return idx
 
 
+def reads_as(key: str, code: str) -> bool:
+    """Whether a folded user value is a label or alias of ``code`` in the data map's vocabularies (so a save keeps
+    the user's Japanese label, as for data/enums.csv)."""
+    if field_index().get(key) == code:
+        return True
+    return any(
+        vocab_index(kind).get(key) == code
+        for kind in ("pi_class", "consent", "model_level", "api_side", "api_protocol")
+    )
+
+
 def field_label(code: str | None) -> str:
     """The Japanese label of a data-map field code ("—" for none)."""
     if not code:
