@@ -189,7 +189,7 @@ def test_guidebook_11_2_rows_load_and_flow():
 
 
 def test_direct_intake_of_a_platform_asset_is_duplicated_linkage():
-    # guidebook 2.2: 「同じデータアセットをサービス毎に個別に紐付けるといった非効率な作業」; README サービス側2
+    # guidebook 11.1 意義3: 「重複投資や非効率な個別での連携開発を回避」; README サービス側2
     # 「直接または基盤経由で取り込んでいる」, データセット側5 「基盤を…介してデータ提供を行っている先」
     data = gb_112()
     data["data_map"]["services"][0]["intake"] = ["指定避難所一覧"]  # not among the asset's 提供先サービス
@@ -199,7 +199,7 @@ def test_direct_intake_of_a_platform_asset_is_duplicated_linkage():
     hits = [x for x in res.findings if x.code == "DM_DIRECT_LINK"]
     assert hits and hits[0].service == "shelter_app" and hits[0].platform == "area"
     issue = next(i for i in wb.classify(load(data)).issues if i.code == "DM_DIRECT_LINK")
-    assert issue.severity == "medium" and issue.source.startswith("guidebook 2.2")
+    assert issue.severity == "medium" and issue.source.startswith("データマップ作成フォーマット")
 
 
 # --- guidebook 15.3: hospital booking → demand transport ----------------------------------------------------

@@ -8,7 +8,7 @@ published APIs) with the platforms and services of the file, and returns a :clas
   platform* when the asset side names the service as 提供先サービス (the template README: 「基盤を返して〔介して〕
   データ提供を行っている先」); a service that lists a platform-connected asset as 取込データ while the asset side
   does not name it takes the asset *directly* (README サービス側2: 「直接または基盤経由で取り込んでいる」) — the
-  duplicated linkage guidebook 2.2 names; a service's 外部提供可能データ flows back through its platform to its
+  非効率な個別での連携開発 guidebook 11.1 (意義3) warns of; a service's 外部提供可能データ flows back through its platform to its
   提供先 (guidebook 11.2, 図24 「データ利活用・還流」).
 * **checks of the template's filling rules** (warnings) and **findings** for the 課題リスト (codes ``DM_*`` in
   data/issue_rules.csv).
