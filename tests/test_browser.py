@@ -179,6 +179,25 @@ def test_deck_download_from_a_dashboard(server, page, recorder, tmp_path):
     clean(recorder)
 
 
+def test_data_flow_dashboard(server, page, recorder):
+    open_dashboard(page, server, "データの流れ.ipynb")
+    page.wait_for_selector(".wb-fig-datamap-flow .main-svg", timeout=TIMEOUT)
+    page.wait_for_selector(".wb-fig-datamap-matrix .main-svg", timeout=TIMEOUT)
+    assert "データの流れ（データマップ）" in page.locator(".wb-datamap-card").inner_text()
+    page.wait_for_selector(".wb-datamap-apis table", timeout=TIMEOUT)
+    before = svg(page, "wb-fig-datamap-flow")
+    choose(page, ".wb-pref-picker", "10 群馬県")
+    page.wait_for_function(
+        "() => document.querySelector('.wb-datamap-card').innerText.includes('群馬県')", timeout=30_000
+    )
+    wait_changed(page, "wb-fig-datamap-flow", before)
+    page.wait_for_function(  # the tables follow a moment later (secondary draw)
+        "() => document.querySelector('.wb-datamap-cross').innerText.includes('健康記録')", timeout=30_000
+    )
+    shot(page, "dashboard_datamap")
+    clean(recorder)
+
+
 @pytest.mark.parametrize(
     ("query", "name"), [("?pref=09", "栃木県"), ("?pref=" + urllib.parse.quote("群馬県"), "群馬県")]
 )

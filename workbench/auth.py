@@ -768,6 +768,9 @@ def match_auth(pref: Prefecture, on: date | None = None) -> AuthMatch:
     services: list[ServiceMatch] = []
     denied: list[DeniedFlow] = []
     reqs_by_platform: dict[str, list[Requirement]] = {p.id: [] for p in pref.platforms}
+    from .datamap import derived_sources  # flows the データマップ shows beside uses_data_from
+
+    extra = derived_sources(pref)
     for s in pref.services:
         req = requirement(s, cats)
         reqs_by_platform.setdefault(s.platform, []).append(req)
@@ -775,7 +778,7 @@ def match_auth(pref: Prefecture, on: date | None = None) -> AuthMatch:
         plat = next((p for p in pref.platforms if p.id == s.platform), None)
         missing = shortfalls(req, own, plat.means if plat else [], cat, on) if req.basis != "none" else []
         chain = [s.platform]
-        for src in s.uses_data_from:
+        for src in dict.fromkeys([*s.uses_data_from, *extra.get(s.id, [])]):
             if src == s.platform or src not in offers:
                 continue
             path = data_path(graph, src, s.platform)

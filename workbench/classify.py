@@ -586,6 +586,17 @@ def _auth_findings(pref: Prefecture) -> Iterator[Finding]:
         yield f["code"], f.get("platform"), f.get("service"), f.get("detail", "")
 
 
+@_check
+def _datamap_findings(pref: Prefecture) -> Iterator[Finding]:
+    """Findings of the データマップ (DM_* rules of data/issue_rules.csv, workbench.datamap)."""
+    if pref.data_map is None:
+        return
+    from .datamap import issue_findings
+
+    for f in issue_findings(pref):
+        yield f["code"], f.get("platform"), f.get("service"), f.get("detail", "")
+
+
 def issue_list(pref: Prefecture, extra: list[Finding] | None = None) -> list[Issue]:
     """The 課題リスト: every rule of data/issue_rules.csv that fires, most severe first."""
     rules = _rules()

@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field
 
 from . import reference
 from .classify import GOAL_TYPE, Classification, classify, running, shortest_path, type_label
+from .datamap import CrossFieldGoals, vision_goals
 from .errors import InputError, Problem
 from .inventory import Prefecture
 from .inventory.plan import ActionItemEdit, Plan
@@ -192,6 +193,9 @@ class VisionResult(Result):
     kpi_catalogue: list[dict[str, str]]
     warnings: list[str]
     sources: dict[str, str]
+    cross_field: CrossFieldGoals | None = Field(
+        None, description="分野横断の目標と測れるKPI（データマップから）"
+    )
 
     def card_title(self) -> str:
         return f"{self.prefecture.name} Step 2 共同利用ビジョン"
@@ -216,7 +220,10 @@ class VisionResult(Result):
         ]
 
     def card_tables(self) -> list[tuple[str, pd.DataFrame]]:
-        return [("KPI", self.kpis_frame()), ("運営組織の型", self.organisation_frame())]
+        extra = (
+            [("分野横断の目標（データマップから）", self.cross_field.to_frame())] if self.cross_field else []
+        )
+        return [("KPI", self.kpis_frame()), ("運営組織の型", self.organisation_frame()), *extra]
 
     def to_frame(self) -> pd.DataFrame:
         """The vision as (項目, 内容, 根拠) rows."""
@@ -675,6 +682,7 @@ def vision(pref: Prefecture) -> VisionResult:
             "kpis": "guidebook 8.3（data/kpis.csv）; 目標値は your input",
             "input": "your input（都道府県ファイルの vision: と target:）",
         },
+        cross_field=vision_goals(pref) if pref.data_map is not None else None,
     )
 
 
@@ -886,7 +894,9 @@ def _resolve(
     """Generated items with the user's edits applied; problems located relative to ``plan:``."""
     cl = classify(pref)
     org = recommend_organisation(pref).effective
-    gen = generated_items(cl.pattern, org)
+    from .datamap import plan_items  # the データマップ's action items (ids dm-…), empty without one
+
+    gen = generated_items(cl.pattern, org) + plan_items(pref)
     by_id = {g["id"]: g for g in gen}
     problems: list[tuple[Loc, str, object]] = []
     section = section or Plan()

@@ -179,7 +179,8 @@ def snapshot_html(pref: Any, *, on: dt.date | None = None, generated: dt.datetim
     when = (generated or dt.datetime.now()).strftime("%Y-%m-%d %H:%M")
     page.raw(f"<h1>{html.escape(title)}</h1>")
     page.raw(
-        "<nav><a href='#overview'>県の全体像</a><a href='#cost'>費用負担</a><a href='#auth'>認証レベル</a></nav>"
+        "<nav><a href='#overview'>県の全体像</a><a href='#cost'>費用負担</a><a href='#auth'>認証レベル</a>"
+        "<a href='#datamap'>データの流れ</a></nav>"
     )
     note = f"作成: {when}（共同利用ワークベンチ）。"
     if getattr(pref, "synthetic", False):
@@ -188,6 +189,9 @@ def snapshot_html(pref: Any, *, on: dt.date | None = None, generated: dt.datetim
     _overview(page, pref)
     _cost(page, pref)
     _auth(page, pref, on)
+    from .report_datamap import section as datamap_section
+
+    datamap_section(page, pref)
     if pref.assumptions or pref.facts:
         page.h(2, "事実と仮定")
         page.raw(

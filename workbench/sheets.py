@@ -342,6 +342,7 @@ _INSTRUCTIONS = (
     "6. 複数の値はカンマ（、）で区切って書きます。市区町村は名前でもコード（5桁または6桁）でもかまいません。",
     "7. 空欄は「回答なし」として扱います。値を消したい場合は、その旨を備考に書いてください。",
     "8. 「市区町村」シートは参照用です（2020年国勢調査の人口）。",
+    "9. 「サービス側データマップ」「データアセット側データマップ」は、デジタル庁「データマップ作成フォーマット」の項目です（記入は任意）。",
     "用語は「データ連携基盤の共同利用ガイド」3.4 属性の定義に従います。",
 )
 
@@ -440,6 +441,9 @@ def hearing_workbook(
         (_row_values(scols, d, code) for d in pdata[1]),
         all_names,
     )
+    from .datamap_sheets import add_datamap_sheets  # the two データマップ sheets (optional to fill)
+
+    add_datamap_sheets(wb, lists, existing)
     # the lists sheet last, hidden
     wb.move_sheet(SHEET_LISTS, offset=len(wb.sheetnames))
     return wb

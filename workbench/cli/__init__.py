@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from ..errors import InputError
 
 # subcommand modules, in the order shown by --help
-MODULES = ["classify", "auth", "cost", "plan", "schema", "report", "deck", "sheets", "batch"]
+MODULES = ["classify", "auth", "cost", "plan", "schema", "report", "deck", "sheets", "datamap", "batch"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,6 +16,7 @@ from .. import reference
 from .authcat import AuthSection
 from .base import Code, Loc, Model, _muni_codes, muni_code  # noqa: F401
 from .costs import CostScenario
+from .datamap import DataMap
 from .plan import Plan, Vision
 
 ID_PATTERN = r"^[^\s,]+$"
@@ -207,6 +208,9 @@ class Prefecture(Model):
     auth: AuthSection | None = None
     vision: Vision | None = None
     plan: Plan | None = None
+    data_map: DataMap | None = Field(
+        None, description="データマップ（サービス側・データアセット側）と公開API一覧"
+    )
     synthetic: bool = Field(False, description="合成データ（実在しない基盤）であることを示す")
     facts: list[str] = Field(default_factory=list, description="ガイド等の事実に基づく値とその出典")
     assumptions: list[str] = Field(default_factory=list, description="説明のために置いた仮定")
@@ -304,7 +308,7 @@ def cross_check(pref: Prefecture) -> Iterator[tuple[Loc, str, object]]:
                 yield ("services", i, "municipalities", j), f"{pref.name}の市区町村ではありません", code
     if pref.target and pref.target.hub and pref.target.hub not in known:
         yield ("target", "hub"), "不明な基盤IDです", pref.target.hub
-    for section in ("costs", "auth", "vision", "plan"):
+    for section in ("costs", "auth", "vision", "plan", "data_map"):
         obj = getattr(pref, section)
         if obj is not None:
             for loc, msg, value in obj.cross_check(pref):

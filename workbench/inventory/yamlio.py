@@ -385,7 +385,9 @@ def _same_code(old: Any, new: Any) -> bool:
                 return True
         except ValueError:
             continue
-    return False
+    from .datamap import reads_as  # the data map's own vocabularies (fields, 個人情報の区分, 同意管理 …)
+
+    return reads_as(key, new)
 
 
 def merge(old: Any, new: Any) -> Any:

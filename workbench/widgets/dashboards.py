@@ -1,4 +1,4 @@
-"""The three Voila dashboards as widget classes, so each dashboard notebook is two lines and the same
+"""The Voila dashboards as widget classes, so each dashboard notebook is two lines and the same
 objects can be driven from Python in tests.
 
 Each has a prefecture selector and takes the prefecture from the URL (``?pref=07`` or ``?pref=福島県``),
@@ -144,3 +144,23 @@ class AuthDashboard(Dashboard):
 
         self.matrix = AuthMatrix(self.session)
         return [section("サービスと本人確認手段", self.matrix)]
+
+
+class DataFlowDashboard(Dashboard):
+    """データの流れ: the データマップ — flow diagram, field × field matrix of realised and candidate links,
+    standard-model coverage, interoperability layers and the 公開API一覧.
+
+    Attributes
+    ----------
+    panel : DataFlowPanel
+    """
+
+    heading = "データの流れ"
+    css = "wb-dash-datamap"
+    slug = "データの流れ.ipynb"
+
+    def build(self) -> list[w.Widget]:
+        from .datamap import DataFlowPanel
+
+        self.panel = DataFlowPanel(self.session)
+        return [section("データマップ（サービス側・データアセット側）", self.panel)]
