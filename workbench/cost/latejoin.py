@@ -112,6 +112,14 @@ def late_joiner(
 
     Compares the NPV of every incumbent's payments without the joiner and with it (cash flows of
     :func:`~workbench.cost.cash_flow`), for ``policy`` and, in ``policies``, for all three policies.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> pref = wb.load_sample("07")
+    >>> join = wb.late_joiner(pref, "072044", year=3)  # いわき市 joins in year 3
+    >>> join.name, join.year
+    ('いわき市', 3)
     """
     sc = scenario_of(pref)
     try:
