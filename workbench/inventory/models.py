@@ -197,18 +197,7 @@ class Target(Model):
 
 
 class Prefecture(Model):
-    """Everything known about one prefecture (CONTRACT.md).
-
-    Examples
-    --------
-    >>> import workbench as wb
-    >>> pref = wb.load_sample("07")
-    >>> isinstance(pref, wb.Prefecture), pref.code, pref.name
-    (True, '07', '福島県')
-    >>> platform = pref.platforms[0]
-    >>> platform.id == pref.platform(platform.id).id
-    True
-    """
+    """Everything known about one prefecture (CONTRACT.md)."""
 
     prefecture: str = Field(description='都道府県名、またはJISコード（例 "07"）')
     platforms: list[Platform] = Field(default_factory=list)
