@@ -38,7 +38,9 @@ def print_table(df: pd.DataFrame, title: str | None = None) -> None:
 
 def add_file_argument(parser: argparse.ArgumentParser) -> None:
     """FILE, or ``--sample PREF`` for a built-in sample (no repository path needed: it ships in the package)."""
-    parser.add_argument("file", nargs="?", metavar="FILE", help="都道府県ファイル（YAML）。--sample を使うときは省略")
+    parser.add_argument(
+        "file", nargs="?", metavar="FILE", help="都道府県ファイル（YAML）。--sample を使うときは省略"
+    )
     parser.add_argument(
         "--sample",
         metavar="PREF",
