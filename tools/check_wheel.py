@@ -163,7 +163,9 @@ def main(argv: list[str] | None = None) -> int:
         py, cli = env_dir / "bin" / "python", env_dir / "bin" / "workbench"
         env = clean_env(home)
         run(
-            [str(py), "-m", "pip", "install", "-q", str(wheel)],
+            # --no-compile: byte-compiling every dependency (plotly alone has thousands of modules) took two
+            # thirds of the step; what the checks import compiles on first use
+            [str(py), "-m", "pip", "install", "-q", "--no-compile", str(wheel)],
             cwd=work,
             env=env,
             step="install into a fresh environment",
