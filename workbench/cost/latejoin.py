@@ -117,9 +117,11 @@ def late_joiner(
     --------
     >>> import workbench as wb
     >>> pref = wb.load_sample("07")
-    >>> join = wb.late_joiner(pref, "072044", year=3)  # いわき市 joins in year 3
+    >>> join = wb.late_joiner(pref, "072095", year=3)  # 相馬市, not yet a member, joins in year 3
     >>> join.name, join.year
-    ('いわき市', 3)
+    ('相馬市', 3)
+    >>> [row.role for row in join.rows if row.code == "072095"]
+    ['joiner']
     """
     sc = scenario_of(pref)
     try:
