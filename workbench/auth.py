@@ -749,6 +749,18 @@ def match_auth(pref: Prefecture, on: date | None = None) -> AuthMatch:
     AuthMatch
         ``services``, ``platforms``, ``federation``, ``denied_flows``, ``findings``, ``recommendations``,
         with the catalogues used and their sources. ``.model_dump()`` is the CONTRACT.md auth JSON.
+
+    Examples
+    --------
+    >>> import datetime
+    >>> import workbench as wb
+    >>> auth = wb.match_auth(wb.load_sample("07"), on=datetime.date(2026, 12, 1))
+    >>> print(auth)
+    福島県 認証レベルの照合（2026-12-01 時点）
+      基準日: 2026-12-01
+    ...
+    >>> sorted(auth.model_dump()["services"][0]["required"])
+    ['authenticator', 'proofing']
     """
     on = on or date.today()
     cat = means_catalogue(pref)

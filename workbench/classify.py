@@ -4,6 +4,16 @@ the 課題リスト, and — from the file's target — the after-type, the patt
 
 The type tables, the pattern flow and the issue rules are data (data/types_*.csv, data/pattern_flow.yaml,
 data/issue_rules.csv); this module reads them and answers their questions from the prefecture file.
+
+Examples
+--------
+>>> import workbench as wb
+>>> result = wb.classify(wb.load_sample("07"))
+>>> print(result)
+福島県（07）Step 1 現状把握
+  個人認証サービス数: ...
+>>> result.model_dump()["prefecture"]
+{'code': '07', 'name': '福島県'}
 """
 
 from __future__ import annotations

@@ -625,6 +625,13 @@ def vision(pref: Prefecture) -> VisionResult:
     ----------
     pref : Prefecture
         The prefecture file; its ``vision:`` section holds the choices (all optional).
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> print(wb.vision(wb.load_sample("07")))
+    福島県 Step 2 共同利用ビジョン
+    ...
     """
     cl = classify(pref)
     v = pref.vision
@@ -1092,6 +1099,14 @@ def action_plan(pref: Prefecture) -> ActionPlan:
     overrides them by ``id``, adds items and removes some (``removed:``). Each item starts as early as its
     dependencies and its own ``start`` allow. Raises :class:`~workbench.errors.InputError` (located under
     ``plan``) for unknown dependencies and cycles.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> plan = wb.action_plan(wb.load_sample("07"))
+    >>> print(plan)
+    福島県 Step 3 実行計画
+    ...
     """
     cl = classify(pref)
     org = recommend_organisation(pref).effective

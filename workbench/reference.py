@@ -1,8 +1,18 @@
 """Reference data: what the guide and public statistics say, read from data/.
 
 Every table lives in data/ as CSV or YAML with its source in data/README.md. The library reads it through
-:func:`data_dir` (inside the installed package when built as a wheel, else the repository's data/), and caches
-each table, so repeated calls cost nothing.
+:func:`data_dir` (the package ``workbench.data``: the repository's data/, shipped inside the wheel), and
+caches each table, so repeated calls cost nothing.
+
+Examples
+--------
+>>> from workbench import reference
+>>> reference.resolve_prefecture("福島")
+('07', '福島県')
+>>> reference.normalize_municipality_code("07201")  # the check digit is added
+'072010'
+>>> reference.label("user_scope", "prefectural")
+'都道府県内'
 """
 
 from __future__ import annotations
@@ -21,17 +31,32 @@ POPULATION_SOURCE = "出典：政府統計の総合窓口(e-Stat)、総務省統
 
 @functools.cache
 def data_dir() -> Path:
-    """The folder holding the reference data (``data/``)."""
+    """The folder holding the reference data: the package ``workbench.data``.
+
+    pyproject.toml maps the repository's top-level data/ into the package, so ``importlib.resources`` finds
+    it in an installed wheel (``site-packages/workbench/data``) and in an editable install (the checkout's
+    data/) alike — never relative to the working directory. A source tree that was not installed at all
+    (only put on ``sys.path``) falls back to the data/ beside the package.
+
+    Examples
+    --------
+    >>> from workbench.reference import data_dir
+    >>> (data_dir() / "prefectures.csv").is_file()
+    True
+    """
     try:
-        packaged = resources.files("workbench") / "data"
-        if packaged.is_dir():
-            return Path(str(packaged))
-    except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover
-        pass
-    here = Path(__file__).resolve().parent.parent / "data"
-    if here.is_dir():
-        return here
-    raise FileNotFoundError("reference data folder data/ not found")  # pragma: no cover
+        folder = resources.files("workbench.data")
+    except ModuleNotFoundError:
+        root = Path(__file__).resolve().parent.parent
+        if (root / "pyproject.toml").is_file() and (root / "data" / "README.md").is_file():
+            return root / "data"
+        raise FileNotFoundError(
+            "参照データ（workbench.data）が見つかりません。パッケージを入れ直してください"
+            "（pip install kyodo-riyo-workbench、開発中は make setup）"
+        ) from None
+    if not isinstance(folder, Path) or not folder.is_dir():  # e.g. imported from a zip file
+        raise FileNotFoundError(f"参照データ（workbench.data）がフォルダとして読めません: {folder}")
+    return folder
 
 
 @functools.cache

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from .common import print_json, print_table
+from .common import add_file_argument, print_json, print_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("classify", help="Step 1: 基盤数・型・パターン・課題リスト")
-    p.add_argument("file", help="都道府県ファイル（YAML）")
+    add_file_argument(p)
     p.add_argument("--json", action="store_true", help="CONTRACT.md の JSON で出力")
     p.set_defaults(func=run)
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import argparse
 
+from .common import add_file_argument
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "datamap", help="データマップを分析する（データの流れ・分野横断・標準データモデル・公開API）"
     )
-    p.add_argument("file", metavar="FILE", help="都道府県ファイル（YAML）")
+    add_file_argument(p)
     p.add_argument("--json", action="store_true", help="結果を JSON で出力する")
     p.add_argument("--api-html", metavar="OUT", help="公開API一覧を HTML で書き出す")
     p.add_argument("--api-xlsx", metavar="OUT", help="公開API一覧を xlsx で書き出す")

@@ -8,10 +8,11 @@ import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from .common import add_file_argument
     from .report import _date
 
     p = sub.add_parser("deck", help="会議用の資料（PowerPoint: 地図・型・課題・費用・認証・スケジュール）")
-    p.add_argument("file", help="都道府県ファイル（YAML）")
+    add_file_argument(p)
     p.add_argument(
         "--pptx", required=True, metavar="OUT", help="書き出す .pptx ファイル（一時ファイル経由で置き換え）"
     )

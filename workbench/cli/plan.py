@@ -6,16 +6,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .common import add_file_argument
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     v = sub.add_parser("vision", help="Step 2: 共同利用ビジョン（HTML・Markdown・Word）")
-    v.add_argument("file", help="都道府県ファイル（YAML）")
+    add_file_argument(v)
     v.add_argument("--html", type=Path, help="1ファイルで完結する HTML を書く（オフラインで表示可）")
     v.add_argument("--md", type=Path, help="Markdown を書く")
     v.add_argument("--docx", type=Path, help="Word 文書（見出し・表・KPI 表、編集可）を書く")
     v.set_defaults(func=run_vision)
     p = sub.add_parser("plan", help="Step 3: 実行計画（表示・xlsx）")
-    p.add_argument("file", help="都道府県ファイル（YAML）")
+    add_file_argument(p)
     p.add_argument("--xlsx", type=Path, help="実行計画を xlsx に書く")
     p.set_defaults(func=run_plan)
 
