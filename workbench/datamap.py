@@ -24,6 +24,16 @@ published APIs) with the platforms and services of the file, and returns a :clas
 
 Readings the sources leave open are listed in :data:`READINGS` and shown with every result. Pure functions,
 no I/O.
+
+Examples
+--------
+>>> import workbench as wb
+>>> dm = wb.datamap(wb.load_sample("07"))
+>>> print(dm)
+福島県 データの流れ（データマップ）
+  サービス: ...
+>>> dm.has_data_map
+True
 """
 
 from __future__ import annotations
