@@ -1165,6 +1165,10 @@ def classify(pref: Prefecture) -> Classification:
     issues = issue_list(pref, extra, ctx)
     reading = " ".join(x for x in (pinfo.get("reading_ja"), f"従う本文: {flow['text_followed']}。{flow['text_other']}") if x)
     label = type_label(current.split("+")[0]) + ("ほか" if "+" in current else "")
+    missing = undetermined(pref)
+    path = path_to_goal(current, pattern, after.type if after else None, arr[0] if arr else None, before)
+    if missing and not typed(pref):  # nothing could be typed: no type, no path to claim
+        label, path = "未確定（構成が未記入の基盤があり、型を判定できません）", []
     return Classification(
         prefecture=PrefectureRef(code=pref.code, name=pref.name),
         counts=counts,
@@ -1174,7 +1178,7 @@ def classify(pref: Prefecture) -> Classification:
         current_reason=reason,
         shared_type=shared,
         arrangements=arr,
-        undetermined=[p.id for p in undetermined(pref)],
+        undetermined=[p.id for p in missing],
         pattern=pattern,  # type: ignore[arg-type]
         pattern_label=str(pinfo["label_ja"]),
         pattern_reading=reading,
@@ -1183,7 +1187,7 @@ def classify(pref: Prefecture) -> Classification:
         guidebook_text=str(flow["text_followed"]),
         flow=steps,
         after=after,
-        path_to_goal=path_to_goal(current, pattern, after.type if after else None, arr[0] if arr else None, before),
+        path_to_goal=path,
         work_items=_work_items(pattern),
         principles=prs,
         issues=issues,

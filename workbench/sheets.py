@@ -141,7 +141,6 @@ def platform_columns() -> tuple[Column, ...]:
             "operated_by", "運営主体", "operator", required=True, note="必須・選択または市区町村名", width=20
         ),
         _enum_col("status", "状態", "status"),
-        _enum_col("organisation", "運営組織体制", "organisation", note="共同利用しているとき: 選択"),
         _enum_col("field", "分野", "field", note="選択（分からなければ空欄）"),
         *comp,
         _enum_col("service_scheme", "サービス提供スキーム", "service_scheme"),
@@ -165,7 +164,6 @@ def platform_columns() -> tuple[Column, ...]:
         Column("data_federation_with", "データ連携先（基盤ID）", "ids", note="基盤ID（カンマ区切り）"),
         *mods,
         Column("api_published", "API公開", "bool", note="あり／なし"),
-        Column("data_models", "データモデル", "list", note="使うデータモデル（カンマ区切り）", width=24),
         Column(
             "municipalities",
             "利用する市区町村",
@@ -176,6 +174,8 @@ def platform_columns() -> tuple[Column, ...]:
         Column("vendor", "ベンダ"),
         Column("source", "出典"),
         Column("notes", "備考", width=30),
+        _enum_col("organisation", "運営組織体制", "organisation", note="共同利用しているとき: 選択"),
+        Column("data_models", "データモデル", "list", note="使うデータモデル（カンマ区切り）", width=24),
     )
 
 
