@@ -69,7 +69,7 @@ MALFORMED = [
     (  # members of other prefectures are allowed on a platform (guide 1.2 (3)), but a service may only name
         # an outside municipality its platform lists
         "service municipality outside",
-        BASE + "    municipalities: [\"092134\"]\n",
+        BASE + '    municipalities: ["092134"]\n',
         11,
         "services[0].municipalities[0]",
     ),

@@ -132,7 +132,7 @@ def test_outside_member_of_a_platform_makes_a_single_user_platform_shared():
     pref = load("guidebook_9_6_maebashi.yaml")
     p = pref.platforms[0].model_dump(exclude_none=True) | {"operated_by": "102016", "organisation": None}
     r = wb.classify(edit(pref, platforms=[p]))
-    assert r.current_type.startswith("2.") and "うち外部の団体 3" in r.arrangements[0].why_shared["mebuku"]
+    assert r.current_type.startswith("2.") and "うち外部の団体3" in r.arrangements[0].why_shared["mebuku"]
 
 
 # --- point 3: one shared arrangement beside platforms run alone -----------------------------------------
@@ -143,12 +143,15 @@ def test_shared_prefectural_platform_beside_a_municipal_one_is_typed_side_by_sid
     # beside guide 2.2 No.4 那須塩原市（未実施）: the shared arrangement gets its 2.x, 那須塩原市 keeps 1.4.
     tochigi = load("guidebook_9_5_tochigi.yaml")
     nasu = load("guide_2_2_04_nasushiobara.yaml")
-    both = edit(tochigi, platforms=[p.model_dump(exclude_none=True) for p in tochigi.platforms + nasu.platforms])
+    both = edit(
+        tochigi, platforms=[p.model_dump(exclude_none=True) for p in tochigi.platforms + nasu.platforms]
+    )
     r = wb.classify(both)
     assert r.current_type == f"{r.shared_type}+1.4" and r.shared_type.startswith("2.")
     assert [b.platform for b in r.before] == ["nasushiobara"]
     assert r.arrangements[0].source == "single"  # 那須塩原市 is not federated into it: not a second source
-    assert "単独で運営" in r.current_reason and "共同利用" in r.current_reason
+    assert "単独運営の型1.4" in r.current_reason and "共同利用し" in r.current_reason
+    assert r.current_reason.count("。") == 1  # one plain sentence
     assert "nasushiobara" in r.path_to_goal[0].note
 
 
@@ -325,7 +328,10 @@ def test_pattern_c_asks_separation_of_the_non_personal_layer():
     # guidebook 第3.0版 8.2 パターンC「「非パーソナルデータ管理層」についても、サービス提供組織・地域ごとに安全に
     # 部屋分け（分離）して管理できるマルチテナント構造」
     pref = _aizu()
-    ps = [p.model_dump(exclude_none=True) | {"components": ["auth", "non_personal", "personal"]} for p in pref.platforms]
+    ps = [
+        p.model_dump(exclude_none=True) | {"components": ["auth", "non_personal", "personal"]}
+        for p in pref.platforms
+    ]
     ps[0]["non_personal_broker"] = "internal_shared"
     r = wb.classify(edit(pref, platforms=ps))
     assert r.pattern == "C" and "NP_BROKER_SHARED_DB" in codes(r)
@@ -362,7 +368,10 @@ def test_unknown_field_stays_unknown_and_is_reported():
 
 def test_a_single_municipal_platform_kept_within_the_municipality_is_pattern_a():
     # 第3.0版.md 8.2「パターンA … 対象： 【型 1.1】（基盤運営自治体なし）/【型 1.2】（単一市区町村基盤） ➔ 【型 2.1】」
-    pref = edit(load("guide_2_2_06_odawara.yaml"), target={"source": "single", "user_scope": "municipal", "providers": "municipalities"})
+    pref = edit(
+        load("guide_2_2_06_odawara.yaml"),
+        target={"source": "single", "user_scope": "municipal", "providers": "municipalities"},
+    )
     r = wb.classify(pref)
     assert r.current_type == "1.2" and r.pattern == "A"
     assert [s.type for s in r.path_to_goal][:2] == ["1.2", "2.1"]
@@ -393,7 +402,10 @@ def test_the_approach_the_user_chose_is_respected_and_contradictions_said():
 def test_pattern_flow_data_names_the_text_followed_and_the_other():
     flow = wb.reference.yaml_table("pattern_flow.yaml")
     assert "第3.0版.md" in flow["text_followed"] and "guidebook-ver3.md" in flow["text_other"]
-    assert flow["patterns"]["A"]["from"][:2] == ["1.1", "1.2"] and flow["patterns"]["B"]["after"] == ["2.2", "2.4"]
+    assert flow["patterns"]["A"]["from"][:2] == ["1.1", "1.2"] and flow["patterns"]["B"]["after"] == [
+        "2.2",
+        "2.4",
+    ]
 
 
 def test_context_rebuilds_for_every_source_case():
@@ -407,4 +419,13 @@ def test_context_rebuilds_for_every_source_case():
 
 def test_target_model_still_accepts_contract_fields():
     assert Target(source="single", user_scope="prefectural", providers="mixed").approach is None
-    assert Service(id="s", name="s", platform="p", provider="private", contracted=True).public_provider is True
+    assert (
+        Service(id="s", name="s", platform="p", provider="private", contracted=True).public_provider is True
+    )
+
+
+def test_rules_page_lists_every_rule_and_both_guidebook_texts():
+    page = (Path(__file__).parent.parent / "docs" / "classification_rules.md").read_text("utf-8")
+    for code in wb.reference.table("issue_rules.csv")["code"]:
+        assert f"| {code} |" in page, code
+    assert "第3.0版.md" in page and "guidebook-ver3.md" in page and "採らなかった読み" in page

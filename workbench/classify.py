@@ -188,7 +188,11 @@ class Classification(Result):
         ]
 
     def card_tables(self) -> list[tuple[str, pd.DataFrame]]:
-        return [("課題リスト", self.issues_frame()), ("基本的な考え方", self.principles_frame())]
+        return [
+            ("今の型の内訳", self.arrangements_frame()),
+            ("課題リスト", self.issues_frame()),
+            ("基本的な考え方", self.principles_frame()),
+        ]
 
     def to_frame(self) -> pd.DataFrame:
         """One row per platform: its attributes, before-type and issue count."""
@@ -336,13 +340,13 @@ def shared_reasons(pref: Prefecture, p: Platform) -> list[str]:
     """
     out: list[str] = []
     if p.operated_by == "operating_body" or p.effective_platform_scheme in ("operator", "both"):
-        out.append("運営組織が基盤を提供（ガイド 2.7 外部組織型）")
+        out.append("運営組織が基盤を提供（外部組織型）")
     if p.operated_by == "prefecture":
-        out.append("都道府県が基盤を提供し市町村に使用させる（ガイド 2.7 直列型）")
+        out.append("都道府県が基盤を提供（直列型）")
     users = pref.users_of(p)
     if len(users) > 1:
         outside = sum(pref.is_outside(c) for c in users)
-        out.append(f"{len(users)} 団体が利用" + (f"（うち外部の団体 {outside}）" if outside else ""))
+        out.append(f"{len(users)}団体が利用" + (f"（うち外部の団体{outside}）" if outside else ""))
     return out
 
 
@@ -376,7 +380,9 @@ def platform_providers(pref: Prefecture, p: Platform) -> Providers:
     declared_mixed = p.service_scheme in ("both", "private")
     listed_mixed = bool(private or unknown)
     kind = "mixed" if declared_mixed or listed_mixed else "municipalities"
-    conflict = not declared_mixed and bool(private) and p.service_scheme in ("municipality", "operator", "none")
+    conflict = (
+        not declared_mixed and bool(private) and p.service_scheme in ("municipality", "operator", "none")
+    )
     undecided = kind == "mixed" and not declared_mixed and not private and bool(unknown)
     return Providers(kind=kind, conflict=conflict, undecided=undecided)
 
@@ -494,7 +500,9 @@ def _unmet(group: list[Platform], providers: str, am: auth.AuthMatch) -> list[st
         adj = _links(group, "auth_federation_with")
         if not _connected([p.id for p in with_auth], adj):
             out.append(
-                "個人認証サービスを持つ基盤（" + "・".join(p.name for p in with_auth) + "）が認証連携していない"
+                "個人認証サービスを持つ基盤（"
+                + "・".join(p.name for p in with_auth)
+                + "）が認証連携していない"
             )
         unknown = [p.name for p in with_auth if offers.get(p.id, auth.LevelPair()) == auth.LevelPair()]
         if unknown:
@@ -528,7 +536,9 @@ def arrangements(pref: Prefecture, am: auth.AuthMatch | None = None) -> list[Arr
             continue  # a shared authentication service alone is no data platform (guide 3.5 Step1フロー)
         source = "single" if len(data) == 1 else "multiple"
         scope = "prefectural" if any(p.user_scope == "prefectural" for p in group) else "municipal"
-        providers = "mixed" if any(platform_providers(pref, p).kind == "mixed" for p in group) else "municipalities"
+        providers = (
+            "mixed" if any(platform_providers(pref, p).kind == "mixed" for p in group) else "municipalities"
+        )
         table = after_type(source, scope, providers)
         unmet = _unmet(group, providers, am) if source == "multiple" and scope == "prefectural" else []
         code = after_type(source, "municipal", providers) if unmet else table
@@ -544,7 +554,9 @@ def arrangements(pref: Prefecture, am: auth.AuthMatch | None = None) -> list[Arr
                 user_scope=scope,
                 providers=providers,
                 organisation=orgs[0] if orgs else None,
-                why_shared={p.id: "、".join(shared_reasons(pref, p)) or "共同利用の基盤と連携" for p in group},
+                why_shared={
+                    p.id: "、".join(shared_reasons(pref, p)) or "共同利用の基盤と連携" for p in group
+                },
                 municipalities=users,
                 outside=[c for c in users if pref.is_outside(c)],
                 table_type=table if unmet else None,
@@ -563,21 +575,23 @@ def _before(pref: Prefecture, members: set[str]) -> list[BeforeType]:
         if t:
             users = pref.users_of(p)
             out.append(
-                BeforeType(platform=p.id, municipality=users[0] if users else None, type=t, label=type_label(t))
+                BeforeType(
+                    platform=p.id, municipality=users[0] if users else None, type=t, label=type_label(t)
+                )
             )
     return out
 
 
-def _arrangement_sentence(pref: Prefecture, a: Arrangement) -> str:
+def _arrangement_clause(pref: Prefecture, a: Arrangement) -> str:
     names = "・".join(pref.platform(i).name for i in a.platforms)
     who = "、".join(dict.fromkeys(a.why_shared[i] for i in a.platforms if a.why_shared[i]))
     s = (
-        f"{names}は共同利用しています（{who}）。基盤 {len(a.data_platforms)} 件で"
-        f"{reference.label('source', a.source)}、利用者は{reference.label('user_scope', a.user_scope)}、"
-        f"提供者は{reference.label('providers', a.providers)}のため型{a.type}です"
+        f"{names}を共同利用し（{who}）、{reference.label('source', a.source)}の基盤"
+        f"（{len(a.data_platforms)}件）・利用者は{reference.label('user_scope', a.user_scope)}・"
+        f"提供者は{reference.label('providers', a.providers)}の型{a.type}"
     )
     if a.unmet:
-        s += f"（型{a.table_type}の条件を満たしていません: {'；'.join(a.unmet)}）"
+        s += f"（型{a.table_type}の条件を満たさない: {'；'.join(a.unmet)}）"
     return s
 
 
@@ -599,12 +613,10 @@ def current_state(
         if typed(pref):
             return "1.1", "データを扱う基盤が運用されていません（個人認証サービスのみ）" + note, before, arr
         return "1.1", "運用中の基盤がありません" + note, before, arr
-    parts = [_arrangement_sentence(pref, a) for a in arr]
-    if before:
-        alone = "、".join(f"{pref.platform(b.platform).name}（型{b.type}）" for b in before)
-        parts.append(f"{alone}は一つの自治体が単独で運営しています")
+    parts = [_arrangement_clause(pref, a) for a in arr]
+    parts += [f"{pref.platform(b.platform).name}は一つの自治体による単独運営の型{b.type}" for b in before]
     code = "+".join([*(a.type for a in arr), *(b.type for b in before)])
-    return code, "。".join(parts) + "。" + note, before, arr
+    return code, "、".join(parts) + "です。" + note, before, arr
 
 
 # --- pattern flow ---------------------------------------------------------------------------------
@@ -701,7 +713,9 @@ def approach_conflicts(pref: Prefecture, pattern: str) -> list[str]:
             f"今は {n} 件です"
         )
     if pattern in ("B", "D") and t.user_scope != "prefectural":
-        out.append(f"{reference.label('approach', t.approach)}は利用者を都道府県内に広げる進め方ですが、目標の利用者範囲は基礎自治体内です")
+        out.append(
+            f"{reference.label('approach', t.approach)}は利用者を都道府県内に広げる進め方ですが、目標の利用者範囲は基礎自治体内です"
+        )
     return out
 
 
@@ -759,7 +773,9 @@ def path_to_goal(
             head_note += "（ほかに単独運営の基盤: " + "、".join(f"{b.platform} 型{b.type}" for b in alone)
             head_note += " — 共同利用の基盤への合流か基盤間連携を検討）"
         if arrangement is not None and arrangement.unmet and arrangement.table_type:
-            fix = PathStep(type=arrangement.table_type, note="；".join(f"解消: {u}" for u in arrangement.unmet))
+            fix = PathStep(
+                type=arrangement.table_type, note="；".join(f"解消: {u}" for u in arrangement.unmet)
+            )
             rest = shortest_path(arrangement.table_type)
             return [PathStep(type=shared, note=head_note), fix, *rest[1:]]
         via = after if after and after != shared else None
@@ -799,22 +815,32 @@ def principles(pref: Prefecture) -> list[Principle]:
     service_missing = [
         s.id
         for s in pref.services
-        if s.platform in {p.id for p in data_ps} and (s.personal_data or s.uses_data_from) and not s.data_model
+        if s.platform in {p.id for p in data_ps}
+        and (s.personal_data or s.uses_data_from)
+        and not s.data_model
     ]
     unknown_note = f"（分野が未記入: {', '.join(no_field)}）" if no_field else ""
-    model_detail = "すべて記入" if not (models_missing or service_missing) else "；".join(
-        x
-        for x in (
-            f"基盤のデータモデル未記入: {', '.join(models_missing)}" if models_missing else "",
-            f"サービスのデータモデル未記入: {', '.join(service_missing)}" if service_missing else "",
+    model_detail = (
+        "すべて記入"
+        if not (models_missing or service_missing)
+        else "；".join(
+            x
+            for x in (
+                f"基盤のデータモデル未記入: {', '.join(models_missing)}" if models_missing else "",
+                f"サービスのデータモデル未記入: {', '.join(service_missing)}" if service_missing else "",
+            )
+            if x
         )
-        if x
     )
     checks: dict[str, tuple[bool, bool, str]] = {
         "P1": (
             not dup,
             bool(no_field) and not dup,
-            ("重複なし" if not dup else "; ".join(f"{reference.label('field', f)}: {', '.join(i)}" for f, i in dup.items()))
+            (
+                "重複なし"
+                if not dup
+                else "; ".join(f"{reference.label('field', f)}: {', '.join(i)}" for f, i in dup.items())
+            )
             + unknown_note,
         ),
         "P2": (
@@ -886,10 +912,13 @@ def _providers(ctx: Context) -> Iterator[Finding]:
     for p in typed(ctx.pref):
         pv = platform_providers(ctx.pref, p)
         if pv.conflict:
-            names = "、".join(
-                s.name for s in ctx.pref.services_on(p.id) if s.public_provider is False
+            names = "、".join(s.name for s in ctx.pref.services_on(p.id) if s.public_provider is False)
+            yield (
+                "SCHEME_CONFLICT",
+                p.id,
+                None,
+                f"スキーム「{reference.label('service_scheme', p.service_scheme)}」、民間: {names}",
             )
-            yield "SCHEME_CONFLICT", p.id, None, f"スキーム「{reference.label('service_scheme', p.service_scheme)}」、民間: {names}"
         if pv.undecided:
             names = "、".join(s.name for s in ctx.pref.services_on(p.id) if s.public_provider is None)
             yield "CONTRACT_UNKNOWN", p.id, None, names
@@ -995,15 +1024,16 @@ def _principles(ctx: Context) -> Iterator[Finding]:
 @functools.cache
 def _health_keywords() -> tuple[str, ...]:
     df = reference.table("service_categories.csv")
-    return tuple(
-        k for ks in df["name_keywords_ja"] for k in str(ks).split("|") if k
-    )
+    return tuple(k for ks in df["name_keywords_ja"] for k in str(ks).split("|") if k)
 
 
 @functools.cache
 def _category_levels() -> dict[str, tuple[int, int]]:
     df = reference.table("service_categories.csv")
-    return {str(c): (int(p), int(a)) for c, p, a in df[["code", "proofing", "authenticator"]].itertuples(index=False)}
+    return {
+        str(c): (int(p), int(a))
+        for c, p, a in df[["code", "proofing", "authenticator"]].itertuples(index=False)
+    }
 
 
 def is_health_service(s: Service) -> bool:
@@ -1021,7 +1051,10 @@ def _health(ctx: Context) -> Iterator[Finding]:
         if not is_health_service(s):
             continue
         if s.levels is not None:
-            have, what = (s.levels.proofing, s.levels.authenticator), f"指定レベル {s.levels.proofing}/{s.levels.authenticator}"
+            have, what = (
+                (s.levels.proofing, s.levels.authenticator),
+                f"指定レベル {s.levels.proofing}/{s.levels.authenticator}",
+            )
         elif s.category:
             have, what = _category_levels()[s.category], reference.label("service_category", s.category)
         else:
@@ -1034,7 +1067,12 @@ def _health(ctx: Context) -> Iterator[Finding]:
 def _conditions(ctx: Context) -> Iterator[Finding]:
     for a in ctx.arrangements:
         if a.unmet:
-            yield "TYPE_CONDITION_UNMET", None, None, f"型{a.type}（表の質問では型{a.table_type}）: {'；'.join(a.unmet)}"
+            yield (
+                "TYPE_CONDITION_UNMET",
+                None,
+                None,
+                f"型{a.type}（表の質問では型{a.table_type}）: {'；'.join(a.unmet)}",
+            )
 
 
 @_check
@@ -1066,7 +1104,9 @@ def _issue(code: str, platform: str | None, service: str | None, detail: str) ->
     )
 
 
-def issue_list(pref: Prefecture, extra: list[Finding] | None = None, ctx: Context | None = None) -> list[Issue]:
+def issue_list(
+    pref: Prefecture, extra: list[Finding] | None = None, ctx: Context | None = None
+) -> list[Issue]:
     """The 課題リスト: every rule of data/issue_rules.csv that fires, most severe first."""
     if ctx is None:
         am = auth.match_auth(pref)
@@ -1163,7 +1203,9 @@ def classify(pref: Prefecture) -> Classification:
     prs = principles(pref)
     ctx = Context(pref, am, arr, pattern, prs)
     issues = issue_list(pref, extra, ctx)
-    reading = " ".join(x for x in (pinfo.get("reading_ja"), f"従う本文: {flow['text_followed']}。{flow['text_other']}") if x)
+    reading = " ".join(
+        x for x in (pinfo.get("reading_ja"), f"従う本文: {flow['text_followed']}。{flow['text_other']}") if x
+    )
     label = type_label(current.split("+")[0]) + ("ほか" if "+" in current else "")
     missing = undetermined(pref)
     path = path_to_goal(current, pattern, after.type if after else None, arr[0] if arr else None, before)

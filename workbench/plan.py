@@ -380,7 +380,9 @@ def recommend_target(pref: Prefecture, cl: Classification | None = None) -> Targ
     ps = _data_platforms(pref)
     n = len(ps)
     cur = cl.current_type
-    base = cl.shared_type or cur  # the shared arrangement's 2.x when platforms run alone beside it ("2.2+1.3")
+    base = (
+        cl.shared_type or cur
+    )  # the shared arrangement's 2.x when platforms run alone beside it ("2.2+1.3")
     mixed = _mixed(pref)
     harms = harm_factors(pref)
     reasons: list[str] = []

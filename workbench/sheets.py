@@ -580,7 +580,9 @@ def _parse_cell(col: Column, raw: Any, pref_code: str | None) -> Any:
         if pref_code is None:
             raise ValueError("都道府県が分からないため市区町村を判定できません（説明シートの都道府県コード）")
         return [
-            municipality_code(pref_code, x.strip(), allow_outside=True) for x in _SPLIT.split(str(raw)) if x.strip()
+            municipality_code(pref_code, x.strip(), allow_outside=True)
+            for x in _SPLIT.split(str(raw))
+            if x.strip()
         ]
     if col.kind == "operator":
         try:

@@ -428,7 +428,10 @@ class PlatformEditor(_Editor):
             for c, n in reference.municipalities_of(pref.code)[["code", "name"]].itertuples(index=False)
         ]
         outside = dict.fromkeys(  # members of other prefectures already in the file (外部の団体)
-            c for p in pref.platforms for c in [*(p.municipalities or []), p.operated_by] if c.isdigit() and pref.is_outside(c)
+            c
+            for p in pref.platforms
+            for c in [*(p.municipalities or []), p.operated_by]
+            if c.isdigit() and pref.is_outside(c)
         )
         munis += [(f"{pref.municipality_label(c)}（{c}）", c) for c in outside]
         self.fields["operated_by"].control.options = _enum_options("operated_by") + munis
