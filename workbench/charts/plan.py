@@ -227,7 +227,7 @@ def type_flowchart(classification: Any, path: list[str] | None = None) -> go.Fig
     fig.update_layout(**layout)
     fig.update_xaxes(visible=False, range=[-0.5, 4.5])
     fig.update_yaxes(visible=False, range=[-0.3, 7.2])
-    fig.update_layout(legend={"orientation": "h", "y": -0.08})
+    fig.update_layout(legend={"orientation": "h", "y": 0.0, "yanchor": "top", "x": 0.5, "xanchor": "left"})
     fig.layout.meta = {
         "highlighted_path": types,
         "highlighted_edges": [list(e) for e in hl_edges],
