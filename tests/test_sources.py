@@ -427,5 +427,7 @@ def test_target_model_still_accepts_contract_fields():
 def test_rules_page_lists_every_rule_and_both_guidebook_texts():
     page = (Path(__file__).parent.parent / "docs" / "classification_rules.md").read_text("utf-8")
     for code in wb.reference.table("issue_rules.csv")["code"]:
+        if code.startswith("DM_"):  # データマップの課題（別のページ）
+            continue
         assert f"| {code} |" in page, code
     assert "第3.0版.md" in page and "guidebook-ver3.md" in page and "採らなかった読み" in page
