@@ -212,12 +212,14 @@ DataFlowPanel(session)""",
 """),
         code(
             """print("現在の型:", result.current_type, result.current_label)
+print(result.current_reason)
 print("パターン:", result.pattern, result.pattern_label)
 print("目指す型:", result.after.type if result.after else "未設定")
 print("型2.4への道筋:", " → ".join(s.type for s in result.path_to_goal))
 print("課題:", len(result.issues), "件")""",
             check=True,
         ),
+        code("result.arrangements_frame()  # 今の型の内訳: 共同利用の単位ごとの型2.x と、単独運営の基盤の型1.x"),
         md("""
 ## 書き出し
 分類結果（JSON）、課題リスト（CSV）、データマップの分析（xlsx）と公開API一覧（HTML）を出力先フォルダに書き出します。

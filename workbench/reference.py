@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -191,6 +192,31 @@ def find_municipality(pref_code: str, label: str) -> str:
     raise KeyError(label)
 
 
+def find_municipality_anywhere(label: str) -> str:
+    """A municipality code from a name that starts with its prefecture (「北海道江別市」「長崎県 大村市」) or
+    names it in brackets (「江別市（北海道）」); used for members outside the file's prefecture (guide 1.2 (3):
+    都道府県を超えた取組). Raises ``KeyError`` when no prefecture/municipality pair matches."""
+    key = fold(label)
+    m = re.fullmatch(r"(.+?)\((.+)\)", key)
+    candidates = [(m.group(2), m.group(1))] if m else []
+    for code, name in prefectures()[["code", "name"]].itertuples(index=False):
+        for p in {fold(name), fold(name[:-1]) if name != "北海道" else fold(name)}:
+            if key.startswith(p) and len(key) > len(p):
+                candidates.append((code, key[len(p) :]))
+    for pref, rest in candidates:
+        try:
+            code = pref if pref.isdigit() else resolve_prefecture(pref)[0]
+            return find_municipality(code, rest)
+        except KeyError:
+            continue
+    raise KeyError(label)
+
+
+def prefecture_of_municipality(code: str) -> tuple[str, str]:
+    """(JIS code, name) of the prefecture a municipality code belongs to."""
+    return resolve_prefecture(code[:2])
+
+
 # --- enumerations: codes and Japanese labels together -------------------------------------------------
 
 
@@ -238,7 +264,18 @@ def enum_code(enum: str, value: object) -> str:
     try:
         return _enum_index(enum)[key]
     except KeyError:
-        raise EnumValueError(f"{str(value)!r} は「{enum}」の値ではありません", enum_allowed(enum)) from None
+        pass
+    hint = _ambiguous().get((enum, key))
+    if hint:  # a word that could mean two codes is never mapped silently
+        raise EnumValueError(hint, enum_allowed(enum))
+    raise EnumValueError(f"{str(value)!r} は「{enum}」の値ではありません", enum_allowed(enum))
+
+
+@functools.cache
+def _ambiguous() -> dict[tuple[str, str], str]:
+    """Words that would map to more than one code (data/enum_ambiguous.csv), with the message to show."""
+    df = table("enum_ambiguous.csv")
+    return {(e, fold(t)): str(m) for e, t, m in df[["enum", "term", "message_ja"]].itertuples(index=False)}
 
 
 def enum_allowed(enum: str) -> str:

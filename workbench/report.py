@@ -83,6 +83,7 @@ def _overview(page: _Page, pref: Any) -> None:
     page.h(2, "県の全体像（Step 1 現状把握）", "overview")
     page.raw(_rows(res.card_rows()))
     page.p(res.current_reason, "wb-note")
+    page.raw(_table(res.arrangements_frame()))
     page.chart(cc.counts_figure(res))
     page.chart(cm.use_map(pref))
     page.chart(cc.municipalities_figure(pref))
@@ -98,6 +99,8 @@ def _overview(page: _Page, pref: Any) -> None:
         + " → ".join(f"型{html.escape(s.type)}（{html.escape(s.note)}）" for s in res.path_to_goal)
         + "</p>"
     )
+    if res.pattern_reading:
+        page.p(f"パターンの読み: {res.pattern_reading}", "wb-note")
     page.h(3, "課題リスト")
     page.raw(_table(res.issues_frame()))
     page.h(3, "基本的な考え方")

@@ -64,7 +64,8 @@ def counts_figure(classification) -> go.Figure:
 
 
 def municipality_use_frame(pref) -> pd.DataFrame:
-    """One row per municipality of the prefecture: code, name, 2020 population and the running platforms it
+    """One row per municipality of the prefecture, then one per member of another prefecture (``outside``
+    True, name marked 外部の団体; guide 1.2 (3)): code, name, 2020 population and the running platforms it
     uses (names joined by "・", or :data:`NO_PLATFORM`), sorted by population, largest first.
 
     Uses :meth:`Prefecture.users_of`, the same rule the classification uses; population from
@@ -74,6 +75,19 @@ def municipality_use_frame(pref) -> pd.DataFrame:
 
     munis = reference.municipalities_of(pref.code)[["code", "name", "population_2020"]].copy()
     use = platform_users(pref)
+    outside = [c for c in use if pref.is_outside(c)]
+    munis["outside"] = False
+    if outside:
+        allm = reference.municipalities().set_index("code")
+        extra = pd.DataFrame(
+            {
+                "code": outside,
+                "name": [pref.municipality_label(c) for c in outside],
+                "population_2020": [int(allm.loc[c, "population_2020"]) for c in outside],
+                "outside": True,
+            }
+        )
+        munis = pd.concat([munis, extra], ignore_index=True)
     munis["platforms"] = [("・".join(use[c]) if c in use else NO_PLATFORM) for c in munis["code"]]
     munis["n_platforms"] = [len(use.get(c, [])) for c in munis["code"]]
     return munis.sort_values("population_2020", ascending=False).reset_index(drop=True)
@@ -107,11 +121,15 @@ def municipalities_figure(pref, top: int = 30) -> go.Figure:
                 hovertemplate="%{y}（%{customdata}）: %{x:,} 人<extra>" + g + "</extra>",
             )
         )
-    using = int((df["n_platforms"] > 0).sum())
-    pop_using = int(df.loc[df["n_platforms"] > 0, "population_2020"].sum())
-    pop_all = int(df["population_2020"].sum())
+    inside = df[~df["outside"]]
+    using = int((inside["n_platforms"] > 0).sum())
+    pop_using = int(inside.loc[inside["n_platforms"] > 0, "population_2020"].sum())
+    pop_all = int(inside["population_2020"].sum())
+    n_out = int(df["outside"].sum())
     title = (
-        f"市区町村の人口と基盤の利用（{using}/{len(df)} 団体が利用、人口の {pop_using / pop_all:.0%}）"
+        f"市区町村の人口と基盤の利用（{using}/{len(inside)} 団体が利用、人口の {pop_using / pop_all:.0%}"
+        + (f"、ほか外部の団体 {n_out}" if n_out else "")
+        + "）"
         if pop_all
         else "市区町村の人口と基盤の利用"
     )

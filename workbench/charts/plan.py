@@ -21,7 +21,7 @@ HIGHLIGHT = "#d62728"
 FAINT = "#c8c8c8"
 EDGE_ON, EDGE_OFF = "道筋の矢印", "型の移行（参考）"
 SOURCE_GANTT = "guide 3.1 Step3; 3.3（data/considerations.csv）; guidebook パターン別の取組事項; 期間・依存は workbench 既定"
-SOURCE_FLOW = "guidebook 型1.x/2.x と共同利用パターンのフロー（data/type_paths.csv, data/pattern_flow.yaml）"
+SOURCE_FLOW = "ガイドブック第3.0版 7.1・7.2（型1.x/2.x）と 8.2（共同利用パターン検討フロー）"
 SOURCE_SURVEY = "guide 2.4（目的）, 2.8（直面した課題）: ヒアリング10団体の回答数（data/survey_counts.csv）"
 
 
@@ -59,8 +59,7 @@ _POS: dict[str, tuple[float, float]] = {
     "1.x×n": (0, 0.5),
     "A": (1, 6),
     "B": (1, 4.8),
-    "D": (1, 3.8),
-    "none": (1, 2.8),
+    "D": (1, 3.4),
     "C": (1, 1.2),
     "link": (1, 0.2),
     "2.1": (2, 6),
@@ -76,13 +75,13 @@ _MULTI = "1.x×n"
 
 
 def flow_structure() -> tuple[list[str], list[tuple[str, str]]]:
-    """Nodes and edges of the type flowchart: 1.x → pattern (the pattern flow's first question), pattern →
-    its after-types (data/pattern_flow.yaml), and the transitions between 2.x (data/type_paths.csv)."""
+    """Nodes and edges of the type flowchart: 1.x → pattern (each pattern's ``from`` in
+    data/pattern_flow.yaml, guidebook 第3.0版 8.2), pattern → its after-types, and the transitions between 2.x
+    (data/type_paths.csv)."""
     flow = reference.yaml_table("pattern_flow.yaml")
-    edges: list[tuple[str, str]] = [("1.1", "A")]
-    for t in ("1.2", "1.3", "1.4", "1.5"):
-        edges += [(t, "B"), (t, "D"), (t, "none")]
-    edges += [(_MULTI, "C"), (_MULTI, "link")]
+    edges: list[tuple[str, str]] = []
+    for p, info in flow["patterns"].items():
+        edges += [(str(t), p) for t in info.get("from", [])]
     for p, info in flow["patterns"].items():
         for t in info["after"]:
             edges.append((p, str(t)))
@@ -236,7 +235,7 @@ def type_flowchart(classification: Any, path: list[str] | None = None) -> go.Fig
     apply_template(fig).update_layout(**layout)
     fig.update_xaxes(visible=False, range=[-0.5, 4.5])
     fig.update_yaxes(visible=False, range=[-0.3, 7.2])
-    fig.update_layout(legend={"orientation": "h", "y": -0.08})
+    fig.update_layout(legend={"orientation": "h", "y": 0.0, "yanchor": "top", "x": 0.5, "xanchor": "left"})
     fig.layout.meta = {
         "highlighted_path": types,
         "highlighted_edges": [list(e) for e in hl_edges],
