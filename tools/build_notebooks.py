@@ -219,7 +219,9 @@ print("型2.4への道筋:", " → ".join(s.type for s in result.path_to_goal))
 print("課題:", len(result.issues), "件")""",
             check=True,
         ),
-        code("result.arrangements_frame()  # 今の型の内訳: 共同利用の単位ごとの型2.x と、単独運営の基盤の型1.x"),
+        code(
+            "result.arrangements_frame()  # 今の型の内訳: 共同利用の単位ごとの型2.x と、単独運営の基盤の型1.x"
+        ),
         md("""
 ## 書き出し
 分類結果（JSON）、課題リスト（CSV）、データマップの分析（xlsx）と公開API一覧（HTML）を出力先フォルダに書き出します。
