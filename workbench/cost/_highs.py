@@ -19,7 +19,16 @@ import numpy as np
 INF = float("inf")
 
 
-def _core():  # noqa: ANN202 - the binding module, or None
+_CORE: list = []
+
+
+def _core():  # noqa: ANN202 - the binding module, or None (looked up once)
+    if not _CORE:
+        _CORE.append(_find_core())
+    return _CORE[0]
+
+
+def _find_core():  # noqa: ANN202
     try:
         from scipy.optimize._highspy import _core as core  # type: ignore[attr-defined]
 
@@ -50,7 +59,9 @@ class IncrementalLP:
     ``backend`` "auto" (HiGHS bindings when present) or "linprog" (SciPy's linprog, for tests and old SciPy).
     """
 
-    def __init__(self, cost: np.ndarray, col_lo: np.ndarray, col_hi: np.ndarray, backend: str = "auto") -> None:
+    def __init__(
+        self, cost: np.ndarray, col_lo: np.ndarray, col_hi: np.ndarray, backend: str = "auto"
+    ) -> None:
         self.ncol = len(cost)
         self.cost = np.asarray(cost, dtype=float)
         self.col_lo = np.asarray(col_lo, dtype=float).copy()
@@ -75,6 +86,7 @@ class IncrementalLP:
             lp.a_matrix_.start_ = np.zeros(self.ncol + 1, dtype=np.int32)
             h.passModel(lp)
             self._h, self._core = h, core
+            self._exact_inf = bool(np.isinf(core.kHighsInf))  # then bounds pass through unchanged
 
     @property
     def backend(self) -> str:
@@ -83,7 +95,7 @@ class IncrementalLP:
     def _inf(self, v: np.ndarray) -> np.ndarray:
         """Infinite bounds as HiGHS's infinity."""
         v = np.asarray(v, dtype=float)
-        if self._h is None:
+        if self._h is None or self._exact_inf:
             return v
         big = self._core.kHighsInf
         return np.where(np.isfinite(v), v, np.copysign(big, v))
@@ -120,12 +132,18 @@ class IncrementalLP:
     def set_row_bounds(self, row: int, lo: float, hi: float) -> None:
         self.row_lo[row], self.row_hi[row] = float(lo), float(hi)
         if self._h is not None:
-            self._h.changeRowBounds(row, *map(float, self._inf(np.array([lo, hi]))))
+            if self._exact_inf:
+                self._h.changeRowBounds(row, float(lo), float(hi))
+            else:  # pragma: no cover - HiGHS builds with a finite infinity
+                self._h.changeRowBounds(row, *map(float, self._inf(np.array([lo, hi]))))
 
     def set_col_bounds(self, col: int, lo: float, hi: float) -> None:
         self.col_lo[col], self.col_hi[col] = float(lo), float(hi)
         if self._h is not None:
-            self._h.changeColBounds(col, *map(float, self._inf(np.array([lo, hi]))))
+            if self._exact_inf:
+                self._h.changeColBounds(col, float(lo), float(hi))
+            else:  # pragma: no cover
+                self._h.changeColBounds(col, *map(float, self._inf(np.array([lo, hi]))))
 
     def solve(self) -> Solution:
         self.solves += 1

@@ -1,10 +1,10 @@
 """Cooperative cost games: Shapley value, nucleolus, SCRB and core checks.
 
-Pure numpy functions. A *generic* game on n ≤ 20 players is a vector ``v`` of 2^n costs indexed by bitmask
+Pure numpy functions (the nucleolus and the least core: :mod:`workbench.cost.nucleolus`). A *generic* game on n ≤ 20 players is a vector ``v`` of 2^n costs indexed by bitmask
 (bit i set = player i in the coalition, ``v[0] == 0``) or a callable taking a boolean mask array of shape
 (m, n) and returning m costs. A *structured* game (:class:`StructuredGame`) is this project's cost model,
-``c({i}) = s_i`` and ``c(S) = G(|S|) + Σ_{i∈S} a_i`` for ``|S| ≥ 2``, for which Shapley value, SCRB and the
-core check are exact at any size without enumerating coalitions.
+``c({i}) = s_i`` and ``c(S) = G(|S|) + Σ_{i∈S} a_i`` for ``|S| ≥ 2``, for which Shapley value, SCRB, the
+core check, the nucleolus and the least core are exact at any size without enumerating coalitions.
 
 SciPy is imported lazily (only the nucleolus needs it).
 """
@@ -365,142 +365,67 @@ def core_check_structured(game: StructuredGame, x: np.ndarray, tol: float = 1e-6
     return CoreCheck(bool(best_val >= -tol * scale), best_val, best, "最も不利な連合の探索（構造化 c(S)）")
 
 
-# --- nucleolus ------------------------------------------------------------------------------------------
+# --- nucleolus and least core --------------------------------------------------------------------------
 
 
-def nucleolus(c: Game | StructuredGame, n: int | None = None, tol: float = 1e-9) -> np.ndarray:
-    """Nucleolus of a cost game with n ≤ 20 players, by sequential linear programs (SciPy HiGHS).
+def nucleolus(
+    c: Game | StructuredGame, n: int | None = None, tol: float = 1e-9, *, pre: bool = False
+) -> np.ndarray:
+    """Nucleolus of a cost game by sequential linear programs on HiGHS (:mod:`workbench.cost.nucleolus`).
 
     Maximises lexicographically the sorted excesses c(S) − x(S) (Schmeidler 1969) over imputations
-    (x_i ≤ c({i}), Σx = c(N)); when the imputation set is empty, the prenucleolus. Each stage solves
-    max t s.t. x(S) + t ≤ c(S) over coalitions not yet fixed (Maschler, Peleg & Shapley 1979), with
-    constraint generation: only a working set is in the LP; all 2^n excesses are checked vectorised and the
-    most violated coalitions added until none is. Coalitions with a positive dual are tight in every optimum
-    and get fixed; coalitions in the span of fixed ones leave the problem. At most n stages.
+    (x_i ≤ c({i}), Σx = c(N)); when the imputation set is empty, or ``pre`` is set, the prenucleolus.
+    A :class:`StructuredGame` (this project's cost model) is solved exactly at any size on the ordered
+    cone, by size (reduction proved in :mod:`workbench.cost.nucleolus`); a cost vector or a callable on
+    masks by the generic method over all 2^n coalitions, n ≤ 20. ``tol`` is kept for compatibility (the
+    tolerances are those of the sequential LPs).
     """
-    from scipy.optimize import linprog  # lazy: import time of workbench matters
+    from .nucleolus import nucleolus_structured, nucleolus_vector
 
     if isinstance(c, StructuredGame):
-        n = c.n
-        v = c.vector()
+        return nucleolus_structured(c.fixed, c.additive, c.standalone, pre=pre)[0]
+    if n is None:
+        raise ValueError("n を指定してください")
+    return nucleolus_vector(game_vector(c, n), n, pre=pre)[0]
+
+
+@dataclass(frozen=True)
+class LeastCore:
+    """The least core (Maschler, Peleg & Shapley 1979) of a cost game, in the game's units (yen).
+
+    ``epsilon`` = max over efficient x of min over proper coalitions of c(S) − x(S). ε ≥ 0: the core is
+    not empty, and some allocation leaves every coalition at least ε below its own cost; ε < 0: the core is
+    empty, and whatever the allocation, some coalition pays at least −ε more than it would on its own.
+    ``allocation`` is the prenucleolus, the lexicographic centre of the least core; ``coalition`` a
+    coalition whose excess at that allocation is ε (boolean mask).
+    """
+
+    epsilon: float
+    allocation: np.ndarray
+    coalition: np.ndarray
+    method: str
+
+    @property
+    def core_empty(self) -> bool:
+        return self.epsilon < -1e-9 * max(1.0, float(np.abs(self.allocation).sum()))
+
+
+def least_core(c: Game | StructuredGame, n: int | None = None) -> LeastCore:
+    """The least core's ε and its prenucleolus; exact at any n for a :class:`StructuredGame` (one LP with
+    O(n) rows for ε on the ordered cone), over all 2^n coalitions (n ≤ 20) otherwise."""
+    from .nucleolus import nucleolus_structured, nucleolus_vector
+
+    if isinstance(c, StructuredGame):
+        game = c
+        x, stats = nucleolus_structured(c.fixed, c.additive, c.standalone, pre=True)
+        method = "順序付き錐上の線形計画（構造化 c(S)、全団体）"
+        check = core_check_structured(game, x, tol=0.0)
     else:
         if n is None:
             raise ValueError("n を指定してください")
         v = game_vector(c, n)
-    if n == 1:
-        return v[1:2].copy()
-    full = 2**n - 1
-    scale = max(1.0, float(np.max(np.abs(v))))
-    v = v / scale
-    bits = 1 << np.arange(n)
-    alone = v[bits]
-    imputations = alone.sum() >= v[full] - 1e-12
-    bounds = [(None, float(a) if imputations else None) for a in alone] + [(None, None)]
-
-    def indicator(m: np.ndarray) -> np.ndarray:
-        return ((np.asarray(m)[:, None] >> np.arange(n)) & 1).astype(float)
-
-    active = np.ones(2**n, dtype=bool)
-    active[0] = active[full] = False
-    fixed_rows = [np.ones(n)]
-    fixed_rhs = [float(v[full])]
-    work = set(bits.tolist()) | set((full ^ bits).tolist())
-    work = {m for m in work if active[m]}
-    x = np.full(n, v[full] / n)
-
-    slack = 1e-9
-
-    def rank(rows: list[np.ndarray]) -> int:
-        return int(np.linalg.matrix_rank(np.array(rows), tol=1e-9))
-
-    for _stage in range(n + 1):
-        if rank(fixed_rows) >= n:
-            break
-        while True:
-            w = np.array(sorted(work), dtype=np.int64)
-            a_ub = np.hstack([indicator(w), np.ones((len(w), 1))])
-            b_ub = v[w]
-            # the grand coalition is an exact equality; coalitions fixed at earlier stages are held within
-            # ±slack, so rounding in their right-hand sides cannot make a later stage infeasible
-            if len(fixed_rows) > 1:
-                rows = np.array(fixed_rows[1:])
-                rhs = np.array(fixed_rhs[1:])
-                band = np.hstack([np.vstack([rows, -rows]), np.zeros((2 * len(rows), 1))])
-                a_ub = np.vstack([a_ub, band])
-                b_ub = np.r_[b_ub, rhs + slack, -rhs + slack]
-            for relax in (0.0, 1e-6, None):
-                # imputation bounds x_i <= c({i}) that are barely feasible (Σ c({i}) ≈ c(N)) can fail the
-                # solver's tolerance: relax them a little, and as a last resort drop them (prenucleolus)
-                if relax is None:
-                    bnds = [(None, None)] * (n + 1)
-                else:
-                    bnds = [(lo, hi if hi is None else hi + relax) for lo, hi in bounds]
-                res = linprog(
-                    np.r_[np.zeros(n), -1.0],
-                    A_ub=a_ub,
-                    b_ub=b_ub,
-                    A_eq=np.r_[np.ones(n), 0.0][None, :],
-                    b_eq=np.array([fixed_rhs[0]]),
-                    bounds=bnds,
-                    method="highs",
-                )
-                if res.status == 0:
-                    break
-            if res.status != 0:  # pragma: no cover - numerical trouble
-                raise RuntimeError(f"仁の線形計画が解けませんでした: {res.message}")
-            x, t = res.x[:n], res.x[n]
-            excess = v - subset_sums(x)
-            cand = np.flatnonzero(active & (excess < t - tol))
-            cand = cand[~np.isin(cand, w)]
-            if len(cand) == 0:
-                break
-            cand = cand[np.argsort(excess[cand])[: max(4 * n, 32)]]
-            basis = _orthobasis(fixed_rows)
-            in_span = _in_span(indicator(cand), basis)
-            active[cand[in_span]] = False
-            work.update(cand[~in_span].tolist())
-            if not (~in_span).any():
-                continue
-        duals = -np.asarray(res.ineqlin.marginals)[: len(w)]
-        tight = w[duals > tol]
-        if len(tight) == 0:  # degenerate: fall back to all coalitions at the minimum excess
-            tight = w[np.abs(excess[w] - t) <= 1e-9]
-        new_rows = False
-        for m in tight:
-            row = indicator(np.array([m]))[0]
-            if rank([*fixed_rows, row]) > rank(fixed_rows):
-                fixed_rows.append(row)
-                fixed_rhs.append(float(v[m] - t))
-                new_rows = True
-            active[m] = False
-            work.discard(int(m))
-        upper = -np.asarray(res.upper.marginals)[:n] if imputations else np.zeros(n)
-        for i in np.flatnonzero(upper > tol):
-            row = np.eye(n)[i]
-            if rank([*fixed_rows, row]) > rank(fixed_rows):
-                fixed_rows.append(row)
-                fixed_rhs.append(float(alone[i]))
-                new_rows = True
-        if not new_rows:  # pragma: no cover - should not happen
-            break
-        basis = _orthobasis(fixed_rows)
-        wl = np.array(sorted(work), dtype=np.int64)
-        if len(wl):
-            drop = wl[_in_span(indicator(wl), basis)]
-            active[drop] = False
-            work.difference_update(drop.tolist())
-        if not work and rank(fixed_rows) < n:
-            work = set(np.flatnonzero(active)[: 4 * n].tolist())
-    x = x + (v[full] - x.sum()) / n  # efficiency exactly, whatever the LP tolerance left
-    return x * scale
-
-
-def _orthobasis(rows: list[np.ndarray]) -> np.ndarray:
-    a = np.array(rows).T
-    u, sv, _ = np.linalg.svd(a, full_matrices=False)
-    return u[:, sv > 1e-9]
-
-
-def _in_span(ind: np.ndarray, basis: np.ndarray) -> np.ndarray:
-    resid = ind - (ind @ basis) @ basis.T
-    return np.einsum("ij,ij->i", resid, resid) < 1e-9
+        x, stats = nucleolus_vector(v, n, pre=True)
+        method = "2^n 全連合の線形計画"
+        check = core_check_vector(v, x, tol=0.0)
+    eps = stats.levels_yen[0] if stats.levels else float(check.min_excess)
+    return LeastCore(float(eps), x, check.coalition, method)

@@ -51,8 +51,7 @@ Validated against the generic 2^n method at n ≤ 20 (tests/test_cost_nucleolus.
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -72,6 +71,11 @@ class Stats:
     rows: int = 0
     levels: list[float] = field(default_factory=list)
     domain: str = "imputation"
+    scale: float = 1.0  # levels × scale are in the game's units (yen)
+
+    @property
+    def levels_yen(self) -> list[float]:
+        return [lv * self.scale for lv in self.levels]
 
 
 @dataclass(frozen=True)
@@ -81,8 +85,15 @@ class Row:
     cost: float
 
 
+SPAN = 1e-6  # a functional is in L when its part outside L is below SPAN × its norm
+
+
 class _Fixed:
-    """The subspace L of functionals constant on the current optimal face, with their values."""
+    """The subspace L of functionals constant on the current optimal face, with their values.
+
+    Keeps an orthonormal basis (Gram–Schmidt, twice for stability), the projector I − B Bᵀ onto the
+    complement (rank-one updates), and the triangular factor that solves the fixed rows at the end.
+    """
 
     def __init__(self, m: int) -> None:
         self.m = m
@@ -91,26 +102,21 @@ class _Fixed:
         self.tri: list[np.ndarray] = []
         self._b = np.zeros((m, m))
         self.rank = 0
-        self._proj: np.ndarray | None = None
+        self.proj = np.eye(m)
 
     @property
     def basis(self) -> np.ndarray:
         """Orthonormal basis of L, one column per fixed functional (m × rank)."""
         return self._b[:, : self.rank]
 
-    def residual(self, c: np.ndarray) -> np.ndarray:
-        """c minus its projection on L (rows of c)."""
-        c = np.asarray(c, dtype=float)
-        b = self.basis
-        return c - (c @ b) @ b.T
-
     def in_span(self, c: np.ndarray) -> np.ndarray:
+        """Which rows of ``c`` lie in L."""
         c = np.atleast_2d(np.asarray(c, dtype=float))
-        r = self.residual(c)
-        return np.einsum("ij,ij->i", r, r) <= (1e-9 * np.maximum(1.0, np.einsum("ij,ij->i", c, c)))
+        r = c @ self.proj
+        return np.einsum("ij,ij->i", r, r) <= SPAN**2 * np.maximum(1.0, np.einsum("ij,ij->i", c, c))
 
     def add(self, row: np.ndarray, rhs: float) -> bool:
-        """Add ``row = rhs`` when independent of L (Gram–Schmidt, twice for stability)."""
+        """Add ``row = rhs`` when independent of L."""
         row = np.asarray(row, dtype=float)
         b = self.basis
         h = b.T @ row
@@ -118,22 +124,36 @@ class _Fixed:
         h2 = b.T @ r
         r = r - b @ h2
         norm = float(np.sqrt(r @ r))
-        if norm <= 1e-7 * max(1.0, float(np.sqrt(row @ row))):
+        if norm <= SPAN * max(1.0, float(np.sqrt(row @ row))):
             return False
-        self._b[:, self.rank] = r / norm
+        q = r / norm
+        self._b[:, self.rank] = q
+        self.proj -= np.outer(q, q)
         self.tri.append(np.append(h + h2, norm))  # row = Σ_j tri[j] basis_j: rows = T Bᵀ, T lower triangular
         self.rank += 1
         self.rows.append(row)
         self.rhs.append(float(rhs))
-        self._proj = None
         return True
 
-    def projector(self) -> np.ndarray:
-        """I − B Bᵀ: the part of a functional outside L."""
-        if self._proj is None:
-            b = self.basis
-            self._proj = np.eye(self.m) - b @ b.T
-        return self._proj
+    def classes(self) -> np.ndarray:
+        """Labels of the equivalence b ~ b' ⟺ e_b − e_b' ∈ L (equal columns of the projector)."""
+        m = self.m
+        key = np.random.default_rng(0).standard_normal(m) @ self.proj
+        order = np.argsort(key, kind="stable")
+        labels = np.full(m, -1)
+        reps: list[int] = []  # representatives of the run of nearly equal keys
+        for i in order:
+            col = self.proj[:, i]
+            reps = [r for r in reps if key[i] - key[r] <= 10 * SPAN * np.sqrt(m)]
+            for r in reps:
+                d = col - self.proj[:, r]
+                if d @ d <= 2 * SPAN**2:
+                    labels[i] = labels[r]
+                    break
+            else:
+                labels[i] = i
+                reps.append(i)
+        return labels
 
     def point(self) -> np.ndarray:
         """The unique z with every fixed functional at its value (rank m): T u = rhs by forward
@@ -325,6 +345,7 @@ def nucleolus_vector(
     alone = vs[1 << np.arange(n)]
     upper = None if pre or alone.sum() < vs[full] - 1e-12 else alone
     z, stats = lexmax(GenericOracle(vs, n), np.ones(n), float(vs[full]), upper, cone=False, backend=backend)
+    stats.scale = scale
     z = z + (vs[full] - z.sum()) / n  # efficiency exactly, whatever the LP tolerance left
     return z * scale, stats
 
@@ -373,68 +394,75 @@ class StructuredOracle(Oracle):
         return rows
 
     def separate(self, z: np.ndarray, threshold: float, fixed: _Fixed, known: set) -> list[Row]:
+        """Violated singletons outside L, and per size k the best coalition outside L: the top set, or
+        the top set with one member swapped (module docstring, step 4)."""
         out: list[Row] = []
-        proj = fixed.projector()
-        col2 = np.einsum("ij,ij->j", proj, proj)
-        for gi in np.flatnonzero((self.tau - z < threshold) & (col2 > 1e-9)):
+        col2 = np.einsum("ij,ij->j", fixed.proj, fixed.proj)
+        for gi in np.flatnonzero((self.tau - z < threshold) & (col2 > SPAN**2)):
             out.append(self.row(self.eye[gi]))
-        if self.n <= 2:
-            return [r for r in out if r.key not in known]
-        order = np.lexsort((-np.arange(self.m), -z))  # z descending, ties: higher group first
-        c, j, part = self._tops(order)
-        best = c @ z
-        excess = self.g[2 : self.n] - best
-        viol = np.flatnonzero(excess < threshold + 1e-12 + 0 * excess)
-        if len(viol):
-            resid = c[viol] @ proj
-            inside = np.einsum("ij,ij->i", resid, resid) <= 1e-9 * np.maximum(
-                1.0, np.einsum("ij,ij->i", c[viol], c[viol])
-            )
-            zs = z[order]
-            ws = self.w[order]
-            for row_i, k_i in enumerate(viol):
-                ci = c[k_i]
-                if not inside[row_i]:
-                    out.append(self.row(ci))
-                    continue
-                swap = self._best_swap(order, zs, ws, int(j[k_i]), int(part[k_i]), proj)
-                if swap is None:
-                    continue
-                b, b2, gain = swap
-                if self.g[k_i + 2] - (best[k_i] + gain) < threshold:
-                    c2 = ci.copy()
-                    c2[b] -= 1
-                    c2[b2] += 1
-                    out.append(self.row(c2))
+        if self.n > 2:
+            order = np.lexsort((-np.arange(self.m), -z))  # z descending, ties: higher group first
+            c, j, part = self._tops(order)
+            best = c @ z
+            viol = np.flatnonzero(self.g[2 : self.n] - best < threshold)
+            if len(viol):
+                inside = fixed.in_span(c[viol])
+                out += [self.row(c[k]) for k in viol[~inside]]
+                if inside.any():
+                    out += self._swaps(z, order, c, j, part, viol[inside], best, threshold, fixed.classes())
         return [r for r in out if r.key not in known]
 
-    @staticmethod
-    def _best_swap(
-        order: np.ndarray, zs: np.ndarray, ws: np.ndarray, j: int, part: int, proj: np.ndarray
-    ) -> tuple[int, int, float] | None:
-        """The best one-member swap out of a top set whose functional is in L, to one outside L.
+    def _swaps(
+        self,
+        z: np.ndarray,
+        order: np.ndarray,
+        c: np.ndarray,
+        j: np.ndarray,
+        part: np.ndarray,
+        ks: np.ndarray,
+        best: np.ndarray,
+        threshold: float,
+        labels: np.ndarray,
+    ) -> list[Row]:
+        """For top sets in L: the best swap of a member (support positions 0..j) for a non-member
+        (positions j if partly filled, j+1, …) of another class of the relation e_b − e_b' ∈ L.
 
-        Members leave from support positions j, j−1, …, 0 (smallest z first) and join at positions
-        j (if partly filled), j+1, … (largest z first); pairs are popped in order of z_in − z_out.
+        With o = the member of smallest z and i = the non-member of largest z: (o, i) if their classes
+        differ; else the better of (o, best non-member outside that class) and (best member outside that
+        class, i). Vectorised over the sizes with next/previous-different-label arrays.
         """
-        outs = list(range(j, -1, -1))
-        ins = ([j] if part < ws[j] else []) + list(range(j + 1, len(zs)))
-        if not ins:
-            return None
-        heap = [(-(zs[ins[0]] - zs[outs[0]]), 0, 0)]
-        seen = {(0, 0)}
-        while heap:
-            neg, a, b = heapq.heappop(heap)
-            go, gi = order[outs[a]], order[ins[b]]
-            if go != gi:
-                diff = proj[:, go] - proj[:, gi]
-                if float(diff @ diff) > 1e-12:
-                    return int(go), int(gi), -neg
-            for a2, b2 in ((a + 1, b), (a, b + 1)):
-                if a2 < len(outs) and b2 < len(ins) and (a2, b2) not in seen:
-                    seen.add((a2, b2))
-                    heapq.heappush(heap, (-(zs[ins[b2]] - zs[outs[a2]]), a2, b2))
-        return None
+        zs, ws, lab = z[order], self.w[order], labels[order]
+        m = self.m
+        pos = np.arange(m)
+        change = np.r_[True, lab[1:] != lab[:-1]]
+        prev_diff = np.maximum.accumulate(np.where(change, pos, 0)) - 1  # (start of p's run) − 1
+        start_next = np.r_[pos[1:][lab[1:] != lab[:-1]], m]  # first position of each following run
+        run_id = np.cumsum(change) - 1
+        next_diff = start_next[run_id]  # first position > p with another label (m if none)
+        jj, pp = j[ks], part[ks]
+        o = jj
+        i = np.where(pp < ws[jj], jj, jj + 1)
+        out: list[Row] = []
+        for kk, oo, ii in zip(ks, o, i, strict=True):
+            if ii >= m:
+                continue
+            cands = []
+            if lab[oo] != lab[ii]:
+                cands.append((oo, ii))
+            else:
+                if next_diff[ii] < m:
+                    cands.append((oo, next_diff[ii]))
+                if prev_diff[oo] >= 0:
+                    cands.append((prev_diff[oo], ii))
+            if not cands:
+                continue
+            a, b = max(cands, key=lambda ab: zs[ab[1]] - zs[ab[0]])
+            if self.g[kk + 2] - (best[kk] + zs[b] - zs[a]) < threshold:
+                c2 = c[kk].copy()
+                c2[order[a]] -= 1
+                c2[order[b]] += 1
+                out.append(self.row(c2))
+        return out
 
 
 def nucleolus_structured(
@@ -459,14 +487,10 @@ def nucleolus_structured(
     tau, inverse, w = np.unique(t / scale, return_inverse=True, return_counts=True)
     upper = None if pre or float(np.sum(t)) < gamma - 1e-12 * scale else tau
     oracle = StructuredOracle(tau, w, G / scale)
-    z, stats = lexmax(oracle, w.astype(float), gamma / scale, upper, cone=True, backend=backend, stages=stages)
+    z, stats = lexmax(
+        oracle, w.astype(float), gamma / scale, upper, cone=True, backend=backend, stages=stages
+    )
+    stats.scale = scale
     y = z[inverse] * scale
     y = y + (gamma - y.sum()) / n
     return a + y, stats
-
-
-def excess_levels(stats: Stats, scale: float) -> list[float]:
-    return [lv * scale for lv in stats.levels]
-
-
-Solver = Callable[..., tuple[np.ndarray, Stats]]
