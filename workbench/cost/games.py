@@ -131,8 +131,10 @@ class StructuredGame:
     def capped(self) -> StructuredGame:
         """The game with c({i}) = min(s_i, G(1) + a_i): a member alone may also use the shared platform.
 
-        Makes the game monotone (a member never lowers a coalition's cost by joining), so Shapley, SCRB
-        and core allocations are never negative.
+        Makes the game monotone when G is non-decreasing and a ≥ 0 (a member never lowers a coalition's
+        cost by joining), so Shapley values and core allocations are never negative; SCRB's textbook
+        formula can still go negative when the separable costs exceed c(N) (capacity steps), which
+        :func:`scrb_detail_from` catches.
         """
         return StructuredGame(
             self.fixed, self.additive, np.minimum(self.standalone, self.fixed[1] + self.additive)
@@ -275,36 +277,147 @@ def shapley_monte_carlo(
 # --- SCRB -----------------------------------------------------------------------------------------------
 
 
+SCRB_LIMITS_SOURCE = (
+    "Federal Inter-Agency River Basin Committee, Subcommittee on Benefits and Costs 1950 (Green Book); "
+    "USACE EP 1165-2-1 (1999), cost allocation: separable cost the minimum, the cheaper of benefits and "
+    "the most economical alternative the maximum"
+)
+
+
+@dataclass(frozen=True)
+class ScrbResult:
+    """SCRB shares with the quantities behind them, and which formula gave them.
+
+    ``case``: "scrb" (the textbook formula), "limits" (separable costs exceed c(N); shares kept between 0
+    and the stand-alone cost, savings split by remaining benefits) or "standalone_ratio" (sharing costs
+    more than everyone going alone; c(N) split in proportion to stand-alone costs). ``note`` says so in
+    Japanese for the staff ("" for the textbook case).
+    """
+
+    shares: np.ndarray
+    separable: np.ndarray
+    remaining_benefit: np.ndarray
+    nonseparable: float
+    case: str
+    note: str
+
+
 def scrb_from(grand: float, without: np.ndarray, alone: np.ndarray) -> np.ndarray:
-    """Separable costs, remaining benefits (TVA 1938; Young, Okada & Hashimoto 1982).
+    """SCRB shares; see :func:`scrb_detail_from`."""
+    return scrb_detail_from(grand, without, alone).shares
+
+
+def scrb_detail_from(grand: float, without: np.ndarray, alone: np.ndarray) -> ScrbResult:
+    """Separable costs, remaining benefits (Federal Inter-Agency River Basin Committee 1950; TVA; Young,
+    Okada & Hashimoto 1982), with a fallback where the method's own limits cannot hold.
 
     Separable cost SC_i = c(N) − c(N∖i); remaining benefit RB_i = max(0, c({i}) − SC_i); the non-separable
-    cost c(N) − Σ SC is split in proportion to RB (equally if every RB is 0).
+    cost NSC = c(N) − Σ SC is split in proportion to RB (equally if every RB is 0). The method's stated
+    limits (SCRB_LIMITS_SOURCE): a share is at least the separable cost and at most the stand-alone cost.
+
+    When Σ SC > c(N) (NSC < 0 — a capacity step that the last member triggers makes every member's
+    separable cost include the step) the minimums cannot all hold (and the core is empty, since every core
+    allocation pays at least SC_i), and the formula spreads the negative NSC by RB: a member can be
+    charged a negative share while others pay more than alone. Then, writing SCRB in its savings form
+    share_i = c({i}) − (Σ_j c({j}) − c(N)) × RB_i / Σ RB (an identity when NSC ≥ 0 and every RB > 0):
+
+    * if sharing still saves (Σ c({j}) ≥ c(N)), the total saving is split in proportion to RB (to the
+      stand-alone costs if every RB is 0), no member's saving exceeding its stand-alone cost (the share is
+      floored at zero and the rest of the saving re-spread over the others the same way): every share
+      lies between 0 and the stand-alone cost, the maximum the sources keep;
+    * if sharing costs more than everyone going alone, no allocation keeps every member at or below its
+      stand-alone cost; c(N) is split in proportion to the stand-alone costs (each pays the same multiple
+      of its own cost).
     """
+    grand = float(grand)
+    alone = np.asarray(alone, dtype=float)
+    n = len(alone)
     sc = grand - np.asarray(without, dtype=float)
-    rb = np.maximum(np.asarray(alone, dtype=float) - sc, 0.0)
-    rb[rb <= 1e-9 * max(1.0, abs(grand))] = 0.0  # rounding noise is no benefit
-    nsc = grand - sc.sum()
-    weights = rb / rb.sum() if rb.sum() > 0 else np.full(len(sc), 1 / len(sc))
-    return sc + nsc * weights
+    noise = 1e-9 * max(1.0, abs(grand))
+    rb = np.maximum(alone - sc, 0.0)
+    rb[rb <= noise] = 0.0  # rounding noise is no benefit
+    nsc = grand - float(sc.sum())
+    if nsc >= -noise:
+        weights = rb / rb.sum() if rb.sum() > 0 else np.full(n, 1 / n)
+        return ScrbResult(sc + nsc * weights, sc, rb, nsc, "scrb", "")
+    saving = float(alone.sum()) - grand
+    head = (
+        f"分離費用・残余便益法：各団体が最後に加わるときの費用（分離費用）の合計 {yen_ja(float(sc.sum()))} が"
+        f"共同利用の費用 {yen_ja(grand)} を上回るため（容量の段差などで起こります）、通常の式では負担が負になる団体や"
+        "単独の費用を超える団体が出ます。"
+    )
+    if saving >= -noise and alone.sum() > 0:
+        weights = rb if rb.sum() > 0 else alone
+        share_of_saving = np.zeros(n)
+        left, free = max(saving, 0.0), np.ones(n, dtype=bool)
+        while left > noise and free.any():
+            w = weights * free
+            if w.sum() <= 0:  # only members without remaining benefit are left: by stand-alone cost
+                w = alone * free
+            if w.sum() <= 0:  # pragma: no cover - saving ≤ Σ stand-alone whenever c(N) ≥ 0
+                break
+            part = left * w / w.sum()
+            over = free & (share_of_saving + part > alone)
+            if not over.any():
+                share_of_saving += part
+                break
+            left -= float((alone[over] - share_of_saving[over]).sum())
+            share_of_saving[over] = alone[over]
+            free &= ~over
+        shares = alone - share_of_saving
+        if shares.sum() > 0:
+            shares *= grand / shares.sum()  # rounding only; keeps zero shares at zero
+        note = head + (
+            f"このため、各団体の負担を0以上・単独の費用以下に収め、全団体が単独で整備する場合に比べた節減額 "
+            f"{yen_ja(saving)} を残余便益（単独の費用－分離費用）に比例して配分しました"
+            "（費用配分の原則：負担は単独の費用を上限とする）。"
+        )
+        return ScrbResult(shares, sc, rb, nsc, "limits", note)
+    total_alone = float(alone.sum())
+    shares = alone * grand / total_alone if total_alone > 0 else np.full(n, grand / n)
+    note = head + (
+        f"さらに共同利用の費用が全団体の単独の費用の合計を {yen_ja(-saving)} 上回るため、どの配分でも単独より"
+        "高くなる団体が出ます。共同利用の費用を単独の費用に比例して按分しました（全団体が単独の費用の同じ倍率を負担）。"
+    )
+    return ScrbResult(shares, sc, rb, nsc, "standalone_ratio", note)
 
 
 def scrb(c: Game | StructuredGame, n: int | None = None) -> np.ndarray:
-    """SCRB allocation of a structured game (exact, any n) or a generic game (n ≤ 20)."""
+    """SCRB allocation of a structured game (exact, any n) or a generic game (n ≤ 20), with the fallback
+    of :func:`scrb_detail_from` where the separable costs exceed c(N)."""
+    return scrb_detail(c, n).shares
+
+
+def scrb_detail(c: Game | StructuredGame, n: int | None = None) -> ScrbResult:
+    """SCRB with its separable costs, remaining benefits, case and note (:func:`scrb_detail_from`)."""
     if isinstance(c, StructuredGame):
         n = c.n
         if n == 1:
-            return c.standalone.copy()
+            s = c.standalone.copy()
+            return ScrbResult(s, s.copy(), np.zeros(1), 0.0, "scrb", "")
         without = c.fixed[n - 1] + c.additive.sum() - c.additive
         if n == 2:
             without = c.standalone[::-1].copy()
-        return scrb_from(c.grand(), without, c.standalone)
+        return scrb_detail_from(c.grand(), without, c.standalone)
     if n is None:
         raise ValueError("n を指定してください")
     v = game_vector(c, n)
     full = 2**n - 1
     bits = 1 << np.arange(n)
-    return scrb_from(v[full], v[full ^ bits], v[bits])
+    return scrb_detail_from(v[full], v[full ^ bits], v[bits])
+
+
+def yen_ja(yen: float) -> str:
+    """An amount for the staff: 億円 and 万円 with separators (3億9,980万円, 4,500万円), or 円 below 1万円."""
+    sign = "−" if yen < 0 else ""
+    x = abs(float(yen))
+    man = round(x / 1e4)
+    if man >= 10_000:
+        oku, rest = divmod(man, 10_000)
+        return f"{sign}{oku:,}億{rest:,}万円" if rest else f"{sign}{oku:,}億円"
+    if man >= 1:
+        return f"{sign}{man:,}万円"
+    return f"{sign}{x:,.0f}円"
 
 
 # --- core -----------------------------------------------------------------------------------------------
