@@ -51,7 +51,6 @@ Validated against the generic 2^n method at n ≤ 20 (tests/test_cost_nucleolus.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,7 +77,7 @@ class Stats:
         return [lv * self.scale for lv in self.levels]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Row:
     key: object
     coef: np.ndarray
@@ -97,9 +96,8 @@ class _Fixed:
 
     def __init__(self, m: int) -> None:
         self.m = m
-        self.rows: list[np.ndarray] = []
         self.rhs: list[float] = []
-        self.tri: list[np.ndarray] = []
+        self._tri = np.zeros((m, m))  # fixed rows = T Bᵀ, T lower triangular
         self._b = np.zeros((m, m))
         self.rank = 0
         self.proj = np.eye(m)
@@ -116,22 +114,20 @@ class _Fixed:
         return np.einsum("ij,ij->i", r, r) <= SPAN**2 * np.maximum(1.0, np.einsum("ij,ij->i", c, c))
 
     def add(self, row: np.ndarray, rhs: float) -> bool:
-        """Add ``row = rhs`` when independent of L."""
-        row = np.asarray(row, dtype=float)
-        b = self.basis
-        h = b.T @ row
-        r = row - b @ h
-        h2 = b.T @ r
-        r = r - b @ h2
+        """Add ``row = rhs`` when independent of L (its part outside L, by the maintained projector)."""
+        k = self.rank
+        if k == self.m:
+            return False
+        r = self.proj @ row
         norm = float(np.sqrt(r @ r))
         if norm <= SPAN * max(1.0, float(np.sqrt(row @ row))):
             return False
         q = r / norm
-        self._b[:, self.rank] = q
+        self._tri[k, :k] = self._b[:, :k].T @ row
+        self._tri[k, k] = float(q @ row)
+        self._b[:, k] = q
         self.proj -= np.outer(q, q)
-        self.tri.append(np.append(h + h2, norm))  # row = Σ_j tri[j] basis_j: rows = T Bᵀ, T lower triangular
-        self.rank += 1
-        self.rows.append(row)
+        self.rank = k + 1
         self.rhs.append(float(rhs))
         return True
 
@@ -160,8 +156,8 @@ class _Fixed:
         substitution, z = B u (no LAPACK solve: on a busy machine a threaded solve of this size can take
         hundreds of milliseconds)."""
         u = np.zeros(self.rank)
-        for k, t in enumerate(self.tri):
-            u[k] = (self.rhs[k] - float(t[:k] @ u[:k])) / t[k]
+        for k in range(self.rank):
+            u[k] = (self.rhs[k] - float(self._tri[k, :k] @ u[:k])) / self._tri[k, k]
         return self.basis @ u
 
 
@@ -193,12 +189,31 @@ def lexmax(
     """
     m = oracle.m
     stats = Stats(domain="imputation" if upper is not None else "preimputation")
-    lp = IncrementalLP(
-        np.r_[np.zeros(m), -1.0],
-        np.full(m + 1, -INF),
-        np.r_[upper if upper is not None else np.full(m, INF), INF],
-        backend=backend,
-    )
+    hi = np.full(m + 1, INF)
+    if upper is not None:
+        hi[:m] = upper
+    cost = np.zeros(m + 1)
+    cost[m] = -1.0
+    lp = IncrementalLP(cost, np.full(m + 1, -INF), hi, backend=backend)
+    try:
+        z = _stages(lp, oracle, weights, total, upper, cone, stages, stats)
+    finally:
+        stats.lp_solves, stats.rows = lp.solves, lp.nrow
+        lp.close()
+    return z, stats
+
+
+def _stages(
+    lp: IncrementalLP,
+    oracle: Oracle,
+    weights: np.ndarray,
+    total: float,
+    upper: np.ndarray | None,
+    cone: bool,
+    stages: int | None,
+    stats: Stats,
+) -> np.ndarray:
+    m = oracle.m
     lp.add_rows(np.append(weights, 0.0), total, total)
     fixed = _Fixed(m)
     fixed.add(weights, total)
@@ -208,24 +223,28 @@ def lexmax(
         d[np.arange(m - 1), np.arange(m - 1)] = 1.0
         d[np.arange(m - 1), np.arange(1, m)] = -1.0
         cone_rows = lp.add_rows(d, -INF, 0.0)
-    active: dict[object, tuple[int, Row]] = {}
+    # the coalition rows still competing for ε: LP row index, functional, cost (parallel lists)
+    act_row: list[int] = []
+    act_coef: list[np.ndarray] = []
+    act_cost: list[float] = []
     known: set = set()
 
-    def add(rows: Iterable[Row]) -> None:
+    def add(rows: list[Row]) -> None:
         rows = [r for r in rows if r.key not in known]
         if not rows:
             return
         coefs = np.ones((len(rows), m + 1))
         coefs[:, :m] = [r.coef for r in rows]
-        idx = lp.add_rows(coefs, -INF, np.array([r.cost for r in rows]))
-        for i, r in zip(idx, rows, strict=True):
-            active[r.key] = (i, r)
-            known.add(r.key)
+        costs = [r.cost for r in rows]
+        act_row.extend(lp.add_rows(coefs, -INF, np.array(costs)))
+        act_coef.extend(coefs[:, :m])
+        act_cost.extend(costs)
+        known.update(r.key for r in rows)
 
     first = oracle.initial()
     if first:
         inside = fixed.in_span(np.array([r.coef for r in first]))
-        add(r for r, k in zip(first, inside, strict=True) if not k)
+        add([r for r, k in zip(first, inside, strict=True) if not k])
     z = np.full(m, total / max(float(np.sum(weights)), 1e-300))
     relaxed = 0
     while fixed.rank < m and (stages is None or stats.stages < stages):
@@ -249,16 +268,17 @@ def lexmax(
         stats.levels.append(eps)
         grew = False
         duals = -sol.row_dual
-        for key, (i, r) in sorted(active.items(), key=lambda kv: -duals[kv[1][0]]):
-            if duals[i] <= TOL:
-                break
-            if fixed.add(r.coef, r.cost - eps):
+        d_act = duals[act_row] if act_row else np.zeros(0)
+        done = np.zeros(len(act_row), dtype=bool)
+        for j in np.flatnonzero(d_act > TOL)[np.argsort(-d_act[d_act > TOL], kind="stable")]:
+            i, level = act_row[j], act_cost[j] - eps
+            if fixed.add(act_coef[j], level):  # tight on every optimum: fixed at this level
                 lp.set_coef(i, m, 0.0)
-                lp.set_row_bounds(i, r.cost - eps - SLACK, r.cost - eps + SLACK)
+                lp.set_row_bounds(i, level - SLACK, level + SLACK)
                 grew = True
             else:
                 lp.set_row_bounds(i, -INF, INF)
-            del active[key]
+            done[j] = True
         for g, i in enumerate(cone_rows):
             if duals[i] > TOL:
                 row = np.zeros(m)
@@ -273,16 +293,20 @@ def lexmax(
                     grew = True
         if not grew:  # pragma: no cover - the duals of ε sum to 1, so this means numerical trouble
             break
-        if active:
-            keys = list(active)
-            inside = fixed.in_span(np.array([active[k][1].coef for k in keys]))
-            for k in np.asarray(keys, dtype=object)[inside]:
-                lp.set_row_bounds(active[k][0], -INF, INF)
-                del active[k]
-    stats.lp_solves, stats.rows = lp.solves, len(lp.rows)
+        keep = ~done
+        if keep.any() and fixed.rank < m:  # rows now in L have constant excess: they leave the problem
+            idx = np.flatnonzero(keep)
+            inside = fixed.in_span(np.array([act_coef[j] for j in idx]))
+            for j in idx[inside]:
+                lp.set_row_bounds(act_row[j], -INF, INF)
+            keep[idx[inside]] = False
+        kept = np.flatnonzero(keep).tolist()
+        act_row = [act_row[j] for j in kept]
+        act_coef = [act_coef[j] for j in kept]
+        act_cost = [act_cost[j] for j in kept]
     if fixed.rank == m:
         z = fixed.point()
-    return z, stats
+    return z
 
 
 # --- generic games (bitmask vectors, n ≤ 20) -----------------------------------------------------------
@@ -292,15 +316,20 @@ class GenericOracle(Oracle):
     """All 2^n coalitions of a cost vector ``v`` (normalised), checked vectorised at each separation."""
 
     def __init__(self, v: np.ndarray, n: int) -> None:
-        from .games import subset_sums
+        from .games import masks, subset_sums
 
         self.m = n
         self.v = v
         self.full = 2**n - 1
         self.alive = np.ones(2**n, dtype=bool)
         self.alive[0] = self.alive[self.full] = False
-        self._sums = subset_sums
         self._bits = np.arange(n)
+        # x(S) for all S: one product with the 0/1 matrix when it is small, else by doubling (O(2^n))
+        self._ind = masks(n).astype(float) if n <= 14 else None
+        self._doubling = subset_sums
+
+    def _sums(self, z: np.ndarray) -> np.ndarray:
+        return self._ind @ z if self._ind is not None else self._doubling(z)
 
     def indicator(self, masks: np.ndarray) -> np.ndarray:
         return ((np.asarray(masks)[:, None] >> self._bits) & 1).astype(float)
@@ -317,8 +346,8 @@ class GenericOracle(Oracle):
 
     def separate(self, z: np.ndarray, threshold: float, fixed: _Fixed, known: set) -> list[Row]:
         excess = self.v - self._sums(z)
-        for k in known:
-            self.alive[k] = False
+        if known:
+            self.alive[np.fromiter(known, dtype=np.int64, count=len(known))] = False
         cand = np.flatnonzero(self.alive & (excess < threshold))
         if len(cand) == 0:
             return []
