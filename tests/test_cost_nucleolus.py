@@ -27,7 +27,7 @@ from workbench.cost.nucleolus import nucleolus_structured, nucleolus_vector
 
 
 def close(a, b, scale):
-    return np.abs(np.asarray(a) - np.asarray(b)).max() <= 1e-6 * max(1.0, scale)
+    return np.abs(np.asarray(a) - np.asarray(b)).max() <= 1e-9 * max(1.0, scale)
 
 
 def lp_least_core(v: np.ndarray, n: int) -> float:
@@ -193,7 +193,10 @@ def test_linprog_backend_gives_the_same_nucleolus():
 
 
 def test_against_coopgame_where_installed():
-    coopgame = pytest.importorskip("coopgame")  # B2 installs it; CI does not
+    """coopgame-py (PyPI, Rust): its float nucleolus, and its rational one (exact, up to 10 players)."""
+    from fractions import Fraction
+
+    coopgame = pytest.importorskip("coopgame")  # make bench installs it; CI does not
     rng = np.random.default_rng(2)
     for n in (5, 8, 10):
         g = StructuredGame.make(3e8, rng.uniform(1e6, 5e6, n), rng.uniform(5e7, 1.5e8, n)).capped()
@@ -201,6 +204,8 @@ def test_against_coopgame_where_installed():
         theirs = np.array(coopgame.cost_nucleolus(coopgame.Game(list(v[1:]))))
         assert close(nucleolus(g), theirs, np.abs(v).max())
         assert close(nucleolus(v, n), theirs, np.abs(v).max())
+        exact = coopgame.nucleolus_exact([Fraction(-x) for x in v[1:]])["allocation"]
+        assert np.abs(nucleolus(g) + np.array([float(Fraction(a)) for a in exact])).max() < 1e-3  # yen
 
 
 # --- the least core on a prefecture ------------------------------------------------------------------------

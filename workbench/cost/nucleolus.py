@@ -58,7 +58,7 @@ import numpy as np
 from ._highs import INF, IncrementalLP
 
 TOL = 1e-8  # violation and tightness tolerance on the normalised game
-SLACK = 1e-9  # fixed coalitions are held within ±SLACK of their level
+SLACK = 1e-9  # band for fixed rows, only after an exact equality made a stage infeasible (rounding)
 
 
 @dataclass
@@ -247,6 +247,8 @@ def _stages(
         add([r for r, k in zip(first, inside, strict=True) if not k])
     z = np.full(m, total / max(float(np.sum(weights)), 1e-300))
     relaxed = 0
+    held: list[tuple[int, float]] = []  # fixed coalition rows and their levels, held exactly
+    banded = False
     while fixed.rank < m and (stages is None or stats.stages < stages):
         stats.stages += 1
         while True:
@@ -257,6 +259,11 @@ def _stages(
                 relaxed += 1
                 for g in range(m):
                     lp.set_col_bounds(g, -INF, upper[g] + 1e-7 if relaxed == 1 else INF)
+                sol = lp.solve()
+            if not sol.ok and not banded and held:  # pragma: no cover - rounding in the levels
+                banded = True  # a band of ±SLACK shifts later levels by about SLACK × scale: last resort
+                for i, level in held:
+                    lp.set_row_bounds(i, level - SLACK, level + SLACK)
                 sol = lp.solve()
             if not sol.ok:  # pragma: no cover - numerical trouble
                 raise RuntimeError(f"仁の線形計画が解けませんでした（{sol.status}）")
@@ -274,7 +281,8 @@ def _stages(
             i, level = act_row[j], act_cost[j] - eps
             if fixed.add(act_coef[j], level):  # tight on every optimum: fixed at this level
                 lp.set_coef(i, m, 0.0)
-                lp.set_row_bounds(i, level - SLACK, level + SLACK)
+                lp.set_row_bounds(i, level, level)
+                held.append((i, level))
                 grew = True
             else:
                 lp.set_row_bounds(i, -INF, INF)
@@ -284,12 +292,13 @@ def _stages(
                 row = np.zeros(m)
                 row[g], row[g + 1] = 1.0, -1.0
                 if fixed.add(row, 0.0):
-                    lp.set_row_bounds(i, -SLACK, 0.0)
+                    lp.set_row_bounds(i, 0.0, 0.0)
                     grew = True
         if upper is not None and relaxed < 2:
             for g in np.flatnonzero(sol.col_dual[:m] < -TOL):
-                if fixed.add(np.eye(m)[g], float(upper[g])):
-                    lp.set_col_bounds(int(g), float(upper[g]) - SLACK, float(lp.col_hi[g]))
+                ub = float(lp.col_hi[g])  # the imputation bound (relaxed by 1e-7 if it had to be)
+                if fixed.add(np.eye(m)[g], ub):
+                    lp.set_col_bounds(int(g), ub, ub)
                     grew = True
         if not grew:  # pragma: no cover - the duals of ε sum to 1, so this means numerical trouble
             break
