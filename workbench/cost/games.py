@@ -370,14 +370,16 @@ def scrb_detail_from(grand: float, without: np.ndarray, alone: np.ndarray) -> Sc
         note = head + (
             f"このため、各団体の負担を0以上・単独の費用以下に収め、全団体が単独で整備する場合に比べた節減額 "
             f"{yen_ja(saving)} を残余便益（単独の費用－分離費用）に比例して配分しました"
-            "（費用配分の原則：負担は単独の費用を上限とする）。"
+            "（費用配分の原則：負担は単独の費用を上限とする。単独の費用は、自前で整備する費用と共同基盤を"
+            "1団体だけで使う費用の安い方）。"
         )
         return ScrbResult(shares, sc, rb, nsc, "limits", note)
     total_alone = float(alone.sum())
     shares = alone * grand / total_alone if total_alone > 0 else np.full(n, grand / n)
     note = head + (
         f"さらに共同利用の費用が全団体の単独の費用の合計を {yen_ja(-saving)} 上回るため、どの配分でも単独より"
-        "高くなる団体が出ます。共同利用の費用を単独の費用に比例して按分しました（全団体が単独の費用の同じ倍率を負担）。"
+        "高くなる団体が出ます。共同利用の費用を単独の費用に比例して按分しました（全団体が単独の費用の同じ倍率を負担。"
+        "単独の費用は、自前で整備する費用と共同基盤を1団体だけで使う費用の安い方）。"
     )
     return ScrbResult(shares, sc, rb, nsc, "standalone_ratio", note)
 
