@@ -279,8 +279,9 @@ def shapley_monte_carlo(
 
 SCRB_LIMITS_SOURCE = (
     "Federal Inter-Agency River Basin Committee, Subcommittee on Benefits and Costs 1950 (Green Book); "
-    "USACE EP 1165-2-1 (1999), cost allocation: separable cost the minimum, the cheaper of benefits and "
-    "the most economical alternative the maximum"
+    "Arkansas-White-Red Basins Inter-Agency Committee 1952 (cost allocation report); USACE EP 1165-2-1 "
+    "(1999), cost allocation: separable cost the minimum, the cheaper of benefits and the most economical "
+    "alternative the maximum"
 )
 
 

@@ -21,8 +21,9 @@ coalition pays at least −ε₁ more than it would on its own), and the prenucl
 
     c({i}) = s_i,   c(S) = G(|S|) + Σ_{i∈S} a_i  for 2 ≤ |S|,   G(2..n), a, s any real numbers.
 
-Exact for every game of this form (no monotonicity or concavity of G assumed), nucleolus and prenucleolus;
-anything else (a vector or a callable) goes to the generic method, n ≤ 20. The reduction:
+The method is exact (the same point as the 2^n method, up to floating-point rounding) for every game of this
+form — no monotonicity or concavity of G assumed, the nucleolus and the prenucleolus; anything else (a cost
+vector or a callable) goes to the generic method, n ≤ 20. The reduction:
 
 1. *Shift.* With y = x − a and t = s − a, every excess is c(S) − x(S) = G(|S|) − y(S) for |S| ≥ 2 and
    t_i − y_i for singletons; x(N) = c(N) ⟺ y(N) = Γ := G(n); x_i ≤ s_i ⟺ y_i ≤ t_i. The nucleolus is
@@ -36,15 +37,18 @@ anything else (a vector or a callable) goes to the generic method, n ≤ 20. The
    t_i < t_j ⟹ y_i ≤ y_j, and t_i = t_j ⟹ y_i = y_j (the swap is then a symmetry and the nucleolus is
    unique). The nucleolus therefore lies in the ordered cone C = {y: y ordered as t, equal on ties of t};
    restricting every stage to C (players with equal t merged into one variable with multiplicity) loses
-   nothing, because the lexicographic optimum over the imputations lies in the smaller set.
+   nothing, because the lexicographic optimum over the imputations lies in the smaller set (and the
+   least core's ε, attained by the prenucleolus, is the same over C).
 3. *Top sets.* On C the coalition of size k with the smallest excess is a top set: the k largest y. Stage 1
    (and the least core) is therefore one LP with O(n) rows: the top set of each size and the singletons.
 4. *Later stages, by size.* Let c* be a best coalition of size k (top set) at the current point. If c* is
    in L, the best coalition of size k outside L is c* with one member swapped for a non-member: for any
-   optimal c' ∉ L farther away, take b ∈ c*∖c', b' ∈ c'∖c*; then c' + e_b − e_b' is no worse than c', and
-   either it is outside L (closer to c*, contradiction with choosing c' closest) or e_b − e_b' ∉ L and then
-   the neighbour c* − e_b + e_b' is outside L and no worse than c'. Coalitions are compared through count
-   vectors per group of equal t, so the search costs O(n · groups) per separation.
+   optimal c' ∉ L farther away, take b ∈ c*∖c', b' ∈ c'∖c* (so y_b ≥ y_b'); then c' + e_b − e_b' is no
+   worse than c', and either it is outside L (closer to c*, contradiction with choosing c' closest) or
+   e_b − e_b' ∉ L and then the neighbour c* − e_b + e_b' is outside L and no worse than c'. The best
+   neighbour swaps the cheapest member for the dearest non-member of another class of the relation
+   b ~ b' ⟺ e_b − e_b' ∈ L. Coalitions are count vectors per group of equal t, so a separation costs
+   O(n · groups) arithmetic.
 
 Validated against the generic 2^n method at n ≤ 20 (tests/test_cost_nucleolus.py) and coopgame-py (B2).
 """
@@ -90,8 +94,8 @@ SPAN = 1e-6  # a functional is in L when its part outside L is below SPAN × its
 class _Fixed:
     """The subspace L of functionals constant on the current optimal face, with their values.
 
-    Keeps an orthonormal basis (Gram–Schmidt, twice for stability), the projector I − B Bᵀ onto the
-    complement (rank-one updates), and the triangular factor that solves the fixed rows at the end.
+    Keeps an orthonormal basis B (Gram–Schmidt through the maintained projector I − B Bᵀ, updated by rank
+    one), and the triangular factor T with fixed rows = T Bᵀ that solves them exactly at the end.
     """
 
     def __init__(self, m: int) -> None:
