@@ -55,6 +55,7 @@ Validated against the generic 2^n method at n ≤ 20 (tests/test_cost_nucleolus.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -86,6 +87,21 @@ class Row:
     key: object
     coef: np.ndarray
     cost: float
+
+
+@dataclass(slots=True)
+class Rows:
+    """A batch of coalitions: keys, functionals (one row each, in the LP's variables) and costs."""
+
+    keys: list
+    coef: np.ndarray
+    cost: np.ndarray
+
+    @classmethod
+    def of(cls, rows: list[Row], m: int) -> Rows:
+        if not rows:
+            return cls([], np.zeros((0, m)), np.zeros(0))
+        return cls([r.key for r in rows], np.array([r.coef for r in rows]), np.array([r.cost for r in rows]))
 
 
 SPAN = 1e-6  # a functional is in L when its part outside L is below SPAN × its norm
@@ -170,10 +186,10 @@ class Oracle:
 
     m: int
 
-    def initial(self) -> list[Row]:
+    def initial(self) -> Rows:
         raise NotImplementedError
 
-    def separate(self, z: np.ndarray, threshold: float, fixed: _Fixed, known: set) -> list[Row]:
+    def separate(self, z: np.ndarray, threshold: float, fixed: _Fixed, known: set) -> Rows:
         raise NotImplementedError
 
 
@@ -233,22 +249,21 @@ def _stages(
     act_cost: list[float] = []
     known: set = set()
 
-    def add(rows: list[Row]) -> None:
-        rows = [r for r in rows if r.key not in known]
-        if not rows:
+    def add(rows: Rows, take: np.ndarray | None = None) -> None:
+        pick = [j for j, k in enumerate(rows.keys) if k not in known and (take is None or take[j])]
+        if not pick:
             return
-        coefs = np.ones((len(rows), m + 1))
-        coefs[:, :m] = [r.coef for r in rows]
-        costs = [r.cost for r in rows]
-        act_row.extend(lp.add_rows(coefs, -INF, np.array(costs)))
+        coefs = np.ones((len(pick), m + 1))
+        coefs[:, :m] = rows.coef[pick]
+        costs = rows.cost[pick]
+        act_row.extend(lp.add_rows(coefs, -INF, costs))
         act_coef.extend(coefs[:, :m])
-        act_cost.extend(costs)
-        known.update(r.key for r in rows)
+        act_cost.extend(costs.tolist())
+        known.update(rows.keys[j] for j in pick)
 
     first = oracle.initial()
-    if first:
-        inside = fixed.in_span(np.array([r.coef for r in first]))
-        add([r for r, k in zip(first, inside, strict=True) if not k])
+    if first.keys:
+        add(first, ~fixed.in_span(first.coef))
     z = np.full(m, total / max(float(np.sum(weights)), 1e-300))
     relaxed = 0
     held: list[tuple[int, float]] = []  # fixed coalition rows and their levels, held exactly
@@ -273,7 +288,7 @@ def _stages(
                 raise RuntimeError(f"仁の線形計画が解けませんでした（{sol.status}）")
             z, eps = sol.x[:m], float(sol.x[m])
             new = oracle.separate(z, eps - TOL, fixed, known)
-            if not new:
+            if not new.keys:
                 break
             add(new)
         stats.levels.append(eps)
@@ -301,7 +316,9 @@ def _stages(
         if upper is not None and relaxed < 2:
             for g in np.flatnonzero(sol.col_dual[:m] < -TOL):
                 ub = float(lp.col_hi[g])  # the imputation bound (relaxed by 1e-7 if it had to be)
-                if fixed.add(np.eye(m)[g], ub):
+                unit = np.zeros(m)
+                unit[g] = 1.0
+                if fixed.add(unit, ub):
                     lp.set_col_bounds(int(g), ub, ub)
                     grew = True
         if not grew:  # pragma: no cover - the duals of ε sum to 1, so this means numerical trouble
@@ -325,11 +342,21 @@ def _stages(
 # --- generic games (bitmask vectors, n ≤ 20) -----------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=15)
+def _indicator_matrix(n: int) -> np.ndarray:
+    """The 2^n × n 0/1 matrix of all coalitions, as floats (read-only; at most 1.8 MB, for n ≤ 14)."""
+    from .games import masks
+
+    out = masks(n).astype(float)
+    out.flags.writeable = False
+    return out
+
+
 class GenericOracle(Oracle):
     """All 2^n coalitions of a cost vector ``v`` (normalised), checked vectorised at each separation."""
 
     def __init__(self, v: np.ndarray, n: int) -> None:
-        from .games import masks, subset_sums
+        from .games import subset_sums
 
         self.m = n
         self.v = v
@@ -338,7 +365,7 @@ class GenericOracle(Oracle):
         self.alive[0] = self.alive[self.full] = False
         self._bits = np.arange(n)
         # x(S) for all S: one product with the 0/1 matrix when it is small, else by doubling (O(2^n))
-        self._ind = masks(n).astype(float) if n <= 14 else None
+        self._ind = _indicator_matrix(n) if n <= 14 else None
         self._doubling = subset_sums
 
     def _sums(self, z: np.ndarray) -> np.ndarray:
@@ -347,23 +374,22 @@ class GenericOracle(Oracle):
     def indicator(self, masks: np.ndarray) -> np.ndarray:
         return ((np.asarray(masks)[:, None] >> self._bits) & 1).astype(float)
 
-    def rows(self, masks: np.ndarray) -> list[Row]:
-        ind = self.indicator(masks)
-        return [Row(int(mk), ind[j], float(self.v[mk])) for j, mk in enumerate(masks)]
+    def rows(self, masks: np.ndarray) -> Rows:
+        return Rows(masks.tolist(), self.indicator(masks), self.v[masks])
 
-    def initial(self) -> list[Row]:
+    def initial(self) -> Rows:
         bits = 1 << self._bits
         first = np.unique(np.r_[bits, self.full ^ bits])
         first = first[(first != 0) & (first != self.full)]
         return self.rows(first)
 
-    def separate(self, z: np.ndarray, threshold: float, fixed: _Fixed, known: set) -> list[Row]:
+    def separate(self, z: np.ndarray, threshold: float, fixed: _Fixed, known: set) -> Rows:
         excess = self.v - self._sums(z)
         if known:
             self.alive[np.fromiter(known, dtype=np.int64, count=len(known))] = False
         cand = np.flatnonzero(self.alive & (excess < threshold))
         if len(cand) == 0:
-            return []
+            return Rows.of([], self.m)
         cand = cand[np.argsort(excess[cand], kind="stable")]
         batch = max(4 * self.m, 32)
         for start in range(0, len(cand), batch):
@@ -372,7 +398,7 @@ class GenericOracle(Oracle):
             self.alive[part[inside]] = False  # constant excess from now on
             if (~inside).any():
                 return self.rows(part[~inside])
-        return []
+        return Rows.of([], self.m)
 
 
 def nucleolus_vector(
@@ -428,14 +454,14 @@ class StructuredOracle(Oracle):
         c[:, order] = sorted_c
         return c, j, part
 
-    def initial(self) -> list[Row]:
+    def initial(self) -> Rows:
         rows = [self.row(self.eye[g]) for g in range(self.m)]
         if self.n > 2:
             c, _, _ = self._tops(np.arange(self.m)[::-1])  # on the cone the top groups have the largest z
             rows += [self.row(ci) for ci in c]
-        return rows
+        return Rows.of(rows, self.m)
 
-    def separate(self, z: np.ndarray, threshold: float, fixed: _Fixed, known: set) -> list[Row]:
+    def separate(self, z: np.ndarray, threshold: float, fixed: _Fixed, known: set) -> Rows:
         """Violated singletons outside L, and per size k the best coalition outside L: the top set, or
         the top set with one member swapped (module docstring, step 4)."""
         out: list[Row] = []
@@ -452,7 +478,7 @@ class StructuredOracle(Oracle):
                 out += [self.row(c[k]) for k in viol[~inside]]
                 if inside.any():
                     out += self._swaps(z, order, c, j, part, viol[inside], best, threshold, fixed.classes())
-        return [r for r in out if r.key not in known]
+        return Rows.of([r for r in out if r.key not in known], self.m)
 
     def _swaps(
         self,
