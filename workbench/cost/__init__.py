@@ -8,10 +8,12 @@ from __future__ import annotations
 from .audit import FairnessAudit, FairnessReport, audit, audit_rules
 from .cashflow import CashFlow, Sensitivity, cash_flow, sensitivity
 from .games import (
+    LeastCore,
     MonteCarloShapley,
     StructuredGame,
     core_check_structured,
     core_check_vector,
+    least_core,
     nucleolus,
     scrb,
     shapley_exact,
@@ -49,6 +51,7 @@ __all__ = [
     "FairnessAudit",
     "FairnessReport",
     "LateJoin",
+    "LeastCore",
     "MonteCarloShapley",
     "RULES",
     "Sensitivity",
@@ -67,6 +70,7 @@ __all__ = [
     "guide_ranges",
     "hybrid_shares",
     "late_joiner",
+    "least_core",
     "module_effect",
     "nucleolus",
     "proportional_shares",
