@@ -40,3 +40,22 @@ def fold(text: str) -> str:
     s = nfkc(text).translate(_VARIANTS)
     s = "".join(s.split())
     return s.casefold()
+
+
+#: money units shown to staff (DEVELOPERS.md: 千円/万円/億円 with separators)
+YEN_UNITS = {"千円": 1e3, "万円": 1e4, "億円": 1e8}
+
+
+def yen_text(yen: float, unit: str = "auto") -> str:
+    """Money for staff: ``"1,234万円"``, ``"5.70億円"``, ``"980千円"`` (separators, no raw yen).
+
+    ``unit`` is 千円, 万円, 億円 or ``auto`` (億円 with two decimals from 1億円, else 万円; amounts under
+    1万円 in 円). Tables should pass one unit for a whole column.
+    """
+    if unit == "auto":
+        a = abs(yen)
+        unit = "億円" if a >= 1e8 else "万円" if a >= 1e4 else "円"
+    if unit == "円":
+        return f"{yen:,.0f}円"
+    value = yen / YEN_UNITS[unit]
+    return f"{value:,.2f}{unit}" if unit == "億円" else f"{value:,.0f}{unit}"
