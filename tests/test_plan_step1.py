@@ -219,3 +219,14 @@ def test_only_known_patterns_are_expanded():
     assert named <= set(df["pattern"]) and all(
         not df[(df["pattern"] == p) & (df["expands"] != "")].empty for p in ("C", "D")
     )
+
+
+def test_gantt_rows_of_issue_items_read_as_issues_and_stay_distinct():
+    from workbench.charts.plan import gantt
+
+    ap = plan.action_plan(wb.load_sample("07"))
+    fig = gantt(ap)
+    rows = [y for t in fig.data for y in (t.y or [])]
+    issue_rows = [y for y in rows if str(y).startswith("課題 ")]
+    assert len(issue_rows) == sum(1 for i in ap.items if i.issue) and len(set(issue_rows)) == len(issue_rows)
+    assert not any("issue-" in str(y) for y in issue_rows)  # no two coincide here, so no id is needed

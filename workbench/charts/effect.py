@@ -149,7 +149,7 @@ def effect_ranges(effect: Any) -> go.Figure:
     fig.update_layout(
         title=f"市町村ごとの抑制効果とガイド 2.5 の調査範囲（{effect.rule_label}、緑の帯が調査範囲）",
         legend={"orientation": "h", "y": -0.25},
-        margin={"b": 110},
+        margin={"t": 100, "b": 110},
     )
     return fig
 

@@ -525,7 +525,8 @@ class ModuleEffectView(Result):
         return "\n".join([self.card_title(), *self.summary_lines()])
 
     def to_frame(self) -> pd.DataFrame:
-        """Guide 2.6's table for people: printed and reconciled side by side, 万円 with separators."""
+        """Guide 2.6's table for people: printed and reconciled side by side, 万円 with separators (why they differ:
+        :attr:`notes` and each phase's ``note``)."""
 
         def rate(x: float | None) -> str:
             return "—" if x is None else f"{x:.0%}"
@@ -541,7 +542,6 @@ class ModuleEffectView(Result):
                 "モジュールあり（整合値）": yen_text(p.reconciled_with, "万円"),
                 "削減率（整合値）": f"{p.reconciled_rate:.1%}",
                 "期間（週）": f"{p.without_weeks} → {p.with_weeks}",
-                "備考": p.note,
             }
             for p in self.phases
         ]

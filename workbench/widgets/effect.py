@@ -154,6 +154,6 @@ def _styled(fig, height: int):
     from ..charts import JA_FONT
 
     fig.update_layout(
-        font={"family": JA_FONT}, height=height, template="plotly_white", margin={"l": 60, "r": 20, "t": 60}
+        font={"family": JA_FONT}, height=height, template="plotly_white", margin={"l": 60, "r": 20}
     )
     return fig
