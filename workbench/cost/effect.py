@@ -317,8 +317,18 @@ def cost_effect_model(m: CostModel, rule: str, *, scheme_label: str = "") -> Cos
     """:func:`cost_effect` on a built model (pure)."""
     check_rule(rule)
     ranges = {r.code: r for r in effect_ranges()}
-    nets = {k: _period_shares(m, rule, "initial" if k == "build" else "running", False) for k in PERIODS}
-    grosses = {k: _period_shares(m, rule, "initial" if k == "build" else "running", True) for k in PERIODS}
+    nets: dict[str, np.ndarray] = {}
+    grosses: dict[str, np.ndarray] = {}
+    for k in PERIODS:
+        kind = "initial" if k == "build" else "running"
+        f = m.pref_initial if k == "build" else m.pref_running
+        grosses[k] = _period_shares(m, rule, kind, True)
+        if f == 0:
+            nets[k] = grosses[k]  # no prefecture's part: the same game
+        elif f == 1 and m.applies_to == "all":
+            nets[k] = np.zeros(m.n)  # the prefecture pays the whole period
+        else:
+            nets[k] = _period_shares(m, rule, kind, False)
     alone = {"build": m.standalone_initial, "running": m.standalone_annual}
     members = []
     for j in np.flatnonzero(m.participant):
