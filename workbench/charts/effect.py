@@ -10,7 +10,6 @@ import math
 from typing import Any
 
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 VERDICT_COLOURS = {"below": "#d62728", "within": "#2ca02c", "above": "#1f77b4", "no_burden": "#7f7f7f"}
 BAND_COLOUR = "rgba(44, 160, 44, 0.12)"
@@ -55,103 +54,151 @@ def effect_ranges(effect: Any) -> go.Figure:
     x: population (log); y: the effect 1/x of what the municipality pays against going alone (log), the
     surveyed range shaded; filled markers after the prefecture's part (colour = verdict), hollow markers
     before it; the dashed line is the prefecture-wide reading; municipalities that pay nothing sit on the
-    負担なし row at the top.
+    負担なし row at the top. Built as plain dicts and validated once (the dashboard redraws it on every
+    control change).
     """
     top = _top(effect)
     none_y = top * 1.6
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        shared_yaxes=True,
-        horizontal_spacing=0.06,
-        subplot_titles=[f"{r.label}（調査 1/{r.low:g}～1/{r.high:g}）" for r in effect.ranges],
-    )
     totals = {t.code: t for t in effect.total}
+    traces: list[dict[str, Any]] = []
+    shapes: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
     shown_legend: set[str] = set()
-    for col, r in enumerate(effect.ranges, start=1):
+    domains = [(0.0, 0.47), (0.53, 1.0)]
+    for col, r in enumerate(effect.ranges):
         k = r.code
-        fig.add_hrect(
-            y0=r.low,
-            y1=r.high,
-            fillcolor=BAND_COLOUR,
-            line_width=0,
-            layer="below",
-            row=1,
-            col=col,
-            exclude_empty_subplots=False,
+        xa, ya = ("x", "y") if col == 0 else ("x2", "y2")
+        lo, hi = domains[col]
+        annotations.append(
+            {
+                "text": f"{r.label}（調査 1/{r.low:g}～1/{r.high:g}）",
+                "x": (lo + hi) / 2,
+                "y": 1.0,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "center",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 14},
+            }
         )
-        gross_differs = effect.prefecture_fractions.get(k, 0) > 0
-        if gross_differs:
-            xs, ys, names = [], [], []
-            for m in effect.members:
-                v = getattr(m, f"{k}_ratio_gross")
-                xs.append(max(m.population, 1))
-                ys.append(none_y if v is None else v)
-                names.append(m.name)
-            fig.add_scatter(
-                x=xs,
-                y=ys,
-                mode="markers",
-                name="県の負担を除く前の按分額",
-                legendgroup="gross",
-                showlegend="gross" not in shown_legend,
-                marker={"symbol": "circle-open", "size": 10, "color": "#555"},
-                text=names,
-                hovertemplate="%{text}<br>県の負担を除く前: 1/%{y:.1f}<extra></extra>",
-                row=1,
-                col=col,
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": f"{xa} domain",
+                "yref": ya,
+                "x0": 0,
+                "x1": 1,
+                "y0": r.low,
+                "y1": r.high,
+                "fillcolor": BAND_COLOUR,
+                "line": {"width": 0},
+                "layer": "below",
+            }
+        )
+        if effect.prefecture_fractions.get(k, 0) > 0:
+            traces.append(
+                {
+                    "type": "scatter",
+                    "xaxis": xa,
+                    "yaxis": ya,
+                    "x": [max(m.population, 1) for m in effect.members],
+                    "y": [
+                        none_y if getattr(m, f"{k}_ratio_gross") is None else getattr(m, f"{k}_ratio_gross")
+                        for m in effect.members
+                    ],
+                    "mode": "markers",
+                    "name": "県の負担を除く前の按分額",
+                    "legendgroup": "gross",
+                    "showlegend": "gross" not in shown_legend,
+                    "marker": {"symbol": "circle-open", "size": 10, "color": "#555"},
+                    "text": [m.name for m in effect.members],
+                    "hovertemplate": "%{text}<br>県の負担を除く前: 1/%{y:.1f}<extra></extra>",
+                }
             )
             shown_legend.add("gross")
         for verdict, colour in VERDICT_COLOURS.items():
             mine = [m for m in effect.members if getattr(m, f"{k}_verdict") == verdict]
             if not mine:
                 continue
-            label = _VERDICT_LEGEND[verdict]
-            fig.add_scatter(
-                x=[max(m.population, 1) for m in mine],
-                y=[none_y if getattr(m, f"{k}_ratio") is None else getattr(m, f"{k}_ratio") for m in mine],
-                mode="markers",
-                name=label,
-                legendgroup=verdict,
-                showlegend=verdict not in shown_legend,
-                marker={"size": 10, "color": colour},
-                text=[m.name for m in mine],
-                customdata=[[getattr(m, f"{k}_share") / 1e4, getattr(m, f"{k}_alone") / 1e4] for m in mine],
-                hovertemplate="%{text}<br>負担 %{customdata[0]:,.0f}万円 ／ 単独 %{customdata[1]:,.0f}万円"
-                "<extra></extra>",
-                row=1,
-                col=col,
+            traces.append(
+                {
+                    "type": "scatter",
+                    "xaxis": xa,
+                    "yaxis": ya,
+                    "x": [max(m.population, 1) for m in mine],
+                    "y": [
+                        none_y if getattr(m, f"{k}_ratio") is None else getattr(m, f"{k}_ratio") for m in mine
+                    ],
+                    "mode": "markers",
+                    "name": _VERDICT_LEGEND[verdict],
+                    "legendgroup": verdict,
+                    "showlegend": verdict not in shown_legend,
+                    "marker": {"size": 10, "color": colour},
+                    "text": [m.name for m in mine],
+                    "customdata": [
+                        [getattr(m, f"{k}_share") / 1e4, getattr(m, f"{k}_alone") / 1e4] for m in mine
+                    ],
+                    "hovertemplate": "%{text}<br>負担 %{customdata[0]:,.0f}万円 ／ 単独 %{customdata[1]:,.0f}万円"
+                    "<extra></extra>",
+                }
             )
             shown_legend.add(verdict)
         t = totals.get(k)
         if t is not None and t.ratio is not None:
-            fig.add_hline(
-                y=t.ratio,
-                line={"dash": "dash", "color": "#444", "width": 1.5},
-                annotation_text=f"県全体 1/{t.ratio:.1f}",
-                annotation_position="bottom right",
-                row=1,
-                col=col,
-                exclude_empty_subplots=False,
+            shapes.append(
+                {
+                    "type": "line",
+                    "xref": f"{xa} domain",
+                    "yref": ya,
+                    "x0": 0,
+                    "x1": 1,
+                    "y0": t.ratio,
+                    "y1": t.ratio,
+                    "line": {"dash": "dash", "color": "#444", "width": 1.5},
+                }
+            )
+            annotations.append(
+                {
+                    "text": f"県全体 1/{t.ratio:.1f}",
+                    "xref": f"{xa} domain",
+                    "yref": ya,
+                    "x": 1,
+                    "y": math.log10(t.ratio),
+                    "xanchor": "right",
+                    "yanchor": "top",
+                    "showarrow": False,
+                }
             )
     bottom = _bottom(effect)
     ticks = [v for v in [0.2, 0.5, *TICKS] if bottom <= v <= top] + [none_y]
     labels = [f"1/{v:g}" if v >= 1 else f"{1 / v:g}倍" for v in ticks[:-1]] + ["負担なし"]
-    yrange = [math.log10(bottom), math.log10(none_y * 1.25)]
-    fig.update_yaxes(type="log", tickvals=ticks, ticktext=labels, range=yrange)
-    fig.update_yaxes(title_text="単独の場合と比べた負担（1/x）", row=1, col=1)
-    fig.update_xaxes(
-        type="log",
-        title_text="人口（2020年国勢調査）",
-        tickvals=list(POP_TICKS),
-        ticktext=list(POP_TICKS.values()),
-    )
-    fig.update_layout(
-        title=f"市町村ごとの抑制効果とガイド 2.5 の調査範囲（{effect.rule_label}、緑の帯が調査範囲）",
-        legend={"orientation": "h", "y": -0.25},
-        margin={"t": 100, "b": 110},
-    )
-    return fig
+    yaxis = {
+        "type": "log",
+        "tickvals": ticks,
+        "ticktext": labels,
+        "range": [math.log10(bottom), math.log10(none_y * 1.25)],
+    }
+    xaxis = {
+        "type": "log",
+        "title": {"text": "人口（2020年国勢調査）"},
+        "tickvals": list(POP_TICKS),
+        "ticktext": list(POP_TICKS.values()),
+    }
+    layout = {
+        "title": {
+            "text": f"市町村ごとの抑制効果とガイド 2.5 の調査範囲（{effect.rule_label}、緑の帯が調査範囲）"
+        },
+        "xaxis": {**xaxis, "domain": list(domains[0]), "anchor": "y"},
+        "xaxis2": {**xaxis, "domain": list(domains[1]), "anchor": "y2"},
+        "yaxis": {**yaxis, "anchor": "x", "title": {"text": "単独の場合と比べた負担（1/x）"}},
+        "yaxis2": {**yaxis, "anchor": "x2", "matches": "y", "showticklabels": False},
+        "shapes": shapes,
+        "annotations": annotations,
+        "legend": {"orientation": "h", "y": -0.25},
+        "margin": {"t": 100, "b": 110},
+    }
+    return go.Figure({"data": traces, "layout": layout})
 
 
 _VERDICT_LEGEND = {

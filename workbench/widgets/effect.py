@@ -109,7 +109,7 @@ class CostEffectPanel(StaticFallback, w.VBox):
     def _changed(self, _change: Any = None) -> None:
         if self.simulator is not None and getattr(self.simulator, "_busy", False):
             return
-        self.session.later(self.draw, key=(id(self), "effect"))
+        self.session.later(lambda: self.draw(module=False), key=(id(self), "effect"))
 
     def scenario(self) -> Any:
         """The prefecture (or the simulator's scenario) the panel shows."""
@@ -117,35 +117,46 @@ class CostEffectPanel(StaticFallback, w.VBox):
             return self.simulator.scenario_prefecture()
         return self.session.pref
 
-    def draw(self) -> None:
-        """Recompute and redraw both parts."""
-        from ..charts.effect import effect_ranges, module_phases
-        from ..cost.effect import cost_effect, module_effect_view
+    def draw(self, module: bool = True) -> None:
+        """Recompute and redraw guide 2.5's part, and guide 2.6's when ``module`` (it depends only on the
+        prefecture's shared cost, not on the rule or the sliders)."""
+        from ..charts.effect import effect_ranges
+        from ..cost.effect import cost_effect
 
         pref = self.session.pref
+        if module:
+            self.draw_module()
         if pref is None or pref.costs is None:
-            self.effect = self.module_view = None
+            self.effect = None
             self.message.set(
                 "費用シナリオ（costs:）がないため、ガイド 2.5 の範囲とは比べられません。", "warn"
             )
             self.summary.value = self.table.value = ""
             self.figure.clear()
-            self.module_view = module_effect_view()
-            self.module.value = self.module_view.details_html()
-            self.module_figure.show(_styled(module_phases(self.module_view), 380))
             return
         try:
-            scenario = self.scenario()
-            effect = cost_effect(scenario, self.rule.value)
-            view = module_effect_view(scenario)
+            effect = cost_effect(self.scenario(), self.rule.value)
         except Exception as err:
             self.message.set(error_text(err), "error")
             return
         self.message.clear()
-        self.effect, self.module_view = effect, view
+        self.effect = effect
         self.summary.value = effect.details_html()
         self.figure.show(_styled(effect_ranges(effect), 480))
         self.table.value = html_table(effect.display_frame())
+
+    def draw_module(self) -> None:
+        """Guide 2.6 for the prefecture (or the guide alone when it has no cost scenario)."""
+        from ..charts.effect import module_phases
+        from ..cost.effect import module_effect_view
+
+        pref = self.session.pref
+        try:
+            view = module_effect_view(pref if pref is not None and pref.costs is not None else None)
+        except Exception as err:
+            self.message.set(error_text(err), "error")
+            return
+        self.module_view = view
         self.module.value = view.details_html()
         self.module_figure.show(_styled(module_phases(view), 380))
 
