@@ -375,3 +375,12 @@ def test_module_baseline_codes_are_the_reference_tables():
 
     field = CostScenario.model_fields["module_baseline"]
     assert set(get_args(field.annotation)) == set(wc.model.module_cases()["code"])
+
+
+def test_cli_text_adds_the_per_municipality_reading(capsys):
+    from workbench.cli import main
+
+    path = reference.data_dir() / "prefectures" / "07_fukushima.yaml"
+    assert main(["cost", str(path), "--rule", "equal"]) == 0
+    out = capsys.readouterr().out
+    assert out.count(READING_MEMBER) == 2 and out.count(READING_TOTAL) == 2
