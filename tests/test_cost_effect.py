@@ -291,7 +291,8 @@ def test_module_effect_view_without_a_scenario_shows_the_guide_alone():
         (9_999, "auto", "9,999円"),
         (30_500_000, "万円", "3,050万円"),
         (980_000, "千円", "980千円"),
-        (-1_600_000, "auto", "-160万円"),
+        (-1_600_000, "auto", "−160万円"),
+        (-1_600_000, "万円", "−160万円"),
     ],
 )
 def test_money_is_shown_in_japanese_units_with_separators(yen, unit, text):

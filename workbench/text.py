@@ -42,20 +42,27 @@ def fold(text: str) -> str:
     return s.casefold()
 
 
+def money_ja(yen: float) -> str:
+    """Yen as staff read it: 億円 from 1億 (two decimals), else 万円 (separators), else 円 — e.g. 3.25億円,
+    1,234万円, 8,000円. Negative amounts keep their sign."""
+    sign = "−" if yen < 0 else ""
+    a = abs(float(yen))
+    if a >= 1e8:
+        return f"{sign}{a / 1e8:,.2f}億円"
+    if a >= 1e4:
+        return f"{sign}{a / 1e4:,.0f}万円"
+    return f"{sign}{a:,.0f}円"
+
+
 #: money units shown to staff (DEVELOPERS.md: 千円/万円/億円 with separators)
 YEN_UNITS = {"千円": 1e3, "万円": 1e4, "億円": 1e8}
 
 
 def yen_text(yen: float, unit: str = "auto") -> str:
-    """Money for staff: ``"1,234万円"``, ``"5.70億円"``, ``"980千円"`` (separators, no raw yen).
-
-    ``unit`` is 千円, 万円, 億円 or ``auto`` (億円 with two decimals from 1億円, else 万円; amounts under
-    1万円 in 円). Tables should pass one unit for a whole column.
-    """
+    """Money in one fixed unit for a table column: ``"1,234万円"``, ``"5.70億円"``, ``"980千円"``; ``auto``
+    is :func:`money_ja`."""
     if unit == "auto":
-        a = abs(yen)
-        unit = "億円" if a >= 1e8 else "万円" if a >= 1e4 else "円"
-    if unit == "円":
-        return f"{yen:,.0f}円"
-    value = yen / YEN_UNITS[unit]
-    return f"{value:,.2f}{unit}" if unit == "億円" else f"{value:,.0f}{unit}"
+        return money_ja(yen)
+    sign = "−" if yen < 0 else ""
+    value = abs(float(yen)) / YEN_UNITS[unit]
+    return f"{sign}{value:,.2f}{unit}" if unit == "億円" else f"{sign}{value:,.0f}{unit}"

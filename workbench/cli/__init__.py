@@ -11,9 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import InputError
+from .common import resolve_file
 
 # subcommand modules, in the order shown by --help
-MODULES = ["classify", "auth", "cost", "plan", "schema", "report", "sheets", "batch"]
+MODULES = ["classify", "auth", "cost", "plan", "schema", "report", "deck", "sheets", "datamap", "batch"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
+    resolve_file(parser, args)  # --sample PREF -> args.file
     try:
         return int(args.func(args) or 0)
     except InputError as err:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from .common import print_json, print_table
+from .common import add_file_argument, print_json, print_table
 
 
 def _date(text: str) -> date:
@@ -17,7 +17,7 @@ def _date(text: str) -> date:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("auth", help="認証レベルの照合: サービスの必要レベルと基盤の手段、認証連携の整合")
-    p.add_argument("file", help="都道府県ファイル（YAML）")
+    add_file_argument(p)
     p.add_argument("--json", action="store_true", help="CONTRACT.md の JSON で出力")
     p.add_argument(
         "--on",

@@ -7,6 +7,8 @@ import argparse
 import sys
 from datetime import date
 
+from .common import add_file_argument
+
 
 def _date(text: str) -> date:
     try:
@@ -19,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "report", help="オフライン用のスナップショット（1つのHTMLファイル: 全体像・費用・認証）"
     )
-    p.add_argument("file", help="都道府県ファイル（YAML）")
+    add_file_argument(p)
     p.add_argument(
         "--html", required=True, metavar="OUT", help="書き出すHTMLファイル（一時ファイル経由で置き換え）"
     )

@@ -421,6 +421,16 @@ def cost_effect(pref: Any, rule: str | None = None, *, scheme: str | None = None
     Each municipality's build share and yearly running share (after the prefecture's part) are compared with
     its own stand-alone cost and placed against 1/2–1/12 (build) and 1/5–1/20 (running). Raises InputError
     for unusable input.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> from workbench.cost import cost_effect
+    >>> e = cost_effect(wb.load_sample("07"), "equal")   # 福島県: the prefecture pays the build, 1/2 of O&M
+    >>> e.counts["running"]["within"], e.counts["build"]["no_burden"]
+    (3, 10)
+    >>> print(e.summary_lines()[2])
+    市町村ごとの比較（ガイド 2.5 の記述どおり） 運用費（調査 1/5～1/20）: 10団体のうち 範囲内 3・効果が小さい 7・効果が大きい 0
     """
     from .rules import _scheme_label
 
@@ -634,7 +644,15 @@ def shared_costs_without_module(pref: Any) -> tuple[float, float]:
 def module_effect_view(pref: Any = None) -> ModuleEffectView:
     """Guide 2.6 shown whole: the printed table beside the reconciled one, the 83 % (scratch) and 41 %
     (non-scratch) cases, and — for a prefecture with ``costs:`` — its shared cost without the module (as
-    entered) and with it under either case, saying which case the scenario applies."""
+    entered) and with it under either case, saying which case the scenario applies.
+
+    Examples
+    --------
+    >>> from workbench.cost import module_effect_view
+    >>> view = module_effect_view()
+    >>> [(c.code, round(c.initial_factor, 3), round(c.running_factor, 3)) for c in view.cases]
+    [('scratch', 0.137, 0.861), ('non_scratch', 0.59, 0.59)]
+    """
     notes = [
         "ガイド 2.6 の数値は一つの事業（パーソナルデータ連携モジュール、2023年度構築・2024年3月サービス開始、"
         "対象自治体は非公開）の実績（モジュールあり）と推定値（モジュールなし）です。",
