@@ -1,4 +1,5 @@
-"""Cost model, allocation rules, fairness audit, late joiners and the multi-year view (DOMAIN §2, §6b).
+"""Cost model, allocation rules, fairness audit, late joiners, the multi-year view and the scenario beside the
+guide's surveyed effects (guide 2.5 per municipality and for the prefecture, guide 2.6) (DOMAIN §2, §6b).
 
 Pure functions on a prefecture's ``costs:`` scenario; results are pydantic objects with ``.to_frame()``.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 from .audit import FairnessAudit, FairnessReport, audit, audit_rules
 from .cashflow import CashFlow, Sensitivity, cash_flow, sensitivity
+from .effect import CostEffect, ModuleEffectView, cost_effect, module_effect_view
 from .games import (
     LeastCore,
     MonteCarloShapley,
@@ -47,11 +49,13 @@ __all__ = [
     "Allocation",
     "CashFlow",
     "Comparison",
+    "CostEffect",
     "CostModel",
     "FairnessAudit",
     "FairnessReport",
     "LateJoin",
     "LeastCore",
+    "ModuleEffectView",
     "MonteCarloShapley",
     "RULES",
     "Sensitivity",
@@ -64,6 +68,7 @@ __all__ = [
     "coalition_cost",
     "compare",
     "core_check_structured",
+    "cost_effect",
     "core_check_vector",
     "degressive_shares",
     "equal_shares",
@@ -72,6 +77,7 @@ __all__ = [
     "late_joiner",
     "least_core",
     "module_effect",
+    "module_effect_view",
     "nucleolus",
     "proportional_shares",
     "rules_table",
