@@ -15,6 +15,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import InputError
+from ..text import money_ja
 from . import games
 from .games import StructuredGame
 from .model import build_model, located, rule_codes
@@ -126,7 +127,7 @@ def least_core_view(m: Any, game: StructuredGame | None = None) -> LeastCoreView
     names = dict(zip(m.codes, m.names, strict=True))
     group = [c for c, k in zip(m.codes, lc.coalition, strict=True) if k]
     who = "、".join(names[c] for c in group[:5]) + (" ほか" if len(group) > 5 else "")
-    amount = games.yen_ja(abs(lc.epsilon))
+    amount = money_ja(abs(lc.epsilon))
     if abs(lc.epsilon) < 0.5:  # below one yen
         text = (
             "コアは空ではありませんが、余裕はありません：どのように配分しても、自前で賄う場合とちょうど"

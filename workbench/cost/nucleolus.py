@@ -61,6 +61,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._highs import INF, IncrementalLP
+from .coalitions import masks, subset_sums
 
 TOL = 1e-8  # violation and tightness tolerance on the normalised game
 SLACK = 1e-9  # band for fixed rows, only after an exact equality made a stage infeasible (rounding)
@@ -345,8 +346,6 @@ def _stages(
 @functools.lru_cache(maxsize=15)
 def _indicator_matrix(n: int) -> np.ndarray:
     """The 2^n × n 0/1 matrix of all coalitions, as floats (read-only; at most 1.8 MB, for n ≤ 14)."""
-    from .games import masks
-
     out = masks(n).astype(float)
     out.flags.writeable = False
     return out
@@ -356,8 +355,6 @@ class GenericOracle(Oracle):
     """All 2^n coalitions of a cost vector ``v`` (normalised), checked vectorised at each separation."""
 
     def __init__(self, v: np.ndarray, n: int) -> None:
-        from .games import subset_sums
-
         self.m = n
         self.v = v
         self.full = 2**n - 1
