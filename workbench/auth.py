@@ -52,8 +52,7 @@ from .inventory import Platform, Prefecture, Service
 from .inventory.authcat import CATEGORY_TABLE, MEANS_TABLE
 from .results import Result, frame
 
-DIMENSIONS = ("proofing", "authenticator")
-DIM_JA = {"proofing": "身元確認", "authenticator": "当人認証"}
+DIMENSIONS = ("proofing", "authenticator")  # data/labels.csv auth_dimension
 SRC_LEVELS = "guide 3.4 身元確認レベル・当人認証レベル（DS-500, 2019）"
 SRC_FED = "guide 3.4 基盤間連携（認証連携）"
 SRC_CATEGORIES = "guide 4.1 2/2（サービスの種類と本人確認手段）"
@@ -61,6 +60,11 @@ SRC_FLOWS = "guidebook パターンC 取組事項（データ提供元と利用�
 YOUR_INPUT = "your input（都道府県ファイル）"
 MAX_ALTERNATIVES = 20
 MAX_COMBINATIONS = 30
+
+
+def dim_label(dimension: str) -> str:
+    """身元確認 or 当人認証 (data/labels.csv, enumeration ``auth_dimension``)."""
+    return reference.label("auth_dimension", dimension)
 
 
 # --- result models ------------------------------------------------------------------------------------
@@ -272,7 +276,7 @@ class AuthMatch(Result):
                 "名称": s.name,
                 "基盤": s.platform,
                 "種別": reference.label("service_category", s.category) if s.category else "—",
-                "根拠": {"category": "種別", "override": "個別指定", "none": "サインイン不要"}[s.basis],
+                "根拠": reference.label("requirement_basis", s.basis),
                 "必要": s.required.text(),
                 "提供": s.offered.text(),
                 "充足": s.satisfied,
@@ -342,7 +346,7 @@ class AuthMatch(Result):
                 "レベル": " ⇔ ".join(x.text() for x in f.levels),
                 "整合": f.aligned,
                 "引き上げ": "; ".join(
-                    f"{r.platform} の{DIM_JA[r.dimension]}を {r.current}→{r.to}" for r in f.raise_
+                    f"{r.platform} の{dim_label(r.dimension)}を {r.current}→{r.to}" for r in f.raise_
                 ),
             }
             for f in self.federation
@@ -358,7 +362,7 @@ class AuthMatch(Result):
                 "低い基盤": d.bottleneck,
                 "必要": d.required.text(),
                 "低い基盤のレベル": d.bottleneck_offered.text(),
-                "不足": "・".join(DIM_JA[x] for x in d.lacking),
+                "不足": "・".join(dim_label(x) for x in d.lacking),
             }
             for d in self.denied_flows
         ]
@@ -597,7 +601,7 @@ def shortfalls(
                     kind=dim,
                     required=need,
                     offered=have,
-                    message=f"{DIM_JA[dim]}レベルが不足（必要 {need}、提供 {have}）",
+                    message=f"{dim_label(dim)}レベルが不足（必要 {need}、提供 {have}）",
                 )
             )
     if req.means_required:
@@ -983,7 +987,7 @@ def match_auth(pref: Prefecture, on: date | None = None) -> AuthMatch:
         )
         if not aligned:
             what = "; ".join(
-                f"{r.platform} の{DIM_JA[r.dimension]}レベルを {r.current}→{r.to}" for r in steps
+                f"{r.platform} の{dim_label(r.dimension)}レベルを {r.current}→{r.to}" for r in steps
             )
             low = steps[0].platform
             findings.append(

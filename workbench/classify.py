@@ -40,7 +40,6 @@ from .inventory import Platform, Prefecture, Service
 from .results import Result, frame
 
 Severity = Literal["high", "medium", "low"]
-SEVERITY_JA = {"high": "高", "medium": "中", "low": "低"}
 GOAL_TYPE = "2.4"
 GUIDEBOOK = "ガイドブック第3.0版"
 #: our reading, not the guide's: only platforms in operation are counted and typed (the guide's Step1フロー
@@ -211,7 +210,7 @@ class Classification(Result):
     def issues_frame(self) -> pd.DataFrame:
         recs = [
             {
-                "重要度": SEVERITY_JA[i.severity],
+                "重要度": reference.label("severity", i.severity),
                 "コード": i.code,
                 "基盤": i.platform or "—",
                 "サービス": i.service or "—",

@@ -506,9 +506,7 @@ class DataMapResult(Result):
                 "分野をまたぐ": "○" if f.cross_field else "",
                 "提供方法": "、".join(_vocab_label("method", m) for m in f.methods) or "—",
                 "提供頻度": "、".join(_vocab_label("frequency", m) for m in f.frequency) or "—",
-                "記載": {"both": "両側", "service_side": "サービス側のみ", "asset_side": "アセット側のみ"}[
-                    f.declared_by
-                ],
+                "記載": reference.label("datamap_side", f.declared_by),
             }
             for f in self.flows
         ]
@@ -551,10 +549,10 @@ class DataMapResult(Result):
                 "基盤": a.platform or "—",
                 "分野": field_label(a.field),
                 "標準データモデル": a.available_model or "—",
-                "モデルの状態": MODEL_STATUS_JA.get(a.model_status or "", "—"),
+                "モデルの状態": reference.label("model_status", a.model_status) if a.model_status else "—",
                 "準拠": _vocab_label("model_level", a.level),
                 "使うサービス": "、".join(self.service_name(x) for x in a.consumers) or "—",
-                "区分": {"fact": "事実", "assumption": "仮定"}.get(a.basis or "", "—"),
+                "区分": reference.label("fact_basis", a.basis) if a.basis else "—",
             }
             for a in self.assets
         ]
@@ -729,15 +727,6 @@ class DataMapResult(Result):
             for f in self.findings
         ]
         return frame(recs, ["課題", "基盤", "サービス", "内容", "根拠"])
-
-
-MODEL_STATUS_JA = {
-    "published": "公開済み（項目の表あり）",
-    "delegated": "準拠先を指定（GTFS-JP 等）",
-    "planned": "策定予定",
-    "announced": "予告のみ（表は未公開）",
-    "other": "カタログ外の標準",
-}
 
 
 @functools.cache

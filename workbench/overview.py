@@ -21,14 +21,6 @@ from .results import Result, frame
 Kind = Literal["municipality", "service", "platform", "broker", "auth", "federation"]
 Group = Literal["municipality", "private", "prefecture", "operator"]
 COLUMN = {"municipality": 0, "service": 1, "platform": 2, "broker": 3, "auth": 3, "federation": 3}
-KIND_JA = {
-    "municipality": "利用団体",
-    "service": "サービス",
-    "platform": "データ連携基盤",
-    "broker": "ブローカー",
-    "auth": "個人認証サービス",
-    "federation": "連携先の基盤",
-}
 MAX_MUNICIPALITIES = 20
 
 
@@ -68,8 +60,9 @@ class OverviewData(Result):
         return f"{self.platform_name} の俯瞰図"
 
     def card_rows(self) -> list[tuple[str, str]]:
-        count = {k: sum(n.kind == k for n in self.nodes) for k in KIND_JA}
-        return [(KIND_JA[k], f"{v} 件") for k, v in count.items() if v]
+        labels = reference.labels("overview_node")  # data/labels.csv
+        count = {k: sum(n.kind == k for n in self.nodes) for k in labels}
+        return [(labels[k], f"{v} 件") for k, v in count.items() if v]
 
     def node(self, node_id: str) -> OverviewNode:
         for n in self.nodes:

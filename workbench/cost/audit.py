@@ -19,7 +19,7 @@ from ..text import money_ja
 from . import games
 from .games import StructuredGame
 from .model import build_model, located, rule_codes
-from .rules import Allocation, Players, allocation_from_model, players_of, shares_for
+from .rules import Allocation, Players, allocation_from_model, check_rule, players_of, shares_for
 
 #: the nucleolus is recomputed n times for the monotonicity check only up to this size: a run takes a few
 #: milliseconds (up to ~0.1 s at 179 members), and the national batch audits every rule of 47 files (B1)
@@ -315,7 +315,7 @@ def audit_rules(pref: Any, rules: list[str] | None = None, *, scheme: str | None
     least = least_core_view(m)
     audits: dict[str, FairnessAudit] = {}
     skipped: dict[str, str] = {}
-    for rule in rules or list(rule_codes()):
+    for rule in [check_rule(r) for r in rules] if rules else list(rule_codes()):
         try:
             audits[rule] = audit_model(m, allocation_from_model(m, rule), least if least else False)
         except InputError as err:

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from .. import reference
 from ..results import Result, frame
 from ..text import yen_text
 from .cashflow import carry_non_participants, period_game, period_shares
@@ -56,12 +57,14 @@ from .rules import check_rule, players_of
 
 #: below one yen a share counts as "no burden" (the prefecture or others pay everything)
 NO_BURDEN_YEN = 1.0
-VERDICT_LABELS = {
-    "below": "調査結果より効果が小さい",
-    "within": "調査結果の範囲内",
-    "above": "調査結果より効果が大きい",
-    "no_burden": "市町村の負担なし",
-}
+VERDICTS = ("below", "within", "above", "no_burden")  # data/labels.csv effect_verdict
+
+
+def verdict_label(code: str) -> str:
+    """The Japanese label of a verdict against guide 2.5's ranges (data/labels.csv ``effect_verdict``)."""
+    return reference.label("effect_verdict", code)
+
+
 PERIODS = ("build", "running")
 
 
@@ -202,12 +205,12 @@ class CostEffect(Result):
                 "単独の構築費（円）": m.build_alone,
                 "構築費の負担（円）": m.build_share,
                 "構築費の効果（1/x の x）": np.nan if m.build_ratio is None else m.build_ratio,
-                "構築費の判定": VERDICT_LABELS[m.build_verdict],
+                "構築費の判定": verdict_label(m.build_verdict),
                 "県の負担を除く前の構築費の按分額（円）": m.build_share_gross,
                 "単独の年間運用費（円）": m.running_alone,
                 "年間運用費の負担（円）": m.running_share,
                 "運用費の効果（1/x の x）": np.nan if m.running_ratio is None else m.running_ratio,
-                "運用費の判定": VERDICT_LABELS[m.running_verdict],
+                "運用費の判定": verdict_label(m.running_verdict),
                 "県の負担を除く前の年間運用費の按分額（円）": m.running_share_gross,
             }
             for m in self.members
@@ -242,11 +245,11 @@ class CostEffect(Result):
                 "単独の構築費": yen_text(m.build_alone, "万円"),
                 "構築費の負担": yen_text(m.build_share, "万円"),
                 "構築費の効果": ratio_text(m.build_ratio),
-                "判定（構築 1/2～1/12）": VERDICT_LABELS[m.build_verdict],
+                "判定（構築 1/2～1/12）": verdict_label(m.build_verdict),
                 "単独の運用費（年）": yen_text(m.running_alone, "万円"),
                 "運用費の負担（年）": yen_text(m.running_share, "万円"),
                 "運用費の効果": ratio_text(m.running_ratio),
-                "判定（運用 1/5～1/20）": VERDICT_LABELS[m.running_verdict],
+                "判定（運用 1/5～1/20）": verdict_label(m.running_verdict),
             }
             for m in self.members
         ]
@@ -315,7 +318,7 @@ def _period_shares(m: CostModel, rule: str, kind: str, gross: bool) -> np.ndarra
 
 def cost_effect_model(m: CostModel, rule: str, *, scheme_label: str = "") -> CostEffect:
     """:func:`cost_effect` on a built model (pure)."""
-    check_rule(rule)
+    rule = check_rule(rule)
     ranges = {r.code: r for r in effect_ranges()}
     nets: dict[str, np.ndarray] = {}
     grosses: dict[str, np.ndarray] = {}
@@ -350,12 +353,12 @@ def cost_effect_model(m: CostModel, rule: str, *, scheme_label: str = "") -> Cos
             MemberEffect(code=m.codes[j], name=m.names[j], population=int(m.population[j]), **vals)
         )
     counts = {
-        k: {v: sum(getattr(x, f"{k}_verdict") == v for x in members) for v in VERDICT_LABELS} for k in PERIODS
+        k: {v: sum(getattr(x, f"{k}_verdict") == v for x in members) for v in VERDICTS} for k in PERIODS
     }
     counts_gross = {
         k: {
             v: sum(_verdict(getattr(x, f"{k}_ratio_gross"), ranges[k]) == v for x in members)
-            for v in VERDICT_LABELS
+            for v in VERDICTS
         }
         for k in PERIODS
     }
@@ -432,11 +435,9 @@ def cost_effect(pref: Any, rule: str | None = None, *, scheme: str | None = None
     >>> print(e.summary_lines()[2])
     市町村ごとの比較（ガイド 2.5 の記述どおり） 運用費（調査 1/5～1/20）: 10団体のうち 範囲内 3・効果が小さい 7・効果が大きい 0
     """
-    from .rules import _scheme_label
-
     rule = rule or getattr(getattr(pref, "vision", None), "cost_rule", None) or "shapley"
     m = build_model(pref, scheme)
-    return cost_effect_model(m, rule, scheme_label=_scheme_label(m))
+    return cost_effect_model(m, rule, scheme_label=m.scheme_label)
 
 
 # --- guide 2.6: the recommended-module effect -------------------------------------------------------------

@@ -37,6 +37,8 @@ import pandas as pd
 from .. import reference
 from ..errors import InputError
 from ..inventory.costs import DRIVERS, CostScenario
+from ..inventory.plan import rule_index, scheme_index
+from ..text import fold
 from .games import StructuredGame
 
 GUIDE_2_5 = "guide 2.5"
@@ -54,22 +56,66 @@ def rules_table() -> pd.DataFrame:
 
 
 def rule_codes() -> tuple[str, ...]:
+    """The codes of data/cost_rules.csv, in table order."""
     return tuple(rules_table()["code"])
 
 
-def rule_row(code: str) -> dict[str, Any]:
-    df = rules_table()
-    hit = df[df["code"] == code]
-    if hit.empty:
+def _allowed(df: pd.DataFrame) -> str:
+    return ", ".join(f"{c}（{ja}）" for c, ja in df[["code", "label_ja"]].itertuples(index=False))
+
+
+def rule_code(value: object) -> str:
+    """The code of an allocation rule given as its code, its Japanese or English label (data/cost_rules.csv),
+    as every other input accepts either; raises InputError naming the rules otherwise.
+
+    Examples
+    --------
+    >>> from workbench.cost.model import rule_code
+    >>> rule_code("人口割"), rule_code("shapley"), rule_code("Shapley value")
+    ('population', 'shapley', 'shapley')
+    """
+    code = rule_index().get(fold(value)) if isinstance(value, str) else None
+    if code is None:
         raise InputError.single(
-            f"配分ルール {code!r} はありません", field="rule", value=code, allowed=", ".join(rule_codes())
+            f"配分ルール {value!r} はありません", field="rule", value=value, allowed=_allowed(rules_table())
         )
-    return hit.iloc[0].to_dict()
+    return code
+
+
+def rule_row(code: str) -> dict[str, Any]:
+    """The row of data/cost_rules.csv for a rule (code or label)."""
+    df = rules_table()
+    return df[df["code"] == rule_code(code)].iloc[0].to_dict()
 
 
 def schemes_table() -> pd.DataFrame:
     """Prefecture cost-sharing schemes (DOMAIN §6b): fukushima, tochigi, tottori presets and none."""
     return reference.table(SCHEMES_TABLE)
+
+
+def scheme_codes() -> tuple[str, ...]:
+    """The codes of data/prefecture_schemes.csv, in table order."""
+    return tuple(schemes_table()["code"])
+
+
+def scheme_code(value: object, field: str = "costs.scheme") -> str:
+    """The code of a prefecture scheme given as its code or Japanese label (data/prefecture_schemes.csv).
+
+    Examples
+    --------
+    >>> from workbench.cost.model import scheme_code
+    >>> scheme_code("福島県方式"), scheme_code("none")
+    ('fukushima', 'none')
+    """
+    code = scheme_index().get(fold(value)) if isinstance(value, str) else None
+    if code is None:
+        raise InputError.single(
+            f"県負担の方式 {value!r} はありません",
+            field=field,
+            value=value,
+            allowed=_allowed(schemes_table()),
+        )
+    return code
 
 
 def guide_ranges() -> pd.DataFrame:
@@ -230,22 +276,22 @@ class CostModel:
         """PV of going alone, per player."""
         return self.total_game.standalone
 
+    @property
+    def scheme_label(self) -> str:
+        """The prefecture's part as staff read it: the scheme's label, or the fractions typed in the file."""
+        if self.scheme == "custom":
+            return f"県負担 初期{self.pref_initial:.0%}・運用{self.pref_running:.0%}（入力値）"
+        df = schemes_table()
+        return str(df[df["code"] == self.scheme]["label_ja"].iloc[0])
+
 
 def _pref_share(sc: CostScenario, scheme: str | None) -> tuple[float, float, str, str]:
     if scheme is None and sc.prefecture_share is not None:
         p = sc.prefecture_share
         return p.initial, p.running, p.applies_to, "custom"
-    code = scheme or sc.scheme or "none"
+    code = scheme_code(scheme or sc.scheme or "none")
     df = schemes_table()
-    hit = df[df["code"] == code]
-    if hit.empty:
-        raise InputError.single(
-            f"県負担の方式 {code!r} はありません",
-            field="costs.scheme",
-            value=code,
-            allowed=", ".join(df["code"]),
-        )
-    row = hit.iloc[0]
+    row = df[df["code"] == code].iloc[0]
     return float(row["initial_fraction"]), float(row["running_fraction"]), str(row["applies_to"]), code
 
 
@@ -407,11 +453,8 @@ def range_verdict(x: float, low: float, high: float) -> tuple[str, str]:
 
     ``below``: a smaller effect than surveyed (x < low); ``within``; ``above``: a larger effect (x > high).
     """
-    if x < low:
-        return "below", "調査結果より効果が小さい"
-    if x > high:
-        return "above", "調査結果より効果が大きい"
-    return "within", "調査結果の範囲内"
+    code = "below" if x < low else "above" if x > high else "within"
+    return code, reference.label("effect_verdict", code)
 
 
 def guide_comparison(m: CostModel) -> list[dict[str, Any]]:

@@ -159,12 +159,13 @@ Basis = Literal["fact", "assumption"]
 
 
 def _basis(v: Any) -> Any:
+    """事実 / 仮定 (or 推定) read as their codes (data/enums.csv ``fact_basis``); anything else is left for
+    the field's own error."""
     if isinstance(v, str):
-        key = fold(v)
-        if key in (fold("事実"), "fact"):
-            return "fact"
-        if key in (fold("仮定"), fold("推定"), "assumption"):
-            return "assumption"
+        try:
+            return reference.enum_code("fact_basis", v)
+        except ValueError:
+            return v
     return v
 
 
