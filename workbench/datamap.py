@@ -25,22 +25,12 @@ published APIs) with the platforms and services of the file, and returns a :clas
 Readings the sources leave open are listed in :data:`READINGS` and shown with every result. Pure functions,
 no I/O.
 
-Examples
---------
->>> import workbench as wb
->>> dm = wb.datamap(wb.load_sample("07"))
->>> print(dm)
-福島県 データの流れ（データマップ）
-  サービス: ...
->>> dm.has_data_map
-True
+``wb.datamap(pref)`` is :func:`datamap` (the package exports the function).
 """
 
 from __future__ import annotations
 
 import functools
-import sys
-import types
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -829,7 +819,18 @@ def _service_fields(pref: Prefecture, rows: dict[str, Any]) -> dict[str, tuple[s
 
 def datamap(pref: Prefecture) -> DataMapResult:
     """Analyse the prefecture's データマップ (module docstring). Works on files without ``data_map:`` too
-    (everything empty, ``has_data_map`` false)."""
+    (everything empty, ``has_data_map`` false).
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> dm = wb.datamap(wb.load_sample("07"))
+    >>> print(dm)
+    福島県 データの流れ（データマップ）
+      サービス: ...
+    >>> dm.has_data_map
+    True
+    """
     dm = pref.data_map
     names = ServiceNames(pref)
     services = {s.id: s for s in pref.services}
@@ -1919,13 +1920,3 @@ def plan_items(pref: Prefecture) -> list[dict[str, Any]]:
         notes = "、".join(sorted({m.dataset for m in res.missing})[:8])
         out.append(item("missing", "", str(acts.loc["missing", "title_ja"]), notes))
     return out
-
-
-class _CallableModule(types.ModuleType):
-    """``wb.datamap(pref)`` and ``workbench.datamap`` (this module) both work (as ``wb.classify``)."""
-
-    def __call__(self, pref: Prefecture) -> DataMapResult:
-        return datamap(pref)
-
-
-sys.modules[__name__].__class__ = _CallableModule
