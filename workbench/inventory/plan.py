@@ -9,8 +9,10 @@ the file's ``target:`` section.
 
 ``plan:`` records the user's edits to the generated action plan of Step 3 実行計画の策定及び実行: items that
 override generated ones by ``id`` (only the keys written override), items the user adds, and generated items
-removed by id. Checks that need the generated items (unknown dependency, cycles) are in
-:meth:`Plan.cross_check`.
+removed by id. Loading checks what the file itself says (:meth:`Plan.cross_check`); checks that need the
+generated items (an unknown or removed dependency, a removed id that is not generated, a new item without a
+title, cycles) run when Step 3 generates the plan (:func:`workbench.plan.action_plan` raises them located
+under ``plan``), so that loading a file never runs the Step 3 analysis.
 """
 
 from __future__ import annotations
@@ -329,8 +331,3 @@ class Plan(Model):
             for j, dep in enumerate(it.depends_on or []):
                 if dep == it.id:
                     yield ("items", i, "depends_on", j), "取組事項が自分自身に依存しています", dep
-        try:
-            from ..plan import plan_problems
-        except ImportError:  # pragma: no cover - during development only
-            return
-        yield from plan_problems(pref, self)
