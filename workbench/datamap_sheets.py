@@ -38,6 +38,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import reference
 from .errors import InputError, Problem
+from .inventory import Prefecture
 from .inventory.datamap import TEMPLATE_VERSION, field_index, split_list, vocab_index
 from .sheets import (
     _HEAD_FILL,
@@ -187,13 +188,13 @@ def _cell_value(col: DmColumn, value: Any) -> Any:
     return value
 
 
-def _names_of(pref: Any, targets: list[str]) -> list[str]:
+def _names_of(pref: Prefecture, targets: list[str]) -> list[str]:
     """Service ids written as the services' names (what staff read in the sheet; read back by name)."""
     names = {s.id: s.name for s in pref.services}
     return [names.get(t, t) for t in targets]
 
 
-def _service_rows(pref: Any) -> list[dict[str, Any]]:
+def _service_rows(pref: Prefecture) -> list[dict[str, Any]]:
     """One row per service of the file (the template asks for every connected service), prefilled; when the
     external items of a service differ in 提供頻度・提供方法・提供先, each further item gets its own row with the
     サービス名 left blank (read back as a continuation of the service)."""
@@ -240,7 +241,7 @@ def _service_rows(pref: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _asset_rows(pref: Any) -> list[dict[str, Any]]:
+def _asset_rows(pref: Prefecture) -> list[dict[str, Any]]:
     if pref.data_map is None:
         return []
     return [
@@ -261,7 +262,7 @@ def _asset_rows(pref: Any) -> list[dict[str, Any]]:
     ]
 
 
-def add_datamap_sheets(wb: Workbook, lists: _Lists, existing: Any = None) -> None:
+def add_datamap_sheets(wb: Workbook, lists: _Lists, existing: Prefecture | None = None) -> None:
     """Add the two データマップ sheets (headers in row 4, dropdowns on rows 5–304) to a workbook, prefilled from
     ``existing`` (a Prefecture): every service of the file gets a row (template README サービス側1)."""
     platforms = [p.id for p in existing.platforms] if existing is not None else []
@@ -318,7 +319,7 @@ def add_datamap_sheets(wb: Workbook, lists: _Lists, existing: Any = None) -> Non
                     _put(ws, r, c, v)
 
 
-def datamap_workbook(prefecture: str, existing: Any = None) -> Workbook:
+def datamap_workbook(prefecture: str, existing: Prefecture | None = None) -> Workbook:
     """A workbook with only the データマップ sheets (and an instructions sheet) for a prefecture."""
     code, name = reference.resolve_prefecture(prefecture)
     wb = Workbook()
@@ -354,7 +355,9 @@ def datamap_workbook(prefecture: str, existing: Any = None) -> Workbook:
     return wb
 
 
-def write_datamap_sheet(path: str | os.PathLike[str], prefecture: str, existing: Any = None) -> Path:
+def write_datamap_sheet(
+    path: str | os.PathLike[str], prefecture: str, existing: Prefecture | None = None
+) -> Path:
     """Generate :func:`datamap_workbook` and write it atomically."""
     from .inventory.yamlio import atomic_write
 

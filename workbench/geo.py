@@ -17,11 +17,14 @@ prefectures' current type (national view). Members from another prefecture (guid
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 import pandas as pd
 
 from . import reference
+from .auth import AuthMatch, ServiceMatch
+from .classify import type_label
+from .cost.rules import Allocation
+from .inventory import Prefecture
 from .text import money_ja
 
 GEO_SOURCE = (
@@ -112,7 +115,7 @@ def _frame(codes: list[str], home: str) -> pd.DataFrame:
     )
 
 
-def _codes(pref: Any, extra: list[str]) -> list[str]:
+def _codes(pref: Prefecture, extra: list[str]) -> list[str]:
     """The prefecture's municipalities (census order), then codes of other prefectures named in ``extra``."""
     own = reference.municipalities_of(pref.code)["code"].tolist()
     seen = set(own)
@@ -120,7 +123,7 @@ def _codes(pref: Any, extra: list[str]) -> list[str]:
     return own + outside
 
 
-def platform_users(pref: Any) -> dict[str, list[str]]:
+def platform_users(pref: Prefecture) -> dict[str, list[str]]:
     """Municipality code → names of the running platforms it uses (:meth:`Prefecture.users_of`, the rule the
     classification uses)."""
     use: dict[str, list[str]] = {}
@@ -132,7 +135,7 @@ def platform_users(pref: Any) -> dict[str, list[str]]:
     return use
 
 
-def use_frame(pref: Any) -> pd.DataFrame:
+def use_frame(pref: Prefecture) -> pd.DataFrame:
     """Step 1 view (県の全体像): every municipality, ``group`` = the running platform(s) it uses, joined by
     「・」, or :data:`NO_PLATFORM`. Users from another prefecture are added with ``outside`` set.
 
@@ -146,7 +149,7 @@ def use_frame(pref: Any) -> pd.DataFrame:
     return df[FRAME_COLUMNS]
 
 
-def cost_frame(pref: Any, allocation: Any) -> pd.DataFrame:
+def cost_frame(pref: Prefecture, allocation: Allocation) -> pd.DataFrame:
     """Cost view (費用負担): members with their share against going alone; every other municipality of the
     prefecture is :data:`NOT_MEMBER`. Members from another prefecture are added with ``outside`` set.
 
@@ -177,7 +180,7 @@ def cost_frame(pref: Any, allocation: Any) -> pd.DataFrame:
 GAP_GROUPS = ["不足なし", "1段階不足", "2段階以上不足", "サインインが必要なサービスなし", NO_PLATFORM]
 
 
-def auth_frame(pref: Any, match: Any) -> pd.DataFrame:
+def auth_frame(pref: Prefecture, match: AuthMatch) -> pd.DataFrame:
     """Authentication view (認証レベル): for each municipality, the services that need sign-in on the platforms
     it uses, and the largest shortfall of offered against required level (身元確認 or 当人認証) among them.
 
@@ -189,7 +192,7 @@ def auth_frame(pref: Any, match: Any) -> pd.DataFrame:
         if p.status == "running":
             for code in pref.users_of(p):
                 users.setdefault(code, []).append(p.id)
-    services: dict[str, list[Any]] = {}
+    services: dict[str, list[ServiceMatch]] = {}
     for s in match.services:
         if s.basis != "none":
             services.setdefault(s.platform, []).append(s)
@@ -234,8 +237,6 @@ def national_frame(summary: pd.DataFrame) -> pd.DataFrame:
     """National view: one row per prefecture of the batch summary (:func:`workbench.batch.run_batch`) with
     ``group`` = today's type (the first of a 1.x combination, as in the national type chart), ``detail`` the
     type and whether the file is synthetic, at the mean of the prefecture's capital-area outline."""
-    from .classify import type_label
-
     prefs = reference.prefectures().set_index("code")
     rows = []
     for r in summary.itertuples(index=False):

@@ -8,8 +8,6 @@ coalition: no group pays more together than it would pay on its own.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,7 +16,7 @@ from ..errors import InputError
 from ..text import money_ja
 from . import games
 from .games import StructuredGame
-from .model import build_model, located, rule_codes
+from .model import CostModel, HasCosts, build_model, located, rule_codes
 from .rules import Allocation, Players, allocation_from_model, check_rule, players_of, shares_for
 
 #: the nucleolus is recomputed n times for the monotonicity check only up to this size: a run takes a few
@@ -117,7 +115,7 @@ def core_check(game: StructuredGame, shares: np.ndarray) -> games.CoreCheck:
     return games.core_check_structured(game, shares)
 
 
-def least_core_view(m: Any, game: StructuredGame | None = None) -> LeastCoreView | None:
+def least_core_view(m: CostModel, game: StructuredGame | None = None) -> LeastCoreView | None:
     """The least core of the members' game of model ``m`` in yen, with a sentence for the staff (None when
     non-participants are carried by others: then shares are not those of a cost game)."""
     if m.non_participants != "none":
@@ -174,7 +172,7 @@ def monotonicity(p: Players, rule: str, shares: np.ndarray) -> list[tuple[int, i
     return out
 
 
-def audit_model(m: Any, alloc: Allocation, least: LeastCoreView | None | bool = True) -> FairnessAudit:
+def audit_model(m: CostModel, alloc: Allocation, least: LeastCoreView | None | bool = True) -> FairnessAudit:
     """The audit of an allocation computed from model ``m`` (pure).
 
     ``least``: the least core view already computed for ``m`` (rule-independent), True to compute it here,
@@ -260,7 +258,7 @@ def audit_model(m: Any, alloc: Allocation, least: LeastCoreView | None | bool = 
 
 
 @located
-def audit(pref: Any, allocation: Allocation | str, *, scheme: str | None = None) -> FairnessAudit:
+def audit(pref: HasCosts, allocation: Allocation | str, *, scheme: str | None = None) -> FairnessAudit:
     """Fairness audit of ``allocation`` (an :class:`Allocation` or a rule code) for ``pref``'s scenario."""
     if isinstance(allocation, str):
         m = build_model(pref, scheme)
@@ -300,7 +298,9 @@ class FairnessReport(BaseModel):
 
 
 @located
-def audit_rules(pref: Any, rules: list[str] | None = None, *, scheme: str | None = None) -> FairnessReport:
+def audit_rules(
+    pref: HasCosts, rules: list[str] | None = None, *, scheme: str | None = None
+) -> FairnessReport:
     """Audit every rule (default: all that the data allow) and say which are in the core, in Japanese.
 
     Examples

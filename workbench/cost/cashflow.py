@@ -8,7 +8,6 @@ initial cost under the late-joiner policy, refunded to the incumbents (:mod:`wor
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,7 +17,7 @@ from .. import reference
 from ..errors import InputError
 from ..inventory.costs import CostScenario
 from .games import StructuredGame
-from .model import CostModel, build_model, located, with_costs
+from .model import CostModel, HasCosts, build_model, located, with_costs
 from .rules import Players, allocation_from_model, check_rule, players_of, shares_for
 
 POLICIES = ("none", "book_value", "shapley")  # data/labels.csv late_join_policy (tests keep them together)
@@ -230,7 +229,7 @@ def cash_flow_model(m: CostModel, rule: str = "shapley", policy: str = "book_val
 
 @located
 def cash_flow(
-    pref: Any, rule: str = "shapley", *, policy: str = "book_value", scheme: str | None = None
+    pref: HasCosts, rule: str = "shapley", *, policy: str = "book_value", scheme: str | None = None
 ) -> CashFlow:
     """Cash flow per member per year (nominal yen), with NPVs; the NPVs add up to the PV ``total`` of
     :func:`~workbench.cost.allocate` when no capacity step meets a late joiner.
@@ -330,7 +329,7 @@ class Sensitivity(BaseModel):
 
 @located
 def sensitivity(
-    pref: Any,
+    pref: HasCosts,
     rule: str = "shapley",
     output: str = "total",
     *,

@@ -41,6 +41,7 @@ from .model import (
     READING_MEMBER,
     READING_TOTAL,
     CostModel,
+    HasCosts,
     build_model,
     guide_comparison,
     guide_ranges,
@@ -411,7 +412,7 @@ def cost_effect_model(m: CostModel, rule: str, *, scheme_label: str = "") -> Cos
 
 
 @located
-def cost_effect(pref: Any, rule: str | None = None, *, scheme: str | None = None) -> CostEffect:
+def cost_effect(pref: HasCosts, rule: str | None = None, *, scheme: str | None = None) -> CostEffect:
     """Guide 2.5's cost effect read per municipality (the guide's wording) and for the prefecture as a
     whole, for ``pref.costs`` under ``rule`` (default: the vision's rule, else Shapley).
 
@@ -630,7 +631,7 @@ def module_phases() -> list[ModulePhase]:
 
 
 @located
-def shared_costs_without_module(pref: Any) -> tuple[float, float]:
+def shared_costs_without_module(pref: HasCosts) -> tuple[float, float]:
     """(initial, yearly running) of the shared platform with every participant, as entered (the scenario
     with ``module_effect`` off; nominal yen)."""
     sc = scenario_of(pref)
@@ -642,7 +643,7 @@ def shared_costs_without_module(pref: Any) -> tuple[float, float]:
     )
 
 
-def module_effect_view(pref: Any = None) -> ModuleEffectView:
+def module_effect_view(pref: HasCosts | None = None) -> ModuleEffectView:
     """Guide 2.6 shown whole: the printed table beside the reconciled one, the 83 % (scratch) and 41 %
     (non-scratch) cases, and — for a prefecture with ``costs:`` — its shared cost without the module (as
     entered) and with it under either case, saying which case the scenario applies.

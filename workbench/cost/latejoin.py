@@ -11,8 +11,6 @@ proportion to what they paid in year 0. Who carries non-participants' shares is 
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
@@ -20,7 +18,7 @@ from .. import reference
 from ..errors import InputError
 from ..inventory.costs import CostScenario
 from .cashflow import POLICIES, cash_flow_model, policy_code
-from .model import build_model, located, scenario_of, with_costs
+from .model import HasCosts, build_model, located, scenario_of, with_costs
 from .rules import check_rule
 
 
@@ -98,7 +96,7 @@ def _variants(
 
 @located
 def late_joiner(
-    pref: Any,
+    pref: HasCosts,
     code: str,
     year: int,
     policy: str = "book_value",

@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -45,6 +45,15 @@ GUIDE_2_5 = "guide 2.5"
 GUIDE_2_6 = "guide 2.6"
 RULES_TABLE = "cost_rules.csv"
 SCHEMES_TABLE = "prefecture_schemes.csv"
+
+
+class HasCosts(Protocol):
+    """What the cost functions read of a prefecture: a :class:`~workbench.inventory.Prefecture`, or the
+    stand-in :func:`with_costs` makes for a sensitivity run (its code, name and another scenario)."""
+
+    code: str
+    name: str
+    costs: CostScenario | None
 
 
 # --- reference tables -----------------------------------------------------------------------------------
@@ -295,7 +304,7 @@ def _pref_share(sc: CostScenario, scheme: str | None) -> tuple[float, float, str
     return float(row["initial_fraction"]), float(row["running_fraction"]), str(row["applies_to"]), code
 
 
-def scenario_of(pref: Any) -> CostScenario:
+def scenario_of(pref: HasCosts) -> CostScenario:
     """The prefecture's cost scenario, or an InputError when the file has none."""
     sc = getattr(pref, "costs", None)
     if sc is None:
@@ -305,12 +314,12 @@ def scenario_of(pref: Any) -> CostScenario:
     return sc
 
 
-def with_costs(pref: Any, costs: CostScenario) -> Any:
+def with_costs(pref: HasCosts, costs: CostScenario) -> HasCosts:
     """A light stand-in of ``pref`` with another cost scenario (for sensitivity runs)."""
     return SimpleNamespace(code=pref.code, name=pref.name, costs=costs)
 
 
-def build_model(pref: Any, scheme: str | None = None) -> CostModel:
+def build_model(pref: HasCosts, scheme: str | None = None) -> CostModel:
     """Turn ``pref.costs`` into a :class:`CostModel` (raises InputError for unusable input).
 
     ``scheme`` (fukushima | tochigi | tottori | none) overrides the file's prefecture share.
@@ -422,7 +431,7 @@ def build_model(pref: Any, scheme: str | None = None) -> CostModel:
     )
 
 
-def coalition_cost(pref: Any, coalition: list[str] | np.ndarray, *, scheme: str | None = None) -> float:
+def coalition_cost(pref: HasCosts, coalition: list[str] | np.ndarray, *, scheme: str | None = None) -> float:
     """c(S): PV of the shared cost for a coalition of municipality codes (or a boolean mask over the players).
 
     c({i}) is i's stand-alone PV; c(all) is the shared platform (before the prefecture's part).
@@ -507,7 +516,7 @@ def _parse_field(path: str) -> list[str | int]:
     return out
 
 
-def locate_problems(err: InputError, pref: Any) -> InputError:
+def locate_problems(err: InputError, pref: HasCosts) -> InputError:
     """Fill in file and line of problems whose field is in the prefecture file (best effort)."""
     doc = getattr(pref, "_wb_doc", None)
     from ..inventory.yamlio import source_name
@@ -531,7 +540,7 @@ def located(fn: Any) -> Any:
     import functools
 
     @functools.wraps(fn)
-    def wrapper(pref: Any, *args: Any, **kwargs: Any) -> Any:
+    def wrapper(pref: HasCosts, *args: Any, **kwargs: Any) -> Any:
         try:
             return fn(pref, *args, **kwargs)
         except InputError as err:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +20,16 @@ from ..errors import InputError
 from ..inventory.costs import DRIVERS, HARP_EXPONENT
 from . import games
 from .games import StructuredGame
-from .model import CostModel, build_model, guide_comparison, located, rule_code, rule_codes, rule_row
+from .model import (
+    CostModel,
+    HasCosts,
+    build_model,
+    guide_comparison,
+    located,
+    rule_code,
+    rule_codes,
+    rule_row,
+)
 
 # --- pure rule functions --------------------------------------------------------------------------------
 
@@ -521,7 +529,7 @@ def _shares_tolerant(p: Players, rule: str) -> np.ndarray:
 
 @located
 def allocate(
-    pref: Any,
+    pref: HasCosts,
     rule: str = "shapley",
     *,
     scheme: str | None = None,
@@ -610,7 +618,7 @@ class Comparison(BaseModel):
 
 
 @located
-def compare(pref: Any, rules: list[str] | None = None, *, scheme: str | None = None) -> Comparison:
+def compare(pref: HasCosts, rules: list[str] | None = None, *, scheme: str | None = None) -> Comparison:
     """All rules (default: every rule in data/cost_rules.csv that the data allow) side by side.
 
     Rules that cannot run for this scenario (no drivers, no weights, …) are listed in

@@ -10,13 +10,16 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .. import reference
 from ..text import fold
 from .base import Loc, Model, muni_code
+
+if TYPE_CHECKING:  # the model that holds every section (models.py imports this module)
+    from .models import Prefecture
 
 Yen = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
@@ -274,7 +277,7 @@ class CostScenario(Model):
         """Whether the scenario itself (not a rule) needs every member's population."""
         return self.standalone.exponent > 0 or bool(self.weights and self.weights.get("population", 0) > 0)
 
-    def cross_check(self, pref: Any) -> Iterator[tuple[Loc, str, object]]:
+    def cross_check(self, pref: Prefecture) -> Iterator[tuple[Loc, str, object]]:
         for i, code in enumerate(self.members or []):
             if code[:2] != pref.code:
                 yield ("members", i), f"{pref.name}の市区町村ではありません", code

@@ -37,13 +37,16 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator
 
 from .. import reference
 from ..text import fold
 from .base import Code, Loc, Model
+
+if TYPE_CHECKING:  # the model that holds every section (models.py imports this module)
+    from .models import Prefecture
 
 ID_PATTERN = r"^[^\s,]+$"
 TEMPLATE_VERSION = "1.3"
@@ -324,7 +327,7 @@ class DataMap(Model):
             return f"{v:g}" if isinstance(v, float) else f"{v}.0"
         return v
 
-    def cross_check(self, pref: Any) -> Iterator[tuple[Loc, str, object]]:
+    def cross_check(self, pref: Prefecture) -> Iterator[tuple[Loc, str, object]]:
         """References the field validators cannot see: services, platforms and 提供先 that exist; unique ids;
         items not both internal and external (template README サービス側 5)."""
         names = ServiceNames(pref)
@@ -397,7 +400,7 @@ class DataMap(Model):
 class ServiceNames:
     """Resolves a service written as its id or its name (spelling folded) to the id."""
 
-    def __init__(self, pref: Any) -> None:
+    def __init__(self, pref: Prefecture) -> None:
         self.ids = [s.id for s in pref.services]
         self.index: dict[str, str] = {}
         for s in pref.services:

@@ -131,7 +131,7 @@ class Platform(Model):
             raise ValueError(f"同じ値が重複しています: {', '.join(dup)}")
         return v
 
-    def cross_check(self, pref: Any) -> Iterator[tuple[Loc, str, object]]:
+    def cross_check(self, pref: Prefecture) -> Iterator[tuple[Loc, str, object]]:
         """Unknown ID-means codes (known: data/id_means.csv plus the file's ``auth.means``)."""
         from .authcat import means_problems
 

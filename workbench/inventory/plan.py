@@ -20,13 +20,16 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator
 
 from .. import reference
 from ..text import fold
 from .base import Code, Loc, Model
+
+if TYPE_CHECKING:  # the model that holds every section (models.py imports this module)
+    from .models import Prefecture
 
 ID_PATTERN = r"^[^\s,]+$"
 
@@ -240,7 +243,7 @@ class Vision(Model):
             raise ValueError(f"目的が重複しています: {', '.join(dup)}")
         return v
 
-    def cross_check(self, pref: Any) -> Iterator[tuple[Loc, str, object]]:
+    def cross_check(self, pref: Prefecture) -> Iterator[tuple[Loc, str, object]]:
         target_org = pref.target.organisation if pref.target else None
         if self.organisation and target_org and self.organisation != target_org:
             yield (
@@ -314,7 +317,7 @@ class Plan(Model):
     removed: list[str] = Field(default_factory=list, description="生成された取組事項のうち外すもののID")
     notes: str | None = None
 
-    def cross_check(self, pref: Any) -> Iterator[tuple[Loc, str, object]]:
+    def cross_check(self, pref: Prefecture) -> Iterator[tuple[Loc, str, object]]:
         seen: dict[str, int] = {}
         for i, it in enumerate(self.items):
             if it.id in seen:
