@@ -121,3 +121,21 @@ def test_the_checker_sees_what_it_must(tmp_path):
     assert {(e.source, e.target) for e in layers.guarded(pkg)} == {
         ("workbench.inventory.yamlio", "workbench.reference")
     }
+
+
+def test_no_module_imports_a_name_the_package_binds_to_a_function():
+    """``workbench.classify`` and ``workbench.datamap`` are functions on the package; ``from . import
+    classify`` (or ``from workbench import datamap``) would get the function, not the module."""
+    import ast
+
+    functions = {n for n in ("classify", "datamap") if callable(getattr(wb, n))}
+    bad = []
+    for name, path in layers.modules().items():
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                base = package.split(".")[: len(package.split(".")) - (node.level - 1)] if node.level else []
+                mod = ".".join(base + ([node.module] if node.module else [])) if node.level else node.module
+                if mod == "workbench" and {a.name for a in node.names} & functions:
+                    bad.append(f"{name}: line {node.lineno}")
+    assert bad == []

@@ -48,6 +48,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from . import reference
+from .datamap import derived_sources
 from .inventory import Platform, Prefecture, Service
 from .inventory.authcat import CATEGORY_TABLE, MEANS_TABLE
 from .results import Result, frame
@@ -784,9 +785,7 @@ def match_auth(pref: Prefecture, on: date | None = None) -> AuthMatch:
     services: list[ServiceMatch] = []
     denied: list[DeniedFlow] = []
     reqs_by_platform: dict[str, list[Requirement]] = {p.id: [] for p in pref.platforms}
-    from .datamap import derived_sources  # flows the データマップ shows beside uses_data_from
-
-    extra = derived_sources(pref)
+    extra = derived_sources(pref)  # flows the データマップ shows beside uses_data_from
     for s in pref.services:
         req = requirement(s, cats)
         reqs_by_platform.setdefault(s.platform, []).append(req)

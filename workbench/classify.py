@@ -26,6 +26,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from . import auth, reference
+from .datamap import issue_findings as datamap_findings
 from .inventory import Platform, Prefecture, Service
 from .results import Result, frame
 
@@ -1095,9 +1096,7 @@ def _datamap_findings(ctx: Context) -> Iterator[Finding]:
     """Findings of the データマップ (DM_* rules of data/issue_rules.csv, workbench.datamap)."""
     if ctx.pref.data_map is None:
         return
-    from .datamap import issue_findings
-
-    for f in issue_findings(ctx.pref):
+    for f in datamap_findings(ctx.pref):
         yield f["code"], f.get("platform"), f.get("service"), f.get("detail", "")
 
 

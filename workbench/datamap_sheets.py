@@ -39,7 +39,14 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from . import reference
 from .errors import InputError, Problem
 from .inventory import Prefecture
-from .inventory.datamap import TEMPLATE_VERSION, field_index, split_list, vocab_index
+from .inventory.datamap import (
+    TEMPLATE_VERSION,
+    ServiceNames,
+    field_index,
+    field_label,
+    split_list,
+    vocab_index,
+)
 from .sheets import (
     _HEAD_FILL,
     _HEAD_FONT,
@@ -176,8 +183,6 @@ def _cell_value(col: DmColumn, value: Any) -> Any:
     if isinstance(value, list):
         return "、".join(str(x) for x in value) or None
     if col.key == "field":
-        from .inventory.datamap import field_label
-
         return field_label(value)
     if col.key == "status":
         return reference.label("status", value)
@@ -200,8 +205,6 @@ def _service_rows(pref: Prefecture) -> list[dict[str, Any]]:
     サービス名 left blank (read back as a continuation of the service)."""
     rows = {}
     if pref.data_map is not None:
-        from .inventory.datamap import ServiceNames
-
         names = ServiceNames(pref)
         for r in pref.data_map.services:
             sid = names.resolve(r.service)
@@ -853,7 +856,6 @@ def import_datamap(
     from pydantic import ValidationError
 
     from .inventory import models, yamlio
-    from .inventory.datamap import ServiceNames
 
     if on_conflict not in ("fail", "first"):
         raise ValueError(on_conflict)
