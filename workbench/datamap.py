@@ -817,61 +817,70 @@ def _service_fields(pref: Prefecture, rows: dict[str, Any]) -> dict[str, tuple[s
     return out
 
 
-def datamap(pref: Prefecture) -> DataMapResult:
-    """Analyse the prefecture's データマップ (module docstring). Works on files without ``data_map:`` too
-    (everything empty, ``has_data_map`` false).
+class _Inputs:
+    """The data map's rows resolved against the file: service rows by service id, each service's field, the
+    assets' facts and the services' 外部提供可能データ, with the indexes that resolve what staff wrote."""
 
-    Examples
-    --------
-    >>> import workbench as wb
-    >>> dm = wb.datamap(wb.load_sample("07"))
-    >>> print(dm)
-    福島県 データの流れ（データマップ）
-      サービス: ...
-    >>> dm.has_data_map
-    True
-    """
-    dm = pref.data_map
-    names = ServiceNames(pref)
-    services = {s.id: s for s in pref.services}
-    rows = {}
-    for r in dm.services if dm else []:
-        sid = names.resolve(r.service)
-        if sid is not None:
-            rows.setdefault(sid, r)
-    sfield = _service_fields(pref, rows)
-    assets = [_asset_facts(a) for a in (dm.assets if dm else [])]
-    by_asset = {x.row.id: x for x in assets}
-    asset_index: dict[str, str] = {}
-    for x in assets:
-        asset_index.setdefault(x.row.id, x.row.id)
-    for x in assets:
-        asset_index.setdefault(fold(x.row.id), x.row.id)
-        asset_index.setdefault(fold(x.row.name), x.row.id)
-    items: dict[str, tuple[str, Any]] = {}
-    item_index: dict[str, str] = {}
-    for sid, r in rows.items():
-        for it in r.external:
-            key = it.id or f"{sid}/{it.name}"
-            items[key] = (sid, it)
-            for k in (key, fold(key), fold(it.name), fold(f"{sid}/{it.name}")):
-                item_index.setdefault(k, key)
-    warnings: list[str] = []
+    def __init__(self, pref: Prefecture) -> None:
+        self.pref = pref
+        self.dm = pref.data_map
+        self.names = ServiceNames(pref)
+        self.services = {s.id: s for s in pref.services}
+        self.rows: dict[str, Any] = {}
+        for r in self.dm.services if self.dm else []:
+            sid = self.names.resolve(r.service)
+            if sid is not None:
+                self.rows.setdefault(sid, r)
+        self.sfield = _service_fields(pref, self.rows)
+        self.assets = [_asset_facts(a) for a in (self.dm.assets if self.dm else [])]
+        self.by_asset = {x.row.id: x for x in self.assets}
+        self.asset_index: dict[str, str] = {x.row.id: x.row.id for x in reversed(self.assets)}
+        for x in self.assets:
+            self.asset_index.setdefault(fold(x.row.id), x.row.id)
+            self.asset_index.setdefault(fold(x.row.name), x.row.id)
+        self.items: dict[str, tuple[str, Any]] = {}
+        self.item_index: dict[str, str] = {}
+        for sid, r in self.rows.items():
+            for it in r.external:
+                key = it.id or f"{sid}/{it.name}"
+                self.items[key] = (sid, it)
+                for k in (key, fold(key), fold(it.name), fold(f"{sid}/{it.name}")):
+                    self.item_index.setdefault(k, key)
 
-    # --- flows -------------------------------------------------------------------------------------------------
-    flows: dict[tuple[str, str], Flow] = {}
-    resolved: dict[str, list[str]] = defaultdict(list)
-    unresolved: dict[str, list[str]] = defaultdict(list)
+    def field_of(self, sid: str) -> str | None:
+        return self.sfield.get(sid, (None, ""))[0]
 
-    def asset_flow(x: _Asset, sid: str, route: str, declared_by: str) -> None:
+    def asset_named(self, text: str) -> str | None:
+        return self.asset_index.get(text) or self.asset_index.get(fold(text))
+
+    def item_named(self, text: str) -> str | None:
+        return self.item_index.get(text) or self.item_index.get(fold(text))
+
+
+class _Flows:
+    """Every (data → service) link, resolved from both sides of the template (module docstring)."""
+
+    def __init__(self, inp: _Inputs) -> None:
+        self.inp = inp
+        self.flows: dict[tuple[str, str], Flow] = {}
+        self.resolved: dict[str, list[str]] = defaultdict(list)
+        self.unresolved: dict[str, list[str]] = defaultdict(list)
+        self.warnings: list[str] = []
+
+    def _seen(self, key: tuple[str, str], declared_by: str) -> bool:
+        if key not in self.flows:
+            return False
+        if self.flows[key].declared_by != declared_by:
+            self.flows[key].declared_by = "both"
+        return True
+
+    def asset_flow(self, x: _Asset, sid: str, route: str, declared_by: str) -> None:
         a = x.row
         key = (f"asset:{a.id}", sid)
-        if key in flows:
-            if flows[key].declared_by != declared_by:
-                flows[key].declared_by = "both"
+        if self._seen(key, declared_by):
             return
-        sf = sfield.get(sid, (None, ""))[0]
-        flows[key] = Flow(
+        sf = self.inp.field_of(sid)
+        self.flows[key] = Flow(
             source_kind="asset",
             source=a.id,
             data=a.name,
@@ -890,127 +899,137 @@ def datamap(pref: Prefecture) -> DataMapResult:
             pi_class=a.pi_class,
         )
 
-    def item_flow(key: str, target: str, declared_by: str) -> None:
-        src, it = items[key]
+    def item_flow(self, key: str, target: str, declared_by: str) -> None:
+        inp = self.inp
+        src, it = inp.items[key]
         fkey = (f"item:{key}", target)
-        if fkey in flows:
-            if flows[fkey].declared_by != declared_by:
-                flows[fkey].declared_by = "both"
+        if self._seen(fkey, declared_by):
             return
         methods = method_codes(it.method)
-        freq = frequency_codes(it.frequency)
         model = standard_model(it.model) if it.model else model_from_name(it.name)
-        data_field = sfield.get(src, (None, ""))[0] or (model["field"] if model else None)
-        sf = sfield.get(target, (None, ""))[0]
-        via = target in names.resolve_many(it.to)
-        flows[fkey] = Flow(
+        data_field = inp.field_of(src) or (model["field"] if model else None)
+        sf = inp.field_of(target)
+        source_service = inp.services.get(src)
+        self.flows[fkey] = Flow(
             source_kind="item",
             source=key,
             data=it.name,
-            owner=services[src].name if src in services else None,
+            owner=source_service.name if source_service else None,
             from_service=src,
-            platform=services[src].platform if src in services else None,
+            platform=source_service.platform if source_service else None,
             service=target,
-            route="platform" if via else "direct",
+            route="platform" if target in inp.names.resolve_many(it.to) else "direct",
             declared_by=declared_by,
             data_field=data_field,
             service_field=sf,
             cross_field=bool(data_field and sf and data_field != sf),
             methods=list(methods),
-            frequency=list(freq),
+            frequency=list(frequency_codes(it.frequency)),
             api_capable=any(m in _api_capable() for m in methods),
             personal=it.pi_class in PERSONAL_CLASSES or it.pi_class == "pseudonymised",
             pi_class=it.pi_class,
             consent=it.consent,
         )
 
-    # service side: 取込データ
-    for sid, r in rows.items():
-        for text in r.intake:
-            aid = asset_index.get(text) or asset_index.get(fold(text))
-            if aid is not None:
-                x = by_asset[aid]
-                targets = names.resolve_many(x.row.to)
-                route = "platform" if (x.row.platform and sid in targets) else "direct"
-                asset_flow(x, sid, route, "both" if sid in targets else "service_side")
-                resolved[sid].append(aid)
-                continue
-            ikey = item_index.get(text) or item_index.get(fold(text))
-            if ikey is not None and items[ikey][0] != sid:
-                item_flow(ikey, sid, "service_side")
-                resolved[sid].append(ikey)
-                continue
-            unresolved[sid].append(text)
-    # asset side: 提供先サービス
-    for x in assets:
-        for sid in names.resolve_many(x.row.to):
-            if (f"asset:{x.row.id}", sid) not in flows:
-                asset_flow(x, sid, "platform" if x.row.platform else "direct", "asset_side")
-                if sid in rows:
-                    warnings.append(
-                        f"データアセット「{x.row.name}」の提供先サービスに「{services[sid].name}」がありますが、"
+    def intake(self) -> None:
+        """Service side: 取込データ (an asset, another service's 外部提供可能データ, or unresolved)."""
+        inp = self.inp
+        for sid, r in inp.rows.items():
+            for text in r.intake:
+                aid = inp.asset_named(text)
+                ikey = inp.item_named(text) if aid is None else None
+                if aid is not None:
+                    x = inp.by_asset[aid]
+                    targets = inp.names.resolve_many(x.row.to)
+                    route = "platform" if (x.row.platform and sid in targets) else "direct"
+                    self.asset_flow(x, sid, route, "both" if sid in targets else "service_side")
+                    self.resolved[sid].append(aid)
+                elif ikey is not None and inp.items[ikey][0] != sid:
+                    self.item_flow(ikey, sid, "service_side")
+                    self.resolved[sid].append(ikey)
+                else:
+                    self.unresolved[sid].append(text)
+
+    def asset_side(self) -> None:
+        """Asset side: 提供先サービス (a service that does not list the asset gets a warning)."""
+        inp = self.inp
+        for x in inp.assets:
+            for sid in inp.names.resolve_many(x.row.to):
+                if (f"asset:{x.row.id}", sid) in self.flows:
+                    continue
+                self.asset_flow(x, sid, "platform" if x.row.platform else "direct", "asset_side")
+                if sid in inp.rows:
+                    self.warnings.append(
+                        f"データアセット「{x.row.name}」の提供先サービスに「{inp.services[sid].name}」がありますが、"
                         "そのサービスの取込データに記載がありません"
                     )
-    # service side: 外部提供可能データの提供先
-    for key, (src, it) in items.items():
-        for target in names.resolve_many(it.to):
-            if target == src:
-                continue
-            if (f"item:{key}", target) in flows:
-                flows[(f"item:{key}", target)].declared_by = "both"
-                flows[(f"item:{key}", target)].route = "platform"
-            else:
-                item_flow(key, target, "service_side")
-    flow_list = sorted(flows.values(), key=lambda f: (f.platform or "~", f.source, f.service))
 
-    # --- filling rules (warnings) --------------------------------------------------------------------------
-    if dm is not None:
-        missing_rows = [s.name for s in pref.services if s.id not in rows]
-        if missing_rows and dm.services:
-            warnings.append(
-                "サービス側データマップにないサービスがあります（基盤に接続しているサービスはすべて記載）: "
-                + "、".join(missing_rows[:10])
-                + ("…" if len(missing_rows) > 10 else "")
-            )
-        for x in assets:
-            a = x.row
-            if any(w in a.name for w in ("等", "一式", "各種", "ほか")):
-                warnings.append(
-                    f"データアセット名「{a.name}」はまとめて書かれているようです（なるべくデータ単位で具体名を記載）"
-                )
-            if a.location and fold(a.location) in {
-                fold(w) for w in ("システム", "台帳", "Excel", "エクセル", "紙", "サーバ")
-            }:
-                warnings.append(
-                    f"データアセット「{a.name}」のデータの所在「{a.location}」が一般名詞です（システムの固有名詞で記載）"
-                )
-            if a.method and not x.methods:
-                warnings.append(
-                    f"データアセット「{a.name}」の提供方法「{'、'.join(a.method)}」を読み取れません"
-                )
-            if a.frequency and not x.freq:
-                warnings.append(f"データアセット「{a.name}」の提供頻度「{a.frequency}」を読み取れません")
-        for sid, texts in unresolved.items():
-            warnings.append(
-                f"{services[sid].name}の取込データ「{'、'.join(texts[:6])}」はデータアセット側にも他のサービスの外部提供"
-                "データにもなく、基盤経由か直接かを判定できません（データアセット側に登録すると流れに入ります）"
-            )
-        no_field = [services[s].name for s in services if sfield[s][0] is None]
-        if no_field:
-            warnings.append(
-                "分野が未設定のサービスがあり、分野をまたぐかどうかを判定できません: "
-                + "、".join(no_field[:10])
-            )
+    def external(self) -> None:
+        """Service side: the 提供先 of each service's 外部提供可能データ."""
+        for key, (src, it) in self.inp.items.items():
+            for target in self.inp.names.resolve_many(it.to):
+                if target == src:
+                    continue
+                flow = self.flows.get((f"item:{key}", target))
+                if flow is not None:
+                    flow.declared_by, flow.route = "both", "platform"
+                else:
+                    self.item_flow(key, target, "service_side")
 
-    # --- consumers of assets ------------------------------------------------------------------------------
-    consumers: dict[str, list[str]] = defaultdict(list)
-    for f in flow_list:
-        if f.source_kind == "asset":
-            consumers[f.source].append(f.service)
+    def listed(self) -> list[Flow]:
+        self.intake()
+        self.asset_side()
+        self.external()
+        return sorted(self.flows.values(), key=lambda f: (f.platform or "~", f.source, f.service))
 
-    # --- duplicates (C3) ------------------------------------------------------------------------------------
+
+GENERIC_LOCATIONS = ("システム", "台帳", "Excel", "エクセル", "紙", "サーバ")
+
+
+def _asset_warnings(x: _Asset) -> Iterable[str]:
+    """The template's filling rules for one asset (a concrete name, a proper system name, readable method and
+    frequency)."""
+    a = x.row
+    if any(w in a.name for w in ("等", "一式", "各種", "ほか")):
+        yield f"データアセット名「{a.name}」はまとめて書かれているようです（なるべくデータ単位で具体名を記載）"
+    if a.location and fold(a.location) in {fold(w) for w in GENERIC_LOCATIONS}:
+        yield f"データアセット「{a.name}」のデータの所在「{a.location}」が一般名詞です（システムの固有名詞で記載）"
+    if a.method and not x.methods:
+        yield f"データアセット「{a.name}」の提供方法「{'、'.join(a.method)}」を読み取れません"
+    if a.frequency and not x.freq:
+        yield f"データアセット「{a.name}」の提供頻度「{a.frequency}」を読み取れません"
+
+
+def _filling_warnings(inp: _Inputs, unresolved: dict[str, list[str]]) -> list[str]:
+    """Warnings on how the data map is filled in (the template README's rules)."""
+    out: list[str] = []
+    missing_rows = [s.name for s in inp.pref.services if s.id not in inp.rows]
+    if missing_rows and inp.dm is not None and inp.dm.services:
+        out.append(
+            "サービス側データマップにないサービスがあります（基盤に接続しているサービスはすべて記載）: "
+            + "、".join(missing_rows[:10])
+            + ("…" if len(missing_rows) > 10 else "")
+        )
+    for x in inp.assets:
+        out += _asset_warnings(x)
+    for sid, texts in unresolved.items():
+        out.append(
+            f"{inp.services[sid].name}の取込データ「{'、'.join(texts[:6])}」はデータアセット側にも他のサービスの外部提供"
+            "データにもなく、基盤経由か直接かを判定できません（データアセット側に登録すると流れに入ります）"
+        )
+    no_field = [inp.services[s].name for s in inp.services if inp.sfield[s][0] is None]
+    if no_field:
+        out.append(
+            "分野が未設定のサービスがあり、分野をまたぐかどうかを判定できません: " + "、".join(no_field[:10])
+        )
+    return out
+
+
+def _duplicates(inp: _Inputs) -> list[list[str]]:
+    """Assets held on two or more platforms: the same name, owner and location, or the same standard model for
+    the same municipality and owner (C3)."""
     groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
-    for x in assets:
+    for x in inp.assets:
         a = x.row
         if a.platform:
             groups[("name", fold(a.name), fold(a.owner or ""), fold(a.location or ""))].append(a.id)
@@ -1019,79 +1038,105 @@ def datamap(pref: Prefecture) -> DataMapResult:
     duplicates: list[list[str]] = []
     seen_sets: set[frozenset[str]] = set()
     for ids in groups.values():
-        plats = {by_asset[i].row.platform for i in ids}
+        plats = {inp.by_asset[i].row.platform for i in ids}
         if len(plats) >= 2 and frozenset(ids) not in seen_sets:
             seen_sets.add(frozenset(ids))
             duplicates.append(sorted(ids))
+    return duplicates
 
-    # --- findings -------------------------------------------------------------------------------------------
-    findings: list[Finding] = []
-    if dm is not None:
-        findings += _findings(pref, dm, flow_list, assets, rows, items, consumers, duplicates, names)
 
-    # --- cross-field (C6) -----------------------------------------------------------------------------------
+def _field_matrix(flows: list[Flow]) -> dict[str, dict[str, int]]:
+    """Flows counted by (data field, service field) (C6)."""
     matrix: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for f in flow_list:
+    for f in flows:
         if f.data_field and f.service_field:
             matrix[f.data_field][f.service_field] += 1
-    candidates, missing = _candidates(pref, assets, flow_list, sfield, rows, items) if dm else ([], [])
+    return {k: dict(v) for k, v in matrix.items()}
 
-    # --- per platform ---------------------------------------------------------------------------------------
-    coverage = _coverage(pref, assets) if dm else []
-    interop = _interop(pref, flow_list, coverage, rows) if dm else []
-    stages = _stages(pref, flow_list) if dm else []
-    migration = _migration(pref, flow_list, assets, rows) if dm else []
-    kpis = _kpis(flow_list, assets, duplicates, pref) if dm else []
-    apis = _apis(pref, flow_list) if dm else []
 
-    svc_views = []
+def _service_views(inp: _Inputs, flows: _Flows, flow_list: list[Flow]) -> list[ServiceView]:
     derived = _derived(flow_list)
-    for s in pref.services:
-        own = {s.platform}
-        der = sorted(derived.get(s.id, set()) - own)
-        svc_views.append(
+    out = []
+    for s in inp.pref.services:
+        row = inp.rows.get(s.id)
+        der = sorted(derived.get(s.id, set()) - {s.platform})
+        out.append(
             ServiceView(
                 id=s.id,
                 name=s.name,
                 platform=s.platform,
-                field=sfield[s.id][0],
-                field_basis=sfield[s.id][1],
-                status=rows[s.id].status if s.id in rows else None,
-                in_data_map=s.id in rows,
-                intake=resolved.get(s.id, []),
-                unresolved=unresolved.get(s.id, []),
-                external=[it.name for it in rows[s.id].external] if s.id in rows else [],
+                field=inp.sfield[s.id][0],
+                field_basis=inp.sfield[s.id][1],
+                status=row.status if row is not None else None,
+                in_data_map=row is not None,
+                intake=flows.resolved.get(s.id, []),
+                unresolved=flows.unresolved.get(s.id, []),
+                external=[it.name for it in row.external] if row is not None else [],
                 derived_sources=der,
                 declared_sources=list(s.uses_data_from),
                 missing_sources=[p for p in der if p not in s.uses_data_from],
             )
         )
-    asset_views = [
-        AssetView(
-            id=x.row.id,
-            name=x.row.name,
-            owner=x.row.owner,
-            location=x.row.location,
-            platform=x.row.platform,
-            field=x.field,
-            field_basis=x.field_basis,
-            model=x.model,
-            available_model=x.model_row["model"] if x.model_row else (x.model if x.level != "none" else None),
-            model_status=x.model_row["status"] if x.model_row else ("other" if x.level != "none" else None),
-            model_basis=x.model_basis,
-            level=x.level,
-            consumers=consumers.get(x.row.id, []),
-            consumer_fields=sorted(
-                {sfield[s][0] for s in consumers.get(x.row.id, []) if sfield.get(s, (None,))[0]}
-            ),
-            methods=list(x.methods),
-            frequency=list(x.freq),
-            personal=x.personal,
-            basis=x.row.basis,
-        )
-        for x in assets
-    ]
-    nodes, edges = _graph(pref, flow_list, assets, rows, sfield) if dm else ([], [])
+    return out
+
+
+def _asset_view(inp: _Inputs, x: _Asset, consumers: list[str]) -> AssetView:
+    modelled = x.level != "none"
+    return AssetView(
+        id=x.row.id,
+        name=x.row.name,
+        owner=x.row.owner,
+        location=x.row.location,
+        platform=x.row.platform,
+        field=x.field,
+        field_basis=x.field_basis,
+        model=x.model,
+        available_model=x.model_row["model"] if x.model_row else (x.model if modelled else None),
+        model_status=x.model_row["status"] if x.model_row else ("other" if modelled else None),
+        model_basis=x.model_basis,
+        level=x.level,
+        consumers=consumers,
+        consumer_fields=sorted({f for f in (inp.field_of(s) for s in consumers) if f}),
+        methods=list(x.methods),
+        frequency=list(x.freq),
+        personal=x.personal,
+        basis=x.row.basis,
+    )
+
+
+def datamap(pref: Prefecture) -> DataMapResult:
+    """Analyse the prefecture's データマップ (module docstring). Works on files without ``data_map:`` too
+    (everything empty, ``has_data_map`` false).
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> dm = wb.datamap(wb.load_sample("07"))
+    >>> print(dm)
+    福島県 データの流れ（データマップ）
+      サービス: ...
+    >>> dm.has_data_map
+    True
+    """
+    inp = _Inputs(pref)
+    dm = inp.dm
+    flows = _Flows(inp)
+    flow_list = flows.listed()
+    warnings = flows.warnings + (_filling_warnings(inp, flows.unresolved) if dm is not None else [])
+    consumers: dict[str, list[str]] = defaultdict(list)
+    for f in flow_list:
+        if f.source_kind == "asset":
+            consumers[f.source].append(f.service)
+    duplicates = _duplicates(inp)
+    args = (inp.assets, inp.rows)
+    findings = (
+        _findings(pref, dm, flow_list, *args, inp.items, consumers, duplicates, inp.names) if dm else []
+    )
+    candidates, missing = (
+        _candidates(pref, inp.assets, flow_list, inp.sfield, inp.rows, inp.items) if dm else ([], [])
+    )
+    coverage = _coverage(pref, inp.assets) if dm else []
+    nodes, edges = _graph(pref, flow_list, inp.assets, inp.rows, inp.sfield) if dm else ([], [])
     if dm is None:
         warnings.append("この都道府県ファイルにはデータマップがありません")
     return DataMapResult(
@@ -1099,22 +1144,22 @@ def datamap(pref: Prefecture) -> DataMapResult:
         has_data_map=dm is not None,
         template_version=dm.template_version if dm else None,
         flows=flow_list,
-        assets=asset_views,
-        services=svc_views,
+        assets=[_asset_view(inp, x, consumers.get(x.row.id, [])) for x in inp.assets],
+        services=_service_views(inp, flows, flow_list),
         findings=findings,
         warnings=list(dict.fromkeys(warnings)),
-        matrix={k: dict(v) for k, v in matrix.items()},
+        matrix=_field_matrix(flow_list),
         candidates=candidates,
         missing=missing,
         duplicates=duplicates,
         nodes=nodes,
         edges=edges,
         coverage=coverage,
-        interop=interop,
-        stages=stages,
-        migration=migration,
-        kpis=kpis,
-        apis=apis,
+        interop=_interop(pref, flow_list, coverage, inp.rows) if dm else [],
+        stages=_stages(pref, flow_list) if dm else [],
+        migration=_migration(pref, flow_list, inp.assets, inp.rows) if dm else [],
+        kpis=_kpis(flow_list, inp.assets, duplicates, pref) if dm else [],
+        apis=_apis(pref, flow_list) if dm else [],
         readings=READINGS,
         gaps=GAPS,
         facts=list(dm.facts) if dm else [],
