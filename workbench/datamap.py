@@ -32,14 +32,15 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 from pydantic import BaseModel, Field, PrivateAttr
 
 from . import reference
-from .inventory import Prefecture
+from .inventory import Platform, Prefecture
 from .inventory.datamap import TEMPLATE_VERSION, ServiceNames, field_label
 from .results import Result, frame
 from .text import fold as _fold_uncached
@@ -1128,9 +1129,8 @@ def datamap(pref: Prefecture) -> DataMapResult:
         if f.source_kind == "asset":
             consumers[f.source].append(f.service)
     duplicates = _duplicates(inp)
-    args = (inp.assets, inp.rows)
     findings = (
-        _findings(pref, dm, flow_list, *args, inp.items, consumers, duplicates, inp.names) if dm else []
+        _findings(pref, dm, flow_list, inp.assets, inp.rows, inp.items, consumers, duplicates) if dm else []
     )
     candidates, missing = (
         _candidates(pref, inp.assets, flow_list, inp.sfield, inp.rows, inp.items) if dm else ([], [])
@@ -1168,6 +1168,66 @@ def datamap(pref: Prefecture) -> DataMapResult:
     )
 
 
+class _Graph:
+    """Nodes and edges of the flow graph; an edge drawn twice counts twice."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, GraphNode] = {}
+        self.edges: dict[tuple[str, str, str], GraphEdge] = {}
+
+    def node(self, nid: str, kind: str, label: str, fld: str | None = None) -> str:
+        self.nodes.setdefault(nid, GraphNode(id=nid, kind=kind, label=label, field=fld))
+        return nid
+
+    def edge(self, a: str, b: str, kind: str) -> None:
+        key = (a, b, kind)
+        if key in self.edges:
+            self.edges[key].count += 1
+        else:
+            self.edges[key] = GraphEdge(source=a, target=b, kind=kind)
+
+    def assets(self, assets: list[_Asset]) -> None:
+        """データ所管元 → データアセット →（データ供給）→ 基盤."""
+        for x in assets:
+            a = x.row
+            aid = self.node(f"asset:{a.id}", "asset", a.name, x.field)
+            if a.owner:
+                self.edge(self.node(f"owner:{a.owner}", "owner", a.owner), aid, "holds")
+            if a.platform:
+                self.edge(aid, f"platform:{a.platform}", "supply")
+
+    def items(
+        self, pref: Prefecture, rows: dict[str, Any], sfield: dict[str, tuple[str | None, str]]
+    ) -> None:
+        """サービス → 取得データ →（データ利活用・還流）→ the service's platform."""
+        home = {s.id: s.platform for s in pref.services}
+        for sid, r in rows.items():
+            for it in r.external:
+                iid = self.node(f"item:{it.id or sid + '/' + it.name}", "item", it.name, sfield[sid][0])
+                self.edge(f"service:{sid}", iid, "acquire")
+                if it.to and sid in home:
+                    self.edge(iid, f"platform:{home[sid]}", "return")
+
+    def flows(self, flows: list[Flow]) -> None:
+        """基盤 →（データ取得）→ サービス, or the data straight to the service (direct intake)."""
+        for f in flows:
+            src = f"asset:{f.source}" if f.source_kind == "asset" else f"item:{f.source}"
+            if f.route == "platform" and f.platform:
+                self.edge(f"platform:{f.platform}", f"service:{f.service}", "provide")
+            else:
+                self.edge(src, f"service:{f.service}", "direct")
+
+    def federation(self, pref: Prefecture) -> None:
+        """Data federation between platforms, each pair once."""
+        seen: set[frozenset[str]] = set()
+        for p in pref.platforms:
+            for q in p.data_federation_with:
+                pair = frozenset((p.id, q))
+                if pair not in seen:
+                    seen.add(pair)
+                    self.edge(f"platform:{p.id}", f"platform:{q}", "federation")
+
+
 def _graph(
     pref: Prefecture,
     flows: list[Flow],
@@ -1177,52 +1237,16 @@ def _graph(
 ) -> tuple[list[GraphNode], list[GraphEdge]]:
     """The flow graph of guidebook 11.2 図24: データ所管元 → データアセット →（データ供給）→ 基盤 →（データ取得）→
     サービス → 取得データ →（データ利活用・還流）→ 基盤, plus direct intakes and data federation between platforms."""
-    nodes: dict[str, GraphNode] = {}
-    edges: dict[tuple[str, str, str], GraphEdge] = {}
-
-    def node(nid: str, kind: str, label: str, fld: str | None = None) -> str:
-        nodes.setdefault(nid, GraphNode(id=nid, kind=kind, label=label, field=fld))
-        return nid
-
-    def edge(a: str, b: str, kind: str) -> None:
-        key = (a, b, kind)
-        if key in edges:
-            edges[key].count += 1
-        else:
-            edges[key] = GraphEdge(source=a, target=b, kind=kind)
-
-    home = {s.id: s.platform for s in pref.services}
+    g = _Graph()
     for p in pref.platforms:
-        node(f"platform:{p.id}", "platform", p.name)
+        g.node(f"platform:{p.id}", "platform", p.name)
     for s in pref.services:
-        node(f"service:{s.id}", "service", s.name, sfield[s.id][0])
-    for x in assets:
-        a = x.row
-        aid = node(f"asset:{a.id}", "asset", a.name, x.field)
-        if a.owner:
-            edge(node(f"owner:{a.owner}", "owner", a.owner), aid, "holds")
-        if a.platform:
-            edge(aid, f"platform:{a.platform}", "supply")
-    for sid, r in rows.items():
-        for it in r.external:
-            iid = node(f"item:{it.id or sid + '/' + it.name}", "item", it.name, sfield[sid][0])
-            edge(f"service:{sid}", iid, "acquire")
-            if it.to and sid in home:
-                edge(iid, f"platform:{home[sid]}", "return")
-    for f in flows:
-        src = f"asset:{f.source}" if f.source_kind == "asset" else f"item:{f.source}"
-        if f.route == "platform" and f.platform:
-            edge(f"platform:{f.platform}", f"service:{f.service}", "provide")
-        else:
-            edge(src, f"service:{f.service}", "direct")
-    seen: set[frozenset[str]] = set()
-    for p in pref.platforms:
-        for q in p.data_federation_with:
-            pair = frozenset((p.id, q))
-            if pair not in seen:
-                seen.add(pair)
-                edge(f"platform:{p.id}", f"platform:{q}", "federation")
-    return list(nodes.values()), list(edges.values())
+        g.node(f"service:{s.id}", "service", s.name, sfield[s.id][0])
+    g.assets(assets)
+    g.items(pref, rows, sfield)
+    g.flows(flows)
+    g.federation(pref)
+    return list(g.nodes.values()), list(g.edges.values())
 
 
 def _derived(flows: list[Flow]) -> dict[str, set[str]]:
@@ -1243,6 +1267,186 @@ def derived_sources(pref: Prefecture) -> dict[str, list[str]]:
     return {s.id: s.derived_sources for s in res.services if s.derived_sources}
 
 
+@dataclass
+class _Findings:
+    """What the data map's rules (DM_* of data/issue_rules.csv) look at, indexed once."""
+
+    pref: Prefecture
+    dm: Any
+    flows: list[Flow]
+    assets: list[_Asset]
+    rows: dict[str, Any]
+    items: dict[str, tuple[str, Any]]
+    consumers: dict[str, list[str]]
+    duplicates: list[list[str]]
+
+    def __post_init__(self) -> None:
+        self.services = {s.id: s for s in self.pref.services}
+        self.platforms = {p.id: p for p in self.pref.platforms}
+        self.by_asset = {x.row.id: x for x in self.assets}
+        self.to_service: dict[str, list[Flow]] = defaultdict(list)
+        self.from_source: dict[str, list[Flow]] = defaultdict(list)
+        self.via: dict[str, list[Flow]] = defaultdict(list)  # flows through each platform
+        for f in self.flows:
+            self.to_service[f.service].append(f)
+            self.from_source[f.source].append(f)
+            if f.route == "platform" and f.platform:
+                self.via[f.platform].append(f)
+        self.by_platform: dict[str, list[_Asset]] = defaultdict(list)
+        for x in self.assets:
+            if x.row.platform:
+                self.by_platform[x.row.platform].append(x)
+
+
+def _dm_template(c: _Findings) -> Iterator[Finding]:
+    if c.dm.template_version != TEMPLATE_VERSION:
+        yield Finding(code="DM_TEMPLATE_VERSION", detail=f"第{c.dm.template_version}版")
+
+
+def _dm_direct_links(c: _Findings) -> Iterator[Finding]:
+    for f in c.flows:
+        if f.source_kind == "asset" and f.route == "direct" and f.platform:
+            yield Finding(
+                code="DM_DIRECT_LINK",
+                platform=f.platform,
+                service=f.service,
+                detail=f"{c.services[f.service].name} が {f.data}（{f.platform} に接続済み）を直接取込",
+            )
+
+
+def _dm_duplicates(c: _Findings) -> Iterator[Finding]:
+    for ids in c.duplicates:
+        desc = "、".join(f"{c.by_asset[i].row.name}（{c.by_asset[i].row.platform}）" for i in ids)
+        yield Finding(code="DM_DUP_ASSET", detail=desc)
+
+
+def _dm_orphans(c: _Findings) -> Iterator[Finding]:
+    for x in c.assets:
+        if x.row.platform and not c.consumers.get(x.row.id):
+            yield Finding(code="DM_ORPHAN_ASSET", platform=x.row.platform, detail=x.row.name)
+
+
+def _dm_unused_external(c: _Findings) -> Iterator[Finding]:
+    consumed = {f.source for f in c.flows if f.source_kind == "item"}
+    for key, (src, it) in c.items.items():
+        if key not in consumed:
+            yield Finding(
+                code="DM_UNUSED_EXTERNAL", platform=c.services[src].platform, service=src, detail=it.name
+            )
+
+
+def _dm_no_standard_model(c: _Findings) -> Iterator[Finding]:
+    for pid, xs in c.by_platform.items():
+        bad = [
+            x.row.name
+            for x in xs
+            if x.level == "none"
+            and x.model_row is not None
+            and x.model_row["status"] in ("published", "delegated")
+        ]
+        if bad:
+            detail = "、".join(bad[:8]) + ("…" if len(bad) > 8 else "")
+            yield Finding(code="DM_NO_STANDARD_MODEL", platform=pid, detail=detail)
+
+
+def _dm_new_not_standard(c: _Findings) -> Iterator[Finding]:
+    for sid, r in c.rows.items():
+        mine = c.to_service.get(sid, []) if r.status in ("building", "planned") else []
+        no_ld = [f.data for f in mine if "ngsi_ld" not in f.methods]
+        no_model = [
+            f.data
+            for f in mine
+            if f.source_kind == "asset"
+            and c.by_asset[f.source].level == "none"
+            and c.by_asset[f.source].model_row is not None
+        ]
+        parts = (["NGSI-LD でない: " + "、".join(no_ld[:5])] if no_ld else []) + (
+            ["標準データモデルでない: " + "、".join(no_model[:5])] if no_model else []
+        )
+        if parts:
+            yield Finding(
+                code="DM_NEW_NOT_STANDARD",
+                platform=c.services[sid].platform,
+                service=sid,
+                detail="; ".join(parts),
+            )
+
+
+def _dm_no_api(c: _Findings) -> Iterator[Finding]:
+    for pid, fs in c.via.items():
+        if fs and not any(f.api_capable for f in fs) and any(f.methods for f in fs):
+            yield Finding(code="DM_NO_API_FLOW", platform=pid, detail=f"基盤経由の流れ {len(fs)} 件")
+
+
+def _dm_no_cross_field(c: _Findings) -> Iterator[Finding]:
+    if c.flows and not any(f.cross_field for f in c.flows):
+        yield Finding(code="DM_NO_CROSS_FIELD", detail=f"流れ {len(c.flows)} 件")
+
+
+def _dm_personal(c: _Findings) -> Iterator[Finding]:
+    for key, (src, it) in c.items.items():
+        targets = [f.service for f in c.from_source.get(key, [])]
+        if not targets:
+            continue
+        tnames = "、".join(c.services[t].name for t in targets)
+        platform = c.services[src].platform
+        if it.pi_class == "pseudonymised":
+            yield Finding(
+                code="DM_PSEUDONYMISED_OUT", platform=platform, service=src, detail=f"{it.name} → {tnames}"
+            )
+        elif it.pi_class in PERSONAL_CLASSES and it.consent != "managed":
+            what = (
+                "個人関連情報（提供先が本人の同意を得ていることの確認が必要）"
+                if it.pi_class == "related"
+                else "個人情報（本人の事前の同意が必要）"
+            )
+            yield Finding(
+                code="DM_PERSONAL_NO_CONSENT",
+                platform=platform,
+                service=src,
+                detail=f"{it.name} → {tnames}: {what}",
+            )
+
+
+def _dm_legacy(c: _Findings) -> Iterator[Finding]:
+    for pid, fs in c.via.items():
+        methods = {m for f in fs for m in f.methods}
+        legacy_only = methods and "ngsi_ld" not in methods and methods & LEGACY
+        if legacy_only and not [x for x in c.by_platform.get(pid, []) if x.level != "none"]:
+            detail = "方式: " + "、".join(_vocab_label("method", m) for m in sorted(methods))
+            yield Finding(code="DM_LEGACY_NO_ROADMAP", platform=pid, detail=detail)
+
+
+def _dm_flow_not_declared(c: _Findings) -> Iterator[Finding]:
+    for s in c.pref.services:
+        der = {f.platform for f in c.to_service.get(s.id, []) if f.route == "platform" and f.platform}
+        missing = sorted(p for p in der if p != s.platform and p not in s.uses_data_from and p in c.platforms)
+        if missing:
+            yield Finding(
+                code="DM_FLOW_NOT_DECLARED",
+                platform=s.platform,
+                service=s.id,
+                detail=f"{s.name}: {'、'.join(missing)}",
+            )
+
+
+#: the data map's rules in the order their findings are listed
+_DM_RULES = (
+    _dm_template,
+    _dm_direct_links,
+    _dm_duplicates,
+    _dm_orphans,
+    _dm_unused_external,
+    _dm_no_standard_model,
+    _dm_new_not_standard,
+    _dm_no_api,
+    _dm_no_cross_field,
+    _dm_personal,
+    _dm_legacy,
+    _dm_flow_not_declared,
+)
+
+
 def _findings(
     pref: Prefecture,
     dm: Any,
@@ -1252,153 +1456,10 @@ def _findings(
     items: dict[str, tuple[str, Any]],
     consumers: dict[str, list[str]],
     duplicates: list[list[str]],
-    names: ServiceNames,
 ) -> list[Finding]:
-    out: list[Finding] = []
-    services = {s.id: s for s in pref.services}
-    platforms = {p.id: p for p in pref.platforms}
-    by_asset = {x.row.id: x for x in assets}
-    to_service: dict[str, list[Flow]] = defaultdict(list)
-    from_source: dict[str, list[Flow]] = defaultdict(list)
-    for f in flows:
-        to_service[f.service].append(f)
-        from_source[f.source].append(f)
-    if dm.template_version != TEMPLATE_VERSION:
-        out.append(Finding(code="DM_TEMPLATE_VERSION", detail=f"第{dm.template_version}版"))
-    for f in flows:
-        if f.source_kind == "asset" and f.route == "direct" and f.platform:
-            out.append(
-                Finding(
-                    code="DM_DIRECT_LINK",
-                    platform=f.platform,
-                    service=f.service,
-                    detail=f"{services[f.service].name} が {f.data}（{f.platform} に接続済み）を直接取込",
-                )
-            )
-    for ids in duplicates:
-        desc = "、".join(f"{by_asset[i].row.name}（{by_asset[i].row.platform}）" for i in ids)
-        out.append(Finding(code="DM_DUP_ASSET", detail=desc))
-    for x in assets:
-        if x.row.platform and not consumers.get(x.row.id):
-            out.append(Finding(code="DM_ORPHAN_ASSET", platform=x.row.platform, detail=x.row.name))
-    consumed_items = {f.source for f in flows if f.source_kind == "item"}
-    for key, (src, it) in items.items():
-        if key not in consumed_items:
-            out.append(
-                Finding(
-                    code="DM_UNUSED_EXTERNAL", platform=services[src].platform, service=src, detail=it.name
-                )
-            )
-    by_platform: dict[str, list[_Asset]] = defaultdict(list)
-    for x in assets:
-        if x.row.platform:
-            by_platform[x.row.platform].append(x)
-    for pid, xs in by_platform.items():
-        bad = [
-            x.row.name
-            for x in xs
-            if x.level == "none"
-            and x.model_row is not None
-            and x.model_row["status"] in ("published", "delegated")
-        ]
-        if bad:
-            out.append(
-                Finding(
-                    code="DM_NO_STANDARD_MODEL",
-                    platform=pid,
-                    detail="、".join(bad[:8]) + ("…" if len(bad) > 8 else ""),
-                )
-            )
-    for sid, r in rows.items():
-        if r.status not in ("building", "planned"):
-            continue
-        mine = to_service.get(sid, [])
-        if not mine:
-            continue
-        no_ld = [f.data for f in mine if "ngsi_ld" not in f.methods]
-        no_model = [
-            f.data
-            for f in mine
-            if f.source_kind == "asset"
-            and by_asset[f.source].level == "none"
-            and by_asset[f.source].model_row is not None
-        ]
-        if no_ld or no_model:
-            parts = []
-            if no_ld:
-                parts.append("NGSI-LD でない: " + "、".join(no_ld[:5]))
-            if no_model:
-                parts.append("標準データモデルでない: " + "、".join(no_model[:5]))
-            out.append(
-                Finding(
-                    code="DM_NEW_NOT_STANDARD",
-                    platform=services[sid].platform,
-                    service=sid,
-                    detail="; ".join(parts),
-                )
-            )
-    via: dict[str, list[Flow]] = defaultdict(list)
-    for f in flows:
-        if f.route == "platform" and f.platform:
-            via[f.platform].append(f)
-    for pid, fs in via.items():
-        if fs and not any(f.api_capable for f in fs) and any(f.methods for f in fs):
-            out.append(Finding(code="DM_NO_API_FLOW", platform=pid, detail=f"基盤経由の流れ {len(fs)} 件"))
-    if flows and not any(f.cross_field for f in flows):
-        out.append(Finding(code="DM_NO_CROSS_FIELD", detail=f"流れ {len(flows)} 件"))
-    for key, (src, it) in items.items():
-        targets = [f.service for f in from_source.get(key, [])]
-        if not targets:
-            continue
-        tnames = "、".join(services[t].name for t in targets)
-        if it.pi_class == "pseudonymised":
-            out.append(
-                Finding(
-                    code="DM_PSEUDONYMISED_OUT",
-                    platform=services[src].platform,
-                    service=src,
-                    detail=f"{it.name} → {tnames}",
-                )
-            )
-        elif it.pi_class in PERSONAL_CLASSES and it.consent != "managed":
-            what = (
-                "個人関連情報（提供先が本人の同意を得ていることの確認が必要）"
-                if it.pi_class == "related"
-                else "個人情報（本人の事前の同意が必要）"
-            )
-            out.append(
-                Finding(
-                    code="DM_PERSONAL_NO_CONSENT",
-                    platform=services[src].platform,
-                    service=src,
-                    detail=f"{it.name} → {tnames}: {what}",
-                )
-            )
-    for pid, fs in via.items():
-        methods = {m for f in fs for m in f.methods}
-        if methods and "ngsi_ld" not in methods and methods & LEGACY:
-            declared = [x for x in by_platform.get(pid, []) if x.level != "none"]
-            if not declared:
-                out.append(
-                    Finding(
-                        code="DM_LEGACY_NO_ROADMAP",
-                        platform=pid,
-                        detail="方式: " + "、".join(_vocab_label("method", m) for m in sorted(methods)),
-                    )
-                )
-    for s in pref.services:
-        der = {f.platform for f in to_service.get(s.id, []) if f.route == "platform" and f.platform}
-        missing = sorted(p for p in der if p != s.platform and p not in s.uses_data_from and p in platforms)
-        if missing:
-            out.append(
-                Finding(
-                    code="DM_FLOW_NOT_DECLARED",
-                    platform=s.platform,
-                    service=s.id,
-                    detail=f"{s.name}: {'、'.join(missing)}",
-                )
-            )
-    return out
+    """The data map's findings (DM_* rules of data/issue_rules.csv), rule by rule."""
+    c = _Findings(pref, dm, flows, assets, rows, items, consumers, duplicates)
+    return [f for rule in _DM_RULES for f in rule(c)]
 
 
 def _dataset_assets(assets: list[_Asset]) -> dict[str, list[_Asset]]:
@@ -1425,14 +1486,11 @@ def _dataset_assets(assets: list[_Asset]) -> dict[str, list[_Asset]]:
     return out
 
 
-def _candidates(
-    pref: Prefecture,
-    assets: list[_Asset],
-    flows: list[Flow],
-    sfield: dict[str, tuple[str | None, str]],
-    rows: dict[str, Any],
-    items: dict[str, tuple[str, Any]],
-) -> tuple[list[Candidate], list[MissingDataset]]:
+def _matrix_candidates(
+    pref: Prefecture, assets: list[_Asset], flows: list[Flow], sfield: dict[str, tuple[str | None, str]]
+) -> tuple[list[Candidate], dict[tuple[str, str], MissingDataset]]:
+    """Datasets of guidebook 11.3's matrix for each service's field: held on a platform and not yet used by
+    the service (a candidate, its own platform first), or not held in the prefecture at all (missing)."""
     by_field = _matrix_by_field()
     ds_assets = _dataset_assets(assets)
     taken: dict[str, set[str]] = defaultdict(set)
@@ -1442,21 +1500,17 @@ def _candidates(
     missing: dict[tuple[str, str], MissingDataset] = {}
     for s in pref.services:
         f = sfield[s.id][0]
-        if not f:
-            continue
-        for dataset, model in by_field.get(f, ()):
+        for dataset, model in by_field.get(f, ()) if f else ():
             hits = ds_assets.get(dataset, [])
             if not hits:
-                key = (f, dataset)
-                if key not in missing:
-                    missing[key] = MissingDataset(field=f, dataset=dataset, services=[], model=model or None)
-                missing[key].services.append(s.id)
+                entry = missing.setdefault(
+                    (f, dataset), MissingDataset(field=f, dataset=dataset, services=[], model=model or None)
+                )
+                entry.services.append(s.id)
                 continue
-            if any(x.row.id in taken[s.id] for x in hits):
-                continue  # the service already uses this dataset
             usable = [x for x in hits if x.row.platform]
-            if not usable:
-                continue
+            if any(x.row.id in taken[s.id] for x in hits) or not usable:
+                continue  # the service already uses this dataset, or no platform holds it
             x = next((h for h in usable if h.row.platform == s.platform), usable[0])  # its own platform first
             cands.append(
                 Candidate.model_construct(
@@ -1470,13 +1524,23 @@ def _candidates(
                     source="guidebook 11.3",
                 )
             )
-    # another service's external data that nobody uses, for services of a field whose matrix names it
+    return cands, missing
+
+
+def _item_candidates(
+    pref: Prefecture,
+    flows: list[Flow],
+    sfield: dict[str, tuple[str | None, str]],
+    items: dict[str, tuple[str, Any]],
+) -> list[Candidate]:
+    """Another service's external data that nobody uses, for services of a field whose matrix names it."""
     consumed = {fl.source for fl in flows if fl.source_kind == "item"}
     fields_of_dataset: dict[str, set[str]] = defaultdict(set)
     for fld, dataset, model in _matrix_rows():
         fields_of_dataset[fold(dataset)].add(fld)
         if model:
             fields_of_dataset[fold(str(model))].add(fld)
+    out = []
     for key, (src, it) in items.items():
         if key in consumed:
             continue
@@ -1484,20 +1548,34 @@ def _candidates(
         wanted = fields_of_dataset.get(fold(it.name), set()) | (
             fields_of_dataset.get(fold(model["model"]), set()) if model else set()
         )
-        for s in pref.services:
-            if s.id != src and sfield[s.id][0] in wanted and sfield[s.id][0] != sfield[src][0]:
-                cands.append(
-                    Candidate(
-                        service=s.id,
-                        service_field=sfield[s.id][0] or "",
-                        data=it.name,
-                        asset=None,
-                        data_field=sfield[src][0],
-                        dataset=model["model"] if model else it.name,
-                        kind="item",
-                        source="guidebook 11.2（サービスを起点とした新たな連携シナリオ）; 11.3",
-                    )
-                )
+        out += [
+            Candidate(
+                service=s.id,
+                service_field=sfield[s.id][0] or "",
+                data=it.name,
+                asset=None,
+                data_field=sfield[src][0],
+                dataset=model["model"] if model else it.name,
+                kind="item",
+                source="guidebook 11.2（サービスを起点とした新たな連携シナリオ）; 11.3",
+            )
+            for s in pref.services
+            if s.id != src and sfield[s.id][0] in wanted and sfield[s.id][0] != sfield[src][0]
+        ]
+    return out
+
+
+def _candidates(
+    pref: Prefecture,
+    assets: list[_Asset],
+    flows: list[Flow],
+    sfield: dict[str, tuple[str | None, str]],
+    rows: dict[str, Any],
+    items: dict[str, tuple[str, Any]],
+) -> tuple[list[Candidate], list[MissingDataset]]:
+    """Cross-field candidates (C6) and the matrix datasets missing in the prefecture (guidebook 11.1 意義4)."""
+    cands, missing = _matrix_candidates(pref, assets, flows, sfield)
+    cands += _item_candidates(pref, flows, sfield, items)
     # unique and cross-field first
     uniq: dict[tuple[str, str], Candidate] = {}
     for c in cands:
@@ -1618,45 +1696,61 @@ def _interop(
     return out
 
 
-def _stages(pref: Prefecture, flows: list[Flow]) -> list[Stages]:
-    order = list(_stage_labels())
+def _data_stages(fs: list[Flow]) -> dict[str, str]:
+    """Stages reached by the non-personal data through one platform (guidebook 11.3, 12.1–12.3): static data,
+    real-time data, data used by services of two or more fields."""
+    ev: dict[str, str] = {}
+    np_ = [f for f in fs if not f.personal]
+    static = [f for f in np_ if f.source_kind == "asset" and not (set(f.frequency) & REALTIME)]
+    if static:
+        ev["static_gis"] = f"静的なデータ: {static[0].data} ほか {len(static)} 件"
+    rt = [f for f in np_ if set(f.frequency) & REALTIME]
+    if rt:
+        ev["realtime"] = f"動的なデータ: {rt[0].data} ほか {len(rt)} 件"
+    fields_per_source: dict[str, set[str]] = defaultdict(set)
+    for f in fs:
+        if f.service_field:
+            fields_per_source[f.source].add(f.service_field)
+    multi = [s for s, fl in fields_per_source.items() if len(fl) >= 2]
+    if multi:
+        ev["multi_use"] = f"{len(multi)} 件のデータを2分野以上のサービスが利用"
+    return ev
+
+
+def _personal_stages(pref: Prefecture, p: Platform, fs: list[Flow], flows: list[Flow]) -> dict[str, str]:
+    """Stages that need sign-in or personal data: a common ID, personal data exchanged across fields, both
+    kinds of data crossing fields."""
+    ev: dict[str, str] = {}
     services = {s.id: s for s in pref.services}
+    signin = [s for s in pref.services if s.platform == p.id and (s.category or s.levels)]
+    if p.has_auth and len(signin) >= 2:
+        ev["common_id"] = (
+            f"個人認証サービスとサインインが必要なサービス {len(signin)} 件（OIDC の採用はデータマップからは分からない）"
+        )
+    pers = [
+        f
+        for f in flows
+        if f.personal
+        and f.source_kind == "item"
+        and f.cross_field
+        and f.from_service in services
+        and services[f.from_service].platform == p.id
+    ]
+    if pers:
+        ev["personal_exchange"] = f"{pers[0].data} → {pers[0].service} ほか {len(pers)} 件"
+    np_cross = any(f.cross_field for f in fs if not f.personal)
+    if np_cross and any(f.cross_field for f in fs if f.personal) | bool(pers):
+        ev["combined"] = "非パーソナルとパーソナルの両方のデータが分野をまたいで流れている"
+    return ev
+
+
+def _stages(pref: Prefecture, flows: list[Flow]) -> list[Stages]:
+    """The utilisation stages each platform has reached, with the evidence, and the next one."""
+    order = list(_stage_labels())
     out = []
     for p in pref.platforms:
         fs = [f for f in flows if f.platform == p.id and f.route == "platform"]
-        ev: dict[str, str] = {}
-        np_ = [f for f in fs if not f.personal]
-        static = [f for f in np_ if f.source_kind == "asset" and not (set(f.frequency) & REALTIME)]
-        if static:
-            ev["static_gis"] = f"静的なデータ: {static[0].data} ほか {len(static)} 件"
-        rt = [f for f in np_ if set(f.frequency) & REALTIME]
-        if rt:
-            ev["realtime"] = f"動的なデータ: {rt[0].data} ほか {len(rt)} 件"
-        fields_per_source: dict[str, set[str]] = defaultdict(set)
-        for f in fs:
-            if f.service_field:
-                fields_per_source[f.source].add(f.service_field)
-        multi = [s for s, fl in fields_per_source.items() if len(fl) >= 2]
-        if multi:
-            ev["multi_use"] = f"{len(multi)} 件のデータを2分野以上のサービスが利用"
-        signin = [s for s in pref.services if s.platform == p.id and (s.category or s.levels)]
-        if p.has_auth and len(signin) >= 2:
-            ev["common_id"] = (
-                f"個人認証サービスとサインインが必要なサービス {len(signin)} 件（OIDC の採用はデータマップからは分からない）"
-            )
-        pers = [
-            f
-            for f in flows
-            if f.personal
-            and f.source_kind == "item"
-            and f.cross_field
-            and f.from_service in services
-            and services[f.from_service].platform == p.id
-        ]
-        if pers:
-            ev["personal_exchange"] = f"{pers[0].data} → {pers[0].service} ほか {len(pers)} 件"
-        if any(f.cross_field for f in np_) and any(f.cross_field for f in fs if f.personal) | bool(pers):
-            ev["combined"] = "非パーソナルとパーソナルの両方のデータが分野をまたいで流れている"
+        ev = _data_stages(fs) | _personal_stages(pref, p, fs, flows)
         reached = [c for c in order if c in ev]
         nxt = next((c for c in order if c not in ev), None)
         if fs or reached:
