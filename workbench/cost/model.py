@@ -319,87 +319,115 @@ def with_costs(pref: HasCosts, costs: CostScenario) -> HasCosts:
     return SimpleNamespace(code=pref.code, name=pref.name, costs=costs)
 
 
-def build_model(pref: HasCosts, scheme: str | None = None) -> CostModel:
-    """Turn ``pref.costs`` into a :class:`CostModel` (raises InputError for unusable input).
-
-    ``scheme`` (fukushima | tochigi | tottori | none) overrides the file's prefecture share.
-    """
-    sc = scenario_of(pref)
+def _players(pref: HasCosts, sc: CostScenario) -> tuple[pd.DataFrame, list[str], list[str], bool]:
+    """The prefecture's municipalities, the members, the players of the game (every municipality when
+    non-participants are carried by someone, else the members), and whether they are carried."""
     munis = reference.municipalities_of(pref.code)
     if munis.empty:
         raise InputError.single("都道府県コードが正しくありません", field="prefecture", value=pref.code)
-    pops_all = dict(zip(munis["code"], munis["population_2020"], strict=True))
-    names_all = dict(zip(munis["code"], munis["name"], strict=True))
+    known = set(munis["code"])
     members = list(sc.members) if sc.members is not None else list(munis["code"])
     for i, code in enumerate(members):
-        if code not in pops_all:
+        if code not in known:
             raise InputError.single(
                 f"{pref.name}の市区町村ではありません", field=f"costs.members[{i}]", value=code
             )
-    notes: list[str] = []
     carried = sc.non_participants != "none" and len(members) < len(munis)
-    players = list(munis["code"]) if carried else members
-    member_set = set(members)
-    participant = np.array([c in member_set for c in players])
-    pop = np.array([float(pops_all[c]) for c in players])
-    n = len(players)
-    horizon, rate = sc.horizon_years, sc.discount_rate
-    d = discount_factors(rate, horizon)
-    join = np.array([min(sc.join_year.get(c, 0), horizon) for c in players])
+    return munis, members, list(munis["code"]) if carried else members, carried
 
-    # stand-alone costs (guide 2.5: 数千万円 per municipality), scaled and overridden
+
+def _standalone(
+    sc: CostScenario, munis: pd.DataFrame, players: list[str], pop: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Going alone (guide 2.5: 数千万円 per municipality): initial and yearly, scaled by population and
+    overridden per code."""
     st = sc.standalone
     ref_pop = float(st.reference_population or np.median(munis["population_2020"]))
     scale = population_scale(pop, st.exponent, ref_pop)
-    s0 = st.initial * scale
-    s1 = st.annual * scale
+    s0, s1 = st.initial * scale, st.annual * scale
     for j, code in enumerate(players):
         o = st.overrides.get(code)
         if o is not None:
             s0[j] = o.initial if o.initial is not None else s0[j]
             s1[j] = o.annual if o.annual is not None else s1[j]
+    return s0, s1
+
+
+def _driver_table(sc: CostScenario, players: list[str]) -> dict[str, np.ndarray]:
+    """Usage drivers per player (NaN where not reported)."""
+    drivers = {k: np.full(len(players), np.nan) for k in DRIVERS}
+    for j, code in enumerate(players):
+        dv = sc.drivers.get(code)
+        for k in DRIVERS if dv is not None else ():
+            val = getattr(dv, k)
+            if val is not None:
+                drivers[k][j] = val
+    return drivers
+
+
+def _per_unit(
+    sc: CostScenario, players: list[str], drivers: dict[str, np.ndarray], participant: np.ndarray
+) -> np.ndarray:
+    """The yearly per-unit shared cost of each player (``shared.annual_per_unit`` × its drivers)."""
+    out = np.zeros(len(players))
+    for k, rate_k in sc.shared.annual_per_unit.items():
+        if rate_k <= 0:
+            continue
+        missing = [players[j] for j in np.flatnonzero(np.isnan(drivers[k]) & participant)]
+        if missing:
+            raise InputError.single(
+                f"shared.annual_per_unit.{k} を使うには全参加団体の drivers.{k} が必要です"
+                f"（不足: {', '.join(missing[:5])}）",
+                field=f"costs.drivers.{missing[0]}.{k}",
+            )
+        out += rate_k * np.nan_to_num(drivers[k])
+    return out
+
+
+def _module_note(sc: CostScenario, f_ini: float, f_run: float) -> list[str]:
+    if not sc.module_effect:
+        return []
+    case = module_case(sc.module_baseline)
+    return [
+        f"推奨モジュールの効果（guide 2.6、{case['label_ja']}・{float(case['reduction']):.0%}減）を適用: "
+        f"初期費用×{f_ini:.3f}、運用費×{f_run:.3f}"
+    ]
+
+
+def build_model(pref: HasCosts, scheme: str | None = None) -> CostModel:
+    """Turn ``pref.costs`` into a :class:`CostModel` (raises InputError for unusable input).
+
+    ``scheme`` (fukushima | tochigi | tottori | none, or its label) overrides the file's prefecture share.
+    """
+    sc = scenario_of(pref)
+    munis, members, players, carried = _players(pref, sc)
+    pops_all = dict(zip(munis["code"], munis["population_2020"], strict=True))
+    names_all = dict(zip(munis["code"], munis["name"], strict=True))
+    member_set = set(members)
+    participant = np.array([c in member_set for c in players])
+    pop = np.array([float(pops_all[c]) for c in players])
+    n = len(players)
+    horizon, rate = sc.horizon_years, sc.discount_rate
+    join = np.array([min(sc.join_year.get(c, 0), horizon) for c in players])
+    s0, s1 = _standalone(sc, munis, players, pop)
     run_pv = np.array([annuity_factor(rate, horizon, max(k, 1)) for k in join])
-    ini_pv = d[join]
+    ini_pv = discount_factors(rate, horizon)[join]
 
     # shared costs (DOMAIN §6b), with the module effect (guide 2.6)
     sh = sc.shared
     f_ini, f_run = module_factors(sc.module_baseline) if sc.module_effect else (1.0, 1.0)
-    if sc.module_effect:
-        case = module_case(sc.module_baseline)
-        notes.append(
-            f"推奨モジュールの効果（guide 2.6、{case['label_ja']}・{float(case['reduction']):.0%}減）を適用: "
-            f"初期費用×{f_ini:.3f}、運用費×{f_run:.3f}"
-        )
-    drivers = {k: np.full(n, np.nan) for k in DRIVERS}
-    for j, code in enumerate(players):
-        dv = sc.drivers.get(code)
-        if dv is not None:
-            for k in DRIVERS:
-                val = getattr(dv, k)
-                if val is not None:
-                    drivers[k][j] = val
-    per_unit = np.zeros(n)
-    for k, rate_k in sh.annual_per_unit.items():
-        if rate_k > 0:
-            missing = [players[j] for j in np.flatnonzero(np.isnan(drivers[k]) & participant)]
-            if missing:
-                raise InputError.single(
-                    f"shared.annual_per_unit.{k} を使うには全参加団体の drivers.{k} が必要です"
-                    f"（不足: {', '.join(missing[:5])}）",
-                    field=f"costs.drivers.{missing[0]}.{k}",
-                )
-            per_unit += rate_k * np.nan_to_num(drivers[k])
+    drivers = _driver_table(sc, players)
+    per_unit = _per_unit(sc, players, drivers, participant)
     steps = capacity_steps(n, sh.capacity.members_per_step) if sh.capacity else np.zeros(n + 1)
     cap_ini = sh.capacity.initial if sh.capacity else 0.0
     cap_run = sh.capacity.annual if sh.capacity else 0.0
-    annuity = annuity_factor(rate, horizon)
     initial_member = np.full(n, sh.initial_per_member * f_ini)
     annual_member = (sh.annual_per_member + per_unit) * f_run
-    initial = StructuredGame.make(
-        (sh.initial + cap_ini * steps) * f_ini, initial_member * ini_pv, s0 * ini_pv
-    )
+    initial_fixed = (sh.initial + cap_ini * steps) * f_ini
+    annual_fixed = (sh.annual_fixed + cap_run * steps) * f_run
+    initial = StructuredGame.make(initial_fixed, initial_member * ini_pv, s0 * ini_pv)
     running = StructuredGame.make(
-        (sh.annual_fixed + cap_run * steps) * f_run * annuity, annual_member * run_pv, s1 * run_pv
+        annual_fixed * annuity_factor(rate, horizon), annual_member * run_pv, s1 * run_pv
     )
     pi, pr, applies, scheme_code = _pref_share(sc, scheme)
     return CostModel(
@@ -416,9 +444,9 @@ def build_model(pref: HasCosts, scheme: str | None = None) -> CostModel:
         running=running,
         standalone_initial=s0,
         standalone_annual=s1,
-        annual_fixed_by_size=(sh.annual_fixed + cap_run * steps) * f_run,
+        annual_fixed_by_size=annual_fixed,
         annual_member=annual_member,
-        initial_fixed_by_size=(sh.initial + cap_ini * steps) * f_ini,
+        initial_fixed_by_size=initial_fixed,
         initial_member=initial_member,
         pref_initial=pi,
         pref_running=pr,
@@ -427,7 +455,7 @@ def build_model(pref: HasCosts, scheme: str | None = None) -> CostModel:
         non_participants=sc.non_participants if carried else "none",
         drivers=drivers,
         scenario=sc,
-        notes=notes,
+        notes=_module_note(sc, f_ini, f_run),
     )
 
 
