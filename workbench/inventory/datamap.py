@@ -331,7 +331,21 @@ class DataMap(Model):
         """References the field validators cannot see: services, platforms and 提供先 that exist; unique ids;
         items not both internal and external (template README サービス側 5)."""
         names = ServiceNames(pref)
+        yield from self._service_rows_check(names)
+        yield from self._external_ids_check(names)
+        yield from self._assets_check(pref, names)
         platforms = {p.id for p in pref.platforms}
+        for i, api in enumerate(self.apis):
+            if api.platform not in platforms:
+                yield (
+                    ("apis", i, "platform"),
+                    f"不明な基盤IDです（既知: {', '.join(sorted(platforms)) or 'なし'}）",
+                    api.platform,
+                )
+
+    def _service_rows_check(self, names: ServiceNames) -> Iterator[tuple[Loc, str, object]]:
+        """Each service row names a known service once; its external items are not also internal and go to
+        known services."""
         seen: dict[str, int] = {}
         for i, row in enumerate(self.services):
             sid = names.resolve(row.service)
@@ -345,17 +359,23 @@ class DataMap(Model):
                 )
             else:
                 seen[sid] = i
-            inner = {fold(x): x for x in row.internal}
-            for j, item in enumerate(row.external):
-                if fold(item.name) in inner:
-                    yield (
-                        ("services", i, "external", j, "name"),
-                        "「内部利用のみに限るもの」と「外部利用が可能なもの」の両方に書かれています（重複しないように記載）",
-                        item.name,
-                    )
-                for k, target in enumerate(item.to):
-                    if names.resolve(target) is None:
-                        yield ("services", i, "external", j, "to", k), names.unknown_message("提供先"), target
+            yield from self._external_check(names, i, row)
+
+    @staticmethod
+    def _external_check(names: ServiceNames, i: int, row: Any) -> Iterator[tuple[Loc, str, object]]:
+        inner = {fold(x): x for x in row.internal}
+        for j, item in enumerate(row.external):
+            if fold(item.name) in inner:
+                yield (
+                    ("services", i, "external", j, "name"),
+                    "「内部利用のみに限るもの」と「外部利用が可能なもの」の両方に書かれています（重複しないように記載）",
+                    item.name,
+                )
+            for k, target in enumerate(item.to):
+                if names.resolve(target) is None:
+                    yield ("services", i, "external", j, "to", k), names.unknown_message("提供先"), target
+
+    def _external_ids_check(self, names: ServiceNames) -> Iterator[tuple[Loc, str, object]]:
         ext_ids: dict[str, tuple[int, int]] = {}
         for i, row in enumerate(self.services):
             for j, item in enumerate(row.external):
@@ -368,6 +388,10 @@ class DataMap(Model):
                         key,
                     )
                 ext_ids.setdefault(key, (i, j))
+
+    def _assets_check(self, pref: Prefecture, names: ServiceNames) -> Iterator[tuple[Loc, str, object]]:
+        """Unique asset ids, known platforms, municipalities of the prefecture, known 提供先サービス."""
+        platforms = {p.id for p in pref.platforms}
         ids: dict[str, int] = {}
         for i, a in enumerate(self.assets):
             if a.id in ids:
@@ -388,13 +412,6 @@ class DataMap(Model):
             for k, target in enumerate(a.to):
                 if names.resolve(target) is None:
                     yield ("assets", i, "to", k), names.unknown_message("提供先サービス"), target
-        for i, api in enumerate(self.apis):
-            if api.platform not in platforms:
-                yield (
-                    ("apis", i, "platform"),
-                    f"不明な基盤IDです（既知: {', '.join(sorted(platforms)) or 'なし'}）",
-                    api.platform,
-                )
 
 
 class ServiceNames:
