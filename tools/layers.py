@@ -230,45 +230,54 @@ def upward(all_edges: list[Edge]) -> list[Edge]:
     return bad
 
 
+class _Tarjan:
+    """Strongly connected components (Tarjan 1972)."""
+
+    def __init__(self, graph: dict[str, set[str]]) -> None:
+        self.graph = graph
+        self.index: dict[str, int] = {}
+        self.low: dict[str, int] = {}
+        self.stack: list[str] = []
+        self.on: set[str] = set()
+        self.components: list[list[str]] = []
+
+    def visit(self, v: str) -> None:
+        self.index[v] = self.low[v] = len(self.index)
+        self.stack.append(v)
+        self.on.add(v)
+        for w in sorted(self.graph[v]):
+            if w not in self.index:
+                self.visit(w)
+                self.low[v] = min(self.low[v], self.low[w])
+            elif w in self.on:
+                self.low[v] = min(self.low[v], self.index[w])
+        if self.low[v] == self.index[v]:
+            self._pop(v)
+
+    def _pop(self, v: str) -> None:
+        comp = []
+        while True:
+            w = self.stack.pop()
+            self.on.discard(w)
+            comp.append(w)
+            if w == v:
+                break
+        self.components.append(sorted(comp))
+
+
 def cycles(all_edges: list[Edge]) -> list[list[str]]:
-    """Strongly connected components of more than one module (Tarjan), each sorted."""
+    """Strongly connected components of more than one module, each sorted."""
     graph: dict[str, set[str]] = {}
     for e in all_edges:
         if e.target != "?dynamic":
             graph.setdefault(e.source, set()).add(e.target)
             graph.setdefault(e.target, set())
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on: set[str] = set()
-    out: list[list[str]] = []
-
-    def visit(v: str) -> None:
-        index[v] = low[v] = len(index)
-        stack.append(v)
-        on.add(v)
-        for w in sorted(graph[v]):
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            comp = []
-            while True:
-                w = stack.pop()
-                on.discard(w)
-                comp.append(w)
-                if w == v:
-                    break
-            if len(comp) > 1:
-                out.append(sorted(comp))
-
     sys.setrecursionlimit(max(10_000, sys.getrecursionlimit()))
+    t = _Tarjan(graph)
     for v in sorted(graph):
-        if v not in index:
-            visit(v)
-    return sorted(out)
+        if v not in t.index:
+            t.visit(v)
+    return sorted(c for c in t.components if len(c) > 1)
 
 
 def main(argv: list[str] | None = None) -> int:
