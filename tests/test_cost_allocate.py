@@ -8,7 +8,6 @@ import math
 from types import SimpleNamespace
 
 import numpy as np
-import plotly.graph_objects as go
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -331,18 +330,52 @@ def test_coalition_cost():
 # --- charts and CLI ------------------------------------------------------------------------------------
 
 
-def test_charts_return_figures_with_japanese_titles():
+def _numbers(trace) -> dict:
+    """A trace's points as {category: value} whichever axis carries the numbers (bars, dots, lines)."""
+    xs, ys = list(trace.x), list(trace.y)
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in ys):
+        return dict(zip(xs, ys, strict=True))
+    return dict(zip(ys, xs, strict=True))
+
+
+def test_cost_charts_draw_every_members_amounts():
+    """What the charts show is the library's numbers in 万円: each rule's share and the stand-alone cost of every
+    member, each member's point against its stand-alone cost (red when it would pay less alone), each member's
+    payments by year, and each assumption's swing (an empty chart with the right title fails)."""
     from workbench.charts import cost as charts
 
     pref = big_city_scenario()
-    figs = [
-        charts.shares_by_rule(wc.compare(pref, ["equal", "population", "shapley"])),
-        charts.share_vs_standalone(wc.allocate(pref, "population")),
-        charts.cash_flow_lines(wc.cash_flow(pref)),
-        charts.tornado(wc.sensitivity(pref)),
-    ]
-    for f in figs:
-        assert isinstance(f, go.Figure) and f.layout.title.text
+    comparison = wc.compare(pref, ["equal", "population", "shapley"])
+    fig = charts.shares_by_rule(comparison)
+    by_name = {t.name: _numbers(t) for t in fig.data}
+    for a in comparison.allocations.values():
+        assert by_name[a.rule_label] == pytest.approx({m.name: m.share / 1e4 for m in a.members})
+    first = next(iter(comparison.allocations.values()))
+    assert by_name["単独の費用"] == pytest.approx({m.name: m.standalone / 1e4 for m in first.members})
+
+    alloc = wc.allocate(pref, "population")
+    fig = charts.share_vs_standalone(alloc)
+    points = next(t for t in fig.data if t.mode == "markers")
+    assert list(points.text) == [m.name for m in alloc.members]
+    assert list(points.x) == pytest.approx([m.standalone / 1e4 for m in alloc.members])
+    assert list(points.y) == pytest.approx([m.share / 1e4 for m in alloc.members])
+    above = [c == "#d62728" for c in points.marker.color]
+    assert above == [not m.individually_rational for m in alloc.members] and any(above)
+
+    flow = wc.cash_flow(pref)
+    fig = charts.cash_flow_lines(flow)
+    lines = {t.name: list(t.y) for t in fig.data}
+    for name, flows in zip(flow.names, flow.flows, strict=True):
+        assert lines[name] == pytest.approx([f / 1e4 for f in flows])
+    assert lines["県"] == pytest.approx([f / 1e4 for f in flow.prefecture])
+
+    sens = wc.sensitivity(pref)
+    fig = charts.tornado(sens)
+    low, high = (_numbers(t) for t in fig.data)
+    assert set(low) == {r.label for r in sens.rows} and len(sens.rows) >= 3
+    for r in sens.rows:
+        assert low[r.label] == pytest.approx((r.output_low - sens.base) / 1e4)
+        assert high[r.label] == pytest.approx((r.output_high - sens.base) / 1e4)
 
 
 YAML = """\
