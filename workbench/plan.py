@@ -18,9 +18,8 @@ from __future__ import annotations
 import calendar
 import functools
 import os
-import tempfile
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -1199,6 +1198,48 @@ def _critical_chain(items: list[ActionItem]) -> list[str]:
     return list(reversed(chain))
 
 
+def schedule_frame(plan: ActionPlan) -> pd.DataFrame:
+    """The schedule as staff read it (notebooks, the plan editor): dates as offices write them and the 年度
+    of the start once the plan has a start date, else months from the plan start; ○/— for yes/no."""
+    from .text import date_ja, fiscal_year, fiscal_year_ja
+
+    recs = []
+    for i in plan.items:
+        if plan.start is not None and i.start_date is not None and i.end_date is not None:
+            last = i.end_date - timedelta(days=1) if i.duration else i.end_date
+            begin, end = date_ja(i.start_date, western=False), date_ja(last, western=False)
+            fy = fiscal_year_ja(fiscal_year(i.start_date))
+        else:
+            begin, end, fy = f"{i.start_month + 1}か月目", f"{max(i.end_month, i.start_month + 1)}か月目", "—"
+        recs.append(
+            {
+                "ID": i.id,
+                "取組事項": i.title,
+                "担当": i.owner_label,
+                "開始": begin,
+                "終了": end if i.duration else "（節目）",
+                "開始年度": fy,
+                "期間（月）": i.duration,
+                "依存": "、".join(i.depends_on) or "—",
+                "クリティカル": "○" if i.critical else "—",
+                "完了": "○" if i.done else "—",
+            }
+        )
+    cols = [
+        "ID",
+        "取組事項",
+        "担当",
+        "開始",
+        "終了",
+        "開始年度",
+        "期間（月）",
+        "依存",
+        "クリティカル",
+        "完了",
+    ]
+    return frame(recs, cols)
+
+
 # --- editing helpers (notebooks, widgets) ------------------------------------------------------------------
 
 
@@ -1252,42 +1293,8 @@ def _safe_cell(value: Any) -> Any:
 
 
 def plan_xlsx(pref: Prefecture, path: str | os.PathLike[str], plan: ActionPlan | None = None) -> Path:
-    """Write the action plan to an Excel workbook (sheets 実行計画 and 出典), atomically: a temporary file in
-    the same folder, then ``os.replace``. Strings starting with = + - @ are written as text."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
+    """Write the action plan to an Excel workbook as offices print it (sheets 実行計画 with a Gantt chart in
+    cells, and 出典), atomically and formula-safe: :mod:`workbench.plan_sheet`."""
+    from .plan_sheet import write_plan_xlsx
 
-    ap = plan or action_plan(pref)
-    target = Path(path)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "実行計画"
-    df = ap.to_frame()
-    ws.append([_safe_cell(c) for c in df.columns])
-    for row in df.itertuples(index=False):
-        ws.append([_safe_cell(None if isinstance(v, float) and pd.isna(v) else v) for v in row])
-    bold = Font(bold=True)
-    for c in ws[1]:
-        c.font = bold
-        c.fill = PatternFill("solid", fgColor="DDE4F0")
-    widths = {"A": 12, "B": 48, "C": 26, "D": 14, "N": 30, "O": 48}
-    for col, w in widths.items():
-        ws.column_dimensions[col].width = w
-    ws.freeze_panes = "C2"
-    meta = wb.create_sheet("出典")
-    meta.append(["項目", "内容"])
-    for k, v in [*ap.card_rows(), *[(f"出典: {k}", v) for k, v in ap.sources.items()]]:
-        meta.append([_safe_cell(k), _safe_cell(v)])
-    meta.column_dimensions["A"].width = 20
-    meta.column_dimensions["B"].width = 90
-    folder = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return target
+    return write_plan_xlsx(pref, path, plan or action_plan(pref))

@@ -1,0 +1,220 @@
+"""What prefecture staff read: sources in Japanese, cells as offices write them, tables that fit.
+
+Results keep their provenance in the form analysts search for (``guide 3.4``, ``data/issue_rules.csv``, rule
+codes); this module turns it into what a staff member reads in a notebook, a dashboard or an export:
+
+* :func:`source_ja` — 「ガイド 3.4 住民向け規約」 for ``guide 3.4 住民向け規約``, 「入力値」 for ``your input``,
+  「本ツールの既定値」 for our defaults; the names of our reference files and design notes are left out (the
+  guide's sections stay; the file names remain in the results' JSON for analysts).
+* :func:`cell_ja` — ○/— for yes/no, 「—」 for nothing, integers and yen with separators, 令和/西暦 dates.
+* :func:`table_html` and :func:`table` — a table without the pandas index, headers that never break one
+  character per line, long text wrapped in full (never cut with 「…」), numbers right-aligned with separators.
+
+Pure functions; no widgets.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from datetime import date, datetime
+from typing import Any
+
+from .text import date_ja
+
+# --- sources ---------------------------------------------------------------------------------------------
+
+_SOURCE_RULES: list[tuple[re.Pattern[str], str]] = [
+    # our reference files and design notes: analysts find them in the JSON, staff never need them
+    (re.compile(r"[（(]\s*data/[^）)]*[）)]"), ""),
+    (re.compile(r"[;；、,]?\s*data/[\w./-]+(\s*[（(][^）)]*[）)])?"), ""),
+    (re.compile(r"[;；、,]?\s*DOMAIN(\.md)?\s*(§\s*\w+)?"), ""),
+    (re.compile(r"[;；、,]?\s*(DATAMAP|CONTRACT|ARCHITECTURE|JUPYTER_NOTES)\.md(\s*§\s*\w+)?"), ""),
+    (re.compile(r"[;；、,]?\s*workbench\.[\w.]+"), ""),
+    # the sources themselves, in Japanese
+    (re.compile(r"guidebook\s*pattern\s*flow", re.I), "ガイドブック 共同利用パターン検討フロー"),
+    (re.compile(r"guidebook\s*(?=[\d第])", re.I), "ガイドブック "),
+    (re.compile(r"guidebook\s*", re.I), "ガイドブック"),
+    (re.compile(r"\bguide\s+(?=\d)", re.I), "ガイド "),
+    (re.compile(r"\bguide\b", re.I), "ガイド"),
+    (re.compile(r"your\s+input", re.I), "入力値"),
+    (re.compile(r"workbench\s*既定"), "本ツールの既定値"),
+    (re.compile(r"\bbylaws\b", re.I), "規約"),
+    (re.compile(r"\bStep\s*(\d)"), r"Step \1"),
+]
+
+#: sections and keys of the prefecture file, as staff name them (a key never appears in a staff's sentence)
+FILE_PARTS_JA = {
+    "vision.external_body_possible": "外部組織を立ち上げられるか",
+    "vision.organisation": "ビジョンの運営組織",
+    "vision.cost_rule": "ビジョンの費用按分ルール",
+    "vision.purposes": "ビジョンの目的",
+    "vision.kpis": "ビジョンのKPI",
+    "vision.scheme": "ビジョンの県負担の方式",
+    "target.organisation": "目指す型の運営組織",
+    "costs.scheme": "費用の前提の県負担の方式",
+    "plan.start": "実行計画の開始日",
+    "data_map:": "データマップ",
+    "vision:": "ビジョン",
+    "target:": "目指す型",
+    "costs:": "費用の前提",
+    "plan:": "実行計画",
+    "platforms:": "基盤",
+    "services:": "サービス",
+}
+_FILE_PART = re.compile(
+    r"(?<=[^\x00-\x7f]) ?("
+    + "|".join(re.escape(k) for k in sorted(FILE_PARTS_JA, key=len, reverse=True))
+    + ")"
+    + r"|("
+    + "|".join(re.escape(k) for k in sorted(FILE_PARTS_JA, key=len, reverse=True))
+    + ")"
+)
+
+
+def file_parts_ja(text: str) -> str:
+    """The prefecture file's keys in ``text`` (``vision.purposes``, ``costs:``) replaced by their Japanese
+    names (「ビジョンの目的」, 「費用の前提」)."""
+    return _FILE_PART.sub(lambda m: FILE_PARTS_JA[m.group(1) or m.group(2)], text)
+
+
+def source_ja(text: Any) -> str:
+    """A provenance string as staff read it (see the module docstring). ``None`` gives ""."""
+    if text is None:
+        return ""
+    s = file_parts_ja(str(text))
+    for pattern, repl in _SOURCE_RULES:
+        s = pattern.sub(repl, s)
+    s = re.sub(r"\s*;\s*", "；", s)
+    s = re.sub(r"(；\s*)+", "；", s)
+    s = re.sub(r"[（(]\s*[）)]", "", s)
+    s = re.sub(r"\s{2,}", " ", s)
+    return s.strip(" ；;、,")
+
+
+# --- cells -----------------------------------------------------------------------------------------------
+
+
+def is_missing(value: Any) -> bool:
+    try:
+        return value is None or (isinstance(value, float) and math.isnan(value))
+    except TypeError:  # pragma: no cover
+        return False
+
+
+def cell_ja(value: Any) -> str:
+    """One table cell as staff read it: 「—」 for nothing, ○/— for yes/no, separators for numbers (no
+    「3.0」 for three), 令和/西暦 for dates."""
+    if is_missing(value):
+        return "—"
+    try:
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            return "—"
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return "○" if value else "—"
+    if isinstance(value, datetime | date):
+        return date_ja(value)
+    if isinstance(value, int) or type(value).__name__.startswith("int"):
+        return f"{int(value):,}"
+    if isinstance(value, float) or type(value).__name__.startswith("float"):
+        v = float(value)
+        return f"{v:,.0f}" if v.is_integer() else f"{v:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, list | tuple):
+        return "、".join(cell_ja(v) for v in value) or "—"
+    text = str(value)
+    return text if text.strip() else "—"
+
+
+def _is_number(value: Any) -> bool:
+    return not isinstance(value, bool) and (
+        isinstance(value, int | float) or type(value).__name__.startswith(("int", "float"))
+    )
+
+
+# --- tables ----------------------------------------------------------------------------------------------
+
+TABLE_CSS = (
+    "<style>"
+    ".wb-table table{border-collapse:collapse;font-size:13px;margin:4px 0}"
+    ".wb-table th{white-space:nowrap;word-break:keep-all;background:#eef1f6;border-bottom:2px solid #99a;"
+    "padding:4px 8px;text-align:left;vertical-align:bottom}"
+    ".wb-table td{border-bottom:1px solid #dde;padding:4px 8px;vertical-align:top;text-align:left;"
+    "white-space:normal;overflow-wrap:anywhere}"
+    ".wb-table td.num{text-align:right;white-space:nowrap}"
+    ".wb-table td.long{min-width:18em;max-width:40em}"
+    ".wb-table td.short{white-space:nowrap}"
+    ".wb-table tr:nth-child(even) td{background:#fafbfd}"
+    "</style>"
+)
+
+#: columns whose text is a provenance string (shown through :func:`source_ja`)
+SOURCE_COLUMNS = ("根拠", "出典", "出典・根拠")
+
+
+def table_html(
+    df: Any,
+    *,
+    max_rows: int | None = 500,
+    sources: tuple[str, ...] = SOURCE_COLUMNS,
+    empty: str = "（なし）",
+    css: bool = True,
+) -> str:
+    """A pandas frame as an HTML table staff can read (see the module docstring). Escaped; the CSS travels
+    with the table so it looks the same in JupyterLab, Voila and exported HTML."""
+    if df is None or len(df) == 0:
+        return f"<p style='color:#666'>{html.escape(empty)}</p>"
+    rows = df if max_rows is None else df.head(max_rows)
+    cols = [str(c) for c in rows.columns]
+    values = rows.astype(object).values.tolist()
+    long_cols = set()
+    for j in range(len(cols)):
+        texts = [str(r[j]) for r in values if isinstance(r[j], str)]
+        if texts and max(len(t) for t in texts) > 24:
+            long_cols.add(j)
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
+    body = []
+    for r in values:
+        tds = []
+        for j, v in enumerate(r):
+            text = source_ja(v) if cols[j] in sources and not is_missing(v) else cell_ja(v)
+            cls = "num" if _is_number(v) else "long" if j in long_cols else "short" if len(text) <= 12 else ""
+            tds.append(
+                f"<td class='{cls}'>{html.escape(text)}</td>" if cls else f"<td>{html.escape(text)}</td>"
+            )
+        body.append("<tr>" + "".join(tds) + "</tr>")
+    more = (
+        f"<p style='color:#666;font-size:90%'>先頭の {len(rows):,} 行を表示（全 {len(df):,} 行）</p>"
+        if len(rows) < len(df)
+        else ""
+    )
+    return (
+        (TABLE_CSS if css else "")
+        + "<div class='wb-table' style='overflow-x:auto'><table>"
+        + f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+        + more
+    )
+
+
+class Table:
+    """A frame shown in a notebook as :func:`table_html` (``display(table(df))`` or the last expression of a
+    cell); ``.frame`` is the frame itself for analysts."""
+
+    def __init__(self, df: Any, **kwargs: Any) -> None:
+        self.frame = df
+        self.kwargs = kwargs
+
+    def _repr_html_(self) -> str:
+        return table_html(self.frame, **self.kwargs)
+
+    def __repr__(self) -> str:
+        return f"（表 {len(self.frame)} 行）"
+
+
+def table(df: Any, **kwargs: Any) -> Table:
+    """A frame for a notebook cell: shown as a staff-readable table (:func:`table_html`)."""
+    return Table(df, **kwargs)
