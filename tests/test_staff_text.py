@@ -268,7 +268,8 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted(
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_rendered_notebooks_speak_japanese(path):
-    assert check(notebook_fragments(path)) == []
+    bad = check(notebook_fragments(path))
+    assert bad == [], "\n".join(bad)
 
 
 @pytest.mark.parametrize("code", ["07", "09"])
@@ -294,7 +295,7 @@ def test_dashboards_and_editors_speak_japanese(code):
     ):
         if hasattr(W, cls):
             bad += check(widget_fragments(getattr(W, cls)(session), f"{cls}[{code}]"))
-    assert bad == []
+    assert bad == [], "\n".join(bad)
 
 
 @pytest.mark.parametrize("code", ["07", "09"])

@@ -221,7 +221,11 @@ class _Deck:
                 s, 0.4, HIGH - 0.45, 8.0, 0.3, f"{self.pref.name}　共同利用ワークベンチ", size=9, colour=GREY
             )
         notes = s.notes_slide.notes_text_frame
-        notes.text = "出典:\n" + "\n".join(f"・{x}" for x in dict.fromkeys(sources))
+        from .staff import source_ja
+
+        notes.text = "出典:\n" + "\n".join(
+            f"・{x}" for x in dict.fromkeys(source_ja(s) for s in sources) if x
+        )
         return s
 
     def save(self) -> bytes:

@@ -33,6 +33,7 @@ from .errors import InputError, Problem
 from .inventory import Prefecture
 from .inventory.plan import ActionItemEdit, Plan
 from .results import Result, frame
+from .text import fiscal_year_ja
 
 DEFAULT_SOURCE = "workbench 既定（編集可）"
 Loc = tuple[str | int, ...]
@@ -171,6 +172,7 @@ class KpiView(BaseModel):
     baseline: float | None = None
     baseline_year: int | None = None
     service: str | None = None
+    service_name: str | None = None
     notes: str | None = None
     source: str
 
@@ -286,16 +288,19 @@ class VisionResult(Result):
         recs = [
             {
                 "区分": k.kind_label,
-                "KPI": k.label + (f"（{k.service}）" if k.service else ""),
+                "KPI": k.label + (f"（{k.service_name or k.service}）" if k.service else ""),
                 "現状値": _num(k.baseline),
                 "目標値": _num(k.target),
                 "単位": k.unit,
-                "目標年度": k.year,
+                "目標年度": fiscal_year_ja(k.year),
+                "備考（事実・仮定）": k.notes or "",
                 "出典": k.source,
             }
             for k in self.kpis
         ]
-        return frame(recs, ["区分", "KPI", "現状値", "目標値", "単位", "目標年度", "出典"])
+        return frame(
+            recs, ["区分", "KPI", "現状値", "目標値", "単位", "目標年度", "備考（事実・仮定）", "出典"]
+        )
 
     def shares_frame(self) -> pd.DataFrame:
         recs = [
@@ -656,6 +661,7 @@ def vision(pref: Prefecture) -> VisionResult:
             baseline=k.baseline,
             baseline_year=k.baseline_year,
             service=k.service,
+            service_name=next((s.name for s in pref.services if s.id == k.service), None),
             notes=k.notes,
             source=f"{kdf.loc[k.code, 'source']}（指標）; your input（目標値）",
         )

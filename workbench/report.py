@@ -37,7 +37,9 @@ nav a {{ margin-right: 16px; }}
 def _table(df: pd.DataFrame) -> str:
     if df is None or len(df) == 0:
         return "<p class='wb-note'>（なし）</p>"
-    return df.to_html(index=False, escape=True, border=0, na_rep="—")
+    from .staff import table_html
+
+    return table_html(df, max_rows=None)
 
 
 def _rows(rows: list[tuple[str, str]]) -> str:
@@ -208,7 +210,9 @@ def snapshot_html(pref: Any, *, on: dt.date | None = None, generated: dt.datetim
         f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{html.escape(title)}</title>"
         f"<style>{CSS}</style><script type='text/javascript'>{get_plotlyjs()}</script></head><body>"
     )
-    return head + "".join(page.parts) + "</body></html>"
+    from .staff import html_prose_ja
+
+    return html_prose_ja(head + "".join(page.parts) + "</body></html>")
 
 
 def write_snapshot(pref: Any, out: str | os.PathLike[str], *, on: dt.date | None = None) -> Path:

@@ -26,6 +26,8 @@ from .text import date_ja
 # --- sources ---------------------------------------------------------------------------------------------
 
 _SOURCE_RULES: list[tuple[re.Pattern[str], str]] = [
+    # the guidebook's second published text, named by its file
+    (re.compile(r"「?guidebook-ver3\.md」?"), "「ガイドブック第3.0版（もう一つの公開本文）」"),
     # our reference files and design notes: analysts find them in the JSON, staff never need them
     (re.compile(r"[（(]\s*data/[^）)]*[）)]"), ""),
     (re.compile(r"[;；、,]?\s*data/[\w./-]+(\s*[（(][^）)]*[）)])?"), ""),
@@ -41,6 +43,9 @@ _SOURCE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"your\s+input", re.I), "入力値"),
     (re.compile(r"workbench\s*既定"), "本ツールの既定値"),
     (re.compile(r"\bbylaws\b", re.I), "規約"),
+    (re.compile(r"\s*\(core\)"), "（コア）"),
+    (re.compile(r"\s*\(population monotonicity\)"), "（人口単調性）"),
+    (re.compile(r"\s*\(monotonicity\)"), "（単調性）"),
     (re.compile(r"\bStep\s*(\d)"), r"Step \1"),
 ]
 
@@ -62,6 +67,8 @@ FILE_PARTS_JA = {
     "plan:": "実行計画",
     "platforms:": "基盤",
     "services:": "サービス",
+    "auth.means": "認証の設定の本人確認手段",
+    "auth:": "認証の設定",
 }
 _FILE_PART = re.compile(
     r"(?<=[^\x00-\x7f]) ?("
@@ -77,6 +84,26 @@ def file_parts_ja(text: str) -> str:
     """The prefecture file's keys in ``text`` (``vision.purposes``, ``costs:``) replaced by their Japanese
     names (「ビジョンの目的」, 「費用の前提」)."""
     return _FILE_PART.sub(lambda m: FILE_PARTS_JA[m.group(1) or m.group(2)], text)
+
+
+def prose_ja(text: Any) -> str:
+    """Running text (a sentence, a Markdown line) with its source names in Japanese: like :func:`source_ja`
+    but the text's own punctuation is left as it is."""
+    if text is None:
+        return ""
+    s = file_parts_ja(str(text))
+    for pattern, repl in _SOURCE_RULES:
+        s = pattern.sub(repl, s)
+    return re.sub(r"[（(]\s*[）)]", "", s)
+
+
+_SCRIPT = re.compile(r"(<script\b.*?</script>|<style\b.*?</style>|<[^>]+>)", re.S | re.I)
+
+
+def html_prose_ja(page: str) -> str:
+    """:func:`prose_ja` over the text of an HTML page (tags, scripts and styles untouched)."""
+    parts = _SCRIPT.split(page)
+    return "".join(p if i % 2 else prose_ja(p) for i, p in enumerate(parts))
 
 
 def source_ja(text: Any) -> str:
@@ -156,6 +183,14 @@ TABLE_CSS = (
 SOURCE_COLUMNS = ("根拠", "出典", "出典・根拠")
 
 
+_MONEY = re.compile(r"^[−-]?[\d,.]+(円|千円|万円|億円)$")
+
+#: column names of analysts' frames as staff read them
+HEADERS_JA = {"id": "ID", "code": "コード", "name": "名称"}
+#: (code column, column whose cells carry the code as a tooltip): the code stays at hand for analysts
+TOOLTIPS = (("コード", "課題"),)
+
+
 def table_html(
     df: Any,
     *,
@@ -163,13 +198,21 @@ def table_html(
     sources: tuple[str, ...] = SOURCE_COLUMNS,
     empty: str = "（なし）",
     css: bool = True,
+    tooltips: tuple[tuple[str, str], ...] = TOOLTIPS,
 ) -> str:
     """A pandas frame as an HTML table staff can read (see the module docstring). Escaped; the CSS travels
-    with the table so it looks the same in JupyterLab, Voila and exported HTML."""
+    with the table so it looks the same in JupyterLab, Voila and exported HTML. A code column named in
+    ``tooltips`` is not shown: its value is the tooltip of the cell beside it (analysts hover to see it)."""
     if df is None or len(df) == 0:
         return f"<p style='color:#666'>{html.escape(empty)}</p>"
     rows = df if max_rows is None else df.head(max_rows)
-    cols = [str(c) for c in rows.columns]
+    titles: dict[int, list[str]] = {}
+    for code_col, shown in tooltips:
+        if code_col in rows.columns and shown in rows.columns:
+            codes = [str(c) for c in rows[code_col]]
+            rows = rows.drop(columns=[code_col])
+            titles[list(rows.columns).index(shown)] = codes
+    cols = [HEADERS_JA.get(str(c), str(c)) for c in rows.columns]
     values = rows.astype(object).values.tolist()
     long_cols = set()
     for j in range(len(cols)):
@@ -181,8 +224,22 @@ def table_html(
     for r in values:
         tds = []
         for j, v in enumerate(r):
-            text = source_ja(v) if cols[j] in sources and not is_missing(v) else cell_ja(v)
-            cls = "num" if _is_number(v) else "long" if j in long_cols else "short" if len(text) <= 12 else ""
+            if cols[j] in sources and not is_missing(v):
+                text = source_ja(v)
+            elif "年" in cols[j] and _is_number(v) and 1900 <= float(v) <= 2100:
+                text = f"{int(v)}"  # a year, never 2,028
+            else:
+                text = cell_ja(v)
+            money = isinstance(v, str) and _MONEY.match(v) is not None
+            cls = (
+                "num"
+                if _is_number(v) or money
+                else "long"
+                if j in long_cols
+                else "short"
+                if len(text) <= 12
+                else ""
+            )
             tds.append(
                 f"<td class='{cls}'>{html.escape(text)}</td>" if cls else f"<td>{html.escape(text)}</td>"
             )

@@ -81,7 +81,9 @@ def _source(doc: Any, text: str) -> None:
     from docx.shared import Pt, RGBColor
 
     p = doc.add_paragraph()
-    run = p.add_run(f"出典: {text}")
+    from .staff import source_ja
+
+    run = p.add_run(f"出典: {source_ja(text)}")
     run.font.size = Pt(8.5)
     run.font.color.rgb = RGBColor(0x66, 0x66, 0x66)
 

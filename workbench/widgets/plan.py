@@ -14,6 +14,7 @@ import ipywidgets as w
 from pydantic import ValidationError
 
 from ..errors import InputError
+from ..staff import prose_ja
 from ._common import FigureSlot, Message, Session, StaticFallback, error_text, html_table, set_options
 from .step1 import optional
 
@@ -79,7 +80,7 @@ class TypeFlowchart(StaticFallback, w.VBox):
             else ""
         )
         if res.pattern_reading:  # which guidebook text (and which of its readings) the pattern follows
-            note += f"<p style='color:#666;font-size:90%'>{html.escape(res.pattern_reading)}</p>"
+            note += f"<p style='color:#666;font-size:90%'>{html.escape(prose_ja(res.pattern_reading))}</p>"
         self.steps.value = (
             f"<h4 style='margin:8px 0 2px'>パターンの判定: {html.escape(res.pattern)}（"
             f"{html.escape(res.pattern_label)}）</h4><ol>{rows}</ol>{note}"
