@@ -117,7 +117,7 @@ def plan_workbook_bytes(pref: Any, plan: Any) -> bytes:
         safe_cell(f"運営組織: {plan.organisation_label}　開始: {start}　期間: {plan.months} か月"),
     )
 
-    # header: table columns (merged over the two header rows) and the Gantt months grouped by 年度
+    # header: the table's columns, and the Gantt months under their 年度
     for j, name in enumerate(TABLE_COLUMNS, 1):
         ws.cell(GROUP_ROW, j).fill = head_fill
         c = ws.cell(HEADER_ROW, j, name)
@@ -127,7 +127,6 @@ def plan_workbook_bytes(pref: Any, plan: Any) -> bytes:
             grid,
             Alignment(wrap_text=True, vertical="center"),
         )
-        ws.merge_cells(start_row=GROUP_ROW, start_column=j, end_row=HEADER_ROW, end_column=j)
         ws.column_dimensions[get_column_letter(j)].width = WIDTHS[name]
     group_start = first_month_col
     for k, (group, label) in enumerate(months):

@@ -51,6 +51,8 @@ _SOURCE_RULES: list[tuple[re.Pattern[str], str]] = [
 
 #: sections and keys of the prefecture file, as staff name them (a key never appears in a staff's sentence)
 FILE_PARTS_JA = {
+    "platforms: の municipalities": "基盤の利用団体",
+    "platforms:, services:": "基盤とサービス",
     "vision.external_body_possible": "外部組織を立ち上げられるか",
     "vision.organisation": "ビジョンの運営組織",
     "vision.cost_rule": "ビジョンの費用按分ルール",

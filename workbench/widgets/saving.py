@@ -21,6 +21,22 @@ from ..text import date_ja
 from ._common import Message, Session, error_text
 
 
+def is_shipped(path: Path | None) -> bool:
+    """Whether ``path`` is one of the files shipped with the workbench (the samples in its data folder): those
+    are never written, by a save or an autosave (notebooks work on a copy: ``working_copy``)."""
+    if path is None:
+        return False
+    from ..reference import data_dir
+
+    try:
+        return Path(path).resolve().is_relative_to(Path(data_dir()).resolve())
+    except OSError:  # pragma: no cover
+        return False
+
+
+SHIPPED = "同梱のサンプルファイルは変更しません。作業用のコピー（notebook の working_copy）を開いて編集してください"
+
+
 def autosave_module():
     """:mod:`workbench.autosave` (None when a build leaves it out)."""
     try:
@@ -90,6 +106,9 @@ class SaveControls(w.VBox):
         if pref is None or target is None:
             self.status.set("保存先のファイルがありません", "error")
             return None
+        if is_shipped(target):
+            self.status.set("保存しませんでした: " + SHIPPED, "error")
+            return None
         try:
             written = save(pref, target)
         except InputError as err:
@@ -101,7 +120,7 @@ class SaveControls(w.VBox):
 
     def autosave(self) -> None:
         mod = autosave_module()
-        if mod is None or self.session.pref is None:
+        if mod is None or self.session.pref is None or is_shipped(self.session.path):
             return
         try:
             mod.autosave(self.session.pref)
