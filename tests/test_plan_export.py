@@ -68,7 +68,11 @@ def test_xlsx_prints_as_offices_print_it(pref, tmp_path):
     assert os.stat(out).st_mode & 0o777 == 0o666 & ~umask == os.stat(tmp_path / "again.txt").st_mode & 0o777
     ws = load_workbook(out)["実行計画"]
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
-    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0 and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert (
+        ws.page_setup.fitToWidth == 1
+        and ws.page_setup.fitToHeight == 0
+        and ws.sheet_properties.pageSetUpPr.fitToPage
+    )
     assert ws.print_title_rows == f"${plan_sheet.GROUP_ROW}:${plan_sheet.HEADER_ROW}"
     assert ws.auto_filter.ref.startswith(f"A{plan_sheet.HEADER_ROW}:")
     header = [c.value for c in ws[plan_sheet.HEADER_ROW]]
@@ -95,7 +99,10 @@ def test_xlsx_without_a_start_counts_months(tmp_path):
     ws = load_workbook(out)["実行計画"]
     header = [c.value for c in ws[plan_sheet.HEADER_ROW]]
     first = ws.cell(plan_sheet.FIRST_ITEM_ROW, header.index("開始") + 1).value
-    assert first == "1か月目" and ws.cell(plan_sheet.GROUP_ROW, len(plan_sheet.TABLE_COLUMNS) + 1).value == "1年目"
+    assert (
+        first == "1か月目"
+        and ws.cell(plan_sheet.GROUP_ROW, len(plan_sheet.TABLE_COLUMNS) + 1).value == "1年目"
+    )
 
 
 def test_vision_html_is_self_contained_with_sources(pref):

@@ -58,6 +58,13 @@ def _codes() -> set[str]:
 
 
 RULE_CODES = _codes()
+#: codes an analysts' column may hold (a cell that is nothing but one of them is allowed)
+ALL_CODES = (
+    RULE_CODES
+    | set(reference.table("cost_rules.csv")["code"])
+    | set(reference.table("enums.csv")["code"])
+    | set(reference.table("kpis.csv")["code"])
+)
 RULE_CODE_RE = re.compile(r"\b(" + "|".join(sorted(RULE_CODES, key=len, reverse=True)) + r")\b")
 ENUM_LABEL_RE = re.compile(
     r"（(" + "|".join(re.escape(c) for c in set(reference.table("enums.csv")["code"]) if c.isascii()) + r")）"
@@ -68,7 +75,7 @@ RULE_NAMES_EN = [str(x) for x in reference.table("cost_rules.csv")["label_en"] i
 def offences(text: str) -> list[str]:
     """What in ``text`` (one fragment: a paragraph, a cell, a label) staff should not meet."""
     t = text.strip()
-    if not t or t in RULE_CODES:
+    if not t or t in ALL_CODES:
         return []  # a cell holding only a code: the analyst's column
     found = [p for p in PHRASES if p in t]
     found += [w for w in WORDS if re.search(rf"(?<![A-Za-z_]){w}(?![A-Za-z_])", t)]

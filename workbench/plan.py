@@ -588,9 +588,11 @@ def cost_advice(pref: Prefecture) -> CostAdvice:
         scheme_description=s["description"] if s else None,
     )
     if rule is None:
-        return CostAdvice(**base, note="費用按分ルールが未設定です（vision.cost_rule）")
+        return CostAdvice(**base, note="費用按分ルールが未設定です（ビジョンの編集で選べます）")
     if pref.costs is None:
-        return CostAdvice(**base, note="費用の前提（costs:）が未設定のため、負担額は計算していません")
+        return CostAdvice(
+            **base, note="費用の前提（初期費用・運用費・参加団体）が未設定のため、負担額は計算していません"
+        )
     try:
         import importlib
 
@@ -618,7 +620,7 @@ def cost_advice(pref: Prefecture) -> CostAdvice:
         total=data.get("total"),
         prefecture=data.get("prefecture"),
         shares=shares,
-        note=f"costs: の前提で {base['rule_label']} により按分した負担額（現在価値）",
+        note=f"費用の前提（初期費用・運用費・参加団体）を{base['rule_label']}で按分した負担額（現在価値）",
     )
 
 

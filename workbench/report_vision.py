@@ -21,7 +21,7 @@ from .errors import InputError
 from .inventory import Prefecture
 from .plan import ActionPlan, VisionResult, action_plan, vision
 from .staff import cell_ja, html_prose_ja, prose_ja, table_html
-from .text import yen_ja
+from .text import date_ja, yen_ja
 
 _CSS = """
 body{font-family:'Noto Sans CJK JP','Hiragino Sans','Yu Gothic',Meiryo,sans-serif;margin:24px auto;max-width:1100px;
@@ -78,7 +78,7 @@ def vision_markdown(pref: Prefecture) -> str:
     out = [
         f"# {v.prefecture.name} 共同利用ビジョン",
         "",
-        f"作成日: {date.today().isoformat()}（共同利用ワークベンチ、guide 3.1 Step 2）",
+        f"作成日: {date_ja(date.today())}（共同利用ワークベンチ、ガイド 3.1 Step 2）",
         "",
     ]
     if v.statement:
@@ -206,7 +206,7 @@ def vision_html(pref: Prefecture) -> str:
         f"<!DOCTYPE html><html lang='ja'><head><meta charset='utf-8'><title>{e(v.prefecture.name)} 共同利用ビジョン"
         f"</title><style>{_CSS}</style></head><body>",
         f"<h1>{e(v.prefecture.name)} 共同利用ビジョン</h1>",
-        f"<p class='src'>作成日: {date.today().isoformat()}（共同利用ワークベンチ、guide 3.1 Step 2）</p>",
+        f"<p class='src'>作成日: {date_ja(date.today())}（共同利用ワークベンチ、ガイド 3.1 Step 2）</p>",
     ]
     if v.statement:
         parts += ["<h2>ビジョン</h2>", f"<p>{e(v.statement)}</p>"]

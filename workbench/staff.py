@@ -61,6 +61,8 @@ FILE_PARTS_JA = {
     "vision.scheme": "ビジョンの県負担の方式",
     "target.organisation": "目指す型の運営組織",
     "costs.scheme": "費用の前提の県負担の方式",
+    "costs.weights": "費用の前提の重み（均等割・人口割・利用割）",
+    "costs.drivers": "費用の前提の利用実績",
     "plan.start": "実行計画の開始日",
     "data_map:": "データマップ",
     "vision:": "ビジョン",
@@ -122,6 +124,95 @@ def source_ja(text: Any) -> str:
     return s.strip(" ；;、,")
 
 
+# --- answers of the pattern flow (data/pattern_flow.yaml) -----------------------------------------------
+
+#: the answers of the guidebook's pattern flow (8.2) as staff read them; the codes stay in the result
+ANSWERS_JA = {
+    "0": "0件",
+    "1": "1件",
+    "many": "複数",
+    "yes": "はい",
+    "no": "いいえ",
+    "expand": "運営組織に移して広げる（B）",
+    "join": "都道府県・広域の基盤に合流する（D）",
+    "integrate": "1つに統合する",
+    "link": "統合せず基盤間をつなぐ",
+}
+
+
+def answer_ja(answer: str) -> str:
+    """An answer of the pattern flow in Japanese (「複数」 for ``many``)."""
+    return ANSWERS_JA.get(str(answer), str(answer))
+
+
+def problem_text(err: Any) -> str:
+    """A library error as staff read it: the Japanese messages only, without the file, field path and codes
+    that the analysts' form of the error carries (``<input>: costs.weights: …``)."""
+    problems = getattr(err, "problems", None)
+    if problems:
+        return "／".join(_plain_message(p.message) for p in problems)
+    text = str(err)
+    text = re.sub(r"^(<input>|[^:\s]+\.ya?ml)(:\d+)?:\s*", "", text)
+    text = re.sub(r"^[a-z_.\[\]0-9]+:\s*", "", text)
+    return _plain_message(text)
+
+
+def _plain_message(text: str) -> str:
+    text = re.sub(r"（例: \{[^}]*\}）", "", text)  # an example written in the file's syntax
+    text = re.sub(r"（[a-z][a-z0-9_]*）", "", text)  # a code beside its label
+    text = re.sub(
+        r"\b(costs|vision|plan|target)\.([a-z_]+)\b",
+        lambda m: FILE_PARTS_JA.get(m.group(0), "費用の前提の設定"),
+        text,
+    )
+    return prose_ja(text)
+
+
+# --- documents: Word and PowerPoint ----------------------------------------------------------------------
+
+
+def docx_ja(doc: Any) -> Any:
+    """Every run of a Word document (paragraphs and table cells) through :func:`prose_ja`; formatting kept."""
+
+    def paragraphs():
+        yield from doc.paragraphs
+        for t in doc.tables:
+            for row in t.rows:
+                for cell in row.cells:
+                    yield from cell.paragraphs
+
+    for p in paragraphs():
+        for run in p.runs:
+            fixed = prose_ja(run.text)
+            if fixed != run.text:
+                run.text = fixed
+    return doc
+
+
+def pptx_ja(prs: Any) -> Any:
+    """Every run of a PowerPoint deck (text boxes, tables, notes) through :func:`prose_ja`."""
+
+    def frames():
+        for slide in prs.slides:
+            for shape in slide.shapes:
+                if shape.has_text_frame:
+                    yield shape.text_frame
+                if getattr(shape, "has_table", False) and shape.has_table:
+                    for row in shape.table.rows:
+                        for cell in row.cells:
+                            yield cell.text_frame
+            if slide.has_notes_slide:
+                yield slide.notes_slide.notes_text_frame
+
+    for frame in frames():
+        for p in frame.paragraphs:
+            for run in p.runs:
+                fixed = prose_ja(run.text)
+                if fixed != run.text:
+                    run.text = fixed
+    return prs
+
+
 # --- cells -----------------------------------------------------------------------------------------------
 
 
@@ -144,7 +235,7 @@ def cell_ja(value: Any) -> str:
             return "—"
     except ImportError:  # pragma: no cover
         pass
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    if isinstance(value, bool) or type(value).__name__ in ("bool_", "bool"):
         return "○" if value else "—"
     if isinstance(value, datetime | date):
         return date_ja(value)
@@ -160,8 +251,10 @@ def cell_ja(value: Any) -> str:
 
 
 def _is_number(value: Any) -> bool:
-    return not isinstance(value, bool) and (
-        isinstance(value, int | float) or type(value).__name__.startswith(("int", "float"))
+    return (
+        not isinstance(value, bool)
+        and type(value).__name__ not in ("bool_", "bool")
+        and (isinstance(value, int | float) or type(value).__name__.startswith(("int", "float")))
     )
 
 

@@ -14,7 +14,7 @@ import ipywidgets as w
 from pydantic import ValidationError
 
 from ..errors import InputError
-from ..staff import prose_ja
+from ..staff import answer_ja, prose_ja
 from ._common import FigureSlot, Message, Session, StaticFallback, error_text, html_table, set_options
 from .step1 import optional
 
@@ -70,7 +70,7 @@ class TypeFlowchart(StaticFallback, w.VBox):
         self.message.clear()
         self.result = res
         rows = "".join(
-            f"<li>{html.escape(s.question)} → <b>{html.escape(s.answer)}</b>"
+            f"<li>{html.escape(s.question)} → <b>{html.escape(answer_ja(s.answer))}</b>"
             f"<span style='color:#666'>（{html.escape(s.why)}）</span></li>"
             for s in res.flow
         )

@@ -34,7 +34,9 @@ def is_shipped(path: Path | None) -> bool:
         return False
 
 
-SHIPPED = "同梱のサンプルファイルは変更しません。作業用のコピー（notebook の working_copy）を開いて編集してください"
+SHIPPED = (
+    "同梱のサンプルファイルは変更しません。作業用のコピー（notebook の working_copy）を開いて編集してください"
+)
 
 
 def autosave_module():
