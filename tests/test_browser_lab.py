@@ -27,7 +27,9 @@ pytestmark = [
 ]
 
 TIMEOUT = 240_000  # ms: a cold kernel running a Step notebook on 2 shared cores
-BUSY = "() => !Array.from(document.querySelectorAll('.jp-InputPrompt')).some(e => e.textContent.includes('*'))"
+BUSY = (
+    "() => !Array.from(document.querySelectorAll('.jp-InputPrompt')).some(e => e.textContent.includes('*'))"
+)
 ARTIFACTS = ROOT / "artifacts"
 
 
@@ -42,7 +44,9 @@ def lab(tmp_path_factory):
     (settings / "notebook-extension").mkdir(parents=True)
     (settings / "notebook-extension" / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     (settings / "apputils-extension").mkdir(parents=True)
-    (settings / "apputils-extension" / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
+    (settings / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+        '{"fetchNews": "false"}'
+    )
     with lab_server(root, home) as base:
         yield base, root, home
     assert group_gone(base), "jupyter lab or one of its kernels outlived the test"
@@ -63,17 +67,26 @@ def page(lab):
             browser.close()
 
 
+def shut_down_kernels(page, base: str) -> None:
+    for session in page.request.get(f"{base}/api/sessions").json():
+        page.request.delete(f"{base}/api/sessions/{session['id']}")
+
+
 def open_notebook(page, base: str, name: str) -> None:
+    """Open ``name`` with a fresh kernel (as when a consultant opens it at the next meeting) and wait until
+    the kernel is idle (the Japanese status bar says アイドル)."""
+    page.goto(f"{base}/lab?reset", timeout=TIMEOUT)
+    shut_down_kernels(page, base)
     page.goto(f"{base}/lab/tree/{urllib.parse.quote(name)}?reset", timeout=TIMEOUT)
     page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook", timeout=TIMEOUT)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle'], .jp-mod-idle", timeout=TIMEOUT)
+    page.wait_for_function("() => document.body.innerText.includes('| アイドル')", timeout=TIMEOUT)
 
 
 def run_all(page) -> None:
     """実行 → すべてのセルを実行 (the Japanese UI), then wait until no cell is running."""
     page.locator(".lm-MenuBar-itemLabel", has_text="実行").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="すべてのセルを実行").first.click()
-    time.sleep(2)
+    time.sleep(3)
     page.wait_for_function(BUSY, timeout=TIMEOUT)
 
 
@@ -86,6 +99,24 @@ def save_and_shut_down(page, base: str) -> None:
         page.request.delete(f"{base}/api/sessions/{session['id']}")
 
 
+def wait_widget(page, css: str, name: str):
+    """The first element with ``css`` once attached (a screenshot in artifacts/ when it never comes)."""
+    loc = page.locator(css).first
+    try:
+        loc.wait_for(state="attached", timeout=TIMEOUT)
+    except Exception:
+        shot(page, f"missing_{name}")
+        raise
+    loc.scroll_into_view_if_needed()
+    return loc
+
+
+def choose(select, text: str) -> None:
+    """Pick the option of an ipywidgets Dropdown (a native select) whose label contains ``text``."""
+    values = select.locator("option").evaluate_all("os => os.map(o => o.value)")
+    select.select_option(value=next(v for v in values if text in v))
+
+
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"lab_{name}.png"))
@@ -93,7 +124,8 @@ def shot(page, name: str) -> None:
 
 def test_lab_speaks_japanese(lab, page):
     base, _root, _home = lab
-    open_notebook(page, base, "00_はじめに.ipynb")
+    page.goto(f"{base}/lab?reset", timeout=TIMEOUT)
+    page.wait_for_selector(".lm-MenuBar-itemLabel", timeout=TIMEOUT)
     menus = page.locator(".lm-MenuBar-itemLabel").all_inner_texts()
     assert "ファイル" in menus and "実行" in menus, menus
 
@@ -102,9 +134,8 @@ def test_multichoice_click_adds_one_and_keeps_the_others(lab, page):
     base, _root, _home = lab
     open_notebook(page, base, "00_はじめに.ipynb")
     run_all(page)
-    editor = page.locator(".wb-platform-editor").first
-    editor.wait_for(timeout=TIMEOUT)
-    editor.locator(".wb-platform-editor-chooser select").select_option(value="aizu-platform")
+    editor = wait_widget(page, ".wb-platform-editor", "platform_editor")
+    choose(editor.locator(".wb-platform-editor-chooser select"), "会津若松市 都市OS")
     users = editor.locator(".wb-field-municipalities")
     items = users.locator(".wb-choice-item")
     page.wait_for_function(
@@ -130,7 +161,7 @@ def test_saved_notebook_reopens_with_the_japanese_placeholder(lab, page):
     base, root, _home = lab
     open_notebook(page, base, "00_はじめに.ipynb")
     run_all(page)
-    page.locator(".wb-platform-editor").first.wait_for(timeout=TIMEOUT)
+    wait_widget(page, ".wb-platform-editor", "platform_editor")
     save_and_shut_down(page, base)
     saved = (root / "00_はじめに.ipynb").read_text(encoding="utf-8")
     assert "application/vnd.jupyter.widget-view+json" not in saved and '"widgets"' not in saved
@@ -150,29 +181,34 @@ def test_plan_edit_survives_save_rerun_and_export(lab, page):
     base, _root, home = lab
     open_notebook(page, base, "03_Step3_実行計画.ipynb")
     run_all(page)
-    editor = page.locator(".wb-plan-editor").first
-    editor.wait_for(timeout=TIMEOUT)
-    editor.locator(".wb-plan-item select").select_option(value="c1-1")
+    editor = wait_widget(page, ".wb-plan-editor", "plan_editor")
+    choose(editor.locator(".wb-plan-item select"), "（c1-1）")
     duration = editor.locator(".wb-plan-duration input")
-    page.wait_for_function("() => document.querySelector('.wb-plan-duration input').value === '3'", timeout=30_000)
+    page.wait_for_function(
+        "() => document.querySelector('.wb-plan-duration input').value === '3'", timeout=30_000
+    )
     duration.fill("7")
     duration.press("Tab")
     editor.locator(".wb-plan-apply").click()
     page.wait_for_function(
-        "() => document.querySelector('.wb-plan-editor-status').innerText.includes('変更しました')", timeout=60_000
+        "() => document.querySelector('.wb-plan-editor-status').innerText.includes('変更しました')",
+        timeout=60_000,
     )
     editor.locator(".wb-plan-editor-save").click()
     page.wait_for_function(
-        "() => document.querySelector('.wb-plan-editor-status').innerText.includes('保存しました')", timeout=60_000
+        "() => document.querySelector('.wb-plan-editor-status').innerText.includes('保存しました')",
+        timeout=60_000,
     )
     yaml_text = (home / "output" / "07_fukushima.yaml").read_text(encoding="utf-8")
     block = yaml_text.split("id: c1-1", 1)[1].split("- id:", 1)[0]
     assert "duration: 7" in block, block
     # the whole notebook again (Run All): the edit is read back from the file and exported
     run_all(page)
-    editor = page.locator(".wb-plan-editor").first
-    editor.locator(".wb-plan-item select").select_option(value="c1-1")
-    page.wait_for_function("() => document.querySelector('.wb-plan-duration input').value === '7'", timeout=60_000)
+    editor = wait_widget(page, ".wb-plan-editor", "plan_editor_again")
+    choose(editor.locator(".wb-plan-item select"), "（c1-1）")
+    page.wait_for_function(
+        "() => document.querySelector('.wb-plan-duration input').value === '7'", timeout=60_000
+    )
     book = load_workbook(home / "output" / "step3_07_実行計画.xlsx")
     ws = book["実行計画"]
     header = [c.value for c in ws[HEADER_ROW]]
