@@ -47,9 +47,18 @@ def lab(tmp_path_factory):
     (settings / "apputils-extension" / "notification.jupyterlab-settings").write_text(
         '{"fetchNews": "false"}'
     )
+    tracked = _git_status()
     with lab_server(root, home) as base:
         yield base, root, home
     assert group_gone(base), "jupyter lab or one of its kernels outlived the test"
+    assert _git_status() == tracked, "using the notebooks changed files of the repository"
+
+
+def _git_status() -> str:
+    import subprocess
+
+    out = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True)
+    return out.stdout if out.returncode == 0 else ""
 
 
 @pytest.fixture(scope="module")
@@ -214,4 +223,6 @@ def test_plan_edit_survives_save_rerun_and_export(lab, page):
     header = [c.value for c in ws[HEADER_ROW]]
     row = next(r for r in ws.iter_rows(min_row=FIRST_ITEM_ROW, values_only=True) if r[0] == "c1-1")
     assert row[header.index("期間（月）")] == 7
+    # exports are made again at every run: no backups pile up beside them (the YAML keeps one .bak)
+    assert sorted(p.name for p in (home / "output").glob("*.bak")) == ["07_fukushima.yaml.bak"]
     shot(page, "plan_edit")

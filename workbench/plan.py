@@ -1216,7 +1216,7 @@ def schedule_frame(plan: ActionPlan) -> pd.DataFrame:
         if plan.start is not None and i.start_date is not None and i.end_date is not None:
             last = i.end_date - timedelta(days=1) if i.duration else i.end_date
             begin, end = date_ja(i.start_date, western=False), date_ja(last, western=False)
-            fy = fiscal_year_ja(fiscal_year(i.start_date))
+            fy = fiscal_year_ja(fiscal_year(i.start_date), western=False)
         else:
             begin, end, fy = f"{i.start_month + 1}か月目", f"{max(i.end_month, i.start_month + 1)}か月目", "—"
         recs.append(

@@ -262,17 +262,28 @@ def _is_number(value: Any) -> bool:
 
 TABLE_CSS = (
     "<style>"
-    ".wb-table table{border-collapse:collapse;font-size:13px;margin:4px 0}"
-    ".wb-table th{white-space:nowrap;word-break:keep-all;background:#eef1f6;border-bottom:2px solid #99a;"
+    "div.wb-table table{border-collapse:collapse;font-size:13px;margin:4px 0;table-layout:auto}"
+    "div.wb-table table th{white-space:nowrap;word-break:keep-all;background:#eef1f6;border-bottom:2px solid #99a;"
     "padding:4px 8px;text-align:left;vertical-align:bottom}"
-    ".wb-table td{border-bottom:1px solid #dde;padding:4px 8px;vertical-align:top;text-align:left;"
-    "white-space:normal;overflow-wrap:anywhere}"
-    ".wb-table td.num{text-align:right;white-space:nowrap}"
-    ".wb-table td.long{min-width:18em;max-width:40em}"
-    ".wb-table td.short{white-space:nowrap}"
-    ".wb-table tr:nth-child(even) td{background:#fafbfd}"
+    "div.wb-table table td{border-bottom:1px solid #dde;padding:4px 8px;vertical-align:top;text-align:left;"
+    "white-space:normal;overflow-wrap:break-word;min-width:7em}"
+    "div.wb-table table td.num{text-align:right;white-space:nowrap;min-width:0}"
+    "div.wb-table table td.long{min-width:18em;max-width:40em}"
+    "div.wb-table table td.short{white-space:nowrap;min-width:0}"
+    "div.wb-table table tr:nth-child(even) td{background:#fafbfd}"
     "</style>"
 )
+
+#: the same as inline styles: JupyterLab drops <style> from outputs it does not trust (a notebook opened
+#: fresh), but keeps these
+TH_STYLE = "white-space:nowrap;text-align:left;vertical-align:bottom;padding:4px 8px;background:#eef1f6"
+TD_STYLE = "text-align:left;vertical-align:top;padding:4px 8px;border-bottom:1px solid #dde;"
+TD_EXTRA = {
+    "": "white-space:normal;min-width:7em",
+    "num": "text-align:right;white-space:nowrap",
+    "long": "white-space:normal;min-width:18em;max-width:40em",
+    "short": "white-space:nowrap",
+}
 
 #: columns whose text is a provenance string (shown through :func:`source_ja`)
 SOURCE_COLUMNS = ("根拠", "出典", "出典・根拠")
@@ -294,12 +305,21 @@ def table_html(
     empty: str = "（なし）",
     css: bool = True,
     tooltips: tuple[tuple[str, str], ...] = TOOLTIPS,
+    transpose: bool = False,
 ) -> str:
     """A pandas frame as an HTML table staff can read (see the module docstring). Escaped; the CSS travels
     with the table so it looks the same in JupyterLab, Voila and exported HTML. A code column named in
-    ``tooltips`` is not shown: its value is the tooltip of the cell beside it (analysts hover to see it)."""
+    ``tooltips`` is not shown: its value is the tooltip of the cell beside it (analysts hover to see it).
+    ``transpose`` turns a few wide rows into columns headed by the first column's values."""
     if df is None or len(df) == 0:
         return f"<p style='color:#666'>{html.escape(empty)}</p>"
+    if transpose:  # a few wide rows (one per platform) read better as one column each
+        first = "名称" if "名称" in df.columns else df.columns[0]
+        names = [cell_ja(v) for v in df[first]]
+        df = df.drop(columns=[first]).T
+        df.columns = names
+        df = df.reset_index().rename(columns={"index": "項目"})
+        df["項目"] = [HEADERS_JA.get(str(c), str(c)) for c in df["項目"]]
     rows = df if max_rows is None else df.head(max_rows)
     titles: dict[int, list[str]] = {}
     for code_col, shown in tooltips:
@@ -314,9 +334,9 @@ def table_html(
         texts = [str(r[j]) for r in values if isinstance(r[j], str)]
         if texts and max(len(t) for t in texts) > 24:
             long_cols.add(j)
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
+    head = "".join(f"<th style='{TH_STYLE}'>{html.escape(c)}</th>" for c in cols)
     body = []
-    for r in values:
+    for k, r in enumerate(values):
         tds = []
         for j, v in enumerate(r):
             if cols[j] in sources and not is_missing(v):
@@ -326,18 +346,21 @@ def table_html(
             else:
                 text = cell_ja(v)
             money = isinstance(v, str) and _MONEY.match(v) is not None
+            ident = text.isascii() and " " not in text and len(text) <= 40  # an id: never broken
             cls = (
                 "num"
                 if _is_number(v) or money
                 else "long"
-                if j in long_cols
+                if j in long_cols and not ident
                 else "short"
-                if len(text) <= 12
+                if len(text) <= 12 or ident
                 else ""
             )
-            tds.append(
-                f"<td class='{cls}'>{html.escape(text)}</td>" if cls else f"<td>{html.escape(text)}</td>"
-            )
+            attrs = f" class='{cls}'" if cls else ""
+            attrs += f" style='{TD_STYLE}{TD_EXTRA.get(cls, TD_EXTRA[''])}'"
+            if j in titles:  # the analysts' code, on hover
+                attrs += f" title='{html.escape(titles[j][k], quote=True)}'"
+            tds.append(f"<td{attrs}>{html.escape(text)}</td>")
         body.append("<tr>" + "".join(tds) + "</tr>")
     more = (
         f"<p style='color:#666;font-size:90%'>先頭の {len(rows):,} 行を表示（全 {len(df):,} 行）</p>"

@@ -190,6 +190,8 @@ class PlanEditor(StaticFallback, w.VBox):
         self.done.add_class("wb-plan-done")
         self.plan_start = w.DatePicker(description="計画の開始日", style=style)
         self.plan_start.add_class("wb-plan-start-date")
+        self.plan_start_note = w.HTML()
+        self.plan_start.observe(lambda _c: self._plan_start_note(), names="value")
         self.apply_button = w.Button(description="適用", button_style="primary", icon="check")
         self.apply_button.add_class("wb-plan-apply")
         self.saving = SaveControls(session, self.css)
@@ -205,7 +207,7 @@ class PlanEditor(StaticFallback, w.VBox):
                 w.HBox([self.start, self.start_note]),
                 self.duration,
                 self.depends_on,
-                self.plan_start,
+                w.HBox([self.plan_start, self.plan_start_note]),
                 w.HBox([self.apply_button, self.saving.save_button]),
                 self.message,
                 self.saving,
@@ -263,6 +265,16 @@ class PlanEditor(StaticFallback, w.VBox):
         if self._gantt:
             self.gantt.show(self._gantt(plan))
         self.table.value = html_table(schedule_frame(plan))
+
+    def _plan_start_note(self) -> None:
+        from ..text import date_ja, fiscal_year, fiscal_year_ja
+
+        d = self.plan_start.value
+        self.plan_start_note.value = (
+            f"<span style='color:#555'>＝ {html.escape(date_ja(d))}（{html.escape(fiscal_year_ja(fiscal_year(d), western=False))}）</span>"
+            if d
+            else "<span style='color:#555'>未設定（計画開始からの月数で表示します）</span>"
+        )
 
     def _start_note(self) -> None:
         from ..plan_sheet import month_of
