@@ -42,6 +42,18 @@ def _means_options() -> list[tuple[str, str]]:
     return [(str(r.label_ja), r.code) for r in df.itertuples()]
 
 
+SECTIONS_JA = {"platforms": "基盤", "services": "サービス", "vision": "ビジョン", "plan": "実行計画"}
+
+
+def where(pref: Any, loc: tuple) -> str:
+    """A problem's place as staff name it: 「サービス「電子申請」」 for ``("services", 1, "platform")``."""
+    if len(loc) >= 2 and loc[0] in ("platforms", "services") and isinstance(loc[1], int):
+        rows = getattr(pref, loc[0])
+        name = rows[loc[1]].name if loc[1] < len(rows) else str(loc[1] + 1)
+        return f"{SECTIONS_JA[loc[0]]}「{name}」"
+    return SECTIONS_JA.get(str(loc[0]), "ファイル") if loc else "ファイル"
+
+
 class _Field:
     """One form field: the control and its inline message."""
 
@@ -263,7 +275,7 @@ class _Editor(StaticFallback, w.VBox):
         others = [(loc, msg, v) for loc, msg, v in problems if not is_mine(loc, v)]
         if mine or others:
             self._show_problems(
-                mine + [((), f"{'.'.join(map(str, loc))}: {msg}", v) for loc, msg, v in others]
+                mine + [((), f"{where(candidate, loc)}: {msg}", v) for loc, msg, v in others]
             )
             return False
         self.session.set(candidate)
