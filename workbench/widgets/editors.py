@@ -274,9 +274,7 @@ class _Editor(StaticFallback, w.VBox):
         ]
         others = [(loc, msg, v) for loc, msg, v in problems if not is_mine(loc, v)]
         if mine or others:
-            self._show_problems(
-                mine + [((), f"{where(candidate, loc)}: {msg}", v) for loc, msg, v in others]
-            )
+            self._show_problems(mine + [((), f"{where(candidate, loc)}: {msg}", v) for loc, msg, v in others])
             return False
         self.session.set(candidate)
         self.chooser.value = item.id
