@@ -24,7 +24,14 @@ PACKAGE = ROOT / "workbench"
 FLOORS: list[tuple[str, tuple[str, ...]]] = [
     (
         "base",
-        ("workbench.text", "workbench.errors", "workbench.reference", "workbench.results", "workbench.files"),
+        (
+            "workbench.text",
+            "workbench.staff",
+            "workbench.errors",
+            "workbench.reference",
+            "workbench.results",
+            "workbench.files",
+        ),
     ),
     (
         "inventory",

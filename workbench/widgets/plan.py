@@ -300,6 +300,17 @@ class PlanEditor(StaticFallback, w.VBox):
         self.done.value = item.done
         self._start_note()
 
+    def _changes(self, item: Any) -> dict[str, Any]:
+        """The form's fields that differ from the item's current values, as ``set_item`` takes them."""
+        form = {
+            "owner": (self.owner.value, item.owner),
+            "start": (int(self.start.value), item.start_floor),
+            "duration": (int(self.duration.value), item.duration),
+            "depends_on": (list(self.depends_on.value), list(item.depends_on)),
+            "done": (bool(self.done.value), item.done),
+        }
+        return {k: new for k, (new, old) in form.items() if new != old}
+
     def apply(self) -> bool:
         """Write the form into the prefecture's ``plan:`` (only what changed), reschedule and autosave.
 
@@ -312,17 +323,7 @@ class PlanEditor(StaticFallback, w.VBox):
         if pref is None or self.plan is None or self.chooser.value is None:
             return False
         item = self.plan.item(self.chooser.value)
-        changes: dict[str, Any] = {}
-        if self.owner.value != item.owner:
-            changes["owner"] = self.owner.value
-        if self.start.value != item.start_floor:
-            changes["start"] = int(self.start.value)
-        if self.duration.value != item.duration:
-            changes["duration"] = int(self.duration.value)
-        if list(self.depends_on.value) != list(item.depends_on):
-            changes["depends_on"] = list(self.depends_on.value)
-        if self.done.value != item.done:
-            changes["done"] = bool(self.done.value)
+        changes = self._changes(item)
         new_start = self.plan_start.value
         start_changed = new_start != self.plan.start
         if not changes and not start_changed:
