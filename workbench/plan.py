@@ -31,7 +31,7 @@ from .classify import GOAL_TYPE, Classification, classify, running, shortest_pat
 from .datamap import CrossFieldGoals, vision_goals
 from .errors import InputError, Problem
 from .inventory import Prefecture
-from .inventory.plan import ActionItemEdit, Plan
+from .inventory.plan import ActionItemEdit, Plan, canonical_item_id, issue_item_id
 from .results import Result, frame
 from .text import fiscal_year_ja
 
@@ -836,7 +836,7 @@ class ActionPlan(Result):
 
     def item(self, item_id: str) -> ActionItem:
         for i in self.items:
-            if i.id == item_id:
+            if i.id == canonical_item_id(item_id):
                 return i
         raise KeyError(item_id)
 
@@ -886,7 +886,7 @@ def issue_items(issues: list[Any], names: dict[str, str] | None = None) -> list[
 
     Owner role, consideration and default duration come from the issue's rule (data/issue_rules.csv columns
     ``owner``, ``consideration``, ``duration_months``); the source is the issue's own. Ids
-    ``issue-{code}[-{platform}][-{service}]``; ``names`` maps platform and service ids to their names.
+    ``issue-{code in lower case with hyphens}[-{platform}][-{service}]``; ``names`` maps platform and service ids to their names.
     """
     rules = reference.table("issue_rules.csv").fillna("").set_index("code")
     names = names or {}
@@ -899,7 +899,7 @@ def issue_items(issues: list[Any], names: dict[str, str] | None = None) -> list[
         owner = str(r["owner"]) if r is not None and str(r["owner"]) else ""
         cons = str(r["consideration"]) if r is not None else ""
         dur = str(r["duration_months"]) if r is not None else ""
-        base = "-".join(["issue", issue.code, *[x for x in (issue.platform, issue.service) if x]])
+        base = issue_item_id(issue.code, issue.platform or "", issue.service or "")
         seen[base] = seen.get(base, 0) + 1
         iid = base if seen[base] == 1 else f"{base}-{seen[base]}"
         where = "・".join(
@@ -1348,6 +1348,7 @@ def set_item(pref: Prefecture, item_id: str, **changes: Any) -> ActionItemEdit:
 
     Validated like the file (Japanese labels accepted). Returns the stored edit.
     """
+    item_id = canonical_item_id(item_id)
     section = pref.plan or Plan()
     items = list(section.items)
     for k, e in enumerate(items):
@@ -1367,6 +1368,7 @@ def set_item(pref: Prefecture, item_id: str, **changes: Any) -> ActionItemEdit:
 
 def remove_item(pref: Prefecture, item_id: str) -> None:
     """Remove an action item: a user-added one is deleted, a generated one is listed in ``removed:``."""
+    item_id = canonical_item_id(item_id)
     section = pref.plan or Plan()
     cl = classify(pref)
     org = recommend_organisation(pref).effective

@@ -18,6 +18,7 @@ under ``plan``), so that loading a file never runs the Step 3 analysis.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
@@ -32,6 +33,23 @@ if TYPE_CHECKING:  # the model that holds every section (models.py imports this 
     from .models import Prefecture
 
 ID_PATTERN = r"^[^\s,]+$"
+_LEGACY_ISSUE_ID = re.compile(r"^issue-([A-Z][A-Z0-9_]*)(?=-|$)")
+
+
+def issue_item_id(code: str, *where: str) -> str:
+    """The id of the action item generated for a 課題リスト issue: ``issue-terms-missing-nasu`` for rule
+    ``TERMS_MISSING`` on platform ``nasu`` (lower case, hyphens: the rule's code never reaches staff's tables)."""
+    return "-".join(["issue", code.lower().replace("_", "-"), *[w for w in where if w]])
+
+
+def canonical_item_id(item_id: str) -> str:
+    """An item id as the plan uses it; files written before ids were lower-cased (``issue-TERMS_MISSING-x``)
+    still point at their item."""
+    m = _LEGACY_ISSUE_ID.match(item_id)
+    return issue_item_id(m.group(1)) + item_id[m.end() :] if m else item_id
+
+
+_Id = Annotated[str, BeforeValidator(lambda v: canonical_item_id(v) if isinstance(v, str) else v)]
 
 
 # --- lookups in reference tables (code, label or alias -> code) -----------------------------------------
@@ -275,7 +293,7 @@ class ActionItemEdit(Model):
     """One action item as the user wrote it: overrides the generated item with the same ``id`` (only the
     keys written), or adds a new item (then ``title`` is required)."""
 
-    id: str = Field(
+    id: _Id = Field(
         pattern=ID_PATTERN, description="取組事項のID（生成された項目のIDで上書き、新しいIDで追加）"
     )
     title: str | None = Field(None, min_length=1, description="取組事項")
@@ -286,7 +304,7 @@ class ActionItemEdit(Model):
         description="最早開始: 計画開始からの月数（整数）または日付（YYYY-MM-DD / YYYY-MM、plan.start が必要）",
     )
     duration: int | None = Field(None, ge=0, le=120, description="期間（月）。0 はマイルストーン")
-    depends_on: list[str] | None = Field(None, description="先行する取組事項のID（[] で依存なし）")
+    depends_on: list[_Id] | None = Field(None, description="先行する取組事項のID（[] で依存なし）")
     done: bool | None = Field(None, description="完了した")
     notes: str | None = None
 
@@ -314,7 +332,7 @@ class Plan(Model):
         None, description="計画の開始日（YYYY-MM-DD または YYYY-MM）"
     )
     items: list[ActionItemEdit] = Field(default_factory=list)
-    removed: list[str] = Field(default_factory=list, description="生成された取組事項のうち外すもののID")
+    removed: list[_Id] = Field(default_factory=list, description="生成された取組事項のうち外すもののID")
     notes: str | None = None
 
     def cross_check(self, pref: Prefecture) -> Iterator[tuple[Loc, str, object]]:
