@@ -201,7 +201,8 @@ def test_loading_a_file_runs_no_step3_analysis(monkeypatch):
         raise AssertionError("loading ran the Step 3 analysis")
 
     monkeypatch.setattr(workbench.auth, "match_auth", ran)
-    monkeypatch.setattr(workbench.plan, "_resolve", ran)
+    monkeypatch.setattr(workbench.plan.step3, "_resolve", ran)
+    monkeypatch.setattr(workbench.plan.step3, "generated_items", ran)
     pref = wb.loads(PATTERN_FILES["A"] + EDITS)
     assert [e.id for e in pref.plan.items] == ["c4-2", "council", "c5-1"]
 

@@ -453,7 +453,7 @@ table(schedule_frame(plan))"""),
 上の編集画面で適用した内容で、実行計画を Excel ファイルに書き出します。A4 横に幅を合わせて印刷でき、見出しの行は
 各ページに繰り返し、ガントチャートはセルで描きます（数式として解釈される文字は文字列として保存します）。
 """),
-        code("""from workbench.plan import plan_xlsx
+        code("""from workbench.plan_sheet import plan_xlsx
 
 pref = session.pref  # 編集後の内容
 written = plan_xlsx(pref, out / f"step3_{pref.code}_実行計画.xlsx")

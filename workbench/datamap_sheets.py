@@ -16,7 +16,7 @@ refused, U+FFFD (mojibake) is refused, CSV files may be UTF-8 or CP932; many wor
 unioned, any other value given differently by two files is a conflict unless ``prefer``/``on_conflict`` decide;
 nothing is written when anything is wrong. Rows may be one per service with list cells (「、」 or new lines) or
 one per data item with the サービス名 left blank (or merged) on the following rows. Every cell written goes through
-:func:`workbench.tabular.safe_cell`.
+:func:`workbench.files.safe_cell`.
 """
 
 from __future__ import annotations

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from .files import safe_cell
 from .inventory.yamlio import atomic_write
 from .staff import SOURCE_COLUMNS, source_ja
-from .tabular import csv_bytes, safe_cell
+from .tabular import csv_bytes
 
 
 def frame_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:

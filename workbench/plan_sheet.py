@@ -8,7 +8,7 @@ owner; a milestone is ◆. Start and end are real dates once the plan has a star
 and filter), else months from the plan start. Sheet 出典: the plan's card and its sources, written as
 sources (「取組事項: ガイド 3.3 …」), and each item's basis.
 
-Every text cell goes through :func:`workbench.tabular.safe_cell` (no formula is ever run). Written
+Every text cell goes through :func:`workbench.files.safe_cell` (no formula is ever run). Written
 atomically with the usual file mode, like the other exports (:func:`workbench.inventory.atomic_write`), and
 no ``.bak`` beside it: an export is made again from the file at any time.
 """
@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from . import reference
+from .files import safe_cell
+from .inventory import Prefecture, atomic_write
+from .plan import ActionPlan, action_plan
 from .staff import source_ja
-from .tabular import safe_cell
 from .text import date_ja, fiscal_year, fiscal_year_ja
 
 #: how staff read the plan's sources (ActionPlan.sources keys)
@@ -61,7 +63,7 @@ def month_of(start: date, offset: int) -> date:
     return date(start.year + y, m + 1, 1)
 
 
-def month_columns(plan: Any) -> list[tuple[str, str]]:
+def month_columns(plan: ActionPlan) -> list[tuple[str, str]]:
     """(group, label) of each Gantt month column: (令和8年度, 4月) with a start date, else (1年目, 1)."""
     months = max(int(plan.months), 1)
     out = []
@@ -80,7 +82,7 @@ def _colour(code: str) -> str:
     return str(hit["color"].iloc[0]).lstrip("#").upper() if len(hit) else "999999"
 
 
-def plan_workbook_bytes(pref: Any, plan: Any) -> bytes:
+def plan_workbook_bytes(pref: Prefecture, plan: ActionPlan) -> bytes:
     """The workbook (see the module docstring) as xlsx bytes."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -240,10 +242,10 @@ def plan_workbook_bytes(pref: Any, plan: Any) -> bytes:
     return buf.getvalue()
 
 
-def write_plan_xlsx(pref: Any, path: str | os.PathLike[str], plan: Any) -> Path:
-    """Write :func:`plan_workbook_bytes` to ``path`` atomically (file mode as for every export, no ``.bak``)."""
-    from .inventory import atomic_write
-
+def plan_xlsx(pref: Prefecture, path: str | os.PathLike[str], plan: ActionPlan | None = None) -> Path:
+    """Write the action plan (:func:`workbench.plan.action_plan`, computed unless given) to an Excel workbook as
+    offices print it (sheets 実行計画 with a Gantt chart in cells, and 出典), atomically (file mode as for every
+    export, no ``.bak``: an export is made again from the file at any time) and formula-safe."""
     target = Path(path)
-    atomic_write(target, plan_workbook_bytes(pref, plan), backup=False)
+    atomic_write(target, plan_workbook_bytes(pref, plan or action_plan(pref)), backup=False)
     return target

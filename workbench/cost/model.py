@@ -36,6 +36,7 @@ import pandas as pd
 
 from .. import reference
 from ..errors import InputError
+from ..files import field_loc, locate, source_name
 from ..inventory.costs import DRIVERS, CostScenario
 from ..inventory.plan import rule_index, scheme_index
 from ..text import fold
@@ -530,35 +531,16 @@ def guide_comparison(m: CostModel) -> list[dict[str, Any]]:
     return out
 
 
-def _parse_field(path: str) -> list[str | int]:
-    out: list[str | int] = []
-    for part in path.split("."):
-        while "[" in part:
-            head, rest = part.split("[", 1)
-            if head:
-                out.append(head)
-            idx, part = rest.split("]", 1)
-            out.append(int(idx) if idx.isdigit() else idx)
-        if part:
-            out.append(part)
-    return out
-
-
 def locate_problems(err: InputError, pref: HasCosts) -> InputError:
     """Fill in file and line of problems whose field is in the prefecture file (best effort)."""
     doc = getattr(pref, "_wb_doc", None)
-    from ..inventory.yamlio import source_name
-
-    path = source_name(pref) if hasattr(pref, "_wb_doc") else None
+    path = source_name(pref) if doc is not None else None
     for p in err.problems:
-        if p.field and p.field.startswith("costs") and doc is not None and p.line is None:
-            try:
-                from ..inventory.yamlio import locate
-
-                p.line = locate(doc, _parse_field(p.field))
-            except Exception:  # pragma: no cover - locating is a courtesy
-                pass
-        if p.file is None and path is not None and p.field and p.field.startswith("costs"):
+        if not (p.field and p.field.startswith("costs")):
+            continue
+        if doc is not None and p.line is None:
+            p.line = locate(doc, field_loc(p.field))
+        if p.file is None and path is not None:
             p.file = str(path)
     return InputError(err.problems)
 

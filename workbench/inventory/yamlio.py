@@ -22,6 +22,8 @@ from ruamel.yaml.nodes import ScalarNode
 
 from .. import reference
 from ..errors import InputError, Problem
+from ..files import field_path as _field_path
+from ..files import locate, read_bytes, source_path
 from ..text import fold
 from .models import Prefecture, cross_check
 
@@ -86,39 +88,6 @@ def _yaml() -> YAML:
 
 
 # --- locating -------------------------------------------------------------------------------------
-
-
-def locate(doc: Any, loc: Iterable[str | int]) -> int | None:
-    """1-based line of the node at ``loc`` in a round-trip YAML document (deepest node that exists)."""
-    node, line = doc, None
-    for part in loc:
-        if isinstance(node, CommentedMap) and part in node:
-            with contextlib.suppress(Exception):
-                line = node.lc.key(part)[0] + 1
-            node = node[part]
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
-            with contextlib.suppress(Exception):
-                line = node.lc.item(part)[0] + 1
-            node = node[part]
-        elif isinstance(part, str) and (part.startswith("function-") or "[" in part):
-            continue  # pydantic validator tags
-        else:
-            break
-    if line is None and hasattr(doc, "lc"):
-        line = doc.lc.line + 1
-    return line
-
-
-def _field_path(loc: Iterable[str | int]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif isinstance(part, str) and (part.startswith("function-") or part.startswith("nullable[")):
-            continue
-        else:
-            out += ("." if out else "") + str(part)
-    return out
 
 
 def _value_at(doc: Any, loc: Iterable[str | int]) -> Any:
@@ -336,14 +305,7 @@ def load(path: str | os.PathLike[str]) -> Prefecture:
     """
     p = Path(path)
     file = str(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError.single("ファイルがありません", file=file) from None
-    except IsADirectoryError:
-        raise InputError.single("フォルダではなくファイルを指定してください", file=file) from None
-    except OSError as err:
-        raise InputError.single(f"ファイルを読めません: {err.strerror}", file=file) from None
+    data = read_bytes(p)
     doc = parse_yaml(decode(data, file), file)
     pref = from_document(doc, file)
     _attach(pref, doc, p, data)
@@ -371,17 +333,6 @@ def _attach(pref: Prefecture, doc: Any, path: Path | None, data: bytes | None) -
     object.__setattr__(pref, "_wb_doc", doc)
     object.__setattr__(pref, "_wb_path", path)
     object.__setattr__(pref, "_wb_digest", hashlib.sha256(data).hexdigest() if data is not None else None)
-
-
-def source_name(pref: Prefecture) -> str | None:
-    """The name to put in error messages: the file it was loaded from, or the label given to :func:`loads`."""
-    path = source_path(pref)
-    return str(path) if path is not None else getattr(pref, "_wb_file", None)
-
-
-def source_path(pref: Prefecture) -> Path | None:
-    """The file a prefecture was loaded from (None for one built in memory)."""
-    return getattr(pref, "_wb_path", None)
 
 
 # --- writing --------------------------------------------------------------------------------------
