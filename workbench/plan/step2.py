@@ -342,92 +342,20 @@ def recommend_target(pref: Prefecture, cl: Classification | None = None) -> Targ
       authentication levels aligned) and converge on 2.4 later.
     """
     cl = cl or classify(pref)
-    ps = _data_platforms(pref)
-    n = len(ps)
+    n = len(_data_platforms(pref))
     cur = cl.current_type
     base = (
         cl.shared_type or cur
     )  # the shared arrangement's 2.x when platforms run alone beside it ("2.2+1.3")
-    mixed = _mixed(pref)
-    harms = harm_factors(pref)
-    reasons: list[str] = []
-    if n == 0:
-        situation, direction = (
-            "都道府県下に基盤を運営している基礎自治体がない",
-            "共同利用するための基盤を用意する",
-        )
-    elif n == 1:
-        situation, direction = "都道府県下に一つの自治体が基盤を運営している", "既存の基盤の共同利用を進める"
+    mixed, harms = _mixed(pref), harm_factors(pref)
+    situation, direction = _situation(n)
+    if base.startswith("2."):
+        route, path, reasons = _route_shared(base, cur, mixed, harms)
     else:
-        situation = "都道府県下で複数の自治体がそれぞれ基盤を運営している"
-        direction = "共同利用を進める。無理な共同利用が弊害を生む場合には、基盤間をつなぐ"
-    route: str
-    if base == GOAL_TYPE and cur == GOAL_TYPE:
-        route, path = "goal_reached", [GOAL_TYPE]
-        reasons.append("すでに目指す姿（型2.4）です。サービスと参加団体を増やし、運用を改善します")
-    elif base.startswith("2."):
-        multi = base in ("2.5", "2.6", "2.7", "2.8")
-        if multi and harms:
-            route = "federate_first"
-            interim = "2.8" if mixed else "2.6"
-            head = [s.type for s in shortest_path(base, interim)] if base != interim else [base]
-            path = [*head, GOAL_TYPE] if head else [base, interim, GOAL_TYPE]
-        elif base == GOAL_TYPE:
-            route, path = "converge", [GOAL_TYPE]
-        else:
-            route = "converge" if multi else "widen"
-            path = [s.type for s in shortest_path(base)] or [base, GOAL_TYPE]
-        reasons.append(
-            f"すでに共同利用しています（型{base}）。型2.4までの遷移（ガイドブック第3.0版 7.2）に沿って進めます"
-        )
-        if base != cur:
-            reasons.append(
-                f"ほかに単独で運営している基盤があります（型{cur}）。共同利用の基盤への合流か基盤間連携を検討します"
-            )
-    elif n == 0:
-        route, path = "new", [cur, "2.1", "2.2", GOAL_TYPE]
-        reasons.append(
-            "基盤を運営する自治体がないため、運営組織が共同利用の基盤を新たに用意します（パターンA 新規構築）。"
-            "まず参加する自治体内で始め（型2.1）、利用者を都道府県内に広げ（型2.2）、民間のサービスが参加して"
-            "型2.4を目指します"
-        )
-    elif n == 1 or not harms:
-        route = "widen" if n == 1 else "converge"
-        path = [cur, GOAL_TYPE] if mixed else [cur, "2.2", GOAL_TYPE]
-        what = "既存の基盤" if n == 1 else "複数の基盤を一つに寄せ、その基盤"
-        if mixed:
-            reasons.append(
-                f"{what}を運営組織に移して都道府県内へ広げ、官民のサービスを載せて直接型2.4を目指します"
-                "（合流先があればパターンD 上位合流が最短）"
-            )
-        else:
-            reasons.append(
-                f"{what}を運営組織に移して利用者を都道府県内へ広げ（型2.2）、民間のサービスが参加した段階で"
-                "型2.4に進みます（パターンB 広域展開）"
-            )
-        if n > 1:
-            reasons.append(
-                "認証レベルや分野の違いなど、一つの基盤にすると弊害が出る要因は見つかりませんでした"
-            )
-    else:
-        route = "federate_first"
-        interim = "2.8" if mixed else "2.6"
-        path = [cur, interim, GOAL_TYPE]
-        reasons.append(
-            f"複数の基盤を無理に一つにすると弊害が出るため、まず基盤間をつなぎ（型{interim}: 認証レベルを"
-            f"整合させた認証連携{'とデータ連携' if interim == '2.8' else ''}）、のちに一つの基盤に統合して"
-            "型2.4に収束させます（guide 3.2）"
-        )
+        route, path, reasons = _route_unshared(cur, n, mixed, harms)
     if harms and route == "federate_first":
         reasons.extend(harms)
     chosen = cl.after.type if cl.after else None
-    route_labels = {
-        "goal_reached": "目指す姿に到達済み",
-        "new": "新たに基盤を用意（型2.1→2.2経由）",
-        "widen": "既存基盤の共同利用（型2.2経由）" if "2.2" in path else "既存基盤の共同利用（型2.4へ直接）",
-        "converge": "一つの基盤に寄せる" + ("（型2.2経由）" if "2.2" in path else ""),
-        "federate_first": "基盤間をつないでから統合（型2.6/2.8経由）",
-    }
     on_path = None if chosen is None else chosen in path
     if chosen and not on_path:
         reasons.append(f"ファイルの目指す型（型{chosen}）は推奨する道筋にありません。理由を記録してください")
@@ -441,12 +369,106 @@ def recommend_target(pref: Prefecture, cl: Classification | None = None) -> Targ
         chosen_label=type_label(chosen) if chosen else None,
         target_assumed=cl.pattern_target_assumed,
         route=route,  # type: ignore[arg-type]
-        route_label=route_labels[route],
+        route_label=route_label(route, path),
         recommended_path=path,
         harm_factors=harms,
         reasons=reasons,
         chosen_on_path=on_path,
     )
+
+
+Route = tuple[str, list[str], list[str]]  # (route, path of 型, reasons)
+
+
+def _situation(n: int) -> tuple[str, str]:
+    """The guide's situation and direction for ``n`` running platforms (guide 3.2 の表)."""
+    if n == 0:
+        return "都道府県下に基盤を運営している基礎自治体がない", "共同利用するための基盤を用意する"
+    if n == 1:
+        return "都道府県下に一つの自治体が基盤を運営している", "既存の基盤の共同利用を進める"
+    return (
+        "都道府県下で複数の自治体がそれぞれ基盤を運営している",
+        "共同利用を進める。無理な共同利用が弊害を生む場合には、基盤間をつなぐ",
+    )
+
+
+def _route_shared(base: str, cur: str, mixed: bool, harms: list[str]) -> Route:
+    """Already in shared use (型{base}): along the guidebook's transitions to 型2.4 (7.2)."""
+    if base == GOAL_TYPE and cur == GOAL_TYPE:
+        return (
+            "goal_reached",
+            [GOAL_TYPE],
+            ["すでに目指す姿（型2.4）です。サービスと参加団体を増やし、運用を改善します"],
+        )
+    multi = base in ("2.5", "2.6", "2.7", "2.8")
+    if multi and harms:
+        route = "federate_first"
+        interim = "2.8" if mixed else "2.6"
+        head = [s.type for s in shortest_path(base, interim)] if base != interim else [base]
+        path = [*head, GOAL_TYPE] if head else [base, interim, GOAL_TYPE]
+    elif base == GOAL_TYPE:
+        route, path = "converge", [GOAL_TYPE]
+    else:
+        route = "converge" if multi else "widen"
+        path = [s.type for s in shortest_path(base)] or [base, GOAL_TYPE]
+    reasons = [
+        f"すでに共同利用しています（型{base}）。型2.4までの遷移（ガイドブック第3.0版 7.2）に沿って進めます"
+    ]
+    if base != cur:
+        reasons.append(
+            f"ほかに単独で運営している基盤があります（型{cur}）。共同利用の基盤への合流か基盤間連携を検討します"
+        )
+    return route, path, reasons
+
+
+def _route_unshared(cur: str, n: int, mixed: bool, harms: list[str]) -> Route:
+    """No shared use yet: a new platform (none runs), one platform shared or several converged, or federated
+    first where forcing one platform would do harm (guide 3.2)."""
+    if n == 0:
+        return (
+            "new",
+            [cur, "2.1", "2.2", GOAL_TYPE],
+            [
+                "基盤を運営する自治体がないため、運営組織が共同利用の基盤を新たに用意します（パターンA 新規構築）。"
+                "まず参加する自治体内で始め（型2.1）、利用者を都道府県内に広げ（型2.2）、民間のサービスが参加して"
+                "型2.4を目指します"
+            ],
+        )
+    if n > 1 and harms:
+        interim = "2.8" if mixed else "2.6"
+        return (
+            "federate_first",
+            [cur, interim, GOAL_TYPE],
+            [
+                f"複数の基盤を無理に一つにすると弊害が出るため、まず基盤間をつなぎ（型{interim}: 認証レベルを"
+                f"整合させた認証連携{'とデータ連携' if interim == '2.8' else ''}）、のちに一つの基盤に統合して"
+                "型2.4に収束させます（guide 3.2）"
+            ],
+        )
+    what = "既存の基盤" if n == 1 else "複数の基盤を一つに寄せ、その基盤"
+    if mixed:
+        reasons = [
+            f"{what}を運営組織に移して都道府県内へ広げ、官民のサービスを載せて直接型2.4を目指します"
+            "（合流先があればパターンD 上位合流が最短）"
+        ]
+    else:
+        reasons = [
+            f"{what}を運営組織に移して利用者を都道府県内へ広げ（型2.2）、民間のサービスが参加した段階で"
+            "型2.4に進みます（パターンB 広域展開）"
+        ]
+    if n > 1:
+        reasons.append("認証レベルや分野の違いなど、一つの基盤にすると弊害が出る要因は見つかりませんでした")
+    path = [cur, GOAL_TYPE] if mixed else [cur, "2.2", GOAL_TYPE]
+    return ("widen" if n == 1 else "converge"), path, reasons
+
+
+def route_label(route: str, path: list[str]) -> str:
+    """How staff read a route (data/labels.csv ``target_route``): widening and converging say whether the
+    path goes through 型2.2."""
+    code = route
+    if route in ("widen", "converge"):
+        code = f"{route}_via_2_2" if "2.2" in path else f"{route}_direct"
+    return reference.label("target_route", code)
 
 
 def surveyed_bodies(organisation: str) -> list[str]:

@@ -341,81 +341,112 @@ def _step1_inputs(pref: Prefecture, cl: Classification) -> dict[str, Any]:
     return {"issues": [i for i in cl.issues if i.code not in covered], "names": names}
 
 
-def _resolve(
-    pref: Prefecture, section: Plan | None
-) -> tuple[list[dict[str, Any]], list[tuple[Loc, str, object]]]:
+Problems = list[tuple[Loc, str, object]]
+
+
+def _resolve(pref: Prefecture, section: Plan | None) -> tuple[list[dict[str, Any]], Problems]:
     """Generated items with the user's edits applied; problems located relative to ``plan:``."""
     cl = classify(pref)
     org = recommend_organisation(pref).effective
     gen = generated_items(cl.pattern, org, **_step1_inputs(pref, cl)) + plan_items(pref)
-    by_id = {g["id"]: g for g in gen}
-    problems: list[tuple[Loc, str, object]] = []
+    problems: Problems = []
     section = section or Plan()
+    removed = _removed(section, {g["id"] for g in gen}, problems)
+    items = [dict(g, origin="generated", edited_fields=[], index=None) for g in gen if g["id"] not in removed]
+    pos = _apply_edits(items, section, problems)
+    _dependencies(items, set(pos), removed, problems)
+    _launch_waits(items, pos)
+    _start_floors(items, section)
+    problems += [(loc, msg, val) for loc, msg, val in _cycle_problems(items)]
+    return items, problems
+
+
+def _removed(section: Plan, generated: set[str], problems: Problems) -> set[str]:
+    """The ids in ``removed:`` that can be removed (generated, not edited in ``items:``)."""
     removed = set()
     edited_ids = {e.id for e in section.items}
     for j, rid in enumerate(section.removed):
-        if rid not in by_id:
+        if rid not in generated:
             problems.append((("removed", j), "生成された取組事項にないIDです", rid))
         elif rid in edited_ids:
             problems.append((("removed", j), "items で編集している取組事項は外せません", rid))
         else:
             removed.add(rid)
-    items = [dict(g, origin="generated", edited_fields=[], index=None) for g in gen if g["id"] not in removed]
+    return removed
+
+
+def _added(e: Any, i: int, fields: list[str], problems: Problems) -> dict[str, Any]:
+    """A new item of the user's (``items:`` entry ``i`` with an id nothing generates)."""
+    if not e.title:
+        problems.append((("items", i, "title"), "新しい取組事項には title（取組事項の名前）が必要です", None))
+    return dict(
+        id=e.id,
+        title=e.title or e.id,
+        consideration=None,
+        owner="prefecture",
+        duration=1,
+        depends_on=[],
+        source="your input",
+        origin="added",
+        edited_fields=sorted(fields),
+        index=i,
+    )
+
+
+def _apply_edits(items: list[dict[str, Any]], section: Plan, problems: Problems) -> dict[str, int]:
+    """The user's ``items:`` over the generated items (only the keys written), new ones appended; id → index."""
     pos = {it["id"]: k for k, it in enumerate(items)}
     for i, e in enumerate(section.items):
         fields = [f for f in e.model_fields_set if f != "id"]
         values = {f: getattr(e, f) for f in fields}
         if "start" in values:
             values["start_floor"] = values.pop("start")
-        if e.id in pos and items[pos[e.id]]["index"] is None:
-            it = items[pos[e.id]]
-            it.update(values)
-            it["origin"], it["edited_fields"], it["index"] = "edited", sorted(fields), i
-        elif e.id in pos:
-            continue  # duplicate id: reported by Plan.cross_check
-        else:
-            if not e.title:
-                problems.append(
-                    (("items", i, "title"), "新しい取組事項には title（取組事項の名前）が必要です", None)
-                )
-            new = dict(
-                id=e.id,
-                title=e.title or e.id,
-                consideration=None,
-                owner="prefecture",
-                duration=1,
-                depends_on=[],
-                source="your input",
-                origin="added",
-                edited_fields=sorted(fields),
-                index=i,
-            )
+        if e.id not in pos:
+            new = _added(e, i, fields, problems)
             new.update(values)
             pos[e.id] = len(items)
             items.append(new)
-    known = set(pos)
+        elif items[pos[e.id]]["index"] is None:
+            it = items[pos[e.id]]
+            it.update(values)
+            it["origin"], it["edited_fields"], it["index"] = "edited", sorted(fields), i
+        # else a duplicate id: reported by Plan.cross_check
+    return pos
+
+
+def _dependencies(
+    items: list[dict[str, Any]], known: set[str], removed: set[str], problems: Problems
+) -> None:
+    """Dependencies on removed items dropped from generated ones; the user's unknown ones reported."""
     for it in items:
         deps = it.get("depends_on")
         if deps is None:
             continue
         if it["origin"] == "generated" or "depends_on" not in it["edited_fields"]:
             it["depends_on"] = [d for d in deps if d not in removed]
-        else:
-            for j, d in enumerate(deps):
-                if d not in known and d != it["id"]:
-                    msg = (
-                        "外した取組事項（removed）に依存しています"
-                        if d in removed
-                        else "不明な取組事項IDです（生成された項目か items にあるID）"
-                    )
-                    problems.append((("items", it["index"], "depends_on", j), msg, d))
-            it["depends_on"] = [d for d in deps if d in known and d != it["id"]]
-    # the milestone waits for every item nothing else waits for
+            continue
+        for j, d in enumerate(deps):
+            if d not in known and d != it["id"]:
+                msg = (
+                    "外した取組事項（removed）に依存しています"
+                    if d in removed
+                    else "不明な取組事項IDです（生成された項目か items にあるID）"
+                )
+                problems.append((("items", it["index"], "depends_on", j), msg, d))
+        it["depends_on"] = [d for d in deps if d in known and d != it["id"]]
+
+
+def _launch_waits(items: list[dict[str, Any]], pos: dict[str, int]) -> None:
+    """The milestone waits for every item nothing else waits for (unless the user set its dependencies)."""
     if LAUNCH_ID in pos and items[pos[LAUNCH_ID]].get("depends_on") is None:
         waited = {d for it in items for d in (it.get("depends_on") or [])}
         items[pos[LAUNCH_ID]]["depends_on"] = [
             it["id"] for it in items if it["id"] != LAUNCH_ID and it["id"] not in waited
         ]
+
+
+def _start_floors(items: list[dict[str, Any]], section: Plan) -> None:
+    """Each item's earliest start in months from the plan start (a date in the file becomes months)."""
     for it in items:
         it["depends_on"] = list(it.get("depends_on") or [])
         floor = it.get("start_floor")
@@ -423,8 +454,6 @@ def _resolve(
             it["start_floor"] = _month_offset(section.start, floor) if section.start else 0
         elif floor is None:
             it["start_floor"] = 0
-    problems += [(loc, msg, val) for loc, msg, val in _cycle_problems(items)]
-    return items, problems
 
 
 def _cycle_problems(items: list[dict[str, Any]]) -> Iterator[tuple[Loc, str, object]]:
