@@ -340,17 +340,17 @@ CostSimulator(session)""",
 """),
         code(
             """from workbench.cost import allocate
-from workbench.text import money_ja, yen_ja
+from workbench.text import money_ja
 
 if pref.costs is None:
     print("費用の前提がありません")
 else:
     a = allocate(pref, rule=v.cost.rule or "shapley")
     print(f"配分ルール: {a.rule_label}")
-    print(f"共同利用の費用（現在価値）: {yen_ja(a.total)}（{money_ja(a.total)}）")
-    print(f"県の負担: {yen_ja(a.prefecture)}（{money_ja(a.prefecture)}）")
+    print(f"共同利用の費用（現在価値）: {money_ja(a.total, '円')}（{money_ja(a.total)}）")
+    print(f"県の負担: {money_ja(a.prefecture, '円')}（{money_ja(a.prefecture)}）")
     munis = sum(m.share for m in a.members)
-    print(f"市区町村の負担合計: {yen_ja(munis)}（{money_ja(munis)}、{len(a.members)} 団体）")""",
+    print(f"市区町村の負担合計: {money_ja(munis, '円')}（{money_ja(munis)}、{len(a.members)} 団体）")""",
             check=True,
         ),
         md("""

@@ -21,7 +21,7 @@ from .errors import InputError
 from .inventory import Prefecture
 from .plan import ActionPlan, VisionResult, action_plan, vision
 from .staff import cell_ja, html_prose_ja, prose_ja, table_html
-from .text import date_ja, yen_ja
+from .text import date_ja, money_ja
 
 _CSS = """
 body{font-family:'Noto Sans CJK JP','Hiragino Sans','Yu Gothic',Meiryo,sans-serif;margin:24px auto;max-width:1100px;
@@ -68,7 +68,7 @@ def _sections(pref: Prefecture) -> tuple[VisionResult, ActionPlan | None, str | 
 
 
 def _yen(x: float | None) -> str:
-    return "—" if x is None else f"{yen_ja(x)}（{yen_ja(x, '万円')}）"
+    return "—" if x is None else f"{money_ja(x, '円')}（{money_ja(x, '万円')}）"
 
 
 def vision_markdown(pref: Prefecture) -> str:

@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import reference
 from ..results import Result, frame
-from ..text import yen_text
+from ..text import money_ja
 from .cashflow import carry_non_participants, period_game, period_shares
 from .model import (
     GUIDE_2_5,
@@ -243,12 +243,12 @@ class CostEffect(Result):
         recs = [
             {
                 "市区町村": m.name,
-                "単独の構築費": yen_text(m.build_alone, "万円"),
-                "構築費の負担": yen_text(m.build_share, "万円"),
+                "単独の構築費": money_ja(m.build_alone, "万円"),
+                "構築費の負担": money_ja(m.build_share, "万円"),
                 "構築費の効果": ratio_text(m.build_ratio),
                 "判定（構築 1/2～1/12）": verdict_label(m.build_verdict),
-                "単独の運用費（年）": yen_text(m.running_alone, "万円"),
-                "運用費の負担（年）": yen_text(m.running_share, "万円"),
+                "単独の運用費（年）": money_ja(m.running_alone, "万円"),
+                "運用費の負担（年）": money_ja(m.running_share, "万円"),
                 "運用費の効果": ratio_text(m.running_ratio),
                 "判定（運用 1/5～1/20）": verdict_label(m.running_verdict),
             }
@@ -505,9 +505,9 @@ class ModuleEffectView(Result):
     def summary_lines(self) -> list[str]:
         printed = next(p for p in self.phases if p.phase_code == "total")
         out = [
-            f"ガイド 2.6 の事例: 合計 {yen_text(printed.printed_without)} → {yen_text(printed.printed_with)}"
+            f"ガイド 2.6 の事例: 合計 {money_ja(printed.printed_without)} → {money_ja(printed.printed_with)}"
             f"（印刷値、工程全体で{printed.printed_rate or 0:.0%}減）。整合させた値では "
-            f"{yen_text(printed.reconciled_without)} → {yen_text(printed.reconciled_with)}"
+            f"{money_ja(printed.reconciled_without)} → {money_ja(printed.reconciled_with)}"
             f"（{printed.reconciled_rate:.1%}減）。"
         ]
         for c in self.cases:
@@ -516,8 +516,8 @@ class ModuleEffectView(Result):
             )
             if c.shared_initial is not None and c.shared_annual is not None:
                 line += (
-                    f" → このシナリオの共同基盤は初期 {yen_text(c.shared_initial)}・"
-                    f"運用 {yen_text(c.shared_annual)}/年"
+                    f" → このシナリオの共同基盤は初期 {money_ja(c.shared_initial)}・"
+                    f"運用 {money_ja(c.shared_annual)}/年"
                 )
             if c.applied:
                 line += "（適用中）"
@@ -529,8 +529,8 @@ class ModuleEffectView(Result):
                 else "配分の計算では入力値に（適用中）の倍率を掛けています"
             )
             out.append(
-                f"入力値（モジュールなし）: 初期 {yen_text(self.scenario_initial)}・運用 "
-                f"{yen_text(self.scenario_annual)}/年。推奨モジュールの効果は{state}。"
+                f"入力値（モジュールなし）: 初期 {money_ja(self.scenario_initial)}・運用 "
+                f"{money_ja(self.scenario_annual)}/年。推奨モジュールの効果は{state}。"
             )
         return out
 
@@ -556,12 +556,12 @@ class ModuleEffectView(Result):
         recs = [
             {
                 "工程": p.phase,
-                "モジュールなし（印刷値）": yen_text(p.printed_without, "万円"),
-                "モジュールあり（印刷値）": yen_text(p.printed_with, "万円"),
-                "削減額（印刷値）": yen_text(p.printed_reduction, "万円"),
+                "モジュールなし（印刷値）": money_ja(p.printed_without, "万円"),
+                "モジュールあり（印刷値）": money_ja(p.printed_with, "万円"),
+                "削減額（印刷値）": money_ja(p.printed_reduction, "万円"),
                 "削減率（印刷値）": rate(p.printed_rate),
-                "モジュールなし（整合値）": yen_text(p.reconciled_without, "万円"),
-                "モジュールあり（整合値）": yen_text(p.reconciled_with, "万円"),
+                "モジュールなし（整合値）": money_ja(p.reconciled_without, "万円"),
+                "モジュールあり（整合値）": money_ja(p.reconciled_with, "万円"),
                 "削減率（整合値）": f"{p.reconciled_rate:.1%}",
                 "期間（週）": f"{p.without_weeks} → {p.with_weeks}",
             }
@@ -587,10 +587,10 @@ class ModuleEffectView(Result):
                 "ガイドの記述": c.quote,
                 "初期費用の倍率": f"×{c.initial_factor:.3f}",
                 "運用費の倍率": f"×{c.running_factor:.3f}",
-                "共同基盤の初期費用": "—" if c.shared_initial is None else yen_text(c.shared_initial, "万円"),
+                "共同基盤の初期費用": "—" if c.shared_initial is None else money_ja(c.shared_initial, "万円"),
                 "共同基盤の運用費（年）": "—"
                 if c.shared_annual is None
-                else yen_text(c.shared_annual, "万円"),
+                else money_ja(c.shared_annual, "万円"),
                 "適用": "○" if c.applied else "",
                 "読み方": c.description,
             }
