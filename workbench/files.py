@@ -95,7 +95,8 @@ def field_path(loc: Iterable[str | int]) -> str:
 
 
 def field_loc(path: str) -> list[str | int]:
-    """The inverse of :func:`field_path`: ``platforms[0].name`` → ``["platforms", 0, "name"]``.
+    """The inverse of :func:`field_path`: ``platforms[0].name`` → ``["platforms", 0, "name"]``; a bracketed
+    municipality code stays a key (``[072028]``).
 
     >>> field_loc("costs.standalone[072028].initial")
     ['costs', 'standalone', '072028', 'initial']
@@ -107,7 +108,7 @@ def field_loc(path: str) -> list[str | int]:
             if head:
                 out.append(head)
             idx, part = rest.split("]", 1)
-            out.append(int(idx) if idx.isdigit() else idx)
+            out.append(int(idx) if idx.isdigit() and str(int(idx)) == idx else idx)  # a code keeps its 0
         if part:
             out.append(part)
     return out
