@@ -38,6 +38,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import reference
 from .errors import InputError, Problem
+from .files import field_path
 from .inventory import Prefecture
 from .inventory.datamap import (
     TEMPLATE_VERSION,
@@ -1027,7 +1028,7 @@ def import_datamap(
             msg,
             str(target),
             None,
-            yamlio._field_path(loc),
+            field_path(loc),
             value if not isinstance(value, dict | list) else None,
         )
         for loc, msg, value in models.cross_check(new_pref)

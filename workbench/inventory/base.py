@@ -84,7 +84,8 @@ def is_outside(code: str, pref_code: str) -> bool:
     return code[:2] != pref_code
 
 
-def _muni_codes(v: Any, info: ValidationInfo | None = None) -> Any:
+def muni_codes(v: Any, info: ValidationInfo | None = None) -> Any:
+    """A validator of municipality-code lists: one code or a list, each read by :func:`muni_code`."""
     if v is None:
         return v
     if not isinstance(v, list):

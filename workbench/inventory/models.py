@@ -14,7 +14,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from .. import reference
 from .authcat import AuthSection
-from .base import Code, Loc, Model, _muni_codes, is_outside, muni_code  # noqa: F401
+from .base import Code, Loc, Model, is_outside, muni_code, muni_codes  # noqa: F401
 from .costs import CostScenario
 from .datamap import DataMap
 from .plan import Plan, Vision
@@ -109,7 +109,7 @@ class Platform(Model):
     @field_validator("municipalities", mode="before")
     @classmethod
     def _munis(cls, v: Any, info: ValidationInfo) -> Any:
-        return _muni_codes(v, info)
+        return muni_codes(v, info)
 
     @field_validator("means", mode="before")
     @classmethod
@@ -203,7 +203,7 @@ class Service(Model):
     @field_validator("municipalities", mode="before")
     @classmethod
     def _munis(cls, v: Any, info: ValidationInfo) -> Any:
-        return _muni_codes(v, info)
+        return muni_codes(v, info)
 
     @property
     def public_provider(self) -> bool | None:

@@ -9,7 +9,7 @@ from ..classify import classify
 from ..inventory import Prefecture
 from ..inventory.plan import ActionItemEdit, Plan, canonical_item_id
 from .step2 import recommend_organisation
-from .step3 import _step1_inputs, generated_items
+from .step3 import generated_items, step1_inputs
 
 
 def set_item(pref: Prefecture, item_id: str, **changes: Any) -> ActionItemEdit:
@@ -41,7 +41,7 @@ def remove_item(pref: Prefecture, item_id: str) -> None:
     section = pref.plan or Plan()
     cl = classify(pref)
     org = recommend_organisation(pref).effective
-    generated = {g["id"] for g in generated_items(cl.pattern, org, **_step1_inputs(pref, cl))}
+    generated = {g["id"] for g in generated_items(cl.pattern, org, **step1_inputs(pref, cl))}
     section.items = [e for e in section.items if e.id != item_id]
     if item_id in generated and item_id not in section.removed:
         section.removed = [*section.removed, item_id]

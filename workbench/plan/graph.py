@@ -10,7 +10,8 @@ from datetime import date
 from typing import Any
 
 
-def _month_offset(start: date, d: date) -> int:
+def month_offset(start: date, d: date) -> int:
+    """Whole months from ``start`` to ``d`` (a later day of the month counts as the next month)."""
     months = (d.year - start.year) * 12 + (d.month - start.month)
     return months + (1 if d.day > start.day else 0)
 

@@ -27,7 +27,7 @@ from ..inventory import Prefecture
 from ..inventory.plan import Plan, canonical_item_id, issue_item_id
 from ..results import Result, frame
 from ..text import date_ja, fiscal_year, fiscal_year_ja
-from .graph import _month_offset, add_months, find_cycle, schedule
+from .graph import add_months, find_cycle, month_offset, schedule
 from .step2 import PrefectureRef, recommend_organisation
 
 DEFAULT_SOURCE = "workbench 既定（編集可）"
@@ -331,7 +331,7 @@ def generated_items(
     return out
 
 
-def _step1_inputs(pref: Prefecture, cl: Classification) -> dict[str, Any]:
+def step1_inputs(pref: Prefecture, cl: Classification) -> dict[str, Any]:
     """What Step 3 reads from Step 1: the 課題リスト and the names of the platforms and services it cites.
 
     Issues whose action item another table makes are left to it: the data map's findings (DM_…) become
@@ -348,7 +348,7 @@ def _resolve(pref: Prefecture, section: Plan | None) -> tuple[list[dict[str, Any
     """Generated items with the user's edits applied; problems located relative to ``plan:``."""
     cl = classify(pref)
     org = recommend_organisation(pref).effective
-    gen = generated_items(cl.pattern, org, **_step1_inputs(pref, cl)) + plan_items(pref)
+    gen = generated_items(cl.pattern, org, **step1_inputs(pref, cl)) + plan_items(pref)
     problems: Problems = []
     section = section or Plan()
     removed = _removed(section, {g["id"] for g in gen}, problems)
@@ -451,7 +451,7 @@ def _start_floors(items: list[dict[str, Any]], section: Plan) -> None:
         it["depends_on"] = list(it.get("depends_on") or [])
         floor = it.get("start_floor")
         if isinstance(floor, date):
-            it["start_floor"] = _month_offset(section.start, floor) if section.start else 0
+            it["start_floor"] = month_offset(section.start, floor) if section.start else 0
         elif floor is None:
             it["start_floor"] = 0
 
