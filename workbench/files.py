@@ -1,6 +1,7 @@
 """File helpers every floor uses (the bottom floor: no module of ours below it but the errors).
 
-* Reading: :func:`read_bytes` reads a file or raises :class:`~workbench.errors.InputError` naming it, in
+* Reading: :func:`read_bytes` (and :func:`existing_file` for readers that open it themselves) reads a file or
+  raises :class:`~workbench.errors.InputError` naming it, in
   Japanese (missing, a folder, unreadable).
 * Locating: :func:`locate` and :func:`field_path` turn a field's path (``("platforms", 0, "name")``) into the
   line of a round-trip YAML document and the dotted path staff see (``platforms[0].name``);
@@ -46,6 +47,17 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
         raise InputError.single("フォルダではなくファイルを指定してください", file=file) from None
     except OSError as err:
         raise InputError.single(f"ファイルを読めません: {err.strerror}", file=file) from None
+
+
+def existing_file(path: str | os.PathLike[str]) -> Path:
+    """``path`` when it is a file (for readers that open it themselves: workbooks); a missing file or a folder
+    is an :class:`~workbench.errors.InputError` naming it, as :func:`read_bytes` says it."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError.single("ファイルがありません", file=str(path))
+    if p.is_dir():
+        raise InputError.single("フォルダではなくファイルを指定してください", file=str(path))
+    return p
 
 
 # --- locating ---------------------------------------------------------------------------------------------
