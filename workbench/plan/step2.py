@@ -597,7 +597,8 @@ def kpi_catalogue() -> list[dict[str, str]]:
     return [{k: str(v) for k, v in r.items()} for r in reference.table("kpis.csv").to_dict("records")]
 
 
-KIND_JA = {"output": "アウトプット", "outcome": "アウトカム"}
+#: KPI kinds as staff read them (data/labels.csv ``kpi_kind``)
+KIND_JA = reference.labels("kpi_kind")
 
 
 def vision(pref: Prefecture) -> VisionResult:
@@ -623,7 +624,7 @@ def vision(pref: Prefecture) -> VisionResult:
         KpiView(
             code=k.code,
             kind=str(kdf.loc[k.code, "kind"]),
-            kind_label=KIND_JA.get(str(kdf.loc[k.code, "kind"]), str(kdf.loc[k.code, "kind"])),
+            kind_label=reference.label("kpi_kind", str(kdf.loc[k.code, "kind"])),
             label=str(kdf.loc[k.code, "label_ja"]),
             unit=str(kdf.loc[k.code, "unit_ja"]),
             target=k.target,

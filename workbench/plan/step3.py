@@ -159,10 +159,9 @@ class ActionPlan(Result):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per item, Japanese columns, in schedule order."""
-        origin = {"generated": "生成", "edited": "生成（編集）", "added": "追加"}
-
         def made(i: ActionItem) -> str:
-            return origin[i.origin] + ("・課題リスト" if i.issue and i.origin != "added" else "")
+            origin = reference.label("plan_origin", i.origin)
+            return origin + ("・課題リスト" if i.issue and i.origin != "added" else "")
 
         recs = [
             {
