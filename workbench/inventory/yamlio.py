@@ -360,43 +360,52 @@ def merge(old: Any, new: Any) -> Any:
     """``new`` (plain data) written into the round-trip node ``old``, keeping comments, order and the
     user's spelling of values that did not change."""
     if isinstance(old, CommentedMap) and isinstance(new, dict):
-        for key in [k for k in old if k not in new]:
-            del old[key]
-        for key, value in new.items():
-            if key in old:
-                before = old[key]
-                old[key] = merge(before, value)
-                if old[key] is not before and not isinstance(before, CommentedMap | CommentedSeq):
-                    drop_value_comment(old, key)
-            else:
-                old[key] = value
-        return old
+        return _merge_map(old, new)
     if isinstance(old, CommentedSeq) and isinstance(new, list):
-        if (
-            new
-            and all(isinstance(x, dict) and "id" in x for x in new)
-            and all(isinstance(x, dict) and "id" in x for x in old)
-        ):
-            by_id = {x["id"]: x for x in old}
-            items = [merge(by_id[x["id"]], x) if x["id"] in by_id else x for x in new]
-        else:
-            items = [merge(old[i], x) if i < len(old) else x for i, x in enumerate(new)]
-        keep = {id(x) for x in items}
-        for i in range(len(old) - 1, -1, -1):
-            if id(old[i]) not in keep:
-                del old[i]
-        old[:] = items  # slice assignment keeps the sequence node (and its comments)
+        return _merge_seq(old, new)
+    return _merge_scalar(old, new)
+
+
+def _merge_map(old: CommentedMap, new: dict) -> CommentedMap:
+    for key in [k for k in old if k not in new]:
+        del old[key]
+    for key, value in new.items():
+        if key not in old:
+            old[key] = value
+            continue
+        before = old[key]
+        old[key] = merge(before, value)
+        if old[key] is not before and not isinstance(before, CommentedMap | CommentedSeq):
+            drop_value_comment(old, key)
+    return old
+
+
+def _merge_seq(old: CommentedSeq, new: list) -> CommentedSeq:
+    """Items with ids are matched by id (a reordered or shortened list keeps each item's comments), others by
+    position."""
+    with_ids = all(isinstance(x, dict) and "id" in x for x in [*new, *old])
+    if new and with_ids:
+        by_id = {x["id"]: x for x in old}
+        items = [merge(by_id[x["id"]], x) if x["id"] in by_id else x for x in new]
+    else:
+        items = [merge(old[i], x) if i < len(old) else x for i, x in enumerate(new)]
+    keep = {id(x) for x in items}
+    for i in range(len(old) - 1, -1, -1):
+        if id(old[i]) not in keep:
+            del old[i]
+    old[:] = items  # slice assignment keeps the sequence node (and its comments)
+    return old
+
+
+def _same_number(old: Any, new: Any) -> bool:
+    """300000000 read back as a float field stays 300000000, not 300000000.0."""
+    numbers = isinstance(old, int | float) and isinstance(new, int | float)
+    return numbers and not isinstance(old, bool) and not isinstance(new, bool) and old == new
+
+
+def _merge_scalar(old: Any, new: Any) -> Any:
+    if _same_code(old, new) or _same_number(old, new):
         return old
-    if _same_code(old, new):
-        return old
-    if (
-        isinstance(old, int | float)
-        and isinstance(new, int | float)
-        and not isinstance(old, bool)
-        and not isinstance(new, bool)
-        and old == new
-    ):
-        return old  # 300000000 read back as a float field stays 300000000, not 300000000.0
     if isinstance(new, str) and new.isdigit() and len(new) in (2, 6):
         from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
