@@ -63,6 +63,7 @@ from .sheets import (
     _Lists,
     _put,
     _text,
+    merge_value,
     workbook_bytes,
 )
 from .text import fold, nfkc
@@ -843,18 +844,9 @@ def _merge_row(
     )
     for key, value in row.values.items():
         src = row.cells.get(key, row.source)
-        if key not in have.values:
-            have.values[key], have.cells[key] = value, src
-        elif isinstance(value, list):
-            have.values[key] = list(dict.fromkeys([*have.values[key], *value]))
-        elif have.values[key] != value:
-            old = have.cells.get(key, have.source)
-            new_pref = os.path.realpath(src.file) in preferred
-            old_pref = os.path.realpath(old.file) in preferred
-            if new_pref and not old_pref:
-                have.values[key], have.cells[key] = value, src
-            elif not old_pref and on_conflict != "first":
-                conflicts.append(Conflict(kind, row.key, key, old, have.values[key], src, value))
+        old = merge_value(have, key, value, src, preferred, on_conflict, isinstance(value, list))
+        if old is not None:
+            conflicts.append(Conflict(kind, row.key, key, old, have.values[key], src, value))
 
 
 def _merge(

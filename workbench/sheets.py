@@ -968,6 +968,30 @@ class Merged:
 _UNION = ("municipalities",)
 
 
+def merge_value(
+    have: Any, key: str, value: Any, src: Source, preferred: set[str], on_conflict: str, union: bool
+) -> Source | None:
+    """One value of a row met again in another workbook, merged into ``have`` (a row with ``values``, ``cells``
+    and ``source``): a new key is taken, a list (``union``) joined; a different value is taken from a
+    preferred file, kept with ``first`` or from a preferred file, else left for a conflict: returns the cell of
+    the value kept then (None when nothing conflicts). The hearing sheets and the data-map sheets share it."""
+    if key not in have.values:
+        have.values[key], have.cells[key] = value, src
+        return None
+    if union:
+        have.values[key] = list(dict.fromkeys([*have.values[key], *value]))
+        return None
+    if have.values[key] == value:
+        return None
+    old = have.cells.get(key, have.source)
+    old_pref = os.path.realpath(old.file) in preferred
+    new_pref = os.path.realpath(src.file) in preferred
+    if new_pref and not old_pref:
+        have.values[key], have.cells[key] = value, src
+        return None
+    return None if old_pref or on_conflict == "first" else old
+
+
 def merge_hearings(
     hearings: Sequence[Hearing], *, prefer: Sequence[str | os.PathLike[str]] = (), on_conflict: str = "fail"
 ) -> Merged:
@@ -992,23 +1016,9 @@ def merge_hearings(
                 have = target[row.id]
                 for key, value in row.values.items():
                     src = row.cells.get(key, row.source)
-                    if key not in have.values:
-                        have.values[key] = value
-                        have.cells[key] = src
-                    elif key in _UNION:
-                        have.values[key] = list(dict.fromkeys([*have.values[key], *value]))
-                    elif have.values[key] != value:
-                        old = have.cells.get(key, have.source)
-                        old_pref = os.path.realpath(old.file) in preferred
-                        new_pref = os.path.realpath(src.file) in preferred
-                        if new_pref and not old_pref:
-                            have.values[key], have.cells[key] = value, src
-                        elif old_pref or on_conflict == "first":
-                            pass
-                        else:
-                            out.conflicts.append(
-                                Conflict(kind, row.id, key, old, have.values[key], src, value)
-                            )
+                    old = merge_value(have, key, value, src, preferred, on_conflict, key in _UNION)
+                    if old is not None:
+                        out.conflicts.append(Conflict(kind, row.id, key, old, have.values[key], src, value))
     return out
 
 

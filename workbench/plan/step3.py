@@ -159,6 +159,7 @@ class ActionPlan(Result):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per item, Japanese columns, in schedule order."""
+
         def made(i: ActionItem) -> str:
             origin = reference.label("plan_origin", i.origin)
             return origin + ("・課題リスト" if i.issue and i.origin != "added" else "")
