@@ -136,7 +136,9 @@ def test_the_checker_sees_what_it_must(tmp_path):
             "try:\n    from .. import reference\nexcept ImportError:\n    pass\n"
         ),
         "reference.py": "",
-        "widgets.py": "",
+        "widgets.py": "def __getattr__(name):\n    import importlib\n    return importlib.import_module(name)\n",
+        "plan.py": "def __getattr__(name):\n    from .report import old_name\n    return old_name\n",
+        "report.py": "",
     }
     for name, text in files.items():
         (pkg / name).parent.mkdir(parents=True, exist_ok=True)
@@ -146,7 +148,9 @@ def test_the_checker_sees_what_it_must(tmp_path):
         ("workbench.text", "workbench.charts"),
         ("workbench.cost", "workbench.inventory.yamlio"),
         ("workbench.inventory.yamlio", "?dynamic"),
+        ("workbench.widgets", "?dynamic"),  # importlib in a module __getattr__ is still hidden
     }
+    assert {(e.source, e.target) for e in layers.moved(pkg)} == {("workbench.plan", "workbench.report")}
     assert layers.cycles(layers.edges(pkg)) == [["workbench.charts", "workbench.text"]]
     assert {(e.source, e.target) for e in layers.guarded(pkg)} == {
         ("workbench.inventory.yamlio", "workbench.reference")

@@ -138,8 +138,10 @@ class _Imports(ast.NodeVisitor):
             self.depth += 1
             self.generic_visit(node)
             self.depth -= 1
-            self.moved += self.edges[before:]
+            found = self.edges[before:]
             del self.edges[before:]
+            self.moved += [e for e in found if e.target != "?dynamic"]
+            self.edges += [e for e in found if e.target == "?dynamic"]  # importlib stays an edge: hidden
             return
         self.depth += 1
         self.generic_visit(node)
