@@ -345,10 +345,10 @@ def test_population_zero_member_is_an_error_only_for_population_rules(
 
 
 def test_xlsx_zip_bomb_is_refused_before_unpacking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import workbench.sheets as sheets
+    import workbench.xlsx_stream as xlsx_stream
 
     path = GENERATED["xlsx_unknown_label"](tmp_path)
-    monkeypatch.setattr(sheets, "MAX_UNPACKED_BYTES", 1000)  # stands in for a 10 GB expansion
+    monkeypatch.setattr(xlsx_stream, "MAX_UNPACKED_BYTES", 1000)  # stands in for a 10 GB expansion
     with pytest.raises(wb.InputError) as info:
         read_hearing(path)
     assert info.value.line == 1 and "展開後のサイズ" in str(info.value)

@@ -40,3 +40,40 @@ def fold(text: str) -> str:
     s = nfkc(text).translate(_VARIANTS)
     s = "".join(s.split())
     return s.casefold()
+
+
+def mixed_encoding_line(data: bytes) -> tuple[int, str] | None:
+    """Where a byte string that is not all UTF-8 goes wrong: ``(line, kind)``, 1-based.
+
+    ``kind`` is ``"cp932"`` when every line with non-ASCII bytes that is not UTF-8 reads as CP932 (Shift_JIS)
+    and no line is UTF-8: the whole file is in CP932, and the line is the first one with Japanese text.
+    ``kind`` is ``"mixed"`` when some lines are UTF-8 and others are not: the line is the first line of the
+    smaller group (the one that differs from the rest of the file). ``kind`` is ``"unknown"`` for a line that
+    is neither UTF-8 nor CP932. None when the bytes are UTF-8.
+
+    >>> mixed_encoding_line("a\\nい\\n".encode() + "う\\n".encode("cp932"))
+    (3, 'mixed')
+    >>> mixed_encoding_line("a\\nい\\n".encode("cp932"))
+    (2, 'cp932')
+    """
+    utf8: list[int] = []
+    other: list[int] = []
+    for n, line in enumerate(data.split(b"\n"), 1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8-sig" if n == 1 else "utf-8")
+        except UnicodeDecodeError:
+            try:
+                line.decode("cp932")
+            except UnicodeDecodeError:
+                return n, "unknown"
+            other.append(n)
+        else:
+            utf8.append(n)
+    if not other:
+        return None
+    if not utf8:
+        return other[0], "cp932"
+    minority = other if len(other) <= len(utf8) else utf8
+    return minority[0], "mixed"

@@ -1,6 +1,9 @@
 """The ``workbench`` command line. Each subcommand lives in its own module with ``register(subparsers)``.
 
 Bad input: exit status 2 and one clear line per problem on stderr (file, line, field), nothing written.
+A file that cannot be written (disk full, no permission, read-only file, another save in progress): exit
+status 1 and one line on stderr; the file keeps its previous content. Commands that write files refuse to
+overwrite a read-only file unless given ``--overwrite-readonly``.
 """
 
 from __future__ import annotations
@@ -10,10 +13,12 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from ..errors import InputError
+from ..errors import InputError, WriteError
 
 # subcommand modules, in the order shown by --help
 MODULES = ["classify", "auth", "cost", "plan", "schema", "report", "sheets", "batch"]
+# subcommands that write files (they get --overwrite-readonly)
+WRITERS = ("vision", "plan", "report", "hearing-sheet", "import-sheet", "batch", "synth")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         mod.register(sub)
+    for name in WRITERS:
+        if name in sub.choices:
+            sub.choices[name].add_argument(
+                "--overwrite-readonly",
+                action="store_true",
+                help="読み取り専用のファイルでも上書きする（既定では上書きせずに止める）",
+            )
     return parser
 
 
@@ -40,15 +52,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 1
     try:
-        return int(args.func(args) or 0)
+        from ..inventory.yamlio import allow_readonly
+
+        with allow_readonly(bool(getattr(args, "overwrite_readonly", False))):
+            return int(args.func(args) or 0)
+    except WriteError as err:
+        for line in str(err).splitlines():
+            print(f"エラー: {line}", file=sys.stderr)
+        return 1
     except InputError as err:
         for line in str(err).splitlines():
             print(f"エラー: {line}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # pragma: no cover - output piped into head
+        return 0
+    except OSError as err:  # a file the command could not read or write, never a traceback
+        where = f"{err.filename}: " if getattr(err, "filename", None) else ""
+        print(
+            f"エラー: {where}ファイルを読み書きできませんでした（{err.strerror or type(err).__name__}）",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:  # pragma: no cover
         return 130
-    except BrokenPipeError:  # pragma: no cover
-        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

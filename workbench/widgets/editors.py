@@ -289,8 +289,11 @@ class _Editor(StaticFallback, w.VBox):
             return None
         try:
             written = save(pref, target)
-        except InputError as err:
+        except InputError as err:  # invalid, changed on disk, read-only, disk full (WriteError): file unchanged
             self.status.set("保存しませんでした: " + error_text(err), "error")
+            return None
+        except Exception as err:  # never leave an earlier 保存しました on screen after a failure
+            self.status.set(f"保存しませんでした: {error_text(err)}", "error")
             return None
         self.dirty = False
         self.status.set(f"保存しました: {written.name}", "ok")
