@@ -10,7 +10,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .. import reference
+from ..text import plain
 from . import JA_FONT
+from .plaintext import plain_labels
 
 COUNT_LABELS = {
     "auth": "個人認証サービス",
@@ -34,6 +36,7 @@ def base_layout(title: str, height: int = 360) -> dict:
     }
 
 
+@plain_labels
 def counts_figure(classification) -> go.Figure:
     """Bar chart of running platforms by component (guide 3.5 Step1フロー: counted separately).
 
@@ -80,6 +83,7 @@ def municipality_use_frame(pref) -> pd.DataFrame:
     return munis.sort_values("population_2020", ascending=False).reset_index(drop=True)
 
 
+@plain_labels
 def municipalities_figure(pref, top: int = 30) -> go.Figure:
     """Horizontal bars: the ``top`` most populous municipalities, coloured by the platform(s) they use.
 
@@ -102,10 +106,10 @@ def municipalities_figure(pref, top: int = 30) -> go.Figure:
                 y=part["name"].tolist(),
                 x=part["population_2020"].tolist(),
                 orientation="h",
-                name=g,
+                name=plain(g),
                 marker_color=colour,
                 customdata=part["code"].tolist(),
-                hovertemplate="%{y}（%{customdata}）: %{x:,} 人<extra>" + g + "</extra>",
+                hovertemplate="%{y}（%{customdata}）: %{x:,} 人<extra>%{fullData.name}</extra>",
             )
         )
     using = int((df["n_platforms"] > 0).sum())
@@ -139,6 +143,7 @@ def municipalities_figure(pref, top: int = 30) -> go.Figure:
     return fig
 
 
+@plain_labels
 def issues_figure(classification) -> go.Figure:
     """Issue counts by platform and severity (the 課題リスト at a glance)."""
     df = classification.issues_frame()
@@ -149,7 +154,9 @@ def issues_figure(classification) -> go.Figure:
     for sev in order:
         part = df[df["重要度"] == sev]
         counts = [int((part["基盤"] == p).sum()) for p in platforms]
-        fig.add_trace(go.Bar(x=platforms, y=counts, name=f"重要度 {sev}", marker_color=colours[sev]))
+        fig.add_trace(
+            go.Bar(x=[plain(p) for p in platforms], y=counts, name=f"重要度 {sev}", marker_color=colours[sev])
+        )
     fig.update_layout(**base_layout(f"課題リスト（{len(df)} 件）", 300))
     fig.update_layout(barmode="stack")
     fig.update_yaxes(title_text="件数", dtick=1)

@@ -9,9 +9,12 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from .plaintext import plain_labels
+
 YEN_MAN = 1e4  # 万円
 
 
+@plain_labels
 def shares_by_rule(comparison: Any) -> go.Figure:
     """Grouped bars: each member's share under each rule (万円), stand-alone cost as markers."""
     df = comparison.to_frame()
@@ -35,6 +38,7 @@ def shares_by_rule(comparison: Any) -> go.Figure:
     return fig
 
 
+@plain_labels
 def share_vs_standalone(allocation: Any) -> go.Figure:
     """Each member's share against its stand-alone cost, with the diagonal: points above it are better
     off alone (individual rationality broken, DOMAIN §6b)."""
@@ -64,6 +68,7 @@ def share_vs_standalone(allocation: Any) -> go.Figure:
     return fig
 
 
+@plain_labels
 def cash_flow_lines(cash_flow: Any, include_prefecture: bool = True) -> go.Figure:
     """Payments per year (万円), one line per member (and the prefecture)."""
     fig = go.Figure()
@@ -83,6 +88,7 @@ def cash_flow_lines(cash_flow: Any, include_prefecture: bool = True) -> go.Figur
     return fig
 
 
+@plain_labels
 def tornado(sensitivity: Any) -> go.Figure:
     """Tornado: the change of the chosen output when each assumption moves to its low / high value."""
     rows = list(reversed(sensitivity.rows))  # largest swing on top

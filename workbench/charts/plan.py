@@ -15,7 +15,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .. import reference
+from ..text import plain
 from . import JA_FONT
+from .plaintext import plain_labels
 
 HIGHLIGHT = "#d62728"
 FAINT = "#c8c8c8"
@@ -99,6 +101,7 @@ def _node_label(n: str, flow: dict) -> str:
     return f"型{n}"
 
 
+@plain_labels
 def type_flowchart(classification: Any, path: list[str] | None = None) -> go.Figure:
     """The 型 flowchart: 1.x (before) → patterns A–D / link → 2.1–2.8 (after), left to right, with today's
     type, the pattern and the path to 型2.4 highlighted.
@@ -242,6 +245,7 @@ def type_flowchart(classification: Any, path: list[str] | None = None) -> go.Fig
 # --- survey counts --------------------------------------------------------------------------------------
 
 
+@plain_labels
 def survey_bars(vision: Any) -> go.Figure:
     """Purposes (guide 2.4) and challenges met (guide 2.8), counts out of the ten surveyed bodies; the
     vision's selected purposes highlighted.
@@ -299,6 +303,7 @@ def survey_bars(vision: Any) -> go.Figure:
 # --- Gantt ----------------------------------------------------------------------------------------------
 
 
+@plain_labels
 def gantt(plan: Any, *, dependencies: bool = True) -> go.Figure:
     """Gantt chart of the action plan: one bar per item (months from the plan start, dates on the axis when
     the plan has a start date), coloured by owner role (data/owner_roles.csv), critical items outlined, and
@@ -313,7 +318,7 @@ def gantt(plan: Any, *, dependencies: bool = True) -> go.Figure:
     roles = reference.table("owner_roles.csv")
     colour = dict(zip(roles["code"], roles["color"], strict=True))
     items = list(plan.items)
-    ylabels = {i.id: f"{i.id} {i.title[:28]}{'…' if len(i.title) > 28 else ''}" for i in items}
+    ylabels = {i.id: plain(f"{i.id} {i.title[:28]}{'…' if len(i.title) > 28 else ''}") for i in items}
     fig = go.Figure()
     for code, label in zip(roles["code"], roles["label_ja"], strict=True):
         mine = [i for i in items if i.owner == code and i.duration > 0]
@@ -333,11 +338,11 @@ def gantt(plan: Any, *, dependencies: bool = True) -> go.Figure:
                 },
                 customdata=[
                     [
-                        i.title,
+                        plain(i.title),
                         label,
                         i.start_month,
                         i.end_month,
-                        ", ".join(i.depends_on) or "—",
+                        plain(", ".join(i.depends_on)) or "—",
                         i.start_date.isoformat() if i.start_date else "",
                         "○" if i.critical else "",
                     ]
@@ -361,7 +366,7 @@ def gantt(plan: Any, *, dependencies: bool = True) -> go.Figure:
                     "color": [colour.get(i.owner, "#333") for i in miles],
                     "line": {"color": HIGHLIGHT, "width": 2},
                 },
-                hovertext=[i.title for i in miles],
+                hovertext=[plain(i.title) for i in miles],
                 hoverinfo="text",
             )
         )
