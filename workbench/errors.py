@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 #: a value shown in a message is cut to this many characters (a 5,000-digit number or a 40,000-character name
 #: stays one readable line)
 SHOWN_VALUE = 60

@@ -99,6 +99,8 @@ def resolve_prefecture(value: str | int) -> tuple[str, str]:
     """
     key = fold(str(value))
     if key.isdigit():
+        if not key.isascii() or len(key) > 3:  # "፩", a 5,000-digit number: no prefecture, not a ValueError
+            raise KeyError(value)
         key = str(int(key))
     try:
         return _pref_index()[key]

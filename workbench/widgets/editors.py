@@ -289,7 +289,9 @@ class _Editor(StaticFallback, w.VBox):
             return None
         try:
             written = save(pref, target)
-        except InputError as err:  # invalid, changed on disk, read-only, disk full (WriteError): file unchanged
+        except (
+            InputError
+        ) as err:  # invalid, changed on disk, read-only, disk full (WriteError): file unchanged
             self.status.set("保存しませんでした: " + error_text(err), "error")
             return None
         except Exception as err:  # never leave an earlier 保存しました on screen after a failure
