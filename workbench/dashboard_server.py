@@ -20,7 +20,9 @@ kernels on top of it):
   watchdog thread, woken by the signal itself (``signal.set_wakeup_fd``, so even when the main thread is
   stuck), kills the kernels and exits after :attr:`~BoundedKernelManager.stop_timeout` seconds if the
   graceful stop has not finished. Voila's own stop awaits every pooled kernel's start, with no time limit;
-  a start that never finishes kept the server alive after SIGTERM, its kernels with it.
+  a start that never finishes kept the server alive after SIGTERM, its kernels with it;
+- **a stall is visible**: when the event loop has not ticked for :attr:`~BoundedKernelManager.stall_warning`
+  seconds, the log gets a warning and the stack of every thread (the evidence a wedge needs).
 
 The ``?pref=`` part (unknown values shown as a message with the picker) is in
 :mod:`workbench.widgets.dashboards` and :mod:`workbench.samples`.
@@ -75,6 +77,12 @@ class BoundedKernelManager(AsyncMappingKernelManager):
         config=True,
         help="Seconds SIGTERM/Ctrl+C wait for the graceful stop before the kernels are killed and the "
         "server exits.",
+    )
+    stall_warning = Float(
+        30.0,
+        config=True,
+        help="Seconds the event loop may go without a tick before the log gets a warning and the stack of "
+        "every thread (to find what blocks it).",
     )
 
     def __init__(self, **kwargs: Any) -> None:
@@ -268,6 +276,33 @@ def _install_stop_watchdog(manager: BoundedKernelManager) -> None:
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, graceful)
+
+    beat = [time.monotonic()]
+
+    def tick() -> None:
+        beat[0] = time.monotonic()
+
+    PeriodicCallback(tick, 1000).start()
+
+    def stall_watch() -> None:
+        """A blocked event loop answers nothing: say so in the log, with every thread's stack, once per
+        stall (the loop ticks every second)."""
+        import faulthandler
+        import sys
+
+        reported = False
+        while not stopping.is_set():
+            time.sleep(5)
+            late = time.monotonic() - beat[0]
+            if late > manager.stall_warning and not reported:
+                reported = True
+                with contextlib.suppress(Exception):
+                    manager.log.error("イベントループが %.0f 秒止まっています。全スレッドの状態:", late)
+                    faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+            elif late <= manager.stall_warning:
+                reported = False
+
+    threading.Thread(target=stall_watch, name="wb-stall-watch", daemon=True).start()
 
     def watchdog() -> None:
         while True:
