@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from ..errors import InputError, WriteError
 
@@ -21,12 +23,39 @@ MODULES = ["classify", "auth", "cost", "plan", "schema", "report", "sheets", "ba
 WRITERS = ("vision", "plan", "report", "hearing-sheet", "import-sheet", "batch", "synth")
 
 
+#: argparse's own messages (English) as one Japanese line each; matched in order, the rest shown as they are
+_ARGPARSE = (
+    (re.compile(r"the following arguments are required: (.*)"), "必要な引数がありません: {0}"),
+    (re.compile(r"unrecognized arguments: (.*)"), "分からない引数です: {0}"),
+    (
+        re.compile(r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)"),
+        "{0}: 選べない値です: {1}（使える値: {2}）",
+    ),
+    (re.compile(r"argument (\S+): expected one argument"), "{0}: 値を1つ指定してください"),
+    (re.compile(r"argument (\S+): invalid (\w+) value: (.*)"), "{0}: 値が正しくありません: {2}"),
+    (re.compile(r"argument (\S+): (.*)"), "{0}: {1}"),
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one located Japanese line (``エラー: <コマンドライン>: …``) and exit status 2, like every
+    other bad input; ``--help`` is unchanged."""
+
+    def error(self, message: str) -> NoReturn:
+        for pattern, text in _ARGPARSE:
+            m = pattern.fullmatch(message)
+            if m:
+                message = text.format(*m.groups())
+                break
+        self.exit(2, f"エラー: <コマンドライン>: {self.prog}: {message}（使い方: {self.prog} --help）\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="workbench",
         description="共同利用ワークベンチ: データ連携基盤の共同利用の検討（分類・認証レベル・費用負担）",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in MODULES:
         try:
             mod = importlib.import_module(f"workbench.cli.{name}")
