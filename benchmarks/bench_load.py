@@ -74,10 +74,12 @@ class Sampler(threading.Thread):
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.pid, self.peak, self.peak_kernels, self._halt = pid, 0.0, 0, threading.Event()
+        self.seen: set[int] = set()
 
     def run(self) -> None:
         while not self._halt.is_set():
             kids = children(self.pid)
+            self.seen.update(kids)
             self.peak = max(self.peak, rss_mb([self.pid, *kids]))
             self.peak_kernels = max(self.peak_kernels, len(kids))
             self._halt.wait(0.5)
@@ -209,7 +211,8 @@ def one_round(viewers: int, config: Path, timeout_s: float, close_wait_s: float)
             out["kernels_left_after_close"] = max(out["kernels_after_close"] - out["kernels_idle"], 0)
             out["server_answers"] = _answers(base)
         finally:
-            sampler.stop()
+            with contextlib.suppress(Exception):  # nothing here may keep the server below from being stopped
+                sampler.stop()
             out["peak_rss_mb"] = round(sampler.peak)
             out["peak_processes"] = sampler.peak_kernels
             t_stop = time.perf_counter()
@@ -220,7 +223,7 @@ def one_round(viewers: int, config: Path, timeout_s: float, close_wait_s: float)
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
             try:
-                proc.wait(timeout=15)
+                proc.wait(timeout=30)  # the server's own watchdog forces the stop after 20 s
                 out["sigterm_stopped_s"] = round(time.perf_counter() - t_stop, 1)
             except subprocess.TimeoutExpired:
                 out["sigterm_stopped_s"] = None  # wedged: SIGTERM ignored
@@ -230,6 +233,7 @@ def one_round(viewers: int, config: Path, timeout_s: float, close_wait_s: float)
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=10)
             time.sleep(1)
+            seen |= sampler.seen
             left = [p for p in seen if Path(f"/proc/{p}").exists()]
             out["kernels_left_after_stop"] = len(left)
             for p in left:  # never leave anything behind, whatever happened
