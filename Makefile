@@ -6,29 +6,51 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8866
 
-.PHONY: setup test test-fast lint dashboards bench clean
+.PHONY: setup test test-fast lint dashboards bench clean docs wheel wheel-check
 
-$(STAMP): pyproject.toml
+# The distribution was called "workbench" before it became kyodo-riyo-workbench: an old .venv loses that one
+# first (its editable finder would shadow workbench.data, and uninstalling it later would take the command).
+$(STAMP): pyproject.toml setup.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	@$(BIN)/python -m pip uninstall -q -y workbench 2>/dev/null || true
+	$(BIN)/python -m pip install -q -e '.[dev,docs]'
 	@touch $(STAMP)
 
 setup: $(STAMP)
 
 lint: setup
-	$(BIN)/ruff check workbench tests benchmarks notebooks dashboards
-	$(BIN)/ruff format --check workbench tests benchmarks
+	$(BIN)/ruff check workbench tests benchmarks notebooks dashboards tools docs/conf.py setup.py data
+	$(BIN)/ruff format --check workbench tests benchmarks tools docs/conf.py setup.py data
 
 test: setup lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests
 	$(NBVAL) notebooks dashboards
+	$(DOCS_BUILD)
+	$(BIN)/python tools/check_wheel.py
 
 # nbval: the executed notebooks (07 and notebooks/examples/09) and the dashboards, strict mode (never --nbval-lax
 # in addopts); HOME and the notebooks' exports go to a temporary folder so the run leaves the repo clean.
 NBVAL = tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && HOME=$$tmp WORKBENCH_OUTPUT=$$tmp/output \
 	WORKBENCH_PREFECTURE= $(BIN)/python -m pytest -q -p no:cacheprovider --nbval --nbval-current-env \
 	--nbval-sanitize-with tests/nbval_sanitize.cfg
+
+# The offline HTML reference: build/docs/html/index.html. Warnings are errors; check_docs.py then makes sure no
+# page loads anything from the internet and every public name, notebook and docs/ page is there.
+DOCS_BUILD = rm -rf build/docs && $(BIN)/sphinx-build -W --keep-going -q -b html docs build/docs/html \
+	&& $(BIN)/python tools/check_docs.py build/docs/html
+
+docs: setup
+	$(DOCS_BUILD)
+	@echo "build/docs/html/index.html"
+
+# The wheel (dist/): built from a clean copy of the sources, its contents checked.
+wheel: setup
+	$(BIN)/python tools/check_wheel.py --build-only dist
+
+# The wheel installed into a fresh environment outside the checkout and used from another folder (also in test).
+wheel-check: setup
+	$(BIN)/python tools/check_wheel.py
 
 test-fast: setup
 	$(BIN)/python -m pytest -q -x -p no:cacheprovider tests -m "not browser and not slow"
@@ -50,4 +72,4 @@ bench: setup
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts build dist docs/_generated

@@ -62,10 +62,12 @@ def first_chart(browser, base: str, notebook: str) -> float:
 
 # (dashboard, figure whose SVG must change, the two control states the benchmark alternates between)
 # charts that must all have changed for the page to count as settled (secondary charts follow the first)
+# every chart the control changes (the rule does not change the rules chart: same figure, not resent); the map
+# of each dashboard included
 SETTLED = {
-    "県の全体像.ipynb": ["wb-fig-counts", "wb-fig-munis", "wb-fig-flowchart"],
-    "費用負担シミュレーター.ipynb": ["wb-fig-cost-standalone"],
-    "認証レベル.ipynb": ["wb-fig-auth-matrix", "wb-fig-auth-gaps"],
+    "県の全体像.ipynb": ["wb-fig-counts", "wb-fig-map", "wb-fig-munis", "wb-fig-flowchart"],
+    "費用負担シミュレーター.ipynb": ["wb-fig-cost-standalone", "wb-fig-cost-map"],
+    "認証レベル.ipynb": ["wb-fig-auth-matrix", "wb-fig-auth-gaps", "wb-fig-auth-map"],
 }
 
 INTERACTIONS = {
@@ -129,6 +131,7 @@ def interaction_latency(browser, base: str, notebook: str, changes: int) -> dict
     if rec.external:
         raise RuntimeError(f"requests left the machine: {rec.external}")
     return {
+        "load_avg_1min": round(__import__("os").getloadavg()[0], 1),  # the machine is shared: say how busy
         "changes": len(times),
         "p50_ms": round(_percentile(times, 0.5), 1),
         "p95_ms": round(_percentile(times, 0.95), 1),
@@ -211,10 +214,13 @@ def table(out: dict) -> list[dict]:
             {
                 "page": nb.removesuffix(".ipynb"),
                 "measure": f"interaction ({r['changes']} changes) p50 / p95",
-                "value": f"{r['p50_ms']:.0f} / {r['p95_ms']:.0f} ms (every chart settled "
-                f"{r.get('settled_p50_ms', r['p50_ms']):.0f} / {r.get('settled_p95_ms', r['p95_ms']):.0f} ms)",
-                "goal": "p50 ≤ 200 ms",
-                "met": "yes" if r["p50_ms"] <= 200 else "no",
+                "value": f"first chart {r['p50_ms']:.0f} / {r['p95_ms']:.0f} ms; every chart settled "
+                f"{r.get('settled_p50_ms', r['p50_ms']):.0f} / {r.get('settled_p95_ms', r['p95_ms']):.0f} ms"
+                + (f" (load {r['load_avg_1min']})" if "load_avg_1min" in r else ""),
+                "goal": "every chart settled p50 ≤ 200 ms, p95 ≤ 300 ms (map included)",
+                "met": "yes"
+                if r.get("settled_p50_ms", r["p50_ms"]) <= 200 and r.get("settled_p95_ms", r["p95_ms"]) <= 300
+                else "no",
             }
         )
     return rows

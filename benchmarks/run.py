@@ -4,9 +4,9 @@ benchmarks/results/latest.md (the table for the note).
     .venv/bin/python benchmarks/run.py [--smoke] [--only B1,B2]
 
 B1 national batch (bench_batch.py), B2 Shapley (bench_shapley.py), B3 dashboards in Chromium
-(bench_dashboards.py; needs /usr/bin/chromium), B4 test suite and import time (bench_suite.py), B5 dashboards
-under load: 20 concurrent viewers (bench_load.py; Chromium), B6 hostile and large hearing workbooks
-(bench_workbooks.py).
+(bench_dashboards.py; needs /usr/bin/chromium), B4 test suite and import time (bench_suite.py), DM the データマップ
+analysis of 500 assets and 200 services (bench_datamap.py), B5 dashboards under load: 20 concurrent viewers
+(bench_load.py; Chromium), B6 hostile and large hearing workbooks (bench_workbooks.py).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ BENCHES = {
     "B2": "bench_shapley.py",
     "B3": "bench_dashboards.py",
     "B4": "bench_suite.py",
+    "DM": "bench_datamap.py",
     "B5": "bench_load.py",
     "B6": "bench_workbooks.py",
 }
@@ -118,6 +119,17 @@ def markdown(results: dict) -> str:
                 f"| B4 {k} | cold, fresh process (best / worst) | {v['best_s']:.3f} / {v['worst_s']:.3f} s "
                 f"| ≤ 1 s | {'yes' if v['worst_s'] <= 1 else 'no'} |"
             )
+    dm = results.get("DM", {}).get("result")
+    if dm:
+        lines.append(
+            f"| DM データマップ | {dm['assets']} assets, {dm['services']} services, {dm['flows']} flows: "
+            f"wb.datamap best / median | {_fmt(dm['datamap_best_s'])} / {_fmt(dm['datamap_median_s'])} | ≤ 1 s | "
+            f"{'yes' if dm['datamap_median_s'] <= 1 else 'no'} |"
+        )
+        lines.append(
+            f"| DM | wb.classify with the data map's findings; loading the file | {_fmt(dm['classify_s'])}; "
+            f"{_fmt(dm['load_s'])} | — | |"
+        )
     b5 = results.get("B5", {}).get("result")
     if b5:
         s = b5["summary"]

@@ -219,8 +219,9 @@ def test_fukushima_sample_before_and_after():
         ("aizu-platform", "proofing"),
         ("aizu-platform", "authenticator"),
     ]
-    assert [m.kind for m in svc(before, "aizu-health").missing] == ["authenticator"]
-    assert [m.kind for m in svc(after, "aizu-health").missing] == ["proofing", "authenticator"]
+    # 会津ヘルスケア needs public personal authentication (guide 4.1「健康保険・ヘルスケア・電子申請など」)
+    assert [m.kind for m in svc(before, "aizu-health").missing] == ["proofing", "authenticator", "means"]
+    assert [m.kind for m in svc(after, "aizu-health").missing] == ["proofing", "authenticator", "means"]
 
 
 # --- platforms: smallest set of means -------------------------------------------------------------------

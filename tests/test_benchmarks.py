@@ -39,6 +39,12 @@ def test_b2_shapley_smoke(tmp_path):
     assert all(v["max_abs_error_yen"] >= 0 for v in out["monte_carlo"].values())
 
 
+def test_datamap_bench_smoke(tmp_path):
+    out = run("bench_datamap.py", tmp_path)
+    assert out["assets"] == 50 and out["services"] == 20 and out["flows"] > 0
+    assert out["datamap_best_s"] > 0 and out["classify_s"] > 0
+
+
 def test_b4_suite_smoke(tmp_path):
     out = run("bench_suite.py", tmp_path)
     assert out["tests"]["exit"] == 0

@@ -112,6 +112,11 @@ def test_overview_dashboard(server, page, recorder):
     )
     wait_changed(page, "wb-fig-counts", before)
     page.wait_for_selector(".wb-fig-flowchart .main-svg", timeout=TIMEOUT)
+    page.wait_for_function(
+        "() => (document.querySelector('.wb-fig-map .gtitle') || {}).textContent?.includes('栃木県')",
+        timeout=30_000,
+    )
+    assert page.locator(".wb-fig-map .scatterlayer .point").count() >= 25  # 栃木県: 25 municipalities
     shot(page, "dashboard_overview")
     clean(recorder)
 
@@ -125,6 +130,10 @@ def test_cost_dashboard(server, page, recorder):
     wait_changed(page, "wb-fig-cost-standalone", before)
     page.wait_for_function("() => document.querySelector('.wb-cost-summary').innerText.includes('人口割')")
     page.wait_for_selector(".wb-late-result table", timeout=TIMEOUT)
+    page.wait_for_function(
+        "() => (document.querySelector('.wb-fig-cost-map .gtitle') || {}).textContent?.includes('人口割')",
+        timeout=30_000,
+    )
     shot(page, "dashboard_cost")
     # a slider: type into its editable readout
     before = svg(page, "wb-fig-cost-standalone")
@@ -144,7 +153,48 @@ def test_auth_dashboard(server, page, recorder):
     page.locator(".wb-auth-when button", has_text="2027-04-01以降").click()
     wait_changed(page, "wb-fig-auth-matrix", before)
     page.wait_for_function("() => document.querySelector('.wb-auth-card').innerText.includes('2027-04-01')")
+    page.wait_for_function(
+        "() => (document.querySelector('.wb-fig-auth-map .gtitle') || {}).textContent?.includes('2027-04-01')",
+        timeout=30_000,
+    )
     shot(page, "dashboard_auth")
+    clean(recorder)
+
+
+def test_deck_download_from_a_dashboard(server, page, recorder, tmp_path):
+    """The dashboard's button builds the deck in memory and the browser downloads it (nothing on the server)."""
+    from pptx import Presentation
+
+    open_dashboard(page, server, "認証レベル.ipynb")
+    page.locator(".wb-deck-button").click()
+    link = page.locator(".wb-deck-link a.wb-download")
+    link.wait_for(timeout=TIMEOUT)
+    with page.expect_download(timeout=60_000) as info:
+        link.click()
+    download = info.value
+    assert download.suggested_filename.startswith("07_福島県_共同利用_検討資料_")
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    assert len(Presentation(str(path)).slides) >= 10
+    clean(recorder)
+
+
+def test_data_flow_dashboard(server, page, recorder):
+    open_dashboard(page, server, "データの流れ.ipynb")
+    page.wait_for_selector(".wb-fig-datamap-flow .main-svg", timeout=TIMEOUT)
+    page.wait_for_selector(".wb-fig-datamap-matrix .main-svg", timeout=TIMEOUT)
+    assert "データの流れ（データマップ）" in page.locator(".wb-datamap-card").inner_text()
+    page.wait_for_selector(".wb-datamap-apis table", timeout=TIMEOUT)
+    before = svg(page, "wb-fig-datamap-flow")
+    choose(page, ".wb-pref-picker", "10 群馬県")
+    page.wait_for_function(
+        "() => document.querySelector('.wb-datamap-card').innerText.includes('群馬県')", timeout=30_000
+    )
+    wait_changed(page, "wb-fig-datamap-flow", before)
+    page.wait_for_function(  # the tables follow a moment later (secondary draw)
+        "() => document.querySelector('.wb-datamap-cross').innerText.includes('健康記録')", timeout=30_000
+    )
+    shot(page, "dashboard_datamap")
     clean(recorder)
 
 

@@ -1,4 +1,7 @@
-"""Step 1 classification: every before-type, after-type, pattern-flow branch and issue rule."""
+"""Step 1 classification: every before-type, after-type, pattern-flow branch and issue rule.
+
+Synthetic cases exercise every branch; the cases taken from the sources themselves are in
+tests/test_sources.py (tests/sources/*.yaml)."""
 
 import pytest
 
@@ -9,6 +12,7 @@ from workbench.inventory import Platform, Prefecture, Service, Target
 C = wb.classify  # the module, callable as the CONTRACT's function
 
 FULL = ["auth", "non_personal", "personal"]
+FED_B = {"auth_federation_with": ["b"], "data_federation_with": ["b"]}
 
 
 def plat(pid="p", op="072028", comps=FULL, **kw):
@@ -28,6 +32,8 @@ def plat(pid="p", op="072028", comps=FULL, **kw):
     kw.setdefault("api_published", True)
     kw.setdefault("non_personal_broker", "internal_separated")
     kw.setdefault("personal_broker", "external")
+    kw.setdefault("field", "cross")
+    kw.setdefault("data_models", ["自治体標準オープンデータセット"])
     if "auth" not in comps:
         kw.pop("identity_proofing"), kw.pop("authenticator"), kw.pop("means")
     return Platform(id=pid, name=f"基盤{pid}", operated_by=op, components=comps, **kw)
@@ -135,38 +141,61 @@ def test_every_after_type_from_the_target(source, scope, providers, expected):
         ),
         ([plat(municipalities=["072028", "072010"], service_scheme="both")], "2.3"),
         ([plat(op="prefecture", service_scheme="both", user_scope="prefectural")], "2.4"),
+        ([plat(op="operating_body", service_scheme="municipality")], "2.1"),
         (
             [
-                plat("a", municipalities=["072028", "072010"], service_scheme="municipality"),
+                plat("a", municipalities=["072028", "072010"], service_scheme="municipality", **FED_B),
                 plat("b", op="072036", service_scheme="municipality"),
             ],
             "2.5",
         ),
         (
             [
-                plat("a", op="prefecture", service_scheme="municipality", user_scope="prefectural"),
+                plat("a", op="prefecture", service_scheme="municipality", user_scope="prefectural", **FED_B),
                 plat("b", op="072036", service_scheme="municipality"),
             ],
             "2.6",
         ),
         (
             [
-                plat("a", municipalities=["072028", "072010"], service_scheme="both"),
+                plat("a", municipalities=["072028", "072010"], service_scheme="both", **FED_B),
                 plat("b", op="072036", service_scheme="municipality"),
             ],
             "2.7",
         ),
         (
             [
-                plat("a", op="prefecture", service_scheme="both", user_scope="prefectural"),
+                plat("a", op="prefecture", service_scheme="both", user_scope="prefectural", **FED_B),
                 plat("b", op="072036", service_scheme="municipality"),
             ],
             "2.8",
+        ),
+        (  # not federated: the municipal platform is no source of the shared arrangement (2.4 + 1.2)
+            [
+                plat("a", op="prefecture", service_scheme="both", user_scope="prefectural"),
+                plat("b", op="072036", service_scheme="municipality"),
+            ],
+            "2.4+1.2",
+        ),
+        (  # a shared platform and one run alone: "2.2+1.3" (CONTRACT.md current_type)
+            [
+                plat("a", op="prefecture", service_scheme="municipality", user_scope="prefectural"),
+                plat("b", op="072036", service_scheme="both"),
+            ],
+            "2.2+1.3",
         ),
     ],
 )
 def test_current_type_of_already_shared_platforms(platforms, expected):
     assert wb.classify(pref(platforms)).current_type == expected
+
+
+def test_2_8_without_alignment_is_2_7_with_the_failed_condition():
+    a = plat("a", op="prefecture", service_scheme="both", user_scope="prefectural", **FED_B)
+    b = plat("b", op="072036", service_scheme="municipality", authenticator=1, means=["ekyc_ic", "password"])
+    r = wb.classify(pref([a, b]))
+    assert r.current_type == "2.7" and r.arrangements[0].table_type == "2.8"
+    assert {"FED_LEVEL_MISMATCH", "TYPE_CONDITION_UNMET"} <= codes(r)
 
 
 def test_private_services_make_providers_mixed():
@@ -186,17 +215,23 @@ def test_flow_none_running_gives_a():
     assert [s.type for s in r.path_to_goal] == ["1.1", "2.1", "2.2", "2.4"]
 
 
-def test_flow_one_running_not_widened_gives_none():
+def test_flow_one_running_not_widened_gives_a():
+    # ガイドブック第3.0版 8.2 図: 型1.2等 → 利用者の範囲を広げるか？ → 市区町村内に閉じる → パターンA（新規構築／
+    # 近隣市区町村との共同利用）; guidebook-ver3.md では型2.1等（パターンなし）
     r = wb.classify(
         pref([plat()], target={"source": "single", "user_scope": "municipal", "providers": "mixed"})
     )
-    assert r.pattern == "none" and [s.answer for s in r.flow] == ["1", "no"]
+    assert r.pattern == "A" and [s.answer for s in r.flow] == ["1", "no"]
+    assert "guidebook-ver3.md" in r.pattern_reading
 
 
 def test_flow_one_running_widened_by_default_is_b():
     r = wb.classify(pref([plat(comps=["non_personal"])], target=TARGET_24))
     assert r.pattern == "B" and [s.answer for s in r.flow] == ["1", "yes", "expand"]
-    assert [s.type for s in r.path_to_goal] == ["1.4", "2.2", "2.4"]
+    assert [s.type for s in r.path_to_goal] == ["1.4", "2.4"]  # 8.2: パターンB → 型2.2、型2.4
+    t22 = {**TARGET_24, "providers": "municipalities"}
+    r22 = wb.classify(pref([plat(comps=["non_personal"])], target=t22))
+    assert [s.type for s in r22.path_to_goal] == ["1.4", "2.2", "2.4"]
 
 
 def test_flow_join_a_hub_is_d_with_shortest_path():
@@ -215,7 +250,7 @@ def test_flow_explicit_approach_join():
 def test_flow_several_running_integrate_is_c():
     r = wb.classify(pref([plat("a"), plat("b", op="072010")], target=TARGET_24))
     assert r.pattern == "C" and r.flow[-1].answer == "integrate"
-    assert "2.6/2.8" in r.pattern_reading
+    assert "型2.6・型2.8" in r.pattern_reading and "図と本文では型2.8のみ" in r.pattern_reading
 
 
 def test_flow_several_running_link():
@@ -256,7 +291,31 @@ RULE_CASES = {
     "NO_CERT_AUDIT": lambda: pref(
         [plat(terms={"exists": True, "platform_service_split": True, "component_responsibility": True})]
     ),
-    "BROKER_SHARED_DB": lambda: pref([plat(personal_broker="internal_shared")]),
+    "BROKER_SHARED_DB": lambda: pref([plat(personal_broker="internal_shared", op="operating_body")]),
+    "BROKER_SHARED_DB_PLANNED": lambda: pref([plat(personal_broker="internal_shared")], target=TARGET_24),
+    "NP_BROKER_SHARED_DB": lambda: pref(
+        [plat("a", non_personal_broker="internal_shared"), plat("b", op="072010")], target=TARGET_24
+    ),
+    "COMPONENTS_MISSING": lambda: pref([plat(comps=[])]),
+    "FIELD_UNKNOWN": lambda: pref([plat(field=None)]),
+    "SCHEME_CONFLICT": lambda: pref(
+        [plat(service_scheme="municipality")],
+        [Service(id="s", name="民間サービス", platform="p", provider="private", contracted=False)],
+    ),
+    "CONTRACT_UNKNOWN": lambda: pref(
+        [plat(service_scheme="municipality")], [Service(id="s", name="s", platform="p", provider="private")]
+    ),
+    "HEALTH_AUTH_BELOW_PUBLIC": lambda: pref(
+        [plat()], [Service(id="s", name="健康保険の手続き", platform="p", category="resident")]
+    ),
+    "TYPE_CONDITION_UNMET": lambda: pref(
+        [
+            plat("a", op="prefecture", service_scheme="both", user_scope="prefectural", **FED_B),
+            plat("b", op="072036", authenticator=1, means=["password"]),
+        ]
+    ),
+    "APPROACH_CONFLICT": lambda: pref([plat()], target={**TARGET_24, "approach": "integrate"}),
+    "DATA_MODEL_UNKNOWN": lambda: pref([plat(data_models=[])]),
     "NO_API": lambda: pref([plat(api_published=False)]),
     "API_UNKNOWN": lambda: pref([plat(api_published=None)]),
     "NO_MODULE": lambda: pref([plat(modules=[])]),
@@ -268,6 +327,7 @@ RULE_CASES = {
     ),
     "P2_MULTIPLE_CROSS": lambda: pref([plat("a"), plat("b", op="072010")]),
     "SHARED_NO_OPERATING_BODY": lambda: pref([plat(municipalities=["072028", "072010"])]),
+    # not on 並列型 (guide 2.7); tested in tests/test_sources.py with 多気町ほか4町
     "PERSONAL_WITHOUT_AUTH": lambda: pref([plat(comps=["personal"])]),
     "AUTH_LEVELS_UNKNOWN": lambda: pref([plat(identity_proofing=None, authenticator=None, means=[])]),
     "NO_SHARED_AUTH": lambda: pref([plat()]),
@@ -303,7 +363,8 @@ def test_every_rule_in_the_table_is_covered_by_a_test():
         "MEANS_EXPIRING",
         "DENIED_FLOW",
     }  # tests/test_auth*.py
-    assert table - auth_rules == set(RULE_CASES)
+    datamap_rules = {c for c in table if c.startswith("DM_")}  # tests/test_datamap.py
+    assert table - auth_rules - datamap_rules == set(RULE_CASES)
 
 
 def test_issues_are_ordered_by_severity():
@@ -328,10 +389,10 @@ def test_contract_json_keys():
 @pytest.mark.parametrize(
     "code, current, pattern, path",
     [
-        ("07", "2.8", "C", ["2.8", "2.4"]),
+        ("07", "2.7", "C", ["2.7", "2.8", "2.4"]),  # levels apart (assumption): not 2.8, path says why
         ("09", "1.4", "D", ["1.4", "2.4"]),
-        ("10", "1.5", "B", ["1.5", "2.2", "2.4"]),
-        ("24", "2.3", "B", ["2.3", "2.4"]),
+        ("10", "2.3", "B", ["2.3", "2.4"]),  # めぶくグラウンド (operating body) with outside members
+        ("24", "2.3", "B", ["2.3", "2.4"]),  # 多気町ほか4町, 並列型
     ],
 )
 def test_samples_classify_as_documented(code, current, pattern, path):
@@ -346,7 +407,8 @@ def test_frames_and_card():
     assert list(r.issues_frame().columns) == ["重要度", "コード", "基盤", "サービス", "課題", "根拠"]
     html = r._repr_html_()
     assert "三重県" in html and "型2.3" in html and "課題リスト" in html
-    assert "SHARED_NO_OPERATING_BODY" in codes(r)
+    assert "SHARED_NO_OPERATING_BODY" not in codes(r)  # 並列型 (guide 2.7)
+    assert list(r.arrangements_frame()["型"]) == ["型2.3"]
 
 
 def test_shortest_path_over_the_type_graph():

@@ -66,7 +66,13 @@ MALFORMED = [
     ("missing name", BASE.replace("    name: 基盤1\n", ""), 3, "platforms[0].name"),
     ("unknown prefecture", BASE.replace("福島県", "ムー県"), 1, "prefecture"),
     ("bad municipality code", BASE.replace('"072028"', '"072029"'), 5, "platforms[0].operated_by"),
-    ("municipality outside", BASE.replace('"072028"', '"092134"'), 5, "platforms[0].operated_by"),
+    (  # members of other prefectures are allowed on a platform (guide 1.2 (3)), but a service may only name
+        # an outside municipality its platform lists
+        "service municipality outside",
+        BASE + '    municipalities: ["092134"]\n',
+        11,
+        "services[0].municipalities[0]",
+    ),
     (
         "unknown platform of a service",
         BASE.replace("platform: p1", "platform: p9"),

@@ -101,18 +101,19 @@ def test_type_flowchart_highlights_the_path():
     meta = fig.layout.meta
     assert meta["highlighted_path"] == ["1.1", "2.1", "2.2", "2.4"]
     assert meta["highlighted_edges"] == [["1.1", "A"], ["A", "2.1"], ["2.1", "2.2"], ["2.2", "2.4"]]
-    red = [a for a in fig.layout.annotations if a.showarrow and a.arrowcolor == cplan.HIGHLIGHT]
-    assert len(red) == 4
+    red = next(t for t in fig.data if t.name == cplan.EDGE_ON)
+    assert red.line.color == cplan.HIGHLIGHT
+    assert list(red.x).count(None) == 4  # four highlighted arrows, one segment each
     labels = list(fig.data[0].text)
-    assert "型2.4" in labels and "A 新規構築" in labels
+    assert "型2.4" in labels and "A 新規構築／近隣市区町村との共同利用" in labels
 
 
 def test_type_flowchart_with_several_platforms_and_custom_path(pref):
     cl = classify(pref)
     v = plan.vision(pref)
     fig = cplan.type_flowchart(cl, v.target.recommended_path)
-    assert fig.layout.meta["highlighted_edges"] == [["2.8", "2.4"]]
-    assert fig.layout.meta["current"] == "2.8"
+    assert fig.layout.meta["highlighted_edges"] == [["2.7", "2.8"], ["2.8", "2.4"]]
+    assert fig.layout.meta["current"] == "2.7"
 
 
 def test_survey_bars_highlight_selected_purposes(pref):

@@ -55,7 +55,11 @@ def headers(ws) -> list[str]:
 
 def test_hearing_workbook_sheets_municipalities_and_dropdowns() -> None:
     book = hearing_workbook("福島県")
-    assert book.sheetnames == ["説明", SHEET_MUNIS, SHEET_PLATFORMS, SHEET_SERVICES, SHEET_LISTS]
+    dm = [
+        "サービス側データマップ",
+        "データアセット側データマップ",
+    ]  # workbench.datamap_sheets (tests/test_datamap_sheets.py)
+    assert book.sheetnames == ["説明", SHEET_MUNIS, SHEET_PLATFORMS, SHEET_SERVICES, *dm, SHEET_LISTS]
     assert book[SHEET_LISTS].sheet_state == "hidden"
     info = book["説明"]
     assert info["B3"].value == "福島県" and info["B4"].value == "07"

@@ -9,7 +9,7 @@ Layout:
   notebooks/00_はじめに.ipynb … 03_Step3_実行計画.ipynb     executed for the default sample (福島県, 07)
   notebooks/examples/<code>/…                              the same, executed with PREFECTURE injected
                                                           (papermill style ``injected-parameters`` cell)
-  dashboards/県の全体像.ipynb, 費用負担シミュレーター.ipynb, 認証レベル.ipynb   sources only, never executed
+  dashboards/県の全体像.ipynb, 費用負担シミュレーター.ipynb, 認証レベル.ipynb, データの流れ.ipynb   sources only, never executed
                                                           here: Voila runs them; nbval runs them too
 
 Execution runs with HOME and WORKBENCH_OUTPUT in a temporary folder, so nothing outside the notebook files
@@ -155,7 +155,8 @@ print("パーソナル基盤:", result.counts.personal)""",
         ),
         md("""
 ## 全体の状況
-基盤数のグラフ、市区町村の人口と基盤の利用、型2.4への道筋、課題リストです（プルダウンで都道府県を変えると再計算します）。
+基盤数のグラフ、市区町村の地図（位置・人口・利用する基盤）、市区町村の人口と基盤の利用、型2.4への道筋、課題リストです
+（プルダウンで都道府県を変えると再計算します）。地図の円にカーソルを合わせると、名前・人口・利用する基盤が出ます。
 """),
         code(
             """from workbench.widgets import ClassificationCard
@@ -183,26 +184,56 @@ PlatformView(session)""",
 """),
         code("result.issues_frame()"),
         md("""
+## データの流れ（データマップ）
+デジタル庁「データマップ作成フォーマット」の2つの視点（サービス側・データアセット側、ガイドブック 11.2）で、どのデータが
+どの基盤を通ってどのサービスに届くかを整理します。分野をまたぐ流れ（ガイド 4）、自治体標準オープンデータの組合せから見た
+連携の候補（ガイドブック 11.3）、標準データモデルへの準拠（ガイドブック 10.3）、公開API（ガイド 4.3）を示し、気になる点は
+課題リストにも入ります。記入用の Excel は `workbench datamap-sheet`、取り込みは `workbench import-datamap` です。
+"""),
+        code(
+            """dm = wb.datamap(pref)
+print(dm)""",
+            check=True,
+        ),
+        code(
+            """from workbench.widgets import DataFlowPanel
+
+DataFlowPanel(session)""",
+            ignore=True,
+        ),
+        md("""
+分野をまたぐ流れと、データマップから見つかった課題です。
+"""),
+        code("dm.cross_frame()"),
+        code("dm.findings_frame()"),
+        md("""
 ## 型とパターン
 今の型（共同利用前は型1.x、共同利用中は型2.x）と、目指す型へのパターン、型2.4までの道筋です。
 """),
         code(
             """print("現在の型:", result.current_type, result.current_label)
+print(result.current_reason)
 print("パターン:", result.pattern, result.pattern_label)
 print("目指す型:", result.after.type if result.after else "未設定")
 print("型2.4への道筋:", " → ".join(s.type for s in result.path_to_goal))
 print("課題:", len(result.issues), "件")""",
             check=True,
         ),
+        code(
+            "result.arrangements_frame()  # 今の型の内訳: 共同利用の単位ごとの型2.x と、単独運営の基盤の型1.x"
+        ),
         md("""
 ## 書き出し
-分類結果（JSON）と課題リスト（CSV）を出力先フォルダに書き出します。
+分類結果（JSON）、課題リスト（CSV）、データマップの分析（xlsx）と公開API一覧（HTML）を出力先フォルダに書き出します。
 """),
         code("""from workbench.exports import frame_csv
+from workbench.report_datamap import write_api_html, write_tables_xlsx
 
 (out / f"step1_{pref.code}.json").write_text(result.model_dump_json(indent=2), encoding="utf-8")
 written = frame_csv(result.issues_frame(), out / f"step1_{pref.code}_課題リスト.csv")
-print("書き出しました:", f"step1_{pref.code}.json", written.name)"""),
+tables = write_tables_xlsx(dm, out / f"step1_{pref.code}_データマップ.xlsx")
+apis = write_api_html(dm, out / f"step1_{pref.code}_公開API一覧.html")
+print("書き出しました:", f"step1_{pref.code}.json", written.name, tables.name, apis.name)"""),
     ]
 
 
@@ -253,6 +284,18 @@ TypeFlowchart(session)""",
         code("v.organisation_frame()"),
         code("v.kpis_frame()"),
         md("""
+## 分野横断の目標（データマップから）
+データ連携基盤の価値は「分野を超えてデータの利活用を可能とし分野横断型のサービスを実現できる点」にあります（ガイド 4）。
+データマップから、分野をまたぐ流れ・連携の候補・不足データ・活用の次の段階を目標の候補として示し、測れる KPI の現状値を添えます。
+"""),
+        code(
+            """if v.cross_field is None:
+    print("データマップ（data_map:）がありません")
+else:
+    display(v.cross_field.to_frame())
+    display(v.cross_field.kpis_frame())""",
+        ),
+        md("""
 ## 費用負担の比較（費用シナリオがある場合）
 配分ルールと県の負担割合を変えると、各団体の負担と公平性の判定がその場で変わります。
 """),
@@ -280,13 +323,15 @@ else:
         ),
         md("""
 ## 書き出し
-ビジョン（JSON と、会議資料にできる1つのHTMLファイル）を出力先フォルダに書き出します。
+ビジョン（JSON、会議資料にできる1つのHTMLファイル、県の文書に編集できる Word 文書）を出力先フォルダに書き出します。
 """),
         code("""from workbench.report_vision import save_vision
+from workbench.vision_docx import write_vision_docx
 
 (out / f"step2_{pref.code}.json").write_text(v.model_dump_json(indent=2), encoding="utf-8")
 written = save_vision(pref, out / f"step2_{pref.code}_共同利用ビジョン.html")
-print("書き出しました:", f"step2_{pref.code}.json", written.name)"""),
+docx = write_vision_docx(pref, out / f"step2_{pref.code}_共同利用ビジョン.docx")
+print("書き出しました:", f"step2_{pref.code}.json", written.name, docx.name)"""),
     ]
 
 
@@ -296,7 +341,8 @@ def nb_step3() -> list:
 # Step 3 実行計画の策定及び実行
 
 ガイド 3.1 Step 3 では、ビジョンの実現に必要な**取組事項**を洗い出し、スケジュールを立て、運営組織を立ち上げて実行します。
-取組事項はパターンごとの取組（ガイドブック）と5つの検討事項（ガイド 3.3）から生成され、担当・開始・期間・依存関係を編集できます。
+取組事項はパターンごとの取組（ガイドブック）と5つの検討事項（ガイド 3.3）から生成され、データマップがあればその課題への
+取組（基盤経由への切替、標準データモデルへの移行、同意管理の導入など）も加わります。担当・開始・期間・依存関係を編集できます。
 編集はファイルの `plan:` に保存され、次の会議で続きから再開できます。
 """),
         params_cell(),
@@ -334,6 +380,16 @@ PlanEditor(session)""",
 
 written = plan_xlsx(pref, out / f"step3_{pref.code}_実行計画.xlsx", plan)
 print("書き出しました:", written.name)"""),
+        md("""
+## 会議資料（PowerPoint）
+今の型とパターン、市区町村の地図、基盤数、課題リスト、型2.4への道筋、費用負担の比較と公平性、認証レベルの不足、
+このスケジュールを1つの PowerPoint ファイルにまとめます。グラフは PowerPoint のグラフ（編集・色変更ができます）で、
+各スライドのノートに出典を記載しています。
+"""),
+        code("""from workbench.deck import write_deck
+
+deck = write_deck(pref, out / f"step3_{pref.code}_会議資料.pptx")
+print("書き出しました:", deck.name)"""),
     ]
 
 
@@ -366,7 +422,7 @@ DASHBOARD_SPECS = {
     "県の全体像.ipynb": lambda: dashboard(
         "OverviewDashboard",
         "県の全体像",
-        "今の型、基盤の数、市区町村の人口と基盤の利用、課題リスト、型2.4への道筋。"
+        "今の型、基盤の数、市区町村の地図と人口・基盤の利用、課題リスト、型2.4への道筋。"
         "上のプルダウンで都道府県を選べます（URL の `?pref=07` でも指定できます）。",
     ),
     "費用負担シミュレーター.ipynb": lambda: dashboard(
@@ -380,6 +436,12 @@ DASHBOARD_SPECS = {
         "認証レベル",
         "サービスごとに必要な身元確認・当人認証レベルと、基盤が提供する本人確認手段の対応、レベルの不足、"
         "基盤間の認証連携の整合を示します。基準日を 2027-04-01 以降にすると画像方式の eKYC が使えなくなります。",
+    ),
+    "データの流れ.ipynb": lambda: dashboard(
+        "DataFlowDashboard",
+        "データの流れ",
+        "データマップ（サービス側・データアセット側）から、どのデータがどの基盤を通ってどのサービスに届くか、分野をまたぐ流れと"
+        "連携の候補、標準データモデルへの準拠、公開APIを示します。",
     ),
 }
 

@@ -9,6 +9,7 @@ The public API (CONTRACT.md)::
     wb.allocate(pref, rule="shapley")   # cost allocation
     wb.compare_rules(pref)              # every rule side by side; wb.audit_rules: the fairness audit
     wb.vision(pref), wb.action_plan(pref)   # Step 2 and Step 3
+    wb.datamap(pref)                    # データマップ: data flows across fields, models, published APIs
 
 Heavy modules (cost maths, charts, widgets) are imported on first use, so ``import workbench`` stays fast.
 """
@@ -37,6 +38,7 @@ _LAZY = {
     "cash_flow": ("workbench.cost", "cash_flow"),
     "vision": ("workbench.plan", "vision"),
     "action_plan": ("workbench.plan", "action_plan"),
+    "datamap": ("workbench.datamap", None),  # a callable module: wb.datamap(pref)
     "sample_path": ("workbench.samples", "sample_path"),
     "load_sample": ("workbench.samples", "load_sample"),
     "reference": ("workbench.reference", None),

@@ -749,6 +749,18 @@ def match_auth(pref: Prefecture, on: date | None = None) -> AuthMatch:
     AuthMatch
         ``services``, ``platforms``, ``federation``, ``denied_flows``, ``findings``, ``recommendations``,
         with the catalogues used and their sources. ``.model_dump()`` is the CONTRACT.md auth JSON.
+
+    Examples
+    --------
+    >>> import datetime
+    >>> import workbench as wb
+    >>> auth = wb.match_auth(wb.load_sample("07"), on=datetime.date(2026, 12, 1))
+    >>> print(auth)
+    福島県 認証レベルの照合（2026-12-01 時点）
+      基準日: 2026-12-01
+    ...
+    >>> sorted(auth.model_dump()["services"][0]["required"])
+    ['authenticator', 'proofing']
     """
     on = on or date.today()
     cat = means_catalogue(pref)
@@ -768,6 +780,9 @@ def match_auth(pref: Prefecture, on: date | None = None) -> AuthMatch:
     services: list[ServiceMatch] = []
     denied: list[DeniedFlow] = []
     reqs_by_platform: dict[str, list[Requirement]] = {p.id: [] for p in pref.platforms}
+    from .datamap import derived_sources  # flows the データマップ shows beside uses_data_from
+
+    extra = derived_sources(pref)
     for s in pref.services:
         req = requirement(s, cats)
         reqs_by_platform.setdefault(s.platform, []).append(req)
@@ -775,7 +790,7 @@ def match_auth(pref: Prefecture, on: date | None = None) -> AuthMatch:
         plat = next((p for p in pref.platforms if p.id == s.platform), None)
         missing = shortfalls(req, own, plat.means if plat else [], cat, on) if req.basis != "none" else []
         chain = [s.platform]
-        for src in s.uses_data_from:
+        for src in dict.fromkeys([*s.uses_data_from, *extra.get(s.id, [])]):
             if src == s.platform or src not in offers:
                 continue
             path = data_path(graph, src, s.platform)

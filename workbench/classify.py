@@ -3,7 +3,23 @@ the 課題リスト, and — from the file's target — the after-type, the patt
 型2.4.
 
 The type tables, the pattern flow and the issue rules are data (data/types_*.csv, data/pattern_flow.yaml,
-data/issue_rules.csv); this module reads them and answers their questions from the prefecture file.
+data/issue_rules.csv); this module reads them and answers their questions from the prefecture file. Every rule
+is listed beside the sentence of the guide or the guidebook it implements in docs/classification_rules.md.
+
+Today's type is built per *arrangement* (共同利用の単位): the platforms in shared use (several municipalities,
+an operating body or the prefecture providing the platform; guide 2.2/2.7, guidebook 第3.0版 7.1) together
+with the platforms federated into them. Each arrangement gets its 型2.x; every other platform keeps its 型1.x,
+and ``current_type`` shows them side by side ("2.2+1.3").
+
+Examples
+--------
+>>> import workbench as wb
+>>> result = wb.classify(wb.load_sample("07"))
+>>> print(result)
+福島県（07）Step 1 現状把握
+  個人認証サービス数: ...
+>>> result.model_dump()["prefecture"]
+{'code': '07', 'name': '福島県'}
 """
 
 from __future__ import annotations
@@ -13,18 +29,23 @@ import sys
 import types
 from collections import deque
 from collections.abc import Callable, Iterator
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from . import reference
-from .inventory import Platform, Prefecture
+from . import auth, reference
+from .inventory import Platform, Prefecture, Service
 from .results import Result, frame
 
 Severity = Literal["high", "medium", "low"]
 SEVERITY_JA = {"high": "高", "medium": "中", "low": "低"}
 GOAL_TYPE = "2.4"
+GUIDEBOOK = "ガイドブック第3.0版"
+#: our reading, not the guide's: only platforms in operation are counted and typed (the guide's Step1フロー
+#: counts 「データ連携基盤数の合計」 without distinguishing 運用中・構築中・計画中)
+RUNNING_READING = "本ツールの読み: 運用中の基盤だけを数え、型を判定する（構築中・計画中は数えない）"
 
 
 class PrefectureRef(BaseModel):
@@ -33,14 +54,15 @@ class PrefectureRef(BaseModel):
 
 
 class Counts(BaseModel):
-    """Running platforms by component; non-personal and personal counted separately (guide 3.5 Step1フロー)."""
+    """Running platforms by component; non-personal and personal counted separately (guide 3.5 Step1フロー:
+    「非パーソナルとパーソナルは別々に集計する」; counting only running ones is our reading)."""
 
     auth: int
     non_personal: int
     personal: int
 
     def bucket(self, n: int) -> str:
-        """The guidebook's per-prefecture classes 0 / 1 / 2以上."""
+        """The guidebook's per-prefecture classes 0 / 1 / 2以上 (ガイドブック第3.0版 4.2)."""
         return "0" if n == 0 else "1" if n == 1 else "2以上"
 
 
@@ -49,7 +71,7 @@ class BeforeType(BaseModel):
     municipality: str | None
     type: str
     label: str
-    source: str = "guidebook 型1.x"
+    source: str = f"{GUIDEBOOK} 7.1 型1.x"
 
 
 class AfterType(BaseModel):
@@ -63,6 +85,29 @@ class AfterType(BaseModel):
     data_federation: bool
     goal: bool
     demands: list[str]
+
+
+class Arrangement(BaseModel):
+    """One shared arrangement today (共同利用の単位) and its 型2.x.
+
+    ``platforms`` are the members: platforms in shared use and the platforms federated into them;
+    ``source`` (単一/複数) counts only the members with a data platform. ``unmet`` lists the conditions of
+    型2.6/2.8 that fail (``table_type`` is the type the three questions alone would give); the type is then
+    the 整合なし row of the same line (2.5/2.7)."""
+
+    type: str
+    label: str
+    platforms: list[str]
+    data_platforms: list[str]
+    source: str
+    user_scope: str
+    providers: str
+    organisation: str | None = None
+    why_shared: dict[str, str] = Field(default_factory=dict)
+    municipalities: list[str] = Field(default_factory=list)
+    outside: list[str] = Field(default_factory=list)
+    table_type: str | None = None
+    unmet: list[str] = Field(default_factory=list)
 
 
 class Issue(BaseModel):
@@ -79,6 +124,7 @@ class Principle(BaseModel):
     code: str
     label: str
     ok: bool
+    unknown: bool = False
     detail: str
     source: str
 
@@ -112,10 +158,15 @@ class Classification(Result):
     current_type: str
     current_label: str
     current_reason: str
+    shared_type: str | None = None
+    arrangements: list[Arrangement] = Field(default_factory=list)
+    undetermined: list[str] = Field(default_factory=list)
     pattern: Literal["A", "B", "C", "D", "link", "none"]
     pattern_label: str
     pattern_reading: str | None = None
     pattern_target_assumed: bool = False
+    pattern_from_approach: bool = False
+    guidebook_text: str = ""
     flow: list[FlowStep]
     after: AfterType | None
     path_to_goal: list[PathStep]
@@ -132,11 +183,14 @@ class Classification(Result):
     def card_rows(self) -> list[tuple[str, str]]:
         after = f"型{self.after.type} {self.after.label}" if self.after else "未設定"
         high = sum(i.severity == "high" for i in self.issues)
+        current = f"型{self.current_type}（{self.current_label}）"
+        if self.undetermined:
+            current += f"［未確定: 構成が未記入の基盤 {len(self.undetermined)} 件］"
         return [
             ("個人認証サービス数", str(self.counts.auth)),
             ("非パーソナル基盤数", str(self.counts.non_personal)),
             ("パーソナル基盤数", str(self.counts.personal)),
-            ("現在の型", f"型{self.current_type}（{self.current_label}）"),
+            ("現在の型", current),
             ("パターン", f"{self.pattern}（{self.pattern_label}）"),
             ("目指す型", after),
             ("型2.4への道筋", " → ".join(s.type for s in self.path_to_goal) or "—"),
@@ -144,7 +198,11 @@ class Classification(Result):
         ]
 
     def card_tables(self) -> list[tuple[str, pd.DataFrame]]:
-        return [("課題リスト", self.issues_frame()), ("基本的な考え方", self.principles_frame())]
+        return [
+            ("今の型の内訳", self.arrangements_frame()),
+            ("課題リスト", self.issues_frame()),
+            ("基本的な考え方", self.principles_frame()),
+        ]
 
     def to_frame(self) -> pd.DataFrame:
         """One row per platform: its attributes, before-type and issue count."""
@@ -166,7 +224,12 @@ class Classification(Result):
 
     def principles_frame(self) -> pd.DataFrame:
         recs = [
-            {"原則": p.label, "状態": "○" if p.ok else "×", "内容": p.detail, "根拠": p.source}
+            {
+                "原則": p.label,
+                "状態": "？" if p.unknown else "○" if p.ok else "×",
+                "内容": p.detail,
+                "根拠": p.source,
+            }
             for p in self.principles
         ]
         return frame(recs, ["原則", "状態", "内容", "根拠"])
@@ -177,6 +240,32 @@ class Classification(Result):
             for w in self.work_items
         ]
         return frame(recs, ["パターン", "検討事項", "取組事項", "担当"])
+
+    def arrangements_frame(self) -> pd.DataFrame:
+        """One row per shared arrangement and per platform run alone (the parts of ``current_type``)."""
+        recs: list[dict[str, Any]] = [
+            {
+                "型": f"型{a.type}",
+                "内容": a.label,
+                "基盤": "・".join(a.platforms),
+                "利用団体": len(a.municipalities),
+                "うち外部の団体": len(a.outside),
+                "満たしていない条件": "；".join(a.unmet) or "—",
+            }
+            for a in self.arrangements
+        ]
+        recs += [
+            {
+                "型": f"型{b.type}",
+                "内容": b.label,
+                "基盤": b.platform,
+                "利用団体": 1 if b.municipality else 0,
+                "うち外部の団体": 0,
+                "満たしていない条件": "—",
+            }
+            for b in self.before
+        ]
+        return frame(recs, ["型", "内容", "基盤", "利用団体", "うち外部の団体", "満たしていない条件"])
 
     def model_dump(self, **kwargs):  # type: ignore[override]
         """The CONTRACT.md JSON (``after`` is {"type": …} plus details, or null)."""
@@ -216,17 +305,28 @@ def type_label(code: str) -> str:
     return code
 
 
-# --- counting and types ---------------------------------------------------------------------------
+# --- facts about the platforms --------------------------------------------------------------------
 
 
 def running(pref: Prefecture) -> list[Platform]:
-    """Platforms in operation (構築中・計画中 are not counted; guide 3.5 Step1フロー)."""
+    """Platforms in operation (our reading: 構築中・計画中 are not counted, see :data:`RUNNING_READING`)."""
     return [p for p in pref.platforms if p.status == "running"]
+
+
+def typed(pref: Prefecture) -> list[Platform]:
+    """Running platforms whose components are known; one with no components is incomplete input
+    (COMPONENTS_MISSING) and is neither counted nor typed."""
+    return [p for p in running(pref) if p.components]
+
+
+def undetermined(pref: Prefecture) -> list[Platform]:
+    """Running platforms with no components listed (the type cannot be determined)."""
+    return [p for p in running(pref) if not p.components]
 
 
 def count_platforms(pref: Prefecture) -> Counts:
     """Counts of running authentication services, non-personal and personal platforms, each separately."""
-    ps = running(pref)
+    ps = typed(pref)
     return Counts(
         auth=sum(p.has_auth for p in ps),
         non_personal=sum(p.has_non_personal for p in ps),
@@ -234,23 +334,81 @@ def count_platforms(pref: Prefecture) -> Counts:
     )
 
 
+def _is_data(p: Platform) -> bool:
+    return p.has_non_personal or p.has_personal
+
+
+def shared_reasons(pref: Prefecture, p: Platform) -> list[str]:
+    """Why a platform is in shared use (共同利用), empty when it is not.
+
+    * an operating body (or a joint public-private body) provides the platform: guide 2.7 外部組織型 — guide
+      2.2 lists 江別市・更別村・前橋市・吉備中央町 as 共同利用「実施中」 with no partner in their prefecture, and
+      guidebook 第3.0版 7.1 defines 型2.1 as 「運営組織が基盤を提供し、基礎自治体（C1）が…自分の自治体内向けに
+      提供」;
+    * the prefecture provides it to its municipalities: guide 2.7 直列型 (福島県・奈良県・熊本県: 実施中);
+    * more than one municipality uses it (members of other prefectures included, guide 1.2 (3)).
+    """
+    out: list[str] = []
+    if p.operated_by == "operating_body" or p.effective_platform_scheme in ("operator", "both"):
+        out.append("運営組織が基盤を提供（外部組織型）")
+    if p.operated_by == "prefecture":
+        out.append("都道府県が基盤を提供（直列型）")
+    users = pref.users_of(p)
+    if len(users) > 1:
+        outside = sum(pref.is_outside(c) for c in users)
+        out.append(f"{len(users)}団体が利用" + (f"（うち外部の団体{outside}）" if outside else ""))
+    return out
+
+
 def is_shared(pref: Prefecture, p: Platform) -> bool:
-    """Shared across municipalities: more than one municipality uses it."""
-    return len(pref.users_of(p)) > 1
+    """In shared use: several municipalities, an operating body or the prefecture providing the platform."""
+    return bool(shared_reasons(pref, p))
 
 
-def before_type(p: Platform) -> str | None:
-    """型1.2–1.5 of a platform one municipality runs for itself (data/types_before.csv); None when the
-    platform has neither a non-personal nor a personal part (an authentication service alone)."""
+@dataclass(frozen=True)
+class Providers:
+    """Who provides the services on a platform, read the same way for 型1.2/1.3 and the 2.x question.
+
+    ``kind`` is "municipalities" (自治体のみ) or "mixed" (官民混在). ``conflict``: the declared service scheme
+    says public only but a private (non-contracted) service is listed. ``undecided``: the answer changes if
+    the private services whose contract is unknown turn out to be contracted (guide 3.4)."""
+
+    kind: str
+    conflict: bool = False
+    undecided: bool = False
+
+
+def platform_providers(pref: Prefecture, p: Platform) -> Providers:
+    """The service providers of a platform (guide 3.4 サービス提供スキーム; a private firm working under a
+    municipal contract counts as the municipality: 「自治体から業務委託を請けた民間業者はこの対象ではない」).
+
+    Mixed when the declared scheme is 民間のみ or 自治体と民間, or when a service on it is provided by a private
+    firm that is not a contractor; a service whose contract is unknown counts as private."""
+    services = pref.services_on(p.id)
+    private = [s for s in services if s.public_provider is False]
+    unknown = [s for s in services if s.public_provider is None]
+    declared_mixed = p.service_scheme in ("both", "private")
+    listed_mixed = bool(private or unknown)
+    kind = "mixed" if declared_mixed or listed_mixed else "municipalities"
+    conflict = (
+        not declared_mixed and bool(private) and p.service_scheme in ("municipality", "operator", "none")
+    )
+    undecided = kind == "mixed" and not declared_mixed and not private and bool(unknown)
+    return Providers(kind=kind, conflict=conflict, undecided=undecided)
+
+
+def before_type(pref: Prefecture, p: Platform) -> str | None:
+    """型1.2–1.5 of a platform one municipality runs for itself (data/types_before.csv, guidebook 第3.0版 7.1);
+    None when the platform has neither a non-personal nor a personal part (an authentication service alone)."""
     np_ = "yes" if p.has_non_personal else "no"
     pe = "yes" if p.has_personal else "no"
+    kind = platform_providers(pref, p).kind
     for row in _before_table().to_dict("records"):
         if row["type"] == "1.1":
             continue
         if row["non_personal"] != np_ or row["personal"] != pe:
             continue
-        schemes = [s for s in str(row["service_schemes"]).split("|") if s]
-        if schemes and p.service_scheme not in schemes:
+        if row["providers"] and row["providers"] != kind:
             continue
         return str(row["type"])
     return None
@@ -284,55 +442,202 @@ def _after(code: str) -> AfterType:
     )
 
 
-def _mixed(pref: Prefecture, ps: list[Platform]) -> bool:
-    return any(p.service_scheme in ("both", "private") for p in ps) or any(
-        s.provider == "private" for s in pref.services if s.platform in {p.id for p in ps}
-    )
+# --- arrangements: today's shared use -------------------------------------------------------------
 
 
-def current_state(pref: Prefecture) -> tuple[str, str, list[BeforeType]]:
-    """Today's type (CONTRACT.md ``current_type``) with the reason, and the before-types."""
-    ps = running(pref)
-    before: list[BeforeType] = []
+def _links(ps: list[Platform], key: str) -> dict[str, set[str]]:
+    ids = {p.id for p in ps}
+    adj: dict[str, set[str]] = {p.id: set() for p in ps}
     for p in ps:
-        users = pref.users_of(p)
-        if len(users) <= 1:
-            t = before_type(p)
-            if t:
-                before.append(
-                    BeforeType(
-                        platform=p.id, municipality=users[0] if users else None, type=t, label=type_label(t)
-                    )
+        for q in getattr(p, key):
+            if q in ids and q != p.id:
+                adj[p.id].add(q)
+                adj[q].add(p.id)
+    return adj
+
+
+def _connected(nodes: list[str], adj: dict[str, set[str]]) -> bool:
+    if len(nodes) <= 1:
+        return True
+    want, seen, todo = set(nodes), {nodes[0]}, [nodes[0]]
+    while todo:
+        cur = todo.pop()
+        for nxt in adj.get(cur, ()):
+            if nxt in want and nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen == want
+
+
+def _groups(pref: Prefecture) -> list[list[Platform]]:
+    """Members of each arrangement: the connected parts of the federation graph (auth or data federation,
+    either direction) among typed running platforms that contain at least one platform in shared use."""
+    ps = typed(pref)
+    adj = _links(ps, "auth_federation_with")
+    for k, v in _links(ps, "data_federation_with").items():
+        adj[k] |= v
+    by_id = {p.id: p for p in ps}
+    seen: set[str] = set()
+    out: list[list[Platform]] = []
+    for p in ps:
+        if p.id in seen or not is_shared(pref, p):
+            continue
+        part, todo = [], deque([p.id])
+        seen.add(p.id)
+        while todo:
+            cur = todo.popleft()
+            part.append(cur)
+            for nxt in sorted(adj[cur]):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        order = [q.id for q in ps]
+        out.append([by_id[i] for i in sorted(part, key=order.index)])
+    return out
+
+
+def _levels(am: auth.AuthMatch) -> dict[str, auth.LevelPair]:
+    return {m.platform: m.offered for m in am.platforms}
+
+
+def _unmet(group: list[Platform], providers: str, am: auth.AuthMatch) -> list[str]:
+    """The conditions of 型2.6/2.8 that fail for a multi-platform arrangement serving the prefecture
+    (guidebook 第3.0版 7.1 型2.x比較表: 個人認証整合「整合あり」; 型2.8 「認証連携とデータ連携を両立」)."""
+    out: list[str] = []
+    with_auth = [p for p in group if p.has_auth]
+    offers = _levels(am)
+    if len(with_auth) > 1:
+        adj = _links(group, "auth_federation_with")
+        if not _connected([p.id for p in with_auth], adj):
+            out.append(
+                "個人認証サービスを持つ基盤（"
+                + "・".join(p.name for p in with_auth)
+                + "）が認証連携していない"
+            )
+        unknown = [p.name for p in with_auth if offers.get(p.id, auth.LevelPair()) == auth.LevelPair()]
+        if unknown:
+            out.append(f"{'・'.join(unknown)}の身元確認・当人認証レベルが不明")
+        levels = {offers[p.id].text() for p in with_auth if p.name not in unknown}
+        if len(levels) > 1:
+            out.append(
+                "基盤間で身元確認・当人認証レベルが揃っていない（"
+                + "、".join(f"{p.name} {offers[p.id].text()}" for p in with_auth if p.name not in unknown)
+                + "）"
+            )
+    if providers == "mixed":
+        data = [p for p in group if _is_data(p)]
+        if not _connected([p.id for p in data], _links(group, "data_federation_with")):
+            out.append("基盤間のデータ連携がない（" + "・".join(p.name for p in data) + "）")
+    return out
+
+
+def arrangements(pref: Prefecture, am: auth.AuthMatch | None = None) -> list[Arrangement]:
+    """Today's shared arrangements with their 型2.x, in the order of their first platform in the file.
+
+    単一/複数 counts the members with a data platform; 利用者の範囲 is 都道府県内 when any member serves the
+    prefecture; 官民混在 when any member has private services (:func:`platform_providers`). A multi-platform
+    arrangement serving the prefecture is 2.6/2.8 only when the conditions of the table hold
+    (:func:`_unmet`); otherwise it is typed 2.5/2.7 and the failed conditions are listed."""
+    am = am or auth.match_auth(pref)
+    out: list[Arrangement] = []
+    for group in _groups(pref):
+        data = [p for p in group if _is_data(p)]
+        if not data:
+            continue  # a shared authentication service alone is no data platform (guide 3.5 Step1フロー)
+        source = "single" if len(data) == 1 else "multiple"
+        scope = "prefectural" if any(p.user_scope == "prefectural" for p in group) else "municipal"
+        providers = (
+            "mixed" if any(platform_providers(pref, p).kind == "mixed" for p in group) else "municipalities"
+        )
+        table = after_type(source, scope, providers)
+        unmet = _unmet(group, providers, am) if source == "multiple" and scope == "prefectural" else []
+        code = after_type(source, "municipal", providers) if unmet else table
+        users = list(dict.fromkeys(c for p in group for c in pref.users_of(p)))
+        orgs = [p.organisation for p in group if p.organisation]
+        out.append(
+            Arrangement(
+                type=code,
+                label=type_label(code),
+                platforms=[p.id for p in group],
+                data_platforms=[p.id for p in data],
+                source=source,
+                user_scope=scope,
+                providers=providers,
+                organisation=orgs[0] if orgs else None,
+                why_shared={
+                    p.id: "、".join(shared_reasons(pref, p)) or "共同利用の基盤と連携" for p in group
+                },
+                municipalities=users,
+                outside=[c for c in users if pref.is_outside(c)],
+                table_type=table if unmet else None,
+                unmet=unmet,
+            )
+        )
+    return out
+
+
+def _before(pref: Prefecture, members: set[str]) -> list[BeforeType]:
+    out = []
+    for p in typed(pref):
+        if p.id in members:
+            continue
+        t = before_type(pref, p)
+        if t:
+            users = pref.users_of(p)
+            out.append(
+                BeforeType(
+                    platform=p.id, municipality=users[0] if users else None, type=t, label=type_label(t)
                 )
-    if not ps:
-        return "1.1", "運用中の基盤がありません", before
-    shared = [p for p in ps if is_shared(pref, p)]
-    if not shared:
-        if not before:
-            return "1.1", "データを扱う基盤が運用されていません（認証のみ）", before
-        return "+".join(b.type for b in before), "各基盤を一つの自治体が単独で運営しています", before
-    data_ps = [p for p in ps if p.has_non_personal or p.has_personal] or ps
-    source = "single" if len(data_ps) == 1 else "multiple"
-    scope = "prefectural" if any(p.user_scope == "prefectural" for p in shared) else "municipal"
-    providers = "mixed" if _mixed(pref, ps) else "municipalities"
-    t = after_type(source, scope, providers)
-    names = "・".join(p.name for p in shared)
-    reason = (
-        f"{names} を複数の自治体が共同利用（基盤 {len(data_ps)} 件 → {reference.label('source', source)}、"
-        f"利用者 {reference.label('user_scope', scope)}、提供者 {reference.label('providers', providers)}）"
+            )
+    return out
+
+
+def _arrangement_clause(pref: Prefecture, a: Arrangement) -> str:
+    names = "・".join(pref.platform(i).name for i in a.platforms)
+    who = "、".join(dict.fromkeys(a.why_shared[i] for i in a.platforms if a.why_shared[i]))
+    s = (
+        f"{names}を共同利用し（{who}）、{reference.label('source', a.source)}の基盤"
+        f"（{len(a.data_platforms)}件）・利用者は{reference.label('user_scope', a.user_scope)}・"
+        f"提供者は{reference.label('providers', a.providers)}の型{a.type}"
     )
-    return t, reason, before
+    if a.unmet:
+        s += f"（型{a.table_type}の条件を満たさない: {'；'.join(a.unmet)}）"
+    return s
+
+
+def current_state(
+    pref: Prefecture, am: auth.AuthMatch | None = None
+) -> tuple[str, str, list[BeforeType], list[Arrangement]]:
+    """Today's type (CONTRACT.md ``current_type``) with a plain Japanese sentence, the before-types and the
+    arrangements: the shared types first, then the 1.x of each platform run alone, joined by "+"."""
+    arr = arrangements(pref, am)
+    members = {i for a in arr for i in a.platforms}
+    before = _before(pref, members)
+    missing = undetermined(pref)
+    note = (
+        f"（構成が未記入の運用中の基盤 {'・'.join(p.name for p in missing)} は型の判定から外しています）"
+        if missing
+        else ""
+    )
+    if not arr and not before:
+        if typed(pref):
+            return "1.1", "データを扱う基盤が運用されていません（個人認証サービスのみ）" + note, before, arr
+        return "1.1", "運用中の基盤がありません" + note, before, arr
+    parts = [_arrangement_clause(pref, a) for a in arr]
+    parts += [f"{pref.platform(b.platform).name}は一つの自治体による単独運営の型{b.type}" for b in before]
+    code = "+".join([*(a.type for a in arr), *(b.type for b in before)])
+    return code, "、".join(parts) + "です。" + note, before, arr
 
 
 # --- pattern flow ---------------------------------------------------------------------------------
 
 
 def _answers(pref: Prefecture, target_source: str, target_scope: str, approach: str | None) -> dict:
-    n = len(running(pref))
+    n = sum(_is_data(p) for p in typed(pref))
 
     def expand_join() -> tuple[str, str]:
         if approach in ("expand", "join"):
-            return approach, "目標のapproachで指定"
+            return approach, "目標の進め方で指定"
         hub = pref.target.hub if pref.target else None
         if hub:
             p = pref.platform(hub)
@@ -343,7 +648,7 @@ def _answers(pref: Prefecture, target_source: str, target_scope: str, approach: 
 
     def integrate_link() -> tuple[str, str]:
         if approach in ("integrate", "link"):
-            return approach, "目標のapproachで指定"
+            return approach, "目標の進め方で指定"
         if target_source == "single":
             return "integrate", "目標が単一基盤"
         if target_scope == "prefectural":
@@ -353,7 +658,7 @@ def _answers(pref: Prefecture, target_source: str, target_scope: str, approach: 
     return {
         "running_platforms": (
             "0" if n == 0 else "1" if n == 1 else "many",
-            f"運用中の基盤 {n} 件",
+            f"運用中のデータ連携基盤 {n} 件",
         ),
         "target_widens": (
             "yes" if target_scope == "prefectural" else "no",
@@ -365,23 +670,63 @@ def _answers(pref: Prefecture, target_source: str, target_scope: str, approach: 
 
 
 def walk_pattern_flow(pref: Prefecture) -> tuple[str, list[FlowStep], bool]:
-    """The pattern (A, B, C, D, link, none) by walking data/pattern_flow.yaml; returns the steps taken and
-    whether the target was assumed (no ``target:`` in the file → the guide's goal 型2.4)."""
+    """The pattern (A, B, C, D, link) by walking data/pattern_flow.yaml; returns the steps taken and
+    whether the target was assumed (no ``target:`` in the file → the guide's goal 型2.4).
+
+    A target ``approach`` is the user's choice and is respected: the pattern is the approach's
+    (``approaches`` in the flow data) even where the walk would answer differently; :func:`approach_conflicts`
+    says where the facts contradict it."""
     flow = _flow()
     t = pref.target
     assumed = t is None
     src, scope = (t.source, t.user_scope) if t else ("single", "prefectural")
-    answers = _answers(pref, src, scope, t.approach if t else None)
+    approach = t.approach if t else None
+    answers = _answers(pref, src, scope, approach)
     steps: list[FlowStep] = []
     node_id = flow["start"]
     for _ in range(len(flow["nodes"]) + 1):
         node = flow["nodes"][node_id]
         if "pattern" in node:
-            return str(node["pattern"]), steps, assumed
+            walked = str(node["pattern"])
+            if approach and flow["approaches"].get(approach) and flow["approaches"][approach] != walked:
+                chosen = str(flow["approaches"][approach])
+                steps.append(
+                    FlowStep(
+                        node="approach",
+                        question="目標で選んだ進め方",
+                        answer=approach,
+                        why=f"{reference.label('approach', approach)}を選択（流れに沿うとパターン{walked}）",
+                    )
+                )
+                return chosen, steps, assumed
+            return walked, steps, assumed
         answer, why = answers[node["answer_from"]]
         steps.append(FlowStep(node=node_id, question=node["question_ja"], answer=answer, why=why))
         node_id = node["branches"][answer]
     raise RuntimeError("pattern flow does not terminate")  # pragma: no cover
+
+
+def approach_conflicts(pref: Prefecture, pattern: str) -> list[str]:
+    """Where the facts contradict the pattern the user chose (guidebook 第3.0版 8.2 型の選定指針: 基盤が【ない】
+    → A、【1つだけある】 → B・D、【複数乱立している】 → C)."""
+    t = pref.target
+    if t is None or not t.approach:
+        return []
+    info = _flow()["patterns"][pattern]
+    n = sum(_is_data(p) for p in typed(pref))
+    bucket = "0" if n == 0 else "1" if n == 1 else "many"
+    out = []
+    if bucket not in info["running"]:
+        out.append(
+            f"{reference.label('approach', t.approach)}は運用中のデータ連携基盤が"
+            f"{'・'.join({'0': 'ない', '1': '1つ', 'many': '複数'}[b] for b in info['running'])}場合の進め方ですが、"
+            f"今は {n} 件です"
+        )
+    if pattern in ("B", "D") and t.user_scope != "prefectural":
+        out.append(
+            f"{reference.label('approach', t.approach)}は利用者を都道府県内に広げる進め方ですが、目標の利用者範囲は基礎自治体内です"
+        )
+    return out
 
 
 # --- path to 2.4 ----------------------------------------------------------------------------------
@@ -418,14 +763,39 @@ def shortest_path(start: str, goal: str = GOAL_TYPE) -> list[PathStep]:
     return list(reversed(steps))
 
 
-def path_to_goal(current: str, pattern: str, after: str | None) -> list[PathStep]:
-    """From today's type to 型2.4: through the pattern's destination when today is 1.x (or 2.x shared)."""
+def path_to_goal(
+    current: str,
+    pattern: str,
+    after: str | None,
+    arrangement: Arrangement | None = None,
+    alone: list[BeforeType] | None = None,
+) -> list[PathStep]:
+    """From today's type to 型2.4.
+
+    Today 1.x: through the pattern's destination. Today 2.x: from the first arrangement's type; where it
+    fails the conditions of 2.6/2.8 the first hop goes there and says what must happen; platforms run alone
+    beside it are named on the first step."""
     pinfo = _flow()["patterns"][pattern]
-    if current.startswith("2."):
-        via = after if after and after != current else None
-        if via and shortest_path(current, via) and shortest_path(via):
-            return shortest_path(current, via)[:-1] + shortest_path(via)
-        return shortest_path(current)
+    shared = current.split("+")[0]
+    if shared.startswith("2."):
+        head_note = "現在"
+        if alone:
+            head_note += "（ほかに単独運営の基盤: " + "、".join(f"{b.platform} 型{b.type}" for b in alone)
+            head_note += " — 共同利用の基盤への合流か基盤間連携を検討）"
+        if arrangement is not None and arrangement.unmet and arrangement.table_type:
+            fix = PathStep(
+                type=arrangement.table_type, note="；".join(f"解消: {u}" for u in arrangement.unmet)
+            )
+            rest = shortest_path(arrangement.table_type)
+            return [PathStep(type=shared, note=head_note), fix, *rest[1:]]
+        via = after if after and after != shared else None
+        if via and shortest_path(shared, via) and shortest_path(via):
+            steps = shortest_path(shared, via)[:-1] + shortest_path(via)
+        else:
+            steps = shortest_path(shared)
+        if steps:
+            steps[0] = PathStep(type=steps[0].type, note=head_note)
+        return steps
     first = after if after in pinfo["after"] else pinfo["after"][0]
     rest = shortest_path(first)
     head = PathStep(type=current, note="現在")
@@ -437,55 +807,136 @@ def path_to_goal(current: str, pattern: str, after: str | None) -> list[PathStep
 
 
 def principles(pref: Prefecture) -> list[Principle]:
-    """The guide's basic ideas (1.1) and openness (1.2) checked against the running platforms."""
-    ps = running(pref)
+    """The guide's basic ideas (1.1) and the three parts of openness (1.2 (1)) checked against the running
+    platforms. A platform with no field is left out of P1/P2 and makes them 不明 (FIELD_UNKNOWN)."""
+    ps = typed(pref)
+    data_ps = [p for p in ps if _is_data(p)]
     by_field: dict[str, list[str]] = {}
-    for p in ps:
-        by_field.setdefault(p.field, []).append(p.id)
+    for p in data_ps:
+        if p.field:
+            by_field.setdefault(p.field, []).append(p.id)
+    no_field = [p.id for p in data_ps if not p.field]
     dup = {f: ids for f, ids in by_field.items() if f != "cross" and len(ids) > 1}
     cross = by_field.get("cross", [])
-    no_module = [p.id for p in ps if not p.modules]
+    no_module = [p.id for p in data_ps if not p.modules]
     shared_auth = any(p.has_auth and (is_shared(pref, p) or p.user_scope == "prefectural") for p in ps)
-    api = [p.id for p in ps if p.api_published is not True]
-    checks = {
+    api = [p.id for p in data_ps if p.api_published is not True]
+    models_missing = [p.id for p in data_ps if not p.data_models]
+    service_missing = [
+        s.id
+        for s in pref.services
+        if s.platform in {p.id for p in data_ps}
+        and (s.personal_data or s.uses_data_from)
+        and not s.data_model
+    ]
+    unknown_note = f"（分野が未記入: {', '.join(no_field)}）" if no_field else ""
+    model_detail = (
+        "すべて記入"
+        if not (models_missing or service_missing)
+        else "；".join(
+            x
+            for x in (
+                f"基盤のデータモデル未記入: {', '.join(models_missing)}" if models_missing else "",
+                f"サービスのデータモデル未記入: {', '.join(service_missing)}" if service_missing else "",
+            )
+            if x
+        )
+    )
+    checks: dict[str, tuple[bool, bool, str]] = {
         "P1": (
             not dup,
-            "重複なし"
-            if not dup
-            else "; ".join(f"{reference.label('field', f)}: {', '.join(i)}" for f, i in dup.items()),
+            bool(no_field) and not dup,
+            (
+                "重複なし"
+                if not dup
+                else "; ".join(f"{reference.label('field', f)}: {', '.join(i)}" for f, i in dup.items())
+            )
+            + unknown_note,
         ),
         "P2": (
             len(cross) <= 1,
-            f"分野横断の基盤 {len(cross)} 件" + (f"（{', '.join(cross)}）" if cross else ""),
+            bool(no_field) and len(cross) <= 1,
+            f"分野横断の基盤 {len(cross)} 件" + (f"（{', '.join(cross)}）" if cross else "") + unknown_note,
         ),
-        "P3": (not no_module, "すべて採用" if not no_module else f"未採用: {', '.join(no_module)}"),
-        "OPEN_AUTH": (shared_auth, "あり" if shared_auth else "なし"),
-        "OPEN_API": (not api, "すべて公開" if not api else f"未公開・不明: {', '.join(api)}"),
+        "P3": (not no_module, False, "すべて採用" if not no_module else f"未採用: {', '.join(no_module)}"),
+        "OPEN_AUTH": (shared_auth, False, "あり" if shared_auth else "なし"),
+        "OPEN_DATA_MODEL": (
+            not (models_missing or service_missing),
+            bool(models_missing or service_missing),
+            model_detail,
+        ),
+        "OPEN_API": (not api, False, "すべて公開" if not api else f"未公開・不明: {', '.join(api)}"),
     }
     return [
         Principle(
             code=r["code"],
             label=str(r["label_ja"]),
             ok=checks[r["code"]][0],
-            detail=checks[r["code"]][1],
+            unknown=checks[r["code"]][1],
+            detail=checks[r["code"]][2],
             source=str(r["source"]),
         )
         for r in reference.table("principles.csv").to_dict("records")
     ]
 
 
+@dataclass
+class Context:
+    """What the checks read: the file, the authentication match and today's state."""
+
+    pref: Prefecture
+    am: auth.AuthMatch
+    arrangements: list[Arrangement]
+    pattern: str
+    principles: list[Principle] = field(default_factory=list)
+
+    @functools.cached_property
+    def members(self) -> set[str]:
+        return {i for a in self.arrangements for i in a.platforms}
+
+
 Finding = tuple[str, str | None, str | None, str]  # code, platform, service, detail
-_CHECKS: list[Callable[[Prefecture], Iterator[Finding]]] = []
+_CHECKS: list[Callable[[Context], Iterator[Finding]]] = []
 
 
-def _check(fn: Callable[[Prefecture], Iterator[Finding]]) -> Callable[[Prefecture], Iterator[Finding]]:
+def _check(fn: Callable[[Context], Iterator[Finding]]) -> Callable[[Context], Iterator[Finding]]:
     _CHECKS.append(fn)
     return fn
 
 
 @_check
-def _terms(pref: Prefecture) -> Iterator[Finding]:
-    for p in running(pref):
+def _components(ctx: Context) -> Iterator[Finding]:
+    for p in undetermined(ctx.pref):
+        yield "COMPONENTS_MISSING", p.id, None, ""
+
+
+@_check
+def _fields(ctx: Context) -> Iterator[Finding]:
+    for p in typed(ctx.pref):
+        if _is_data(p) and not p.field:
+            yield "FIELD_UNKNOWN", p.id, None, ""
+
+
+@_check
+def _providers(ctx: Context) -> Iterator[Finding]:
+    for p in typed(ctx.pref):
+        pv = platform_providers(ctx.pref, p)
+        if pv.conflict:
+            names = "、".join(s.name for s in ctx.pref.services_on(p.id) if s.public_provider is False)
+            yield (
+                "SCHEME_CONFLICT",
+                p.id,
+                None,
+                f"スキーム「{reference.label('service_scheme', p.service_scheme)}」、民間: {names}",
+            )
+        if pv.undecided:
+            names = "、".join(s.name for s in ctx.pref.services_on(p.id) if s.public_provider is None)
+            yield "CONTRACT_UNKNOWN", p.id, None, names
+
+
+@_check
+def _terms(ctx: Context) -> Iterator[Finding]:
+    for p in typed(ctx.pref):
         if not (p.has_personal or p.has_auth or p.service_scheme != "none"):
             continue
         if not p.terms.exists:
@@ -502,21 +953,26 @@ def _terms(pref: Prefecture) -> Iterator[Finding]:
 
 
 @_check
-def _brokers(pref: Prefecture) -> Iterator[Finding]:
-    for p in running(pref):
-        kinds = [
-            k
-            for k, v in (("パーソナル", p.personal_broker), ("非パーソナル", p.non_personal_broker))
-            if v == "internal_shared"
-        ]
-        if kinds:
-            yield "BROKER_SHARED_DB", p.id, None, f"{'・'.join(kinds)}ブローカー"
+def _brokers(ctx: Context) -> Iterator[Finding]:
+    """Separation of the data layers (guidebook 第3.0版 8.2): the personal layer per provider organisation
+    for patterns A・B・D (and C, whose governance includes A–C's); the non-personal layer only in pattern C.
+    An unshared platform is not yet a problem beyond the pattern's work item (medium); a shared one is (high)."""
+    sharing_patterns = ("A", "B", "C", "D")
+    for p in typed(ctx.pref):
+        shared = p.id in ctx.members
+        if p.has_personal and p.personal_broker == "internal_shared":
+            if shared:
+                yield "BROKER_SHARED_DB", p.id, None, "パーソナルブローカー"
+            elif ctx.pattern in sharing_patterns:
+                yield "BROKER_SHARED_DB_PLANNED", p.id, None, f"パターン{ctx.pattern}"
+        if p.has_non_personal and p.non_personal_broker == "internal_shared" and ctx.pattern == "C":
+            yield "NP_BROKER_SHARED_DB", p.id, None, "非パーソナルブローカー"
 
 
 @_check
-def _api_modules(pref: Prefecture) -> Iterator[Finding]:
-    for p in running(pref):
-        if not (p.has_non_personal or p.has_personal):
+def _api_modules(ctx: Context) -> Iterator[Finding]:
+    for p in typed(ctx.pref):
+        if not _is_data(p):
             continue
         if p.api_published is False:
             yield "NO_API", p.id, None, ""
@@ -524,13 +980,15 @@ def _api_modules(pref: Prefecture) -> Iterator[Finding]:
             yield "API_UNKNOWN", p.id, None, ""
         if not p.modules:
             yield "NO_MODULE", p.id, None, ""
+        if not p.data_models:
+            yield "DATA_MODEL_UNKNOWN", p.id, None, ""
 
 
 @_check
-def _federation(pref: Prefecture) -> Iterator[Finding]:
-    ids = {p.id: p for p in pref.platforms}
+def _federation(ctx: Context) -> Iterator[Finding]:
+    ids = {p.id: p for p in ctx.pref.platforms}
     seen: set[frozenset[str]] = set()
-    for p in running(pref):
+    for p in running(ctx.pref):
         for other in p.data_federation_with:
             q = ids.get(other)
             pair = frozenset((p.id, other))
@@ -543,81 +1001,140 @@ def _federation(pref: Prefecture) -> Iterator[Finding]:
 
 
 @_check
-def _shared_operator(pref: Prefecture) -> Iterator[Finding]:
-    for p in running(pref):
-        if is_shared(pref, p) and p.operator_municipality:
-            name = reference.municipality_name(p.operator_municipality)
-            yield "SHARED_NO_OPERATING_BODY", p.id, None, f"運営: {name}"
+def _shared_operator(ctx: Context) -> Iterator[Finding]:
+    """Several municipalities share a platform one municipality runs, with no organisation recorded. Under
+    並列型 (guide 2.7: 「各基礎自治体がベンダと契約し、各基礎自治体が使用する」; 三重県の5町) that is the
+    organisation itself, so it does not fire."""
+    for p in typed(ctx.pref):
+        if len(ctx.pref.users_of(p)) > 1 and p.operator_municipality and p.organisation != "parallel":
+            yield "SHARED_NO_OPERATING_BODY", p.id, None, f"運営: {p.operator_label}"
 
 
 @_check
-def _auth_presence(pref: Prefecture) -> Iterator[Finding]:
-    ps = running(pref)
+def _auth_presence(ctx: Context) -> Iterator[Finding]:
+    ps = typed(ctx.pref)
     for p in ps:
         if p.has_personal and not p.has_auth and not p.auth_federation_with:
             yield "PERSONAL_WITHOUT_AUTH", p.id, None, ""
         if p.has_auth and p.levels is None and not p.means:
             yield "AUTH_LEVELS_UNKNOWN", p.id, None, ""
-    if ps and not any(p.has_auth and (is_shared(pref, p) or p.user_scope == "prefectural") for p in ps):
+    if ps and not any(p.has_auth and (is_shared(ctx.pref, p) or p.user_scope == "prefectural") for p in ps):
         yield "NO_SHARED_AUTH", None, None, ""
 
 
 @_check
-def _principles(pref: Prefecture) -> Iterator[Finding]:
-    for pr in principles(pref):
+def _principles(ctx: Context) -> Iterator[Finding]:
+    for pr in ctx.principles:
         if pr.code == "P1" and not pr.ok:
             yield "P1_MULTIPLE_PER_FIELD", None, None, pr.detail
         if pr.code == "P2" and not pr.ok:
             yield "P2_MULTIPLE_CROSS", None, None, pr.detail
 
 
+@functools.cache
+def _health_keywords() -> tuple[str, ...]:
+    df = reference.table("service_categories.csv")
+    return tuple(k for ks in df["name_keywords_ja"] for k in str(ks).split("|") if k)
+
+
+@functools.cache
+def _category_levels() -> dict[str, tuple[int, int]]:
+    df = reference.table("service_categories.csv")
+    return {
+        str(c): (int(p), int(a))
+        for c, p, a in df[["code", "proofing", "authenticator"]].itertuples(index=False)
+    }
+
+
+def is_health_service(s: Service) -> bool:
+    """A service whose name says it is one of the guide's 公的な個人認証が必要なサービス (健康保険・ヘルスケア・
+    電子申請など, guide 4.1 2/2): the keywords of data/service_categories.csv (``name_keywords_ja``)."""
+    name = reference.fold(s.name)
+    return any(reference.fold(k) in name for k in _health_keywords())
+
+
 @_check
-def _auth_findings(pref: Prefecture) -> Iterator[Finding]:
+def _health(ctx: Context) -> Iterator[Finding]:
+    """Health services need public personal authentication (guide 4.1 2/2); a lower category is a finding."""
+    need = _category_levels()["public"]
+    for s in ctx.pref.services:
+        if not is_health_service(s):
+            continue
+        if s.levels is not None:
+            have, what = (
+                (s.levels.proofing, s.levels.authenticator),
+                f"指定レベル {s.levels.proofing}/{s.levels.authenticator}",
+            )
+        elif s.category:
+            have, what = _category_levels()[s.category], reference.label("service_category", s.category)
+        else:
+            continue  # no sign-in declared: the auth view reports what is missing
+        if have[0] < need[0] or have[1] < need[1]:
+            yield "HEALTH_AUTH_BELOW_PUBLIC", s.platform, s.id, f"{s.name}: {what}"
+
+
+@_check
+def _conditions(ctx: Context) -> Iterator[Finding]:
+    for a in ctx.arrangements:
+        if a.unmet:
+            yield (
+                "TYPE_CONDITION_UNMET",
+                None,
+                None,
+                f"型{a.type}（表の質問では型{a.table_type}）: {'；'.join(a.unmet)}",
+            )
+
+
+@_check
+def _approach(ctx: Context) -> Iterator[Finding]:
+    for c in approach_conflicts(ctx.pref, ctx.pattern):
+        yield "APPROACH_CONFLICT", None, None, c
+
+
+@_check
+def _auth_findings(ctx: Context) -> Iterator[Finding]:
     """Level findings from the auth-matching module (SERVICE_LEVEL_GAP, FED_LEVEL_MISMATCH,
-    MULTI_PREF_UNALIGNED), so the 課題リスト and the auth view agree."""
-    try:
-        from . import auth
-    except ImportError:  # pragma: no cover - during development only
+    MULTI_PREF_UNALIGNED …), so the 課題リスト and the auth view agree."""
+    rules = _rules()
+    for f in ctx.am.findings:
+        if f.code in rules:
+            yield f.code, f.platform, f.service, f.detail
+
+
+@_check
+def _datamap_findings(ctx: Context) -> Iterator[Finding]:
+    """Findings of the データマップ (DM_* rules of data/issue_rules.csv, workbench.datamap)."""
+    if ctx.pref.data_map is None:
         return
-    finder = getattr(auth, "issue_findings", None)
-    if finder is None:  # pragma: no cover
-        return
-    for f in finder(pref):
+    from .datamap import issue_findings
+
+    for f in issue_findings(ctx.pref):
         yield f["code"], f.get("platform"), f.get("service"), f.get("detail", "")
 
 
-def issue_list(pref: Prefecture, extra: list[Finding] | None = None) -> list[Issue]:
+def _issue(code: str, platform: str | None, service: str | None, detail: str) -> Issue:
+    r = _rules()[code]
+    return Issue(
+        code=code,
+        platform=platform,
+        service=service,
+        severity=r["severity"],  # type: ignore[arg-type]
+        title=str(r["title_ja"]),
+        message=str(r["message_ja"]) + (f"（{detail}）" if detail else ""),
+        source=str(r["source"]),
+    )
+
+
+def issue_list(
+    pref: Prefecture, extra: list[Finding] | None = None, ctx: Context | None = None
+) -> list[Issue]:
     """The 課題リスト: every rule of data/issue_rules.csv that fires, most severe first."""
-    rules = _rules()
-    out: list[Issue] = []
-    for fn in _CHECKS:
-        for code, platform, service, detail in fn(pref):
-            r = rules[code]
-            msg = str(r["message_ja"]) + (f"（{detail}）" if detail else "")
-            out.append(
-                Issue(
-                    code=code,
-                    platform=platform,
-                    service=service,
-                    severity=r["severity"],
-                    title=str(r["title_ja"]),
-                    message=msg,
-                    source=str(r["source"]),
-                )
-            )
-    for code, platform, service, detail in extra or []:
-        r = rules[code]
-        out.append(
-            Issue(
-                code=code,
-                platform=platform,
-                service=service,
-                severity=r["severity"],
-                title=str(r["title_ja"]),
-                message=str(r["message_ja"]) + (f"（{detail}）" if detail else ""),
-                source=str(r["source"]),
-            )
-        )
+    if ctx is None:
+        am = auth.match_auth(pref)
+        pattern, _, _ = walk_pattern_flow(pref)
+        ctx = Context(pref, am, arrangements(pref, am), pattern, principles(pref))
+    out = [_issue(*f) for fn in _CHECKS for f in fn(ctx)]
+    out += [_issue(*f) for f in extra or []]
     order = {"high": 0, "medium": 1, "low": 2}
     out.sort(key=lambda i: (order[i.severity], i.platform or "", i.code))
     return out
@@ -639,19 +1156,23 @@ def _work_items(pattern: str) -> list[WorkItem]:
 
 
 def _platform_rows(
-    pref: Prefecture, before: list[BeforeType], issues: list[Issue]
+    pref: Prefecture, before: list[BeforeType], arr: list[Arrangement], issues: list[Issue]
 ) -> list[dict[str, object]]:
     bt = {b.platform: b.type for b in before}
+    at = {i: a.type for a in arr for i in a.platforms}
     rows = []
     for p in pref.platforms:
         users = pref.users_of(p)
+        outside = [c for c in users if pref.is_outside(c)]
         rows.append(
             {
                 "id": p.id,
                 "名称": p.name,
                 "状態": reference.label("status", p.status),
                 "運営": p.operator_label,
-                "構成": "・".join(reference.label("component", c) for c in p.components),
+                "運営組織体制": reference.label("organisation", p.organisation) if p.organisation else None,
+                "構成": "・".join(reference.label("component", c) for c in p.components) or "（未記入）",
+                "分野": reference.label("field", p.field) if p.field else "（未記入）",
                 "サービス提供スキーム": reference.label("service_scheme", p.service_scheme),
                 "基盤提供スキーム": reference.label("platform_scheme", p.effective_platform_scheme),
                 "利用者の範囲": reference.label("user_scope", p.user_scope),
@@ -660,7 +1181,9 @@ def _platform_rows(
                 "非パーソナルブローカー": reference.label("broker", p.non_personal_broker),
                 "パーソナルブローカー": reference.label("broker", p.personal_broker),
                 "利用団体数": len(users),
-                "共同利用": len(users) > 1,
+                "うち外部の団体": "、".join(pref.municipality_label(c) for c in outside) or None,
+                "共同利用": p.id in at,
+                "共同利用の型": at.get(p.id),
                 "共同利用前の型": bt.get(p.id),
                 "課題数": sum(i.platform == p.id for i in issues),
             }
@@ -669,56 +1192,79 @@ def _platform_rows(
 
 
 def classify(pref: Prefecture) -> Classification:
-    """Classify a prefecture (guide 3.1 Step 1; guidebook 型1.x/2.x and the pattern flow).
+    """Classify a prefecture (guide 3.1 Step 1; guidebook 第3.0版 7.1 型1.x/2.x and 8.2 the pattern flow).
 
-    Returns counts, before-types, ``current_type``, the pattern with the steps of the flow taken, the
-    after-type of the file's ``target`` with its demands, the pattern's work items, the path to 型2.4,
-    the principles and the 課題リスト.
+    Returns counts, before-types, ``current_type`` (each shared arrangement's 2.x, then each platform run
+    alone with its 1.x), the pattern with the steps of the flow taken, the after-type of the file's
+    ``target`` with its demands, the pattern's work items, the path to 型2.4, the principles and the 課題リスト.
     """
+    am = auth.match_auth(pref)
     counts = count_platforms(pref)
-    current, reason, before = current_state(pref)
+    current, reason, before, arr = current_state(pref, am)
     pattern, steps, assumed = walk_pattern_flow(pref)
-    pinfo = _flow()["patterns"][pattern]
+    flow = _flow()
+    pinfo = flow["patterns"][pattern]
     after = (
         _after(after_type(pref.target.source, pref.target.user_scope, pref.target.providers))
         if pref.target
         else None
     )
+    shared = arr[0].type if arr else None
     extra: list[Finding] = []
-    if after and after.type not in (pinfo["after"] + pinfo["later"]) and after.type != current:
+    reach = pinfo["after"] + pinfo["later"]
+    if after and after.type not in reach and after.type != current.split("+")[0]:
         extra.append(
             (
                 "TARGET_PATTERN_MISMATCH",
                 None,
                 None,
-                f"型{after.type} はパターン{pattern}の行き先（{'/'.join(pinfo['after'] + pinfo['later'])}）に含まれません",
+                f"型{after.type} はパターン{pattern}の行き先（{'/'.join(reach)}）に含まれません",
             )
         )
-    issues = issue_list(pref, extra)
+    prs = principles(pref)
+    ctx = Context(pref, am, arr, pattern, prs)
+    issues = issue_list(pref, extra, ctx)
+    reading = " ".join(
+        x for x in (pinfo.get("reading_ja"), f"従う本文: {flow['text_followed']}。{flow['text_other']}") if x
+    )
+    label = type_label(current.split("+")[0]) + ("ほか" if "+" in current else "")
+    missing = undetermined(pref)
+    path = path_to_goal(current, pattern, after.type if after else None, arr[0] if arr else None, before)
+    if missing and not typed(pref):  # nothing could be typed: no type, no path to claim
+        label, path = "未確定（構成が未記入の基盤があり、型を判定できません）", []
     return Classification(
         prefecture=PrefectureRef(code=pref.code, name=pref.name),
         counts=counts,
         before=before,
         current_type=current,
-        current_label=type_label(current.split("+")[0]) + ("ほか" if "+" in current else ""),
+        current_label=label,
         current_reason=reason,
-        pattern=pattern,
+        shared_type=shared,
+        arrangements=arr,
+        undetermined=[p.id for p in missing],
+        pattern=pattern,  # type: ignore[arg-type]
         pattern_label=str(pinfo["label_ja"]),
-        pattern_reading=pinfo.get("reading_ja"),
+        pattern_reading=reading,
         pattern_target_assumed=assumed,
+        pattern_from_approach=any(s.node == "approach" for s in steps),
+        guidebook_text=str(flow["text_followed"]),
         flow=steps,
         after=after,
-        path_to_goal=path_to_goal(current, pattern, after.type if after else None),
+        path_to_goal=path,
         work_items=_work_items(pattern),
-        principles=principles(pref),
+        principles=prs,
         issues=issues,
-        platforms=_platform_rows(pref, before, issues),
+        platforms=_platform_rows(pref, before, arr, issues),
         sources={
-            "counts": "guide 3.5 Step1フロー（非パーソナルとパーソナルは別々に集計）",
-            "before": "guidebook 型1.x（data/types_before.csv）",
-            "after": "guidebook 型2.x（data/types_after.csv）",
+            "counts": "guide 3.5 Step1フロー（非パーソナルとパーソナルは別々に集計）; " + RUNNING_READING,
+            "before": f"{GUIDEBOOK} 7.1 型1.x（data/types_before.csv）",
+            "after": f"{GUIDEBOOK} 7.1 型2.x比較表（data/types_after.csv）",
+            "shared": "guide 2.2（共同利用 実施中）・2.7（運営組織体制）; "
+            f"{GUIDEBOOK} 7.1（型2.1「運営組織が基盤を提供し」）",
             "pattern": str(pinfo["source"]),
+            "guidebook_text": f"{flow['text_followed']}（{flow['text_other']}）",
             "issues": "data/issue_rules.csv（各ルールの根拠は source 列）",
+            "rules": "docs/classification_rules.md（ルールと根拠の一覧）",
             "input": "your input（都道府県ファイル）",
         },
     )

@@ -30,7 +30,16 @@ def shorten(value: object, limit: int = SHOWN_VALUE) -> str:
 
 @dataclass
 class Problem:
-    """One located problem in an input file."""
+    """One located problem in an input file.
+
+    Examples
+    --------
+    >>> from workbench import Problem
+    >>> p = Problem("使えない値です", file="07.yaml", line=5,
+    ...             field="platforms[0].user_scope", value="nationwide")
+    >>> print(p.format())
+    07.yaml:5: platforms[0].user_scope: 使えない値です（値: 'nationwide'）
+    """
 
     message: str
     file: str | None = None
@@ -63,6 +72,24 @@ class InputError(ValueError):
     """Bad input: raised with at least one located :class:`Problem`.
 
     ``str(err)`` is one line per problem (the first problem first), suitable for stderr.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> lines = [
+    ...     "prefecture: 福島県",
+    ...     "platforms:",
+    ...     "  - id: p1",
+    ...     "    name: 県の基盤",
+    ...     "    operated_by: prefecture",
+    ...     "    components: [non_personal]",
+    ...     "    user_scope: nationwide",  # not a value of user_scope
+    ... ]
+    >>> try:
+    ...     wb.loads("\\n".join(lines), file="07.yaml")
+    ... except wb.InputError as err:
+    ...     print(err.file, err.line, err.field)
+    07.yaml 7 platforms[0].user_scope
     """
 
     problems: list[Problem] = field(default_factory=list)

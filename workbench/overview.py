@@ -120,10 +120,10 @@ def overview(
     services = pref.services_on(p.id)
     users = pref.users_of(p)
     used = list(dict.fromkeys([*users, *[c for s in services for c in _service_munis(pref, p, s)]]))
-    pops = dict(
+    pops = dict(  # all of Japan: members of other prefectures are allowed (guide 1.2 (3))
         zip(
-            reference.municipalities_of(pref.code)["code"],
-            reference.municipalities_of(pref.code)["population_2020"],
+            reference.municipalities()["code"],
+            reference.municipalities()["population_2020"],
             strict=True,
         )
     )
@@ -145,7 +145,7 @@ def overview(
         nodes.append(
             OverviewNode(
                 id=f"muni:{c}",
-                label=reference.municipality_name(c),
+                label=pref.municipality_label(c),
                 kind="municipality",
                 column=0,
                 group="municipality",
@@ -162,7 +162,7 @@ def overview(
                 column=0,
                 group="municipality",
                 group_label=group_label("municipality"),
-                detail="、".join(reference.municipality_name(c) for c in grouped),
+                detail="、".join(pref.municipality_label(c) for c in grouped),
             )
         )
 

@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field
 
 from . import reference
 from .classify import GOAL_TYPE, Classification, classify, running, shortest_path, type_label
+from .datamap import CrossFieldGoals, vision_goals
 from .errors import InputError, Problem
 from .inventory import Prefecture
 from .inventory.plan import ActionItemEdit, Plan
@@ -192,6 +193,9 @@ class VisionResult(Result):
     kpi_catalogue: list[dict[str, str]]
     warnings: list[str]
     sources: dict[str, str]
+    cross_field: CrossFieldGoals | None = Field(
+        None, description="分野横断の目標と測れるKPI（データマップから）"
+    )
 
     def card_title(self) -> str:
         return f"{self.prefecture.name} Step 2 共同利用ビジョン"
@@ -216,7 +220,10 @@ class VisionResult(Result):
         ]
 
     def card_tables(self) -> list[tuple[str, pd.DataFrame]]:
-        return [("KPI", self.kpis_frame()), ("運営組織の型", self.organisation_frame())]
+        extra = (
+            [("分野横断の目標（データマップから）", self.cross_field.to_frame())] if self.cross_field else []
+        )
+        return [("KPI", self.kpis_frame()), ("運営組織の型", self.organisation_frame()), *extra]
 
     def to_frame(self) -> pd.DataFrame:
         """The vision as (項目, 内容, 根拠) rows."""
@@ -347,7 +354,7 @@ def harm_factors(pref: Prefecture) -> list[str]:
             f"基盤間で身元確認・当人認証レベルが揃っていません（{desc}）。統合すると低い側のデータを高いレベルを"
             "要するサービスが使えなくなります（guide 3.4 基盤間連携（認証連携））"
         )
-    fields = sorted({p.field for p in ps})
+    fields = sorted({p.field for p in ps if p.field})  # unknown fields are reported by the classification
     if len(fields) > 1:
         out.append(
             "基盤の分野が異なります（"
@@ -380,6 +387,9 @@ def recommend_target(pref: Prefecture, cl: Classification | None = None) -> Targ
     ps = _data_platforms(pref)
     n = len(ps)
     cur = cl.current_type
+    base = (
+        cl.shared_type or cur
+    )  # the shared arrangement's 2.x when platforms run alone beside it ("2.2+1.3")
     mixed = _mixed(pref)
     harms = harm_factors(pref)
     reasons: list[str] = []
@@ -394,22 +404,28 @@ def recommend_target(pref: Prefecture, cl: Classification | None = None) -> Targ
         situation = "都道府県下で複数の自治体がそれぞれ基盤を運営している"
         direction = "共同利用を進める。無理な共同利用が弊害を生む場合には、基盤間をつなぐ"
     route: str
-    if cur == GOAL_TYPE:
+    if base == GOAL_TYPE and cur == GOAL_TYPE:
         route, path = "goal_reached", [GOAL_TYPE]
         reasons.append("すでに目指す姿（型2.4）です。サービスと参加団体を増やし、運用を改善します")
-    elif cur.startswith("2."):
-        multi = cur in ("2.5", "2.6", "2.7", "2.8")
+    elif base.startswith("2."):
+        multi = base in ("2.5", "2.6", "2.7", "2.8")
         if multi and harms:
             route = "federate_first"
             interim = "2.8" if mixed else "2.6"
-            head = [s.type for s in shortest_path(cur, interim)] if cur != interim else [cur]
-            path = [*head, GOAL_TYPE] if head else [cur, interim, GOAL_TYPE]
+            head = [s.type for s in shortest_path(base, interim)] if base != interim else [base]
+            path = [*head, GOAL_TYPE] if head else [base, interim, GOAL_TYPE]
+        elif base == GOAL_TYPE:
+            route, path = "converge", [GOAL_TYPE]
         else:
             route = "converge" if multi else "widen"
-            path = [s.type for s in shortest_path(cur)] or [cur, GOAL_TYPE]
+            path = [s.type for s in shortest_path(base)] or [base, GOAL_TYPE]
         reasons.append(
-            f"すでに共同利用しています（型{cur}）。型2.4までの遷移（data/type_paths.csv）に沿って進めます"
+            f"すでに共同利用しています（型{base}）。型2.4までの遷移（ガイドブック第3.0版 7.2）に沿って進めます"
         )
+        if base != cur:
+            reasons.append(
+                f"ほかに単独で運営している基盤があります（型{cur}）。共同利用の基盤への合流か基盤間連携を検討します"
+            )
     elif n == 0:
         route, path = "new", [cur, "2.1", "2.2", GOAL_TYPE]
         reasons.append(
@@ -618,6 +634,13 @@ def vision(pref: Prefecture) -> VisionResult:
     ----------
     pref : Prefecture
         The prefecture file; its ``vision:`` section holds the choices (all optional).
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> print(wb.vision(wb.load_sample("07")))
+    福島県 Step 2 共同利用ビジョン
+    ...
     """
     cl = classify(pref)
     v = pref.vision
@@ -675,6 +698,7 @@ def vision(pref: Prefecture) -> VisionResult:
             "kpis": "guidebook 8.3（data/kpis.csv）; 目標値は your input",
             "input": "your input（都道府県ファイルの vision: と target:）",
         },
+        cross_field=vision_goals(pref) if pref.data_map is not None else None,
     )
 
 
@@ -886,7 +910,9 @@ def _resolve(
     """Generated items with the user's edits applied; problems located relative to ``plan:``."""
     cl = classify(pref)
     org = recommend_organisation(pref).effective
-    gen = generated_items(cl.pattern, org)
+    from .datamap import plan_items  # the データマップ's action items (ids dm-…), empty without one
+
+    gen = generated_items(cl.pattern, org) + plan_items(pref)
     by_id = {g["id"]: g for g in gen}
     problems: list[tuple[Loc, str, object]] = []
     section = section or Plan()
@@ -1082,6 +1108,14 @@ def action_plan(pref: Prefecture) -> ActionPlan:
     overrides them by ``id``, adds items and removes some (``removed:``). Each item starts as early as its
     dependencies and its own ``start`` allow. Raises :class:`~workbench.errors.InputError` (located under
     ``plan``) for unknown dependencies and cycles.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> plan = wb.action_plan(wb.load_sample("07"))
+    >>> print(plan)
+    福島県 Step 3 実行計画
+    ...
     """
     cl = classify(pref)
     org = recommend_organisation(pref).effective

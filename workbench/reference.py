@@ -1,13 +1,24 @@
 """Reference data: what the guide and public statistics say, read from data/.
 
 Every table lives in data/ as CSV or YAML with its source in data/README.md. The library reads it through
-:func:`data_dir` (inside the installed package when built as a wheel, else the repository's data/), and caches
-each table, so repeated calls cost nothing.
+:func:`data_dir` (the package ``workbench.data``: the repository's data/, shipped inside the wheel), and
+caches each table, so repeated calls cost nothing.
+
+Examples
+--------
+>>> from workbench import reference
+>>> reference.resolve_prefecture("福島")
+('07', '福島県')
+>>> reference.normalize_municipality_code("07201")  # the check digit is added
+'072010'
+>>> reference.label("user_scope", "prefectural")
+'都道府県内'
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,17 +32,32 @@ POPULATION_SOURCE = "出典：政府統計の総合窓口(e-Stat)、総務省統
 
 @functools.cache
 def data_dir() -> Path:
-    """The folder holding the reference data (``data/``)."""
+    """The folder holding the reference data: the package ``workbench.data``.
+
+    pyproject.toml maps the repository's top-level data/ into the package, so ``importlib.resources`` finds
+    it in an installed wheel (``site-packages/workbench/data``) and in an editable install (the checkout's
+    data/) alike — never relative to the working directory. A source tree that was not installed at all
+    (only put on ``sys.path``) falls back to the data/ beside the package.
+
+    Examples
+    --------
+    >>> from workbench.reference import data_dir
+    >>> (data_dir() / "prefectures.csv").is_file()
+    True
+    """
     try:
-        packaged = resources.files("workbench") / "data"
-        if packaged.is_dir():
-            return Path(str(packaged))
-    except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover
-        pass
-    here = Path(__file__).resolve().parent.parent / "data"
-    if here.is_dir():
-        return here
-    raise FileNotFoundError("reference data folder data/ not found")  # pragma: no cover
+        folder = resources.files("workbench.data")
+    except ModuleNotFoundError:
+        root = Path(__file__).resolve().parent.parent
+        if (root / "pyproject.toml").is_file() and (root / "data" / "README.md").is_file():
+            return root / "data"
+        raise FileNotFoundError(
+            "参照データ（workbench.data）が見つかりません。パッケージを入れ直してください"
+            "（pip install kyodo-riyo-workbench、開発中は make setup）"
+        ) from None
+    if not isinstance(folder, Path) or not folder.is_dir():  # e.g. imported from a zip file
+        raise FileNotFoundError(f"参照データ（workbench.data）がフォルダとして読めません: {folder}")
+    return folder
 
 
 @functools.cache
@@ -168,6 +194,31 @@ def find_municipality(pref_code: str, label: str) -> str:
     raise KeyError(label)
 
 
+def find_municipality_anywhere(label: str) -> str:
+    """A municipality code from a name that starts with its prefecture (「北海道江別市」「長崎県 大村市」) or
+    names it in brackets (「江別市（北海道）」); used for members outside the file's prefecture (guide 1.2 (3):
+    都道府県を超えた取組). Raises ``KeyError`` when no prefecture/municipality pair matches."""
+    key = fold(label)
+    m = re.fullmatch(r"(.+?)\((.+)\)", key)
+    candidates = [(m.group(2), m.group(1))] if m else []
+    for code, name in prefectures()[["code", "name"]].itertuples(index=False):
+        for p in {fold(name), fold(name[:-1]) if name != "北海道" else fold(name)}:
+            if key.startswith(p) and len(key) > len(p):
+                candidates.append((code, key[len(p) :]))
+    for pref, rest in candidates:
+        try:
+            code = pref if pref.isdigit() else resolve_prefecture(pref)[0]
+            return find_municipality(code, rest)
+        except KeyError:
+            continue
+    raise KeyError(label)
+
+
+def prefecture_of_municipality(code: str) -> tuple[str, str]:
+    """(JIS code, name) of the prefecture a municipality code belongs to."""
+    return resolve_prefecture(code[:2])
+
+
 # --- enumerations: codes and Japanese labels together -------------------------------------------------
 
 
@@ -215,7 +266,18 @@ def enum_code(enum: str, value: object) -> str:
     try:
         return _enum_index(enum)[key]
     except KeyError:
-        raise EnumValueError(f"{str(value)!r} は「{enum}」の値ではありません", enum_allowed(enum)) from None
+        pass
+    hint = _ambiguous().get((enum, key))
+    if hint:  # a word that could mean two codes is never mapped silently
+        raise EnumValueError(hint, enum_allowed(enum))
+    raise EnumValueError(f"{str(value)!r} は「{enum}」の値ではありません", enum_allowed(enum))
+
+
+@functools.cache
+def _ambiguous() -> dict[tuple[str, str], str]:
+    """Words that would map to more than one code (data/enum_ambiguous.csv), with the message to show."""
+    df = table("enum_ambiguous.csv")
+    return {(e, fold(t)): str(m) for e, t, m in df[["enum", "term", "message_ja"]].itertuples(index=False)}
 
 
 def enum_allowed(enum: str) -> str:

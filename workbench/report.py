@@ -76,13 +76,16 @@ class _Page:
 
 def _overview(page: _Page, pref: Any) -> None:
     from .charts import classify as cc
+    from .charts import map as cm
     from .classify import classify
 
     res = classify(pref)
     page.h(2, "県の全体像（Step 1 現状把握）", "overview")
     page.raw(_rows(res.card_rows()))
     page.p(res.current_reason, "wb-note")
+    page.raw(_table(res.arrangements_frame()))
     page.chart(cc.counts_figure(res))
+    page.chart(cm.use_map(pref))
     page.chart(cc.municipalities_figure(pref))
     try:
         from .charts.plan import type_flowchart
@@ -96,6 +99,8 @@ def _overview(page: _Page, pref: Any) -> None:
         + " → ".join(f"型{html.escape(s.type)}（{html.escape(s.note)}）" for s in res.path_to_goal)
         + "</p>"
     )
+    if res.pattern_reading:
+        page.p(f"パターンの読み: {res.pattern_reading}", "wb-note")
     page.h(3, "課題リスト")
     page.raw(_table(res.issues_frame()))
     page.h(3, "基本的な考え方")
@@ -118,6 +123,7 @@ def _cost(page: _Page, pref: Any) -> None:
         page.p("この都道府県ファイルには費用シナリオ（costs:）がありません。", "wb-note")
         return
     from .charts import cost as charts
+    from .charts.map import cost_map
     from .cost import allocate, audit_rules, compare
 
     comparison = compare(pref)
@@ -133,6 +139,7 @@ def _cost(page: _Page, pref: Any) -> None:
     rule = "shapley" if "shapley" in comparison.allocations else next(iter(comparison.allocations))
     alloc = comparison.allocations.get(rule) or allocate(pref, rule)
     page.chart(charts.share_vs_standalone(alloc))
+    page.chart(cost_map(pref, alloc))
     page.raw("<ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in alloc.summary_lines()) + "</ul>")
     report = audit_rules(pref)
     page.h(3, "公平性の監査")
@@ -143,6 +150,7 @@ def _cost(page: _Page, pref: Any) -> None:
 def _auth(page: _Page, pref: Any, on: dt.date | None) -> None:
     from .auth import match_auth
     from .charts import auth as charts
+    from .charts.map import auth_map
 
     res = match_auth(pref, on=on)
     page.h(2, "認証レベル", "auth")
@@ -154,6 +162,7 @@ def _auth(page: _Page, pref: Any, on: dt.date | None) -> None:
         gaps = charts.level_gap_heatmap(res)
         m = len(gaps.data[0].y or []) if gaps.data else 0
         page.chart(gaps.update_layout(height=200 + 40 * m))
+        page.chart(auth_map(pref, res))
     page.h(3, "サービス別の充足")
     page.raw(_table(res.to_frame()[["サービス", "名称", "基盤", "必要", "提供", "充足", "不足"]]))
     page.h(3, "基盤間の認証連携")
@@ -173,7 +182,8 @@ def snapshot_html(pref: Any, *, on: dt.date | None = None, generated: dt.datetim
     when = (generated or dt.datetime.now()).strftime("%Y-%m-%d %H:%M")
     page.raw(f"<h1>{html.escape(title)}</h1>")
     page.raw(
-        "<nav><a href='#overview'>県の全体像</a><a href='#cost'>費用負担</a><a href='#auth'>認証レベル</a></nav>"
+        "<nav><a href='#overview'>県の全体像</a><a href='#cost'>費用負担</a><a href='#auth'>認証レベル</a>"
+        "<a href='#datamap'>データの流れ</a></nav>"
     )
     note = f"作成: {when}（共同利用ワークベンチ）。"
     if getattr(pref, "synthetic", False):
@@ -182,6 +192,9 @@ def snapshot_html(pref: Any, *, on: dt.date | None = None, generated: dt.datetim
     _overview(page, pref)
     _cost(page, pref)
     _auth(page, pref, on)
+    from .report_datamap import section as datamap_section
+
+    datamap_section(page, pref)
     if pref.assumptions or pref.facts:
         page.h(2, "事実と仮定")
         page.raw(

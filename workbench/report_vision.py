@@ -142,6 +142,16 @@ def vision_markdown(pref: Prefecture) -> str:
         ]
     out += [f"出典: {md(cost.source)}; your input（costs:）", ""]
     out += ["## 5. KPI", "", _md_table(v.kpis_frame()), f"出典: {md(v.sources['kpis'])}", ""]
+    if v.cross_field is not None:  # the データマップ's cross-field goals (workbench.datamap.vision_goals)
+        out += [
+            "### 分野横断の目標（データマップから）",
+            "",
+            _md_table(v.cross_field.to_frame()),
+            "",
+            _md_table(v.cross_field.kpis_frame()),
+            f"出典: {md(v.cross_field.sources['goals'])}",
+            "",
+        ]
     out += ["## 6. 基盤の俯瞰図（Step 1）", ""]
     from .overview import overview
 
@@ -261,6 +271,13 @@ def vision_html(pref: Prefecture) -> str:
         _html_table(v.kpis_frame()),
         f"<p class='src'>出典: {e(v.sources['kpis'])}</p>",
     ]
+    if v.cross_field is not None:  # the データマップ's cross-field goals (workbench.datamap.vision_goals)
+        parts += [
+            "<h3>分野横断の目標（データマップから）</h3>",
+            _html_table(v.cross_field.to_frame()),
+            _html_table(v.cross_field.kpis_frame()),
+            f"<p class='src'>出典: {e(v.cross_field.sources['goals'])}</p>",
+        ]
     parts.append("<h2>6. 基盤の俯瞰図（Step 1）</h2>")
     ps = running(pref)
     if not ps:

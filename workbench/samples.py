@@ -37,7 +37,16 @@ def synth_dir() -> Path:
 
 def sample_path(pref: str | int = DEFAULT_PREFECTURE) -> Path:
     """The sample file of a prefecture; for one without a sample, a deterministic synthetic file
-    (generated once into :func:`synth_dir`)."""
+    (generated once into :func:`synth_dir`).
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> wb.sample_path("福島県").name
+    '07_fukushima.yaml'
+    >>> wb.sample_path("13").name  # no bundled sample: a synthetic file, made once
+    '13_synthetic.yaml'
+    """
     from .inventory import atomic_write
     from .synth import synth_yaml
 
@@ -62,6 +71,12 @@ def load_sample(pref: str | int = DEFAULT_PREFECTURE):  # -> Prefecture
     Parsed files are kept (keyed by path, modification time and size) and each call returns a deep copy, so a
     dashboard switching between prefectures does not parse a file again (~30 ms) and no caller sees another's
     edits; a file changed on disk is read again.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> wb.load_sample("群馬県").code
+    '10'
     """
     from .inventory import load
 

@@ -143,7 +143,7 @@ def platform_columns() -> tuple[Column, ...]:
             "operated_by", "運営主体", "operator", required=True, note="必須・選択または市区町村名", width=20
         ),
         _enum_col("status", "状態", "status"),
-        _enum_col("field", "分野", "field"),
+        _enum_col("field", "分野", "field", note="選択（分からなければ空欄）"),
         *comp,
         _enum_col("service_scheme", "サービス提供スキーム", "service_scheme"),
         _enum_col("platform_scheme", "基盤提供スキーム", "platform_scheme"),
@@ -176,6 +176,8 @@ def platform_columns() -> tuple[Column, ...]:
         Column("vendor", "ベンダ"),
         Column("source", "出典"),
         Column("notes", "備考", width=30),
+        _enum_col("organisation", "運営組織体制", "organisation", note="共同利用しているとき: 選択"),
+        Column("data_models", "データモデル", "list", note="使うデータモデル（カンマ区切り）", width=24),
     )
 
 
@@ -186,6 +188,13 @@ def service_columns() -> tuple[Column, ...]:
         Column("name", "サービス名", required=True, note="必須", width=28),
         Column("platform", "基盤ID", "platform_ref", required=True, note="必須・基盤シートのID", width=16),
         _enum_col("provider", "提供者", "provider"),
+        Column(
+            "contracted",
+            "自治体からの業務委託",
+            "bool",
+            note="提供者が民間のとき: 自治体から業務委託を受けて提供しているか あり／なし（ありなら自治体の提供として数える）",
+            width=20,
+        ),
         _enum_col("category", "サービスカテゴリ", "service_category", note="選択（サインイン不要なら空欄）"),
         Column("personal_data", "パーソナルデータを扱う", "bool", note="あり／なし"),
         Column("uses_data_from", "データ利用元（基盤ID）", "ids", note="基盤ID（カンマ区切り）"),
@@ -231,13 +240,19 @@ def _cell_text(col: Column, value: Any, pref_code: str) -> Any:
         return YES if value else NO
     if col.kind == "operator":
         if str(value).isdigit():
-            return reference.municipality_name(value)
+            return _muni_text(value, pref_code)
         return reference.label("operated_by", value)
     if col.kind == "munis":
-        return "、".join(reference.municipality_name(c) for c in value) or None
+        return "、".join(_muni_text(c, pref_code) for c in value) or None
     if col.kind in ("list", "ids"):
         return ", ".join(value) or None
     return value
+
+
+def _muni_text(code: str, pref_code: str) -> str:
+    """A municipality's name for a cell; one of another prefecture with its prefecture in front."""
+    name = reference.municipality_name(code)
+    return name if code[:2] == pref_code else reference.prefecture_of_municipality(code)[1] + name
 
 
 def _row_values(columns: Sequence[Column], data: dict[str, Any], pref_code: str) -> list[Any]:
@@ -344,6 +359,7 @@ _INSTRUCTIONS = (
     "6. 複数の値はカンマ（、）で区切って書きます。市区町村は名前でもコード（5桁または6桁）でもかまいません。",
     "7. 空欄は「回答なし」として扱います。値を消したい場合は、その旨を備考に書いてください。",
     "8. 「市区町村」シートは参照用です（2020年国勢調査の人口）。",
+    "9. 「サービス側データマップ」「データアセット側データマップ」は、デジタル庁「データマップ作成フォーマット」の項目です（記入は任意）。",
     "用語は「データ連携基盤の共同利用ガイド」3.4 属性の定義に従います。",
 )
 
@@ -442,6 +458,9 @@ def hearing_workbook(
         (_row_values(scols, d, code) for d in pdata[1]),
         all_names,
     )
+    from .datamap_sheets import add_datamap_sheets  # the two データマップ sheets (optional to fill)
+
+    add_datamap_sheets(wb, lists, existing)
     # the lists sheet last, hidden
     wb.move_sheet(SHEET_LISTS, offset=len(wb.sheetnames))
     return wb
@@ -572,7 +591,11 @@ def _parse_cell(col: Column, raw: Any, pref_code: str | None) -> Any:
     if col.kind == "munis":
         if pref_code is None:
             raise ValueError("都道府県が分からないため市区町村を判定できません（説明シートの都道府県コード）")
-        return [municipality_code(pref_code, x.strip()) for x in _SPLIT.split(str(raw)) if x.strip()]
+        return [
+            municipality_code(pref_code, x.strip(), allow_outside=True)
+            for x in _SPLIT.split(str(raw))
+            if x.strip()
+        ]
     if col.kind == "operator":
         try:
             return reference.enum_code("operated_by", raw)
@@ -581,7 +604,7 @@ def _parse_cell(col: Column, raw: Any, pref_code: str | None) -> Any:
         if pref_code is None:
             return str(raw)
         try:
-            return municipality_code(pref_code, str(raw))
+            return municipality_code(pref_code, str(raw), allow_outside=True)
         except ValueError as err:
             raise reference.EnumValueError(
                 f"運営主体が分かりません: {raw!r}（{err}）",

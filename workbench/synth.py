@@ -18,7 +18,8 @@ SYNTH_MARK = "【合成】"
 def synth_data(pref: str | int, seed: int = 0) -> dict[str, Any]:
     """A synthetic prefecture file as plain data (deterministic in ``pref`` and ``seed``).
 
-    The state is drawn with the guidebook's national distribution (6.7, 2026-06-18: 13 share a prefectural
+    The state is drawn with the guidebook 第3.0版 national distribution (6.6, as of 2026-09-04; the text
+    guidebook-ver3.md gives the same counts in 6.7 as of 2026-06-18: 13 share a prefectural
     platform, 5 share a municipal platform, 19 have a platform but do not share, 10 have none).
     """
     code, name = reference.resolve_prefecture(str(pref))
@@ -115,7 +116,7 @@ def synth_data(pref: str | int, seed: int = 0) -> dict[str, Any]:
         "prefecture": name,
         "synthetic": True,
         "notes": f"合成データ（seed={seed}）: 市区町村と人口は2020年国勢調査の実データ、基盤とサービスは架空です。"
-        f" 状態の抽選はガイドブック6.7の全国分布による（{state}）。",
+        f" 状態の抽選はガイドブック第3.0版 6.6 の全国分布（2026年9月4日現在）による（{state}）。",
         "assumptions": ["基盤・サービス・レベル・費用はすべて架空（合成データ）"],
         "platforms": platforms,
         "services": services,

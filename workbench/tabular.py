@@ -168,10 +168,17 @@ def read_rows(path: str | os.PathLike[str]) -> list[tuple[int, list[str]]]:
 _HEADER_WORDS = ("コード", "code", "市区町村", "団体", "名称", "name", "自治体")
 
 
-def municipality_code(pref_code: str, value: str) -> str:
+def municipality_code(pref_code: str, value: str, *, allow_outside: bool = False) -> str:
     """The 6-digit code of a municipality of ``pref_code`` given as a name (variants and 郡 prefix
-    tolerated) or a 5/6-digit code (full-width allowed, check digit verified). Raises ``ValueError``."""
+    tolerated) or a 5/6-digit code (full-width allowed, check digit verified). Raises ``ValueError``.
+
+    With ``allow_outside`` a municipality of another prefecture is accepted too, by code or by its name with
+    the prefecture in front (「北海道江別市」; platform members outside the prefecture, guide 1.2 (3))."""
     s = nfkc(value)
+    if allow_outside:
+        from .inventory.base import muni_code
+
+        return muni_code(s, pref_code)
     if s.replace("-", "").isdigit():
         code = reference.normalize_municipality_code(s)
         if code[:2] != pref_code:

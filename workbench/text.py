@@ -118,3 +118,15 @@ def markdown_plain(text: object) -> str:
         else:
             s = s[:lead] + "\\" + s[lead:]
     return s
+
+
+def money_ja(yen: float) -> str:
+    """Yen as staff read it: 億円 from 1億 (two decimals), else 万円 (separators), else 円 — e.g. 3.25億円,
+    1,234万円, 8,000円. Negative amounts keep their sign."""
+    sign = "−" if yen < 0 else ""
+    a = abs(float(yen))
+    if a >= 1e8:
+        return f"{sign}{a / 1e8:,.2f}億円"
+    if a >= 1e4:
+        return f"{sign}{a / 1e4:,.0f}万円"
+    return f"{sign}{a:,.0f}円"

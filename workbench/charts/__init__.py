@@ -10,7 +10,7 @@ name, :func:`plain_labels` on every builder as the net under it).
 
 from .plaintext import plain_figure, plain_labels
 
-__all__ = ["JA_FONT", "PROVIDER_COLOURS", "plain_figure", "plain_labels"]
+__all__ = ["JA_FONT", "PROVIDER_COLOURS", "TEMPLATE", "apply_template", "figure", "plain_figure", "plain_labels"]
 
 JA_FONT = "Noto Sans CJK JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif"
 
@@ -21,3 +21,32 @@ PROVIDER_COLOURS = {
     "prefecture": "#2ca02c",
     "operator": "#9467bd",
 }
+
+TEMPLATE = "plotly_white"
+
+
+def figure(*args, **kwargs):
+    """A ``go.Figure`` that skips plotly's per-property validation while it is built.
+
+    Builders pass known property names and plain numbers and strings; validating them again costs more than
+    the chart itself on 2 cores (the 型 flowchart's layout about 25 ms, a map's traces and layout about 30 ms,
+    measured for the dashboards' settle time). Tests draw every builder's figure in a real browser."""
+    import plotly.graph_objects as go
+
+    return go.Figure(*args, _validate=False, **kwargs)
+
+
+def apply_template(fig, name: str = TEMPLATE):
+    """Set a registered plotly template (already validated by plotly) without validating it again — what
+    plotly itself does for its default template; assigning ``template="plotly_white"`` through validation
+    deep-copies the template and costs about 40 ms per figure. Returns ``fig``."""
+    import plotly.io as pio
+
+    layout = fig.layout
+    keep = layout._validate
+    layout._validate = False
+    try:
+        layout.template = pio.templates[name]
+    finally:
+        layout._validate = keep
+    return fig

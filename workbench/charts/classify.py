@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from .. import reference
 from ..text import plain
-from . import JA_FONT
+from . import JA_FONT, apply_template
 from .plaintext import plain_labels
 
 COUNT_LABELS = {
@@ -26,13 +26,13 @@ PLATFORM_PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c5
 
 
 def base_layout(title: str, height: int = 360) -> dict:
-    """The layout every workbench chart shares: Japanese font, compact margins, white background."""
+    """The layout every workbench chart shares: Japanese font, compact margins (the white template is set by
+    :func:`workbench.charts.apply_template`)."""
     return {
         "title": {"text": title, "x": 0.01, "xanchor": "left"},
         "font": {"family": JA_FONT, "size": 13},
         "height": height,
         "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
-        "template": "plotly_white",
     }
 
 
@@ -59,25 +59,38 @@ def counts_figure(classification) -> go.Figure:
         )
     )
     top = max([*counts.values(), 1])
-    fig.update_layout(**base_layout(f"{classification.prefecture.name}の基盤数（運用中）", 320))
+    apply_template(fig).update_layout(
+        **base_layout(f"{classification.prefecture.name}の基盤数（運用中）", 320)
+    )
     fig.update_yaxes(title_text="件数", dtick=1, range=[0, top + 1])
     return fig
 
 
 def municipality_use_frame(pref) -> pd.DataFrame:
-    """One row per municipality of the prefecture: code, name, 2020 population and the running platforms it
+    """One row per municipality of the prefecture, then one per member of another prefecture (``outside``
+    True, name marked 外部の団体; guide 1.2 (3)): code, name, 2020 population and the running platforms it
     uses (names joined by "・", or :data:`NO_PLATFORM`), sorted by population, largest first.
 
     Uses :meth:`Prefecture.users_of`, the same rule the classification uses; population from
     :data:`workbench.reference.POPULATION_SOURCE`.
     """
+    from ..geo import platform_users
+
     munis = reference.municipalities_of(pref.code)[["code", "name", "population_2020"]].copy()
-    use: dict[str, list[str]] = {}
-    for p in pref.platforms:
-        if p.status != "running":
-            continue
-        for code in pref.users_of(p):
-            use.setdefault(code, []).append(p.name)
+    use = platform_users(pref)
+    outside = [c for c in use if pref.is_outside(c)]
+    munis["outside"] = False
+    if outside:
+        allm = reference.municipalities().set_index("code")
+        extra = pd.DataFrame(
+            {
+                "code": outside,
+                "name": [pref.municipality_label(c) for c in outside],
+                "population_2020": [int(allm.loc[c, "population_2020"]) for c in outside],
+                "outside": True,
+            }
+        )
+        munis = pd.concat([munis, extra], ignore_index=True)
     munis["platforms"] = [("・".join(use[c]) if c in use else NO_PLATFORM) for c in munis["code"]]
     munis["n_platforms"] = [len(use.get(c, [])) for c in munis["code"]]
     return munis.sort_values("population_2020", ascending=False).reset_index(drop=True)
@@ -112,15 +125,19 @@ def municipalities_figure(pref, top: int = 30) -> go.Figure:
                 hovertemplate="%{y}（%{customdata}）: %{x:,} 人<extra>%{fullData.name}</extra>",
             )
         )
-    using = int((df["n_platforms"] > 0).sum())
-    pop_using = int(df.loc[df["n_platforms"] > 0, "population_2020"].sum())
-    pop_all = int(df["population_2020"].sum())
+    inside = df[~df["outside"]]
+    using = int((inside["n_platforms"] > 0).sum())
+    pop_using = int(inside.loc[inside["n_platforms"] > 0, "population_2020"].sum())
+    pop_all = int(inside["population_2020"].sum())
+    n_out = int(df["outside"].sum())
     title = (
-        f"市区町村の人口と基盤の利用（{using}/{len(df)} 団体が利用、人口の {pop_using / pop_all:.0%}）"
+        f"市区町村の人口と基盤の利用（{using}/{len(inside)} 団体が利用、人口の {pop_using / pop_all:.0%}"
+        + (f"、ほか外部の団体 {n_out}" if n_out else "")
+        + "）"
         if pop_all
         else "市区町村の人口と基盤の利用"
     )
-    fig.update_layout(**base_layout(title, max(380, 18 * len(shown) + 160)))
+    apply_template(fig).update_layout(**base_layout(title, max(380, 18 * len(shown) + 160)))
     fig.update_layout(
         barmode="stack",
         yaxis={"categoryorder": "array", "categoryarray": shown["name"].tolist()},
@@ -157,7 +174,7 @@ def issues_figure(classification) -> go.Figure:
         fig.add_trace(
             go.Bar(x=[plain(p) for p in platforms], y=counts, name=f"重要度 {sev}", marker_color=colours[sev])
         )
-    fig.update_layout(**base_layout(f"課題リスト（{len(df)} 件）", 300))
+    apply_template(fig).update_layout(**base_layout(f"課題リスト（{len(df)} 件）", 300))
     fig.update_layout(barmode="stack")
     fig.update_yaxes(title_text="件数", dtick=1)
     return fig

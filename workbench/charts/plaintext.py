@@ -47,15 +47,31 @@ def _scrub(node: Any) -> tuple[Any, bool]:
     return node, False
 
 
+def _has_markup(node: Any) -> bool:
+    """Whether any text in ``node`` holds markup the builders did not write (a read-only walk, no copy)."""
+    if isinstance(node, str):
+        return "<" in node and _neutralise(node) != node
+    if isinstance(node, dict):
+        return any(_has_markup(v) for v in node.values())
+    if isinstance(node, list | tuple):
+        return any(_has_markup(v) for v in node)
+    if getattr(node, "dtype", None) is not None and node.dtype.kind in "OUS":
+        return any(_has_markup(v) for v in node.tolist())
+    return False
+
+
 def plain_figure(fig: Any) -> Any:
     """``fig`` with every plotly markup tag that the builders did not write themselves shown as text.
 
     The builders escape the user's names where they use them (:func:`workbench.text.plain`); this is the net
     under them: a ``<a href>``, ``<span style>`` or ``<sup>`` that reached a label, hover text, title or
-    annotation any other way is escaped. Figures without such text are returned unchanged (the common case
-    costs one ``to_dict``)."""
+    annotation any other way is escaped. A figure without such text is returned as it is, after a read-only
+    walk of its properties (no copy, well under a millisecond for the dashboards' charts)."""
     import plotly.graph_objects as go
 
+    raw_data, raw_layout = getattr(fig, "_data", None), getattr(fig, "_layout", None)
+    if raw_data is not None and raw_layout is not None and not _has_markup([raw_data, raw_layout]):
+        return fig
     data, changed = _scrub(fig.to_dict())
     return go.Figure(data) if changed else fig
 

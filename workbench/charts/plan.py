@@ -16,13 +16,14 @@ from plotly.subplots import make_subplots
 
 from .. import reference
 from ..text import plain
-from . import JA_FONT
+from . import JA_FONT, apply_template, figure
 from .plaintext import plain_labels
 
 HIGHLIGHT = "#d62728"
 FAINT = "#c8c8c8"
+EDGE_ON, EDGE_OFF = "道筋の矢印", "型の移行（参考）"
 SOURCE_GANTT = "guide 3.1 Step3; 3.3（data/considerations.csv）; guidebook パターン別の取組事項; 期間・依存は workbench 既定"
-SOURCE_FLOW = "guidebook 型1.x/2.x と共同利用パターンのフロー（data/type_paths.csv, data/pattern_flow.yaml）"
+SOURCE_FLOW = "ガイドブック第3.0版 7.1・7.2（型1.x/2.x）と 8.2（共同利用パターン検討フロー）"
 SOURCE_SURVEY = "guide 2.4（目的）, 2.8（直面した課題）: ヒアリング10団体の回答数（data/survey_counts.csv）"
 
 
@@ -32,7 +33,6 @@ def _layout(title: str, height: int, source: str) -> dict[str, Any]:
         "font": {"family": JA_FONT, "size": 12},
         "height": height,
         "margin": {"l": 60, "r": 20, "t": 60, "b": 90},
-        "template": "plotly_white",
         "annotations": [
             {
                 "text": f"出典: {source}",
@@ -61,8 +61,7 @@ _POS: dict[str, tuple[float, float]] = {
     "1.x×n": (0, 0.5),
     "A": (1, 6),
     "B": (1, 4.8),
-    "D": (1, 3.8),
-    "none": (1, 2.8),
+    "D": (1, 3.4),
     "C": (1, 1.2),
     "link": (1, 0.2),
     "2.1": (2, 6),
@@ -78,13 +77,13 @@ _MULTI = "1.x×n"
 
 
 def flow_structure() -> tuple[list[str], list[tuple[str, str]]]:
-    """Nodes and edges of the type flowchart: 1.x → pattern (the pattern flow's first question), pattern →
-    its after-types (data/pattern_flow.yaml), and the transitions between 2.x (data/type_paths.csv)."""
+    """Nodes and edges of the type flowchart: 1.x → pattern (each pattern's ``from`` in
+    data/pattern_flow.yaml, guidebook 第3.0版 8.2), pattern → its after-types, and the transitions between 2.x
+    (data/type_paths.csv)."""
     flow = reference.yaml_table("pattern_flow.yaml")
-    edges: list[tuple[str, str]] = [("1.1", "A")]
-    for t in ("1.2", "1.3", "1.4", "1.5"):
-        edges += [(t, "B"), (t, "D"), (t, "none")]
-    edges += [(_MULTI, "C"), (_MULTI, "link")]
+    edges: list[tuple[str, str]] = []
+    for p, info in flow["patterns"].items():
+        edges += [(str(t), p) for t in info.get("from", [])]
     for p, info in flow["patterns"].items():
         for t in info["after"]:
             edges.append((p, str(t)))
@@ -133,35 +132,22 @@ def type_flowchart(classification: Any, path: list[str] | None = None) -> go.Fig
         hl_edges += list(zip(types, types[1:], strict=False))
         hl_nodes = {*current_nodes, *types}
     hl_set = set(hl_edges)
-    fig = go.Figure()
-    annotations = []
+    fig = figure()  # many shapes and annotations: validation would cost more than the chart
+    # arrows as two line traces (reference / highlighted) with arrowhead markers at their ends: one SVG path
+    # each, where 40 arrow annotations took Chromium ~0.3 s to draw at every update of a dashboard
+    segments: dict[bool, list[tuple[tuple[float, float], tuple[float, float]]]] = {False: [], True: []}
 
-    def arrow(a: str, b: str, on: bool) -> dict:
+    def arrow(a: str, b: str, on: bool) -> None:
         (x0, y0), (x1, y1) = _POS[a], _POS[b]
-        return {
-            "x": x1 - 0.12,
-            "y": y1,
-            "ax": x0 + 0.12,
-            "ay": y0,
-            "xref": "x",
-            "yref": "y",
-            "axref": "x",
-            "ayref": "y",
-            "showarrow": True,
-            "arrowhead": 2,
-            "arrowsize": 1,
-            "arrowwidth": 3 if on else 1,
-            "arrowcolor": HIGHLIGHT if on else FAINT,
-            "text": "",
-        }
+        segments[on].append(((x0 + 0.12, y0), (x1 - 0.12, y1)))
 
     for a, b in edges:
         if a in _POS and b in _POS:
-            annotations.append(arrow(a, b, (a, b) in hl_set))
+            arrow(a, b, (a, b) in hl_set)
     edge_set = set(edges)
     for a, b in hl_edges:  # highlighted edges not in the reference structure (e.g. 2.5 → 2.8 shortcuts)
         if (a, b) not in edge_set and a in _POS and b in _POS:
-            annotations.append(arrow(a, b, True))
+            arrow(a, b, True)
     xs, ys, labels, colours, sizes, hovers = [], [], [], [], [], []
     for n in nodes:
         x, y = _POS[n]
@@ -206,32 +192,53 @@ def type_flowchart(classification: Any, path: list[str] | None = None) -> go.Fig
             name="パターンと型2.4への道筋",
         )
     )
-    layout = _layout(f"{classification.prefecture.name}: 共同利用の型と道筋", 520, SOURCE_FLOW)
-    layout["annotations"] = (
-        layout["annotations"]
-        + annotations
-        + [
-            {
-                "x": x,
-                "y": 6.9,
-                "text": t,
-                "showarrow": False,
-                "font": {"size": 12, "color": "#333"},
-                "xref": "x",
-                "yref": "y",
-            }
-            for x, t in (
-                (0, "共同利用前（型1.x）"),
-                (1, "パターン"),
-                (2.5, "共同利用後（型2.x）"),
-                (4, "目指す姿"),
+    for on in (False, True):
+        ex: list[float | None] = []
+        ey: list[float | None] = []
+        size: list[int] = []
+        for (x0, y0), (x1, y1) in segments[on]:
+            ex += [x0, x1, None]
+            ey += [y0, y1, None]
+            size += [0, 11 if on else 8, 0]
+        fig.add_trace(
+            go.Scatter(
+                x=ex,
+                y=ey,
+                mode="lines+markers",
+                line={"color": HIGHLIGHT if on else FAINT, "width": 3 if on else 1},
+                marker={
+                    "symbol": "arrow",
+                    "angleref": "previous",
+                    "size": size,
+                    "color": HIGHLIGHT if on else FAINT,
+                },
+                hoverinfo="skip",
+                showlegend=False,
+                name=EDGE_ON if on else EDGE_OFF,
             )
-        ]
-    )
-    fig.update_layout(**layout)
+        )
+    layout = _layout(f"{classification.prefecture.name}: 共同利用の型と道筋", 520, SOURCE_FLOW)
+    layout["annotations"] = layout["annotations"] + [
+        {
+            "x": x,
+            "y": 6.9,
+            "text": t,
+            "showarrow": False,
+            "font": {"size": 12, "color": "#333"},
+            "xref": "x",
+            "yref": "y",
+        }
+        for x, t in (
+            (0, "共同利用前（型1.x）"),
+            (1, "パターン"),
+            (2.5, "共同利用後（型2.x）"),
+            (4, "目指す姿"),
+        )
+    ]
+    apply_template(fig).update_layout(**layout)
     fig.update_xaxes(visible=False, range=[-0.5, 4.5])
     fig.update_yaxes(visible=False, range=[-0.3, 7.2])
-    fig.update_layout(legend={"orientation": "h", "y": -0.08})
+    fig.update_layout(legend={"orientation": "h", "y": 0.0, "yanchor": "top", "x": 0.5, "xanchor": "left"})
     fig.layout.meta = {
         "highlighted_path": types,
         "highlighted_edges": [list(e) for e in hl_edges],
@@ -295,7 +302,7 @@ def survey_bars(vision: Any) -> go.Figure:
     fig.update_yaxes(autorange="reversed")
     layout = _layout("ヒアリング10団体の回答", 360, SOURCE_SURVEY)
     layout["annotations"] = list(fig.layout.annotations) + layout["annotations"]
-    fig.update_layout(**layout, showlegend=False)
+    apply_template(fig).update_layout(**layout, showlegend=False)
     fig.layout.meta = {"source": SOURCE_SURVEY, "selected": [x.code for x in p if x.selected]}
     return fig
 
@@ -400,7 +407,7 @@ def gantt(plan: Any, *, dependencies: bool = True) -> go.Figure:
                         "text": "",
                     }
                 )
-    fig.update_layout(**layout, barmode="overlay", legend={"title": {"text": "担当"}})
+    apply_template(fig).update_layout(**layout, barmode="overlay", legend={"title": {"text": "担当"}})
     fig.update_yaxes(categoryorder="array", categoryarray=[ylabels[i.id] for i in reversed(items)])
     months = max(plan.months, 1)
     if plan.start is not None:

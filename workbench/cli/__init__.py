@@ -16,11 +16,24 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from ..errors import InputError, WriteError
+from .common import resolve_file
 
 # subcommand modules, in the order shown by --help
-MODULES = ["classify", "auth", "cost", "plan", "schema", "report", "sheets", "batch"]
+MODULES = ["classify", "auth", "cost", "plan", "schema", "report", "deck", "sheets", "datamap", "batch"]
 # subcommands that write files (they get --overwrite-readonly)
-WRITERS = ("vision", "plan", "report", "hearing-sheet", "import-sheet", "batch", "synth")
+WRITERS = (
+    "vision",
+    "plan",
+    "report",
+    "deck",
+    "hearing-sheet",
+    "import-sheet",
+    "datamap",
+    "datamap-sheet",
+    "import-datamap",
+    "batch",
+    "synth",
+)
 
 
 #: argparse's own messages (English) as one Japanese line each; matched in order, the rest shown as they are
@@ -80,6 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
+    resolve_file(parser, args)  # --sample PREF -> args.file
     try:
         from ..inventory.yamlio import allow_readonly
 

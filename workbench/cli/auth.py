@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from .common import parse_date, print_json, print_table
+from .common import add_file_argument, parse_date, print_json, print_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("auth", help="認証レベルの照合: サービスの必要レベルと基盤の手段、認証連携の整合")
-    p.add_argument("file", help="都道府県ファイル（YAML）")
+    add_file_argument(p)
     p.add_argument("--json", action="store_true", help="CONTRACT.md の JSON で出力")
     p.add_argument(
         "--on",

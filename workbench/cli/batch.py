@@ -64,11 +64,13 @@ def run_batch(args: argparse.Namespace) -> int:
 
         frames_xlsx({"全国サマリー": ja}, args.xlsx)
     if args.html:
+        from ..charts.map import national_map
         from ..charts.national import national_savings, national_types
         from ..inventory.yamlio import atomic_write
 
         parts = [
-            national_types(df).to_html(full_html=False, include_plotlyjs=True),
+            national_map(df).to_html(full_html=False, include_plotlyjs=True),
+            national_types(df).to_html(full_html=False, include_plotlyjs=False),
             national_savings(df).to_html(full_html=False, include_plotlyjs=False),
         ]
         page = (

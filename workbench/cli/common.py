@@ -48,3 +48,35 @@ def parse_date(text: str) -> date:
         raise argparse.ArgumentTypeError(
             f"日付は YYYY-MM-DD（実在する日付）で指定してください: {shorten(text, 40)}"
         ) from None
+
+
+def add_file_argument(parser: argparse.ArgumentParser) -> None:
+    """FILE, or ``--sample PREF`` for a built-in sample (no repository path needed: it ships in the package)."""
+    parser.add_argument(
+        "file", nargs="?", metavar="FILE", help="都道府県ファイル（YAML）。--sample を使うときは省略"
+    )
+    parser.add_argument(
+        "--sample",
+        metavar="PREF",
+        help="同梱のサンプル（ない県は合成データ）を使う: 都道府県コード（07）か名前（福島県）",
+    )
+
+
+def resolve_file(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Turn ``--sample PREF`` into ``args.file`` (the sample's path); FILE and --sample exclude each other."""
+    if not hasattr(args, "sample"):
+        return
+    if args.sample is None:
+        if args.file is None:
+            parser.error(f"{args.command}: 都道府県ファイル（FILE）か --sample PREF を指定してください")
+        return
+    if args.file is not None:
+        parser.error(f"{args.command}: FILE と --sample は同時に指定できません")
+    from ..reference import resolve_prefecture
+    from ..samples import sample_path
+
+    try:
+        resolve_prefecture(args.sample)
+    except KeyError:
+        parser.error(f"--sample: 都道府県ではありません: {args.sample!r}（例: 07、福島県、fukushima）")
+    args.file = str(sample_path(args.sample))

@@ -7,6 +7,7 @@ import json
 import sys
 
 from ..errors import InputError
+from .common import add_file_argument
 
 SCHEMES = ("fukushima", "tochigi", "tottori", "none")
 
@@ -22,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "cost", help="費用配分（配分ルール別の負担額）", description="共同利用の費用を配分します"
     )
-    p.add_argument("file", help="都道府県ファイル（YAML）")
+    add_file_argument(p)
     p.add_argument("--rule", default="shapley", choices=_rules(), help="配分ルール（既定: shapley）")
     p.add_argument("--json", action="store_true", help="JSON で出力する")
     p.add_argument(

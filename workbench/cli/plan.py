@@ -6,15 +6,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .common import add_file_argument
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    v = sub.add_parser("vision", help="Step 2: 共同利用ビジョン（HTML・Markdown）")
-    v.add_argument("file", help="都道府県ファイル（YAML）")
+    v = sub.add_parser("vision", help="Step 2: 共同利用ビジョン（HTML・Markdown・Word）")
+    add_file_argument(v)
     v.add_argument("--html", type=Path, help="1ファイルで完結する HTML を書く（オフラインで表示可）")
     v.add_argument("--md", type=Path, help="Markdown を書く")
+    v.add_argument("--docx", type=Path, help="Word 文書（見出し・表・KPI 表、編集可）を書く")
     v.set_defaults(func=run_vision)
     p = sub.add_parser("plan", help="Step 3: 実行計画（表示・xlsx）")
-    p.add_argument("file", help="都道府県ファイル（YAML）")
+    add_file_argument(p)
     p.add_argument("--xlsx", type=Path, help="実行計画を xlsx に書く")
     p.set_defaults(func=run_plan)
 
@@ -33,7 +36,12 @@ def run_vision(args: argparse.Namespace) -> int:
     if args.md:
         atomic_write(args.md, vision_markdown(pref).encode("utf-8"), backup=False)
         print(f"書き出しました: {args.md}")
-    if not (args.html or args.md):
+    if args.docx:
+        from ..vision_docx import write_vision_docx
+
+        write_vision_docx(pref, args.docx)
+        print(f"書き出しました: {args.docx}")
+    if not (args.html or args.md or args.docx):
         print(vision(pref))
     return 0
 

@@ -6,14 +6,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import parse_date
+from .common import add_file_argument, parse_date
+
+_date = parse_date  # the name workbench.cli.deck imports
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "report", help="オフライン用のスナップショット（1つのHTMLファイル: 全体像・費用・認証）"
     )
-    p.add_argument("file", help="都道府県ファイル（YAML）")
+    add_file_argument(p)
     p.add_argument(
         "--html", required=True, metavar="OUT", help="書き出すHTMLファイル（一時ファイル経由で置き換え）"
     )

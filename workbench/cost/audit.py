@@ -225,7 +225,16 @@ class FairnessReport(BaseModel):
 
 @located
 def audit_rules(pref: Any, rules: list[str] | None = None, *, scheme: str | None = None) -> FairnessReport:
-    """Audit every rule (default: all that the data allow) and say which are in the core, in Japanese."""
+    """Audit every rule (default: all that the data allow) and say which are in the core, in Japanese.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> report = wb.audit_rules(wb.load_sample("07"), rules=["equal", "shapley"])
+    >>> shapley = report.audits["shapley"]
+    >>> shapley.rule_label, shapley.individually_rational
+    ('シャープレイ値', True)
+    """
     m = build_model(pref, scheme)
     audits: dict[str, FairnessAudit] = {}
     skipped: dict[str, str] = {}

@@ -207,7 +207,16 @@ def cash_flow(
     pref: Any, rule: str = "shapley", *, policy: str = "book_value", scheme: str | None = None
 ) -> CashFlow:
     """Cash flow per member per year (nominal yen), with NPVs; the NPVs add up to the PV ``total`` of
-    :func:`~workbench.cost.allocate` when no capacity step meets a late joiner."""
+    :func:`~workbench.cost.allocate` when no capacity step meets a late joiner.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> pref = wb.load_sample("07")
+    >>> flow = wb.cash_flow(pref)
+    >>> abs(flow.total_npv - wb.allocate(pref).total) < 1
+    True
+    """
     return cash_flow_model(build_model(pref, scheme), rule, policy)
 
 

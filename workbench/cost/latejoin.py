@@ -112,6 +112,16 @@ def late_joiner(
 
     Compares the NPV of every incumbent's payments without the joiner and with it (cash flows of
     :func:`~workbench.cost.cash_flow`), for ``policy`` and, in ``policies``, for all three policies.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> pref = wb.load_sample("07")
+    >>> join = wb.late_joiner(pref, "072095", year=3)  # 相馬市, not yet a member, joins in year 3
+    >>> join.name, join.year
+    ('相馬市', 3)
+    >>> [row.role for row in join.rows if row.code == "072095"]
+    ['joiner']
     """
     sc = scenario_of(pref)
     try:

@@ -455,16 +455,35 @@ def allocate(
 ) -> Allocation:
     """Allocate the shared cost of ``pref.costs`` among its members under ``rule``.
 
+    Shares plus the prefecture's part equal ``total`` (the PV of the shared cost).
+
     Parameters
     ----------
-    pref : Prefecture (or any object with ``code``, ``name``, ``costs``)
-    rule : equal | population | usage | hybrid | degressive | shapley | nucleolus | scrb (data/cost_rules.csv)
-    scheme : fukushima | tochigi | tottori | none — overrides the file's prefecture share (DOMAIN §6b)
-    driver : the usage driver for ``usage`` (users, records, api_calls, data_volume)
-    exponent : the exponent of ``degressive`` (default: the file's, else log2 1.5 = HARP)
+    pref : Prefecture
+        Or any object with ``code``, ``name``, ``costs``.
+    rule : str
+        equal | population | usage | hybrid | degressive | shapley | nucleolus | scrb (data/cost_rules.csv).
+    scheme : str, optional
+        fukushima | tochigi | tottori | none — overrides the file's prefecture share (DOMAIN §6b).
+    driver : str, optional
+        The usage driver for ``usage`` (users, records, api_calls, data_volume).
+    exponent : float, optional
+        The exponent of ``degressive`` (default: the file's, else log2 1.5 = HARP).
 
-    Shares plus the prefecture's part equal ``total`` (the PV of the shared cost). Raises InputError for
-    unusable input (no costs, zero population under a population rule, missing drivers, …).
+    Raises
+    ------
+    InputError
+        For unusable input (no costs, zero population under a population rule, missing drivers, …).
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> alloc = wb.allocate(wb.load_sample("07"), rule="shapley")
+    >>> alloc.rule_label
+    'シャープレイ値'
+    >>> shares = sum(m.share for m in alloc.members) + alloc.prefecture
+    >>> abs(shares - alloc.total) < 1  # the shares add up to the total, to the yen
+    True
     """
     check_rule(rule)
     return allocation_from_model(build_model(pref, scheme), rule, driver=driver, exponent=exponent)
@@ -522,6 +541,13 @@ def compare(pref: Any, rules: list[str] | None = None, *, scheme: str | None = N
 
     Rules that cannot run for this scenario (no drivers, nucleolus beyond 20 members, …) are listed in
     ``skipped`` with the reason when ``rules`` is None; named rules raise InputError instead.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> table = wb.compare_rules(wb.load_sample("07"))
+    >>> {"equal", "population", "shapley"} <= set(table.allocations)
+    True
     """
     m = build_model(pref, scheme)
     out: dict[str, Allocation] = {}

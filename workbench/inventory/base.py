@@ -55,16 +55,30 @@ def Code(enum: str) -> Any:  # noqa: N802 - reads like a type
 
 
 def muni_code(x: Any, pref_code: str | None) -> str:
-    """A municipality given by code (5/6 digits, check digit verified) or, within a known prefecture, by
-    name (spelling variants and the 郡 prefix tolerated)."""
-    if isinstance(x, str) and pref_code and not reference.nfkc(x).replace("-", "").isdigit():
+    """A municipality given by code (5/6 digits, check digit verified) or by name: within a known prefecture
+    by its name alone (spelling variants and the 郡 prefix tolerated), and anywhere in Japan with the
+    prefecture in front (「北海道江別市」) — members outside the prefecture are allowed (guide 1.2 (3)).
+    Whether a code lies outside the file's prefecture is for the caller to show (:func:`is_outside`)."""
+    if isinstance(x, str) and not reference.nfkc(x).replace("-", "").isdigit():
+        if pref_code:
+            try:
+                return reference.find_municipality(pref_code, x)
+            except KeyError:
+                pass
         try:
-            return reference.find_municipality(pref_code, x)
+            return reference.find_municipality_anywhere(x)
         except KeyError:
+            where = f"{reference.resolve_prefecture(pref_code)[1]}に" if pref_code else ""
             raise ValueError(
-                f"{reference.resolve_prefecture(pref_code)[1]}に「{x}」という市区町村はありません"
+                f"{where}「{x}」という市区町村はありません（他の都道府県の団体は「北海道江別市」のように"
+                "都道府県名を付けるか、市区町村コードで書いてください）"
             ) from None
     return reference.normalize_municipality_code(x)
+
+
+def is_outside(code: str, pref_code: str) -> bool:
+    """True for a municipality code of another prefecture (外部の団体)."""
+    return code[:2] != pref_code
 
 
 def _muni_codes(v: Any, info: ValidationInfo | None = None) -> Any:

@@ -14,11 +14,13 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from .. import reference
 from .authcat import AuthSection
-from .base import Code, Loc, Model, _muni_codes, muni_code  # noqa: F401
+from .base import Code, Loc, Model, _muni_codes, is_outside, muni_code  # noqa: F401
 from .costs import CostScenario
+from .datamap import DataMap
 from .plan import Plan, Vision
 
 ID_PATTERN = r"^[^\s,]+$"
+OUTSIDE_LABEL = "外部の団体"  # a member municipality of another prefecture (guide 1.2 (3))
 
 
 @functools.cache
@@ -54,7 +56,15 @@ class Platform(Model):
         description="prefecture | operating_body | private | 6桁の市区町村コード（運営主体）"
     )
     status: Code("status") = "running"  # type: ignore[valid-type]
-    field: Code("field") = "cross"  # type: ignore[valid-type]
+    field: Code("field") | None = Field(  # type: ignore[valid-type]
+        None,
+        description="分野（guide 1.2 (2)）。省略は「不明」で、分野別・分野間の原則（guide 1.1）の確認から外れ、課題として報告",
+    )
+    organisation: Code("organisation") | None = Field(  # type: ignore[valid-type]
+        None,
+        description="今の運営組織体制（guide 2.7）: serial=直列型 | parallel=並列型 | external=外部組織型。"
+        "並列型は各自治体がベンダと契約するので、一つの自治体が運営していても運営組織の不在とはしない",
+    )
     components: list[Code("component")] = Field(default_factory=list)  # type: ignore[valid-type]
     service_scheme: Code("service_scheme") = "none"  # type: ignore[valid-type]
     platform_scheme: Code("platform_scheme") | None = None  # type: ignore[valid-type]
@@ -69,20 +79,27 @@ class Platform(Model):
     data_federation_with: list[str] = Field(default_factory=list)
     modules: list[Code("module")] = Field(default_factory=list)  # type: ignore[valid-type]
     api_published: bool | None = None
-    municipalities: list[str] | None = None
+    data_models: list[str] = Field(
+        default_factory=list,
+        description="基盤が使う・提供する分野ごとのデータモデル（guide 1.2 (1)・4.2）。空は「未記入」",
+    )
+    municipalities: list[str] | None = Field(
+        None,
+        description="利用する市区町村（コードまたは名前）。他の都道府県の団体も書ける（「北海道江別市」またはコード）",
+    )
     vendor: str | None = None
     source: str | None = Field(None, description="出典（ガイド等）または 'assumption'")
     notes: str | None = None
 
     @field_validator("operated_by", mode="before")
     @classmethod
-    def _operator(cls, v: Any) -> Any:
+    def _operator(cls, v: Any, info: ValidationInfo) -> Any:
         try:
             return reference.enum_code("operated_by", v)
         except ValueError:
             pass
         try:
-            return muni_code(v, None)
+            return muni_code(v, (info.context or {}).get("pref_code"))
         except ValueError as err:
             raise reference.EnumValueError(
                 f"運営主体が分かりません: {v!r}（{err}）",
@@ -104,7 +121,9 @@ class Platform(Model):
         labels = _means_labels()
         return [labels.get(reference.fold(x), x) if isinstance(x, str) else x for x in v]
 
-    @field_validator("components", "modules", "means", "auth_federation_with", "data_federation_with")
+    @field_validator(
+        "components", "modules", "means", "auth_federation_with", "data_federation_with", "data_models"
+    )
     @classmethod
     def _unique(cls, v: list[str]) -> list[str]:
         if len(set(v)) != len(v):
@@ -165,6 +184,11 @@ class Service(Model):
     name: str = Field(min_length=1)
     platform: str
     provider: Code("provider") = "municipality"  # type: ignore[valid-type]
+    contracted: bool | None = Field(
+        None,
+        description="民間事業者が自治体からの業務委託で提供している（guide 3.4: 業務委託を請けた民間業者は「民間」の"
+        "対象ではない）。true なら自治体の提供として数える。省略は「未確認」",
+    )
     category: Code("service_category") | None = None  # type: ignore[valid-type]
     personal_data: bool = False
     uses_data_from: list[str] = Field(default_factory=list)
@@ -172,7 +196,7 @@ class Service(Model):
         None, description="このサービスに必要なレベルを直接指定（カテゴリより優先）"
     )
     municipalities: list[str] | None = Field(None, description="提供する市区町村（省略時は基盤の利用団体）")
-    data_model: str | None = None
+    data_model: str | None = Field(None, description="サービスが使うデータモデル（guide 4.2）")
     source: str | None = None
     notes: str | None = None
 
@@ -180,6 +204,15 @@ class Service(Model):
     @classmethod
     def _munis(cls, v: Any, info: ValidationInfo) -> Any:
         return _muni_codes(v, info)
+
+    @property
+    def public_provider(self) -> bool | None:
+        """Whether the service counts as provided by the public side (自治体) for the schemes of guide 3.4:
+        municipality, prefecture and operating body do; a private firm does not, unless it works under a
+        municipal contract (業務委託). None when the provider is private and the contract is not known."""
+        if self.provider != "private":
+            return True
+        return True if self.contracted else (None if self.contracted is None else False)
 
 
 class Target(Model):
@@ -207,6 +240,9 @@ class Prefecture(Model):
     auth: AuthSection | None = None
     vision: Vision | None = None
     plan: Plan | None = None
+    data_map: DataMap | None = Field(
+        None, description="データマップ（サービス側・データアセット側）と公開API一覧"
+    )
     synthetic: bool = Field(False, description="合成データ（実在しない基盤）であることを示す")
     facts: list[str] = Field(default_factory=list, description="ガイド等の事実に基づく値とその出典")
     assumptions: list[str] = Field(default_factory=list, description="説明のために置いた仮定")
@@ -243,7 +279,8 @@ class Prefecture(Model):
         raise KeyError(pid)
 
     def users_of(self, platform: Platform) -> list[str]:
-        """Municipality codes using a platform: as listed; else its operator; for a prefecture's, all."""
+        """Municipality codes using a platform: as listed (members of other prefectures included, guide 1.2
+        (3)); else its operator; for a prefecture's, all of its municipalities."""
         if platform.municipalities:
             return list(platform.municipalities)
         if platform.operator_municipality:
@@ -251,6 +288,17 @@ class Prefecture(Model):
         if platform.operated_by == "prefecture":
             return list(reference.municipalities_of(self.code)["code"])
         return []
+
+    def is_outside(self, code: str) -> bool:
+        """True for a municipality of another prefecture (外部の団体)."""
+        return is_outside(code, self.code)
+
+    def municipality_label(self, code: str) -> str:
+        """A municipality's census name; for one outside the prefecture, its prefecture and 「外部の団体」."""
+        name = reference.municipality_name(code)
+        if not self.is_outside(code):
+            return name
+        return f"{name}（{reference.prefecture_of_municipality(code)[1]}・{OUTSIDE_LABEL}）"
 
     def services_on(self, pid: str) -> list[Service]:
         return [s for s in self.services if s.platform == pid]
@@ -260,21 +308,21 @@ class Prefecture(Model):
 
 
 def cross_check(pref: Prefecture) -> Iterator[tuple[Loc, str, object]]:
-    """Problems that no single field shows (CONTRACT.md): duplicate ids, unknown platform ids, codes outside
-    the prefecture, federation with itself. Yields (location, Japanese message, bad value)."""
+    """Problems that no single field shows (CONTRACT.md): duplicate ids, unknown platform ids, a service's
+    municipality outside the prefecture that its platform does not list, federation with itself. Yields
+    (location, Japanese message, bad value).
+
+    Platforms may list municipalities of other prefectures and be operated by one (guide 1.2 (3):
+    「都道府県を超えた取組が行われることは、むしろ好ましい」; guidebook 第3.0版 9.6: 前橋市の基盤を北海道江別市・
+    長崎県大村市・大阪府門真市が利用); they are shown as 外部の団体."""
     ids: dict[str, int] = {}
     for i, p in enumerate(pref.platforms):
         if p.id in ids:
             yield ("platforms", i, "id"), f"基盤IDが重複しています（platforms[{ids[p.id]}] と同じ）", p.id
         ids.setdefault(p.id, i)
     known = set(ids)
+    by_id = {p.id: p for p in pref.platforms}
     for i, p in enumerate(pref.platforms):
-        muni = p.operator_municipality
-        if muni and muni[:2] != pref.code:
-            yield ("platforms", i, "operated_by"), f"{pref.name}の市区町村ではありません", muni
-        for j, code in enumerate(p.municipalities or []):
-            if code[:2] != pref.code:
-                yield ("platforms", i, "municipalities", j), f"{pref.name}の市区町村ではありません", code
         for key in ("auth_federation_with", "data_federation_with"):
             for j, other in enumerate(getattr(p, key)):
                 if other == p.id:
@@ -299,12 +347,17 @@ def cross_check(pref: Prefecture) -> Iterator[tuple[Loc, str, object]]:
         for j, other in enumerate(s.uses_data_from):
             if other not in known:
                 yield ("services", i, "uses_data_from", j), "不明な基盤IDです", other
+        members = set(by_id[s.platform].municipalities or []) if s.platform in by_id else set()
         for j, code in enumerate(s.municipalities or []):
-            if code[:2] != pref.code:
-                yield ("services", i, "municipalities", j), f"{pref.name}の市区町村ではありません", code
+            if pref.is_outside(code) and code not in members:
+                yield (
+                    ("services", i, "municipalities", j),
+                    f"{pref.name}の市区町村ではなく、基盤 {s.platform} の利用団体（municipalities）にもありません",
+                    code,
+                )
     if pref.target and pref.target.hub and pref.target.hub not in known:
         yield ("target", "hub"), "不明な基盤IDです", pref.target.hub
-    for section in ("costs", "auth", "vision", "plan"):
+    for section in ("costs", "auth", "vision", "plan", "data_map"):
         obj = getattr(pref, section)
         if obj is not None:
             for loc, msg, value in obj.cross_check(pref):

@@ -611,6 +611,13 @@ def load(path: str | os.PathLike[str]) -> Prefecture:
     Raises :class:`~workbench.errors.InputError` naming the file, line, field, bad value and what is
     allowed. The returned object remembers its document (comments kept on save) and the file's digest
     (a save over a file changed on disk since is refused).
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> pref = wb.load(wb.sample_path("07"))  # your own file: wb.load("prefecture.yaml")
+    >>> pref.code, pref.name
+    ('07', '福島県')
     """
     p = Path(path)
     file = str(path)
@@ -629,7 +636,15 @@ def load(path: str | os.PathLike[str]) -> Prefecture:
 
 
 def loads(text: str, file: str = "<text>") -> Prefecture:
-    """Validate a prefecture file given as text (no path remembered)."""
+    """Validate a prefecture file given as text (no path remembered).
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> pref = wb.loads("prefecture: 栃木県\\nplatforms: []\\n")
+    >>> pref.name, len(pref.platforms)
+    ('栃木県', 0)
+    """
     doc = parse_yaml(text, file)
     pref = from_document(doc, file)
     _attach(pref, doc, None, None)
@@ -670,7 +685,9 @@ def _same_code(old: Any, new: Any) -> bool:
                 return True
         except ValueError:
             continue
-    return False
+    from .datamap import reads_as  # the data map's own vocabularies (fields, 個人情報の区分, 同意管理 …)
+
+    return reads_as(key, new)
 
 
 def merge(old: Any, new: Any) -> Any:
@@ -746,7 +763,23 @@ def to_yaml(pref: Prefecture) -> str:
 
 
 class StaleFileError(InputError):
-    """The file changed on disk after it was loaded; saving would overwrite someone's work."""
+    """The file changed on disk after it was loaded; saving would overwrite someone's work.
+
+    Examples
+    --------
+    >>> import pathlib, shutil, tempfile
+    >>> import workbench as wb
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "07.yaml"
+    >>> _ = shutil.copy(wb.sample_path("07"), path)
+    >>> pref = wb.load(path)
+    >>> with open(path, "a", encoding="utf-8") as fh:  # someone else edits the file meanwhile
+    ...     _ = fh.write("# 別の担当者の追記\\n")
+    >>> try:
+    ...     wb.save(pref)
+    ... except wb.StaleFileError:
+    ...     print("上書きしませんでした")
+    上書きしませんでした
+    """
 
 
 # --- writing files safely: a lock across processes, symlinks, read-only files, full disks ----------------
@@ -1016,6 +1049,15 @@ def save(
     A symbolic link is saved through to its target; a read-only file is refused unless ``overwrite_readonly``;
     a full disk or a missing permission raises :class:`~workbench.errors.WriteError` with the file unchanged.
     The previous version is kept as ``FILE.bak``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import workbench as wb
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "福島県.yaml"
+    >>> saved = wb.save(wb.load_sample("07"), path)  # a copy of the sample, written atomically
+    >>> wb.load(saved).name
+    '福島県'
     """
     target = Path(path) if path is not None else source_path(pref)
     if target is None:

@@ -17,7 +17,9 @@ Figures are drawn by replacing an ``Output`` widget's outputs with the plotly mi
 :class:`LateJoinerPanel`    a municipality joining later, per policy
 :class:`VisionCard`         Step 2 共同利用ビジョン
 :class:`PlanEditor`         Step 3 action items with the Gantt chart
-:class:`OverviewDashboard`, :class:`CostDashboard`, :class:`AuthDashboard`  the three dashboards
+:class:`DataFlowPanel`      データマップ: flows, field × field links, model coverage, published APIs
+:class:`OverviewDashboard`, :class:`CostDashboard`, :class:`AuthDashboard`, :class:`DataFlowDashboard`  dashboards
+:class:`DeckDownload`       the meeting deck (PowerPoint) as a download link
 ==========================  ===========================================================================
 """
 
@@ -46,6 +48,9 @@ _LAZY = {
     "OverviewDashboard": "dashboards",
     "CostDashboard": "dashboards",
     "AuthDashboard": "dashboards",
+    "DeckDownload": "export",
+    "DataFlowPanel": "datamap",
+    "DataFlowDashboard": "dashboards",
 }
 
 __all__ = sorted(_LAZY)

@@ -186,8 +186,10 @@ class Session(traitlets.HasTraits):
         else:
             self.observe(lambda _change: callback(self.pref), names="revision")
 
-    #: seconds a secondary redraw waits under Voila, so the browser draws the first chart without competing
-    PROGRESSIVE_DELAY = 0.12
+    #: seconds a secondary redraw waits under Voila. 0 still defers it to the kernel's event loop: the chart
+    #: the user looks at first is sent (flushed) before the others are computed, and the others follow at once
+    #: (0.12 s was measured to add ~120 ms to the time every chart has settled, for no gain in the first one)
+    PROGRESSIVE_DELAY = 0.0
 
     def later(self, fn: Callable[[], None], key: Any = None) -> None:
         """Run ``fn`` now; under Voila (a kernel started for a page), a little later on the kernel's event loop,

@@ -32,6 +32,9 @@ class AuthMatrix(StaticFallback, w.VBox):
         The services × means heatmap (``wb-fig-auth-matrix``).
     gaps : FigureSlot
         Offered minus required per service (``wb-fig-auth-gaps``).
+    map : FigureSlot
+        The municipalities coloured by the largest level gap of the services they use (``wb-fig-auth-map``;
+        :func:`workbench.charts.map.auth_map`).
     card : ipywidgets.HTML
         Counts and recommendations (``wb-auth-card``).
     services, federation, denied : ipywidgets.HTML
@@ -52,6 +55,7 @@ class AuthMatrix(StaticFallback, w.VBox):
         self.include_open.add_class("wb-auth-open")
         self.matrix = FigureSlot("wb-fig-auth-matrix")
         self.gaps = FigureSlot("wb-fig-auth-gaps")
+        self.map = FigureSlot("wb-fig-auth-map", height=560)
         self.card = w.HTML()
         self.card.add_class("wb-auth-card")
         self.services = w.HTML()
@@ -68,6 +72,7 @@ class AuthMatrix(StaticFallback, w.VBox):
                 self.card,
                 self.matrix.widget,
                 self.gaps.widget,
+                self.map.widget,
                 self.services,
                 self.federation,
                 self.denied,
@@ -90,7 +95,7 @@ class AuthMatrix(StaticFallback, w.VBox):
     def update(self, _pref: Any = None) -> None:
         """Match the prefecture's services against its platforms' means on the chosen date and redraw."""
         from ..auth import match_auth
-        from ..charts import JA_FONT
+        from ..charts import JA_FONT, apply_template
         from ..charts import auth as charts
 
         pref = self.session.pref
@@ -106,16 +111,19 @@ class AuthMatrix(StaticFallback, w.VBox):
         self.result = res
         # each chart goes to the browser as soon as it is built, the main one first
         n = max(len(matrix.data[0].y or []) if matrix.data else 0, 1)
-        matrix.update_layout(font={"family": JA_FONT}, height=420 + 40 * n, template="plotly_white")
+        apply_template(matrix).update_layout(font={"family": JA_FONT}, height=420 + 40 * n)
         self.matrix.show(matrix)
 
         def draw_gaps() -> None:
             gaps = charts.level_gap_heatmap(res)
             m = max(len(gaps.data[0].y or []) if gaps.data else 0, 1)
-            gaps.update_layout(font={"family": JA_FONT}, height=200 + 36 * m, template="plotly_white")
+            apply_template(gaps).update_layout(font={"family": JA_FONT}, height=200 + 36 * m)
             self.gaps.show(gaps)
 
         self.session.later(draw_gaps, key=(id(self), "gaps"))
+        from ..charts.map import auth_map
+
+        self.session.later(lambda: self.map.show(auth_map(pref, res)), key=(id(self), "map"))
         rows = "".join(
             f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
             for k, v in res.card_rows()

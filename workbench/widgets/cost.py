@@ -41,6 +41,9 @@ class CostSimulator(StaticFallback, w.VBox):
         Each member's share under each rule, stand-alone cost as markers (``wb-fig-cost-rules``).
     standalone_fig : FigureSlot
         Share against stand-alone cost with the diagonal, for the chosen rule (``wb-fig-cost-standalone``).
+    map_fig : FigureSlot
+        Members at their location coloured by share ÷ stand-alone, non-members grey, members from another
+        prefecture ◆ (``wb-fig-cost-map``; :func:`workbench.charts.map.cost_map`).
     summary : ipywidgets.HTML
         The allocation's summary lines (``wb-cost-summary``).
     fairness : ipywidgets.HTML
@@ -94,6 +97,7 @@ class CostSimulator(StaticFallback, w.VBox):
         self.share_note = w.HTML()
         self.rules_fig = FigureSlot("wb-fig-cost-rules")
         self.standalone_fig = FigureSlot("wb-fig-cost-standalone")
+        self.map_fig = FigureSlot("wb-fig-cost-map", height=560)
         self.summary = w.HTML()
         self.summary.add_class("wb-cost-summary")
         self.fairness = w.HTML()
@@ -122,6 +126,7 @@ class CostSimulator(StaticFallback, w.VBox):
                 w.HBox([controls, self.summary]),
                 self.rules_fig.widget,
                 self.standalone_fig.widget,
+                self.map_fig.widget,
                 self.fairness,
                 self.table,
             ]
@@ -268,6 +273,9 @@ class CostSimulator(StaticFallback, w.VBox):
         self.comparison, self.allocation, self.audit = comparison, allocation, fair
         self.rules_fig.show(_styled(charts.shares_by_rule(comparison), 420))
         self.standalone_fig.show(_styled(charts.share_vs_standalone(allocation), 420))
+        from ..charts.map import cost_map
+
+        self.session.later(lambda: self.map_fig.show(cost_map(pref, allocation)), key=(id(self), "map"))
         self.summary.value = (
             "<ul class='wb-cost-lines'>"
             + "".join(f"<li>{html.escape(s)}</li>" for s in allocation.summary_lines())
@@ -286,12 +294,11 @@ _WLABEL = {"flat": "均等割", "population": "人口割"}
 
 
 def _styled(fig, height: int):
-    from ..charts import JA_FONT
+    from ..charts import JA_FONT, apply_template
 
-    fig.update_layout(
+    apply_template(fig).update_layout(
         font={"family": JA_FONT},
         height=height,
-        template="plotly_white",
         margin={"l": 60, "r": 20, "t": 60, "b": 60},
     )
     return fig

@@ -1,4 +1,4 @@
-"""The three Voila dashboards as widget classes, so each dashboard notebook is two lines and the same
+"""The Voila dashboards as widget classes, so each dashboard notebook is two lines and the same
 objects can be driven from Python in tests.
 
 Each has a prefecture selector and takes the prefecture from the URL (``?pref=07`` or ``?pref=福島県``),
@@ -28,6 +28,8 @@ class Dashboard(StaticFallback, w.VBox):
         The selector (``wb-pref-picker`` on its dropdown).
     title : ipywidgets.HTML
         Heading and a shareable link hint (``wb-title``).
+    export : DeckDownload
+        The meeting deck (PowerPoint) as a download (``wb-deck``).
     panels : list[ipywidgets.Widget]
         The panels below the picker.
     """
@@ -44,7 +46,10 @@ class Dashboard(StaticFallback, w.VBox):
         self.title = w.HTML()
         self.title.add_class("wb-title")
         self.panels = self.build()
-        super().__init__([self.title, self.picker, *self.panels])
+        from .export import DeckDownload
+
+        self.export = DeckDownload(self.session)
+        super().__init__([self.title, self.picker, self.export, *self.panels])
         self.add_class("wb-dashboard")
         self.add_class(self.css)
         self.session.on_change(lambda _p: self._retitle())
@@ -149,3 +154,23 @@ class AuthDashboard(Dashboard):
 
         self.matrix = AuthMatrix(self.session)
         return [section("サービスと本人確認手段", self.matrix)]
+
+
+class DataFlowDashboard(Dashboard):
+    """データの流れ: the データマップ — flow diagram, field × field matrix of realised and candidate links,
+    standard-model coverage, interoperability layers and the 公開API一覧.
+
+    Attributes
+    ----------
+    panel : DataFlowPanel
+    """
+
+    heading = "データの流れ"
+    css = "wb-dash-datamap"
+    slug = "データの流れ.ipynb"
+
+    def build(self) -> list[w.Widget]:
+        from .datamap import DataFlowPanel
+
+        self.panel = DataFlowPanel(self.session)
+        return [section("データマップ（サービス側・データアセット側）", self.panel)]

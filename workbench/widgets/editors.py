@@ -26,6 +26,8 @@ NEW = "__new__"
 TERMS_FACETS = ("exists", "component_responsibility", "platform_service_split", "certification_audit")
 LEVELS = [("—（なし）", None), ("1", 1), ("2", 2), ("3", 3)]
 BOOL3 = [("不明", None), ("公開", True), ("非公開", False)]
+#: whether a private provider works under a municipal contract (guide 3.4: then it counts as the municipality)
+CONTRACTED = [("未確認", None), ("自治体からの業務委託", True), ("民間の自主的な提供", False)]
 
 
 def _enum_options(enum: str, none: bool = False) -> list[tuple[str, Any]]:
@@ -371,6 +373,13 @@ class PlatformEditor(_Editor):
         self._add("operated_by", w.Dropdown(description="運営", layout=lay))
         self._add("status", w.Dropdown(options=_enum_options("status"), description="状態", layout=lay))
         self._add(
+            "field", w.Dropdown(options=_enum_options("field", none=True), description="分野", layout=lay)
+        )
+        self._add(
+            "organisation",
+            w.Dropdown(options=_enum_options("organisation", none=True), description="運営体制", layout=lay),
+        )
+        self._add(
             "components",
             w.SelectMultiple(options=_enum_options("component"), description="構成", rows=3, layout=lay),
         )
@@ -432,6 +441,13 @@ class PlatformEditor(_Editor):
             (f"{n}（{c}）", c)
             for c, n in reference.municipalities_of(pref.code)[["code", "name"]].itertuples(index=False)
         ]
+        outside = dict.fromkeys(  # members of other prefectures already in the file (外部の団体)
+            c
+            for p in pref.platforms
+            for c in [*(p.municipalities or []), p.operated_by]
+            if c.isdigit() and pref.is_outside(c)
+        )
+        munis += [(f"{pref.municipality_label(c)}（{c}）", c) for c in outside]
         self.fields["operated_by"].control.options = _enum_options("operated_by") + munis
         self.fields["municipalities"].control.options = munis
         ids = [(f"{p.name}（{p.id}）", p.id) for p in pref.platforms]
@@ -467,6 +483,7 @@ class ServiceEditor(_Editor):
         self._add("name", w.Text(description="名称", layout=lay))
         self._add("platform", w.Dropdown(description="基盤", layout=lay))
         self._add("provider", w.Dropdown(options=_enum_options("provider"), description="提供者", layout=lay))
+        self._add("contracted", w.Dropdown(options=CONTRACTED, description="業務委託", layout=lay))
         self._add(
             "category",
             w.Dropdown(

@@ -74,10 +74,12 @@ class TypeFlowchart(StaticFallback, w.VBox):
             for s in res.flow
         )
         note = (
-            "<p style='color:#8a6d00'>target が未設定のため、ガイドの目指す姿（型2.4）を仮定しています</p>"
+            "<p style='color:#8a6d00'>目指す型が未設定のため、ガイドの目指す姿（型2.4）を仮定しています</p>"
             if res.pattern_target_assumed
             else ""
         )
+        if res.pattern_reading:  # which guidebook text (and which of its readings) the pattern follows
+            note += f"<p style='color:#666;font-size:90%'>{html.escape(res.pattern_reading)}</p>"
         self.steps.value = (
             f"<h4 style='margin:8px 0 2px'>パターンの判定: {html.escape(res.pattern)}（"
             f"{html.escape(res.pattern_label)}）</h4><ol>{rows}</ol>{note}"

@@ -38,6 +38,9 @@ class ClassificationCard(StaticFallback, w.VBox):
         Bar chart of the counts (``wb-fig-counts``).
     municipalities : FigureSlot
         Municipalities by population coloured by the platform they use (``wb-fig-munis``).
+    map : FigureSlot
+        The municipalities at their location, sized by population, coloured by the platform they use
+        (``wb-fig-map``; :func:`workbench.charts.map.use_map`).
     issues : ipywidgets.HTML
         The 課題リスト table (``wb-issues``).
     path : ipywidgets.HTML
@@ -46,25 +49,29 @@ class ClassificationCard(StaticFallback, w.VBox):
         Errors from the analysis.
     """
 
-    def __init__(self, session: Session, show_municipalities: bool = True) -> None:
+    def __init__(self, session: Session, show_municipalities: bool = True, show_map: bool = True) -> None:
         self.session = session
         self.result = None
         self.card = w.HTML()
         self.card.add_class("wb-class-card")
         self.counts = FigureSlot("wb-fig-counts")
         self.municipalities = FigureSlot("wb-fig-munis")
+        self.map = FigureSlot("wb-fig-map", height=560)
         self.issues = w.HTML()
         self.issues.add_class("wb-issues")
         self.path = w.HTML()
         self.path.add_class("wb-path")
         self.message = Message()
         kids: list[w.Widget] = [self.message, self.card, self.counts.widget]
+        if show_map:
+            kids.append(self.map.widget)
         if show_municipalities:
             kids.append(self.municipalities.widget)
         kids += [self.path, self.issues]
         super().__init__(kids)
         self.add_class("wb-classification")
         self._show_munis = show_municipalities
+        self._show_map = show_map
         session.on_change(self.update)
         if session.pref is not None:
             self.update(session.pref)
@@ -81,6 +88,10 @@ class ClassificationCard(StaticFallback, w.VBox):
         self.result = res
         self.card.value = _card_html(res)
         self.counts.show(cc.counts_figure(res))
+        if self._show_map:
+            from ..charts.map import use_map
+
+            self.session.later(lambda: self.map.show(use_map(pref)), key=(id(self), "map"))
         if self._show_munis:
             self.session.later(
                 lambda: self.municipalities.show(cc.municipalities_figure(pref)), key=(id(self), "munis")

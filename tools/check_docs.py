@@ -1,0 +1,116 @@
+"""Check the built HTML reference (`make docs` runs it after `sphinx-build -W`).
+
+- offline: no page, stylesheet or script loads anything from the internet (scripts, stylesheets, fonts, images,
+  frames, CSS ``url()``/``@import``); plain links (``<a href>``) to outside pages are allowed;
+- complete: every public name of ``workbench`` (``workbench.__all__``) is documented on the API page, every
+  Step notebook and every Markdown page of docs/ has its page.
+
+    .venv/bin/python tools/check_docs.py [build/docs/html]
+
+Exit status 1 with one line per problem.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REMOTE = re.compile(r"^\s*(https?:)?//", re.I)
+CSS_REMOTE = re.compile(r"""(url\(\s*['"]?\s*(https?:)?//|@import\s+(url\()?\s*['"]?\s*(https?:)?//)""", re.I)
+# attributes that make the browser fetch something (an <a href> only navigates when clicked)
+FETCHING = {
+    "script": ("src",),
+    "link": ("href",),
+    "img": ("src", "srcset"),
+    "iframe": ("src",),
+    "source": ("src", "srcset"),
+    "video": ("src", "poster"),
+    "audio": ("src",),
+    "embed": ("src",),
+    "object": ("data",),
+}
+
+
+class _Scan(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.remote: list[str] = []
+        self.ids: set[str] = set()
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if values.get("id"):
+            self.ids.add(values["id"] or "")
+        for attr in FETCHING.get(tag, ()):
+            value = values.get(attr) or ""
+            if REMOTE.match(value):
+                self.remote.append(f"<{tag} {attr}={value!r}>")
+        if values.get("style") and CSS_REMOTE.search(values["style"] or ""):
+            self.remote.append(f"<{tag} style=…> {values['style']!r}")
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "style":
+            self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style and CSS_REMOTE.search(data):
+            self.remote.append("<style> " + CSS_REMOTE.search(data).group(0))
+
+
+def check(html_dir: Path) -> list[str]:
+    problems: list[str] = []
+    if not (html_dir / "index.html").is_file():
+        return [f"{html_dir}: no index.html (run make docs)"]
+    ids_by_page: dict[str, set[str]] = {}
+    for page in sorted(html_dir.rglob("*.html")):
+        scan = _Scan()
+        scan.feed(page.read_text(encoding="utf-8"))
+        ids_by_page[page.relative_to(html_dir).as_posix()] = scan.ids
+        problems += [f"{page.relative_to(html_dir)}: loads from the internet: {r}" for r in scan.remote]
+    for asset in sorted([*html_dir.rglob("*.css"), *html_dir.rglob("*.js")]):
+        text = asset.read_text(encoding="utf-8", errors="replace")
+        hit = CSS_REMOTE.search(text) if asset.suffix == ".css" else None
+        if hit:
+            problems.append(f"{asset.relative_to(html_dir)}: loads from the internet: {hit.group(0)}")
+        if asset.suffix == ".js":
+            # scripts that add remote <script>/<link> tags at run time (MathJax, require.js, widget managers)
+            for m in re.finditer(
+                r"""['"](https?:)?//[^'"\s]+\.(js|css|woff2?|ttf|otf)(\?[^'"]*)?['"]""", text
+            ):
+                problems.append(f"{asset.relative_to(html_dir)}: refers to a remote asset: {m.group(0)}")
+
+    import workbench
+
+    api_ids = ids_by_page.get("api.html", set())
+    for name in workbench.__all__:
+        if f"workbench.{name}" not in api_ids and f"module-workbench.{name}" not in api_ids:
+            problems.append(f"api.html: the public name workbench.{name} is not documented")
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        if f"_generated/notebooks/{nb.stem}.html" not in ids_by_page:
+            problems.append(f"notebook {nb.name}: no page in the reference")
+    for md in sorted((ROOT / "docs").glob("*.md")):
+        if md.name != "README.md" and f"{md.stem}.html" not in ids_by_page:
+            problems.append(f"docs/{md.name}: no page in the reference")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    html_dir = Path(args[0]) if args else ROOT / "build" / "docs" / "html"
+    problems = check(html_dir)
+    for p in problems:
+        print(f"docs: {p}", file=sys.stderr)
+    if problems:
+        return 1
+    pages = len(list(html_dir.rglob("*.html")))
+    print(f"docs ok: {pages} pages in {html_dir}, offline, every public name documented")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

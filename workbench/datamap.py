@@ -1,0 +1,1942 @@
+"""The データマップ analysed: what data flows where, across which fields, in which form (guide 4, 4.2, 4.3;
+guidebook 10–12 and 15; the Digital Agency's データマップ作成フォーマット v1.3).
+
+``datamap(pref)`` reads the prefecture file's ``data_map:`` section (both sides of the template, plus the
+published APIs) with the platforms and services of the file, and returns a :class:`DataMapResult`:
+
+* **flows** — every (data → service) link, resolved from both sides: an asset reaches a service *through its
+  platform* when the asset side names the service as 提供先サービス (the template README: 「基盤を返して〔介して〕
+  データ提供を行っている先」); a service that lists a platform-connected asset as 取込データ while the asset side
+  does not name it takes the asset *directly* (README サービス側2: 「直接または基盤経由で取り込んでいる」) — the
+  非効率な個別での連携開発 guidebook 11.1 (意義3) warns of; a service's 外部提供可能データ flows back through its platform to its
+  提供先 (guidebook 11.2, 図24 「データ利活用・還流」).
+* **checks of the template's filling rules** (warnings) and **findings** for the 課題リスト (codes ``DM_*`` in
+  data/issue_rules.csv).
+* **cross-field links** — realised (the data's field differs from the service's) and candidates from the
+  guidebook's matrix of 自治体標準オープンデータ per service field (guidebook 11.3), with the datasets missing in the
+  prefecture (guidebook 11.1 意義4).
+* per platform: **standard-model coverage** (guidebook 10.3; データモデル実践ガイドライン), the three
+  **interoperability layers** with their evidence (guidebook 10.1 図22), the **utilisation stages** reached
+  (guidebook 11.3, 12.1–12.3), a suggested **migration phase** (guidebook 10.4 ③, 図23), and the **published
+  APIs** (guide 4.3).
+* the **output KPIs** of guidebook 8.3 without double counting, and a **cross-check** with ``uses_data_from`` so
+  the authentication-level checks see every flow (:func:`derived_sources`).
+
+Readings the sources leave open are listed in :data:`READINGS` and shown with every result. Pure functions,
+no I/O.
+
+Examples
+--------
+>>> import workbench as wb
+>>> dm = wb.datamap(wb.load_sample("07"))
+>>> print(dm)
+福島県 データの流れ（データマップ）
+  サービス: ...
+>>> dm.has_data_map
+True
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import types
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel, Field, PrivateAttr
+
+from . import reference
+from .inventory import Prefecture
+from .inventory.datamap import TEMPLATE_VERSION, ServiceNames, field_label
+from .results import Result, frame
+from .text import fold as _fold_uncached
+
+fold = functools.lru_cache(maxsize=1 << 17)(_fold_uncached)
+
+SEMANTIC_THRESHOLD = 0.8  # the project's default share for the semantic layer (no source gives a number)
+REALTIME = {"realtime", "hourly"}
+LEGACY = {"ngsi_v2", "rest_api", "webhook", "stream", "file", "manual"}
+PERSONAL_CLASSES = {"personal", "related"}
+OWN = {fold(x) for x in ("独自", "独自形式", "own", "なし", "none")}
+UNKNOWN = {fold(x) for x in ("不明", "unknown", "未確認")}
+
+#: where the sources leave a choice, and the reading the workbench takes (shown with every result)
+READINGS = [
+    "提供先サービスは「基盤を介してデータを提供している先」（データマップ作成フォーマットの記載要領）と読み、"
+    "サービスが取込データに挙げても提供先サービスにないものは基盤を経由しない個別の取込とします"
+    "（ガイドブック 11.2 は「実際に活用・連携されている全てのサービス」と書いており、読み方が分かれます）。",
+    "取込データとデータアセットは、IDまたは名前（表記ゆれを吸収）で対応づけます。対応しない取込データは「未登録の取込データ」として示し、課題にはしません。",
+    "分野をまたぐ流れは、データの分野（データアセットの分野、なければ標準データモデルの分野）とサービスの分野が異なる流れです。",
+    "標準データモデルがあるかどうかは、申告されたモデル名、なければデータアセット名とモデルの別名の一致から推定します。",
+    f"意味論的相互運用性は、標準データモデルのあるデータアセットのうち準拠と申告した割合が {SEMANTIC_THRESHOLD:.0%} 以上で「あり」とします（ガイドブックに数値の基準はありません）。",
+    "相互運用性の3つの層は、図22の矢印に沿って下から順に積み上がるものと読み、続けて満たした層までを段階とします。",
+    "活用の段階（ガイドブック 11.3・12章）は到達したものをすべて示します。ガイドブックは順番を固定していません（12章: ID連携から始める道筋もある）。",
+    "規格移行のフェーズは、図23の4段階にデータマップの提供方法をあてはめた目安です。",
+]
+#: what no reachable source says (outputs must say so)
+GAPS = [
+    "データマップ作成フォーマット（xlsx）のシート名・見出しのセル位置・選択肢は確認できていません。取り込みは見出しの文言で列を探します。",
+    "防災分野の標準データモデル（避難所ほか9件）はガイドブック 10.3 に一覧があるだけで、データモデル実践ガイドライン（初版）に項目の表がありません。",
+    "ガイドブックが参照する Appendix（「分野横断サービスの実現」ほか）は参照できていません。",
+    "基盤としての標準データモデル準拠の検査方法・基準は、どの資料にもありません。",
+]
+
+SOURCES = {
+    "flows": "データマップ作成フォーマット（記載要領 サービス側1–6・データセット側1–5）; guidebook 11.2（図24）",
+    "findings": "data/issue_rules.csv（DM_* の各ルールの根拠）",
+    "cross_field": "guide 4; guidebook 10.1; 11.3（自治体標準オープンデータの組合せマトリクス）; 12.4",
+    "coverage": "guidebook 10.3; データモデル実践ガイドライン（初版）; data/standard_models.csv",
+    "interop": "guidebook 10.1（図22 相互運用性の段階と分野横断サービス）; 10.4 ②",
+    "stages": "guidebook 11.3; 12.1–12.3（data/utilisation_steps.csv）",
+    "migration": "guidebook 10.4 ③（図23 規格移行ロードマップ）; data/migration_phases.csv",
+    "kpis": "guidebook 8.3（接続サービス数・連携データアセット数: 実利用・重複なしで数える）",
+    "apis": "guide 4.3（必要なAPIセットの関係者への公開）; guidebook 3.2",
+    "input": "your input（都道府県ファイルのデータマップ）",
+}
+
+
+# --- reference tables ---------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _vocab(kind: str) -> list[tuple[str, list[str], bool]]:
+    df = reference.table("datamap_vocab.csv")
+    rows = []
+    for code, patterns, api in df[df["kind"] == kind][["code", "patterns", "api_capable"]].itertuples(
+        index=False
+    ):
+        pats = sorted({fold(p) for p in str(patterns).split("|") if p}, key=len, reverse=True)
+        rows.append((str(code), pats, str(api) == "yes"))
+    return rows
+
+
+@functools.cache
+def _api_capable() -> frozenset[str]:
+    return frozenset(c for c, _, api in _vocab("method") if api)
+
+
+@functools.cache
+def _vocab_label(kind: str, code: str) -> str:
+    df = reference.table("datamap_vocab.csv")
+    hit = df[(df["kind"] == kind) & (df["code"] == code)]
+    return str(hit["label_ja"].iloc[0]) if len(hit) else code
+
+
+@functools.cache
+def _normalise(kind: str, text: str) -> tuple[str, ...]:
+    """Codes found in a free-text value, rows in file order, longest patterns first within a row; a matched
+    part is removed so 「随時更新」 is not also read as 「随時」."""
+    rest = fold(text)
+    found: list[str] = []
+    for code, pats, _ in _vocab(kind):
+        for p in pats:
+            if p and p in rest:
+                rest = rest.replace(p, " ")
+                if code not in found:
+                    found.append(code)
+    return tuple(found)
+
+
+def frequency_codes(text: str | None) -> tuple[str, ...]:
+    """提供頻度 normalised (data/datamap_vocab.csv kind=frequency); () when blank or not understood."""
+    return _normalise("frequency", text) if text else ()
+
+
+def method_codes(methods: Iterable[str]) -> tuple[str, ...]:
+    """提供方法 normalised (kind=method); unknown wordings are left out (the raw text is kept beside)."""
+    out: list[str] = []
+    for m in methods:
+        for c in _normalise("method", m):
+            if c not in out:
+                out.append(c)
+    return tuple(out)
+
+
+@functools.cache
+def _models() -> tuple[dict[str, dict[str, str]], list[tuple[str, str]]]:
+    """Standard models by folded name, and (folded alias, model) pairs longest first."""
+    df = reference.table("standard_models.csv")
+    by_name: dict[str, dict[str, str]] = {}
+    aliases: list[tuple[str, str]] = []
+    for r in df.to_dict("records"):
+        row = {k: str(v) for k, v in r.items()}
+        by_name[fold(row["model"])] = row
+        aliases.append((fold(row["model"]), row["model"]))
+        for a in row["aliases"].split("|"):
+            if a:
+                aliases.append((fold(a), row["model"]))
+    aliases.sort(key=lambda x: len(x[0]), reverse=True)
+    return by_name, aliases
+
+
+def standard_model(name: str | None) -> dict[str, str] | None:
+    """The row of data/standard_models.csv a model name or alias refers to (exact, spelling folded)."""
+    if not name:
+        return None
+    by_name, aliases = _models()
+    key = fold(name)
+    if key in by_name:
+        return by_name[key]
+    for alias, model in aliases:
+        if alias == key:
+            return by_name[fold(model)]
+    return None
+
+
+@functools.lru_cache(maxsize=65536)
+def model_from_name(name: str) -> dict[str, str] | None:
+    """A standard model the data probably follows, guessed from its name (the longest alias it contains)."""
+    key = fold(name)
+    by_name, aliases = _models()
+    for alias, model in aliases:
+        if len(alias) >= 2 and alias in key:
+            return by_name[fold(model)]
+    return None
+
+
+@functools.cache
+def _matrix() -> pd.DataFrame:
+    return reference.table("ods_matrix.csv")
+
+
+@functools.cache
+def _matrix_rows() -> tuple[tuple[str, str, str], ...]:
+    """(service field, dataset, model) of the guidebook 11.3 matrix, as plain tuples."""
+    df = _matrix()[["service_field", "dataset", "model"]]
+    return tuple((str(f), str(d), str(m)) for f, d, m in df.itertuples(index=False))
+
+
+@functools.cache
+def _matrix_by_field() -> dict[str, tuple[tuple[str, str], ...]]:
+    out: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for f, d, m in _matrix_rows():
+        out[f].append((d, m))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@functools.cache
+def _field_map() -> dict[str, str]:
+    """Platform ``field`` enum codes -> data-map field codes (data/datamap_fields.csv platform_fields)."""
+    out: dict[str, str] = {}
+    for code, pf in reference.table("datamap_fields.csv")[["code", "platform_fields"]].itertuples(
+        index=False
+    ):
+        for x in str(pf).split("|"):
+            if x:
+                out[x] = code
+    return out
+
+
+@functools.cache
+def _rules() -> dict[str, dict[str, str]]:
+    return {r["code"]: r for r in reference.table("issue_rules.csv").to_dict("records")}
+
+
+# --- result models ------------------------------------------------------------------------------------------
+
+
+class Flow(BaseModel):
+    """One link of data to a service (C1 of the design note)."""
+
+    source_kind: str = Field(description="asset（データアセット）| item（サービスの外部提供可能データ）")
+    source: str = Field(description="データアセットID、または「サービスID/データ名」")
+    data: str = Field(description="データの名前")
+    owner: str | None = None
+    from_service: str | None = Field(None, description="外部提供可能データの提供元サービス")
+    platform: str | None = Field(None, description="経由する基盤（個別の取込では取込元の基盤）")
+    service: str
+    route: str = Field(description="platform（基盤経由）| direct（基盤を経由しない個別の取込）")
+    declared_by: str = Field(description="both | service_side | asset_side（どちらの側に書かれているか）")
+    data_field: str | None = None
+    service_field: str | None = None
+    cross_field: bool = False
+    methods: list[str] = Field(default_factory=list)
+    frequency: list[str] = Field(default_factory=list)
+    api_capable: bool = False
+    personal: bool = False
+    pi_class: str | None = None
+    consent: str | None = None
+
+
+class AssetView(BaseModel):
+    id: str
+    name: str
+    owner: str | None
+    location: str | None
+    platform: str | None
+    field: str | None
+    field_basis: str
+    model: str | None = Field(None, description="申告された標準データモデル")
+    available_model: str | None = Field(None, description="このデータに当てはまる標準データモデル")
+    model_status: str | None = None
+    model_basis: str = ""
+    level: str
+    consumers: list[str] = Field(default_factory=list)
+    consumer_fields: list[str] = Field(default_factory=list)
+    methods: list[str] = Field(default_factory=list)
+    frequency: list[str] = Field(default_factory=list)
+    personal: bool = False
+    basis: str | None = None
+
+
+class ServiceView(BaseModel):
+    id: str
+    name: str
+    platform: str
+    field: str | None
+    field_basis: str
+    status: str | None
+    in_data_map: bool
+    intake: list[str] = Field(default_factory=list, description="対応づいた取込データ（ID）")
+    unresolved: list[str] = Field(default_factory=list, description="対応づかない取込データ")
+    external: list[str] = Field(default_factory=list)
+    derived_sources: list[str] = Field(
+        default_factory=list, description="データマップから分かるデータ利用元の基盤"
+    )
+    declared_sources: list[str] = Field(default_factory=list, description="uses_data_from")
+    missing_sources: list[str] = Field(default_factory=list)
+
+
+class Finding(BaseModel):
+    code: str
+    platform: str | None = None
+    service: str | None = None
+    detail: str = ""
+
+
+class Candidate(BaseModel):
+    """A cross-field link the guidebook's matrix suggests (guidebook 11.3; 12.4 ②)."""
+
+    service: str
+    service_field: str
+    data: str
+    asset: str | None
+    data_field: str | None
+    dataset: str = Field(description="マトリクスのデータセット名")
+    kind: str = Field(description="matrix（マトリクス）| item（他サービスの外部提供可能データ）")
+    source: str = "guidebook 11.3"
+
+
+class MissingDataset(BaseModel):
+    field: str
+    dataset: str
+    services: list[str]
+    model: str | None
+    source: str = "guidebook 11.3; 11.1 意義4"
+
+
+class Coverage(BaseModel):
+    platform: str
+    assets: int
+    with_model: int = Field(description="標準データモデル（公開済み・準拠先指定）があるデータアセット")
+    declared: int = Field(description="うち準拠と申告")
+    share: float | None
+    announced_only: int = Field(description="標準データモデルが予告のみ（防災）・策定予定のもの")
+    migrate: list[str] = Field(default_factory=list, description="移行候補（独自形式・不明）")
+
+
+class Layer(BaseModel):
+    code: str
+    label: str
+    held: bool | None
+    evidence: str
+
+
+class Interop(BaseModel):
+    platform: str
+    layers: list[Layer]
+    stage: int = Field(description="続けて満たした層の数（0–3）")
+    cross_field: bool
+    evidence_cross: str
+
+
+class Stages(BaseModel):
+    platform: str
+    reached: list[str]
+    next: str | None
+    evidence: dict[str, str]
+
+
+class Phase(BaseModel):
+    platform: str
+    phase: int | None
+    label: str
+    evidence: str
+
+
+class GraphNode(BaseModel):
+    id: str = Field(description="owner:… | asset:… | platform:… | service:… | item:…")
+    kind: str
+    label: str
+    field: str | None = None
+
+
+class GraphEdge(BaseModel):
+    source: str
+    target: str
+    kind: str = Field(
+        description="holds（所管）| supply（データ供給）| provide（データ取得）| direct（個別の取込）| acquire（取得）"
+        "| return（還流）| federation（基盤間のデータ連携）"
+    )
+    count: int = 1
+
+
+class Kpi(BaseModel):
+    code: str
+    label: str
+    value: float | None
+    unit: str
+    note: str
+    source: str
+
+
+class ApiRow(BaseModel):
+    platform: str
+    side: str
+    name: str
+    protocol: str
+    published: bool | None
+    basis: str
+    spec: str | None = None
+    data: list[str] = Field(default_factory=list)
+
+
+class PrefRef(BaseModel):
+    code: str
+    name: str
+
+
+class DataMapResult(Result):
+    """The analysed データマップ of a prefecture (see the module docstring)."""
+
+    prefecture: PrefRef
+    has_data_map: bool
+    template_version: str | None
+    flows: list[Flow]
+    assets: list[AssetView]
+    services: list[ServiceView]
+    findings: list[Finding]
+    warnings: list[str]
+    matrix: dict[str, dict[str, int]] = Field(description="データの分野 → サービスの分野 → 流れの数")
+    candidates: list[Candidate]
+    missing: list[MissingDataset]
+    duplicates: list[list[str]]
+    nodes: list[GraphNode] = Field(default_factory=list, description="流れ図の節点（guidebook 11.2 図24）")
+    edges: list[GraphEdge] = Field(default_factory=list, description="流れ図の辺")
+    coverage: list[Coverage]
+    interop: list[Interop]
+    stages: list[Stages]
+    migration: list[Phase]
+    kpis: list[Kpi]
+    apis: list[ApiRow]
+    readings: list[str]
+    gaps: list[str]
+    facts: list[str]
+    assumptions: list[str]
+    sources: dict[str, str]
+    _names: dict[str, str] | None = PrivateAttr(None)
+
+    # --- presentation ---------------------------------------------------------------------------------------
+    def service_name(self, sid: str | None) -> str:
+        """The name of a service id (tables show names, the JSON keeps ids)."""
+        if self._names is None:
+            self._names = {s.id: s.name for s in self.services}
+        return self._names.get(sid or "", sid or "—")
+
+    def card_title(self) -> str:
+        return f"{self.prefecture.name} データの流れ（データマップ）"
+
+    def card_rows(self) -> list[tuple[str, str]]:
+        if not self.has_data_map:
+            return [("データマップ", "未作成（この都道府県ファイルにはデータマップがありません）")]
+        cross = sum(f.cross_field for f in self.flows)
+        direct = sum(f.route == "direct" for f in self.flows)
+        kpi = {k.code: k for k in self.kpis}
+        share = [c.share for c in self.coverage if c.share is not None]
+        return [
+            (
+                "サービス",
+                f"{len(self.services)} 件（データマップに記載 {sum(s.in_data_map for s in self.services)} 件）",
+            ),
+            ("データアセット", f"{len(self.assets)} 件"),
+            (
+                "データの流れ",
+                f"{len(self.flows)} 件（基盤経由 {len(self.flows) - direct}、個別の取込 {direct}）",
+            ),
+            ("分野をまたぐ流れ", f"{cross} 件"),
+            ("分野横断の連携候補", f"{len(self.candidates)} 件"),
+            ("不足データ（マトリクス）", f"{len(self.missing)} 件"),
+            (
+                "接続サービス数（実利用）",
+                _num(kpi["connected_services"].value) if "connected_services" in kpi else "—",
+            ),
+            (
+                "連携データアセット数（重複なし）",
+                _num(kpi["linked_data_assets"].value) if "linked_data_assets" in kpi else "—",
+            ),
+            (
+                "標準データモデル準拠率",
+                "、".join(f"{c.platform} {c.share:.0%}" for c in self.coverage if c.share is not None) or "—",
+            )
+            if share
+            else ("標準データモデル準拠率", "—"),
+            ("データマップの課題", f"{len(self.findings)} 件"),
+        ]
+
+    def card_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("分野をまたぐ流れ", self.cross_frame()), ("公開API一覧", self.apis_frame())]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per flow (data → service)."""
+        recs = [
+            {
+                "データ": f.data,
+                "種類": "データアセット"
+                if f.source_kind == "asset"
+                else f"外部提供データ（{self.service_name(f.from_service)}）",
+                "所管元": f.owner or "—",
+                "基盤": f.platform or "—",
+                "経路": "基盤経由" if f.route == "platform" else "個別の取込",
+                "サービス": self.service_name(f.service),
+                "データの分野": field_label(f.data_field),
+                "サービスの分野": field_label(f.service_field),
+                "分野をまたぐ": "○" if f.cross_field else "",
+                "提供方法": "、".join(_vocab_label("method", m) for m in f.methods) or "—",
+                "提供頻度": "、".join(_vocab_label("frequency", m) for m in f.frequency) or "—",
+                "記載": {"both": "両側", "service_side": "サービス側のみ", "asset_side": "アセット側のみ"}[
+                    f.declared_by
+                ],
+            }
+            for f in self.flows
+        ]
+        return frame(
+            recs,
+            [
+                "データ",
+                "種類",
+                "所管元",
+                "基盤",
+                "経路",
+                "サービス",
+                "データの分野",
+                "サービスの分野",
+                "分野をまたぐ",
+                "提供方法",
+                "提供頻度",
+                "記載",
+            ],
+        )
+
+    def cross_frame(self) -> pd.DataFrame:
+        return self.to_frame().query("分野をまたぐ == '○'").reset_index(drop=True)
+
+    def matrix_frame(self) -> pd.DataFrame:
+        """データの分野 × サービスの分野: the number of flows (realised links)."""
+        fields = sorted({f for row in self.matrix for f in [row, *self.matrix[row]]}, key=field_order)
+        data = [[self.matrix.get(a, {}).get(b, 0) for b in fields] for a in fields]
+        return pd.DataFrame(
+            data, index=[field_label(f) for f in fields], columns=[field_label(f) for f in fields]
+        ).rename_axis(index="データの分野", columns="サービスの分野")
+
+    def assets_frame(self) -> pd.DataFrame:
+        recs = [
+            {
+                "ID": a.id,
+                "データアセット名": a.name,
+                "所管元": a.owner or "—",
+                "所在": a.location or "—",
+                "基盤": a.platform or "—",
+                "分野": field_label(a.field),
+                "標準データモデル": a.available_model or "—",
+                "モデルの状態": MODEL_STATUS_JA.get(a.model_status or "", "—"),
+                "準拠": _vocab_label("model_level", a.level),
+                "使うサービス": "、".join(self.service_name(x) for x in a.consumers) or "—",
+                "区分": {"fact": "事実", "assumption": "仮定"}.get(a.basis or "", "—"),
+            }
+            for a in self.assets
+        ]
+        return frame(
+            recs,
+            [
+                "ID",
+                "データアセット名",
+                "所管元",
+                "所在",
+                "基盤",
+                "分野",
+                "標準データモデル",
+                "モデルの状態",
+                "準拠",
+                "使うサービス",
+                "区分",
+            ],
+        )
+
+    def services_frame(self) -> pd.DataFrame:
+        recs = [
+            {
+                "ID": s.id,
+                "サービス名": s.name,
+                "基盤": s.platform,
+                "分野": field_label(s.field),
+                "取込データ": "、".join(s.intake) or "—",
+                "未登録の取込データ": "、".join(s.unresolved) or "—",
+                "外部提供可能データ": "、".join(s.external) or "—",
+                "データ利用元（データマップ）": "、".join(s.derived_sources) or "—",
+                "台帳にない利用元": "、".join(s.missing_sources) or "—",
+            }
+            for s in self.services
+        ]
+        return frame(
+            recs,
+            [
+                "ID",
+                "サービス名",
+                "基盤",
+                "分野",
+                "取込データ",
+                "未登録の取込データ",
+                "外部提供可能データ",
+                "データ利用元（データマップ）",
+                "台帳にない利用元",
+            ],
+        )
+
+    def candidates_frame(self) -> pd.DataFrame:
+        recs = [
+            {
+                "サービス": self.service_name(c.service),
+                "サービスの分野": field_label(c.service_field),
+                "使えるデータ": c.data,
+                "データの分野": field_label(c.data_field),
+                "根拠": c.source + (f"（{c.dataset}）" if c.kind == "matrix" else ""),
+            }
+            for c in self.candidates
+        ]
+        return frame(recs, ["サービス", "サービスの分野", "使えるデータ", "データの分野", "根拠"])
+
+    def missing_frame(self) -> pd.DataFrame:
+        recs = [
+            {
+                "分野": field_label(m.field),
+                "不足しているデータ": m.dataset,
+                "標準データモデル": m.model or "—",
+                "使えるサービス": "、".join(self.service_name(x) for x in m.services),
+                "根拠": m.source,
+            }
+            for m in self.missing
+        ]
+        return frame(recs, ["分野", "不足しているデータ", "標準データモデル", "使えるサービス", "根拠"])
+
+    def coverage_frame(self) -> pd.DataFrame:
+        recs = [
+            {
+                "基盤": c.platform,
+                "データアセット": c.assets,
+                "標準モデルあり": c.with_model,
+                "準拠と申告": c.declared,
+                "準拠率": "—" if c.share is None else f"{c.share:.0%}",
+                "モデル予告のみ": c.announced_only,
+                "移行候補": "、".join(c.migrate) or "—",
+            }
+            for c in self.coverage
+        ]
+        return frame(
+            recs,
+            [
+                "基盤",
+                "データアセット",
+                "標準モデルあり",
+                "準拠と申告",
+                "準拠率",
+                "モデル予告のみ",
+                "移行候補",
+            ],
+        )
+
+    def interop_frame(self) -> pd.DataFrame:
+        recs = []
+        for i in self.interop:
+            row: dict[str, Any] = {"基盤": i.platform}
+            for layer in i.layers:
+                row[layer.label] = {True: "○", False: "×", None: "判定できない"}[layer.held]
+                row[f"{layer.label}の根拠"] = layer.evidence
+            row["段階"] = f"{i.stage}/3"
+            row["分野横断"] = "○" if i.cross_field else "×"
+            recs.append(row)
+        return pd.DataFrame(recs)
+
+    def stages_frame(self) -> pd.DataFrame:
+        labels = _stage_labels()
+        recs = [
+            {
+                "基盤": s.platform,
+                "到達した段階": "、".join(labels[c] for c in s.reached) or "—",
+                "次の段階（目安）": labels.get(s.next or "", "—"),
+            }
+            for s in self.stages
+        ]
+        return frame(recs, ["基盤", "到達した段階", "次の段階（目安）"])
+
+    def migration_frame(self) -> pd.DataFrame:
+        recs = [
+            {
+                "基盤": p.platform,
+                "フェーズ（目安）": "—" if p.phase is None else f"Phase{p.phase} {p.label}",
+                "根拠": p.evidence,
+            }
+            for p in self.migration
+        ]
+        return frame(recs, ["基盤", "フェーズ（目安）", "根拠"])
+
+    def kpis_frame(self) -> pd.DataFrame:
+        recs = [
+            {"KPI": k.label, "現状値": _num(k.value), "単位": k.unit, "数え方": k.note, "出典": k.source}
+            for k in self.kpis
+        ]
+        return frame(recs, ["KPI", "現状値", "単位", "数え方", "出典"])
+
+    def apis_frame(self) -> pd.DataFrame:
+        """The 公開API一覧 (guide 4.3)."""
+        recs = [
+            {
+                "基盤": a.platform,
+                "区分": _vocab_label("api_side", a.side),
+                "API": a.name,
+                "方式": _vocab_label("api_protocol", a.protocol) if a.protocol != "—" else "—",
+                "公開": {True: "公開", False: "非公開", None: "不明"}[a.published],
+                "扱うデータ": "、".join(a.data) or "—",
+                "仕様": a.spec or "—",
+                "根拠": a.basis,
+            }
+            for a in self.apis
+        ]
+        return frame(recs, ["基盤", "区分", "API", "方式", "公開", "扱うデータ", "仕様", "根拠"])
+
+    def findings_frame(self) -> pd.DataFrame:
+        rules = _rules()
+        recs = [
+            {
+                "課題": rules[f.code]["title_ja"],
+                "基盤": f.platform or "—",
+                "サービス": self.service_name(f.service) if f.service else "—",
+                "内容": f.detail,
+                "根拠": rules[f.code]["source"],
+            }
+            for f in self.findings
+        ]
+        return frame(recs, ["課題", "基盤", "サービス", "内容", "根拠"])
+
+
+MODEL_STATUS_JA = {
+    "published": "公開済み（項目の表あり）",
+    "delegated": "準拠先を指定（GTFS-JP 等）",
+    "planned": "策定予定",
+    "announced": "予告のみ（表は未公開）",
+    "other": "カタログ外の標準",
+}
+
+
+@functools.cache
+def _stage_labels() -> dict[str, str]:
+    df = reference.table("utilisation_steps.csv")
+    return dict(zip(df["code"], df["label_ja"], strict=True))
+
+
+@functools.cache
+def field_order_map() -> dict[str, int]:
+    return {c: i for i, c in enumerate(reference.table("datamap_fields.csv")["code"])}
+
+
+def field_order(code: str) -> int:
+    return field_order_map().get(code, 99)
+
+
+def _num(x: float | None) -> str:
+    if x is None:
+        return "—"
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
+
+
+# --- the analysis -------------------------------------------------------------------------------------------
+
+
+class _Asset:
+    __slots__ = (
+        "row",
+        "model",
+        "model_row",
+        "model_basis",
+        "level",
+        "field",
+        "field_basis",
+        "methods",
+        "freq",
+        "personal",
+    )
+
+
+def _asset_facts(a: Any) -> _Asset:
+    x = _Asset()
+    x.row = a
+    declared = a.model
+    row = None
+    basis = ""
+    if declared and fold(declared) in OWN:
+        level = "none"
+        row = model_from_name(a.name)
+        basis = "名称から推定" if row else ""
+    elif declared and fold(declared) in UNKNOWN:
+        level = "none"
+        row = model_from_name(a.name)
+        basis = "名称から推定" if row else ""
+    elif declared:
+        level = "declared"
+        row = standard_model(declared)
+        basis = "申告" if row else "申告（カタログ外の標準）"
+    else:
+        level = "none"
+        row = model_from_name(a.name)
+        basis = "名称から推定" if row else ""
+    if a.model_level:
+        level = a.model_level
+    x.model = declared
+    x.model_row = row
+    x.model_basis = basis
+    x.level = level
+    if a.field:
+        x.field, x.field_basis = a.field, "入力"
+    elif row is not None:
+        x.field, x.field_basis = row["field"], "標準データモデルの分野"
+    else:
+        x.field, x.field_basis = None, "未設定"
+    x.methods = method_codes(a.method)
+    x.freq = frequency_codes(a.frequency)
+    x.personal = a.pi_class in PERSONAL_CLASSES or a.pi_class == "pseudonymised"
+    return x
+
+
+def _service_fields(pref: Prefecture, rows: dict[str, Any]) -> dict[str, tuple[str | None, str]]:
+    fmap = _field_map()
+    platforms = {p.id: p for p in pref.platforms}
+    out: dict[str, tuple[str | None, str]] = {}
+    for s in pref.services:
+        row = rows.get(s.id)
+        if row is not None and row.field:
+            out[s.id] = (row.field, "入力")
+            continue
+        p = platforms.get(s.platform)
+        code = (
+            fmap.get(p.field)
+            if p is not None and p.field not in ("cross", "non_personal", "personal")
+            else None
+        )
+        out[s.id] = (code, "基盤の分野" if code else "未設定")
+    return out
+
+
+def datamap(pref: Prefecture) -> DataMapResult:
+    """Analyse the prefecture's データマップ (module docstring). Works on files without ``data_map:`` too
+    (everything empty, ``has_data_map`` false)."""
+    dm = pref.data_map
+    names = ServiceNames(pref)
+    services = {s.id: s for s in pref.services}
+    rows = {}
+    for r in dm.services if dm else []:
+        sid = names.resolve(r.service)
+        if sid is not None:
+            rows.setdefault(sid, r)
+    sfield = _service_fields(pref, rows)
+    assets = [_asset_facts(a) for a in (dm.assets if dm else [])]
+    by_asset = {x.row.id: x for x in assets}
+    asset_index: dict[str, str] = {}
+    for x in assets:
+        asset_index.setdefault(x.row.id, x.row.id)
+    for x in assets:
+        asset_index.setdefault(fold(x.row.id), x.row.id)
+        asset_index.setdefault(fold(x.row.name), x.row.id)
+    items: dict[str, tuple[str, Any]] = {}
+    item_index: dict[str, str] = {}
+    for sid, r in rows.items():
+        for it in r.external:
+            key = it.id or f"{sid}/{it.name}"
+            items[key] = (sid, it)
+            for k in (key, fold(key), fold(it.name), fold(f"{sid}/{it.name}")):
+                item_index.setdefault(k, key)
+    warnings: list[str] = []
+
+    # --- flows -------------------------------------------------------------------------------------------------
+    flows: dict[tuple[str, str], Flow] = {}
+    resolved: dict[str, list[str]] = defaultdict(list)
+    unresolved: dict[str, list[str]] = defaultdict(list)
+
+    def asset_flow(x: _Asset, sid: str, route: str, declared_by: str) -> None:
+        a = x.row
+        key = (f"asset:{a.id}", sid)
+        if key in flows:
+            if flows[key].declared_by != declared_by:
+                flows[key].declared_by = "both"
+            return
+        sf = sfield.get(sid, (None, ""))[0]
+        flows[key] = Flow(
+            source_kind="asset",
+            source=a.id,
+            data=a.name,
+            owner=a.owner,
+            platform=a.platform,
+            service=sid,
+            route=route,
+            declared_by=declared_by,
+            data_field=x.field,
+            service_field=sf,
+            cross_field=bool(x.field and sf and x.field != sf),
+            methods=list(x.methods),
+            frequency=list(x.freq),
+            api_capable=any(m in _api_capable() for m in x.methods),
+            personal=x.personal,
+            pi_class=a.pi_class,
+        )
+
+    def item_flow(key: str, target: str, declared_by: str) -> None:
+        src, it = items[key]
+        fkey = (f"item:{key}", target)
+        if fkey in flows:
+            if flows[fkey].declared_by != declared_by:
+                flows[fkey].declared_by = "both"
+            return
+        methods = method_codes(it.method)
+        freq = frequency_codes(it.frequency)
+        model = standard_model(it.model) if it.model else model_from_name(it.name)
+        data_field = sfield.get(src, (None, ""))[0] or (model["field"] if model else None)
+        sf = sfield.get(target, (None, ""))[0]
+        via = target in names.resolve_many(it.to)
+        flows[fkey] = Flow(
+            source_kind="item",
+            source=key,
+            data=it.name,
+            owner=services[src].name if src in services else None,
+            from_service=src,
+            platform=services[src].platform if src in services else None,
+            service=target,
+            route="platform" if via else "direct",
+            declared_by=declared_by,
+            data_field=data_field,
+            service_field=sf,
+            cross_field=bool(data_field and sf and data_field != sf),
+            methods=list(methods),
+            frequency=list(freq),
+            api_capable=any(m in _api_capable() for m in methods),
+            personal=it.pi_class in PERSONAL_CLASSES or it.pi_class == "pseudonymised",
+            pi_class=it.pi_class,
+            consent=it.consent,
+        )
+
+    # service side: 取込データ
+    for sid, r in rows.items():
+        for text in r.intake:
+            aid = asset_index.get(text) or asset_index.get(fold(text))
+            if aid is not None:
+                x = by_asset[aid]
+                targets = names.resolve_many(x.row.to)
+                route = "platform" if (x.row.platform and sid in targets) else "direct"
+                asset_flow(x, sid, route, "both" if sid in targets else "service_side")
+                resolved[sid].append(aid)
+                continue
+            ikey = item_index.get(text) or item_index.get(fold(text))
+            if ikey is not None and items[ikey][0] != sid:
+                item_flow(ikey, sid, "service_side")
+                resolved[sid].append(ikey)
+                continue
+            unresolved[sid].append(text)
+    # asset side: 提供先サービス
+    for x in assets:
+        for sid in names.resolve_many(x.row.to):
+            if (f"asset:{x.row.id}", sid) not in flows:
+                asset_flow(x, sid, "platform" if x.row.platform else "direct", "asset_side")
+                if sid in rows:
+                    warnings.append(
+                        f"データアセット「{x.row.name}」の提供先サービスに「{services[sid].name}」がありますが、"
+                        "そのサービスの取込データに記載がありません"
+                    )
+    # service side: 外部提供可能データの提供先
+    for key, (src, it) in items.items():
+        for target in names.resolve_many(it.to):
+            if target == src:
+                continue
+            if (f"item:{key}", target) in flows:
+                flows[(f"item:{key}", target)].declared_by = "both"
+                flows[(f"item:{key}", target)].route = "platform"
+            else:
+                item_flow(key, target, "service_side")
+    flow_list = sorted(flows.values(), key=lambda f: (f.platform or "~", f.source, f.service))
+
+    # --- filling rules (warnings) --------------------------------------------------------------------------
+    if dm is not None:
+        missing_rows = [s.name for s in pref.services if s.id not in rows]
+        if missing_rows and dm.services:
+            warnings.append(
+                "サービス側データマップにないサービスがあります（基盤に接続しているサービスはすべて記載）: "
+                + "、".join(missing_rows[:10])
+                + ("…" if len(missing_rows) > 10 else "")
+            )
+        for x in assets:
+            a = x.row
+            if any(w in a.name for w in ("等", "一式", "各種", "ほか")):
+                warnings.append(
+                    f"データアセット名「{a.name}」はまとめて書かれているようです（なるべくデータ単位で具体名を記載）"
+                )
+            if a.location and fold(a.location) in {
+                fold(w) for w in ("システム", "台帳", "Excel", "エクセル", "紙", "サーバ")
+            }:
+                warnings.append(
+                    f"データアセット「{a.name}」のデータの所在「{a.location}」が一般名詞です（システムの固有名詞で記載）"
+                )
+            if a.method and not x.methods:
+                warnings.append(
+                    f"データアセット「{a.name}」の提供方法「{'、'.join(a.method)}」を読み取れません"
+                )
+            if a.frequency and not x.freq:
+                warnings.append(f"データアセット「{a.name}」の提供頻度「{a.frequency}」を読み取れません")
+        for sid, texts in unresolved.items():
+            warnings.append(
+                f"{services[sid].name}の取込データ「{'、'.join(texts[:6])}」はデータアセット側にも他のサービスの外部提供"
+                "データにもなく、基盤経由か直接かを判定できません（データアセット側に登録すると流れに入ります）"
+            )
+        no_field = [services[s].name for s in services if sfield[s][0] is None]
+        if no_field:
+            warnings.append(
+                "分野が未設定のサービスがあり、分野をまたぐかどうかを判定できません: "
+                + "、".join(no_field[:10])
+            )
+
+    # --- consumers of assets ------------------------------------------------------------------------------
+    consumers: dict[str, list[str]] = defaultdict(list)
+    for f in flow_list:
+        if f.source_kind == "asset":
+            consumers[f.source].append(f.service)
+
+    # --- duplicates (C3) ------------------------------------------------------------------------------------
+    groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for x in assets:
+        a = x.row
+        if a.platform:
+            groups[("name", fold(a.name), fold(a.owner or ""), fold(a.location or ""))].append(a.id)
+            if x.model_row is not None and a.municipality and x.level != "none":
+                groups[("model", x.model_row["model"], a.municipality, fold(a.owner or ""))].append(a.id)
+    duplicates: list[list[str]] = []
+    seen_sets: set[frozenset[str]] = set()
+    for ids in groups.values():
+        plats = {by_asset[i].row.platform for i in ids}
+        if len(plats) >= 2 and frozenset(ids) not in seen_sets:
+            seen_sets.add(frozenset(ids))
+            duplicates.append(sorted(ids))
+
+    # --- findings -------------------------------------------------------------------------------------------
+    findings: list[Finding] = []
+    if dm is not None:
+        findings += _findings(pref, dm, flow_list, assets, rows, items, consumers, duplicates, names)
+
+    # --- cross-field (C6) -----------------------------------------------------------------------------------
+    matrix: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for f in flow_list:
+        if f.data_field and f.service_field:
+            matrix[f.data_field][f.service_field] += 1
+    candidates, missing = _candidates(pref, assets, flow_list, sfield, rows, items) if dm else ([], [])
+
+    # --- per platform ---------------------------------------------------------------------------------------
+    coverage = _coverage(pref, assets) if dm else []
+    interop = _interop(pref, flow_list, coverage, rows) if dm else []
+    stages = _stages(pref, flow_list) if dm else []
+    migration = _migration(pref, flow_list, assets, rows) if dm else []
+    kpis = _kpis(flow_list, assets, duplicates, pref) if dm else []
+    apis = _apis(pref, flow_list) if dm else []
+
+    svc_views = []
+    derived = _derived(flow_list)
+    for s in pref.services:
+        own = {s.platform}
+        der = sorted(derived.get(s.id, set()) - own)
+        svc_views.append(
+            ServiceView(
+                id=s.id,
+                name=s.name,
+                platform=s.platform,
+                field=sfield[s.id][0],
+                field_basis=sfield[s.id][1],
+                status=rows[s.id].status if s.id in rows else None,
+                in_data_map=s.id in rows,
+                intake=resolved.get(s.id, []),
+                unresolved=unresolved.get(s.id, []),
+                external=[it.name for it in rows[s.id].external] if s.id in rows else [],
+                derived_sources=der,
+                declared_sources=list(s.uses_data_from),
+                missing_sources=[p for p in der if p not in s.uses_data_from],
+            )
+        )
+    asset_views = [
+        AssetView(
+            id=x.row.id,
+            name=x.row.name,
+            owner=x.row.owner,
+            location=x.row.location,
+            platform=x.row.platform,
+            field=x.field,
+            field_basis=x.field_basis,
+            model=x.model,
+            available_model=x.model_row["model"] if x.model_row else (x.model if x.level != "none" else None),
+            model_status=x.model_row["status"] if x.model_row else ("other" if x.level != "none" else None),
+            model_basis=x.model_basis,
+            level=x.level,
+            consumers=consumers.get(x.row.id, []),
+            consumer_fields=sorted(
+                {sfield[s][0] for s in consumers.get(x.row.id, []) if sfield.get(s, (None,))[0]}
+            ),
+            methods=list(x.methods),
+            frequency=list(x.freq),
+            personal=x.personal,
+            basis=x.row.basis,
+        )
+        for x in assets
+    ]
+    nodes, edges = _graph(pref, flow_list, assets, rows, sfield) if dm else ([], [])
+    if dm is None:
+        warnings.append("この都道府県ファイルにはデータマップがありません")
+    return DataMapResult(
+        prefecture=PrefRef(code=pref.code, name=pref.name),
+        has_data_map=dm is not None,
+        template_version=dm.template_version if dm else None,
+        flows=flow_list,
+        assets=asset_views,
+        services=svc_views,
+        findings=findings,
+        warnings=list(dict.fromkeys(warnings)),
+        matrix={k: dict(v) for k, v in matrix.items()},
+        candidates=candidates,
+        missing=missing,
+        duplicates=duplicates,
+        nodes=nodes,
+        edges=edges,
+        coverage=coverage,
+        interop=interop,
+        stages=stages,
+        migration=migration,
+        kpis=kpis,
+        apis=apis,
+        readings=READINGS,
+        gaps=GAPS,
+        facts=list(dm.facts) if dm else [],
+        assumptions=list(dm.assumptions) if dm else [],
+        sources=SOURCES,
+    )
+
+
+def _graph(
+    pref: Prefecture,
+    flows: list[Flow],
+    assets: list[_Asset],
+    rows: dict[str, Any],
+    sfield: dict[str, tuple[str | None, str]],
+) -> tuple[list[GraphNode], list[GraphEdge]]:
+    """The flow graph of guidebook 11.2 図24: データ所管元 → データアセット →（データ供給）→ 基盤 →（データ取得）→
+    サービス → 取得データ →（データ利活用・還流）→ 基盤, plus direct intakes and data federation between platforms."""
+    nodes: dict[str, GraphNode] = {}
+    edges: dict[tuple[str, str, str], GraphEdge] = {}
+
+    def node(nid: str, kind: str, label: str, fld: str | None = None) -> str:
+        nodes.setdefault(nid, GraphNode(id=nid, kind=kind, label=label, field=fld))
+        return nid
+
+    def edge(a: str, b: str, kind: str) -> None:
+        key = (a, b, kind)
+        if key in edges:
+            edges[key].count += 1
+        else:
+            edges[key] = GraphEdge(source=a, target=b, kind=kind)
+
+    home = {s.id: s.platform for s in pref.services}
+    for p in pref.platforms:
+        node(f"platform:{p.id}", "platform", p.name)
+    for s in pref.services:
+        node(f"service:{s.id}", "service", s.name, sfield[s.id][0])
+    for x in assets:
+        a = x.row
+        aid = node(f"asset:{a.id}", "asset", a.name, x.field)
+        if a.owner:
+            edge(node(f"owner:{a.owner}", "owner", a.owner), aid, "holds")
+        if a.platform:
+            edge(aid, f"platform:{a.platform}", "supply")
+    for sid, r in rows.items():
+        for it in r.external:
+            iid = node(f"item:{it.id or sid + '/' + it.name}", "item", it.name, sfield[sid][0])
+            edge(f"service:{sid}", iid, "acquire")
+            if it.to and sid in home:
+                edge(iid, f"platform:{home[sid]}", "return")
+    for f in flows:
+        src = f"asset:{f.source}" if f.source_kind == "asset" else f"item:{f.source}"
+        if f.route == "platform" and f.platform:
+            edge(f"platform:{f.platform}", f"service:{f.service}", "provide")
+        else:
+            edge(src, f"service:{f.service}", "direct")
+    seen: set[frozenset[str]] = set()
+    for p in pref.platforms:
+        for q in p.data_federation_with:
+            pair = frozenset((p.id, q))
+            if pair not in seen:
+                seen.add(pair)
+                edge(f"platform:{p.id}", f"platform:{q}", "federation")
+    return list(nodes.values()), list(edges.values())
+
+
+def _derived(flows: list[Flow]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for f in flows:
+        if f.route == "platform" and f.platform:
+            out[f.service].add(f.platform)
+    return out
+
+
+def derived_sources(pref: Prefecture) -> dict[str, list[str]]:
+    """Platforms each service takes data from through a platform according to the データマップ (its own platform
+    left out): used by :func:`workbench.auth.match_auth` beside ``uses_data_from`` so the level checks see every
+    flow (guide 3.4 基盤間連携). Empty without a data map."""
+    if pref.data_map is None:
+        return {}
+    res = datamap(pref)
+    return {s.id: s.derived_sources for s in res.services if s.derived_sources}
+
+
+def _findings(
+    pref: Prefecture,
+    dm: Any,
+    flows: list[Flow],
+    assets: list[_Asset],
+    rows: dict[str, Any],
+    items: dict[str, tuple[str, Any]],
+    consumers: dict[str, list[str]],
+    duplicates: list[list[str]],
+    names: ServiceNames,
+) -> list[Finding]:
+    out: list[Finding] = []
+    services = {s.id: s for s in pref.services}
+    platforms = {p.id: p for p in pref.platforms}
+    by_asset = {x.row.id: x for x in assets}
+    to_service: dict[str, list[Flow]] = defaultdict(list)
+    from_source: dict[str, list[Flow]] = defaultdict(list)
+    for f in flows:
+        to_service[f.service].append(f)
+        from_source[f.source].append(f)
+    if dm.template_version != TEMPLATE_VERSION:
+        out.append(Finding(code="DM_TEMPLATE_VERSION", detail=f"第{dm.template_version}版"))
+    for f in flows:
+        if f.source_kind == "asset" and f.route == "direct" and f.platform:
+            out.append(
+                Finding(
+                    code="DM_DIRECT_LINK",
+                    platform=f.platform,
+                    service=f.service,
+                    detail=f"{services[f.service].name} が {f.data}（{f.platform} に接続済み）を直接取込",
+                )
+            )
+    for ids in duplicates:
+        desc = "、".join(f"{by_asset[i].row.name}（{by_asset[i].row.platform}）" for i in ids)
+        out.append(Finding(code="DM_DUP_ASSET", detail=desc))
+    for x in assets:
+        if x.row.platform and not consumers.get(x.row.id):
+            out.append(Finding(code="DM_ORPHAN_ASSET", platform=x.row.platform, detail=x.row.name))
+    consumed_items = {f.source for f in flows if f.source_kind == "item"}
+    for key, (src, it) in items.items():
+        if key not in consumed_items:
+            out.append(
+                Finding(
+                    code="DM_UNUSED_EXTERNAL", platform=services[src].platform, service=src, detail=it.name
+                )
+            )
+    by_platform: dict[str, list[_Asset]] = defaultdict(list)
+    for x in assets:
+        if x.row.platform:
+            by_platform[x.row.platform].append(x)
+    for pid, xs in by_platform.items():
+        bad = [
+            x.row.name
+            for x in xs
+            if x.level == "none"
+            and x.model_row is not None
+            and x.model_row["status"] in ("published", "delegated")
+        ]
+        if bad:
+            out.append(
+                Finding(
+                    code="DM_NO_STANDARD_MODEL",
+                    platform=pid,
+                    detail="、".join(bad[:8]) + ("…" if len(bad) > 8 else ""),
+                )
+            )
+    for sid, r in rows.items():
+        if r.status not in ("building", "planned"):
+            continue
+        mine = to_service.get(sid, [])
+        if not mine:
+            continue
+        no_ld = [f.data for f in mine if "ngsi_ld" not in f.methods]
+        no_model = [
+            f.data
+            for f in mine
+            if f.source_kind == "asset"
+            and by_asset[f.source].level == "none"
+            and by_asset[f.source].model_row is not None
+        ]
+        if no_ld or no_model:
+            parts = []
+            if no_ld:
+                parts.append("NGSI-LD でない: " + "、".join(no_ld[:5]))
+            if no_model:
+                parts.append("標準データモデルでない: " + "、".join(no_model[:5]))
+            out.append(
+                Finding(
+                    code="DM_NEW_NOT_STANDARD",
+                    platform=services[sid].platform,
+                    service=sid,
+                    detail="; ".join(parts),
+                )
+            )
+    via: dict[str, list[Flow]] = defaultdict(list)
+    for f in flows:
+        if f.route == "platform" and f.platform:
+            via[f.platform].append(f)
+    for pid, fs in via.items():
+        if fs and not any(f.api_capable for f in fs) and any(f.methods for f in fs):
+            out.append(Finding(code="DM_NO_API_FLOW", platform=pid, detail=f"基盤経由の流れ {len(fs)} 件"))
+    if flows and not any(f.cross_field for f in flows):
+        out.append(Finding(code="DM_NO_CROSS_FIELD", detail=f"流れ {len(flows)} 件"))
+    for key, (src, it) in items.items():
+        targets = [f.service for f in from_source.get(key, [])]
+        if not targets:
+            continue
+        tnames = "、".join(services[t].name for t in targets)
+        if it.pi_class == "pseudonymised":
+            out.append(
+                Finding(
+                    code="DM_PSEUDONYMISED_OUT",
+                    platform=services[src].platform,
+                    service=src,
+                    detail=f"{it.name} → {tnames}",
+                )
+            )
+        elif it.pi_class in PERSONAL_CLASSES and it.consent != "managed":
+            what = (
+                "個人関連情報（提供先が本人の同意を得ていることの確認が必要）"
+                if it.pi_class == "related"
+                else "個人情報（本人の事前の同意が必要）"
+            )
+            out.append(
+                Finding(
+                    code="DM_PERSONAL_NO_CONSENT",
+                    platform=services[src].platform,
+                    service=src,
+                    detail=f"{it.name} → {tnames}: {what}",
+                )
+            )
+    for pid, fs in via.items():
+        methods = {m for f in fs for m in f.methods}
+        if methods and "ngsi_ld" not in methods and methods & LEGACY:
+            declared = [x for x in by_platform.get(pid, []) if x.level != "none"]
+            if not declared:
+                out.append(
+                    Finding(
+                        code="DM_LEGACY_NO_ROADMAP",
+                        platform=pid,
+                        detail="方式: " + "、".join(_vocab_label("method", m) for m in sorted(methods)),
+                    )
+                )
+    for s in pref.services:
+        der = {f.platform for f in to_service.get(s.id, []) if f.route == "platform" and f.platform}
+        missing = sorted(p for p in der if p != s.platform and p not in s.uses_data_from and p in platforms)
+        if missing:
+            out.append(
+                Finding(
+                    code="DM_FLOW_NOT_DECLARED",
+                    platform=s.platform,
+                    service=s.id,
+                    detail=f"{s.name}: {'、'.join(missing)}",
+                )
+            )
+    return out
+
+
+def _dataset_assets(assets: list[_Asset]) -> dict[str, list[_Asset]]:
+    """Matrix datasets (guidebook 11.3) -> the prefecture's assets that are that dataset: same name (with or
+    without 一覧), or the dataset's standard model (data/ods_matrix.csv model column)."""
+    out: dict[str, list[_Asset]] = defaultdict(list)
+    by_model: dict[str, list[_Asset]] = defaultdict(list)
+    by_name: dict[str, list[_Asset]] = defaultdict(list)
+    for x in assets:
+        if x.model_row is not None:
+            by_model[x.model_row["model"]].append(x)
+        by_name[fold(x.row.name)].append(x)
+        by_name[fold(x.row.name).removesuffix("一覧")].append(x)
+    for dataset, model in dict.fromkeys((d, m) for _, d, m in _matrix_rows()):
+        hits = list(by_name.get(fold(dataset), [])) + list(
+            by_name.get(fold(dataset).removesuffix("一覧"), [])
+        )
+        if model:
+            hits += by_model.get(str(model), [])
+        seen: dict[str, _Asset] = {}
+        for h in hits:
+            seen.setdefault(h.row.id, h)
+        out[dataset] = list(seen.values())
+    return out
+
+
+def _candidates(
+    pref: Prefecture,
+    assets: list[_Asset],
+    flows: list[Flow],
+    sfield: dict[str, tuple[str | None, str]],
+    rows: dict[str, Any],
+    items: dict[str, tuple[str, Any]],
+) -> tuple[list[Candidate], list[MissingDataset]]:
+    by_field = _matrix_by_field()
+    ds_assets = _dataset_assets(assets)
+    taken: dict[str, set[str]] = defaultdict(set)
+    for f in flows:
+        taken[f.service].add(f.source)
+    cands: list[Candidate] = []
+    missing: dict[tuple[str, str], MissingDataset] = {}
+    for s in pref.services:
+        f = sfield[s.id][0]
+        if not f:
+            continue
+        for dataset, model in by_field.get(f, ()):
+            hits = ds_assets.get(dataset, [])
+            if not hits:
+                key = (f, dataset)
+                if key not in missing:
+                    missing[key] = MissingDataset(field=f, dataset=dataset, services=[], model=model or None)
+                missing[key].services.append(s.id)
+                continue
+            if any(x.row.id in taken[s.id] for x in hits):
+                continue  # the service already uses this dataset
+            usable = [x for x in hits if x.row.platform]
+            if not usable:
+                continue
+            x = next((h for h in usable if h.row.platform == s.platform), usable[0])  # its own platform first
+            cands.append(
+                Candidate.model_construct(
+                    service=s.id,
+                    service_field=f,
+                    data=x.row.name,
+                    asset=x.row.id,
+                    data_field=x.field,
+                    dataset=dataset,
+                    kind="matrix",
+                    source="guidebook 11.3",
+                )
+            )
+    # another service's external data that nobody uses, for services of a field whose matrix names it
+    consumed = {fl.source for fl in flows if fl.source_kind == "item"}
+    fields_of_dataset: dict[str, set[str]] = defaultdict(set)
+    for fld, dataset, model in _matrix_rows():
+        fields_of_dataset[fold(dataset)].add(fld)
+        if model:
+            fields_of_dataset[fold(str(model))].add(fld)
+    for key, (src, it) in items.items():
+        if key in consumed:
+            continue
+        model = standard_model(it.model) if it.model else model_from_name(it.name)
+        wanted = fields_of_dataset.get(fold(it.name), set()) | (
+            fields_of_dataset.get(fold(model["model"]), set()) if model else set()
+        )
+        for s in pref.services:
+            if s.id != src and sfield[s.id][0] in wanted and sfield[s.id][0] != sfield[src][0]:
+                cands.append(
+                    Candidate(
+                        service=s.id,
+                        service_field=sfield[s.id][0] or "",
+                        data=it.name,
+                        asset=None,
+                        data_field=sfield[src][0],
+                        dataset=model["model"] if model else it.name,
+                        kind="item",
+                        source="guidebook 11.2（サービスを起点とした新たな連携シナリオ）; 11.3",
+                    )
+                )
+    # unique and cross-field first
+    uniq: dict[tuple[str, str], Candidate] = {}
+    for c in cands:
+        uniq.setdefault((c.service, c.asset or c.data), c)
+    out = sorted(uniq.values(), key=lambda c: (c.data_field == c.service_field, c.service, c.data))
+    return out, sorted(missing.values(), key=lambda m: (field_order(m.field), m.dataset))
+
+
+def _coverage(pref: Prefecture, assets: list[_Asset]) -> list[Coverage]:
+    out = []
+    by_platform: dict[str, list[_Asset]] = defaultdict(list)
+    for x in assets:
+        if x.row.platform:
+            by_platform[x.row.platform].append(x)
+    for p in pref.platforms:
+        xs = by_platform.get(p.id, [])
+        if not xs:
+            continue
+        avail = [
+            x for x in xs if x.model_row is not None and x.model_row["status"] in ("published", "delegated")
+        ]
+        declared = [x for x in avail if x.level != "none"]
+        later = [
+            x for x in xs if x.model_row is not None and x.model_row["status"] in ("announced", "planned")
+        ]
+        out.append(
+            Coverage(
+                platform=p.id,
+                assets=len(xs),
+                with_model=len(avail),
+                declared=len(declared),
+                share=(len(declared) / len(avail)) if avail else None,
+                announced_only=len(later),
+                migrate=[x.row.name for x in avail if x.level == "none"],
+            )
+        )
+    return out
+
+
+@functools.cache
+def _layers() -> list[tuple[str, str]]:
+    df = reference.table("interop_layers.csv").sort_values("order")
+    return list(zip(df["code"], df["label_ja"], strict=True))
+
+
+def _interop(
+    pref: Prefecture, flows: list[Flow], coverage: list[Coverage], rows: dict[str, Any]
+) -> list[Interop]:
+    cov = {c.platform: c for c in coverage}
+    services = {s.id: s for s in pref.services}
+    out = []
+    for p in pref.platforms:
+        fs = [f for f in flows if f.platform == p.id and f.route == "platform"]
+        api_flows = [f for f in fs if f.api_capable]
+        gateway = "api_gateway" in p.modules
+        if p.api_published is True and (api_flows or gateway):
+            t, te = (
+                True,
+                "API公開"
+                + (f"、APIで取得できる流れ {len(api_flows)} 件" if api_flows else "")
+                + ("、APIゲートウェイ" if gateway else ""),
+            )
+        elif p.api_published is None:
+            t, te = None, "API公開の有無が不明"
+        else:
+            t, te = (
+                False,
+                (
+                    "APIを公開していない"
+                    if p.api_published is False
+                    else "基盤経由の流れにAPIで取得できる方式がない"
+                ),
+            )
+        c = cov.get(p.id)
+        if c is None or c.share is None:
+            s, se = None, "標準データモデルのあるデータアセットがデータマップにない"
+        else:
+            s = c.share >= SEMANTIC_THRESHOLD
+            se = f"準拠と申告 {c.declared}/{c.with_model} 件（{c.share:.0%}、基準 {SEMANTIC_THRESHOLD:.0%}）"
+        terms = p.terms
+        org_parts = []
+        ok = terms.exists and terms.platform_service_split and terms.certification_audit
+        org_parts.append("規約・責任分界・認定と監査: " + ("記載あり" if ok else "不足"))
+        personal_out = [
+            it
+            for sid, r in rows.items()
+            if services[sid].platform == p.id
+            for it in r.external
+            if it.pi_class in PERSONAL_CLASSES and it.to
+        ]
+        if personal_out:
+            managed = all(it.consent == "managed" for it in personal_out)
+            org_parts.append("同意管理: " + ("記録あり" if managed else "記録なし"))
+            ok = ok and managed
+        o = ok
+        layers = [
+            Layer(code=code, label=label, held=held, evidence=ev)
+            for (code, label), held, ev in zip(
+                _layers(), (t, s, o), (te, se, "、".join(org_parts)), strict=True
+            )
+        ]
+        stage = 0
+        for layer in layers:
+            if layer.held is True:
+                stage += 1
+            else:
+                break
+        cross = [f for f in flows if f.platform == p.id and f.cross_field]
+        out.append(
+            Interop(
+                platform=p.id,
+                layers=layers,
+                stage=stage,
+                cross_field=bool(cross),
+                evidence_cross=f"分野をまたぐ流れ {len(cross)} 件" if cross else "分野をまたぐ流れはない",
+            )
+        )
+    return out
+
+
+def _stages(pref: Prefecture, flows: list[Flow]) -> list[Stages]:
+    order = list(_stage_labels())
+    services = {s.id: s for s in pref.services}
+    out = []
+    for p in pref.platforms:
+        fs = [f for f in flows if f.platform == p.id and f.route == "platform"]
+        ev: dict[str, str] = {}
+        np_ = [f for f in fs if not f.personal]
+        static = [f for f in np_ if f.source_kind == "asset" and not (set(f.frequency) & REALTIME)]
+        if static:
+            ev["static_gis"] = f"静的なデータ: {static[0].data} ほか {len(static)} 件"
+        rt = [f for f in np_ if set(f.frequency) & REALTIME]
+        if rt:
+            ev["realtime"] = f"動的なデータ: {rt[0].data} ほか {len(rt)} 件"
+        fields_per_source: dict[str, set[str]] = defaultdict(set)
+        for f in fs:
+            if f.service_field:
+                fields_per_source[f.source].add(f.service_field)
+        multi = [s for s, fl in fields_per_source.items() if len(fl) >= 2]
+        if multi:
+            ev["multi_use"] = f"{len(multi)} 件のデータを2分野以上のサービスが利用"
+        signin = [s for s in pref.services if s.platform == p.id and (s.category or s.levels)]
+        if p.has_auth and len(signin) >= 2:
+            ev["common_id"] = (
+                f"個人認証サービスとサインインが必要なサービス {len(signin)} 件（OIDC の採用はデータマップからは分からない）"
+            )
+        pers = [
+            f
+            for f in flows
+            if f.personal
+            and f.source_kind == "item"
+            and f.cross_field
+            and f.from_service in services
+            and services[f.from_service].platform == p.id
+        ]
+        if pers:
+            ev["personal_exchange"] = f"{pers[0].data} → {pers[0].service} ほか {len(pers)} 件"
+        if any(f.cross_field for f in np_) and any(f.cross_field for f in fs if f.personal) | bool(pers):
+            ev["combined"] = "非パーソナルとパーソナルの両方のデータが分野をまたいで流れている"
+        reached = [c for c in order if c in ev]
+        nxt = next((c for c in order if c not in ev), None)
+        if fs or reached:
+            out.append(Stages(platform=p.id, reached=reached, next=nxt, evidence=ev))
+    return out
+
+
+@functools.cache
+def _phase_labels() -> dict[int, str]:
+    df = reference.table("migration_phases.csv")
+    return {int(k): str(v) for k, v in zip(df["phase"], df["label_ja"], strict=True)}
+
+
+def _migration(
+    pref: Prefecture, flows: list[Flow], assets: list[_Asset], rows: dict[str, Any]
+) -> list[Phase]:
+    labels = _phase_labels()
+    out = []
+    for p in pref.platforms:
+        fs = [f for f in flows if f.platform == p.id and f.route == "platform" and f.methods]
+        if not fs:
+            continue
+        ld = [f for f in fs if "ngsi_ld" in f.methods]
+        legacy_only = [f for f in fs if "ngsi_ld" not in f.methods]
+        new = [sid for sid, r in rows.items() if r.status in ("building", "planned")]
+        new_flows = [f for f in fs if f.service in new]
+        by = {x.row.id: x for x in assets}
+        new_ok = bool(new_flows) and all(
+            "ngsi_ld" in f.methods and (f.source_kind != "asset" or by[f.source].level != "none")
+            for f in new_flows
+        )
+        if not legacy_only:
+            phase, ev = 4, f"すべての流れ（{len(fs)} 件）が NGSI-LD"
+        elif not ld:
+            phase, ev = 1, f"NGSI-LD の流れがない（旧方式 {len(legacy_only)} 件）"
+        elif new_ok:
+            phase, ev = 3, f"新規サービスは NGSI-LD と標準データモデル、旧方式も {len(legacy_only)} 件残る"
+        else:
+            phase, ev = 2, f"NGSI-LD {len(ld)} 件と旧方式 {len(legacy_only)} 件が併存"
+        out.append(Phase(platform=p.id, phase=phase, label=labels[phase], evidence=ev + "（目安）"))
+    return out
+
+
+def _kpis(
+    flows: list[Flow], assets: list[_Asset], duplicates: list[list[str]], pref: Prefecture
+) -> list[Kpi]:
+    kdf = reference.table("kpis.csv").set_index("code")
+    used = {f.service for f in flows} | {f.from_service for f in flows if f.from_service}
+    linked = {f.source for f in flows if f.source_kind == "asset" and f.route == "platform"}
+    dup_extra = sum(len(set(g) & linked) - 1 for g in duplicates if len(set(g) & linked) > 1)
+    api = sum(f.api_capable for f in flows)
+    return [
+        Kpi(
+            code="connected_services",
+            label=str(kdf.loc["connected_services", "label_ja"]),
+            value=len(used),
+            unit=str(kdf.loc["connected_services", "unit_ja"]),
+            note=f"データの流れがあるサービスだけを数える（登録 {len(pref.services)} 件）",
+            source="guidebook 8.3（実利用の有無）; データマップ",
+        ),
+        Kpi(
+            code="linked_data_assets",
+            label=str(kdf.loc["linked_data_assets", "label_ja"]),
+            value=len(linked) - dup_extra,
+            unit=str(kdf.loc["linked_data_assets", "unit_ja"]),
+            note=f"基盤経由で使われるデータアセット、重複登録は1件と数える（重複 {dup_extra} 件を除外）",
+            source="guidebook 8.3（重複データを含めない）; データマップ",
+        ),
+        Kpi(
+            code="api_flow_share",
+            label="APIで取得できるデータの流れの割合",
+            value=round(100 * api / len(flows), 1) if flows else None,
+            unit="%",
+            note="提供方法が NGSI・REST API・Webhook・ストリーミングの流れ",
+            source="guide 4.3; ワークベンチの指標（提案）",
+        ),
+        Kpi(
+            code="cross_field_flows",
+            label="分野をまたぐデータの流れ",
+            value=sum(f.cross_field for f in flows),
+            unit="件",
+            note="データの分野とサービスの分野が異なる流れ",
+            source="guide 4; guidebook 10.1; ワークベンチの指標（提案）",
+        ),
+    ]
+
+
+def _yes_no(v: bool | None) -> str:
+    return {True: "あり", False: "なし", None: "不明"}[v]
+
+
+_PROTOCOL = {
+    "ngsi_v2": "ngsi_v2",
+    "ngsi_ld": "ngsi_ld",
+    "rest_api": "rest",
+    "webhook": "rest",
+    "stream": "other",
+    "file": "file",
+}
+
+
+def _apis(pref: Prefecture, flows: list[Flow]) -> list[ApiRow]:
+    dm = pref.data_map
+    out: list[ApiRow] = []
+    entries = list(dm.apis) if dm else []
+    for e in entries:
+        out.append(
+            ApiRow(
+                platform=e.platform,
+                side=e.side,
+                name=e.name,
+                protocol=e.protocol,
+                published=e.published if e.published is not None else pref.platform(e.platform).api_published,
+                basis=("入力" + (f"（{e.source}）" if e.source else ""))
+                if e.published is not None
+                else "入力（公開の有無は基盤の属性）",
+                spec=e.spec,
+                data=list(e.data),
+            )
+        )
+    for p in pref.platforms:
+        if not (p.has_non_personal or p.has_personal):
+            continue
+        sides = {e.side for e in entries if e.platform == p.id}
+        fs = [f for f in flows if f.platform == p.id and f.route == "platform"]
+        if "service" not in sides:
+            protos = sorted({_PROTOCOL[m] for f in fs for m in f.methods if m in _PROTOCOL})
+            if protos:
+                for proto in protos:
+                    data = sorted({f.data for f in fs if any(_PROTOCOL.get(m) == proto for m in f.methods)})
+                    out.append(
+                        ApiRow(
+                            platform=p.id,
+                            side="service",
+                            name=f"{_vocab_label('api_protocol', proto)}（データマップの提供方法から）",
+                            protocol=proto,
+                            published=p.api_published,
+                            basis="データマップの提供方法から推定; 公開の有無は基盤の属性",
+                            data=data[:10],
+                        )
+                    )
+            else:
+                out.append(
+                    ApiRow(
+                        platform=p.id,
+                        side="service",
+                        name="（記録なし）",
+                        protocol="—",
+                        published=None,
+                        basis=f"公開API一覧に記録がない（基盤の属性のAPI公開: {_yes_no(p.api_published)}）",
+                    )
+                )
+        if "asset" not in sides:
+            out.append(
+                ApiRow(
+                    platform=p.id,
+                    side="asset",
+                    name="（記録なし）",
+                    protocol="—",
+                    published=None,
+                    basis="データマップにはデータアセット向けの接続方式の列がなく、公開API一覧にも記録がない"
+                    f"（基盤の属性のAPI公開: {_yes_no(p.api_published)}）",
+                )
+            )
+    return out
+
+
+# --- for the 課題リスト, the vision and the plan ------------------------------------------------------------
+
+
+def issue_findings(pref: Prefecture) -> list[dict[str, Any]]:
+    """The data map's findings for the classification's 課題リスト, as {code, platform, service, detail}."""
+    if pref.data_map is None:
+        return []
+    return [f.model_dump() for f in datamap(pref).findings]
+
+
+class CrossFieldGoals(Result):
+    """What the データマップ contributes to the Step 2 vision: cross-field goals and measurable KPIs."""
+
+    prefecture: PrefRef
+    has_data_map: bool
+    goals: list[dict[str, str]]
+    kpis: list[Kpi]
+    sources: dict[str, str]
+
+    def card_title(self) -> str:
+        return f"{self.prefecture.name} 分野横断の目標（データマップから）"
+
+    def card_rows(self) -> list[tuple[str, str]]:
+        return [(g["目標"], g["内容"]) for g in self.goals]
+
+    def to_frame(self) -> pd.DataFrame:
+        return frame(self.goals, ["目標", "内容", "根拠"])
+
+    def kpis_frame(self) -> pd.DataFrame:
+        recs = [
+            {"KPI": k.label, "現状値": _num(k.value), "単位": k.unit, "出典": k.source} for k in self.kpis
+        ]
+        return frame(recs, ["KPI", "現状値", "単位", "出典"])
+
+
+def vision_goals(pref: Prefecture, res: DataMapResult | None = None) -> CrossFieldGoals:
+    """Cross-field goals for the vision (Step 2) from the data map: realise the candidate links, fill the missing
+    datasets, reach the next utilisation stage, raise standard-model coverage, publish APIs; with the data map's
+    output KPIs as today's values."""
+    res = res or datamap(pref)
+    goals: list[dict[str, str]] = []
+    if res.has_data_map:
+        cross = [f for f in res.flows if f.cross_field]
+        pairs = sorted({(field_label(f.data_field), field_label(f.service_field)) for f in cross})
+        goals.append(
+            {
+                "目標": "分野をまたぐデータの流れ",
+                "内容": (f"現在 {len(cross)} 件（" + "、".join(f"{a}→{b}" for a, b in pairs[:6]) + "）")
+                if cross
+                else "現在はない。分野横断サービスを企画する",
+                "根拠": "guide 4; guidebook 12.4",
+            }
+        )
+        if res.candidates:
+            top = res.candidates[:5]
+            goals.append(
+                {
+                    "目標": "多目的利用の候補を実現する",
+                    "内容": "、".join(f"{c.data}→{c.service}" for c in top)
+                    + (f" ほか {len(res.candidates) - 5} 件" if len(res.candidates) > 5 else ""),
+                    "根拠": "guidebook 11.3; 12.4 ②",
+                }
+            )
+        if res.missing:
+            goals.append(
+                {
+                    "目標": "不足しているデータを整備する",
+                    "内容": "、".join(sorted({m.dataset for m in res.missing})[:8]),
+                    "根拠": "guidebook 11.1 意義4",
+                }
+            )
+        nxt = [f"{s.platform}: {_stage_labels()[s.next]}" for s in res.stages if s.next]
+        if nxt:
+            goals.append(
+                {"目標": "活用の次の段階", "内容": "、".join(nxt), "根拠": "guidebook 11.3; 12.1–12.3"}
+            )
+        low = [c for c in res.coverage if c.share is not None and c.share < SEMANTIC_THRESHOLD]
+        if low:
+            goals.append(
+                {
+                    "目標": "標準データモデルへの準拠",
+                    "内容": "、".join(
+                        f"{c.platform} {c.share:.0%}→{SEMANTIC_THRESHOLD:.0%}以上" for c in low
+                    ),
+                    "根拠": "guidebook 10.3; 10.4 ①",
+                }
+            )
+        closed = sorted({a.platform for a in res.apis if a.published is False})
+        if closed:
+            goals.append({"目標": "APIの関係者への公開", "内容": "、".join(closed), "根拠": "guide 4.3"})
+    return CrossFieldGoals(
+        prefecture=res.prefecture,
+        has_data_map=res.has_data_map,
+        goals=goals,
+        kpis=res.kpis,
+        sources={
+            "goals": "データマップ（your input）と guide 4, 4.3; guidebook 10–12",
+            "kpis": SOURCES["kpis"],
+        },
+    )
+
+
+def plan_items(pref: Prefecture) -> list[dict[str, Any]]:
+    """Action items for the Step 3 plan from the data map's findings (data/datamap_actions.csv: title, owner role,
+    duration and dependency are the project's defaults), one per finding code and platform; plus items for the
+    cross-field candidates and the missing datasets. Plain dicts in the shape of
+    :func:`workbench.plan.generated_items`; ids start with ``dm-``."""
+    if pref.data_map is None:
+        return []
+    res = datamap(pref)
+    acts = reference.table("datamap_actions.csv").set_index("finding")
+    grouped: dict[tuple[str, str | None], list[Finding]] = defaultdict(list)
+    for f in res.findings:
+        if f.code in acts.index:
+            grouped[(f.code, f.platform)].append(f)
+    out: list[dict[str, Any]] = []
+
+    def item(code: str, suffix: str, title: str, notes: str) -> dict[str, Any]:
+        r = acts.loc[code]
+        return dict(
+            id=f"dm-{code.removeprefix('DM_').lower().replace('_', '-')}{suffix}",
+            title=title,
+            consideration=int(r["consideration"]),
+            owner=str(r["owner"]),
+            duration=int(r["duration_months"]),
+            depends_on=[d for d in str(r["depends_on"]).split("|") if d],
+            notes=notes,
+            source=f"データマップ; {r['source']}; 担当・期間・依存はワークベンチの既定（data/datamap_actions.csv）",
+        )
+
+    for (code, platform), fs in sorted(grouped.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        title = str(acts.loc[code, "title_ja"]) + (f"（{platform}）" if platform else "")
+        notes = "; ".join(f.detail for f in fs[:5]) + (f" ほか {len(fs) - 5} 件" if len(fs) > 5 else "")
+        out.append(item(code, f"-{platform}" if platform else "", title, notes))
+    if res.candidates:
+        notes = "、".join(f"{c.data}→{c.service}" for c in res.candidates[:5])
+        out.append(item("candidates", "", str(acts.loc["candidates", "title_ja"]), notes))
+    if res.missing:
+        notes = "、".join(sorted({m.dataset for m in res.missing})[:8])
+        out.append(item("missing", "", str(acts.loc["missing", "title_ja"]), notes))
+    return out
+
+
+class _CallableModule(types.ModuleType):
+    """``wb.datamap(pref)`` and ``workbench.datamap`` (this module) both work (as ``wb.classify``)."""
+
+    def __call__(self, pref: Prefecture) -> DataMapResult:
+        return datamap(pref)
+
+
+sys.modules[__name__].__class__ = _CallableModule
