@@ -223,7 +223,9 @@ def stop(proc: subprocess.Popen, kernels: set[int] | None = None) -> float | Non
         except subprocess.TimeoutExpired:
             pass
     deadline = time.monotonic() + 5
-    while proc.poll() is not None and any(Path(f"/proc/{k}").exists() and not _zombie(k) for k in kernels or ()):
+    while proc.poll() is not None and any(
+        Path(f"/proc/{k}").exists() and not _zombie(k) for k in kernels or ()
+    ):
         if time.monotonic() > deadline:
             break
         time.sleep(0.1)

@@ -82,7 +82,9 @@ class BoundedKernelManager(AsyncMappingKernelManager):
         "blip reconnects within this time).",
     )
     reap_interval = Float(5.0, config=True, help="Seconds between two checks for kernels to free.")
-    stop_watchdog = Bool(True, config=True, help="Install the SIGTERM/Ctrl+C watchdog (the server process only).")
+    stop_watchdog = Bool(
+        True, config=True, help="Install the SIGTERM/Ctrl+C watchdog (the server process only)."
+    )
     stop_timeout = Float(
         20.0,
         config=True,

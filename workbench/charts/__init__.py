@@ -10,7 +10,15 @@ name, :func:`plain_labels` on every builder as the net under it).
 
 from .plaintext import plain_figure, plain_labels
 
-__all__ = ["JA_FONT", "PROVIDER_COLOURS", "TEMPLATE", "apply_template", "figure", "plain_figure", "plain_labels"]
+__all__ = [
+    "JA_FONT",
+    "PROVIDER_COLOURS",
+    "TEMPLATE",
+    "apply_template",
+    "figure",
+    "plain_figure",
+    "plain_labels",
+]
 
 JA_FONT = "Noto Sans CJK JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif"
 
