@@ -186,8 +186,9 @@ def one_round(viewers: int, config: Path, timeout_s: float, close_wait_s: float)
                     raise RuntimeError("voila did not start: " + log_path.read_text(errors="replace")[-2000:])
                 time.sleep(0.3)
             deadline = time.monotonic() + 180
-            while len(children(proc.pid)) < len(DASHBOARDS) and time.monotonic() < deadline:
-                time.sleep(0.5)  # the kernel pools (one preheated kernel per dashboard)
+            pool = len(list((ROOT / "dashboards").glob("*.ipynb")))  # one preheated kernel per dashboard
+            while len(children(proc.pid)) < pool and time.monotonic() < deadline:
+                time.sleep(0.5)
             time.sleep(2)
             out["kernels_idle"] = len(children(proc.pid))
             sampler.start()
