@@ -68,7 +68,9 @@ dashboards: setup
 	@for nb in dashboards/*.ipynb; do echo "  http://$(HOST):$(PORT)/voila/render/$${nb#dashboards/}?pref=07"; done
 	$(VOILA_ENV) $(BIN)/voila dashboards/ $(VOILA_ARGS)
 
+# B2 compares with coopgame-py (PyPI; a benchmark-only dependency, not the library's)
 bench: setup
+	$(BIN)/python -m pip install -q 'coopgame-py>=0.3'
 	$(BIN)/python benchmarks/run.py
 
 clean:

@@ -94,6 +94,8 @@ def markdown(results: dict) -> str:
                 f"{v['max_abs_error_yen']:,.0f} / {v['max_stderr_yen']:,.0f} yen | (error within ~3 s.e.) | "
                 f"{'yes' if v['max_abs_error_yen'] <= 4 * v['max_stderr_yen'] else 'no'} |"
             )
+    if b2:
+        lines += _nucleolus_rows(b2)
     b3 = results.get("B3", {}).get("result")
     if b3:
         for row in b3.get("table", []):
@@ -164,6 +166,43 @@ def markdown(results: dict) -> str:
                     f"{'yes' if seconds is not None and seconds <= 10 else 'no'} |"
                 )
     return "\n".join(lines) + "\n"
+
+
+def _nucleolus_rows(b2: dict) -> list[str]:
+    """B2 nucleolus rows (issue 17): structured at n = 20..179, generic beside coopgame-py at n = 8..12."""
+    out = []
+    nu = b2.get("nucleolus", {})
+    for n, t in nu.get("structured_s", {}).items():
+        stepped = nu.get("structured_stepped_s", {}).get(n, t)
+        hard = nu.get("structured_hard_s", {}).get(n, t)
+        stages = nu.get("hard_stages", {}).get(n, {}).get("stages", "?")
+        met = "yes" if max(t, stepped, hard) <= 2.0 else "no"
+        out.append(
+            f"| B2 nucleolus (structured, exact) | n = {n}: model / stepped / stress game ({stages} stages) | "
+            f"{_fmt(t, 'ms')} / {_fmt(stepped, 'ms')} / {_fmt(hard, 'ms')} | ≤ 2 s at n = 179 | "
+            f"{met if str(n) == '179' else ''} |"
+        )
+    cmp = b2.get("nucleolus_vs_coopgame", {})
+    if "skipped" in cmp:
+        out.append(
+            f"| B2 nucleolus (generic) vs coopgame-py | not measured | {cmp['skipped']} | no slower | — |"
+        )
+    for n, ours in cmp.get("ours_s", {}).items():
+        theirs = cmp["coopgame_s"][n]
+        r_ours, r_theirs = cmp["random_ours_s"][n], cmp["random_coopgame_s"][n]
+        met = "yes" if ours <= theirs and r_ours <= r_theirs else "no"
+        out.append(
+            f"| B2 nucleolus (generic) vs coopgame-py | n = {n}, model game; random game (ours / theirs) | "
+            f"{_fmt(ours, 'ms')} / {_fmt(theirs, 'ms')}; {_fmt(r_ours, 'ms')} / {_fmt(r_theirs, 'ms')} | "
+            f"no slower | {met} |"
+        )
+    if "max_abs_diff_yen" in cmp:
+        out.append(
+            f"| B2 nucleolus agreement | max difference to coopgame-py (model; random games) | "
+            f"{cmp['max_abs_diff_yen']:.2f}; {cmp.get('random_max_abs_diff_yen', 0):.2f} yen | < 10 yen | "
+            f"{'yes' if max(cmp['max_abs_diff_yen'], cmp.get('random_max_abs_diff_yen', 0)) < 10 else 'no'} |"
+        )
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,6 +37,12 @@ def test_b2_shapley_smoke(tmp_path):
     out = run("bench_shapley.py", tmp_path)
     assert set(out["model_exact_s"]) and set(out["generic_exact_s"])
     assert all(v["max_abs_error_yen"] >= 0 for v in out["monte_carlo"].values())
+    nu = out["nucleolus"]
+    assert set(nu["structured_s"]) == {"20", "50"} and all(t > 0 for t in nu["structured_s"].values())
+    assert "ours_s" in out["nucleolus_vs_coopgame"] or "skipped" in out["nucleolus_vs_coopgame"]
+    from benchmarks.run import markdown
+
+    assert "B2 nucleolus" in markdown({"B2": {"result": out}})
 
 
 def test_datamap_bench_smoke(tmp_path):

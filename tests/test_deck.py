@@ -150,9 +150,10 @@ def test_auth_chart_is_offered_minus_required(prs, pref):
     proof, auth = list(chart.plots[0].series)
     assert list(proof.values) == [s.offered.proofing - s.required.proofing for s in rows]
     assert list(auth.values) == [s.offered.authenticator - s.required.authenticator for s in rows]
-    # 会津ヘルスケア on the 会津 platform (当人認証 1, the sample's assumption) is short by one level
+    # 会津ヘルスケア needs public personal authentication (guide 4.1: 「公的な個人認証が必要なサービス（健康保険・
+    # ヘルスケア・電子申請など）」, level 3) on the 会津 platform (当人認証 1, the sample's assumption): short by two
     health = next(i for i, s in enumerate(rows) if s.service == "aizu-health")
-    assert auth.values[health] == -1
+    assert auth.values[health] == -2
 
 
 def test_schedule_is_a_gantt_of_the_action_plan(prs, pref):

@@ -118,3 +118,20 @@ def test_step1_notebook_serves_any_prefecture_through_the_environment(monkeypatc
     assert text.startswith("東京都（13）")
     assert f"現在の型: {res.current_type} " in text and f"パターン: {res.pattern} " in text
     assert (tmp_path / "out" / "step1_13.json").exists()
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in NOTEBOOKS + EXAMPLES if "02_" in p.name], ids=lambda p: p.parent.name
+)
+def test_step2_shows_guide_2_5_per_municipality_and_guide_2_6(path):
+    from workbench.cost import cost_effect, module_effect_view
+    from workbench.plan import vision
+
+    code = path.parent.name if path.parent.name.isdigit() else "07"
+    pref = wb.load_sample(code)
+    text = _printed(path)
+    if pref.costs is not None:
+        for line in cost_effect(pref, rule=vision(pref).cost.rule or "shapley").summary_lines():
+            assert line in text
+    for line in module_effect_view(pref).summary_lines():
+        assert line in text

@@ -91,6 +91,8 @@ def test_cost_simulator_rule_and_sliders_change_the_allocation(costed_copy):
     h2 = [m.share for m in sim.allocation.members]
     assert h1 != h2 and sim.weights() == {"flat": 1.0}
     assert "公平性の監査" in sim.fairness.value
+    # the least core beside the core check (issue 17): its value in yen, in words
+    assert "最小コア" in sim.fairness.value and sim.audit.least_core is not None
 
 
 def test_cost_simulator_without_costs_says_so(tmp_path):

@@ -322,6 +322,42 @@ else:
             check=True,
         ),
         md("""
+## ガイドの調査結果との比較（ガイド 2.5 共同利用の効果）
+ガイド 2.5 の抑制効果（構築 1/2～1/12、運用 1/5～1/20）は、各市町村が単独で構築・運用した場合との**市町村ごと**の比較です。
+各市町村の負担を単独の場合と比べて調査の範囲に置き、県全体での比較（単独の合計と共同利用の総額の比）は参考として並べます。
+"""),
+        code(
+            """from workbench.cost import cost_effect
+
+if pref.costs is None:
+    print("費用シナリオ（costs:）がありません")
+else:
+    effect = cost_effect(pref, rule=v.cost.rule or "shapley")
+    print(effect)""",
+            check=True,
+        ),
+        code(
+            """from workbench.charts.effect import effect_ranges
+
+chart(effect_ranges(effect)) if pref.costs is not None else None""",
+            ignore=True,
+        ),
+        code("effect.display_frame() if pref.costs is not None else None"),
+        md("""
+## 推奨モジュールの効果（ガイド 2.6）
+ガイド 2.6 の事例（工程全体で83%減、スクラッチ開発でない場合は41%減）を、印刷された値と整合させた値で並べ、
+この県の共同基盤の費用に当てはめた場合を示します。
+"""),
+        code(
+            """from workbench.cost import module_effect_view
+
+view = module_effect_view(pref)
+print(view)""",
+            check=True,
+        ),
+        code("view.cases_frame()"),
+        code("view.to_frame()"),
+        md("""
 ## 書き出し
 ビジョン（JSON、会議資料にできる1つのHTMLファイル、県の文書に編集できる Word 文書）を出力先フォルダに書き出します。
 """),

@@ -44,6 +44,7 @@ COLUMNS_JA = {
     "prefecture_part": "県の負担（円）",
     "rules_not_ir": "単独より高い団体が出るルール",
     "rules_in_core": "コアに入るルール",
+    "least_core_epsilon": "最小コアの値（円、負ならコアは空）",
     "seconds": "計算時間（秒）",
 }
 
@@ -88,6 +89,7 @@ def summarize(pref: Prefecture, *, rules: Iterable[str] | None = None) -> dict[s
                     r for r, au in report.audits.items() if not au.individually_rational
                 ),
                 "rules_in_core": "|".join(r for r, au in report.audits.items() if au.in_core),
+                "least_core_epsilon": round(report.least_core.epsilon) if report.least_core else None,
             }
         )
     row["seconds"] = round(time.perf_counter() - t0, 3)

@@ -739,6 +739,7 @@ class ActionItem(BaseModel):
     origin: Origin
     edited_fields: list[str] = Field(default_factory=list)
     pattern: str | None = None
+    issue: str | None = Field(None, description="この取組が対応する課題リスト（Step 1）の課題コード")
     notes: str | None = None
     source: str
 
@@ -800,6 +801,10 @@ class ActionPlan(Result):
     def to_frame(self) -> pd.DataFrame:
         """One row per item, Japanese columns, in schedule order."""
         origin = {"generated": "生成", "edited": "生成（編集）", "added": "追加"}
+
+        def made(i: ActionItem) -> str:
+            return origin[i.origin] + ("・課題リスト" if i.issue and i.origin != "added" else "")
+
         recs = [
             {
                 "ID": i.id,
@@ -814,7 +819,7 @@ class ActionPlan(Result):
                 "依存": ", ".join(i.depends_on),
                 "クリティカル": "○" if i.critical else "",
                 "完了": "○" if i.done else "",
-                "由来": origin[i.origin],
+                "由来": made(i),
                 "備考": i.notes or "",
                 "根拠": i.source,
             }
@@ -829,10 +834,100 @@ class ActionPlan(Result):
         raise KeyError(item_id)
 
 
-def generated_items(pattern: str, organisation: str = "serial") -> list[dict[str, Any]]:
+def pattern_items(pattern: str) -> list[dict[str, Any]]:
+    """The pattern's work items (guidebook 第3.0版 8.2, data/pattern_work_items.csv), ids ``{pattern}-{k}``.
+
+    An umbrella item (its ``expands`` column names patterns, e.g. パターンC「A・Bのガバナンス・規約の全取組」:
+    「パターンA〜Cの全てのガバナンス項目・規約改定が「要取組」となります」; パターンD: 「基本的には「パターンA
+    （新規構築）」と同様のガバナンスルール・コスト負担の取り決めが要取組」) is replaced by those patterns' items
+    marked ``governance``, ids ``{pattern}-{k}-{j}``, each starting once its consideration's first step is done.
+    """
+    df = reference.table("pattern_work_items.csv").fillna("")
+    out: list[dict[str, Any]] = []
+    rows = df[df["pattern"] == pattern].to_dict("records")
+    for k, r in enumerate(rows, start=1):
+        expands = [x for x in str(r["expands"]).split("|") if x]
+        if not expands:
+            subs = [(f"{pattern}-{k}", r, str(r["item_ja"]))]
+        else:
+            gov = df[df["pattern"].isin(expands) & (df["governance"] == "yes")].to_dict("records")
+            subs = [
+                (f"{pattern}-{k}-{j}", g, f"{g['item_ja']}（パターン{g['pattern']}の取組）")
+                for j, g in enumerate(gov, start=1)
+            ]
+        for iid, g, title in subs:
+            n = int(g["consideration"])
+            via = f"「{r['item_ja']}」の展開: パターン{g['pattern']}の取組事項; " if expands else ""
+            out.append(
+                dict(
+                    id=iid,
+                    title=title,
+                    consideration=n,
+                    owner=str(g["owner"]),
+                    duration=int(g["duration_months"]),
+                    depends_on=[_PATTERN_ANCHOR[n]],
+                    pattern=pattern,
+                    source=f"{r['source']}; {via}パターン{pattern}の取組事項（data/pattern_work_items.csv）; "
+                    f"担当・期間・依存は{DEFAULT_SOURCE}",
+                )
+            )
+    return out
+
+
+def issue_items(issues: list[Any], names: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """One action item per high-severity issue of the 課題リスト (Step 1 → Step 3, guide 3.1).
+
+    Owner role, consideration and default duration come from the issue's rule (data/issue_rules.csv columns
+    ``owner``, ``consideration``, ``duration_months``); the source is the issue's own. Ids
+    ``issue-{code}[-{platform}][-{service}]``; ``names`` maps platform and service ids to their names.
+    """
+    rules = reference.table("issue_rules.csv").fillna("").set_index("code")
+    names = names or {}
+    out: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for issue in issues:
+        if issue.severity != "high":
+            continue
+        r = rules.loc[issue.code] if issue.code in rules.index else None
+        owner = str(r["owner"]) if r is not None and str(r["owner"]) else ""
+        cons = str(r["consideration"]) if r is not None else ""
+        dur = str(r["duration_months"]) if r is not None else ""
+        base = "-".join(["issue", issue.code, *[x for x in (issue.platform, issue.service) if x]])
+        seen[base] = seen.get(base, 0) + 1
+        iid = base if seen[base] == 1 else f"{base}-{seen[base]}"
+        where = "・".join(
+            f"{what} {names.get(x, x)}"
+            for what, x in (("基盤", issue.platform), ("サービス", issue.service))
+            if x
+        )
+        title = issue.title or issue.code
+        out.append(
+            dict(
+                id=iid,
+                title=f"課題への対応: {title}" + (f"（{where}）" if where else ""),
+                consideration=int(float(cons)) if cons else None,
+                owner=owner or "prefecture",
+                duration=int(float(dur)) if dur else 3,
+                depends_on=[],
+                issue=issue.code,
+                notes=issue.message,
+                source=f"課題リスト（Step 1）: {issue.source}; "
+                + (f"担当・期間は{DEFAULT_SOURCE}" if owner else "担当が未設定のため都道府県（要確認）"),
+            )
+        )
+    return out
+
+
+def generated_items(
+    pattern: str,
+    organisation: str = "serial",
+    issues: list[Any] | None = None,
+    names: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
     """The action items the plan starts from (before the user's edits): the five considerations' work items
-    (guide 3.3), setting up the operating organisation (guide 3.1 Step 3, 2.7), the pattern's work items
-    (guidebook pattern flow) and the start of shared use as a milestone. Plain dicts, ids stable."""
+    (guide 3.3), setting up the operating organisation (guide 3.1 Step 3, 2.7), the pattern's work items with
+    umbrella items expanded (:func:`pattern_items`), one item per high-severity issue of Step 1's 課題リスト
+    (:func:`issue_items`) and the start of shared use as a milestone. Plain dicts, ids stable."""
     out: list[dict[str, Any]] = []
     orgs = reference.table("org_types.csv").set_index("code")
     for r in _considerations().to_dict("records"):
@@ -861,23 +956,8 @@ def generated_items(pattern: str, organisation: str = "serial") -> list[dict[str
                     source=f"guide 3.1 Step3（運営組織を整備）; 2.7; 期間・依存は{DEFAULT_SOURCE}",
                 )
             )
-    df = reference.table("pattern_work_items.csv")
-    df = df[df["pattern"] == pattern]
-    for k, r in enumerate(df.to_dict("records"), start=1):
-        n = int(r["consideration"])
-        out.append(
-            dict(
-                id=f"{pattern}-{k}",
-                title=str(r["item_ja"]),
-                consideration=n,
-                owner=str(r["owner"]),
-                duration=int(r["duration_months"]),
-                depends_on=[_PATTERN_ANCHOR[n]],
-                pattern=pattern,
-                source=f"guidebook パターン{pattern}の取組事項（data/pattern_work_items.csv）; "
-                f"期間・依存は{DEFAULT_SOURCE}",
-            )
-        )
+    out += pattern_items(pattern)
+    out += issue_items(issues or [], names)
     out.append(
         dict(
             id=LAUNCH_ID,
@@ -890,6 +970,16 @@ def generated_items(pattern: str, organisation: str = "serial") -> list[dict[str
         )
     )
     return out
+
+
+def _step1_inputs(pref: Prefecture, cl: Classification) -> dict[str, Any]:
+    """What Step 3 reads from Step 1: the 課題リスト and the names of the platforms and services it cites.
+
+    Issues whose action item another table makes are left to it: the data map's findings (DM_…) become
+    items ``dm-…`` from data/datamap_actions.csv (:func:`workbench.datamap.plan_items`)."""
+    names = {p.id: p.name for p in pref.platforms} | {s.id: s.name for s in pref.services}
+    covered = set(reference.table("datamap_actions.csv")["finding"])
+    return {"issues": [i for i in cl.issues if i.code not in covered], "names": names}
 
 
 def _month_offset(start: date, d: date) -> int:
@@ -912,7 +1002,7 @@ def _resolve(
     org = recommend_organisation(pref).effective
     from .datamap import plan_items  # the データマップ's action items (ids dm-…), empty without one
 
-    gen = generated_items(cl.pattern, org) + plan_items(pref)
+    gen = generated_items(cl.pattern, org, **_step1_inputs(pref, cl)) + plan_items(pref)
     by_id = {g["id"]: g for g in gen}
     problems: list[tuple[Loc, str, object]] = []
     section = section or Plan()
@@ -1152,6 +1242,7 @@ def action_plan(pref: Prefecture) -> ActionPlan:
                 origin=it["origin"],
                 edited_fields=it["edited_fields"],
                 pattern=it.get("pattern"),
+                issue=it.get("issue"),
                 notes=it.get("notes"),
                 source=it["source"] if it["origin"] != "edited" else f"{it['source']}; your input（編集）",
             )
@@ -1170,7 +1261,8 @@ def action_plan(pref: Prefecture) -> ActionPlan:
         critical_path=crit,
         removed=list(section.removed) if section else [],
         sources={
-            "items": "guide 3.3（data/considerations.csv）; guidebook パターン別の取組事項（data/pattern_work_items.csv）",
+            "items": "guide 3.3（data/considerations.csv）; guidebook 第3.0版 8.2 パターン別の取組事項"
+            "（data/pattern_work_items.csv）; 課題リストの重要度「高」の課題（Step 1、data/issue_rules.csv）",
             "organisation": "guide 3.1 Step3; 2.7",
             "schedule": f"期間・依存の初期値は{DEFAULT_SOURCE}; 最早開始で計算",
             "owners": "data/owner_roles.csv",
@@ -1228,7 +1320,8 @@ def remove_item(pref: Prefecture, item_id: str) -> None:
     """Remove an action item: a user-added one is deleted, a generated one is listed in ``removed:``."""
     section = pref.plan or Plan()
     cl = classify(pref)
-    generated = {g["id"] for g in generated_items(cl.pattern, recommend_organisation(pref).effective)}
+    org = recommend_organisation(pref).effective
+    generated = {g["id"] for g in generated_items(cl.pattern, org, **_step1_inputs(pref, cl))}
     section.items = [e for e in section.items if e.id != item_id]
     if item_id in generated and item_id not in section.removed:
         section.removed = [*section.removed, item_id]

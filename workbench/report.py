@@ -145,6 +145,23 @@ def _cost(page: _Page, pref: Any) -> None:
     page.h(3, "公平性の監査")
     page.p(report.summary)
     page.raw(_table(report.to_frame()))
+    _cost_effect(page, pref, rule)
+
+
+def _cost_effect(page: _Page, pref: Any, rule: str) -> None:
+    """Guide 2.5 read per municipality and for the prefecture, and guide 2.6 (printed beside reconciled)."""
+    from .charts.effect import effect_ranges, module_phases
+    from .cost.effect import cost_effect, module_effect_view
+
+    effect = cost_effect(pref, rule)
+    page.h(3, "共同利用による費用の抑制効果（ガイド 2.5 との比較）")
+    page.raw(effect.details_html())
+    page.chart(effect_ranges(effect).update_layout(height=480))
+    page.raw(_table(effect.display_frame()))
+    view = module_effect_view(pref)
+    page.h(3, "推奨モジュール活用による経費削減効果（ガイド 2.6）")
+    page.raw(view.details_html())
+    page.chart(module_phases(view).update_layout(height=380))
 
 
 def _auth(page: _Page, pref: Any, on: dt.date | None) -> None:

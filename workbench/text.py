@@ -130,3 +130,17 @@ def money_ja(yen: float) -> str:
     if a >= 1e4:
         return f"{sign}{a / 1e4:,.0f}万円"
     return f"{sign}{a:,.0f}円"
+
+
+#: money units shown to staff (DEVELOPERS.md: 千円/万円/億円 with separators)
+YEN_UNITS = {"千円": 1e3, "万円": 1e4, "億円": 1e8}
+
+
+def yen_text(yen: float, unit: str = "auto") -> str:
+    """Money in one fixed unit for a table column: ``"1,234万円"``, ``"5.70億円"``, ``"980千円"``; ``auto``
+    is :func:`money_ja`."""
+    if unit == "auto":
+        return money_ja(yen)
+    sign = "−" if yen < 0 else ""
+    value = abs(float(yen)) / YEN_UNITS[unit]
+    return f"{sign}{value:,.2f}{unit}" if unit == "億円" else f"{sign}{value:,.0f}{unit}"

@@ -22,7 +22,10 @@ from .plaintext import plain_labels
 HIGHLIGHT = "#d62728"
 FAINT = "#c8c8c8"
 EDGE_ON, EDGE_OFF = "道筋の矢印", "型の移行（参考）"
-SOURCE_GANTT = "guide 3.1 Step3; 3.3（data/considerations.csv）; guidebook パターン別の取組事項; 期間・依存は workbench 既定"
+SOURCE_GANTT = (
+    "guide 3.1 Step3; 3.3（data/considerations.csv）; ガイドブック第3.0版 8.2 パターン別の取組事項; "
+    "課題リスト（Step 1）の重要度「高」; 期間・依存は workbench 既定"
+)
 SOURCE_FLOW = "ガイドブック第3.0版 7.1・7.2（型1.x/2.x）と 8.2（共同利用パターン検討フロー）"
 SOURCE_SURVEY = "guide 2.4（目的）, 2.8（直面した課題）: ヒアリング10団体の回答数（data/survey_counts.csv）"
 
@@ -310,6 +313,23 @@ def survey_bars(vision: Any) -> go.Figure:
 # --- Gantt ----------------------------------------------------------------------------------------------
 
 
+def _gantt_labels(items: list[Any], width: int = 28) -> dict[str, str]:
+    """Row labels: ``id title`` shortened; an item answering a 課題リスト issue shows 「課題」 and its title
+    (its id repeats the issue code), with the id added only where two labels would coincide."""
+
+    def cut(text: str) -> str:
+        return text[:width] + ("…" if len(text) > width else "")
+
+    out: dict[str, str] = {}
+    for i in items:
+        if getattr(i, "issue", None):
+            label = "課題 " + cut(i.title.split(": ", 1)[-1])
+            out[i.id] = label if label not in out.values() else f"{label} {i.id}"
+        else:
+            out[i.id] = f"{i.id} {cut(i.title)}"
+    return out
+
+
 @plain_labels
 def gantt(plan: Any, *, dependencies: bool = True) -> go.Figure:
     """Gantt chart of the action plan: one bar per item (months from the plan start, dates on the axis when
@@ -325,7 +345,7 @@ def gantt(plan: Any, *, dependencies: bool = True) -> go.Figure:
     roles = reference.table("owner_roles.csv")
     colour = dict(zip(roles["code"], roles["color"], strict=True))
     items = list(plan.items)
-    ylabels = {i.id: plain(f"{i.id} {i.title[:28]}{'…' if len(i.title) > 28 else ''}") for i in items}
+    ylabels = {k: plain(v) for k, v in _gantt_labels(items).items()}
     fig = go.Figure()
     for code, label in zip(roles["code"], roles["label_ja"], strict=True):
         mine = [i for i in items if i.owner == code and i.duration > 0]

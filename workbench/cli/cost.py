@@ -52,11 +52,12 @@ def table_text(alloc) -> str:  # noqa: ANN001 - Allocation
 def run(args: argparse.Namespace) -> int:
     """Load FILE, allocate, print a table or the CONTRACT JSON; bad input -> exit 2, message on stderr."""
     from .. import inventory
-    from ..cost import allocate
+    from ..cost import allocate, cost_effect
 
     try:
         pref = inventory.load(args.file)
         alloc = allocate(pref, args.rule, scheme=args.prefecture_scheme)
+        effect = None if args.json else cost_effect(pref, args.rule, scheme=args.prefecture_scheme)
     except InputError as err:
         if args.file and not any(p.file for p in err.problems):
             for p in err.problems:
@@ -67,4 +68,6 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(alloc.model_dump(), ensure_ascii=False, indent=2))
     else:
         print(table_text(alloc))
+        # guide 2.5 read per municipality (the allocation's lines above carry the prefecture-wide reading)
+        print("\n" + "\n".join(effect.summary_lines()[: -len(effect.total) or None]))
     return 0

@@ -1,4 +1,5 @@
-"""Cost model, allocation rules, fairness audit, late joiners and the multi-year view (DOMAIN §2, §6b).
+"""Cost model, allocation rules, fairness audit, late joiners, the multi-year view and the scenario beside the
+guide's surveyed effects (guide 2.5 per municipality and for the prefecture, guide 2.6) (DOMAIN §2, §6b).
 
 Pure functions on a prefecture's ``costs:`` scenario; results are pydantic objects with ``.to_frame()``.
 """
@@ -7,11 +8,14 @@ from __future__ import annotations
 
 from .audit import FairnessAudit, FairnessReport, audit, audit_rules
 from .cashflow import CashFlow, Sensitivity, cash_flow, sensitivity
+from .effect import CostEffect, ModuleEffectView, cost_effect, module_effect_view
 from .games import (
+    LeastCore,
     MonteCarloShapley,
     StructuredGame,
     core_check_structured,
     core_check_vector,
+    least_core,
     nucleolus,
     scrb,
     shapley_exact,
@@ -45,10 +49,13 @@ __all__ = [
     "Allocation",
     "CashFlow",
     "Comparison",
+    "CostEffect",
     "CostModel",
     "FairnessAudit",
     "FairnessReport",
     "LateJoin",
+    "LeastCore",
+    "ModuleEffectView",
     "MonteCarloShapley",
     "RULES",
     "Sensitivity",
@@ -61,13 +68,16 @@ __all__ = [
     "coalition_cost",
     "compare",
     "core_check_structured",
+    "cost_effect",
     "core_check_vector",
     "degressive_shares",
     "equal_shares",
     "guide_ranges",
     "hybrid_shares",
     "late_joiner",
+    "least_core",
     "module_effect",
+    "module_effect_view",
     "nucleolus",
     "proportional_shares",
     "rules_table",

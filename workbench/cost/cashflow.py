@@ -92,6 +92,20 @@ def _sunk_payment(m: CostModel, p: Players, j: int, incumbents: np.ndarray, poli
     )
 
 
+def carry_non_participants(m: CostModel, shares: np.ndarray) -> tuple[np.ndarray, float]:
+    """Shares over all players with the non-participants' part carried as the scenario says
+    (``non_participants``: prefecture, or participants in proportion to their shares); returns the shares
+    (zero for non-participants) and the amount the prefecture takes over."""
+    if m.non_participants == "none":
+        return shares, 0.0
+    out = shares.copy()
+    extra = float(out[~m.participant].sum())
+    out[~m.participant] = 0
+    if m.non_participants == "participants" and out.sum() > 0:
+        return out + extra * out / out.sum(), 0.0
+    return out, extra  # the prefecture carries it (also when no participant pays anything)
+
+
 class CashFlow(BaseModel):
     """Payments per member per year (nominal yen) and their present values."""
 
@@ -175,13 +189,8 @@ def cash_flow_model(m: CostModel, rule: str = "shapley", policy: str = "book_val
                     sh[j] += pay
                     sh -= pay * base / base.sum()
         pref[t] = full - sh.sum()
-        if carried:
-            extra = sh[~m.participant].sum()
-            sh[~m.participant] = 0
-            if m.non_participants == "prefecture":
-                pref[t] += extra
-            elif sh.sum() > 0:
-                sh = sh + extra * sh / sh.sum()
+        sh, to_pref = carry_non_participants(m, sh)
+        pref[t] += to_pref
         flows[:, t] = sh
     part = m.participant
     npv = flows[part] @ d

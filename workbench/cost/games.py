@@ -1,10 +1,10 @@
 """Cooperative cost games: Shapley value, nucleolus, SCRB and core checks.
 
-Pure numpy functions. A *generic* game on n ≤ 20 players is a vector ``v`` of 2^n costs indexed by bitmask
+Pure numpy functions (the nucleolus and the least core: :mod:`workbench.cost.nucleolus`). A *generic* game on n ≤ 20 players is a vector ``v`` of 2^n costs indexed by bitmask
 (bit i set = player i in the coalition, ``v[0] == 0``) or a callable taking a boolean mask array of shape
 (m, n) and returning m costs. A *structured* game (:class:`StructuredGame`) is this project's cost model,
-``c({i}) = s_i`` and ``c(S) = G(|S|) + Σ_{i∈S} a_i`` for ``|S| ≥ 2``, for which Shapley value, SCRB and the
-core check are exact at any size without enumerating coalitions.
+``c({i}) = s_i`` and ``c(S) = G(|S|) + Σ_{i∈S} a_i`` for ``|S| ≥ 2``, for which Shapley value, SCRB, the
+core check, the nucleolus and the least core are exact at any size without enumerating coalitions.
 
 SciPy is imported lazily (only the nucleolus needs it).
 """
@@ -131,8 +131,10 @@ class StructuredGame:
     def capped(self) -> StructuredGame:
         """The game with c({i}) = min(s_i, G(1) + a_i): a member alone may also use the shared platform.
 
-        Makes the game monotone (a member never lowers a coalition's cost by joining), so Shapley, SCRB
-        and core allocations are never negative.
+        Makes the game monotone when G is non-decreasing and a ≥ 0 (a member never lowers a coalition's
+        cost by joining), so Shapley values and core allocations are never negative; SCRB's textbook
+        formula can still go negative when the separable costs exceed c(N) (capacity steps), which
+        :func:`scrb_detail_from` catches.
         """
         return StructuredGame(
             self.fixed, self.additive, np.minimum(self.standalone, self.fixed[1] + self.additive)
@@ -275,36 +277,150 @@ def shapley_monte_carlo(
 # --- SCRB -----------------------------------------------------------------------------------------------
 
 
+SCRB_LIMITS_SOURCE = (
+    "Federal Inter-Agency River Basin Committee, Subcommittee on Benefits and Costs 1950 (Green Book); "
+    "Arkansas-White-Red Basins Inter-Agency Committee 1952 (cost allocation report); USACE EP 1165-2-1 "
+    "(1999), cost allocation: separable cost the minimum, the cheaper of benefits and the most economical "
+    "alternative the maximum"
+)
+
+
+@dataclass(frozen=True)
+class ScrbResult:
+    """SCRB shares with the quantities behind them, and which formula gave them.
+
+    ``case``: "scrb" (the textbook formula), "limits" (separable costs exceed c(N); shares kept between 0
+    and the stand-alone cost, savings split by remaining benefits) or "standalone_ratio" (sharing costs
+    more than everyone going alone; c(N) split in proportion to stand-alone costs). ``note`` says so in
+    Japanese for the staff ("" for the textbook case).
+    """
+
+    shares: np.ndarray
+    separable: np.ndarray
+    remaining_benefit: np.ndarray
+    nonseparable: float
+    case: str
+    note: str
+
+
 def scrb_from(grand: float, without: np.ndarray, alone: np.ndarray) -> np.ndarray:
-    """Separable costs, remaining benefits (TVA 1938; Young, Okada & Hashimoto 1982).
+    """SCRB shares; see :func:`scrb_detail_from`."""
+    return scrb_detail_from(grand, without, alone).shares
+
+
+def scrb_detail_from(grand: float, without: np.ndarray, alone: np.ndarray) -> ScrbResult:
+    """Separable costs, remaining benefits (Federal Inter-Agency River Basin Committee 1950; TVA; Young,
+    Okada & Hashimoto 1982), with a fallback where the method's own limits cannot hold.
 
     Separable cost SC_i = c(N) − c(N∖i); remaining benefit RB_i = max(0, c({i}) − SC_i); the non-separable
-    cost c(N) − Σ SC is split in proportion to RB (equally if every RB is 0).
+    cost NSC = c(N) − Σ SC is split in proportion to RB (equally if every RB is 0). The method's stated
+    limits (SCRB_LIMITS_SOURCE): a share is at least the separable cost and at most the stand-alone cost.
+
+    When Σ SC > c(N) (NSC < 0 — a capacity step that the last member triggers makes every member's
+    separable cost include the step) the minimums cannot all hold (and the core is empty, since every core
+    allocation pays at least SC_i), and the formula spreads the negative NSC by RB: a member can be
+    charged a negative share while others pay more than alone. Then, writing SCRB in its savings form
+    share_i = c({i}) − (Σ_j c({j}) − c(N)) × RB_i / Σ RB (an identity when NSC ≥ 0 and every RB > 0):
+
+    * if sharing still saves (Σ c({j}) ≥ c(N)), the total saving is split in proportion to RB (to the
+      stand-alone costs if every RB is 0), no member's saving exceeding its stand-alone cost (the share is
+      floored at zero and the rest of the saving re-spread over the others the same way): every share
+      lies between 0 and the stand-alone cost, the maximum the sources keep;
+    * if sharing costs more than everyone going alone, no allocation keeps every member at or below its
+      stand-alone cost; c(N) is split in proportion to the stand-alone costs (each pays the same multiple
+      of its own cost).
     """
+    grand = float(grand)
+    alone = np.asarray(alone, dtype=float)
+    n = len(alone)
     sc = grand - np.asarray(without, dtype=float)
-    rb = np.maximum(np.asarray(alone, dtype=float) - sc, 0.0)
-    rb[rb <= 1e-9 * max(1.0, abs(grand))] = 0.0  # rounding noise is no benefit
-    nsc = grand - sc.sum()
-    weights = rb / rb.sum() if rb.sum() > 0 else np.full(len(sc), 1 / len(sc))
-    return sc + nsc * weights
+    noise = 1e-9 * max(1.0, abs(grand))
+    rb = np.maximum(alone - sc, 0.0)
+    rb[rb <= noise] = 0.0  # rounding noise is no benefit
+    nsc = grand - float(sc.sum())
+    if nsc >= -noise:
+        weights = rb / rb.sum() if rb.sum() > 0 else np.full(n, 1 / n)
+        return ScrbResult(sc + nsc * weights, sc, rb, nsc, "scrb", "")
+    saving = float(alone.sum()) - grand
+    head = (
+        f"分離費用・残余便益法：各団体が最後に加わるときの費用（分離費用）の合計 {yen_ja(float(sc.sum()))} が"
+        f"共同利用の費用 {yen_ja(grand)} を上回るため（容量の段差などで起こります）、通常の式では負担が負になる団体や"
+        "単独の費用を超える団体が出ます。"
+    )
+    if saving >= -noise and alone.sum() > 0:
+        weights = rb if rb.sum() > 0 else alone
+        share_of_saving = np.zeros(n)
+        left, free = max(saving, 0.0), np.ones(n, dtype=bool)
+        while left > noise and free.any():
+            w = weights * free
+            if w.sum() <= 0:  # only members without remaining benefit are left: by stand-alone cost
+                w = alone * free
+            if w.sum() <= 0:  # pragma: no cover - saving ≤ Σ stand-alone whenever c(N) ≥ 0
+                break
+            part = left * w / w.sum()
+            over = free & (share_of_saving + part > alone)
+            if not over.any():
+                share_of_saving += part
+                break
+            left -= float((alone[over] - share_of_saving[over]).sum())
+            share_of_saving[over] = alone[over]
+            free &= ~over
+        shares = alone - share_of_saving
+        if shares.sum() > 0:
+            shares *= grand / shares.sum()  # rounding only; keeps zero shares at zero
+        note = head + (
+            f"このため、各団体の負担を0以上・単独の費用以下に収め、全団体が単独で整備する場合に比べた節減額 "
+            f"{yen_ja(saving)} を残余便益（単独の費用－分離費用）に比例して配分しました"
+            "（費用配分の原則：負担は単独の費用を上限とする。単独の費用は、自前で整備する費用と共同基盤を"
+            "1団体だけで使う費用の安い方）。"
+        )
+        return ScrbResult(shares, sc, rb, nsc, "limits", note)
+    total_alone = float(alone.sum())
+    shares = alone * grand / total_alone if total_alone > 0 else np.full(n, grand / n)
+    note = head + (
+        f"さらに共同利用の費用が全団体の単独の費用の合計を {yen_ja(-saving)} 上回るため、どの配分でも単独より"
+        "高くなる団体が出ます。共同利用の費用を単独の費用に比例して按分しました（全団体が単独の費用の同じ倍率を負担。"
+        "単独の費用は、自前で整備する費用と共同基盤を1団体だけで使う費用の安い方）。"
+    )
+    return ScrbResult(shares, sc, rb, nsc, "standalone_ratio", note)
 
 
 def scrb(c: Game | StructuredGame, n: int | None = None) -> np.ndarray:
-    """SCRB allocation of a structured game (exact, any n) or a generic game (n ≤ 20)."""
+    """SCRB allocation of a structured game (exact, any n) or a generic game (n ≤ 20), with the fallback
+    of :func:`scrb_detail_from` where the separable costs exceed c(N)."""
+    return scrb_detail(c, n).shares
+
+
+def scrb_detail(c: Game | StructuredGame, n: int | None = None) -> ScrbResult:
+    """SCRB with its separable costs, remaining benefits, case and note (:func:`scrb_detail_from`)."""
     if isinstance(c, StructuredGame):
         n = c.n
         if n == 1:
-            return c.standalone.copy()
+            s = c.standalone.copy()
+            return ScrbResult(s, s.copy(), np.zeros(1), 0.0, "scrb", "")
         without = c.fixed[n - 1] + c.additive.sum() - c.additive
         if n == 2:
             without = c.standalone[::-1].copy()
-        return scrb_from(c.grand(), without, c.standalone)
+        return scrb_detail_from(c.grand(), without, c.standalone)
     if n is None:
         raise ValueError("n を指定してください")
     v = game_vector(c, n)
     full = 2**n - 1
     bits = 1 << np.arange(n)
-    return scrb_from(v[full], v[full ^ bits], v[bits])
+    return scrb_detail_from(v[full], v[full ^ bits], v[bits])
+
+
+def yen_ja(yen: float) -> str:
+    """An amount for the staff: 億円 and 万円 with separators (3億9,980万円, 4,500万円), or 円 below 1万円."""
+    sign = "−" if yen < 0 else ""
+    x = abs(float(yen))
+    man = round(x / 1e4)
+    if man >= 10_000:
+        oku, rest = divmod(man, 10_000)
+        return f"{sign}{oku:,}億{rest:,}万円" if rest else f"{sign}{oku:,}億円"
+    if man >= 1:
+        return f"{sign}{man:,}万円"
+    return f"{sign}{x:,.0f}円"
 
 
 # --- core -----------------------------------------------------------------------------------------------
@@ -365,142 +481,67 @@ def core_check_structured(game: StructuredGame, x: np.ndarray, tol: float = 1e-6
     return CoreCheck(bool(best_val >= -tol * scale), best_val, best, "最も不利な連合の探索（構造化 c(S)）")
 
 
-# --- nucleolus ------------------------------------------------------------------------------------------
+# --- nucleolus and least core --------------------------------------------------------------------------
 
 
-def nucleolus(c: Game | StructuredGame, n: int | None = None, tol: float = 1e-9) -> np.ndarray:
-    """Nucleolus of a cost game with n ≤ 20 players, by sequential linear programs (SciPy HiGHS).
+def nucleolus(
+    c: Game | StructuredGame, n: int | None = None, tol: float = 1e-9, *, pre: bool = False
+) -> np.ndarray:
+    """Nucleolus of a cost game by sequential linear programs on HiGHS (:mod:`workbench.cost.nucleolus`).
 
     Maximises lexicographically the sorted excesses c(S) − x(S) (Schmeidler 1969) over imputations
-    (x_i ≤ c({i}), Σx = c(N)); when the imputation set is empty, the prenucleolus. Each stage solves
-    max t s.t. x(S) + t ≤ c(S) over coalitions not yet fixed (Maschler, Peleg & Shapley 1979), with
-    constraint generation: only a working set is in the LP; all 2^n excesses are checked vectorised and the
-    most violated coalitions added until none is. Coalitions with a positive dual are tight in every optimum
-    and get fixed; coalitions in the span of fixed ones leave the problem. At most n stages.
+    (x_i ≤ c({i}), Σx = c(N)); when the imputation set is empty, or ``pre`` is set, the prenucleolus.
+    A :class:`StructuredGame` (this project's cost model) is solved exactly at any size on the ordered
+    cone, by size (reduction proved in :mod:`workbench.cost.nucleolus`); a cost vector or a callable on
+    masks by the generic method over all 2^n coalitions, n ≤ 20. ``tol`` is kept for compatibility (the
+    tolerances are those of the sequential LPs).
     """
-    from scipy.optimize import linprog  # lazy: import time of workbench matters
+    from .nucleolus import nucleolus_structured, nucleolus_vector
 
     if isinstance(c, StructuredGame):
-        n = c.n
-        v = c.vector()
+        return nucleolus_structured(c.fixed, c.additive, c.standalone, pre=pre)[0]
+    if n is None:
+        raise ValueError("n を指定してください")
+    return nucleolus_vector(game_vector(c, n), n, pre=pre)[0]
+
+
+@dataclass(frozen=True)
+class LeastCore:
+    """The least core (Maschler, Peleg & Shapley 1979) of a cost game, in the game's units (yen).
+
+    ``epsilon`` = max over efficient x of min over proper coalitions of c(S) − x(S). ε ≥ 0: the core is
+    not empty, and some allocation leaves every coalition at least ε below its own cost; ε < 0: the core is
+    empty, and whatever the allocation, some coalition pays at least −ε more than it would on its own.
+    ``allocation`` is the prenucleolus, the lexicographic centre of the least core; ``coalition`` a
+    coalition whose excess at that allocation is ε (boolean mask).
+    """
+
+    epsilon: float
+    allocation: np.ndarray
+    coalition: np.ndarray
+    method: str
+
+    @property
+    def core_empty(self) -> bool:
+        return self.epsilon < -1e-9 * max(1.0, float(np.abs(self.allocation).sum()))
+
+
+def least_core(c: Game | StructuredGame, n: int | None = None) -> LeastCore:
+    """The least core's ε and its prenucleolus; exact at any n for a :class:`StructuredGame` (one LP with
+    O(n) rows for ε on the ordered cone), over all 2^n coalitions (n ≤ 20) otherwise."""
+    from .nucleolus import nucleolus_structured, nucleolus_vector
+
+    if isinstance(c, StructuredGame):
+        game = c
+        x, stats = nucleolus_structured(c.fixed, c.additive, c.standalone, pre=True)
+        method = "順序付き錐上の線形計画（構造化 c(S)、全団体）"
+        check = core_check_structured(game, x, tol=0.0)
     else:
         if n is None:
             raise ValueError("n を指定してください")
         v = game_vector(c, n)
-    if n == 1:
-        return v[1:2].copy()
-    full = 2**n - 1
-    scale = max(1.0, float(np.max(np.abs(v))))
-    v = v / scale
-    bits = 1 << np.arange(n)
-    alone = v[bits]
-    imputations = alone.sum() >= v[full] - 1e-12
-    bounds = [(None, float(a) if imputations else None) for a in alone] + [(None, None)]
-
-    def indicator(m: np.ndarray) -> np.ndarray:
-        return ((np.asarray(m)[:, None] >> np.arange(n)) & 1).astype(float)
-
-    active = np.ones(2**n, dtype=bool)
-    active[0] = active[full] = False
-    fixed_rows = [np.ones(n)]
-    fixed_rhs = [float(v[full])]
-    work = set(bits.tolist()) | set((full ^ bits).tolist())
-    work = {m for m in work if active[m]}
-    x = np.full(n, v[full] / n)
-
-    slack = 1e-9
-
-    def rank(rows: list[np.ndarray]) -> int:
-        return int(np.linalg.matrix_rank(np.array(rows), tol=1e-9))
-
-    for _stage in range(n + 1):
-        if rank(fixed_rows) >= n:
-            break
-        while True:
-            w = np.array(sorted(work), dtype=np.int64)
-            a_ub = np.hstack([indicator(w), np.ones((len(w), 1))])
-            b_ub = v[w]
-            # the grand coalition is an exact equality; coalitions fixed at earlier stages are held within
-            # ±slack, so rounding in their right-hand sides cannot make a later stage infeasible
-            if len(fixed_rows) > 1:
-                rows = np.array(fixed_rows[1:])
-                rhs = np.array(fixed_rhs[1:])
-                band = np.hstack([np.vstack([rows, -rows]), np.zeros((2 * len(rows), 1))])
-                a_ub = np.vstack([a_ub, band])
-                b_ub = np.r_[b_ub, rhs + slack, -rhs + slack]
-            for relax in (0.0, 1e-6, None):
-                # imputation bounds x_i <= c({i}) that are barely feasible (Σ c({i}) ≈ c(N)) can fail the
-                # solver's tolerance: relax them a little, and as a last resort drop them (prenucleolus)
-                if relax is None:
-                    bnds = [(None, None)] * (n + 1)
-                else:
-                    bnds = [(lo, hi if hi is None else hi + relax) for lo, hi in bounds]
-                res = linprog(
-                    np.r_[np.zeros(n), -1.0],
-                    A_ub=a_ub,
-                    b_ub=b_ub,
-                    A_eq=np.r_[np.ones(n), 0.0][None, :],
-                    b_eq=np.array([fixed_rhs[0]]),
-                    bounds=bnds,
-                    method="highs",
-                )
-                if res.status == 0:
-                    break
-            if res.status != 0:  # pragma: no cover - numerical trouble
-                raise RuntimeError(f"仁の線形計画が解けませんでした: {res.message}")
-            x, t = res.x[:n], res.x[n]
-            excess = v - subset_sums(x)
-            cand = np.flatnonzero(active & (excess < t - tol))
-            cand = cand[~np.isin(cand, w)]
-            if len(cand) == 0:
-                break
-            cand = cand[np.argsort(excess[cand])[: max(4 * n, 32)]]
-            basis = _orthobasis(fixed_rows)
-            in_span = _in_span(indicator(cand), basis)
-            active[cand[in_span]] = False
-            work.update(cand[~in_span].tolist())
-            if not (~in_span).any():
-                continue
-        duals = -np.asarray(res.ineqlin.marginals)[: len(w)]
-        tight = w[duals > tol]
-        if len(tight) == 0:  # degenerate: fall back to all coalitions at the minimum excess
-            tight = w[np.abs(excess[w] - t) <= 1e-9]
-        new_rows = False
-        for m in tight:
-            row = indicator(np.array([m]))[0]
-            if rank([*fixed_rows, row]) > rank(fixed_rows):
-                fixed_rows.append(row)
-                fixed_rhs.append(float(v[m] - t))
-                new_rows = True
-            active[m] = False
-            work.discard(int(m))
-        upper = -np.asarray(res.upper.marginals)[:n] if imputations else np.zeros(n)
-        for i in np.flatnonzero(upper > tol):
-            row = np.eye(n)[i]
-            if rank([*fixed_rows, row]) > rank(fixed_rows):
-                fixed_rows.append(row)
-                fixed_rhs.append(float(alone[i]))
-                new_rows = True
-        if not new_rows:  # pragma: no cover - should not happen
-            break
-        basis = _orthobasis(fixed_rows)
-        wl = np.array(sorted(work), dtype=np.int64)
-        if len(wl):
-            drop = wl[_in_span(indicator(wl), basis)]
-            active[drop] = False
-            work.difference_update(drop.tolist())
-        if not work and rank(fixed_rows) < n:
-            work = set(np.flatnonzero(active)[: 4 * n].tolist())
-    x = x + (v[full] - x.sum()) / n  # efficiency exactly, whatever the LP tolerance left
-    return x * scale
-
-
-def _orthobasis(rows: list[np.ndarray]) -> np.ndarray:
-    a = np.array(rows).T
-    u, sv, _ = np.linalg.svd(a, full_matrices=False)
-    return u[:, sv > 1e-9]
-
-
-def _in_span(ind: np.ndarray, basis: np.ndarray) -> np.ndarray:
-    resid = ind - (ind @ basis) @ basis.T
-    return np.einsum("ij,ij->i", resid, resid) < 1e-9
+        x, stats = nucleolus_vector(v, n, pre=True)
+        method = "2^n 全連合の線形計画"
+        check = core_check_vector(v, x, tol=0.0)
+    eps = stats.levels_yen[0] if stats.levels else float(check.min_excess)
+    return LeastCore(float(eps), x, check.coalition, method)

@@ -15,8 +15,11 @@ Conventions (stated so that every number can be defended):
 * in the games a member alone may also use the shared platform: c({i}) = min(stand-alone, platform for i
   alone), which keeps the game monotone and every share non-negative; individual rationality is still
   judged against the true stand-alone cost;
-* the recommended-module effect (guide 2.6, reconciled figures) scales the shared initial cost by
-  (14.4 + 21.5)/(29.4 + 233.2) and the running cost by 9.9/11.5 when ``module_effect`` is true;
+* the recommended-module effect (guide 2.6) applies when ``module_effect`` is true: against scratch
+  development (``module_baseline: scratch``, the 83 % case) the reconciled phase figures scale the shared
+  initial cost by (14.4 + 21.5)/(29.4 + 233.2) and the running cost by 9.9/11.5; against a development that
+  is not scratch (``non_scratch``, 「スクラッチ開発でない場合は41%減」) both are scaled by 0.59, since the guide
+  gives no phase split for that case (our reading, data/module_cases_2_6.csv);
 * the prefecture's part (scheme or ``prefecture_share``) is a fraction of the initial and of the running
   cost (of the whole shared cost, or of the platform's fixed cost only); members split the rest.
 """
@@ -84,9 +87,38 @@ def module_effect(basis: str = "reconciled") -> pd.DataFrame:
     return df[df["basis"] == basis].reset_index(drop=True)
 
 
-def module_factors() -> tuple[float, float]:
-    """(initial factor, running factor) of the recommended-module effect, reconciled guide 2.6 figures."""
-    df = module_effect("reconciled").set_index("phase_code")
+def module_cases() -> pd.DataFrame:
+    """The two cases of the recommended-module effect (guide 2.6, data/module_cases_2_6.csv): ``scratch``
+    (工程全体で83%減, phase figures) and ``non_scratch`` (スクラッチ開発でない場合は41%減, total only)."""
+    return reference.table("module_cases_2_6.csv")
+
+
+def module_case(code: str) -> dict[str, Any]:
+    """One row of :func:`module_cases` (raises InputError for an unknown case)."""
+    df = module_cases()
+    hit = df[df["code"] == code]
+    if hit.empty:
+        raise InputError.single(
+            f"推奨モジュールの比較の前提 {code!r} はありません",
+            field="costs.module_baseline",
+            value=code,
+            allowed=", ".join(df["code"]),
+        )
+    return hit.iloc[0].to_dict()
+
+
+def module_factors(case: str = "scratch", basis: str = "reconciled") -> tuple[float, float]:
+    """(initial factor, running factor) of the recommended-module effect (guide 2.6).
+
+    ``scratch``: from the phase figures of ``basis`` (reconciled by default: 要件定義～設計 and システム構築
+    for the initial cost, 運用 for the running cost). ``non_scratch``: the guide gives only the total
+    (「スクラッチ開発でない場合は41%減」), so both factors are 1 − 0.41 (our reading).
+    """
+    row = module_case(case)
+    if row["basis"] == "total":
+        f = 1.0 - float(row["reduction"])
+        return f, f
+    df = module_effect(basis).set_index("phase_code")
     ini = (df.loc["design", "with_myen"] + df.loc["build", "with_myen"]) / (
         df.loc["design", "without_myen"] + df.loc["build", "without_myen"]
     )
@@ -276,10 +308,12 @@ def build_model(pref: Any, scheme: str | None = None) -> CostModel:
 
     # shared costs (DOMAIN §6b), with the module effect (guide 2.6)
     sh = sc.shared
-    f_ini, f_run = module_factors() if sc.module_effect else (1.0, 1.0)
+    f_ini, f_run = module_factors(sc.module_baseline) if sc.module_effect else (1.0, 1.0)
     if sc.module_effect:
+        case = module_case(sc.module_baseline)
         notes.append(
-            f"推奨モジュールの効果（guide 2.6、整合させた値）を適用: 初期費用×{f_ini:.3f}、運用費×{f_run:.3f}"
+            f"推奨モジュールの効果（guide 2.6、{case['label_ja']}・{float(case['reduction']):.0%}減）を適用: "
+            f"初期費用×{f_ini:.3f}、運用費×{f_run:.3f}"
         )
     drivers = {k: np.full(n, np.nan) for k in DRIVERS}
     for j, code in enumerate(players):
@@ -363,11 +397,31 @@ def coalition_cost(pref: Any, coalition: list[str] | np.ndarray, *, scheme: str 
     return m.total_game.cost(mask)
 
 
-def guide_comparison(m: CostModel) -> list[dict[str, Any]]:
-    """The scenario's cost effect of sharing placed beside the surveyed ranges (guide 2.5).
+#: the two readings of guide 2.5's ranges (labels shown to staff)
+READING_TOTAL = "県全体での比較（参考）"
+READING_MEMBER = "市町村ごとの比較（ガイド 2.5 の記述どおり）"
 
-    build: Σ stand-alone initial / shared initial; running: Σ stand-alone yearly / shared yearly (all
-    participants). "1/x" means sharing costs 1/x of everyone going alone.
+
+def range_verdict(x: float, low: float, high: float) -> tuple[str, str]:
+    """(code, Japanese label) of an effect 1/x against a surveyed range 1/low–1/high (guide 2.5).
+
+    ``below``: a smaller effect than surveyed (x < low); ``within``; ``above``: a larger effect (x > high).
+    """
+    if x < low:
+        return "below", "調査結果より効果が小さい"
+    if x > high:
+        return "above", "調査結果より効果が大きい"
+    return "within", "調査結果の範囲内"
+
+
+def guide_comparison(m: CostModel) -> list[dict[str, Any]]:
+    """The scenario's cost effect of sharing, read for the prefecture as a whole, beside guide 2.5's ranges.
+
+    build: Σ stand-alone initial of the participants / the whole shared initial cost; running: Σ stand-alone
+    yearly / the whole shared yearly cost (the prefecture's part included). "1/x" means sharing costs 1/x of
+    everyone going alone. Guide 2.5 itself compares per municipality (「各市町村が独自で構築した場合は、それぞれで
+    数千万円の費用が発生することになる。これと比較すれば1/2～1/12程度」): that reading is
+    :func:`workbench.cost.effect.cost_effect`; this one is the reference for the prefecture as a whole.
     """
     part = m.participant
     alone_ini = float(m.standalone_initial[part].sum())
@@ -378,12 +432,8 @@ def guide_comparison(m: CostModel) -> list[dict[str, Any]]:
     for row in guide_ranges().itertuples(index=False):
         alone, shared = (alone_ini, sh_ini) if row.code == "build" else (alone_run, sh_run)
         x = alone / shared if shared > 0 else math.inf
-        if x < row.low_ratio:
-            verdict = "調査結果より効果が小さい"
-        elif x > row.high_ratio:
-            verdict = "調査結果より効果が大きい"
-        else:
-            verdict = "調査結果の範囲内"
+        _, verdict = range_verdict(x, float(row.low_ratio), float(row.high_ratio))
+        shown = f"1/{x:.1f}" if math.isfinite(x) else "共同利用の費用0円"
         out.append(
             {
                 "code": row.code,
@@ -392,7 +442,8 @@ def guide_comparison(m: CostModel) -> list[dict[str, Any]]:
                 "low": float(row.low_ratio),
                 "high": float(row.high_ratio),
                 "verdict": verdict,
-                "text": f"{row.label_ja}: 単独の1/{x:.1f}（調査 1/{row.low_ratio}～1/{row.high_ratio}）{verdict}",
+                "text": f"{READING_TOTAL} {row.label_ja}: 参加団体が単独の場合の合計の{shown}"
+                f"（調査 1/{row.low_ratio}～1/{row.high_ratio}）{verdict}",
                 "source": GUIDE_2_5,
             }
         )

@@ -158,13 +158,7 @@ def shares_for(p: Players, rule: str) -> np.ndarray:
     if rule == "scrb":
         return games.scrb(p.game)
     if rule == "nucleolus":
-        if n > games.MAX_GENERIC:
-            raise InputError.single(
-                f"仁（nucleolus）は{games.MAX_GENERIC}団体までです（{n}団体）。シャープレイ値かSCRBを使ってください",
-                field="rule",
-                value=rule,
-            )
-        return games.nucleolus(p.game)
+        return games.nucleolus(p.game)  # exact at any size for the model's structured game
     rule_row(rule)  # raises for an unknown rule
     raise InputError.single(f"配分ルール {rule!r} は未実装です", field="rule", value=rule)  # pragma: no cover
 
@@ -242,6 +236,9 @@ class Allocation(BaseModel):
     core_method: str = ""
     guide_comparison: list[GuideRange]
     notes: list[str] = []
+    caveats: list[str] = Field(
+        default=[], description="この配分ルールをこのシナリオに使うときの注意（要約にも表示）"
+    )
     sources: list[str] = []
 
     def to_frame(self) -> pd.DataFrame:
@@ -287,6 +284,7 @@ class Allocation(BaseModel):
                 else "コアに入っていません（離脱した方が安くなる団体の組合せがある）"
             )
         lines += [g.text for g in self.guide_comparison]
+        lines += self.caveats
         return lines
 
     def _repr_markdown_(self) -> str:
@@ -392,6 +390,12 @@ def allocation_from_model(
         sources.append("guide 2.6")
     notes = list(m.notes)
     notes.append("初期費用は0年目、運用費は1～T年目の年末に発生するものとして割り引いています")
+    caveats = []
+    if rule == "scrb":
+        detail = games.scrb_detail(p.game)
+        if detail.note:
+            caveats.append(detail.note)
+            sources.append(games.SCRB_LIMITS_SOURCE)
     return Allocation(
         rule=rule,
         rule_label=row["label_ja"],
@@ -415,6 +419,7 @@ def allocation_from_model(
         core_method=method,
         guide_comparison=[GuideRange(**g) for g in guide_comparison(m)],
         notes=notes,
+        caveats=caveats,
         sources=sources,
     )
 
@@ -539,7 +544,7 @@ class Comparison(BaseModel):
 def compare(pref: Any, rules: list[str] | None = None, *, scheme: str | None = None) -> Comparison:
     """All rules (default: every rule in data/cost_rules.csv that the data allow) side by side.
 
-    Rules that cannot run for this scenario (no drivers, nucleolus beyond 20 members, …) are listed in
+    Rules that cannot run for this scenario (no drivers, no weights, …) are listed in
     ``skipped`` with the reason when ``rules`` is None; named rules raise InputError instead.
 
     Examples

@@ -63,6 +63,17 @@ def scheme_codes() -> dict[str, str]:
     return idx
 
 
+@functools.cache
+def module_case_codes() -> dict[str, str]:
+    """Folded code/label -> case of the recommended-module effect, from data/module_cases_2_6.csv."""
+    df = reference.table("module_cases_2_6.csv")
+    idx: dict[str, str] = {}
+    for code, ja in df[["code", "label_ja"]].itertuples(index=False):
+        idx[fold(code)] = code
+        idx[fold(ja)] = code
+    return idx
+
+
 class ClassCost(Model):
     """One cost class (cloud, labour, licences) of the shared platform's fixed cost (yen)."""
 
@@ -187,6 +198,11 @@ class CostScenario(Model):
     module_effect: bool = Field(
         False, description="推奨モジュールの効果（guide 2.6）を共同基盤の費用に適用する"
     )
+    module_baseline: Literal["scratch", "non_scratch"] = Field(
+        "scratch",
+        description="推奨モジュールの効果の比較の前提（guide 2.6）: scratch=スクラッチ開発と比べた場合（83%減）、"
+        "non_scratch=スクラッチ開発でない場合（41%減）。data/module_cases_2_6.csv",
+    )
 
     _members = field_validator("members", mode="before")(
         classmethod(lambda cls, v, info: _codes_list(v, info))
@@ -231,6 +247,13 @@ class CostScenario(Model):
         except KeyError:
             allowed = ", ".join(sorted(set(scheme_codes().values())))
             raise ValueError(f"scheme {v!r} は使えません（使える値: {allowed}）") from None
+
+    @field_validator("module_baseline", mode="before")
+    @classmethod
+    def _module_baseline(cls, v: Any) -> Any:
+        if v is None or not isinstance(v, str):
+            return v
+        return module_case_codes().get(fold(v), v)  # unknown values: the Literal reports them
 
     @field_validator("join_year")
     @classmethod

@@ -15,6 +15,7 @@ Figures are drawn by replacing an ``Output`` widget's outputs with the plotly mi
 :class:`AuthMatrix`         services × means, level gaps, federation
 :class:`CostSimulator`      rules, weight and prefecture-share sliders, live charts, fairness flags
 :class:`LateJoinerPanel`    a municipality joining later, per policy
+:class:`CostEffectPanel`    guide 2.5 per municipality and for the prefecture, guide 2.6 module effect
 :class:`VisionCard`         Step 2 共同利用ビジョン
 :class:`PlanEditor`         Step 3 action items with the Gantt chart
 :class:`DataFlowPanel`      データマップ: flows, field × field links, model coverage, published APIs
@@ -44,6 +45,7 @@ _LAZY = {
     "AuthMatrix": "auth",
     "CostSimulator": "cost",
     "LateJoinerPanel": "cost",
+    "CostEffectPanel": "effect",
     "Dashboard": "dashboards",
     "OverviewDashboard": "dashboards",
     "CostDashboard": "dashboards",

@@ -322,6 +322,13 @@ def _fairness_html(fair) -> str:
             "参加が増えると負担が増える団体がある",
         ),
     ]
+    if fair.least_core is not None:  # the least core beside the core check: how far from stable, in yen
+        colour = "#b00020" if fair.least_core.core_empty else "#444"
+        items.insert(
+            2,
+            f"<li class='wb-least-core' style='color:{colour};margin-left:1.2em'>"
+            f"最小コア：{html.escape(fair.least_core.text)}</li>",
+        )
     return (
         "<div class='wb-fairness-box' style='padding:4px 12px'><h4 style='margin:4px 0'>公平性の監査："
         f"{html.escape(fair.rule_label)}</h4><ul style='list-style:none;padding-left:0'>{''.join(items)}</ul>"

@@ -122,6 +122,7 @@ class CostDashboard(Dashboard):
     Attributes
     ----------
     simulator : CostSimulator
+    effect : CostEffectPanel
     late : LateJoinerPanel
     """
 
@@ -131,10 +132,16 @@ class CostDashboard(Dashboard):
 
     def build(self) -> list[w.Widget]:
         from .cost import CostSimulator, LateJoinerPanel
+        from .effect import CostEffectPanel
 
         self.simulator = CostSimulator(self.session)
+        self.effect = CostEffectPanel(self.session, self.simulator)
         self.late = LateJoinerPanel(self.session, rule=self.simulator.rule)
-        return [section("配分ルールの比較と公平性", self.simulator), section("後から参加する団体", self.late)]
+        return [
+            section("配分ルールの比較と公平性", self.simulator),
+            section("ガイドの調査結果との比較（2.5 共同利用の効果・2.6 推奨モジュールの効果）", self.effect),
+            section("後から参加する団体", self.late),
+        ]
 
 
 class AuthDashboard(Dashboard):
