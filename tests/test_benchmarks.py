@@ -71,12 +71,3 @@ def test_b6_workbooks_smoke(tmp_path):
     assert out["smoke"] and out["cases"]
     for row in out["cases"].values():
         assert row["read"]["outcome"].startswith(("refused", "accepted")) and row["read"]["peak_rss_mb"] > 0
-
-
-@pytest.mark.browser
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no chromium")
-def test_b5_load_smoke(tmp_path):
-    out = run("bench_load.py", tmp_path)
-    s = out["summary"]
-    assert s["ok"] + s["busy"] + s["failed"] == out["viewers"] == 3
-    assert s["wedged"] == 0 and s["kernels_left_after_stop"] == 0

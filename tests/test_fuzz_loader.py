@@ -342,7 +342,7 @@ def _depth(node: object, d: int = 0) -> int:
     return d
 
 
-@settings(SETTINGS, max_examples=3000)
+@settings(SETTINGS, max_examples=1500)
 @given(st.lists(STRUCTURE_PIECES, min_size=1, max_size=40))
 def test_the_structure_prescan_never_underestimates_nesting(parts: list[str]) -> None:
     """The pre-scan that refuses deep nesting before the (slow) parser runs must see at least the nesting the

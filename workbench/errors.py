@@ -136,7 +136,23 @@ class WriteError(InputError):
     """A file could not be written (disk full, no permission, read-only file, another save in progress).
 
     Nothing was changed: the file keeps its previous content and no temporary file is left. The command line
-    reports it in one line with exit status 1 (the input was fine; the machine refused)."""
+    reports it in one line with exit status 1 (the input was fine; the machine refused). A subclass of
+    :class:`InputError`, so code that shows input errors shows these too.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import workbench as wb
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "福島県.yaml"
+    >>> _ = wb.save(wb.load_sample("07"), path)
+    >>> path.chmod(0o444)                      # someone made the file read-only
+    >>> try:
+    ...     wb.save(wb.load(path))
+    ... except wb.WriteError as err:
+    ...     print("読み取り専用" in str(err), len(str(err).splitlines()))
+    True 1
+    >>> saved = wb.save(wb.load(path), overwrite_readonly=True)  # unless the caller says so
+    """
 
 
 class ReadOnlyFileError(WriteError):
