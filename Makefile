@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8866
 
-.PHONY: setup test test-fast lint dashboards bench clean docs wheel wheel-check
+.PHONY: setup test test-fast lint dashboards notebooks bench clean docs wheel wheel-check
 
 # The distribution was called "workbench" before it became kyodo-riyo-workbench: an old .venv loses that one
 # first (its editable finder would shadow workbench.data, and uninstalling it later would take the command).
@@ -67,6 +67,18 @@ dashboards: setup
 	@echo "ダッシュボード一覧: http://$(HOST):$(PORT)/  (Ctrl+C で終了)"
 	@for nb in dashboards/*.ipynb; do echo "  http://$(HOST):$(PORT)/voila/render/$${nb#dashboards/}?pref=07"; done
 	$(VOILA_ENV) $(BIN)/voila dashboards/ $(VOILA_ARGS)
+
+# JupyterLab in Japanese on working copies of the Step notebooks (output/notebooks/, not tracked: the notebooks in
+# notebooks/ stay as committed; a copy is refreshed when the committed notebook is newer). Config in etc/jupyter:
+# Japanese UI, and widget views dropped on save so a reopened notebook shows the Japanese placeholder.
+NOTEBOOK_WORK = output/notebooks
+notebooks: setup
+	@mkdir -p $(NOTEBOOK_WORK)
+	@cp -u notebooks/*.ipynb $(NOTEBOOK_WORK)/
+	@echo "JupyterLab: http://$(HOST):8888/lab  （作業用コピー: $(NOTEBOOK_WORK)/、出力: output/。Ctrl+C で終了）"
+	JUPYTER_CONFIG_PATH=$(CURDIR)/etc/jupyter WORKBENCH_OUTPUT=$(CURDIR)/output $(BIN)/jupyter lab \
+		--ServerApp.root_dir=$(CURDIR)/$(NOTEBOOK_WORK) --ServerApp.ip=$(HOST) --ServerApp.port=8888 \
+		--ServerApp.port_retries=0 $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # B2 compares with coopgame-py (PyPI; a benchmark-only dependency, not the library's)
 bench: setup

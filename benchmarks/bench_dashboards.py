@@ -74,7 +74,7 @@ INTERACTIONS = {
     "県の全体像.ipynb": ("wb-fig-counts", ("select", ".wb-pref-picker", ["09 栃木県", "07 福島県"])),
     "費用負担シミュレーター.ipynb": (
         "wb-fig-cost-standalone",
-        ("select", ".wb-cost-rule", ["（population）", "（shapley）"]),
+        ("select", ".wb-cost-rule", ["人口割", "シャープレイ値"]),  # the labels staff see (no codes)
     ),
     "認証レベル.ipynb": ("wb-fig-auth-matrix", ("button", ".wb-auth-when", ["2027-04-01以降", "今日"])),
 }

@@ -275,3 +275,79 @@ def new_context(browser, recorder: Recorder, **kwargs):
     context = browser.new_context(viewport={"width": 1400, "height": 2400}, locale="ja-JP", **kwargs)
     context.route("**/*", recorder.route)
     return context
+
+
+def lab_command(root: Path, port: int) -> list[str]:
+    """JupyterLab as ``make notebooks`` starts it (our config in etc/jupyter: Japanese UI, widget views
+    dropped on save), on a loopback port, no token (tests only), no browser."""
+    lab = Path(sys.executable).with_name("jupyter-lab")
+    return [
+        str(lab),
+        f"--ServerApp.root_dir={root}",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        "--ServerApp.open_browser=False",
+        "--IdentityProvider.token=",
+        "--ServerApp.password=",
+        "--ServerApp.disable_check_xsrf=True",
+        *(["--allow-root"] if os.geteuid() == 0 else []),
+    ]
+
+
+@contextlib.contextmanager
+def lab_server(
+    root: Path, home: Path, *, timeout: float = 120, env_extra: dict | None = None
+) -> Iterator[str]:
+    """Start JupyterLab on ``root`` (a folder of notebooks) with HOME in ``home``; yield its base URL.
+
+    Config and settings come from the repository (``JUPYTER_CONFIG_PATH=etc/jupyter``), as with
+    ``make notebooks``; the server runs in its own process group and is always stopped.
+    """
+    port = free_port()
+    env = dict(os.environ)
+    env.update(
+        HOME=str(home),
+        JUPYTER_PATH=str(ROOT / "share" / "jupyter"),
+        JUPYTER_CONFIG_PATH=str(ROOT / "etc" / "jupyter"),
+        JUPYTER_CONFIG_DIR=str(home / ".jupyter"),
+        JUPYTER_DATA_DIR=str(home / ".local" / "share" / "jupyter"),
+        JUPYTER_RUNTIME_DIR=str(home / ".local" / "share" / "jupyter" / "runtime"),
+        JUPYTERLAB_SETTINGS_DIR=str(home / ".jupyter" / "lab" / "user-settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(home / ".jupyter" / "lab" / "workspaces"),
+        IPYTHONDIR=str(home / ".ipython"),
+        WORKBENCH_CACHE=str(home / ".cache" / "workbench"),
+        WORKBENCH_OUTPUT=str(home / "output"),
+    )
+    env.pop("WORKBENCH_PREFECTURE", None)
+    env.update(env_extra or {})
+    log_path = home / f"lab-{port}.log"
+    log = open(log_path, "wb")  # noqa: SIM115 - closed in finally
+    proc = subprocess.Popen(
+        lab_command(root, port),
+        cwd=str(root),
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    server = _SERVERS[base] = Server(proc, base, log_path)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited with {proc.returncode}; log: {log_path}")
+            try:
+                urllib.request.urlopen(f"{base}/api/status", timeout=2)
+                break
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("jupyter lab did not start") from None
+                time.sleep(0.3)
+        yield base
+    finally:
+        server.stop()
+        log.close()

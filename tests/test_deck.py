@@ -38,7 +38,7 @@ TITLES = [
     "型2.4への道筋",
     "費用負担の比較（配分ルール別、現在価値）",
     "公平性の監査（配分ルール別）",
-    "認証レベルの不足（2026-12-01 時点）",
+    "認証レベルの不足（令和8年（2026年）12月1日時点）",
     "実行計画のスケジュール（Step 3）",
 ]
 
@@ -143,7 +143,7 @@ def test_fairness_flags_follow_the_audit(prs, pref):
 
 
 def test_auth_chart_is_offered_minus_required(prs, pref):
-    chart = _charts(_by_title(prs, "認証レベルの不足（2026-12-01 時点）"))[0]
+    chart = _charts(_by_title(prs, "認証レベルの不足（令和8年（2026年）12月1日時点）"))[0]
     assert chart.chart_type == XL_CHART_TYPE.BAR_CLUSTERED
     m = match_auth(pref, on=ON)
     rows = [s for s in m.services if s.basis != "none"]
@@ -220,7 +220,12 @@ def test_docx_kpi_table_equals_the_vision(doc, pref):
     kpis = vision(pref).kpis_frame()
     table = next(t for t in doc.tables if [c.text for c in t.rows[0].cells] == list(kpis.columns))
     body = [[c.text for c in r.cells] for r in table.rows[1:]]
-    assert body == [[("" if v is None else str(v)) for v in row] for row in kpis.itertuples(index=False)]
+    from workbench.staff import prose_ja
+
+    # the cells as written, with the sources in Japanese (「ガイドブック 8.3」, 「入力値」)
+    assert body == [
+        [prose_ja("" if v is None else str(v)) for v in row] for row in kpis.itertuples(index=False)
+    ]
     assert table.style.name == "Table Grid"
 
 

@@ -92,11 +92,14 @@ def test_step2_cost_totals_match_the_library(path):
     pref = wb.load_sample(code)
     text = _printed(path)
     if pref.costs is None:
-        assert "費用シナリオ（costs:）がありません" in text
+        assert "費用の前提がありません" in text
         return
     a = allocate(pref, rule=vision(pref).cost.rule or "shapley")
-    assert f"共同利用の費用（現在価値）: {a.total:,.0f} 円" in text
-    assert f"県の負担: {a.prefecture:,.0f} 円" in text
+    from workbench.text import money_ja
+
+    # yen with separators and the amount in 万円/億円 written out
+    assert f"共同利用の費用（現在価値）: {a.total:,.0f}円（{money_ja(a.total)}）" in text
+    assert f"県の負担: {a.prefecture:,.0f}円（{money_ja(a.prefecture)}）" in text
 
 
 @pytest.mark.slow

@@ -11,7 +11,7 @@ from conftest import sample_text_without_plan
 from openpyxl import load_workbook
 
 import workbench as wb
-from workbench import plan
+from workbench import plan, plan_sheet
 from workbench.charts import plan as cplan
 from workbench.classify import classify
 from workbench.report_vision import vision_html, vision_markdown
@@ -43,13 +43,66 @@ def test_xlsx_opens_and_escapes_formulas(pref, tmp_path):
     assert out.exists() and not list(tmp_path.glob(".*.tmp"))
     book = load_workbook(out)
     ws = book["実行計画"]
-    header = [c.value for c in ws[1]]
+    header = [c.value for c in ws[plan_sheet.HEADER_ROW]]
     assert header[:4] == ["ID", "取組事項", "検討事項", "担当"]
-    rows = {r[0]: r for r in ws.iter_rows(min_row=2, values_only=True)}
+    rows = {r[0]: r for r in ws.iter_rows(min_row=plan_sheet.FIRST_ITEM_ROW, values_only=True) if r[0]}
     evil = rows["evil"]
     assert evil[1].startswith("'=") and evil[header.index("備考")].startswith("'+")
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
     assert "出典" in book.sheetnames
+
+
+def test_xlsx_prints_as_offices_print_it(pref, tmp_path):
+    """A4 landscape fitted to the page width, header rows repeated, a filter on the table, real dates once the
+    plan has a start, the Gantt chart in cells by 年度, the usual file mode and no .bak beside it."""
+    import datetime as dt
+    import os
+
+    ap = plan.action_plan(pref)
+    out = plan.plan_xlsx(pref, tmp_path / "plan.xlsx", ap)
+    (tmp_path / "again.txt").write_text("")
+    plan.plan_xlsx(pref, out, ap)  # written twice: still no backup beside it
+    assert not list(tmp_path.glob("*.bak"))
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(out).st_mode & 0o777 == 0o666 & ~umask == os.stat(tmp_path / "again.txt").st_mode & 0o777
+    ws = load_workbook(out)["実行計画"]
+    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
+    assert (
+        ws.page_setup.fitToWidth == 1
+        and ws.page_setup.fitToHeight == 0
+        and ws.sheet_properties.pageSetUpPr.fitToPage
+    )
+    assert ws.print_title_rows == f"${plan_sheet.GROUP_ROW}:${plan_sheet.HEADER_ROW}"
+    assert ws.auto_filter.ref.startswith(f"A{plan_sheet.HEADER_ROW}:")
+    header = [c.value for c in ws[plan_sheet.HEADER_ROW]]
+    first = next(i for i in ap.items if i.id == "c1-1")
+    row = next(r for r in ws.iter_rows(min_row=plan_sheet.FIRST_ITEM_ROW) if r[0].value == "c1-1")
+    start, end = row[header.index("開始")].value, row[header.index("終了")].value
+    assert start == dt.datetime(2026, 4, 1) and end == dt.datetime(2026, 6, 30)  # 3 か月: 4月1日〜6月30日
+    assert first.duration == 3
+    gantt = row[len(plan_sheet.TABLE_COLUMNS) : len(plan_sheet.TABLE_COLUMNS) + 4]
+    assert [c.fill.fgColor.rgb[-6:] for c in gantt[:3]] == ["1F77B4"] * 3  # 都道府県's colour, 3 months
+    assert gantt[3].fill.fill_type is None
+    groups = [c.value for c in ws[plan_sheet.GROUP_ROW] if c.value]
+    assert groups[0] == "令和8年度" and "令和9年度" in groups  # the plan starts 2026-04: 令和8年度
+    assert header[len(plan_sheet.TABLE_COLUMNS)] == "4月"
+    sources = [r for r in load_workbook(out)["出典"].iter_rows(values_only=True) if r[0]]
+    labels = [r[0] for r in sources]
+    assert "取組事項" in labels and not any(str(x).startswith("出典: ") for x in labels)
+    assert all("your input" not in str(r[1]) and "data/" not in str(r[1]) for r in sources)
+
+
+def test_xlsx_without_a_start_counts_months(tmp_path):
+    p = wb.load_sample("09")
+    out = plan.plan_xlsx(p, tmp_path / "plan.xlsx")
+    ws = load_workbook(out)["実行計画"]
+    header = [c.value for c in ws[plan_sheet.HEADER_ROW]]
+    first = ws.cell(plan_sheet.FIRST_ITEM_ROW, header.index("開始") + 1).value
+    assert (
+        first == "1か月目"
+        and ws.cell(plan_sheet.GROUP_ROW, len(plan_sheet.TABLE_COLUMNS) + 1).value == "1年目"
+    )
 
 
 def test_vision_html_is_self_contained_with_sources(pref):
@@ -60,8 +113,13 @@ def test_vision_html_is_self_contained_with_sources(pref):
     assert text.count("plotly.js v") <= 2  # plotly.js inlined once (its banner)
     # every figure is followed by its source
     assert text.count("<div class='figure'>") == text.count("<p class='src'>図:")
-    for src in ("guide 2.4", "guide 2.7", "guidebook 8.3", "data/type_paths.csv", "guide 3.1 Step1"):
+    # sources as staff read them: the guide's sections in Japanese, our file names left out
+    for src in ("ガイド 2.4", "ガイド 2.7", "ガイドブック 8.3", "ガイド 3.1 Step 1"):
         assert src in text
+    from workbench.staff import _SCRIPT
+
+    shown = "".join(p for i, p in enumerate(_SCRIPT.split(text)) if not i % 2)  # what the page shows
+    assert "data/" not in shown and "your input" not in shown
     assert "共同利用ビジョン" in text and "県内どこでも官民のサービスを使える" in text
 
 
@@ -90,7 +148,7 @@ def test_gantt_colours_by_owner_and_draws_dependencies(pref):
     arrows = [a for a in fig.layout.annotations if a.showarrow]
     assert len(arrows) == n_deps
     assert fig.layout.meta["critical_path"] == ap.critical_path
-    assert "2026年4月" in fig.layout.xaxis.ticktext
+    assert "4月<br>令和8年度" in fig.layout.xaxis.ticktext  # the plan starts 2026-04: 年度 as budgets count
 
 
 def test_type_flowchart_highlights_the_path():

@@ -75,7 +75,7 @@ def test_a_platform_without_terms_gets_an_item_owned_by_the_operating_body_with_
     assert "guide 3.4 住民向け規約" in item.source and issue.source in item.source
     assert "課題リスト（Step 1）" in item.source
     assert "那須塩原市の基盤" in item.title and item.notes == issue.message
-    assert item.id == "issue-TERMS_MISSING-nasu"
+    assert item.id == "issue-terms-missing-nasu"  # no rule code in staff's tables
     frame = ap.to_frame().set_index("ID")
     assert frame.loc[item.id, "由来"] == "生成・課題リスト"
     # the milestone waits for it
@@ -137,23 +137,23 @@ def test_the_mapping_reads_the_rule_table_not_a_list_of_codes(monkeypatch):
 def test_an_issue_whose_rule_has_no_owner_still_becomes_an_item_marked_for_review():
     issue = Issue(code="NOT_IN_TABLE", severity="high", message="m", source="guide 1.1")
     (item,) = plan.issue_items([issue])
-    assert item["owner"] == "prefecture" and "要確認" in item["source"] and item["id"] == "issue-NOT_IN_TABLE"
+    assert item["owner"] == "prefecture" and "要確認" in item["source"] and item["id"] == "issue-not-in-table"
 
 
 def test_two_issues_with_the_same_code_and_place_get_distinct_ids():
     a = Issue(code="TERMS_MISSING", platform="p", severity="high", message="a", source="s")
     items = plan.issue_items([a, a.model_copy(update={"message": "b"})])
-    assert [i["id"] for i in items] == ["issue-TERMS_MISSING-p", "issue-TERMS_MISSING-p-2"]
+    assert [i["id"] for i in items] == ["issue-terms-missing-p", "issue-terms-missing-p-2"]
 
 
 def test_issue_items_can_be_edited_and_removed_like_generated_ones(tmp_path):
     pref = wb.loads(_terms_missing_file())
-    plan.set_item(pref, "issue-TERMS_MISSING-nasu", owner="都道府県", duration=2)
-    item = plan.action_plan(pref).item("issue-TERMS_MISSING-nasu")
+    plan.set_item(pref, "issue-terms-missing-nasu", owner="都道府県", duration=2)
+    item = plan.action_plan(pref).item("issue-terms-missing-nasu")
     assert item.owner == "prefecture" and item.duration == 2 and item.origin == "edited"
-    plan.remove_item(pref, "issue-TERMS_MISSING-nasu")
-    assert "issue-TERMS_MISSING-nasu" in pref.plan.removed
-    assert all(i.id != "issue-TERMS_MISSING-nasu" for i in plan.action_plan(pref).items)
+    plan.remove_item(pref, "issue-terms-missing-nasu")
+    assert "issue-terms-missing-nasu" in pref.plan.removed
+    assert all(i.id != "issue-terms-missing-nasu" for i in plan.action_plan(pref).items)
     out = plan.plan_xlsx(pref, tmp_path / "plan.xlsx")
     assert out.exists()
 
@@ -245,3 +245,19 @@ def test_gantt_rows_of_issue_items_read_as_issues_and_stay_distinct():
     issue_rows = [y for y in rows if str(y).startswith("課題 ")]
     assert len(issue_rows) == sum(1 for i in ap.items if i.issue) and len(set(issue_rows)) == len(issue_rows)
     assert not any("issue-" in str(y) for y in issue_rows)  # no two coincide here, so no id is needed
+
+
+def test_files_written_with_the_old_issue_item_ids_still_point_at_their_items():
+    """Ids used to carry the rule code (``issue-TERMS_MISSING-nasu``); a file that edits, depends on or removes
+    an item by the old id keeps working (read as the new id)."""
+    text = _terms_missing_file() + (
+        "plan:\n  items:\n    - id: issue-TERMS_MISSING-nasu\n      duration: 5\n"
+        "    - id: extra\n      title: 追加の取組\n      depends_on: [issue-TERMS_MISSING-nasu]\n"
+    )
+    pref = wb.loads(text)
+    ap = plan.action_plan(pref)
+    assert ap.item("issue-terms-missing-nasu").duration == 5
+    assert ap.item("issue-TERMS_MISSING-nasu").origin == "edited"
+    assert ap.item("extra").depends_on == ["issue-terms-missing-nasu"]
+    removed = wb.loads(_terms_missing_file() + "plan:\n  removed: [issue-TERMS_MISSING-nasu]\n")
+    assert all(i.issue != "TERMS_MISSING" for i in plan.action_plan(removed).items)

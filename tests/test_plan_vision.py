@@ -178,7 +178,9 @@ def test_cost_rule_and_scheme_validated_against_tables():
     assert "shapley" in str(err.value)
     v = plan.vision(make(extra="vision:\n  cost_rule: 人口割\n  scheme: 福島県方式\n"))
     assert (v.cost.rule, v.cost.scheme) == ("population", "fukushima")
-    assert "costs:" in v.cost.note  # no cost scenario in the file: shares not set
+    assert (
+        "費用の前提" in v.cost.note and "未設定" in v.cost.note
+    )  # no cost scenario in the file: shares not set
     assert v.cost.shares == []
 
 

@@ -42,6 +42,7 @@ OUTPUT_DIR = None  # 出力先。None のときは環境変数 WORKBENCH_OUTPUT�
 
 SETUP = """import workbench as wb
 from workbench.widgets import Session
+from workbench.staff import table
 from workbench.widgets.notebook import notebook_prefecture, output_dir, working_copy
 
 code = notebook_prefecture(PREFECTURE)
@@ -108,7 +109,9 @@ def nb_intro() -> list:
         md("""
 ## 基盤とサービスの編集
 下の編集画面で基盤を追加・編集・削除できます。プルダウンには日本語のラベルが表示され、ファイルにはコードが保存されます。
-誤った値は項目の横に赤字で表示され、ファイルは変わりません。「ファイルに保存」で作業用コピーに安全に（一時ファイル経由で）保存します。
+複数を選ぶ項目（構成、本人確認手段、利用団体など）はボタンで、押すたびにその1つを選ぶ・外すが切り替わり、選んだものは上に書き出されます。
+誤った値は項目の横に赤字で表示され、ファイルは変わりません。「適用」すると自動保存の版が残り（「この版に戻す」で戻せます）、
+「ファイルに保存」で作業用コピーに安全に（一時ファイル経由で）保存します。Step 1 のノートブックでも同じ編集画面が使えます。
 """),
         code(
             """from workbench.widgets import PlatformEditor, ServiceEditor
@@ -155,8 +158,8 @@ print("パーソナル基盤:", result.counts.personal)""",
         ),
         md("""
 ## 全体の状況
-基盤数のグラフ、市区町村の地図（位置・人口・利用する基盤）、市区町村の人口と基盤の利用、型2.4への道筋、課題リストです
-（プルダウンで都道府県を変えると再計算します）。地図の円にカーソルを合わせると、名前・人口・利用する基盤が出ます。
+基盤数のグラフ、市区町村の地図（位置・人口・利用する基盤）、市区町村の人口と基盤の利用、型2.4への道筋、課題リストです。
+下の「基盤とサービスの編集」で適用すると、ここもすぐに描き直されます。地図の円にカーソルを合わせると、名前・人口・利用する基盤が出ます。
 """),
         code(
             """from workbench.widgets import ClassificationCard
@@ -175,14 +178,27 @@ PlatformView(session)""",
             ignore=True,
         ),
         md("""
-## 属性の一覧（ガイド 3.4）
+## 基盤とサービスの編集
+ヒアリングの結果を直します。「適用」すると上の全体の状況と基盤ごとの表示がすぐ更新され、自動保存の版が残ります。
+「ファイルに保存」で作業用コピーに保存します（次に開いたとき・Step 2 と Step 3 もこの内容で始まります）。
 """),
-        code("result.to_frame()"),
+        code(
+            """from workbench.widgets import PlatformEditor, ServiceEditor
+
+PlatformEditor(session)""",
+            ignore=True,
+        ),
+        code("ServiceEditor(session)", ignore=True),
+        md("""
+## 属性の一覧（ガイド 3.4）
+ファイルを読み込んだ時点の一覧です（編集を反映するには、保存してからもう一度実行します）。
+"""),
+        code("table(result.to_frame(), transpose=True)  # 基盤ごとに1列"),
         md("""
 ## 課題リスト
-重要度の高い順です。「根拠」はガイド・ガイドブックの該当箇所です。
+重要度の高い順です。「根拠」はガイド・ガイドブックの該当箇所です（課題にカーソルを合わせると分析用のコードが出ます）。
 """),
-        code("result.issues_frame()"),
+        code("table(result.issues_frame())"),
         md("""
 ## データの流れ（データマップ）
 デジタル庁「データマップ作成フォーマット」の2つの視点（サービス側・データアセット側、ガイドブック 11.2）で、どのデータが
@@ -204,8 +220,8 @@ DataFlowPanel(session)""",
         md("""
 分野をまたぐ流れと、データマップから見つかった課題です。
 """),
-        code("dm.cross_frame()"),
-        code("dm.findings_frame()"),
+        code("table(dm.cross_frame())"),
+        code("table(dm.findings_frame())"),
         md("""
 ## 型とパターン
 今の型（共同利用前は型1.x、共同利用中は型2.x）と、目指す型へのパターン、型2.4までの道筋です。
@@ -220,15 +236,17 @@ print("課題:", len(result.issues), "件")""",
             check=True,
         ),
         code(
-            "result.arrangements_frame()  # 今の型の内訳: 共同利用の単位ごとの型2.x と、単独運営の基盤の型1.x"
+            "table(result.arrangements_frame())  # 今の型の内訳: 共同利用の単位ごとの型2.x と、単独運営の基盤の型1.x"
         ),
         md("""
 ## 書き出し
 分類結果（JSON）、課題リスト（CSV）、データマップの分析（xlsx）と公開API一覧（HTML）を出力先フォルダに書き出します。
+上の編集画面で適用した内容で書き出します。
 """),
         code("""from workbench.exports import frame_csv
 from workbench.report_datamap import write_api_html, write_tables_xlsx
 
+pref, result, dm = session.pref, session.classification(), wb.datamap(session.pref)  # 編集後の内容
 (out / f"step1_{pref.code}.json").write_text(result.model_dump_json(indent=2), encoding="utf-8")
 written = frame_csv(result.issues_frame(), out / f"step1_{pref.code}_課題リスト.csv")
 tables = write_tables_xlsx(dm, out / f"step1_{pref.code}_データマップ.xlsx")
@@ -259,6 +277,18 @@ print(v)""",
             check=True,
         ),
         md("""
+## ビジョンの編集
+目的・ビジョンの文章・運営組織・費用按分ルール・KPI を選びます。「適用」すると下のビジョンのカードと図がすぐ更新され、
+自動保存の版が残ります。「ファイルに保存」で作業用コピーに保存します。KPI の備考には、値が事実か仮定かを書いておきます。
+"""),
+        code(
+            """from workbench.widgets import VisionCard, VisionEditor
+
+VisionEditor(session)""",
+            ignore=True,
+        ),
+        code("VisionCard(session)", ignore=True),
+        md("""
 ## 目的と課題（調査 10 団体の回答）
 """),
         code(
@@ -281,8 +311,8 @@ TypeFlowchart(session)""",
         md("""
 ## 運営組織と KPI
 """),
-        code("v.organisation_frame()"),
-        code("v.kpis_frame()"),
+        code("table(v.organisation_frame())"),
+        code("table(v.kpis_frame())"),
         md("""
 ## 分野横断の目標（データマップから）
 データ連携基盤の価値は「分野を超えてデータの利活用を可能とし分野横断型のサービスを実現できる点」にあります（ガイド 4）。
@@ -292,8 +322,8 @@ TypeFlowchart(session)""",
             """if v.cross_field is None:
     print("データマップ（data_map:）がありません")
 else:
-    display(v.cross_field.to_frame())
-    display(v.cross_field.kpis_frame())""",
+    display(table(v.cross_field.to_frame()))
+    display(table(v.cross_field.kpis_frame()))""",
         ),
         md("""
 ## 費用負担の比較（費用シナリオがある場合）
@@ -306,19 +336,21 @@ CostSimulator(session)""",
             ignore=True,
         ),
         md("""
-ビジョンに書く費用負担（ファイルの `vision:` の配分ルール、なければシャープレイ値）の合計です。
+ビジョンで選んだ費用按分ルール（未設定ならシャープレイ値）による負担の合計です。
 """),
         code(
             """from workbench.cost import allocate
+from workbench.text import money_ja, yen_ja
 
 if pref.costs is None:
-    print("費用シナリオ（costs:）がありません")
+    print("費用の前提がありません")
 else:
     a = allocate(pref, rule=v.cost.rule or "shapley")
     print(f"配分ルール: {a.rule_label}")
-    print(f"共同利用の費用（現在価値）: {a.total:,.0f} 円")
-    print(f"県の負担: {a.prefecture:,.0f} 円")
-    print(f"市区町村の負担合計: {sum(m.share for m in a.members):,.0f} 円（{len(a.members)} 団体）")""",
+    print(f"共同利用の費用（現在価値）: {yen_ja(a.total)}（{money_ja(a.total)}）")
+    print(f"県の負担: {yen_ja(a.prefecture)}（{money_ja(a.prefecture)}）")
+    munis = sum(m.share for m in a.members)
+    print(f"市区町村の負担合計: {yen_ja(munis)}（{money_ja(munis)}、{len(a.members)} 団体）")""",
             check=True,
         ),
         md("""
@@ -360,10 +392,13 @@ print(view)""",
         md("""
 ## 書き出し
 ビジョン（JSON、会議資料にできる1つのHTMLファイル、県の文書に編集できる Word 文書）を出力先フォルダに書き出します。
+上の編集画面で適用した内容で書き出します。
 """),
         code("""from workbench.report_vision import save_vision
 from workbench.vision_docx import write_vision_docx
 
+pref = session.pref  # 編集後の内容
+v = vision(pref)
 (out / f"step2_{pref.code}.json").write_text(v.model_dump_json(indent=2), encoding="utf-8")
 written = save_vision(pref, out / f"step2_{pref.code}_共同利用ビジョン.html")
 docx = write_vision_docx(pref, out / f"step2_{pref.code}_共同利用ビジョン.docx")
@@ -379,7 +414,7 @@ def nb_step3() -> list:
 ガイド 3.1 Step 3 では、ビジョンの実現に必要な**取組事項**を洗い出し、スケジュールを立て、運営組織を立ち上げて実行します。
 取組事項はパターンごとの取組（ガイドブック）と5つの検討事項（ガイド 3.3）から生成され、データマップがあればその課題への
 取組（基盤経由への切替、標準データモデルへの移行、同意管理の導入など）も加わります。担当・開始・期間・依存関係を編集できます。
-編集はファイルの `plan:` に保存され、次の会議で続きから再開できます。
+「適用」すると自動保存の版が残り、「ファイルに保存」で作業用コピーの実行計画に保存されて、次の会議で続きから再開できます。
 """),
         params_cell(),
         code(SETUP),
@@ -395,8 +430,10 @@ print(plan)""",
         ),
         md("""
 ## 取組事項の編集とガントチャート
-取組事項を選び、担当・開始（月）・期間（月）・依存を変えて「適用」を押すと、スケジュールとガントチャートが更新されます。
-依存関係が循環するなど誤った編集は赤字で表示され、計画は変わりません。
+取組事項を選び、担当・開始・期間・依存を変えて「適用」を押すと、スケジュールとガントチャートが更新されます。依存は
+ボタンを押すたびにその取組事項を加える・外すが切り替わります。計画の開始日を入れると、日付と年度（4月〜翌3月）で表示します。
+依存関係が循環するなど誤った編集は赤字で表示され、計画は変わりません。「ファイルに保存」を押すと、もう一度実行しても
+（Run All でも）編集が残り、下の書き出しにも使われます。
 """),
         code(
             """from workbench.widgets import PlanEditor
@@ -406,15 +443,20 @@ PlanEditor(session)""",
         ),
         md("""
 ## 取組事項の一覧
+ファイルを読み込んだ時点の一覧です（上の編集画面の表は、適用するたびに更新されます）。
 """),
-        code("plan.to_frame()"),
+        code("""from workbench.plan import schedule_frame
+
+table(schedule_frame(plan))"""),
         md("""
 ## 書き出し
-実行計画を Excel ファイルに書き出します（数式として解釈される文字は文字列として保存します）。
+上の編集画面で適用した内容で、実行計画を Excel ファイルに書き出します。A4 横に幅を合わせて印刷でき、見出しの行は
+各ページに繰り返し、ガントチャートはセルで描きます（数式として解釈される文字は文字列として保存します）。
 """),
         code("""from workbench.plan import plan_xlsx
 
-written = plan_xlsx(pref, out / f"step3_{pref.code}_実行計画.xlsx", plan)
+pref = session.pref  # 編集後の内容
+written = plan_xlsx(pref, out / f"step3_{pref.code}_実行計画.xlsx")
 print("書き出しました:", written.name)"""),
         md("""
 ## 会議資料（PowerPoint）
@@ -424,7 +466,7 @@ print("書き出しました:", written.name)"""),
 """),
         code("""from workbench.deck import write_deck
 
-deck = write_deck(pref, out / f"step3_{pref.code}_会議資料.pptx")
+deck = write_deck(session.pref, out / f"step3_{pref.code}_会議資料.pptx")
 print("書き出しました:", deck.name)"""),
     ]
 

@@ -251,7 +251,7 @@ class AuthMatch(Result):
                 f"{len(self.federation)} 組（不整合 {sum(not f.aligned for f in self.federation)} 組）",
             ),
             ("レベル不足で拒否されるデータ連携", f"{len(self.denied_flows)} 件"),
-            ("手段カタログ", "既定の仮定（data/id_means.csv）＋都道府県ファイルの auth:"),
+            ("手段カタログ", "本ツールの既定の仮定（本人確認手段の一覧）＋都道府県ファイルの認証の設定"),
         ]
 
     def card_tables(self) -> list[tuple[str, pd.DataFrame]]:

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from . import reference
-from .text import money_ja
+from .text import date_ja, money_ja
 
 FONT = "Meiryo"  # メイリオ: on every Japanese Windows; LibreOffice falls back to Noto Sans CJK JP
 WIDE, HIGH = 13.333, 7.5  # inches, 16:9
@@ -221,7 +221,11 @@ class _Deck:
                 s, 0.4, HIGH - 0.45, 8.0, 0.3, f"{self.pref.name}　共同利用ワークベンチ", size=9, colour=GREY
             )
         notes = s.notes_slide.notes_text_frame
-        notes.text = "出典:\n" + "\n".join(f"・{x}" for x in dict.fromkeys(sources))
+        from .staff import source_ja
+
+        notes.text = "出典:\n" + "\n".join(
+            f"・{x}" for x in dict.fromkeys(source_ja(s) for s in sources) if x
+        )
         return s
 
     def save(self) -> bytes:
@@ -231,7 +235,9 @@ class _Deck:
                 if getattr(shape, "has_chart", False) and shape.has_chart:
                     _ea_fonts(shape.chart._chartSpace)
         buf = io.BytesIO()
-        self.prs.save(buf)
+        from .staff import pptx_ja
+
+        pptx_ja(self.prs).save(buf)
         return buf.getvalue()
 
 
@@ -243,7 +249,7 @@ def _title(d: _Deck, c: DeckContent, when: dt.date) -> None:
     _text(s, 0.8, 2.2, WIDE - 1.6, 1.2, f"{c.pref.name}", size=40, bold=True)
     _text(s, 0.8, 3.3, WIDE - 1.6, 0.8, "データ連携基盤の共同利用　検討資料", size=28, colour=BLUE)
     sub = [
-        f"作成日: {when.isoformat()}（共同利用ワークベンチ）",
+        f"作成日: {date_ja(when)}（共同利用ワークベンチ）",
         "デジタル庁「データ連携基盤の共同利用に関するガイド」の Step 1〜3 に沿って",
     ]
     if getattr(c.pref, "synthetic", False):
@@ -260,7 +266,9 @@ def _state(d: _Deck, c: DeckContent) -> None:
     )
     rows = pd.DataFrame(r.card_rows(), columns=["項目", "内容"])
     _table(s, rows, 0.5, 1.5, 6.6, [2.2, 4.4], size=12, row_h=0.42)
-    lines = [f"{st.question} → {st.answer}" for st in r.flow]
+    from .staff import answer_ja
+
+    lines = [f"{st.question} → {answer_ja(st.answer)}" for st in r.flow]
     _text(s, 7.5, 1.5, 5.4, 0.4, f"パターンの判定: {r.pattern}（{r.pattern_label}）", size=14, bold=True)
     _text(s, 7.5, 2.0, 5.4, 4.5, lines or ["（判定の手順なし）"], size=11, bullet=True)
     if r.pattern_target_assumed:
@@ -568,7 +576,11 @@ def _cost(d: _Deck, c: DeckContent) -> None:
     colours = {(i, 2): (GREEN if ok else RED) for i, ok in enumerate(summary["個別合理性"])}
     _table(s, table, 9.2, 1.5, 3.8, [1.5, 1.2, 1.1], size=9, row_h=0.3, colours=colours)
     if comp.skipped:
-        _text(s, 9.2, 6.0, 3.8, 0.8, [f"{k}: {v}" for k, v in comp.skipped.items()][:3], size=8, colour=GREY)
+        from .staff import problem_text
+
+        labels = reference.table("cost_rules.csv").set_index("code")["label_ja"]
+        skipped = [f"{labels.get(k, k)}: {problem_text(v)}" for k, v in comp.skipped.items()][:3]
+        _text(s, 9.2, 6.0, 3.8, 0.8, skipped, size=8, colour=GREY)
 
 
 def _flag(v: bool | None) -> str:
@@ -626,7 +638,7 @@ def _auth(d: _Deck, c: DeckContent) -> None:
     rows = auth_gap_rows(c)
     short = [r for r in rows if not r.satisfied]
     s = d.slide(
-        f"認証レベルの不足（{a.on.isoformat()} 時点）",
+        f"認証レベルの不足（{date_ja(a.on)}時点）",
         [*a.sources.values(), "data/id_means.csv（手段ごとのレベルはプロジェクトの既定の仮定）"],
         lead=f"サインインが必要なサービス {len(rows)} 件のうち、レベルが足りないもの {len(short)} 件",
     )

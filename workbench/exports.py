@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from .inventory.yamlio import atomic_write
+from .staff import SOURCE_COLUMNS, source_ja
 from .tabular import csv_bytes, safe_cell
 
 
@@ -16,7 +17,7 @@ def frame_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """A DataFrame as UTF-8 CSV with BOM (Excel reads it as UTF-8), every cell formula-safe, atomic."""
     rows = [list(df.columns), *df.astype(object).where(df.notna(), None).itertuples(index=False, name=None)]
     target = Path(path)
-    atomic_write(target, csv_bytes(rows))
+    atomic_write(target, csv_bytes(rows), backup=False)  # an export is made again at any time: no .bak
     return target
 
 
@@ -30,8 +31,11 @@ def frames_xlsx(frames: dict[str, pd.DataFrame], path: str | os.PathLike[str]) -
     for title, df in frames.items():
         ws = wb.create_sheet(title=title[:31])
         ws.append([safe_cell(str(c)) for c in df.columns])
+        src = {i for i, c in enumerate(df.columns) if str(c) in SOURCE_COLUMNS}
         for row in df.astype(object).where(df.notna(), None).itertuples(index=False, name=None):
-            ws.append([safe_cell(v) for v in row])
+            ws.append(
+                [safe_cell(source_ja(v) if i in src and v is not None else v) for i, v in enumerate(row)]
+            )
         for i, col in enumerate(df.columns, 1):
             width = max([len(str(col))] + [len(str(v)) for v in df.iloc[:, i - 1].head(200)]) + 2
             ws.column_dimensions[get_column_letter(i)].width = min(50, width * 1.6)
@@ -39,5 +43,5 @@ def frames_xlsx(frames: dict[str, pd.DataFrame], path: str | os.PathLike[str]) -
     buf = io.BytesIO()
     wb.save(buf)
     target = Path(path)
-    atomic_write(target, buf.getvalue())
+    atomic_write(target, buf.getvalue(), backup=False)  # an export is made again at any time: no .bak
     return target

@@ -18,9 +18,8 @@ from __future__ import annotations
 import calendar
 import functools
 import os
-import tempfile
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -32,8 +31,9 @@ from .classify import GOAL_TYPE, Classification, classify, running, shortest_pat
 from .datamap import CrossFieldGoals, vision_goals
 from .errors import InputError, Problem
 from .inventory import Prefecture
-from .inventory.plan import ActionItemEdit, Plan
+from .inventory.plan import ActionItemEdit, Plan, canonical_item_id, issue_item_id
 from .results import Result, frame
+from .text import fiscal_year_ja
 
 DEFAULT_SOURCE = "workbench 既定（編集可）"
 Loc = tuple[str | int, ...]
@@ -172,6 +172,7 @@ class KpiView(BaseModel):
     baseline: float | None = None
     baseline_year: int | None = None
     service: str | None = None
+    service_name: str | None = None
     notes: str | None = None
     source: str
 
@@ -287,16 +288,19 @@ class VisionResult(Result):
         recs = [
             {
                 "区分": k.kind_label,
-                "KPI": k.label + (f"（{k.service}）" if k.service else ""),
+                "KPI": k.label + (f"（{k.service_name or k.service}）" if k.service else ""),
                 "現状値": _num(k.baseline),
                 "目標値": _num(k.target),
                 "単位": k.unit,
-                "目標年度": k.year,
+                "目標年度": fiscal_year_ja(k.year),
+                "備考（事実・仮定）": k.notes or "",
                 "出典": k.source,
             }
             for k in self.kpis
         ]
-        return frame(recs, ["区分", "KPI", "現状値", "目標値", "単位", "目標年度", "出典"])
+        return frame(
+            recs, ["区分", "KPI", "現状値", "目標値", "単位", "目標年度", "備考（事実・仮定）", "出典"]
+        )
 
     def shares_frame(self) -> pd.DataFrame:
         recs = [
@@ -584,9 +588,11 @@ def cost_advice(pref: Prefecture) -> CostAdvice:
         scheme_description=s["description"] if s else None,
     )
     if rule is None:
-        return CostAdvice(**base, note="費用按分ルールが未設定です（vision.cost_rule）")
+        return CostAdvice(**base, note="費用按分ルールが未設定です（ビジョンの編集で選べます）")
     if pref.costs is None:
-        return CostAdvice(**base, note="費用の前提（costs:）が未設定のため、負担額は計算していません")
+        return CostAdvice(
+            **base, note="費用の前提（初期費用・運用費・参加団体）が未設定のため、負担額は計算していません"
+        )
     try:
         import importlib
 
@@ -614,7 +620,7 @@ def cost_advice(pref: Prefecture) -> CostAdvice:
         total=data.get("total"),
         prefecture=data.get("prefecture"),
         shares=shares,
-        note=f"costs: の前提で {base['rule_label']} により按分した負担額（現在価値）",
+        note=f"費用の前提（初期費用・運用費・参加団体）を{base['rule_label']}で按分した負担額（現在価値）",
     )
 
 
@@ -657,6 +663,7 @@ def vision(pref: Prefecture) -> VisionResult:
             baseline=k.baseline,
             baseline_year=k.baseline_year,
             service=k.service,
+            service_name=next((s.name for s in pref.services if s.id == k.service), None),
             notes=k.notes,
             source=f"{kdf.loc[k.code, 'source']}（指標）; your input（目標値）",
         )
@@ -829,7 +836,7 @@ class ActionPlan(Result):
 
     def item(self, item_id: str) -> ActionItem:
         for i in self.items:
-            if i.id == item_id:
+            if i.id == canonical_item_id(item_id):
                 return i
         raise KeyError(item_id)
 
@@ -879,7 +886,7 @@ def issue_items(issues: list[Any], names: dict[str, str] | None = None) -> list[
 
     Owner role, consideration and default duration come from the issue's rule (data/issue_rules.csv columns
     ``owner``, ``consideration``, ``duration_months``); the source is the issue's own. Ids
-    ``issue-{code}[-{platform}][-{service}]``; ``names`` maps platform and service ids to their names.
+    ``issue-{code in lower case with hyphens}[-{platform}][-{service}]``; ``names`` maps platform and service ids to their names.
     """
     rules = reference.table("issue_rules.csv").fillna("").set_index("code")
     names = names or {}
@@ -892,7 +899,7 @@ def issue_items(issues: list[Any], names: dict[str, str] | None = None) -> list[
         owner = str(r["owner"]) if r is not None and str(r["owner"]) else ""
         cons = str(r["consideration"]) if r is not None else ""
         dur = str(r["duration_months"]) if r is not None else ""
-        base = "-".join(["issue", issue.code, *[x for x in (issue.platform, issue.service) if x]])
+        base = issue_item_id(issue.code, issue.platform or "", issue.service or "")
         seen[base] = seen.get(base, 0) + 1
         iid = base if seen[base] == 1 else f"{base}-{seen[base]}"
         where = "・".join(
@@ -1291,6 +1298,48 @@ def _critical_chain(items: list[ActionItem]) -> list[str]:
     return list(reversed(chain))
 
 
+def schedule_frame(plan: ActionPlan) -> pd.DataFrame:
+    """The schedule as staff read it (notebooks, the plan editor): dates as offices write them and the 年度
+    of the start once the plan has a start date, else months from the plan start; ○/— for yes/no."""
+    from .text import date_ja, fiscal_year, fiscal_year_ja
+
+    recs = []
+    for i in plan.items:
+        if plan.start is not None and i.start_date is not None and i.end_date is not None:
+            last = i.end_date - timedelta(days=1) if i.duration else i.end_date
+            begin, end = date_ja(i.start_date, western=False), date_ja(last, western=False)
+            fy = fiscal_year_ja(fiscal_year(i.start_date), western=False)
+        else:
+            begin, end, fy = f"{i.start_month + 1}か月目", f"{max(i.end_month, i.start_month + 1)}か月目", "—"
+        recs.append(
+            {
+                "ID": i.id,
+                "取組事項": i.title,
+                "担当": i.owner_label,
+                "開始": begin,
+                "終了": end if i.duration else "（節目）",
+                "開始年度": fy,
+                "期間（月）": i.duration,
+                "依存": "、".join(i.depends_on) or "—",
+                "クリティカル": "○" if i.critical else "—",
+                "完了": "○" if i.done else "—",
+            }
+        )
+    cols = [
+        "ID",
+        "取組事項",
+        "担当",
+        "開始",
+        "終了",
+        "開始年度",
+        "期間（月）",
+        "依存",
+        "クリティカル",
+        "完了",
+    ]
+    return frame(recs, cols)
+
+
 # --- editing helpers (notebooks, widgets) ------------------------------------------------------------------
 
 
@@ -1299,6 +1348,7 @@ def set_item(pref: Prefecture, item_id: str, **changes: Any) -> ActionItemEdit:
 
     Validated like the file (Japanese labels accepted). Returns the stored edit.
     """
+    item_id = canonical_item_id(item_id)
     section = pref.plan or Plan()
     items = list(section.items)
     for k, e in enumerate(items):
@@ -1318,6 +1368,7 @@ def set_item(pref: Prefecture, item_id: str, **changes: Any) -> ActionItemEdit:
 
 def remove_item(pref: Prefecture, item_id: str) -> None:
     """Remove an action item: a user-added one is deleted, a generated one is listed in ``removed:``."""
+    item_id = canonical_item_id(item_id)
     section = pref.plan or Plan()
     cl = classify(pref)
     org = recommend_organisation(pref).effective
@@ -1345,42 +1396,8 @@ def _safe_cell(value: Any) -> Any:
 
 
 def plan_xlsx(pref: Prefecture, path: str | os.PathLike[str], plan: ActionPlan | None = None) -> Path:
-    """Write the action plan to an Excel workbook (sheets 実行計画 and 出典), atomically: a temporary file in
-    the same folder, then ``os.replace``. Strings starting with = + - @ are written as text."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
+    """Write the action plan to an Excel workbook as offices print it (sheets 実行計画 with a Gantt chart in
+    cells, and 出典), atomically and formula-safe: :mod:`workbench.plan_sheet`."""
+    from .plan_sheet import write_plan_xlsx
 
-    ap = plan or action_plan(pref)
-    target = Path(path)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "実行計画"
-    df = ap.to_frame()
-    ws.append([_safe_cell(c) for c in df.columns])
-    for row in df.itertuples(index=False):
-        ws.append([_safe_cell(None if isinstance(v, float) and pd.isna(v) else v) for v in row])
-    bold = Font(bold=True)
-    for c in ws[1]:
-        c.font = bold
-        c.fill = PatternFill("solid", fgColor="DDE4F0")
-    widths = {"A": 12, "B": 48, "C": 26, "D": 14, "N": 30, "O": 48}
-    for col, w in widths.items():
-        ws.column_dimensions[col].width = w
-    ws.freeze_panes = "C2"
-    meta = wb.create_sheet("出典")
-    meta.append(["項目", "内容"])
-    for k, v in [*ap.card_rows(), *[(f"出典: {k}", v) for k, v in ap.sources.items()]]:
-        meta.append([_safe_cell(k), _safe_cell(v)])
-    meta.column_dimensions["A"].width = 20
-    meta.column_dimensions["B"].width = 90
-    folder = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return target
+    return write_plan_xlsx(pref, path, plan or action_plan(pref))

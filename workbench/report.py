@@ -37,11 +37,31 @@ nav a {{ margin-right: 16px; }}
 def _table(df: pd.DataFrame) -> str:
     if df is None or len(df) == 0:
         return "<p class='wb-note'>（なし）</p>"
-    return df.to_html(index=False, escape=True, border=0, na_rep="—")
+    from .staff import table_html
+
+    return table_html(df, max_rows=None)
+
+
+def _rule_label(code: str) -> str:
+    from . import reference
+
+    labels = reference.table("cost_rules.csv").set_index("code")["label_ja"]
+    return str(labels.get(code, code))
+
+
+def problem_text(v: Any) -> str:
+    from .staff import problem_text as pt
+
+    return pt(v)
 
 
 def _rows(rows: list[tuple[str, str]]) -> str:
-    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
+    from .staff import HEADERS_JA, cell_ja
+
+    body = "".join(
+        f"<tr><th>{html.escape(HEADERS_JA.get(str(k), str(k)))}</th><td>{html.escape(cell_ja(v))}</td></tr>"
+        for k, v in rows
+    )
     return f"<table>{body}</table>"
 
 
@@ -114,7 +134,7 @@ def _overview(page: _Page, pref: Any) -> None:
         if overview_diagram is not None:
             page.chart(overview_diagram(pref, p.id))
         row = next(r for r in res.platforms if r["id"] == p.id)
-        page.raw(_rows([(k, "—" if v is None else str(v)) for k, v in row.items()]))
+        page.raw(_rows(list(row.items())))
 
 
 def _cost(page: _Page, pref: Any) -> None:
@@ -133,7 +153,10 @@ def _cost(page: _Page, pref: Any) -> None:
     if comparison.skipped:
         page.raw(
             "<ul class='wb-note'>"
-            + "".join(f"<li>{html.escape(k)}: {html.escape(v)}</li>" for k, v in comparison.skipped.items())
+            + "".join(
+                f"<li>{html.escape(_rule_label(k))}: {html.escape(problem_text(v))}</li>"
+                for k, v in comparison.skipped.items()
+            )
             + "</ul>"
         )
     rule = "shapley" if "shapley" in comparison.allocations else next(iter(comparison.allocations))
@@ -225,7 +248,9 @@ def snapshot_html(pref: Any, *, on: dt.date | None = None, generated: dt.datetim
         f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{html.escape(title)}</title>"
         f"<style>{CSS}</style><script type='text/javascript'>{get_plotlyjs()}</script></head><body>"
     )
-    return head + "".join(page.parts) + "</body></html>"
+    from .staff import html_prose_ja
+
+    return html_prose_ja(head + "".join(page.parts) + "</body></html>")
 
 
 def write_snapshot(pref: Any, out: str | os.PathLike[str], *, on: dt.date | None = None) -> Path:

@@ -20,6 +20,8 @@ from .classify import classify, running
 from .errors import InputError
 from .inventory import Prefecture
 from .plan import ActionPlan, VisionResult, action_plan, vision
+from .staff import cell_ja, html_prose_ja, prose_ja, table_html
+from .text import date_ja, yen_ja
 from .text import markdown_plain as md
 
 _CSS = """
@@ -40,7 +42,7 @@ def _md_table(df: pd.DataFrame) -> str:
     def cell(v: Any) -> str:
         if v is None or (isinstance(v, float) and pd.isna(v)):
             return ""
-        return md(str(v).replace("|", "｜"))
+        return md((v if isinstance(v, str) else cell_ja(v)).replace("|", "｜").replace("\n", " "))
 
     lines = ["| " + " | ".join(cell(c) for c in cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
@@ -50,7 +52,7 @@ def _md_table(df: pd.DataFrame) -> str:
 def _html_table(df: pd.DataFrame) -> str:
     if df.empty:
         return "<p>（なし）</p>"
-    return df.to_html(index=False, escape=True, border=0, na_rep="")
+    return table_html(df, max_rows=None)
 
 
 def _try_plan(pref: Prefecture) -> tuple[ActionPlan | None, str | None]:
@@ -67,7 +69,7 @@ def _sections(pref: Prefecture) -> tuple[VisionResult, ActionPlan | None, str | 
 
 
 def _yen(x: float | None) -> str:
-    return "—" if x is None else f"{x:,.0f} 円"
+    return "—" if x is None else f"{yen_ja(x)}（{yen_ja(x, '万円')}）"
 
 
 def vision_markdown(pref: Prefecture) -> str:
@@ -77,7 +79,7 @@ def vision_markdown(pref: Prefecture) -> str:
     out = [
         f"# {md(v.prefecture.name)} 共同利用ビジョン",
         "",
-        f"作成日: {date.today().isoformat()}（共同利用ワークベンチ、guide 3.1 Step 2）",
+        f"作成日: {date_ja(date.today())}（共同利用ワークベンチ、ガイド 3.1 Step 2）",
         "",
     ]
     if v.statement:
@@ -176,7 +178,7 @@ def vision_markdown(pref: Prefecture) -> str:
         ]
     else:
         out += [f"実行計画を作れませんでした: {md(err)}", ""]
-    return "\n".join(out)
+    return "\n".join(prose_ja(line) for line in out)
 
 
 def _figure_html(fig: Any, first: list[bool], source: str, caption: str) -> str:
@@ -209,7 +211,7 @@ def vision_html(pref: Prefecture) -> str:
         f"<!DOCTYPE html><html lang='ja'><head><meta charset='utf-8'><title>{e(v.prefecture.name)} 共同利用ビジョン"
         f"</title><style>{_CSS}</style></head><body>",
         f"<h1>{e(v.prefecture.name)} 共同利用ビジョン</h1>",
-        f"<p class='src'>作成日: {date.today().isoformat()}（共同利用ワークベンチ、guide 3.1 Step 2）</p>",
+        f"<p class='src'>作成日: {date_ja(date.today())}（共同利用ワークベンチ、ガイド 3.1 Step 2）</p>",
     ]
     if v.statement:
         parts += ["<h2>ビジョン</h2>", f"<p>{e(v.statement)}</p>"]
@@ -302,7 +304,7 @@ def vision_html(pref: Prefecture) -> str:
     else:
         parts.append(f"<div class='warn'>実行計画を作れませんでした: {e(err or '')}</div>")
     parts.append("</body></html>")
-    return "\n".join(parts)
+    return html_prose_ja("\n".join(parts))
 
 
 def save_vision(pref: Prefecture, path: str | os.PathLike[str]) -> Path:

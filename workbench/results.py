@@ -29,9 +29,11 @@ class Result(BaseModel):
         return []
 
     def _repr_html_(self) -> str:
+        from .staff import prose_ja, table_html
+
         rows = "".join(
-            f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(k)}</th>"
-            f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
+            f"<tr><th style='text-align:left;padding-right:1em;white-space:nowrap'>{html.escape(k)}</th>"
+            f"<td style='text-align:left'>{html.escape(prose_ja(v))}</td></tr>"
             for k, v in self.card_rows()
         )
         parts = [
@@ -43,7 +45,7 @@ class Result(BaseModel):
         for title, df in self.card_tables():
             if len(df):
                 parts.append(f"<h5 style='margin:8px 0 2px'>{html.escape(title)}</h5>")
-                parts.append(df.to_html(index=False, escape=True, border=0))
+                parts.append(table_html(df, max_rows=None))
         parts.append("</div>")
         return "".join(parts)
 

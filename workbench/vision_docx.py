@@ -81,7 +81,9 @@ def _source(doc: Any, text: str) -> None:
     from docx.shared import Pt, RGBColor
 
     p = doc.add_paragraph()
-    run = p.add_run(f"出典: {text}")
+    from .staff import source_ja
+
+    run = p.add_run(f"出典: {source_ja(text)}")
     run.font.size = Pt(8.5)
     run.font.color.rgb = RGBColor(0x66, 0x66, 0x66)
 
@@ -112,7 +114,9 @@ def vision_document(pref: Any) -> Any:
     doc.core_properties.author = "共同利用ワークベンチ"
     doc.core_properties.language = "ja-JP"
     doc.add_heading(f"{v.prefecture.name} 共同利用ビジョン", level=0)
-    doc.add_paragraph(f"作成日: {date.today().isoformat()}（共同利用ワークベンチ、ガイド 3.1 Step 2）")
+    from .text import date_ja
+
+    doc.add_paragraph(f"作成日: {date_ja(date.today())}（共同利用ワークベンチ、ガイド 3.1 Step 2）")
     if getattr(pref, "synthetic", False):
         doc.add_paragraph("この都道府県ファイルは合成データ（実在しない基盤）です。")
     if v.statement:
@@ -206,8 +210,10 @@ def _money_columns(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def vision_docx_bytes(pref: Any) -> bytes:
+    from .staff import docx_ja
+
     buf = io.BytesIO()
-    vision_document(pref).save(buf)
+    docx_ja(vision_document(pref)).save(buf)
     return buf.getvalue()
 
 

@@ -14,34 +14,69 @@ from .plaintext import plain_labels
 YEN_MAN = 1e4  # 万円
 
 
+RULE_SYMBOLS = [
+    "circle",
+    "diamond",
+    "square",
+    "triangle-up",
+    "x",
+    "star",
+    "triangle-down",
+    "cross",
+    "pentagon",
+]
+
+
 @plain_labels
-def shares_by_rule(comparison: Any) -> go.Figure:
-    """Grouped bars: each member's share under each rule (万円), stand-alone cost as markers."""
-    df = comparison.to_frame()
+def shares_by_rule(comparison: Any, note: str | None = None) -> go.Figure:
+    """A dot plot that stays readable at 60 municipalities: one row per member (sorted by stand-alone cost,
+    the largest on top), each rule's share as a dot of its own colour and shape, the stand-alone cost as a
+    black bar; amounts in 万円 with separators. ``note`` is written in the chart when every share is 0 (e.g.
+    the prefecture pays everything), so an empty chart says why."""
+    df = comparison.to_frame().sort_values("単独の費用（円）", ascending=True)
+    names = list(df["市区町村"])
     fig = go.Figure()
-    for a in comparison.allocations.values():
-        fig.add_bar(name=a.rule_label, x=df["市区町村"], y=df[a.rule_label] / YEN_MAN)
+    for k, a in enumerate(comparison.allocations.values()):
+        fig.add_scatter(
+            name=a.rule_label,
+            y=names,
+            x=df[a.rule_label] / YEN_MAN,
+            mode="markers",
+            marker={"symbol": RULE_SYMBOLS[k % len(RULE_SYMBOLS)], "size": 9, "opacity": 0.85},
+            hovertemplate="%{y}<br>" + a.rule_label + ": %{x:,.0f} 万円<extra></extra>",
+        )
     fig.add_scatter(
         name="単独の費用",
-        x=df["市区町村"],
-        y=df["単独の費用（円）"] / YEN_MAN,
+        y=names,
+        x=df["単独の費用（円）"] / YEN_MAN,
         mode="markers",
-        marker={"symbol": "line-ew-open", "size": 18, "color": "black"},
+        marker={"symbol": "line-ns-open", "size": 16, "color": "black", "line": {"width": 2}},
+        hovertemplate="%{y}<br>単独の費用: %{x:,.0f} 万円<extra></extra>",
     )
+    rows = len(names)
     fig.update_layout(
-        title="配分ルール別の負担額（現在価値）",
-        barmode="group",
-        xaxis_title="市区町村",
-        yaxis_title="負担額（万円）",
-        legend_title="配分ルール",
-    )
+        title={"text": "配分ルール別の負担額（現在価値）", "x": 0.01, "xanchor": "left"},
+        height=max(320, 22 * rows + 190),
+        xaxis={"title": {"text": "負担額（万円、現在価値）"}, "tickformat": ",.0f", "rangemode": "tozero"},
+        yaxis={"title": {"text": ""}, "automargin": True, "tickfont": {"size": 11}},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "xanchor": "left",
+                "title": {"text": "配分ルール"}},
+        margin={"t": 110},
+    )  # fmt: skip
+    shares = [v for a in comparison.allocations.values() for v in df[a.rule_label]]
+    if note and shares and max(abs(float(v)) for v in shares) < 0.5:
+        fig.add_annotation(
+            text=note, xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
+            font={"size": 14, "color": "#8a6d00"}, bgcolor="rgba(255,255,255,0.9)",
+        )  # fmt: skip
+    fig.layout.meta = {"members": names, "note": note or ""}
     return fig
 
 
 @plain_labels
 def share_vs_standalone(allocation: Any) -> go.Figure:
     """Each member's share against its stand-alone cost, with the diagonal: points above it are better
-    off alone (individual rationality broken, DOMAIN §6b)."""
+    off alone (individual rationality broken: the cost game's stand-alone condition)."""
     df = allocation.to_frame()
     x = df["単独の費用（円）"] / YEN_MAN
     y = df["負担額（円）"] / YEN_MAN
@@ -64,26 +99,40 @@ def share_vs_standalone(allocation: Any) -> go.Figure:
         title=f"負担額と単独の費用（{allocation.rule_label}）：線より上は単独の方が安い団体",
         xaxis_title="単独の費用（万円、現在価値）",
         yaxis_title="負担額（万円、現在価値）",
+        xaxis_tickformat=",.0f",
+        yaxis_tickformat=",.0f",
     )
     return fig
 
 
 @plain_labels
-def cash_flow_lines(cash_flow: Any, include_prefecture: bool = True) -> go.Figure:
-    """Payments per year (万円), one line per member (and the prefecture)."""
+def cash_flow_lines(
+    cash_flow: Any, include_prefecture: bool = True, first_fiscal_year: int | None = None
+) -> go.Figure:
+    """Payments per 年度 (万円), one line per member (and the prefecture). With ``first_fiscal_year`` the
+    years are 令和N年度 as municipal budgets count them (April–March), else 1年度目, 2年度目 …"""
+    from ..text import fiscal_year_ja
+
+    labels = [
+        fiscal_year_ja(first_fiscal_year + y, western=False) if first_fiscal_year else f"{y + 1}年度目"
+        for y in cash_flow.years
+    ]
     fig = go.Figure()
     for name, flows in zip(cash_flow.names, cash_flow.flows, strict=True):
-        fig.add_scatter(x=cash_flow.years, y=[f / YEN_MAN for f in flows], mode="lines+markers", name=name)
+        fig.add_scatter(x=labels, y=[f / YEN_MAN for f in flows], mode="lines+markers", name=name)
     if include_prefecture:
         fig.add_scatter(
-            x=cash_flow.years,
+            x=labels,
             y=[f / YEN_MAN for f in cash_flow.prefecture],
             mode="lines+markers",
             name="県",
             line={"width": 3, "dash": "dot"},
         )
     fig.update_layout(
-        title="年度別の負担額（キャッシュフロー）", xaxis_title="年目", yaxis_title="負担額（万円）"
+        title="年度別の負担額（キャッシュフロー）",
+        xaxis_title="年度",
+        yaxis_title="負担額（万円）",
+        yaxis_tickformat=",.0f",
     )
     return fig
 

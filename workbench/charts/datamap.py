@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import plotly.graph_objects as go
 
+from ..staff import source_ja
 from . import JA_FONT
 from .plaintext import plain_labels
 
@@ -163,7 +164,7 @@ def flow_figure(res: DataMapResult, platform: str | None = None) -> go.Figure:
             {
                 "text": f"データの分野: {legend}"
                 + ("（データは分野ごとにまとめて表示）" if group else "")
-                + f"<br>出典: {SOURCE}",
+                + f"<br>出典: {source_ja(SOURCE)}",
                 "xref": "paper",
                 "yref": "paper",
                 "x": 0,

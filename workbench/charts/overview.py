@@ -10,12 +10,22 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from ..staff import source_ja
 from ..text import plain
 from . import JA_FONT, PROVIDER_COLOURS
 from .plaintext import plain_labels
 
 SOURCE = "guide 3.1 Step1（俯瞰図）; 3.4 属性; your input（platforms:, services:）"
-_X = {0: 0.01, 1: 0.33, 2: 0.62, 3: 0.99}
+_X = {0: 0.01, 1: 0.3, 2: 0.56, 3: 0.99}
+
+
+def wrap_label(label: str, width: int = 14) -> str:
+    """A long node label on two lines, broken before its first bracket (sankey labels of neighbouring
+    columns then stay clear of each other)."""
+    i = label.find("（")
+    if len(label) <= width or i <= 0:
+        return label
+    return label[:i] + "<br>" + label[i:]
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -39,11 +49,11 @@ def overview_figure(data: Any) -> go.Figure:
         go.Sankey(
             arrangement="snap",
             node={
-                "label": [plain(n.label) for n in data.nodes],
+                "label": [wrap_label(plain(n.label)) for n in data.nodes],
                 "color": [PROVIDER_COLOURS.get(n.group, "#7f7f7f") for n in data.nodes],
                 "x": [_X[n.column] for n in data.nodes],
                 "y": ys,
-                "pad": 12,
+                "pad": 18,
                 "thickness": 16,
                 "customdata": [plain(f"{n.group_label}／{n.detail}") for n in data.nodes],
                 "hovertemplate": "%{label}<br>%{customdata}<extra></extra>",
@@ -74,15 +84,16 @@ def overview_figure(data: Any) -> go.Figure:
             "x": 0.01,
         },
         font={"family": JA_FONT, "size": 12},
-        height=max(380, 22 * max(len(v) for v in per_col.values()) + 160),
-        margin={"l": 20, "r": 20, "t": 60, "b": 80},
+        height=max(420, 34 * max(len(v) for v in per_col.values()) + 180),
+        margin={"l": 20, "r": 20, "t": 60, "b": 100},
         annotations=[
             {
-                "text": f"提供主体: {legend}{notes}<br>出典: {SOURCE}",
+                "text": f"提供主体: {legend}{notes}<br>出典: {source_ja(SOURCE)}",
                 "xref": "paper",
                 "yref": "paper",
                 "x": 0,
-                "y": -0.04,
+                "y": 0,
+                "yshift": -24,
                 "yanchor": "top",
                 "xanchor": "left",
                 "showarrow": False,

@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .. import reference
+from ..staff import source_ja
 from ..text import plain
 from . import JA_FONT, apply_template, figure
 from .plaintext import plain_labels
@@ -30,19 +31,34 @@ SOURCE_FLOW = "ガイドブック第3.0版 7.1・7.2（型1.x/2.x）と 8.2（�
 SOURCE_SURVEY = "guide 2.4（目的）, 2.8（直面した課題）: ヒアリング10団体の回答数（data/survey_counts.csv）"
 
 
+def _wrap(text: str, width: int = 70) -> str:
+    """A long note on several lines (at ``；`` where possible) so that it never runs off the chart."""
+    lines, cur = [], ""
+    for part in text.split("；"):
+        piece = part if not cur else "；" + part
+        if cur and len(cur) + len(piece) > width:
+            lines.append(cur + "；")
+            cur = part
+        else:
+            cur += piece
+    lines.append(cur)
+    return "<br>".join(lines)
+
+
 def _layout(title: str, height: int, source: str) -> dict[str, Any]:
     return {
         "title": {"text": title, "x": 0.01, "xanchor": "left"},
         "font": {"family": JA_FONT, "size": 12},
         "height": height,
-        "margin": {"l": 60, "r": 20, "t": 60, "b": 90},
+        "margin": {"l": 60, "r": 20, "t": 60, "b": 130},
         "annotations": [
             {
-                "text": f"出典: {source}",
+                "text": _wrap(f"出典: {source_ja(source)}"),
                 "xref": "paper",
                 "yref": "paper",
                 "x": 0,
-                "y": -0.09,
+                "y": 0,
+                "yshift": -74,  # below the tick labels and the axis title, never on them
                 "yanchor": "top",
                 "xanchor": "left",
                 "showarrow": False,
@@ -267,7 +283,7 @@ def survey_bars(vision: Any) -> go.Figure:
     fig = make_subplots(
         rows=1,
         cols=2,
-        subplot_titles=("共同利用の目的（guide 2.4）", "直面した課題（guide 2.8）"),
+        subplot_titles=("共同利用の目的（ガイド 2.4）", "直面した課題（ガイド 2.8）"),
         horizontal_spacing=0.28,
     )
     p = vision.purposes
@@ -313,21 +329,19 @@ def survey_bars(vision: Any) -> go.Figure:
 # --- Gantt ----------------------------------------------------------------------------------------------
 
 
-def _gantt_labels(items: list[Any], width: int = 28) -> dict[str, str]:
-    """Row labels: ``id title`` shortened; an item answering a 課題リスト issue shows 「課題」 and its title
-    (its id repeats the issue code), with the id added only where two labels would coincide."""
+def _gantt_labels(items: list[Any], width: int = 30) -> dict[str, str]:
+    """Row labels staff read: the item's title shortened (full title on hover); an item answering a 課題リスト
+    issue shows 「課題」 and the issue's title. The id is added only where two labels would coincide."""
 
     def cut(text: str) -> str:
         return text[:width] + ("…" if len(text) > width else "")
 
-    out: dict[str, str] = {}
-    for i in items:
-        if getattr(i, "issue", None):
-            label = "課題 " + cut(i.title.split(": ", 1)[-1])
-            out[i.id] = label if label not in out.values() else f"{label} {i.id}"
-        else:
-            out[i.id] = f"{i.id} {cut(i.title)}"
-    return out
+    short = {
+        i.id: ("課題 " + cut(i.title.split(": ", 1)[-1])) if getattr(i, "issue", None) else cut(i.title)
+        for i in items
+    }
+    seen = list(short.values())
+    return {k: v if seen.count(v) == 1 else f"{v}（{k}）" for k, v in short.items()}
 
 
 @plain_labels
@@ -431,16 +445,23 @@ def gantt(plan: Any, *, dependencies: bool = True) -> go.Figure:
     fig.update_yaxes(categoryorder="array", categoryarray=[ylabels[i.id] for i in reversed(items)])
     months = max(plan.months, 1)
     if plan.start is not None:
+        from ..text import fiscal_year_ja
 
-        def ym(m: int) -> str:
+        def ym(m: int) -> str:  # April opens a 年度 (April–March, as municipal budgets count)
             y, mm = divmod(plan.start.month - 1 + m, 12)
-            return f"{plan.start.year + y}年{mm + 1}月"
+            year, month = plan.start.year + y, mm + 1
+            return (
+                f"{month}月<br>{fiscal_year_ja(year if month >= 4 else year - 1, western=False)}"
+                if (month == 4 or m == 0)
+                else f"{month}月"
+            )
 
         ticks = list(range(0, months + 1, 3))
         fig.update_xaxes(
-            tickvals=ticks, ticktext=[ym(m) for m in ticks], title_text="時期", range=[0, months + 0.5]
-        )
+            tickvals=ticks, ticktext=[ym(m) for m in ticks], tickangle=0, title_text="時期（年度は4月～翌年3月）",
+            range=[0, months + 0.5],
+        )  # fmt: skip
     else:
-        fig.update_xaxes(title_text="計画開始からの月数", dtick=3, range=[0, months + 0.5])
+        fig.update_xaxes(title_text="計画開始からの月数", dtick=3, tickangle=0, range=[0, months + 0.5])
     fig.layout.meta = {"source": SOURCE_GANTT, "critical_path": list(plan.critical_path)}
     return fig

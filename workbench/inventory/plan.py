@@ -16,6 +16,7 @@ removed by id. Checks that need the generated items (unknown dependency, cycles)
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Annotated, Any
@@ -27,6 +28,23 @@ from ..text import fold
 from .base import Code, Loc, Model
 
 ID_PATTERN = r"^[^\s,]+$"
+_LEGACY_ISSUE_ID = re.compile(r"^issue-([A-Z][A-Z0-9_]*)(?=-|$)")
+
+
+def issue_item_id(code: str, *where: str) -> str:
+    """The id of the action item generated for a 課題リスト issue: ``issue-terms-missing-nasu`` for rule
+    ``TERMS_MISSING`` on platform ``nasu`` (lower case, hyphens: the rule's code never reaches staff's tables)."""
+    return "-".join(["issue", code.lower().replace("_", "-"), *[w for w in where if w]])
+
+
+def canonical_item_id(item_id: str) -> str:
+    """An item id as the plan uses it; files written before ids were lower-cased (``issue-TERMS_MISSING-x``)
+    still point at their item."""
+    m = _LEGACY_ISSUE_ID.match(item_id)
+    return issue_item_id(m.group(1)) + item_id[m.end() :] if m else item_id
+
+
+_Id = Annotated[str, BeforeValidator(lambda v: canonical_item_id(v) if isinstance(v, str) else v)]
 
 
 # --- lookups in reference tables (code, label or alias -> code) -----------------------------------------
@@ -270,7 +288,7 @@ class ActionItemEdit(Model):
     """One action item as the user wrote it: overrides the generated item with the same ``id`` (only the
     keys written), or adds a new item (then ``title`` is required)."""
 
-    id: str = Field(
+    id: _Id = Field(
         pattern=ID_PATTERN, description="取組事項のID（生成された項目のIDで上書き、新しいIDで追加）"
     )
     title: str | None = Field(None, min_length=1, description="取組事項")
@@ -281,7 +299,7 @@ class ActionItemEdit(Model):
         description="最早開始: 計画開始からの月数（整数）または日付（YYYY-MM-DD / YYYY-MM、plan.start が必要）",
     )
     duration: int | None = Field(None, ge=0, le=120, description="期間（月）。0 はマイルストーン")
-    depends_on: list[str] | None = Field(None, description="先行する取組事項のID（[] で依存なし）")
+    depends_on: list[_Id] | None = Field(None, description="先行する取組事項のID（[] で依存なし）")
     done: bool | None = Field(None, description="完了した")
     notes: str | None = None
 
@@ -309,7 +327,7 @@ class Plan(Model):
         None, description="計画の開始日（YYYY-MM-DD または YYYY-MM）"
     )
     items: list[ActionItemEdit] = Field(default_factory=list)
-    removed: list[str] = Field(default_factory=list, description="生成された取組事項のうち外すもののID")
+    removed: list[_Id] = Field(default_factory=list, description="生成された取組事項のうち外すもののID")
     notes: str | None = None
 
     def cross_check(self, pref: Any) -> Iterator[tuple[Loc, str, object]]:

@@ -697,7 +697,13 @@ def merge(old: Any, new: Any) -> Any:
         for key in [k for k in old if k not in new]:
             del old[key]
         for key, value in new.items():
-            old[key] = merge(old[key], value) if key in old else value
+            if key in old:
+                before = old[key]
+                old[key] = merge(before, value)
+                if old[key] is not before and not isinstance(before, CommentedMap | CommentedSeq):
+                    drop_value_comment(old, key)
+            else:
+                old[key] = value
         return old
     if isinstance(old, CommentedSeq) and isinstance(new, list):
         if (
@@ -730,6 +736,18 @@ def merge(old: Any, new: Any) -> Any:
 
         return DoubleQuotedScalarString(new)
     return new
+
+
+def drop_value_comment(node: CommentedMap | CommentedSeq, key: Any) -> None:
+    """Drop the end-of-line comment of ``node[key]`` after its value changed: a comment such as
+    「調査時点では構築中」 beside ``status: building`` would contradict ``status: running``. Full-line comments
+    that follow (ruamel keeps them in the same token) stay."""
+    entry = node.ca.items.get(key)
+    if not entry or len(entry) < 3 or entry[2] is None:
+        return
+    token = entry[2]
+    _first, newline, rest = str(token.value).partition("\n")
+    token.value = newline + rest if newline else "\n"
 
 
 def _quote_codes(node: Any) -> Any:

@@ -17,7 +17,10 @@ Figures are drawn by replacing an ``Output`` widget's outputs with the plotly mi
 :class:`LateJoinerPanel`    a municipality joining later, per policy
 :class:`CostEffectPanel`    guide 2.5 per municipality and for the prefecture, guide 2.6 module effect
 :class:`VisionCard`         Step 2 共同利用ビジョン
-:class:`PlanEditor`         Step 3 action items with the Gantt chart
+:class:`VisionEditor`       Step 2 purposes, organisation, cost rule, KPIs (saved like every editor)
+:class:`PlanEditor`         Step 3 action items with the Gantt chart (saved like every editor)
+:class:`MultiChoice`        a multi-selection as toggle buttons, the choice written out
+:class:`SaveControls`       保存・自動保存・この版に戻す, shared by the editors
 :class:`DataFlowPanel`      データマップ: flows, field × field links, model coverage, published APIs
 :class:`OverviewDashboard`, :class:`CostDashboard`, :class:`AuthDashboard`, :class:`DataFlowDashboard`  dashboards
 :class:`DeckDownload`       the meeting deck (PowerPoint) as a download link
@@ -42,6 +45,9 @@ _LAZY = {
     "TypeFlowchart": "plan",
     "VisionCard": "plan",
     "PlanEditor": "plan",
+    "VisionEditor": "vision",
+    "MultiChoice": "choice",
+    "SaveControls": "saving",
     "AuthMatrix": "auth",
     "CostSimulator": "cost",
     "LateJoinerPanel": "cost",

@@ -130,15 +130,13 @@ def error_text(err: BaseException) -> str:
     return str(err)
 
 
-def html_table(df, max_rows: int = 200) -> str:
-    """A pandas frame as a compact escaped HTML table (used inside ``ipywidgets.HTML``)."""
-    if df is None or len(df) == 0:
-        return "<p style='color:#666'>（なし）</p>"
-    return (
-        "<div class='wb-table' style='overflow-x:auto'>"
-        + df.head(max_rows).to_html(index=False, escape=True, border=0, na_rep="—")
-        + "</div>"
-    )
+def html_table(df, max_rows: int = 200, **kwargs: Any) -> str:
+    """A pandas frame as a table staff can read, inside ``ipywidgets.HTML``: no index, headers on one line,
+    long text wrapped in full, numbers with separators, ○/— and 「—」 for nothing, sources in Japanese
+    (:func:`workbench.staff.table_html`)."""
+    from ..staff import table_html
+
+    return table_html(df, max_rows=max_rows, **kwargs)
 
 
 def section(title: str, *children: w.Widget, css: str | None = None) -> w.VBox:

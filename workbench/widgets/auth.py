@@ -134,7 +134,7 @@ class AuthMatrix(StaticFallback, w.VBox):
             f"{html.escape(res.card_title())}</h3><table>{rows}</table>"
             + (f"<h4 style='margin:6px 0 2px'>推奨</h4><ul>{recs}</ul>" if recs else "")
             + "<p style='font-size:85%;color:#666'>手段ごとのレベルはプロジェクトの既定の仮定です"
-            "（data/id_means.csv、都道府県ファイルの auth: で変更できます）。</p></div>"
+            "（都道府県ファイルの認証の設定で変更できます）。</p></div>"
         )
         cols = ["サービス", "名称", "基盤", "必要", "提供", "充足", "不足"]
         df = res.to_frame()[cols].copy()

@@ -13,6 +13,7 @@ from typing import Any
 import ipywidgets as w
 
 from .. import reference
+from ..staff import prose_ja, source_ja
 from ._common import FigureSlot, Message, Session, StaticFallback, error_text, html_table, set_options
 
 DEFAULT_WEIGHTS = {"flat": 0.2, "population": 0.8, "usage": 0.0}  # 均等割 4–20% in bylaws (DOMAIN §6b)
@@ -64,7 +65,7 @@ class CostSimulator(StaticFallback, w.VBox):
         self._busy = False
         rules = rules_table()
         self.rule = w.Dropdown(
-            options=[(f"{r.label_ja}（{r.code}）", r.code) for r in rules.itertuples()],
+            options=[(str(r.label_ja), r.code) for r in rules.itertuples()],
             value="shapley",
             description="配分ルール",
             layout=w.Layout(width="360px"),
@@ -105,14 +106,26 @@ class CostSimulator(StaticFallback, w.VBox):
         self.table = w.HTML()
         self.table.add_class("wb-cost-table")
         self.message = Message("wb-cost-msg")
-        controls = w.VBox(
+        self.cash = w.HTML()
+        self.cash.add_class("wb-cost-cash")
+        self.weights_box = w.VBox(
             [
-                self.rule,
-                w.HTML("<b>均等割＋人口割＋利用割（hybrid）の重み</b>"),
+                w.HTML("<b>均等割＋人口割＋利用割の重み</b>"),
                 self.flat,
                 self.population,
                 self.usage,
                 self.weights_note,
+            ]
+        )
+        self.weights_box.add_class("wb-cost-weights")
+        self.weights_hint = w.HTML(
+            "<small style='color:#666'>重みの設定は「均等割＋人口割＋利用割」を選んだときに使います</small>"
+        )
+        controls = w.VBox(
+            [
+                self.rule,
+                self.weights_box,
+                self.weights_hint,
                 w.HTML("<b>県の負担割合</b>"),
                 self.pref_initial,
                 self.pref_running,
@@ -129,9 +142,12 @@ class CostSimulator(StaticFallback, w.VBox):
                 self.map_fig.widget,
                 self.fairness,
                 self.table,
+                self.cash,
             ]
         )
         self.add_class("wb-cost-sim")
+        self.rule.observe(lambda _c: self._show_weights(), names="value")
+        self._show_weights()
         for s in (self.flat, self.population, self.usage):
             s.observe(self._recompute, names="value")
         for s in (self.pref_initial, self.pref_running):
@@ -152,7 +168,7 @@ class CostSimulator(StaticFallback, w.VBox):
             if pref is None or pref.costs is None:
                 self._clear(
                     "この都道府県ファイルには費用シナリオ（costs:）がありません。"
-                    "costs: を追加すると費用負担を比較できます（CONTRACT.md）。"
+                    "費用の前提（初期費用・運用費・参加団体）を都道府県ファイルに加えると、費用負担を比較できます。"
                 )
                 return
             sc = pref.costs
@@ -271,14 +287,14 @@ class CostSimulator(StaticFallback, w.VBox):
             return
         self.message.clear()
         self.comparison, self.allocation, self.audit = comparison, allocation, fair
-        self.rules_fig.show(_styled(charts.shares_by_rule(comparison), 420))
+        self.rules_fig.show(_styled(charts.shares_by_rule(comparison, note=self._all_paid_note()), None))
         self.standalone_fig.show(_styled(charts.share_vs_standalone(allocation), 420))
         from ..charts.map import cost_map
 
         self.session.later(lambda: self.map_fig.show(cost_map(pref, allocation)), key=(id(self), "map"))
         self.summary.value = (
             "<ul class='wb-cost-lines'>"
-            + "".join(f"<li>{html.escape(s)}</li>" for s in allocation.summary_lines())
+            + "".join(f"<li>{html.escape(strip_codes(prose_ja(s)))}</li>" for s in allocation.summary_lines())
             + "</ul>"
         )
         self.fairness.value = _fairness_html(fair)
@@ -288,19 +304,78 @@ class CostSimulator(StaticFallback, w.VBox):
         df["削減率"] = df["削減率"].map(lambda x: f"{x:.0%}")
         df["個別合理性"] = df["個別合理性"].map(lambda x: "○" if x else "×")
         self.table.value = html_table(df)
+        self.session.later(lambda: self._draw_cash(pref), key=(id(self), "cash"))
+
+    # --- shown only where they matter ----------------------------------------------------------------
+    def _show_weights(self) -> None:
+        """The weight sliders only for the rule that uses them (均等割＋人口割＋利用割)."""
+        uses = self.rule.value == "hybrid"
+        self.weights_box.layout.display = "" if uses else "none"
+        self.weights_hint.layout.display = "none" if uses else ""
+
+    def _all_paid_note(self) -> str | None:
+        """Why every share is 0: the prefecture pays all of the initial and the running cost."""
+        if self.pref_initial.value >= 0.999 and self.pref_running.value >= 0.999:
+            pref = self.session.pref
+            scheme = pref.costs.scheme if pref is not None and pref.costs is not None else None
+            schemes = reference.table("prefecture_schemes.csv").set_index("code")["label_ja"]
+            how = f"（{schemes[scheme]}）" if scheme in schemes and not self._custom_share else ""
+            return f"県が初期費用と運用費の100%を負担する方式{how}のため、市区町村の負担はすべて0円です"
+        return None
+
+    def _draw_cash(self, pref: Any) -> None:
+        """Each member's payments per 年度 under the chosen rule (令和N年度 once the plan has a start)."""
+        from ..cost import cash_flow
+        from ..text import fiscal_year, fiscal_year_ja, yen_ja
+
+        try:
+            cf = cash_flow(pref, self.rule.value)
+        except Exception as err:  # shown, never raised
+            self.cash.value = (
+                f"<p style='color:#666'>年度別の負担を計算できません: {html.escape(error_text(err))}</p>"
+            )
+            return
+        plan = getattr(pref, "plan", None)
+        first = fiscal_year(plan.start) if plan is not None and plan.start is not None else None
+        years = [fiscal_year_ja(first + y, western=False) if first else f"{y + 1}年度目" for y in cf.years]
+        import pandas as pd
+
+        rows = [
+            {
+                "団体": n,
+                **{y: yen_ja(v, "千円") for y, v in zip(years, f, strict=True)},
+                "現在価値": yen_ja(p, "千円"),
+            }
+            for n, f, p in zip(
+                [*cf.names, "県"], [*cf.flows, cf.prefecture], [*cf.npv, cf.prefecture_npv], strict=True
+            )
+        ]
+        start = "実行計画の開始日の年度から" if first else "実行計画に開始日を入れると令和の年度で表示します"
+        self.cash.value = (
+            f"<h4 style='margin:8px 0 2px'>年度別の負担（{html.escape(self.rule.label)}、千円）</h4>"
+            f"<p style='color:#666;font-size:90%'>1年度目は初期費用の年度です（{start}）。</p>"
+            + html_table(pd.DataFrame(rows))
+        )
+
+
+def strip_codes(text: str) -> str:
+    """A sentence without the codes in full-width brackets that analysts' labels carry (「人口割（population）」)."""
+    import re
+
+    return re.sub(r"（[a-z][a-z0-9_]*）", "", text)
 
 
 _WLABEL = {"flat": "均等割", "population": "人口割"}
 
 
-def _styled(fig, height: int):
+def _styled(fig, height: int | None):
+    """Our template and font; ``height`` None keeps the chart's own (the dot plot grows with its rows)."""
     from ..charts import JA_FONT, apply_template
 
-    apply_template(fig).update_layout(
-        font={"family": JA_FONT},
-        height=height,
-        margin={"l": 60, "r": 20, "t": 60, "b": 60},
-    )
+    top = max(60, fig.layout.margin.t or 0)
+    apply_template(fig).update_layout(font={"family": JA_FONT}, margin={"l": 60, "r": 20, "t": top, "b": 60})
+    if height is not None:
+        fig.update_layout(height=height)
     return fig
 
 
@@ -333,7 +408,7 @@ def _fairness_html(fair) -> str:
         "<div class='wb-fairness-box' style='padding:4px 12px'><h4 style='margin:4px 0'>公平性の監査："
         f"{html.escape(fair.rule_label)}</h4><ul style='list-style:none;padding-left:0'>{''.join(items)}</ul>"
         f"<p style='font-size:90%'>{html.escape(fair.summary)}</p>"
-        f"<p style='font-size:80%;color:#666'>根拠: {html.escape('、'.join(fair.sources))}</p></div>"
+        f"<p style='font-size:80%;color:#666'>根拠: {html.escape('、'.join(x for x in map(source_ja, fair.sources) if x))}</p></div>"
     )
 
 

@@ -8,7 +8,6 @@ Each applied edit is also autosaved when :mod:`workbench.autosave` is installed.
 
 from __future__ import annotations
 
-import importlib
 import re
 from pathlib import Path
 from typing import Any
@@ -18,9 +17,11 @@ from pydantic import ValidationError
 
 from .. import reference
 from ..errors import InputError
-from ..inventory import Platform, Service, Terms, cross_check, save
+from ..inventory import Platform, Service, Terms, cross_check
 from ..inventory.yamlio import problems_from_validation
 from ._common import Message, Session, StaticFallback, error_text, set_options
+from .choice import MultiChoice
+from .saving import SaveControls
 
 NEW = "__new__"
 TERMS_FACETS = ("exists", "component_responsibility", "platform_service_split", "certification_audit")
@@ -31,20 +32,26 @@ CONTRACTED = [("未確認", None), ("自治体からの業務委託", True), ("�
 
 
 def _enum_options(enum: str, none: bool = False) -> list[tuple[str, Any]]:
-    opts = [(f"{r.label_ja}（{r.code}）", r.code) for r in reference.enum_table(enum).itertuples()]
+    """The labels of an enumeration (data/enums.csv) for a dropdown, codes stored; staff see only labels."""
+    opts = [(str(r.label_ja), r.code) for r in reference.enum_table(enum).itertuples()]
     return ([("—（なし）", None)] if none else []) + opts
 
 
 def _means_options() -> list[tuple[str, str]]:
     df = reference.table("id_means.csv")
-    return [(f"{r.label_ja}（{r.code}）", r.code) for r in df.itertuples()]
+    return [(str(r.label_ja), r.code) for r in df.itertuples()]
 
 
-def _autosave_module():
-    try:
-        return importlib.import_module("workbench.autosave")
-    except ModuleNotFoundError:
-        return None
+SECTIONS_JA = {"platforms": "基盤", "services": "サービス", "vision": "ビジョン", "plan": "実行計画"}
+
+
+def where(pref: Any, loc: tuple) -> str:
+    """A problem's place as staff name it: 「サービス「電子申請」」 for ``("services", 1, "platform")``."""
+    if len(loc) >= 2 and loc[0] in ("platforms", "services") and isinstance(loc[1], int):
+        rows = getattr(pref, loc[0])
+        name = rows[loc[1]].name if loc[1] < len(rows) else str(loc[1] + 1)
+        return f"{SECTIONS_JA[loc[0]]}「{name}」"
+    return SECTIONS_JA.get(str(loc[0]), "ファイル") if loc else "ファイル"
 
 
 class _Field:
@@ -72,31 +79,23 @@ class _Editor(StaticFallback, w.VBox):
         self.chooser.add_class(f"{self.css}-chooser")
         self.apply_button = w.Button(description="適用", button_style="primary", icon="check")
         self.delete_button = w.Button(description="削除", button_style="danger", icon="trash")
-        self.save_button = w.Button(description="ファイルに保存", button_style="success", icon="save")
-        for b, c in (
-            (self.apply_button, "wb-apply"),
-            (self.delete_button, "wb-delete"),
-            (self.save_button, "wb-save"),
-        ):
+        for b, c in ((self.apply_button, "wb-apply"), (self.delete_button, "wb-delete")):
             b.add_class(c)
-        self.status = Message(f"{self.css}-status")
-        self.restore_choice = w.Dropdown(description="自動保存", layout=w.Layout(width="420px"))
-        self.restore_choice.add_class("wb-restore-choice")
-        self.restore_button = w.Button(description="この版に戻す", icon="undo")
-        self.restore_button.add_class("wb-restore")
-        self.dirty = False
+        self.saving = SaveControls(session, self.css)
         self._build_fields()
+        single = [f.box for f in self.fields.values() if not isinstance(f.control, MultiChoice)]
+        multi = [f.box for f in self.fields.values() if isinstance(f.control, MultiChoice)]
         form = w.GridBox(
-            [f.box for f in self.fields.values()],
+            single,
             layout=w.Layout(grid_template_columns="repeat(2, minmax(320px, 1fr))", grid_gap="4px 16px"),
         )
         super().__init__(
             [
                 self.chooser,
                 form,
-                w.HBox([self.apply_button, self.delete_button, self.save_button]),
-                self.status,
-                w.HBox([self.restore_choice, self.restore_button]),
+                *multi,
+                w.HBox([self.apply_button, self.delete_button, self.saving.save_button]),
+                self.saving,
             ]
         )
         self.add_class(self.css)
@@ -104,10 +103,37 @@ class _Editor(StaticFallback, w.VBox):
         self.chooser.observe(lambda _c: None if self._quiet else self._fill(), names="value")
         self.apply_button.on_click(lambda _b: self.apply())
         self.delete_button.on_click(lambda _b: self.delete())
-        self.save_button.on_click(lambda _b: self.save())
-        self.restore_button.on_click(lambda _b: self.restore())
         session.on_change(lambda _p: self._refresh())
         self._refresh()
+
+    # --- saving (shared with every editor: workbench.widgets.saving) ----------------------------------
+    @property
+    def status(self) -> Message:
+        return self.saving.status
+
+    @property
+    def save_button(self) -> w.Button:
+        return self.saving.save_button
+
+    @property
+    def restore_choice(self) -> w.Dropdown:
+        return self.saving.restore_choice
+
+    @property
+    def restore_button(self) -> w.Button:
+        return self.saving.restore_button
+
+    @property
+    def dirty(self) -> bool:
+        return self.saving.dirty
+
+    def save(self, path: str | Path | None = None) -> Path | None:
+        """Write the prefecture to its file (or ``path``) atomically; errors are shown, not raised."""
+        return self.saving.save(path)
+
+    def restore(self) -> bool:
+        """Put the chosen autosaved version back over the file and load it (see :class:`SaveControls`)."""
+        return self.saving.restore()
 
     # --- to override --------------------------------------------------------------------------------
     def _build_fields(self) -> None:  # pragma: no cover - abstract
@@ -125,7 +151,6 @@ class _Editor(StaticFallback, w.VBox):
 
     def _refresh(self) -> None:
         self._refresh_choices()
-        self._refresh_autosaves()
         items = self._items()
         opts = [(f"{x.id}：{x.name}", x.id) for x in items] + [("＋ 新しい行を追加", NEW)]
         self._quiet = True
@@ -152,9 +177,8 @@ class _Editor(StaticFallback, w.VBox):
     def _set_control(self, control: w.ValueWidget, value: Any) -> None:
         if isinstance(value, Terms):
             value = [k for k in TERMS_FACETS if getattr(value, k)]
-        if isinstance(control, w.SelectMultiple):
-            allowed = {v for _, v in control.options}
-            control.value = tuple(v for v in (value or []) if v in allowed)
+        if isinstance(control, MultiChoice):
+            control.value = tuple(value or [])
         elif isinstance(control, w.Dropdown):
             allowed = [v for _, v in control.options]
             control.value = value if value in allowed else allowed[0]
@@ -172,7 +196,7 @@ class _Editor(StaticFallback, w.VBox):
             v = f.control.value
             if name == "terms":
                 v = Terms(**{k: k in v for k in TERMS_FACETS})
-            elif isinstance(f.control, w.SelectMultiple):
+            elif isinstance(f.control, MultiChoice):
                 v = list(v)
             elif isinstance(f.control, w.Text):
                 v = v.strip() if (v.strip() or name in ("id", "name")) else None
@@ -250,15 +274,11 @@ class _Editor(StaticFallback, w.VBox):
         ]
         others = [(loc, msg, v) for loc, msg, v in problems if not is_mine(loc, v)]
         if mine or others:
-            self._show_problems(
-                mine + [((), f"{'.'.join(map(str, loc))}: {msg}", v) for loc, msg, v in others]
-            )
+            self._show_problems(mine + [((), f"{where(candidate, loc)}: {msg}", v) for loc, msg, v in others])
             return False
-        self.dirty = True
         self.session.set(candidate)
         self.chooser.value = item.id
-        self.status.set(f"{item.id} を適用しました（まだファイルには保存していません）", "ok")
-        self._autosave()
+        self.saving.applied(f"{item.name} を適用しました")
         return True
 
     def delete(self) -> bool:
@@ -276,66 +296,8 @@ class _Editor(StaticFallback, w.VBox):
                 "error",
             )
             return False
-        self.dirty = True
         self.session.set(candidate)
-        self.status.set(f"{item.id} を削除しました（まだファイルには保存していません）", "ok")
-        self._autosave()
-        return True
-
-    def save(self, path: str | Path | None = None) -> Path | None:
-        """Write the prefecture to its file (or ``path``) atomically; errors are shown, not raised."""
-        pref = self.session.pref
-        target = Path(path) if path is not None else self.session.path
-        if pref is None or target is None:
-            self.status.set("保存先のファイルがありません", "error")
-            return None
-        try:
-            written = save(pref, target)
-        except (
-            InputError
-        ) as err:  # invalid, changed on disk, read-only, disk full (WriteError): file unchanged
-            self.status.set("保存しませんでした: " + error_text(err), "error")
-            return None
-        except Exception as err:  # never leave an earlier 保存しました on screen after a failure
-            self.status.set(f"保存しませんでした: {error_text(err)}", "error")
-            return None
-        self.dirty = False
-        self.status.set(f"保存しました: {written.name}", "ok")
-        return written
-
-    def _autosave(self) -> None:
-        mod = _autosave_module()
-        if mod is None:
-            return
-        try:
-            mod.autosave(self.session.pref)
-        except Exception as err:  # autosave must never break editing
-            self.status.set(self.status.text + f"\n（自動保存に失敗: {err}）", self.status.kind or "warn")
-        self._refresh_autosaves()
-
-    def _refresh_autosaves(self) -> None:
-        mod = _autosave_module()
-        path = self.session.path
-        copies = mod.list_autosaves(path) if mod is not None and path is not None else []
-        opts = [(c.stem.rsplit(".", 1)[-1], i) for i, c in enumerate(copies)][::-1]  # newest first
-        self.restore_choice.options = opts or [("（なし）", None)]
-        self.restore_button.disabled = not opts
-
-    def restore(self) -> bool:
-        """Put the chosen autosaved version back over the file (the replaced file is kept as ``.bak``) and
-        load it into the session."""
-        mod = _autosave_module()
-        path = self.session.path
-        if mod is None or path is None or self.restore_choice.value is None:
-            return False
-        try:
-            pref = mod.restore_autosave(path, self.restore_choice.value)
-        except InputError as err:
-            self.status.set("戻せませんでした: " + error_text(err), "error")
-            return False
-        self.dirty = False
-        self.session.set(pref, path)
-        self.status.set(f"自動保存の版 {self.restore_choice.label} に戻しました（元のファイルは .bak）", "ok")
+        self.saving.applied(f"{item.name} を削除しました")
         return True
 
 
@@ -381,7 +343,9 @@ class PlatformEditor(_Editor):
         )
         self._add(
             "components",
-            w.SelectMultiple(options=_enum_options("component"), description="構成", rows=3, layout=lay),
+            MultiChoice(
+                "構成", _enum_options("component"), empty_text="未選択（基盤の構成を選んでください）"
+            ),
         )
         self._add(
             "service_scheme",
@@ -401,7 +365,7 @@ class PlatformEditor(_Editor):
         self._add("authenticator", w.Dropdown(options=LEVELS, description="当人認証Lv", layout=lay))
         self._add(
             "means",
-            w.SelectMultiple(options=_means_options(), description="本人確認手段", rows=4, layout=lay),
+            MultiChoice("本人確認手段", _means_options(), empty_text="なし"),
         )
         self._add(
             "non_personal_broker",
@@ -413,25 +377,32 @@ class PlatformEditor(_Editor):
         )
         self._add(
             "modules",
-            w.SelectMultiple(
-                options=_enum_options("module"), description="推奨モジュール", rows=3, layout=lay
-            ),
+            MultiChoice("推奨モジュール", _enum_options("module"), empty_text="なし"),
         )
         self._add("api_published", w.Dropdown(options=BOOL3, description="API公開", layout=lay))
         self._add(
             "terms",
-            w.SelectMultiple(
-                options=[(Terms.model_fields[k].description, k) for k in TERMS_FACETS],
-                description="住民向け規約",
-                rows=4,
-                layout=lay,
+            MultiChoice(
+                "住民向け規約",
+                [(Terms.model_fields[k].description, k) for k in TERMS_FACETS],
+                empty_text="規約がない（または未確認）",
+                short=lambda label: label,
             ),
         )
-        self._add("auth_federation_with", w.SelectMultiple(description="認証連携", rows=3, layout=lay))
-        self._add("data_federation_with", w.SelectMultiple(description="データ連携", rows=3, layout=lay))
-        self._add("municipalities", w.SelectMultiple(description="利用団体", rows=6, layout=lay))
+        self._add("auth_federation_with", MultiChoice("認証連携（相手の基盤）", empty_text="なし"))
+        self._add("data_federation_with", MultiChoice("データ連携（相手の基盤）", empty_text="なし"))
+        self._add(
+            "municipalities",
+            MultiChoice(
+                "利用団体",
+                empty_text=self._default_users_text,
+                all_label="すべての市区町村（県内全域）",
+                short=lambda label: label.split("（")[0],
+            ),
+        )
         for f in self.fields.values():
-            f.control.style.description_width = "96px"
+            if not isinstance(f.control, MultiChoice):
+                f.control.style.description_width = "96px"
 
     def _refresh_choices(self) -> None:
         pref = self.session.pref
@@ -450,15 +421,47 @@ class PlatformEditor(_Editor):
         munis += [(f"{pref.municipality_label(c)}（{c}）", c) for c in outside]
         self.fields["operated_by"].control.options = _enum_options("operated_by") + munis
         self.fields["municipalities"].control.options = munis
+        if not getattr(
+            self, "_watching_operator", False
+        ):  # the meaning of an empty 利用団体 follows the operator
+            self.fields["operated_by"].control.observe(
+                lambda _c: self.fields["municipalities"].control._sync(), names="value"
+            )
+            self._watching_operator = True
         ids = [(f"{p.name}（{p.id}）", p.id) for p in pref.platforms]
         self.fields["auth_federation_with"].control.options = ids
         self.fields["data_federation_with"].control.options = ids
 
+    def _default_users_text(self) -> str:
+        """What an empty 利用団体 means for the operator chosen in the form (CONTRACT.md: omitted = its
+        operator only, all municipalities for the prefecture's platform)."""
+        pref = self.session.pref
+        op = self.fields["operated_by"].control.value if "operated_by" in self.fields else None
+        if op == "prefecture":
+            return "県の基盤は、選ばなければ県内すべての市区町村が利用団体です"
+        if isinstance(op, str) and op.isdigit() and pref is not None:
+            return f"選ばなければ、運営する{pref.municipality_label(op)}だけが利用団体です"
+        return "利用団体がありません（運営組織・民間の基盤は、利用する市区町村を選んでください）"
+
+    def _fill(self) -> None:
+        super()._fill()
+        item = self._current()
+        users = self.fields["municipalities"].control
+        if item is not None and not item.municipalities and item.operated_by == "prefecture":
+            users.all_chosen = True  # the prefecture's platform with no list: every municipality, said so
+        else:
+            users.all_chosen = False
+            users.value = tuple(item.municipalities or []) if item is not None else ()
+
     def form_data(self) -> dict[str, Any]:
         data = super().form_data()
-        if data.get("municipalities") == []:
+        users = self.fields["municipalities"].control
+        item = self._current()
+        if users.all_chosen and data.get("operated_by") == "prefecture":
+            data["municipalities"] = None  # omitted = every municipality of the prefecture (CONTRACT.md)
+        if not data.get("municipalities"):
             data["municipalities"] = None  # empty = the operator's default (CONTRACT.md)
-            if self._current() is None or "municipalities" not in self._current().model_fields_set:
+            if item is None or "municipalities" not in item.model_fields_set or item.municipalities is None:
                 data.pop("municipalities")
         return data
 
@@ -491,10 +494,11 @@ class ServiceEditor(_Editor):
             ),
         )
         self._add("personal_data", w.Checkbox(description="パーソナルデータを扱う", indent=False))
-        self._add("uses_data_from", w.SelectMultiple(description="利用データ", rows=3, layout=lay))
+        self._add("uses_data_from", MultiChoice("利用データ（データを使う基盤）", empty_text="なし"))
         self._add("data_model", w.Text(description="データモデル", layout=lay))
         for f in self.fields.values():
-            f.control.style.description_width = "96px"
+            if not isinstance(f.control, MultiChoice):
+                f.control.style.description_width = "96px"
 
     def _refresh_choices(self) -> None:
         pref = self.session.pref

@@ -12,6 +12,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from ..staff import html_prose_ja
 from ._common import FigureSlot, Message, Session, StaticFallback, error_text, html_table
 
 
@@ -141,9 +142,9 @@ class CostEffectPanel(StaticFallback, w.VBox):
             return
         self.message.clear()
         self.effect = effect
-        self.summary.value = effect.details_html()
+        self.summary.value = html_prose_ja(effect.details_html())
         self.figure.show(_styled(effect_ranges(effect), 480))
-        self.table.value = html_table(effect.display_frame())
+        self.table.value = html_prose_ja(html_table(effect.display_frame()))
 
     def draw_module(self) -> None:
         """Guide 2.6 for the prefecture (or the guide alone when it has no cost scenario)."""
@@ -157,7 +158,7 @@ class CostEffectPanel(StaticFallback, w.VBox):
             self.message.set(error_text(err), "error")
             return
         self.module_view = view
-        self.module.value = view.details_html()
+        self.module.value = html_prose_ja(view.details_html())
         self.module_figure.show(_styled(module_phases(view), 380))
 
 

@@ -62,3 +62,40 @@ def chart(fig, css: str = "wb-fig-notebook"):
     slot = FigureSlot(css)
     slot.show(fig)
     return slot.widget
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def drop_widget_views(nb: dict) -> dict:
+    """A notebook (as a dict, nbformat 4) without widget views and without stored widget state.
+
+    A widget's output holds two representations: the widget view, which JupyterLab can draw only while the
+    kernel that made it (or the stored widget state) is there, and a Japanese ``text/plain`` placeholder
+    (:data:`workbench.widgets._common.STATIC_NOTE`). Reopened after a save, a trusted notebook draws the
+    view and shows "Error displaying widget: model not found"; without the view it shows the placeholder,
+    as the shipped notebooks do (they are committed without widget state and opened untrusted). An output
+    whose only representation is the view is dropped. Returns ``nb``, changed in place.
+    """
+    meta = nb.get("metadata") or {}
+    meta.pop("widgets", None)
+    for cell in nb.get("cells") or []:
+        if cell.get("cell_type") != "code":
+            continue
+        kept = []
+        for out in cell.get("outputs") or []:
+            data = out.get("data")
+            if isinstance(data, dict) and WIDGET_VIEW in data:
+                data.pop(WIDGET_VIEW)
+                if not data:
+                    continue
+            kept.append(out)
+        cell["outputs"] = kept
+    return nb
+
+
+def pre_save_hook(model: dict, **_kwargs) -> None:
+    """Jupyter server ``ContentsManager.pre_save_hook`` (etc/jupyter/jupyter_server_config.py): every notebook
+    JupyterLab saves goes through :func:`drop_widget_views`."""
+    if model.get("type") == "notebook" and isinstance(model.get("content"), dict):
+        drop_widget_views(model["content"])

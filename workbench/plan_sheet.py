@@ -1,0 +1,249 @@
+"""The Step 3 action plan as an Excel workbook that prefecture offices print as they are (guide 3.1 Step 3
+実行計画の策定).
+
+Sheet 実行計画: a title, the table of action items (autofilter, header rows repeated on every printed page,
+A4 landscape fitted to the page width) and a Gantt chart drawn in cells beside it: one column per month,
+grouped by 年度 (April–March, 令和N年度) once the plan has a start date, filled in the colour of the item's
+owner; a milestone is ◆. Start and end are real dates once the plan has a start (date cells Excel can sort
+and filter), else months from the plan start. Sheet 出典: the plan's card and its sources, written as
+sources (「取組事項: ガイド 3.3 …」), and each item's basis.
+
+Every text cell goes through :func:`workbench.tabular.safe_cell` (no formula is ever run). Written
+atomically with the usual file mode, like the other exports (:func:`workbench.inventory.atomic_write`), and
+no ``.bak`` beside it: an export is made again from the file at any time.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from . import reference
+from .staff import source_ja
+from .tabular import safe_cell
+from .text import date_ja, fiscal_year, fiscal_year_ja
+
+#: how staff read the plan's sources (ActionPlan.sources keys)
+SOURCE_LABELS = {
+    "items": "取組事項",
+    "organisation": "運営組織の整備",
+    "schedule": "期間と依存関係",
+    "owners": "担当の区分",
+    "input": "編集した内容",
+}
+
+TABLE_COLUMNS = [
+    "ID",
+    "取組事項",
+    "検討事項",
+    "担当",
+    "開始",
+    "終了",
+    "期間（月）",
+    "依存",
+    "クリティカル",
+    "完了",
+    "備考",
+]
+WIDTHS = {"ID": 9, "取組事項": 44, "検討事項": 18, "担当": 11, "開始": 15, "終了": 15, "期間（月）": 7,
+          "依存": 14, "クリティカル": 7, "完了": 5, "備考": 24}  # fmt: skip
+MONTH_WIDTH = 3.2
+TITLE_ROW, GROUP_ROW, HEADER_ROW = 1, 3, 4
+FIRST_ITEM_ROW = HEADER_ROW + 1
+
+
+def month_of(start: date, offset: int) -> date:
+    """The first day of the month ``offset`` months after the plan start's month."""
+    y, m = divmod(start.month - 1 + offset, 12)
+    return date(start.year + y, m + 1, 1)
+
+
+def month_columns(plan: Any) -> list[tuple[str, str]]:
+    """(group, label) of each Gantt month column: (令和8年度, 4月) with a start date, else (1年目, 1)."""
+    months = max(int(plan.months), 1)
+    out = []
+    for k in range(months):
+        if plan.start is not None:
+            d = month_of(plan.start, k)
+            out.append((fiscal_year_ja(fiscal_year(d), western=False), f"{d.month}月"))
+        else:
+            out.append((f"{k // 12 + 1}年目", str(k + 1)))
+    return out
+
+
+def _colour(code: str) -> str:
+    roles = reference.table("owner_roles.csv")
+    hit = roles[roles["code"] == code]
+    return str(hit["color"].iloc[0]).lstrip("#").upper() if len(hit) else "999999"
+
+
+def plan_workbook_bytes(pref: Any, plan: Any) -> bytes:
+    """The workbook (see the module docstring) as xlsx bytes."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    thin = Side(style="thin", color="999999")
+    hair = Side(style="hair", color="CCCCCC")
+    grid = Border(left=thin, right=thin, top=thin, bottom=thin)
+    head_fill = PatternFill("solid", fgColor="DDE4F0")
+    bold = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    centre = Alignment(horizontal="center", vertical="center")
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "実行計画"
+    ncols = len(TABLE_COLUMNS)
+    months = month_columns(plan)
+    first_month_col = ncols + 1
+    last_col = ncols + len(months)
+
+    # title and what the plan rests on
+    ws.cell(
+        TITLE_ROW,
+        1,
+        safe_cell(f"{plan.prefecture.name} 実行計画（パターン{plan.pattern}: {plan.pattern_label}）"),
+    )
+    ws.cell(TITLE_ROW, 1).font = Font(bold=True, size=14)
+    start = date_ja(plan.start) if plan.start else "未設定（計画開始からの月数で表示）"
+    ws.cell(
+        TITLE_ROW + 1,
+        1,
+        safe_cell(f"運営組織: {plan.organisation_label}　開始: {start}　期間: {plan.months} か月"),
+    )
+
+    # header: the table's columns, and the Gantt months under their 年度
+    for j, name in enumerate(TABLE_COLUMNS, 1):
+        ws.cell(GROUP_ROW, j).fill = head_fill
+        c = ws.cell(HEADER_ROW, j, name)
+        c.font, c.fill, c.border, c.alignment = (
+            bold,
+            head_fill,
+            grid,
+            Alignment(wrap_text=True, vertical="center"),
+        )
+        ws.column_dimensions[get_column_letter(j)].width = WIDTHS[name]
+    group_start = first_month_col
+    for k, (group, label) in enumerate(months):
+        col = first_month_col + k
+        c = ws.cell(HEADER_ROW, col, label)
+        c.font, c.fill, c.alignment = Font(size=8), head_fill, centre
+        c.border = Border(left=hair, right=hair, top=thin, bottom=thin)
+        ws.column_dimensions[get_column_letter(col)].width = MONTH_WIDTH
+        is_last = k == len(months) - 1 or months[k + 1][0] != group
+        if is_last:
+            g = ws.cell(GROUP_ROW, group_start, group)
+            g.font, g.fill, g.alignment = Font(bold=True, size=9), head_fill, centre
+            if col > group_start:
+                ws.merge_cells(
+                    start_row=GROUP_ROW, start_column=group_start, end_row=GROUP_ROW, end_column=col
+                )
+            group_start = col + 1
+
+    # the items
+    for r, item in enumerate(plan.items, FIRST_ITEM_ROW):
+        if plan.start is not None:
+            begin: Any = month_of(plan.start, 0) if item.start_date is None else item.start_date
+            end: Any = item.end_date - timedelta(days=1) if item.end_date and item.duration else item.end_date
+        else:
+            begin, end = (
+                f"{item.start_month + 1}か月目",
+                (f"{item.end_month}か月目" if item.duration else "—"),
+            )
+        values = [
+            item.id,
+            item.title,
+            item.consideration_label or "—",
+            item.owner_label,
+            begin,
+            end if item.duration else "（節目）",
+            item.duration,
+            "、".join(item.depends_on) or "—",
+            "○" if item.critical else "—",
+            "○" if item.done else "—",
+            item.notes or "",
+        ]
+        for j, v in enumerate(values, 1):
+            c = ws.cell(r, j, safe_cell(v))
+            c.border = grid
+            c.alignment = wrap
+            if isinstance(v, date):
+                c.number_format = 'yyyy"年"m"月"d"日"'
+        fill = PatternFill("solid", fgColor=_colour(item.owner))
+        for k in range(len(months)):
+            c = ws.cell(r, first_month_col + k)
+            c.border = Border(left=hair, right=hair, top=hair, bottom=hair)
+            if item.duration and item.start_month <= k < item.end_month:
+                c.fill = fill
+            elif not item.duration and k == min(item.start_month, len(months) - 1):
+                c.value = "◆"
+                c.alignment = centre
+                c.font = Font(color=_colour(item.owner), bold=True)
+    last_row = FIRST_ITEM_ROW + len(plan.items) - 1
+
+    # legend of the owners' colours, under the table
+    legend_row = last_row + 2
+    ws.cell(legend_row, 1, "凡例（担当）").font = bold
+    for k, r in enumerate(reference.table("owner_roles.csv").itertuples(), 0):
+        c = ws.cell(legend_row + 1 + k // 4, 2 + (k % 4) * 2, safe_cell(str(r.label_ja)))
+        c.fill = PatternFill("solid", fgColor=str(r.color).lstrip("#").upper())
+
+    # printing: A4 landscape, fitted to the width, header rows on every page, a filter on the table
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(ncols)}{max(last_row, HEADER_ROW)}"
+    ws.freeze_panes = ws.cell(FIRST_ITEM_ROW, 3)
+    ws.print_title_rows = f"{GROUP_ROW}:{HEADER_ROW}"
+    ws.print_area = f"A1:{get_column_letter(last_col)}{legend_row + 3}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.center.text = "&P / &N ページ"
+    ws.oddHeader.right.text = safe_cell(f"{plan.prefecture.name} 実行計画")
+
+    # 出典: the card, then the sources as sources, then each item's basis
+    meta = wb.create_sheet("出典")
+    meta.append(["項目", "内容"])
+    for k, v in plan.card_rows():
+        meta.append([safe_cell(k), safe_cell(v)])
+    meta.append([])
+    meta.append(["出典", "内容"])
+    for key, text in plan.sources.items():
+        if source_ja(text):
+            meta.append([safe_cell(SOURCE_LABELS.get(key, key)), safe_cell(source_ja(text))])
+    meta.append([])
+    meta.append(["取組事項", "根拠"])
+    for item in plan.items:
+        meta.append([safe_cell(f"{item.id} {item.title}"), safe_cell(source_ja(item.source))])
+    for row in meta.iter_rows():
+        for c in row:
+            c.alignment = wrap
+            if c.value in ("項目", "出典", "取組事項") and c.column == 1:
+                c.font = bold
+                meta.cell(c.row, 2).font = bold
+    meta.column_dimensions["A"].width = 40
+    meta.column_dimensions["B"].width = 90
+    meta.page_setup.orientation = "landscape"
+    meta.page_setup.paperSize = meta.PAPERSIZE_A4
+    meta.page_setup.fitToWidth = 1
+    meta.page_setup.fitToHeight = 0
+    meta.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def write_plan_xlsx(pref: Any, path: str | os.PathLike[str], plan: Any) -> Path:
+    """Write :func:`plan_workbook_bytes` to ``path`` atomically (file mode as for every export, no ``.bak``)."""
+    from .inventory import atomic_write
+
+    target = Path(path)
+    atomic_write(target, plan_workbook_bytes(pref, plan), backup=False)
+    return target

@@ -1,0 +1,395 @@
+"""What prefecture staff read: sources in Japanese, cells as offices write them, tables that fit.
+
+Results keep their provenance in the form analysts search for (``guide 3.4``, ``data/issue_rules.csv``, rule
+codes); this module turns it into what a staff member reads in a notebook, a dashboard or an export:
+
+* :func:`source_ja` — 「ガイド 3.4 住民向け規約」 for ``guide 3.4 住民向け規約``, 「入力値」 for ``your input``,
+  「本ツールの既定値」 for our defaults; the names of our reference files and design notes are left out (the
+  guide's sections stay; the file names remain in the results' JSON for analysts).
+* :func:`cell_ja` — ○/— for yes/no, 「—」 for nothing, integers and yen with separators, 令和/西暦 dates.
+* :func:`table_html` and :func:`table` — a table without the pandas index, headers that never break one
+  character per line, long text wrapped in full (never cut with 「…」), numbers right-aligned with separators.
+
+Pure functions; no widgets.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from datetime import date, datetime
+from typing import Any
+
+from .text import date_ja
+
+# --- sources ---------------------------------------------------------------------------------------------
+
+_SOURCE_RULES: list[tuple[re.Pattern[str], str]] = [
+    # the guidebook's second published text, named by its file
+    (re.compile(r"「?guidebook-ver3\.md」?"), "「ガイドブック第3.0版（もう一つの公開本文）」"),
+    # our reference files and design notes: analysts find them in the JSON, staff never need them
+    (re.compile(r"[（(]\s*data/[^）)]*[）)]"), ""),
+    (re.compile(r"[;；、,]?\s*data/[\w./-]+(\s*[（(][^）)]*[）)])?"), ""),
+    (re.compile(r"[;；、,]?\s*DOMAIN(\.md)?\s*(§\s*\w+)?"), ""),
+    (re.compile(r"[;；、,]?\s*(DATAMAP|CONTRACT|ARCHITECTURE|JUPYTER_NOTES)\.md(\s*§\s*\w+)?"), ""),
+    (re.compile(r"[;；、,]?\s*workbench\.[\w.]+"), ""),
+    # the sources themselves, in Japanese
+    (re.compile(r"guidebook\s*pattern\s*flow", re.I), "ガイドブック 共同利用パターン検討フロー"),
+    (re.compile(r"guidebook\s*(?=[\d第])", re.I), "ガイドブック "),
+    (re.compile(r"guidebook\s*", re.I), "ガイドブック"),
+    (re.compile(r"\bguide\s+(?=\d)", re.I), "ガイド "),
+    (re.compile(r"\bguide\b", re.I), "ガイド"),
+    (re.compile(r"your\s+input", re.I), "入力値"),
+    (re.compile(r"workbench\s*既定"), "本ツールの既定値"),
+    (re.compile(r"\bbylaws\b", re.I), "規約"),
+    (re.compile(r"\s*\(core\)"), "（コア）"),
+    (re.compile(r"\s*\(population monotonicity\)"), "（人口単調性）"),
+    (re.compile(r"\s*\(monotonicity\)"), "（単調性）"),
+    (re.compile(r"\bStep\s*(\d)"), r"Step \1"),
+]
+
+#: sections and keys of the prefecture file, as staff name them (a key never appears in a staff's sentence)
+FILE_PARTS_JA = {
+    "platforms: の municipalities": "基盤の利用団体",
+    "platforms:, services:": "基盤とサービス",
+    "vision.external_body_possible": "外部組織を立ち上げられるか",
+    "vision.organisation": "ビジョンの運営組織",
+    "vision.cost_rule": "ビジョンの費用按分ルール",
+    "vision.purposes": "ビジョンの目的",
+    "vision.kpis": "ビジョンのKPI",
+    "vision.scheme": "ビジョンの県負担の方式",
+    "target.organisation": "目指す型の運営組織",
+    "costs.scheme": "費用の前提の県負担の方式",
+    "costs.weights": "費用の前提の重み（均等割・人口割・利用割）",
+    "costs.drivers": "費用の前提の利用実績",
+    "plan.start": "実行計画の開始日",
+    "data_map:": "データマップ",
+    "vision:": "ビジョン",
+    "target:": "目指す型",
+    "costs:": "費用の前提",
+    "plan:": "実行計画",
+    "platforms:": "基盤",
+    "services:": "サービス",
+    "auth.means": "認証の設定の本人確認手段",
+    "auth:": "認証の設定",
+}
+_FILE_PART = re.compile(
+    r"(?<=[^\x00-\x7f]) ?("
+    + "|".join(re.escape(k) for k in sorted(FILE_PARTS_JA, key=len, reverse=True))
+    + ")"
+    + r"|("
+    + "|".join(re.escape(k) for k in sorted(FILE_PARTS_JA, key=len, reverse=True))
+    + ")"
+)
+
+
+def file_parts_ja(text: str) -> str:
+    """The prefecture file's keys in ``text`` (``vision.purposes``, ``costs:``) replaced by their Japanese
+    names (「ビジョンの目的」, 「費用の前提」)."""
+    return _FILE_PART.sub(lambda m: FILE_PARTS_JA[m.group(1) or m.group(2)], text)
+
+
+def prose_ja(text: Any) -> str:
+    """Running text (a sentence, a Markdown line) with its source names in Japanese: like :func:`source_ja`
+    but the text's own punctuation is left as it is."""
+    if text is None:
+        return ""
+    s = file_parts_ja(str(text))
+    for pattern, repl in _SOURCE_RULES:
+        s = pattern.sub(repl, s)
+    return re.sub(r"[（(]\s*[）)]", "", s)
+
+
+_SCRIPT = re.compile(r"(<script\b.*?</script>|<style\b.*?</style>|<[^>]+>)", re.S | re.I)
+
+
+def html_prose_ja(page: str) -> str:
+    """:func:`prose_ja` over the text of an HTML page (tags, scripts and styles untouched)."""
+    parts = _SCRIPT.split(page)
+    return "".join(p if i % 2 else prose_ja(p) for i, p in enumerate(parts))
+
+
+def source_ja(text: Any) -> str:
+    """A provenance string as staff read it (see the module docstring). ``None`` gives ""."""
+    if text is None:
+        return ""
+    s = file_parts_ja(str(text))
+    for pattern, repl in _SOURCE_RULES:
+        s = pattern.sub(repl, s)
+    s = re.sub(r"\s*;\s*", "；", s)
+    s = re.sub(r"(；\s*)+", "；", s)
+    s = re.sub(r"[（(]\s*[）)]", "", s)
+    s = re.sub(r"\s{2,}", " ", s)
+    return s.strip(" ；;、,")
+
+
+# --- answers of the pattern flow (data/pattern_flow.yaml) -----------------------------------------------
+
+#: the answers of the guidebook's pattern flow (8.2) as staff read them; the codes stay in the result
+ANSWERS_JA = {
+    "0": "0件",
+    "1": "1件",
+    "many": "複数",
+    "yes": "はい",
+    "no": "いいえ",
+    "expand": "運営組織に移して広げる（B）",
+    "join": "都道府県・広域の基盤に合流する（D）",
+    "integrate": "1つに統合する",
+    "link": "統合せず基盤間をつなぐ",
+}
+
+
+def answer_ja(answer: str) -> str:
+    """An answer of the pattern flow in Japanese (「複数」 for ``many``)."""
+    return ANSWERS_JA.get(str(answer), str(answer))
+
+
+def problem_text(err: Any) -> str:
+    """A library error as staff read it: the Japanese messages only, without the file, field path and codes
+    that the analysts' form of the error carries (``<input>: costs.weights: …``)."""
+    problems = getattr(err, "problems", None)
+    if problems:
+        return "／".join(_plain_message(p.message) for p in problems)
+    text = str(err)
+    text = re.sub(r"^(<input>|[^:\s]+\.ya?ml)(:\d+)?:\s*", "", text)
+    text = re.sub(r"^[a-z_.\[\]0-9]+:\s*", "", text)
+    return _plain_message(text)
+
+
+def _plain_message(text: str) -> str:
+    text = re.sub(r"（例: \{[^}]*\}）", "", text)  # an example written in the file's syntax
+    text = re.sub(r"（[a-z][a-z0-9_]*）", "", text)  # a code beside its label
+    text = re.sub(
+        r"\b(costs|vision|plan|target)\.([a-z_]+)\b",
+        lambda m: FILE_PARTS_JA.get(m.group(0), "費用の前提の設定"),
+        text,
+    )
+    return prose_ja(text)
+
+
+# --- documents: Word and PowerPoint ----------------------------------------------------------------------
+
+
+def docx_ja(doc: Any) -> Any:
+    """Every run of a Word document (paragraphs and table cells) through :func:`prose_ja`; formatting kept."""
+
+    def paragraphs():
+        yield from doc.paragraphs
+        for t in doc.tables:
+            for row in t.rows:
+                for cell in row.cells:
+                    yield from cell.paragraphs
+
+    for p in paragraphs():
+        for run in p.runs:
+            fixed = prose_ja(run.text)
+            if fixed != run.text:
+                run.text = fixed
+    return doc
+
+
+def pptx_ja(prs: Any) -> Any:
+    """Every run of a PowerPoint deck (text boxes, tables, notes) through :func:`prose_ja`."""
+
+    def frames():
+        for slide in prs.slides:
+            for shape in slide.shapes:
+                if shape.has_text_frame:
+                    yield shape.text_frame
+                if getattr(shape, "has_table", False) and shape.has_table:
+                    for row in shape.table.rows:
+                        for cell in row.cells:
+                            yield cell.text_frame
+            if slide.has_notes_slide:
+                yield slide.notes_slide.notes_text_frame
+
+    for frame in frames():
+        for p in frame.paragraphs:
+            for run in p.runs:
+                fixed = prose_ja(run.text)
+                if fixed != run.text:
+                    run.text = fixed
+    return prs
+
+
+# --- cells -----------------------------------------------------------------------------------------------
+
+
+def is_missing(value: Any) -> bool:
+    try:
+        return value is None or (isinstance(value, float) and math.isnan(value))
+    except TypeError:  # pragma: no cover
+        return False
+
+
+def cell_ja(value: Any) -> str:
+    """One table cell as staff read it: 「—」 for nothing, ○/— for yes/no, separators for numbers (no
+    「3.0」 for three), 令和/西暦 for dates."""
+    if is_missing(value):
+        return "—"
+    try:
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            return "—"
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(value, bool) or type(value).__name__ in ("bool_", "bool"):
+        return "○" if value else "—"
+    if isinstance(value, datetime | date):
+        return date_ja(value)
+    if isinstance(value, int) or type(value).__name__.startswith("int"):
+        return f"{int(value):,}"
+    if isinstance(value, float) or type(value).__name__.startswith("float"):
+        v = float(value)
+        return f"{v:,.0f}" if v.is_integer() else f"{v:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, list | tuple):
+        return "、".join(cell_ja(v) for v in value) or "—"
+    text = str(value)
+    return text if text.strip() else "—"
+
+
+def _is_number(value: Any) -> bool:
+    return (
+        not isinstance(value, bool)
+        and type(value).__name__ not in ("bool_", "bool")
+        and (isinstance(value, int | float) or type(value).__name__.startswith(("int", "float")))
+    )
+
+
+# --- tables ----------------------------------------------------------------------------------------------
+
+TABLE_CSS = (
+    "<style>"
+    "div.wb-table table{border-collapse:collapse;font-size:13px;margin:4px 0;table-layout:auto}"
+    "div.wb-table table th{white-space:nowrap;word-break:keep-all;background:#eef1f6;border-bottom:2px solid #99a;"
+    "padding:4px 8px;text-align:left;vertical-align:bottom}"
+    "div.wb-table table td{border-bottom:1px solid #dde;padding:4px 8px;vertical-align:top;text-align:left;"
+    "white-space:normal;overflow-wrap:break-word;min-width:7em}"
+    "div.wb-table table td.num{text-align:right;white-space:nowrap;min-width:0}"
+    "div.wb-table table td.long{min-width:18em;max-width:40em}"
+    "div.wb-table table td.short{white-space:nowrap;min-width:0}"
+    "div.wb-table table tr:nth-child(even) td{background:#fafbfd}"
+    "</style>"
+)
+
+#: the same as inline styles: JupyterLab drops <style> from outputs it does not trust (a notebook opened
+#: fresh), but keeps these
+TH_STYLE = "white-space:nowrap;text-align:left;vertical-align:bottom;padding:4px 8px;background:#eef1f6"
+TD_STYLE = "text-align:left;vertical-align:top;padding:4px 8px;border-bottom:1px solid #dde;"
+TD_EXTRA = {
+    "": "white-space:normal;min-width:7em",
+    "num": "text-align:right;white-space:nowrap",
+    "long": "white-space:normal;min-width:18em;max-width:40em",
+    "short": "white-space:nowrap",
+}
+
+#: columns whose text is a provenance string (shown through :func:`source_ja`)
+SOURCE_COLUMNS = ("根拠", "出典", "出典・根拠")
+
+
+_MONEY = re.compile(r"^[−-]?[\d,.]+(円|千円|万円|億円)$")
+
+#: column names of analysts' frames as staff read them
+HEADERS_JA = {"id": "ID", "code": "コード", "name": "名称"}
+#: (code column, column whose cells carry the code as a tooltip): the code stays at hand for analysts
+TOOLTIPS = (("コード", "課題"),)
+
+
+def table_html(
+    df: Any,
+    *,
+    max_rows: int | None = 500,
+    sources: tuple[str, ...] = SOURCE_COLUMNS,
+    empty: str = "（なし）",
+    css: bool = True,
+    tooltips: tuple[tuple[str, str], ...] = TOOLTIPS,
+    transpose: bool = False,
+) -> str:
+    """A pandas frame as an HTML table staff can read (see the module docstring). Escaped; the CSS travels
+    with the table so it looks the same in JupyterLab, Voila and exported HTML. A code column named in
+    ``tooltips`` is not shown: its value is the tooltip of the cell beside it (analysts hover to see it).
+    ``transpose`` turns a few wide rows into columns headed by the first column's values."""
+    if df is None or len(df) == 0:
+        return f"<p style='color:#666'>{html.escape(empty)}</p>"
+    if transpose:  # a few wide rows (one per platform) read better as one column each
+        first = "名称" if "名称" in df.columns else df.columns[0]
+        names = [cell_ja(v) for v in df[first]]
+        df = df.drop(columns=[first]).T
+        df.columns = names
+        df = df.reset_index().rename(columns={"index": "項目"})
+        df["項目"] = [HEADERS_JA.get(str(c), str(c)) for c in df["項目"]]
+    rows = df if max_rows is None else df.head(max_rows)
+    titles: dict[int, list[str]] = {}
+    for code_col, shown in tooltips:
+        if code_col in rows.columns and shown in rows.columns:
+            codes = [str(c) for c in rows[code_col]]
+            rows = rows.drop(columns=[code_col])
+            titles[list(rows.columns).index(shown)] = codes
+    cols = [HEADERS_JA.get(str(c), str(c)) for c in rows.columns]
+    values = rows.astype(object).values.tolist()
+    long_cols = set()
+    for j in range(len(cols)):
+        texts = [str(r[j]) for r in values if isinstance(r[j], str)]
+        if texts and max(len(t) for t in texts) > 24:
+            long_cols.add(j)
+    head = "".join(f"<th style='{TH_STYLE}'>{html.escape(c)}</th>" for c in cols)
+    body = []
+    for k, r in enumerate(values):
+        tds = []
+        for j, v in enumerate(r):
+            if cols[j] in sources and not is_missing(v):
+                text = source_ja(v)
+            elif "年" in cols[j] and _is_number(v) and 1900 <= float(v) <= 2100:
+                text = f"{int(v)}"  # a year, never 2,028
+            else:
+                text = cell_ja(v)
+            money = isinstance(v, str) and _MONEY.match(v) is not None
+            ident = text.isascii() and " " not in text and len(text) <= 40  # an id: never broken
+            cls = (
+                "num"
+                if _is_number(v) or money
+                else "long"
+                if j in long_cols and not ident
+                else "short"
+                if len(text) <= 12 or ident
+                else ""
+            )
+            attrs = f" class='{cls}'" if cls else ""
+            attrs += f" style='{TD_STYLE}{TD_EXTRA.get(cls, TD_EXTRA[''])}'"
+            if j in titles:  # the analysts' code, on hover
+                attrs += f" title='{html.escape(titles[j][k], quote=True)}'"
+            tds.append(f"<td{attrs}>{html.escape(text)}</td>")
+        body.append("<tr>" + "".join(tds) + "</tr>")
+    more = (
+        f"<p style='color:#666;font-size:90%'>先頭の {len(rows):,} 行を表示（全 {len(df):,} 行）</p>"
+        if len(rows) < len(df)
+        else ""
+    )
+    return (
+        (TABLE_CSS if css else "")
+        + "<div class='wb-table' style='overflow-x:auto'><table>"
+        + f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+        + more
+    )
+
+
+class Table:
+    """A frame shown in a notebook as :func:`table_html` (``display(table(df))`` or the last expression of a
+    cell); ``.frame`` is the frame itself for analysts."""
+
+    def __init__(self, df: Any, **kwargs: Any) -> None:
+        self.frame = df
+        self.kwargs = kwargs
+
+    def _repr_html_(self) -> str:
+        return table_html(self.frame, **self.kwargs)
+
+    def __repr__(self) -> str:
+        return f"（表 {len(self.frame)} 行）"
+
+
+def table(df: Any, **kwargs: Any) -> Table:
+    """A frame for a notebook cell: shown as a staff-readable table (:func:`table_html`)."""
+    return Table(df, **kwargs)

@@ -1,0 +1,163 @@
+"""Saving for every editor, the way the platform editor always did: 適用 puts the edit into the session (and
+autosaves a copy beside the file), ファイルに保存 writes the file atomically, 自動保存 lists the autosaved
+versions by their date and time, この版に戻す puts one back.
+
+:class:`SaveControls` is the row of buttons and the status line; an editor owns one and calls
+:meth:`SaveControls.applied` after each edit it puts into the session. Pure UI: files are written by
+:func:`workbench.inventory.save` and :mod:`workbench.autosave`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+
+from ..errors import InputError
+from ..text import date_ja
+from ._common import Message, Session, error_text
+
+
+def is_shipped(path: Path | None) -> bool:
+    """Whether ``path`` is one of the files shipped with the workbench (the samples in its data folder): those
+    are never written, by a save or an autosave (notebooks work on a copy: ``working_copy``)."""
+    if path is None:
+        return False
+    from ..reference import data_dir
+
+    try:
+        return Path(path).resolve().is_relative_to(Path(data_dir()).resolve())
+    except OSError:  # pragma: no cover
+        return False
+
+
+SHIPPED = (
+    "同梱のサンプルファイルは変更しません。作業用のコピー（notebook の working_copy）を開いて編集してください"
+)
+
+
+def autosave_module():
+    """:mod:`workbench.autosave` (None when a build leaves it out)."""
+    try:
+        return importlib.import_module("workbench.autosave")
+    except ModuleNotFoundError:
+        return None
+
+
+def autosave_label(path: Path) -> str:
+    """An autosaved copy's name (``07_fukushima.20261130-101503-123456-0001.yaml``) as staff read it:
+    「令和8年（2026年）11月30日 10時15分03秒」."""
+    stamp = path.stem.rsplit(".", 1)[-1]
+    try:
+        when = datetime.strptime(stamp[:15], "%Y%m%d-%H%M%S")
+    except ValueError:
+        return stamp
+    return date_ja(when, time=True)
+
+
+class SaveControls(w.VBox):
+    """保存 and 自動保存 for an editor on a :class:`Session`.
+
+    Attributes
+    ----------
+    save_button : ipywidgets.Button
+        Writes the session's prefecture to its file (``wb-save`` plus ``<css>-save``).
+    status : Message
+        The outcome of the last action (``<css>-status``).
+    restore_choice, restore_button : ipywidgets.Dropdown, ipywidgets.Button
+        Autosaved versions, newest first, labelled with their date and time (``wb-restore-choice``), and the
+        button that puts the chosen one back over the file (``wb-restore``; the replaced file is kept as
+        ``.bak``).
+    dirty : bool
+        True after an applied change that is not yet saved to the file.
+    """
+
+    def __init__(self, session: Session, css: str) -> None:
+        self.session = session
+        self.css = css
+        self.save_button = w.Button(description="ファイルに保存", button_style="success", icon="save")
+        self.save_button.add_class("wb-save")
+        self.save_button.add_class(f"{css}-save")
+        self.status = Message(f"{css}-status")
+        self.restore_choice = w.Dropdown(description="自動保存", layout=w.Layout(width="460px"))
+        self.restore_choice.add_class("wb-restore-choice")
+        self.restore_button = w.Button(description="この版に戻す", icon="undo")
+        self.restore_button.add_class("wb-restore")
+        self.dirty = False
+        super().__init__([self.status, w.HBox([self.restore_choice, self.restore_button])])
+        self.save_button.on_click(lambda _b: self.save())
+        self.restore_button.on_click(lambda _b: self.restore())
+        session.on_change(lambda _p: self.refresh())
+        self.refresh()
+
+    def applied(self, text: str) -> None:
+        """After an edit went into the session: mark unsaved, say so, autosave a copy."""
+        self.dirty = True
+        self.status.set(f"{text}（まだファイルには保存していません）", "ok")
+        self.autosave()
+
+    def save(self, path: str | Path | None = None) -> Path | None:
+        """Write the prefecture to its file (or ``path``) atomically; errors are shown, not raised."""
+        from ..inventory import save
+
+        pref = self.session.pref
+        target = Path(path) if path is not None else self.session.path
+        if pref is None or target is None:
+            self.status.set("保存先のファイルがありません", "error")
+            return None
+        if is_shipped(target):
+            self.status.set("保存しませんでした: " + SHIPPED, "error")
+            return None
+        try:
+            written = save(pref, target)
+        except InputError as err:
+            self.status.set("保存しませんでした: " + error_text(err), "error")
+            return None
+        self.dirty = False
+        self.status.set(f"保存しました: {written.name}", "ok")
+        return written
+
+    def autosave(self) -> None:
+        mod = autosave_module()
+        if mod is None or self.session.pref is None or is_shipped(self.session.path):
+            return
+        try:
+            mod.autosave(self.session.pref)
+        except Exception as err:  # autosave must never break editing
+            self.status.set(self.status.text + f"\n（自動保存に失敗: {err}）", self.status.kind or "warn")
+        self.refresh()
+
+    def refresh(self) -> None:
+        """The list of autosaved versions of the session's file, newest first."""
+        mod = autosave_module()
+        path = self.session.path
+        copies = mod.list_autosaves(path) if mod is not None and path is not None else []
+        opts = [(autosave_label(c), i) for i, c in enumerate(copies)][::-1]
+        self.restore_choice.options = opts or [("（なし）", None)]
+        self.restore_button.disabled = not opts
+
+    def restore(self) -> bool:
+        """Put the chosen autosaved version back over the file (the replaced file is kept as ``.bak``) and
+        load it into the session."""
+        mod = autosave_module()
+        path = self.session.path
+        if mod is None or path is None or self.restore_choice.value is None:
+            return False
+        label = self.restore_choice.label
+        try:
+            pref = mod.restore_autosave(path, self.restore_choice.value)
+        except InputError as err:
+            self.status.set("戻せませんでした: " + error_text(err), "error")
+            return False
+        self.dirty = False
+        self.session.set(pref, path)
+        self.status.set(f"自動保存の版（{label}）に戻しました（元のファイルは .bak に残しています）", "ok")
+        return True
+
+
+def unsaved_note(controls: Any) -> str:
+    """「保存していない変更があります」 when ``controls.dirty``, else ""."""
+    return "保存していない変更があります" if getattr(controls, "dirty", False) else ""
