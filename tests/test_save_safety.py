@@ -354,3 +354,71 @@ def test_the_editor_shows_a_failed_save(tmp_path: Path, monkeypatch: pytest.Monk
     assert "保存しました" not in editor.status.text
     assert editor.dirty and path.read_bytes() == before
     assert _temps(tmp_path) == []
+
+
+# --- 4. every editor shows a failed save (the buttons are workbench.widgets.saving.SaveControls) -----------
+
+
+def _edit(kind: str, editor, n: int) -> None:
+    """One real edit through the editor's form and its 適用 button."""
+    if kind == "platform":
+        editor.fields["name"].control.value = f"名前を変更 {n}"
+    elif kind == "plan":
+        editor.duration.value = int(editor.duration.value) + 1
+    else:
+        editor.statement.value = f"共同利用で住民サービスを高める（{n}）"
+    editor.apply_button.click()
+
+
+@pytest.mark.parametrize("kind", ["platform", "plan", "vision"])
+@pytest.mark.parametrize("failure", ["disk_full", "read_only", "stale", "unexpected"])
+def test_every_editor_shows_a_failed_save_never_hozon_shimashita(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, failure: str
+) -> None:
+    """Point 4 in SaveControls, which now saves for every editor: after a save that worked (保存しました on
+    screen), an edit whose save is refused (disk full, read-only file, file changed by someone else, or an
+    error nobody planned for) shows 保存しませんでした with the reason, keeps the edit unsaved, leaves the file
+    and no temporary file; the earlier 保存しました never stays on screen."""
+    from workbench import widgets as W
+    from workbench.widgets.plan import PlanEditor
+    from workbench.widgets.vision import VisionEditor
+
+    path = tmp_path / "07.yaml"
+    shutil.copyfile(ROOT / "data" / "prefectures" / "07_fukushima.yaml", path)
+    session = W.Session.from_file(path)
+    editor = {"platform": W.PlatformEditor, "plan": PlanEditor, "vision": VisionEditor}[kind](session)
+    _edit(kind, editor, 1)
+    assert editor.dirty, editor.status.text
+    editor.saving.save_button.click()
+    assert editor.status.kind == "ok" and "保存しました" in editor.status.text
+    _edit(kind, editor, 2)
+    assert editor.dirty
+    if failure == "disk_full":
+
+        def full(fd: int) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(os, "fsync", full)
+        reason = "空き容量"
+    elif failure == "read_only":
+        path.chmod(0o444)
+        reason = "読み取り専用"
+    elif failure == "stale":
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write("# 別の担当者の追記\n")
+        reason = "別の人"
+    else:
+
+        def broken(*_a, **_k):
+            raise RuntimeError("想定外の失敗")
+
+        monkeypatch.setattr("workbench.inventory.save", broken)
+        reason = "想定外の失敗"
+    before = path.read_bytes()
+    editor.saving.save_button.click()  # as staff do: the button, not the method
+    assert editor.status.kind == "error", editor.status.text
+    assert editor.status.text.startswith("保存しませんでした") and reason in editor.status.text
+    assert "保存しました" not in editor.status.text
+    assert editor.dirty
+    assert path.read_bytes() == before
+    assert [n for n in _temps(tmp_path) if n.endswith(".tmp")] == []
