@@ -137,9 +137,10 @@ def markdown(results: dict) -> str:
         s = b5["summary"]
         n = b5["viewers"]
         lines.append(
-            f"| B5 {n} concurrent viewers ({len(b5['rounds'])} rounds) | every chart drawn: median / max "
+            f"| B5 {n} concurrent viewers ({len(b5['rounds'])} rounds) | every chart drawn: p50 / p95 / max "
             f"(ok {s['ok']}, busy page {s['busy']}, failed {s['failed']}) | "
-            f"{_fmt(s['every_chart_median_s'])} / {_fmt(s['every_chart_max_s'])} | all served, none wedged | "
+            f"{_fmt(s.get('every_chart_p50_s', s['every_chart_median_s']))} / {_fmt(s.get('every_chart_p95_s'))} / "
+            f"{_fmt(s['every_chart_max_s'])} | all served, none wedged | "
             f"{'yes' if not s['failed'] and not s['wedged'] else 'no'} |"
         )
         lines.append(
