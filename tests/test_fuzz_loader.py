@@ -283,6 +283,13 @@ def test_arbitrary_text(text: str) -> None:
     _check("prefecture: 福島県\n" + text)
 
 
+def test_a_block_indicator_with_a_superscript_digit() -> None:
+    """Found by test_arbitrary_text in make test: ``|²`` ("²".isdigit() is True, int("²") is not) made the
+    structure pre-scan raise a bare ValueError; now a located input error like any other bad YAML."""
+    _check("prefecture: 福島県\n|²")
+    _check("prefecture: 福島県\nfacts: >²\n  a\n")
+
+
 def test_costs_members_number() -> None:
     """Found by this fuzz test (costs.py iterated a number: TypeError); fixed in costs.py."""
     _check(

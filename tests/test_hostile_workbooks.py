@@ -220,3 +220,19 @@ def test_hearing_sheet_from_a_file_with_control_characters_is_refused_at_load(tm
         lines = capsys.readouterr().err.strip().splitlines()
         assert len(lines) == 1 and f"{name}:5: platforms[0].name:" in lines[0] and words in lines[0]
         assert len(lines[0]) < 300 and not out.exists()
+
+
+def test_a_row_number_in_superscript_digits_is_no_traceback(tmp_path, into, capsys) -> None:
+    """``<row r="²">``: "²".isdigit() is True but int() refuses it; the streamed reader counted on isdigit
+    (a bare ValueError). Such a row is now counted as the next row, like a row without a number."""
+    n = len(read_hearing(_book(tmp_path, "")).platforms)
+    rows = platform_rows(40, 41).replace('<row r="41">', '<row r="²">')
+    book = _book(tmp_path, rows, name="superscript.xlsx")
+    assert [p.id for p in read_hearing(book).platforms][n:] == ["p40", "p41"]
+    assert main(["import-sheet", str(book), "--into", str(into)]) == 0, capsys.readouterr().err
+
+
+def _book(tmp_path: Path, rows_xml: str, name: str = "book.xlsx") -> Path:
+    path = tmp_path / name
+    path.write_bytes(with_sheet_xml(book_bytes(), SHEET_PLATFORMS, rows_xml))
+    return path

@@ -67,7 +67,7 @@ class _Parser(WorkSheetParser):
 
     def parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
         r = row.get("r")
-        if r is not None and r.isdigit():
+        if r is not None and r.isascii() and r.isdigit():
             self.row_counter = int(r)
         else:
             self.row_counter += 1

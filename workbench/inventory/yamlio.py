@@ -440,7 +440,9 @@ def structure_estimate(text: str, file: str | None = None, *, raise_over: bool =
                 continue
             if ch in "|>" and flow == 0:
                 block_parent = indent + 2 * dashes
-                digits = [c for c in line[i + 1 : i + 4] if c.isdigit()]
+                digits = [
+                    c for c in line[i + 1 : i + 4] if c in "0123456789"
+                ]  # not "²": isdigit() but no int
                 block_content = block_parent + int(digits[0]) if digits else None
                 nodes += 1
                 break
