@@ -16,6 +16,34 @@ free loopback port, waits for the kernel pool, then opens the dashboards in N he
 - whether SIGTERM stops Voila and every kernel within 15 s (a wedged server would not).
 
 Prints JSON. The machine is shared (2 cores): numbers are noisy; compare runs made side by side.
+
+What froze with 20 viewers (issue 12, point 12) -- what is established, and what is not
+-------------------------------------------------------------------------------------------
+- Capacity. Every viewer gets a kernel that runs the dashboard (about 180 MB, several seconds of CPU, then
+  widget traffic); 20 of them on 2 cores take minutes (this benchmark: every chart after about 3 minutes,
+  median, before and after the fixes). Under that load nbclient's default ``iopub_timeout`` (4 s) gave up
+  waiting for a cell's output and Voila dropped it: the page never got its dashboard and looked frozen for
+  good (logged "Timeout waiting for IOPub output"; 5 of 60 pages in one measurement). Fixed:
+  ``VoilaExecutor.iopub_timeout`` 120 s in etc/voila/voila.json; the kernel cap turns more viewers than the
+  machine can serve into the busy page instead of ever slower pages.
+- Why SIGTERM did nothing. Voila's SIGTERM handler only schedules ``ioloop.stop`` on the event loop
+  (``VoilaApp._handle_signal_stop``), and its stop then awaits every preheated kernel's start with no time
+  limit (``shutdown_all`` awaits each pool task). When the main thread is inside a call that does not
+  return, the loop never runs again: the signal is received and nothing happens, and the kernels stay. On the
+  kernel-start path the main thread makes such calls without any time limit: ``kernel_info()`` in
+  ``wait_for_ready`` sends through ``jupyter_client.Session.send``, which turns the asyncio socket into a
+  blocking one (``zmq.Socket.shadow``) and sends without ``NOBLOCK``; a start that fails under load
+  (nbclient's 60 s ``startup_timeout``) stops its channels with ``Thread.join()`` and a zmq context
+  ``term()``, both unbounded. The reported stack (main thread in ``kernel_info`` during a kernel start) is
+  one of these calls not returning.
+- Not established: which condition made that call block. No wedge happened on this machine in 14 runs: 5
+  rounds of this benchmark (20 browsers) and 3 bursts of 20 plain GETs with the original configuration (two
+  of the bursts stopped with SIGTERM in the middle of the kernel starts: stopped in 3.5 s, nothing left),
+  and 6 rounds with the bounded server. The server now records the evidence when it happens: a stalled event loop (30 s)
+  writes every thread's stack to the log, and this benchmark sends SIGUSR1 (faulthandler) to a server that
+  stops answering. Whatever the blocking call is, the server no longer wedges for good: the
+  SIGTERM watchdog thread of ``workbench.dashboard_server`` kills the kernels and exits after
+  ``stop_timeout`` (tested with a main thread blocked for an hour: tests/test_dashboard_server.py).
 """
 
 from __future__ import annotations
