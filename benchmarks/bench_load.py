@@ -20,7 +20,7 @@ Prints JSON. The machine is shared (2 cores): numbers are noisy; compare runs ma
 What froze with 20 viewers (issue 12, point 12) -- what is established, and what is not
 -------------------------------------------------------------------------------------------
 - Capacity. Every viewer gets a kernel that runs the dashboard (about 180 MB, several seconds of CPU, then
-  widget traffic); 20 of them on 2 cores take minutes (this benchmark: every chart after about 3 minutes,
+  widget traffic); 20 of them on 2 cores take minutes (this benchmark: every chart after 2 to 3 minutes,
   median, before and after the fixes). Under that load nbclient's default ``iopub_timeout`` (4 s) gave up
   waiting for a cell's output and Voila dropped it: the page never got its dashboard and looked frozen for
   good (logged "Timeout waiting for IOPub output"; 5 of 60 pages in one measurement). Fixed:
