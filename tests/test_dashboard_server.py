@@ -4,7 +4,7 @@
 - 11: plain GETs (a script in a loop) are capped: beyond ``max_kernels`` the Japanese busy page (HTTP 503);
   the kernels of pages no browser connected to are freed after ``unconnected_timeout``, and pages are served
   again;
-- 12/14: SIGTERM stops Voila and every kernel (checked when each server of these tests stops), even when the
+- 12/14: SIGTERM stops Voila and every kernel (checked when the browser tests' server stops), even when the
   graceful stop is stuck (the watchdog);
 - 13: ``?pref=`` with an unknown value shows a message and the picker, in a real browser;
 - 14: closing a tab frees its kernel at once (Voila's shutdown request now passes the XSRF check); when
@@ -114,9 +114,19 @@ def server(home, folder):
     yield from _serve(home, folder, LIMITS)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def gets_server(home, folder):
-    yield from _serve(home, folder, NO_BROWSER)
+    """The server of the plain GETs, whose graceful stop is stuck for an hour (tests/wedge_kernel_manager.py):
+    after the GETs, the wedge test stops it with SIGTERM alone (one server start less than two servers)."""
+    extra = [
+        *NO_BROWSER,
+        "--VoilaConfiguration.multi_kernel_manager_class=wedge_kernel_manager.StuckOnStop",
+        "--BoundedKernelManager.stop_timeout=3",
+    ]
+    env = {"PYTHONPATH": str(ROOT / "tests") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    with voila_server(folder, home, extra=extra, env=env, timeout=120) as base:
+        wait_for(lambda: len(server_of(base).current_kernels()) >= POOL, 120, "the kernel pool")
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -188,6 +198,21 @@ def test_plain_gets_are_capped_with_a_busy_page_and_their_kernels_freed(gets_ser
     assert get(url(gets_server, AUTH))[0] == 200
 
 
+def test_sigterm_stops_a_server_whose_graceful_stop_is_stuck(gets_server) -> None:
+    """The wedge of the issue: the main thread stuck, SIGTERM ignored, kernels left. With the graceful stop
+    blocked for an hour, the watchdog kills the kernels and exits after stop_timeout."""
+    s = server_of(gets_server)
+    if len(s.current_kernels()) < POOL:
+        settle(gets_server, POOL)
+    kernels = set(s.current_kernels()) | s.kernels
+    t0 = time.monotonic()
+    os.killpg(s.proc.pid, signal.SIGTERM)
+    wait_for(lambda: s.proc.poll() is not None, 30, "voila to exit despite the stuck stop")
+    assert time.monotonic() - t0 >= 3 - 0.5  # the graceful stop was given its time first
+    wait_for(lambda: not [k for k in kernels if Path(f"/proc/{k}").exists()], 10, "the kernels to exit")
+    assert "カーネルを終了してから止まります" in log_text(gets_server)  # the signal was heard, the stop stuck
+
+
 def kernel_id(page) -> str:
     return page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
 
@@ -256,23 +281,3 @@ def test_an_unknown_pref_shows_a_message_and_the_picker(server, browser, value) 
     finally:
         context.close()
     assert rec.external == [] and rec.errors == [], rec.errors
-
-
-def test_sigterm_stops_a_server_whose_graceful_stop_is_stuck(home, folder) -> None:
-    """The wedge of the issue: the main thread stuck, SIGTERM ignored, kernels left. With the graceful stop
-    blocked for an hour, the watchdog kills the kernels and exits after stop_timeout."""
-    extra = [
-        *LIMITS,
-        "--VoilaConfiguration.multi_kernel_manager_class=wedge_kernel_manager.StuckOnStop",
-        "--BoundedKernelManager.stop_timeout=3",
-    ]
-    env = {"PYTHONPATH": str(ROOT / "tests") + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    with voila_server(folder, home, extra=extra, env=env, timeout=120) as base:
-        s = server_of(base)
-        wait_for(lambda: len(s.current_kernels()) >= POOL, 120, "the kernel pool")
-        kernels = s.current_kernels()
-        t0 = time.monotonic()
-        os.killpg(s.proc.pid, signal.SIGTERM)
-        wait_for(lambda: s.proc.poll() is not None, 30, "voila to exit despite the stuck stop")
-        assert time.monotonic() - t0 >= 3 - 0.5  # the graceful stop was given its time first
-        wait_for(lambda: not [k for k in kernels if Path(f"/proc/{k}").exists()], 10, "the kernels to exit")
