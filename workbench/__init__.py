@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .errors import InputError, Problem
+from .errors import InputError, Problem, WriteError
 
 __version__ = "0.1.0"
 
@@ -44,7 +44,7 @@ _LAZY = {
     "reference": ("workbench.reference", None),
 }
 
-__all__ = ["InputError", "Problem", "__version__", *_LAZY]
+__all__ = ["InputError", "Problem", "WriteError", "__version__", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:
