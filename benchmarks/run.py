@@ -5,7 +5,8 @@ benchmarks/results/latest.md (the table for the note).
 
 B1 national batch (bench_batch.py), B2 Shapley (bench_shapley.py), B3 dashboards in Chromium
 (bench_dashboards.py; needs /usr/bin/chromium), B4 test suite and import time (bench_suite.py), DM the データマップ
-analysis of 500 assets and 200 services (bench_datamap.py).
+analysis of 500 assets and 200 services (bench_datamap.py), B5 dashboards under load: 20 concurrent viewers
+(bench_load.py; Chromium), B6 hostile and large hearing workbooks (bench_workbooks.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ BENCHES = {
     "B3": "bench_dashboards.py",
     "B4": "bench_suite.py",
     "DM": "bench_datamap.py",
+    "B5": "bench_load.py",
+    "B6": "bench_workbooks.py",
 }
 
 
@@ -129,6 +132,40 @@ def markdown(results: dict) -> str:
             f"| DM | wb.classify with the data map's findings; loading the file | {_fmt(dm['classify_s'])}; "
             f"{_fmt(dm['load_s'])} | — | |"
         )
+    b5 = results.get("B5", {}).get("result")
+    if b5:
+        s = b5["summary"]
+        n = b5["viewers"]
+        lines.append(
+            f"| B5 {n} concurrent viewers ({len(b5['rounds'])} rounds) | every chart drawn: p50 / p95 / max "
+            f"(ok {s['ok']}, busy page {s['busy']}, failed {s['failed']}) | "
+            f"{_fmt(s.get('every_chart_p50_s', s['every_chart_median_s']))} / {_fmt(s.get('every_chart_p95_s'))} / "
+            f"{_fmt(s['every_chart_max_s'])} | all served, none wedged | "
+            f"{'yes' if not s['failed'] and not s['wedged'] else 'no'} |"
+        )
+        lines.append(
+            f"| B5 | peak memory, Voila and kernels | {s['peak_rss_mb']} MB | bounded by the kernel cap | — |"
+        )
+        lines.append(
+            f"| B5 | kernels left 40 s after the tabs closed (beyond the pool) / after SIGTERM | "
+            f"{s['kernels_left_after_close']} / {s['kernels_left_after_stop']} | 0 / 0 | "
+            f"{'yes' if not any(s['kernels_left_after_close']) and not s['kernels_left_after_stop'] else 'no'} |"
+        )
+    elif "B5" in results:
+        lines.append(f"| B5 load | not measured | exit {results['B5'].get('exit')} | | |")
+    b6 = results.get("B6", {}).get("result")
+    if b6:
+        for name, row in b6["cases"].items():
+            for mode in ("read", "import"):
+                r = row.get(mode)
+                if not r:
+                    continue
+                seconds = r.get("s")
+                lines.append(
+                    f"| B6 {name} | {mode}: {str(r.get('outcome', r.get('error', '')))[:48]} | "
+                    f"{_fmt(seconds)}, {r.get('peak_rss_mb', '—')} MB | seconds | "
+                    f"{'yes' if seconds is not None and seconds <= 10 else 'no'} |"
+                )
     return "\n".join(lines) + "\n"
 
 

@@ -36,7 +36,8 @@ from pathlib import Path
 import workbench as wb
 path, marker, mode = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 pref = wb.load(path)
-pref.platforms[0].name = "新しい名前" + "あ" * 200_000   # a big write
+pref.platforms[0].name = "新しい名前"
+pref.facts = [f"大きな書き込み{i}" + "あ" * 2000 for i in range(100)]   # a big write (~600 KB)
 real_fsync, real_replace = os.fsync, os.replace
 
 def hang():

@@ -156,7 +156,36 @@ def _oversized_yaml() -> bytes:
     return ("prefecture: 福島県\n" + line * (yamlio.MAX_BYTES // len(line.encode()) + 10)).encode()
 
 
+def _text(name: str, text: str) -> Callable[[Path], Path]:
+    return _bytes(name, text.encode("utf-8"))
+
+
+# issue 12: inputs that gave a traceback, hung or named the wrong line
+ISSUE12 = {
+    "date_impossible_day.yaml": GOOD_YAML + "plan:\n  start: 2026-04-31\n",
+    "date_impossible_month.yaml": GOOD_YAML + "plan:\n  start: 2024-13-45\n",
+    "number_5000_digits.yaml": GOOD_YAML + "costs:\n  horizon_years: " + "9" * 5000 + "\n",
+    "control_character_escaped.yaml": GOOD_YAML.replace("name: 県の基盤", 'name: "県の\\a基盤"'),
+    "control_character_raw.yaml": GOOD_YAML.replace("name: 県の基盤", "name: 県の\x07基盤"),
+    "name_40000_characters.yaml": GOOD_YAML.replace("name: 県の基盤", "name: " + "あ" * 40_000),
+    "unterminated_quote.yaml": GOOD_YAML.replace("name: 県の基盤", 'name: "県の基盤') + "services: []\n",
+    # the quote after ":" without a space hid every bracket from the old nesting pre-check
+    "crafted_quote_nesting.yaml": GOOD_YAML + 'notes: {a:"' + "[" * 3000 + "\n",
+    "closing_brackets_in_quotes.yaml": GOOD_YAML + "notes: " + '[ "]" ' * 3000 + "\n",
+    "flow_900k_nodes.yaml": GOOD_YAML + "facts: [" + ",".join(["1"] * 900_000) + "]\n",
+}
+MIXED_UTF8_CP932 = "\n".join(
+    GOOD_YAML.splitlines()[:4]
+).encode() + "\n    name: 県の基盤（ＣＰ９３２）\n".encode("cp932")
+
+
 GENERATED: dict[str, Callable[[Path], Path]] = {
+    **{name: _text(name, text) for name, text in ISSUE12.items()},
+    "mixed_encoding.yaml": _bytes("mixed_encoding.yaml", MIXED_UTF8_CP932 + b"    operated_by: prefecture\n"),
+    "csv_mixed_encoding.csv": _bytes(
+        "csv_mixed_encoding.csv",
+        "会津若松市\n郡山市\n".encode() + "いわき市\n".encode("cp932") + "白河市\n".encode(),
+    ),
     "oversized.yaml": _bytes("oversized.yaml", _oversized_yaml()),
     "cp932.yaml": _bytes(
         "cp932.yaml", GOOD_YAML.replace("県の基盤", "県の基盤（ＣＰ９３２）").encode("cp932")
@@ -345,10 +374,24 @@ def test_population_zero_member_is_an_error_only_for_population_rules(
 
 
 def test_xlsx_zip_bomb_is_refused_before_unpacking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import workbench.sheets as sheets
+    import workbench.xlsx_stream as xlsx_stream
 
     path = GENERATED["xlsx_unknown_label"](tmp_path)
-    monkeypatch.setattr(sheets, "MAX_UNPACKED_BYTES", 1000)  # stands in for a 10 GB expansion
+    monkeypatch.setattr(xlsx_stream, "MAX_UNPACKED_BYTES", 1000)  # stands in for a 10 GB expansion
     with pytest.raises(wb.InputError) as info:
         read_hearing(path)
     assert info.value.line == 1 and "展開後のサイズ" in str(info.value)
+
+
+@pytest.mark.parametrize("value", ["2026-04-31", "2024-13-45", "9" * 5000])
+def test_an_impossible_date_on_the_command_line_is_one_japanese_line(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 12, point 6: every command; here the --on date of ``auth`` (argparse's own error was two English
+    lines)."""
+    with pytest.raises(SystemExit) as info:
+        main(["auth", str(HERE.parent.parent / "data" / "prefectures" / "07_fukushima.yaml"), "--on", value])
+    assert info.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("エラー: <コマンドライン>: workbench auth: --on: 日付は")
+    assert len(lines[0]) < 300

@@ -64,3 +64,10 @@ def test_b4_suite_smoke(tmp_path):
 def test_b3_dashboards_smoke(tmp_path):
     out = run("bench_dashboards.py", tmp_path)
     assert out
+
+
+def test_b6_workbooks_smoke(tmp_path):
+    out = run("bench_workbooks.py", tmp_path)
+    assert out["smoke"] and out["cases"]
+    for row in out["cases"].values():
+        assert row["read"]["outcome"].startswith(("refused", "accepted")) and row["read"]["peak_rss_mb"] > 0

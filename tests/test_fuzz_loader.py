@@ -283,8 +283,89 @@ def test_arbitrary_text(text: str) -> None:
     _check("prefecture: 福島県\n" + text)
 
 
+def test_a_block_indicator_with_a_superscript_digit() -> None:
+    """Found by test_arbitrary_text in make test: ``|²`` ("²".isdigit() is True, int("²") is not) made the
+    structure pre-scan raise a bare ValueError; now a located input error like any other bad YAML."""
+    _check("prefecture: 福島県\n|²")
+    _check("prefecture: 福島県\nfacts: >²\n  a\n")
+
+
 def test_costs_members_number() -> None:
     """Found by this fuzz test (costs.py iterated a number: TypeError); fixed in costs.py."""
     _check(
         "prefecture: 福島県\ncosts: {members: 0.0, shared: {initial: 1}, standalone: {initial: 1, annual: 1}}\n"
     )
+
+
+# --- the structure pre-scan (issue 12, point 7) ---------------------------------------------------------
+
+STRUCTURE_PIECES = st.sampled_from(
+    [
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        ":",
+        ": ",
+        "- ",
+        "? ",
+        '"',
+        "'",
+        "\\",
+        "''",
+        '\\"',
+        "#",
+        " #",
+        "a",
+        "b1",
+        " ",
+        "  ",
+        "\n",
+        "\n  ",
+        "\n    ",
+        "|",
+        ">",
+        "|2",
+        "&x ",
+        "*x",
+        "!t ",
+        "%",
+        "`",
+        "@",
+        "-",
+        "?",
+        ":x",
+        "\t",
+    ]
+)
+
+
+def _depth(node: object, d: int = 0) -> int:
+    if isinstance(node, dict):
+        return max([d + 1] + [max(_depth(k, d + 1), _depth(v, d + 1)) for k, v in node.items()])
+    if isinstance(node, list):
+        return max([d + 1] + [_depth(v, d + 1) for v in node])
+    return d
+
+
+@settings(SETTINGS, max_examples=1500)
+@given(st.lists(STRUCTURE_PIECES, min_size=1, max_size=40))
+def test_the_structure_prescan_never_underestimates_nesting(parts: list[str]) -> None:
+    """The pre-scan that refuses deep nesting before the (slow) parser runs must see at least the nesting the
+    parser builds, whatever the quotes, escapes, comments and block scalars; an old version was fooled by a
+    quote that the parser did not take as one."""
+    import io
+    import warnings
+
+    from workbench.inventory.yamlio import _yaml, structure_estimate
+
+    text = "".join(parts)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            doc = _yaml().load(io.StringIO(text))
+    except Exception:  # noqa: BLE001 - text the parser refuses cannot nest deeply
+        return
+    estimate, _ = structure_estimate(text, raise_over=False)
+    assert estimate >= _depth(doc), (text, estimate, _depth(doc))

@@ -26,7 +26,7 @@ from .classify import classify
 from .cost import allocate, audit_rules, cash_flow, late_joiner
 from .cost import compare as compare_rules
 from .datamap import datamap
-from .errors import InputError, Problem
+from .errors import InputError, Problem, WriteError
 from .inventory import Prefecture, StaleFileError, load, loads, save
 from .plan import action_plan, vision
 from .samples import load_sample, sample_path
@@ -36,6 +36,7 @@ __version__ = "0.1.0"
 __all__ = [
     "InputError",
     "Problem",
+    "WriteError",
     "__version__",
     "load",
     "loads",

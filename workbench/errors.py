@@ -9,6 +9,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+#: a value shown in a message is cut to this many characters (a 5,000-digit number or a 40,000-character name
+#: stays one readable line)
+SHOWN_VALUE = 60
+
+
+def shorten(value: object, limit: int = SHOWN_VALUE) -> str:
+    """``repr(value)`` for a message, cut in the middle when long, with line breaks and control characters
+    escaped so the message stays one line.
+
+    >>> shorten("9" * 5000)
+    "'9999999999999999999999999…（5,002 文字）…9999999999999999999999999'"
+    """
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    half = (limit - 8) // 2
+    return f"{text[:half]}…（{len(text):,} 文字）…{text[-half:]}"
+
 
 @dataclass
 class Problem:
@@ -43,7 +61,7 @@ class Problem:
             and not isinstance(self.value, dict | list)
             and str(self.value) not in self.message
         ):
-            text += f"（値: {self.value!r}）"
+            text += f"（値: {shorten(self.value)}）"
         if self.allowed:
             text += f"（使える値: {self.allowed}）"
         return text
@@ -112,3 +130,31 @@ class InputError(ValueError):
 
     def __hash__(self) -> int:  # exceptions must be hashable for traceback machinery
         return id(self)
+
+
+class WriteError(InputError):
+    """A file could not be written (disk full, no permission, read-only file, another save in progress).
+
+    Nothing was changed: the file keeps its previous content and no temporary file is left. The command line
+    reports it in one line with exit status 1 (the input was fine; the machine refused). A subclass of
+    :class:`InputError`, so code that shows input errors shows these too.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import workbench as wb
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "福島県.yaml"
+    >>> _ = wb.save(wb.load_sample("07"), path)
+    >>> path.chmod(0o444)                      # someone made the file read-only
+    >>> try:
+    ...     wb.save(wb.load(path))
+    ... except wb.WriteError as err:
+    ...     print("読み取り専用" in str(err), len(str(err).splitlines()))
+    True 1
+    >>> saved = wb.save(wb.load(path), overwrite_readonly=True)  # unless the caller says so
+    """
+
+
+class ReadOnlyFileError(WriteError):
+    """The file to overwrite is read-only; it is overwritten only when the caller says so
+    (``overwrite_readonly=True``, ``--overwrite-readonly``)."""

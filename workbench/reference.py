@@ -125,6 +125,8 @@ def resolve_prefecture(value: str | int) -> tuple[str, str]:
     """
     key = fold(str(value))
     if key.isdigit():
+        if not key.isascii() or len(key) > 3:  # "፩", a 5,000-digit number: no prefecture, not a ValueError
+            raise KeyError(value)
         key = str(int(key))
     try:
         return _pref_index()[key]
@@ -149,7 +151,7 @@ def normalize_municipality_code(value: str | int) -> str:
         # YAML read an unquoted code as a number and dropped its leading zero ("072028" -> 72028)
         six = s.zfill(6)
         s = six if check_digit(six[:5]) == six[5] and six in _muni_index() else s.zfill(5)
-    if not s.isdigit() or len(s) not in (5, 6):
+    if not (s.isascii() and s.isdigit()) or len(s) not in (5, 6):
         raise ValueError(f"市区町村コードは5桁または6桁の数字です: {value!r}")
     if len(s) == 5:
         s = s + check_digit(s)

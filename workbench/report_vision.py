@@ -22,6 +22,7 @@ from .inventory import Prefecture
 from .plan import ActionPlan, VisionResult, action_plan, vision
 from .staff import cell_ja, html_prose_ja, prose_ja, table_html
 from .text import date_ja, money_ja
+from .text import markdown_plain as md
 
 _CSS = """
 body{font-family:'Noto Sans CJK JP','Hiragino Sans','Yu Gothic',Meiryo,sans-serif;margin:24px auto;max-width:1100px;
@@ -41,9 +42,9 @@ def _md_table(df: pd.DataFrame) -> str:
     def cell(v: Any) -> str:
         if v is None or (isinstance(v, float) and pd.isna(v)):
             return ""
-        return (v if isinstance(v, str) else cell_ja(v)).replace("|", "｜").replace("\n", " ")
+        return md((v if isinstance(v, str) else cell_ja(v)).replace("|", "｜").replace("\n", " "))
 
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines = ["| " + " | ".join(cell(c) for c in cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
     return "\n".join(lines) + "\n"
 
@@ -76,69 +77,73 @@ def vision_markdown(pref: Prefecture) -> str:
     v, ap, err = _sections(pref)
     t, org, cost = v.target, v.organisation, v.cost
     out = [
-        f"# {v.prefecture.name} 共同利用ビジョン",
+        f"# {md(v.prefecture.name)} 共同利用ビジョン",
         "",
         f"作成日: {date_ja(date.today())}（共同利用ワークベンチ、ガイド 3.1 Step 2）",
         "",
     ]
     if v.statement:
-        out += ["## ビジョン", "", v.statement, ""]
+        out += ["## ビジョン", "", md(v.statement), ""]
     if v.warnings:
-        out += ["## 未決事項", "", *[f"- {w}" for w in v.warnings], ""]
+        out += ["## 未決事項", "", *[f"- {md(w)}" for w in v.warnings], ""]
     out += [
         "## 1. 共同利用の目的",
         "",
         _md_table(v.purposes_frame()),
-        f"出典: {v.sources['purposes']}",
+        f"出典: {md(v.sources['purposes'])}",
         "",
         "### 参考: 共同利用で直面した課題",
         "",
         _md_table(v.challenges_frame()),
-        f"出典: {v.sources['challenges']}",
+        f"出典: {md(v.sources['challenges'])}",
         "",
     ]
     out += [
         "## 2. 目指す共同利用の型",
         "",
-        f"- 現状: {t.situation}（運用中の基盤 {t.running_platforms} 件、型{t.current_type} {t.current_label}）",
-        f"- 方向性（guide 3.2）: {t.direction}",
+        f"- 現状: {md(t.situation)}（運用中の基盤 {md(t.running_platforms)} 件、型{md(t.current_type)} {md(t.current_label)}）",
+        f"- 方向性（guide 3.2）: {md(t.direction)}",
         "- 目指す型: "
-        + (f"型{t.chosen_type} {t.chosen_label}" if t.chosen_type else "未設定（目指す姿 型2.4 を想定）"),
-        f"- 推奨する道筋: {' → '.join('型' + x for x in t.recommended_path)}（{t.route_label}）",
-        f"- パターン: {v.pattern}（{v.pattern_label}）",
-        *[f"- {r}" for r in t.reasons],
+        + (
+            f"型{md(t.chosen_type)} {md(t.chosen_label)}"
+            if t.chosen_type
+            else "未設定（目指す姿 型2.4 を想定）"
+        ),
+        f"- 推奨する道筋: {md(' → '.join('型' + x for x in t.recommended_path))}（{md(t.route_label)}）",
+        f"- パターン: {md(v.pattern)}（{md(v.pattern_label)}）",
+        *[f"- {md(r)}" for r in t.reasons],
         "",
-        f"出典: {t.source}; {v.sources['pattern']}",
+        f"出典: {md(t.source)}; {md(v.sources['pattern'])}",
         "",
     ]
-    out += ["## 3. 運営組織", "", f"{org.reason}", ""]
+    out += ["## 3. 運営組織", "", f"{md(org.reason)}", ""]
     if org.chosen_label:
-        out += [f"選択: {org.chosen_label}", ""]
+        out += [f"選択: {md(org.chosen_label)}", ""]
     out += [
-        *[f"> {w}" for w in org.warnings],
+        *[f"> {md(w)}" for w in org.warnings],
         "",
         _md_table(v.organisation_frame()),
-        f"出典: {org.source}",
+        f"出典: {md(org.source)}",
         "",
     ]
     out += [
         "## 4. 費用負担",
         "",
-        f"- 按分ルール: {cost.rule_label or '未設定'}"
-        + (f"（{cost.rule_description}）" if cost.rule_description else ""),
-        f"- 県負担の方式: {cost.scheme_label or '未設定'}"
-        + (f"（{cost.scheme_description}）" if cost.scheme_description else ""),
-        f"- {cost.note}",
+        f"- 按分ルール: {md(cost.rule_label or '未設定')}"
+        + (f"（{md(cost.rule_description)}）" if cost.rule_description else ""),
+        f"- 県負担の方式: {md(cost.scheme_label or '未設定')}"
+        + (f"（{md(cost.scheme_description)}）" if cost.scheme_description else ""),
+        f"- {md(cost.note)}",
         "",
     ]
     if cost.shares:
         out += [
-            f"総額（現在価値）: {_yen(cost.total)}、うち県 {_yen(cost.prefecture)}",
+            f"総額（現在価値）: {md(_yen(cost.total))}、うち県 {md(_yen(cost.prefecture))}",
             "",
             _md_table(v.shares_frame()),
         ]
-    out += [f"出典: {cost.source}; your input（costs:）", ""]
-    out += ["## 5. KPI", "", _md_table(v.kpis_frame()), f"出典: {v.sources['kpis']}", ""]
+    out += [f"出典: {md(cost.source)}; your input（costs:）", ""]
+    out += ["## 5. KPI", "", _md_table(v.kpis_frame()), f"出典: {md(v.sources['kpis'])}", ""]
     if v.cross_field is not None:  # the データマップ's cross-field goals (workbench.datamap.vision_goals)
         out += [
             "### 分野横断の目標（データマップから）",
@@ -146,7 +151,7 @@ def vision_markdown(pref: Prefecture) -> str:
             _md_table(v.cross_field.to_frame()),
             "",
             _md_table(v.cross_field.kpis_frame()),
-            f"出典: {v.cross_field.sources['goals']}",
+            f"出典: {md(v.cross_field.sources['goals'])}",
             "",
         ]
     out += ["## 6. 基盤の俯瞰図（Step 1）", ""]
@@ -155,24 +160,24 @@ def vision_markdown(pref: Prefecture) -> str:
     for p in running(pref):
         d = overview(pref, p.id)
         out += [
-            f"### {p.name}",
+            f"### {md(p.name)}",
             "",
             _md_table(d.to_frame()),
-            *[f"- {n}" for n in d.notes],
-            f"出典: {'; '.join(d.sources.values())}",
+            *[f"- {md(n)}" for n in d.notes],
+            f"出典: {md('; '.join(d.sources.values()))}",
             "",
         ]
     out += ["## 7. 実行計画（Step 3）", ""]
     if ap is not None:
         out += [
-            *[f"- {k}: {val}" for k, val in ap.card_rows()],
+            *[f"- {md(k)}: {md(val)}" for k, val in ap.card_rows()],
             "",
             _md_table(ap.to_frame().drop(columns=["根拠", "備考"])),
-            f"出典: {'; '.join(ap.sources.values())}",
+            f"出典: {md('; '.join(ap.sources.values()))}",
             "",
         ]
     else:
-        out += [f"実行計画を作れませんでした: {err}", ""]
+        out += [f"実行計画を作れませんでした: {md(err)}", ""]
     return "\n".join(prose_ja(line) for line in out)
 
 

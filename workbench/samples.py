@@ -90,17 +90,33 @@ def load_sample(pref: str | int = DEFAULT_PREFECTURE):  # -> Prefecture
     return hit[1].model_copy(deep=True)
 
 
-def pref_from_query(query: str | None) -> str | None:
-    """The ``pref`` parameter of a URL query string (``pref=07`` or ``pref=福島県``), validated."""
+def query_pref(query: str | None) -> str | None:
+    """The raw ``pref`` parameter of a URL query string (None when there is none)."""
     if not query:
         return None
     values = parse_qs(query.lstrip("?")).get("pref")
-    if not values:
+    return values[0] if values else None
+
+
+def pref_from_query(query: str | None) -> str | None:
+    """The ``pref`` parameter of a URL query string (``pref=07`` or ``pref=福島県``), validated: None when
+    absent or when it names no prefecture (``pref=99``, ``pref=፩``, 5,000 digits)."""
+    raw = query_pref(query)
+    if raw is None:
         return None
     try:
-        return reference.resolve_prefecture(values[0])[0]
-    except KeyError:
+        return reference.resolve_prefecture(raw)[0]
+    except (KeyError, ValueError):
         return None
+
+
+def unknown_pref(query: str | None = None) -> str | None:
+    """The URL's ``pref`` value when it names no prefecture (to tell the viewer), else None."""
+    q = query if query is not None else os.environ.get("QUERY_STRING")
+    raw = query_pref(q)
+    if raw is None or pref_from_query(q) is not None:
+        return None
+    return raw
 
 
 def resolve_from_env_or_query(default: str | None = None, query: str | None = None) -> str:
@@ -111,6 +127,6 @@ def resolve_from_env_or_query(default: str | None = None, query: str | None = No
         if candidate:
             try:
                 return reference.resolve_prefecture(str(candidate))[0]
-            except KeyError:
+            except (KeyError, ValueError):
                 continue
     return DEFAULT_PREFECTURE

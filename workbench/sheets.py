@@ -27,23 +27,27 @@ from __future__ import annotations
 import io
 import os
 import re
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils.escape import unescape as xml_unescape
 from openpyxl.worksheet.datavalidation import DataValidation
 from pydantic import ValidationError
 
 from . import reference
 from .errors import InputError, Problem
+from .inventory.yamlio import _CONTROL, MAX_TEXT
 from .tabular import municipality_code, safe_cell, unsafe_cell
 from .text import fold, nfkc
+from .xlsx_stream import MAX_FILE_BYTES as MAX_FILE_BYTES  # the caps of a workbook, re-exported
+from .xlsx_stream import MAX_UNPACKED_BYTES as MAX_UNPACKED_BYTES
+from .xlsx_stream import Cell, StreamBook, Unreadable, unreadable_problem
 
 FORMAT_VERSION = "workbench-hearing-1"
 SHEET_INFO = "説明"
@@ -54,8 +58,6 @@ SHEET_LISTS = "選択肢"
 REQUIRED_SHEETS = (SHEET_PLATFORMS, SHEET_SERVICES)
 HEADER_ROW = 4  # row 1 title, row 2 guidance, row 3 per-column notes, row 4 headers, data from row 5
 DATA_ROWS = 300  # rows that carry dropdown validation
-MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a zip bomb expands far beyond this; a filled sheet is < 1 MB
 
 YES, NO = "あり", "なし"
 _YES = {
@@ -526,8 +528,14 @@ class Hearing:
 def _text(value: Any) -> Any:
     """A cell value read: strings stripped (full-width spaces too) and un-escaped; '' -> None.
 
-    Free text (names, notes) keeps the user's characters; coded values are NFKC-normalised when parsed."""
+    Free text (names, notes) keeps the user's characters; coded values are NFKC-normalised when parsed.
+    Excel stores characters XML cannot hold as ``_xHHHH_``; they are decoded here, so a control character
+    typed into a cell is seen (and refused) as what it is."""
+    if isinstance(value, Unreadable):
+        return value
     if isinstance(value, str):
+        if "_x" in value:
+            value = xml_unescape(value)
         s = unsafe_cell(value.strip().strip("\u3000").strip())
         return s or None
     if isinstance(value, datetime | date):
@@ -610,16 +618,18 @@ def _parse_cell(col: Column, raw: Any, pref_code: str | None) -> Any:
 
 
 def _info(
-    ws: Any, file: str, problems: list[Problem], expect: str | None
+    rows: Sequence[tuple[int, dict[int, Cell]]], file: str, problems: list[Problem], expect: str | None
 ) -> tuple[str | None, str | None, str | None]:
-    """(prefecture code, respondent, cell of the prefecture code) from the 説明 sheet's label/value rows;
-    a workbook of another prefecture than ``expect`` is a problem."""
+    """(prefecture code, respondent, cell of the prefecture code) from the 説明 sheet's label/value rows (the
+    first 40 rows, columns A and B); a workbook of another prefecture than ``expect`` is a problem."""
     found: dict[str, tuple[Any, str]] = {}
-    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 40), max_col=2):
-        if row[0].value is None:
+    for r, cells in rows:
+        label_cell = cells.get(1)
+        if label_cell is None:
             continue
-        label = fold(str(row[0].value))
-        found.setdefault(label, (_text(row[1].value) if len(row) > 1 else None, row[1].coordinate))
+        value_cell = cells.get(2)
+        value = _text(value_cell.value) if value_cell is not None else None
+        found.setdefault(fold(str(label_cell.value)), (value, f"B{r}"))
     code = cell = None
     for label in ("都道府県コード", "都道府県"):
         value, ref = found.get(fold(label), (None, ""))
@@ -666,26 +676,36 @@ def _info(
     return code, (str(respondent) if respondent is not None else None), cell
 
 
-def _header_row(ws: Any) -> int | None:
+def _header_row(rows: Sequence[tuple[int, dict[int, Cell]]]) -> int | None:
     """The row holding the headers: the first of rows 1..10 whose cells include the ID header."""
     wanted = {fold("基盤ID"), fold("サービスID"), "id"}
-    for r in range(1, min(ws.max_row, 10) + 1):
-        for c in range(1, min(ws.max_column, 80) + 1):
-            v = ws.cell(row=r, column=c).value
-            if isinstance(v, str) and fold(v) in wanted:
-                return r
+    for r, cells in rows:
+        if r > 10:
+            break
+        if any(isinstance(c.value, str) and fold(c.value) in wanted for c in cells.values()):
+            return r
     return None
 
 
 def _read_sheet(
-    ws: Any, sheet: str, file: str, pref_code: str | None, respondent: str | None, problems: list[Problem]
+    book: StreamBook,
+    sheet: str,
+    file: str,
+    pref_code: str | None,
+    respondent: str | None,
+    problems: list[Problem],
 ) -> list[Row]:
+    """The platform or service rows of one sheet, streamed (:mod:`workbench.xlsx_stream`): only the cells that
+    hold a value are read, and only those under the headers of :func:`platform_columns` /
+    :func:`service_columns` are parsed; a value under no header, a merged cell, a duplicated header or a
+    missing required column is a located problem."""
     columns = _columns(sheet)
     by_header: dict[str, Column] = {}
     for col in columns:
         by_header[fold(col.header)] = col
         by_header.setdefault(fold(col.key), col)
-    hrow = _header_row(ws)
+    all_rows = list(book.rows(sheet))  # caps (columns, rows) raise here, located
+    hrow = _header_row(all_rows)
     if hrow is None:
         problems.append(
             Problem(
@@ -697,27 +717,28 @@ def _read_sheet(
         )
         return []
     start = len(problems)
-    for rng in ws.merged_cells.ranges:
-        if rng.max_row >= hrow:
-            where = "見出しの" if rng.min_row <= hrow else ""
+    for coord in book.merged(sheet):
+        min_col, min_row, max_col, max_row = range_boundaries(coord)
+        if max_row >= hrow:
+            where = "見出しの" if min_row <= hrow else ""
             problems.append(
                 Problem(
-                    f"{where}セルが結合されています（{rng.coord}）。結合を解除してください",
+                    f"{where}セルが結合されています（{coord}）。結合を解除してください",
                     file,
-                    rng.min_row,
-                    f"{sheet}!{rng.coord.split(':')[0]}",
+                    min_row,
+                    f"{sheet}!{coord.split(':')[0]}",
                     None,
                 )
             )
+    header = next(cells for r, cells in all_rows if r == hrow)
     found: dict[int, Column] = {}
     seen: dict[str, str] = {}
-    unlabelled: list[int] = []
-    for c in range(1, ws.max_column + 1):
-        cell = ws.cell(row=hrow, column=c)
+    labelled: set[int] = set()
+    for c, cell in sorted(header.items()):
         v = cell.value
         if v is None or (isinstance(v, str) and not v.strip()):
-            unlabelled.append(c)
             continue
+        labelled.add(c)
         col = by_header.get(fold(str(v)))
         if col is None:
             continue  # an extra column of the respondent's own: tolerated
@@ -744,19 +765,18 @@ def _read_sheet(
         return []
     rows: list[Row] = []
     first: dict[str, int] = {}
-    for r in range(hrow + 1, ws.max_row + 1):
-        cells = {c: ws.cell(row=r, column=c) for c in range(1, ws.max_column + 1)}
-        if all(_text(x.value) is None for x in cells.values()):
+    for r, cells in all_rows:
+        if r <= hrow or all(_text(x.value) is None for x in cells.values()):
             continue
-        for c in unlabelled:
-            if _text(cells[c].value) is not None:
+        for c, cell in sorted(cells.items()):
+            if c not in labelled and _text(cell.value) is not None:
                 problems.append(
                     Problem(
                         "見出しのない列に値があります。見出しを付けるか、値を消してください",
                         file,
                         r,
-                        f"{sheet}!{cells[c].coordinate}",
-                        _text(cells[c].value),
+                        f"{sheet}!{cell.coordinate}",
+                        _text(cell.value),
                     )
                 )
         flat: dict[str, Any] = {}
@@ -764,9 +784,15 @@ def _read_sheet(
         row_problems = len(problems)
         groups: dict[str, list[str]] = {}
         for c, col in found.items():
-            cell = cells[c]
+            cell = cells.get(c)
+            if cell is None:
+                continue
             where = f"{sheet}!{cell.coordinate} {col.header}"
             src = Source(file, sheet, r, cell.coordinate, col.header, respondent)
+            bad = unreadable_problem(cell, file, r, where)
+            if bad is not None:
+                problems.append(bad)
+                continue
             if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("=")):
                 problems.append(
                     Problem("数式は使えません。値を入力してください", file, r, where, str(cell.value))
@@ -774,6 +800,19 @@ def _read_sheet(
                 continue
             raw = _text(cell.value)
             if raw is None:
+                continue
+            if isinstance(raw, str) and _CONTROL.search(raw):
+                ch = _CONTROL.search(raw).group()
+                problems.append(
+                    Problem(
+                        f"制御文字（U+{ord(ch):04X}）が含まれています。削除してください", file, r, where, raw
+                    )
+                )
+                continue
+            if isinstance(raw, str) and len(raw) > MAX_TEXT:
+                problems.append(
+                    Problem(f"文字が長すぎます（{len(raw):,} 文字、上限 {MAX_TEXT:,} 文字）", file, r, where)
+                )
                 continue
             if isinstance(raw, str) and "\ufffd" in raw:
                 problems.append(
@@ -864,60 +903,34 @@ def read_hearing(path: str | os.PathLike[str], *, prefecture: str | None = None)
 
     ``prefecture`` (name or code) is the prefecture the rows must belong to; by default the one the
     workbook names on its 説明 sheet. Raises :class:`InputError` with every problem located as file, row
-    and ``field = "シート!セル 見出し"``.
+    and ``field = "シート!セル 見出し"``. The workbook is streamed (:mod:`workbench.xlsx_stream`): its size,
+    its XML, its columns and rows are capped and a workbook of any shape inside the caps reads in seconds.
     """
     file = str(path)
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-    except FileNotFoundError:
-        raise InputError.single("ファイルがありません", file=file) from None
-    if p.is_dir():
-        raise InputError.single("フォルダではなくファイルを指定してください", file=file)
-    if size > MAX_FILE_BYTES:
-        raise InputError.single(
-            f"ファイルが大きすぎます（{size:,} バイト、上限 {MAX_FILE_BYTES:,} バイト）", file=file, line=1
-        )
-    try:
-        with zipfile.ZipFile(p) as zf:
-            unpacked = sum(i.file_size for i in zf.infolist())
-    except (zipfile.BadZipFile, OSError):
-        unpacked = 0  # reported below by openpyxl's own failure
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise InputError.single(
-            f"展開後のサイズが大きすぎます（{unpacked:,} バイト、上限 {MAX_UNPACKED_BYTES:,} バイト）",
-            file=file,
-            line=1,
-        )
-    try:
-        wb = load_workbook(p, data_only=False)
-    except Exception as err:  # openpyxl raises many kinds for a file that is no xlsx
-        raise InputError.single(
-            f"Excel ブック（.xlsx）として読めません（{type(err).__name__}）。xlsx 形式で保存し直してください",
-            file=file,
-            line=1,
-        ) from None
     problems: list[Problem] = []
-    missing = [s for s in REQUIRED_SHEETS if s not in wb.sheetnames]
-    for s in missing:
-        problems.append(
-            Problem(
-                f"必須のシート「{s}」がありません（シート: {', '.join(wb.sheetnames)}）",
-                file,
-                1,
-                f"シート「{s}」",
+    with StreamBook(path) as book:
+        missing = [s for s in REQUIRED_SHEETS if s not in book.sheetnames]
+        for s in missing:
+            problems.append(
+                Problem(
+                    f"必須のシート「{s}」がありません（シート: {', '.join(book.sheetnames)}）",
+                    file,
+                    1,
+                    f"シート「{s}」",
+                )
             )
-        )
-    want = reference.resolve_prefecture(prefecture)[0] if prefecture is not None else None
-    code, respondent, cell = want, None, None
-    if SHEET_INFO in wb.sheetnames:
-        code, respondent, cell = _info(wb[SHEET_INFO], file, problems, want)
-    hearing = Hearing(file, code, respondent, info_cell=cell)
-    if not missing:
-        hearing.platforms = _read_sheet(
-            wb[SHEET_PLATFORMS], SHEET_PLATFORMS, file, code, respondent, problems
-        )
-        hearing.services = _read_sheet(wb[SHEET_SERVICES], SHEET_SERVICES, file, code, respondent, problems)
+        want = reference.resolve_prefecture(prefecture)[0] if prefecture is not None else None
+        code, respondent, cell = want, None, None
+        if SHEET_INFO in book.sheetnames:
+            info_rows = [
+                (r, {c: x for c, x in cells.items() if c <= 2})
+                for r, cells in book.rows(SHEET_INFO, last_row=40)
+            ]
+            code, respondent, cell = _info(info_rows, file, problems, want)
+        hearing = Hearing(file, code, respondent, info_cell=cell)
+        if not missing:
+            hearing.platforms = _read_sheet(book, SHEET_PLATFORMS, file, code, respondent, problems)
+            hearing.services = _read_sheet(book, SHEET_SERVICES, file, code, respondent, problems)
     if problems:
         raise InputError(problems)
     return hearing
@@ -1166,7 +1179,7 @@ def import_hearings(
         pref.services = new.services
         yamlio.save(pref)
     else:
-        yamlio.save(new, target)
+        yamlio.save(new, target, exclusive=True)  # a file someone created meanwhile is not overwritten
     return result
 
 

@@ -24,7 +24,7 @@ from . import reference
 from .errors import InputError, Problem
 from .files import read_bytes, safe_cell
 from .files import unsafe_cell as unsafe_cell  # re-exported: the hearing sheets read with it
-from .text import nfkc
+from .text import mixed_encoding_line, nfkc
 
 MAX_BYTES = 5 * 1024 * 1024  # a list of every municipality in Japan is ~60 KB
 
@@ -75,11 +75,18 @@ def decode_text(data: bytes, file: str | None = None) -> tuple[str, str]:
             ("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"),
         )
     except UnicodeDecodeError as err:
-        utf8_line = data[: err.start].count(b"\n") + 1
+        where = mixed_encoding_line(data)
+        line, kind = where if where else (data[: err.start].count(b"\n") + 1, "unknown")
+        if kind == "mixed":
+            raise InputError.single(
+                "この行だけ文字コードがほかの行と違います（UTF-8 と Shift_JIS/CP932 が混在しています）。"
+                "この行を入力し直すか、Excel で「CSV UTF-8」として保存し直してください",
+                file=file,
+                line=line,
+            ) from None
         try:
             text, encoding = data.decode("cp932"), "cp932"
-        except UnicodeDecodeError as err2:
-            line = min(utf8_line, data[: err2.start].count(b"\n") + 1)
+        except UnicodeDecodeError:
             raise InputError.single(
                 "文字コードが分かりません（UTF-8 でも Shift_JIS/CP932 でも読めません）。"
                 "Excel で「CSV UTF-8」として保存し直してください",

@@ -42,6 +42,84 @@ def fold(text: str) -> str:
     return s.casefold()
 
 
+def mixed_encoding_line(data: bytes) -> tuple[int, str] | None:
+    """Where a byte string that is not all UTF-8 goes wrong: ``(line, kind)``, 1-based.
+
+    ``kind`` is ``"cp932"`` when every line with non-ASCII bytes that is not UTF-8 reads as CP932 (Shift_JIS)
+    and no line is UTF-8: the whole file is in CP932, and the line is the first one with Japanese text.
+    ``kind`` is ``"mixed"`` when some lines are UTF-8 and others are not: the line is the first line of the
+    smaller group (the one that differs from the rest of the file). ``kind`` is ``"unknown"`` for a line that
+    is neither UTF-8 nor CP932. None when the bytes are UTF-8.
+
+    >>> mixed_encoding_line("a\\nい\\n".encode() + "う\\n".encode("cp932"))
+    (3, 'mixed')
+    >>> mixed_encoding_line("a\\nい\\n".encode("cp932"))
+    (2, 'cp932')
+    """
+    utf8: list[int] = []
+    other: list[int] = []
+    for n, line in enumerate(data.split(b"\n"), 1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8-sig" if n == 1 else "utf-8")
+        except UnicodeDecodeError:
+            try:
+                line.decode("cp932")
+            except UnicodeDecodeError:
+                return n, "unknown"
+            other.append(n)
+        else:
+            utf8.append(n)
+    if not other:
+        return None
+    if not utf8:
+        return other[0], "cp932"
+    minority = other if len(other) <= len(utf8) else utf8
+    return minority[0], "mixed"
+
+
+def plain(text: object) -> str:
+    """``text`` as plain text for a plotly label, hover text or title.
+
+    plotly renders a subset of HTML in every text it draws (``<a href>`` becomes a live link, ``<b>``,
+    ``<span style>``…); the user's names are escaped (``& < >`` as entities, which plotly shows as the
+    characters), so a name like ``<a href="https://…">ログインはこちら</a>`` is shown as typed, never as a link.
+
+    >>> plain('<a href="https://example.org">ログイン</a> & co')
+    '&lt;a href="https://example.org"&gt;ログイン&lt;/a&gt; &amp; co'
+    """
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_MD_INLINE = str.maketrans({c: "\\" + c for c in "\\`*_[]|~"})
+
+
+def markdown_plain(text: object) -> str:
+    """``text`` as plain text inside Markdown (a heading, a list item, a table cell): HTML is escaped
+    (``<script>`` stays text), Markdown's inline marks are backslash-escaped (no link, emphasis or code from
+    a name), a leading ``#``, ``>``, ``-``, ``+`` or ``1.`` cannot start a heading, quote or list, and line
+    breaks become spaces.
+
+    >>> markdown_plain("<script>alert(1)</script> [ログイン](https://example.org) *強調*")
+    '&lt;script&gt;alert(1)&lt;/script&gt; \\\\[ログイン\\\\](https://example.org) \\\\*強調\\\\*'
+    >>> markdown_plain("# 見出しではない")
+    '\\\\# 見出しではない'
+    """
+    s = " ".join(str(text).split("\n"))
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").translate(_MD_INLINE)
+    stripped = s.lstrip()
+    if stripped[:1] in ("#", "-", "+", "=") or (stripped[:1].isdigit() and "." in stripped[:12]):
+        lead = len(s) - len(stripped)
+        digits = len(stripped) - len(stripped.lstrip("0123456789"))
+        if stripped[:1].isdigit():
+            if stripped[digits : digits + 1] in (".", ")"):
+                s = s[: lead + digits] + "\\" + s[lead + digits :]
+        else:
+            s = s[:lead] + "\\" + s[lead:]
+    return s
+
+
 #: money units shown to staff (DEVELOPERS.md: 千円/万円/億円 with separators)
 YEN_UNITS = {"円": 1.0, "千円": 1e3, "万円": 1e4, "億円": 1e8}
 

@@ -3,7 +3,22 @@ builders draw results computed by the analyses and compute no domain results the
 
 Modules: ``classify`` (Step 1 views), ``auth`` (level heatmaps), ``cost`` (shares, fairness, cash flow,
 tornado), ``plan`` (Gantt, type flowchart, survey counts), ``overview`` (俯瞰図 sankey).
+
+Text from the user's files is plain text in every figure (:func:`workbench.text.plain` where a builder uses a
+name, :func:`plain_labels` on every builder as the net under it).
 """
+
+from .plaintext import plain_figure, plain_labels
+
+__all__ = [
+    "JA_FONT",
+    "PROVIDER_COLOURS",
+    "TEMPLATE",
+    "apply_template",
+    "figure",
+    "plain_figure",
+    "plain_labels",
+]
 
 JA_FONT = "Noto Sans CJK JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif"
 

@@ -10,10 +10,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..auth import AuthMatch
 
+from ..text import plain
+from .plaintext import plain_labels
+
 FIT_TEXT = {-1: "期限切れ", 0: "不適合", 1: "一部", 2: "単独で充足"}
 DIM_JA = {"proofing": "身元確認", "authenticator": "当人認証"}
 
 
+@plain_labels
 def means_heatmap(result: AuthMatch, include_open: bool = False) -> go.Figure:
     """Services × ID means: whether each means meets each service's requirement on the result's date.
 
@@ -26,7 +30,7 @@ def means_heatmap(result: AuthMatch, include_open: bool = False) -> go.Figure:
     services = list(dict.fromkeys(long["service"])) if len(long) else []
     means = [m.code for m in result.means_catalogue]
     labels = {m.code: m.label for m in result.means_catalogue}
-    names = {s.service: s.name for s in result.services}
+    names = {s.service: plain(s.name) for s in result.services}
     cells = {(r.service, r.means): r for r in long.itertuples(index=False)}
     z, text, hover = [], [], []
     for s in services:
@@ -84,6 +88,7 @@ def means_heatmap(result: AuthMatch, include_open: bool = False) -> go.Figure:
     return fig
 
 
+@plain_labels
 def level_gap_heatmap(result: AuthMatch) -> go.Figure:
     """Services × (身元確認, 当人認証): offered minus required on the service's own platform (negative =
     short). Services needing no sign-in are left out."""
@@ -97,7 +102,7 @@ def level_gap_heatmap(result: AuthMatch) -> go.Figure:
         go.Heatmap(
             z=z,
             x=[DIM_JA[d] for d in dims],
-            y=[f"{s.name}（{s.platform}）" for s in rows],
+            y=[plain(f"{s.name}（{s.platform}）") for s in rows],
             zmin=-3,
             zmax=3,
             zmid=0,

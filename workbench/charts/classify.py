@@ -10,7 +10,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .. import reference
+from ..text import plain
 from . import JA_FONT, apply_template
+from .plaintext import plain_labels
 
 COUNT_LABELS = {
     "auth": "個人認証サービス",
@@ -34,6 +36,7 @@ def base_layout(title: str, height: int = 360) -> dict:
     }
 
 
+@plain_labels
 def counts_figure(classification) -> go.Figure:
     """Bar chart of running platforms by component (guide 3.5 Step1フロー: counted separately).
 
@@ -93,6 +96,7 @@ def municipality_use_frame(pref) -> pd.DataFrame:
     return munis.sort_values("population_2020", ascending=False).reset_index(drop=True)
 
 
+@plain_labels
 def municipalities_figure(pref, top: int = 30) -> go.Figure:
     """Horizontal bars: the ``top`` most populous municipalities, coloured by the platform(s) they use.
 
@@ -115,10 +119,10 @@ def municipalities_figure(pref, top: int = 30) -> go.Figure:
                 y=part["name"].tolist(),
                 x=part["population_2020"].tolist(),
                 orientation="h",
-                name=g,
+                name=plain(g),
                 marker_color=colour,
                 customdata=part["code"].tolist(),
-                hovertemplate="%{y}（%{customdata}）: %{x:,} 人<extra>" + g + "</extra>",
+                hovertemplate="%{y}（%{customdata}）: %{x:,} 人<extra>%{fullData.name}</extra>",
             )
         )
     inside = df[~df["outside"]]
@@ -156,6 +160,7 @@ def municipalities_figure(pref, top: int = 30) -> go.Figure:
     return fig
 
 
+@plain_labels
 def issues_figure(classification) -> go.Figure:
     """Issue counts by platform and severity (the 課題リスト at a glance)."""
     df = classification.issues_frame()
@@ -166,7 +171,9 @@ def issues_figure(classification) -> go.Figure:
     for sev in order:
         part = df[df["重要度"] == sev]
         counts = [int((part["基盤"] == p).sum()) for p in platforms]
-        fig.add_trace(go.Bar(x=platforms, y=counts, name=f"重要度 {sev}", marker_color=colours[sev]))
+        fig.add_trace(
+            go.Bar(x=[plain(p) for p in platforms], y=counts, name=f"重要度 {sev}", marker_color=colours[sev])
+        )
     apply_template(fig).update_layout(**base_layout(f"課題リスト（{len(df)} 件）", 300))
     fig.update_layout(barmode="stack")
     fig.update_yaxes(title_text="件数", dtick=1)

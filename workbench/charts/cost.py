@@ -9,6 +9,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from .plaintext import plain_labels
+
 YEN_MAN = 1e4  # 万円
 
 
@@ -25,6 +27,7 @@ RULE_SYMBOLS = [
 ]
 
 
+@plain_labels
 def shares_by_rule(comparison: Any, note: str | None = None) -> go.Figure:
     """A dot plot that stays readable at 60 municipalities: one row per member (sorted by stand-alone cost,
     the largest on top), each rule's share as a dot of its own colour and shape, the stand-alone cost as a
@@ -70,6 +73,7 @@ def shares_by_rule(comparison: Any, note: str | None = None) -> go.Figure:
     return fig
 
 
+@plain_labels
 def share_vs_standalone(allocation: Any) -> go.Figure:
     """Each member's share against its stand-alone cost, with the diagonal: points above it are better
     off alone (individual rationality broken: the cost game's stand-alone condition)."""
@@ -101,6 +105,7 @@ def share_vs_standalone(allocation: Any) -> go.Figure:
     return fig
 
 
+@plain_labels
 def cash_flow_lines(
     cash_flow: Any, include_prefecture: bool = True, first_fiscal_year: int | None = None
 ) -> go.Figure:
@@ -132,6 +137,7 @@ def cash_flow_lines(
     return fig
 
 
+@plain_labels
 def tornado(sensitivity: Any) -> go.Figure:
     """Tornado: the change of the chosen output when each assumption moves to its low / high value."""
     rows = list(reversed(sensitivity.rows))  # largest swing on top

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 
 from ..staff import source_ja
 from . import JA_FONT
+from .plaintext import plain_labels
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..datamap import DataMapResult
@@ -59,6 +60,7 @@ def _empty(title: str, text: str) -> go.Figure:
     return fig
 
 
+@plain_labels
 def flow_figure(res: DataMapResult, platform: str | None = None) -> go.Figure:
     """The flow diagram as a sankey: 所管元・提供元サービス → データ → 基盤（または個別の取込）→ サービス, coloured
     by the field of the data; ``platform`` limits it to the flows through one platform."""
@@ -179,6 +181,7 @@ def flow_figure(res: DataMapResult, platform: str | None = None) -> go.Figure:
     return fig
 
 
+@plain_labels
 def field_matrix_figure(res: DataMapResult) -> go.Figure:
     """データの分野 × サービスの分野: realised flows (colour) and the guidebook 11.3 matrix's candidates (text)."""
     from ..datamap import field_order
@@ -232,6 +235,7 @@ def field_matrix_figure(res: DataMapResult) -> go.Figure:
     return fig
 
 
+@plain_labels
 def coverage_figure(res: DataMapResult) -> go.Figure:
     """Per platform: data assets with a standard model declared / not declared, and those whose model is only
     announced (防災) or planned (guidebook 10.3; データモデル実践ガイドライン)."""

@@ -17,8 +17,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .. import geo, reference
+from ..text import plain
 from . import JA_FONT, figure
 from .classify import NO_PLATFORM_COLOUR, PLATFORM_PALETTE
+from .plaintext import plain_labels
 
 #: municipalities farther than this share of the outline box's larger side (at least FAR_MIN degrees) from the
 #: prefecture's outline are shown on the map's edge (far islands: 伊豆諸島, 対馬, 先島 …)
@@ -100,9 +102,9 @@ def _edge(x: float, y: float, box: tuple[float, float, float, float]) -> tuple[f
 def _hover(df: pd.DataFrame) -> list[list]:
     return [
         [
-            r.name + (f"（県外: {r.prefecture}）" if r.outside else ""),
+            plain(r.name + (f"（県外: {r.prefecture}）" if r.outside else "")),
             int(r.population),
-            r.detail,
+            plain(r.detail),
         ]
         for r in df.itertuples(index=False)
     ]
@@ -150,7 +152,7 @@ def _points(
         x=part["x"].tolist(),
         y=part["y"].tolist(),
         mode="markers",
-        name=f"{name}（{len(part)}）",
+        name=plain(f"{name}（{len(part)}）"),
         marker=m,
         customdata=_hover(part),
         hovertemplate=HOVER,
@@ -199,6 +201,7 @@ def _base(code: str) -> list[go.Scatter]:
     return traces
 
 
+@plain_labels
 def municipal_map(
     df: pd.DataFrame,
     pref_code: str,
@@ -292,6 +295,7 @@ def municipal_map(
     return fig
 
 
+@plain_labels
 def use_map(pref) -> go.Figure:
     """県の全体像: each municipality coloured by the running platform(s) it uses (:func:`workbench.geo.use_frame`)."""
     df = geo.use_frame(pref)
@@ -302,6 +306,7 @@ def use_map(pref) -> go.Figure:
     return municipal_map(df, pref.code, title, colours={geo.NO_PLATFORM: NO_PLATFORM_COLOUR})
 
 
+@plain_labels
 def cost_map(pref, allocation) -> go.Figure:
     """費用負担: members coloured by share ÷ stand-alone cost, non-members grey, other prefectures' members ◆
     (:func:`workbench.geo.cost_frame`)."""
@@ -323,6 +328,7 @@ def cost_map(pref, allocation) -> go.Figure:
     )
 
 
+@plain_labels
 def auth_map(pref, match) -> go.Figure:
     """認証レベル: each municipality coloured by the largest level gap of the services it can use
     (:func:`workbench.geo.auth_frame`)."""
@@ -345,6 +351,7 @@ def _type_colour(group: str, seen: dict[str, str]) -> str:
     return seen[group]
 
 
+@plain_labels
 def national_map(summary: pd.DataFrame) -> go.Figure:
     """The 47 prefectures coloured by today's type (:func:`workbench.geo.national_frame`), 沖縄県 inset."""
     df = geo.national_frame(summary)

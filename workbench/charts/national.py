@@ -6,8 +6,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from . import JA_FONT
+from .plaintext import plain_labels
 
 
+@plain_labels
 def national_types(df: pd.DataFrame) -> go.Figure:
     """Prefectures by today's type (first type of a 1.x combination), synthetic ones shown apart."""
     t = df.assign(
@@ -29,6 +31,7 @@ def national_types(df: pd.DataFrame) -> go.Figure:
     return fig
 
 
+@plain_labels
 def national_savings(df: pd.DataFrame) -> go.Figure:
     """Shared cost against the sum of going alone, per prefecture (present values, yen)."""
     d = df.dropna(subset=["shared_total"]).sort_values("code")

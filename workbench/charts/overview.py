@@ -11,7 +11,9 @@ from typing import Any
 import plotly.graph_objects as go
 
 from ..staff import source_ja
+from ..text import plain
 from . import JA_FONT, PROVIDER_COLOURS
+from .plaintext import plain_labels
 
 SOURCE = "guide 3.1 Step1（俯瞰図）; 3.4 属性; your input（platforms:, services:）"
 _X = {0: 0.01, 1: 0.3, 2: 0.56, 3: 0.99}
@@ -32,6 +34,7 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
+@plain_labels
 def overview_figure(data: Any) -> go.Figure:
     """Draw an :class:`~workbench.overview.OverviewData` as a sankey."""
     index = {n.id: k for k, n in enumerate(data.nodes)}
@@ -46,13 +49,13 @@ def overview_figure(data: Any) -> go.Figure:
         go.Sankey(
             arrangement="snap",
             node={
-                "label": [wrap_label(n.label) for n in data.nodes],
+                "label": [wrap_label(plain(n.label)) for n in data.nodes],
                 "color": [PROVIDER_COLOURS.get(n.group, "#7f7f7f") for n in data.nodes],
                 "x": [_X[n.column] for n in data.nodes],
                 "y": ys,
                 "pad": 18,
                 "thickness": 16,
-                "customdata": [f"{n.group_label}／{n.detail}" for n in data.nodes],
+                "customdata": [plain(f"{n.group_label}／{n.detail}") for n in data.nodes],
                 "hovertemplate": "%{label}<br>%{customdata}<extra></extra>",
             },
             link={
@@ -60,7 +63,7 @@ def overview_figure(data: Any) -> go.Figure:
                 "target": [index[x.target] for x in data.links],
                 "value": [x.value for x in data.links],
                 "color": [_rgba(PROVIDER_COLOURS.get(x.group, "#7f7f7f"), 0.35) for x in data.links],
-                "customdata": [x.label for x in data.links],
+                "customdata": [plain(x.label) for x in data.links],
                 "hovertemplate": "%{source.label} → %{target.label}<br>%{customdata}: %{value}<extra></extra>",
             },
         )
@@ -74,10 +77,10 @@ def overview_figure(data: Any) -> go.Figure:
             (PROVIDER_COLOURS["operator"], "運営組織"),
         )
     )
-    notes = ("<br>" + "／".join(data.notes)) if data.notes else ""
+    notes = ("<br>" + plain("／".join(data.notes))) if data.notes else ""
     fig.update_layout(
         title={
-            "text": f"{data.platform_name} の俯瞰図（利用団体 → サービス → 基盤 → ブローカー・認証）",
+            "text": f"{plain(data.platform_name)} の俯瞰図（利用団体 → サービス → 基盤 → ブローカー・認証）",
             "x": 0.01,
         },
         font={"family": JA_FONT, "size": 12},
@@ -103,6 +106,7 @@ def overview_figure(data: Any) -> go.Figure:
     return fig
 
 
+@plain_labels
 def overview_diagram(pref: Any, platform_id: str, **kwargs: Any) -> go.Figure:
     """The 俯瞰図 of one platform of ``pref`` (data from :func:`workbench.overview.overview`)."""
     from ..overview import overview

@@ -16,7 +16,9 @@ from plotly.subplots import make_subplots
 
 from .. import reference
 from ..staff import source_ja
+from ..text import plain
 from . import JA_FONT, apply_template, figure
+from .plaintext import plain_labels
 
 HIGHLIGHT = "#d62728"
 FAINT = "#c8c8c8"
@@ -207,6 +209,7 @@ def _arrow_trace(segments: list[Segment], on: bool) -> go.Scatter:
     )
 
 
+@plain_labels
 def type_flowchart(classification: Any, path: list[str] | None = None) -> go.Figure:
     """The 型 flowchart: 1.x (before) → patterns A–D / link → 2.1–2.8 (after), left to right, with today's
     type, the pattern and the path to 型2.4 highlighted.
@@ -280,6 +283,7 @@ def type_flowchart(classification: Any, path: list[str] | None = None) -> go.Fig
 # --- survey counts --------------------------------------------------------------------------------------
 
 
+@plain_labels
 def survey_bars(vision: Any) -> go.Figure:
     """Purposes (guide 2.4) and challenges met (guide 2.8), counts out of the ten surveyed bodies; the
     vision's selected purposes highlighted.
@@ -352,6 +356,7 @@ def _gantt_labels(items: list[Any], width: int = 30) -> dict[str, str]:
     return {k: v if seen.count(v) == 1 else f"{v}（{k}）" for k, v in short.items()}
 
 
+@plain_labels
 def gantt(plan: Any, *, dependencies: bool = True) -> go.Figure:
     """Gantt chart of the action plan: one bar per item (months from the plan start, dates on the axis when
     the plan has a start date), coloured by owner role (data/owner_roles.csv), critical items outlined, and
@@ -366,7 +371,7 @@ def gantt(plan: Any, *, dependencies: bool = True) -> go.Figure:
     roles = reference.table("owner_roles.csv")
     colour = dict(zip(roles["code"], roles["color"], strict=True))
     items = list(plan.items)
-    ylabels = _gantt_labels(items)
+    ylabels = {k: plain(v) for k, v in _gantt_labels(items).items()}
     fig = go.Figure()
     for code, label in zip(roles["code"], roles["label_ja"], strict=True):
         mine = [i for i in items if i.owner == code and i.duration > 0]
@@ -386,11 +391,11 @@ def gantt(plan: Any, *, dependencies: bool = True) -> go.Figure:
                 },
                 customdata=[
                     [
-                        i.title,
+                        plain(i.title),
                         label,
                         i.start_month,
                         i.end_month,
-                        ", ".join(i.depends_on) or "—",
+                        plain(", ".join(i.depends_on)) or "—",
                         i.start_date.isoformat() if i.start_date else "",
                         "○" if i.critical else "",
                     ]
@@ -414,7 +419,7 @@ def gantt(plan: Any, *, dependencies: bool = True) -> go.Figure:
                     "color": [colour.get(i.owner, "#333") for i in miles],
                     "line": {"color": HIGHLIGHT, "width": 2},
                 },
-                hovertext=[i.title for i in miles],
+                hovertext=[plain(i.title) for i in miles],
                 hoverinfo="text",
             )
         )

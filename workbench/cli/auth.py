@@ -3,16 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
 
-from .common import add_file_argument, print_json, print_table
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日付は YYYY-MM-DD で指定してください: {text!r}") from None
+from .common import add_file_argument, parse_date, print_json, print_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,7 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="CONTRACT.md の JSON で出力")
     p.add_argument(
         "--on",
-        type=_date,
+        type=parse_date,
         default=None,
         metavar="YYYY-MM-DD",
         help="手段カタログの有効期間を判定する日（既定: 今日。例 2027-04-01 で画像方式eKYCの廃止後）",

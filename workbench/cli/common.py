@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -34,6 +35,19 @@ def print_table(df: pd.DataFrame, title: str | None = None) -> None:
         True,
     ):
         print(df.to_string(index=False))
+
+
+def parse_date(text: str) -> date:
+    """An argparse ``type`` for YYYY-MM-DD options: an impossible date (2026-04-31) or a 5,000-digit value is
+    one short Japanese line, never a traceback."""
+    from ..errors import shorten
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"日付は YYYY-MM-DD（実在する日付）で指定してください: {shorten(text, 40)}"
+        ) from None
 
 
 def add_file_argument(parser: argparse.ArgumentParser) -> None:

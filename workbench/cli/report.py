@@ -5,16 +5,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 
-from .common import add_file_argument
+from .common import add_file_argument, parse_date
 
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日付は YYYY-MM-DD で指定してください: {text!r}") from None
+_date = parse_date  # the name workbench.cli.deck imports
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,7 +20,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--html", required=True, metavar="OUT", help="書き出すHTMLファイル（一時ファイル経由で置き換え）"
     )
     p.add_argument(
-        "--on", type=_date, default=None, metavar="YYYY-MM-DD", help="認証レベルを判定する日（既定: 今日）"
+        "--on",
+        type=parse_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="認証レベルを判定する日（既定: 今日）",
     )
     p.set_defaults(func=run)
 

@@ -1,7 +1,17 @@
 """The prefecture file: models, loading, validation and atomic saving (CONTRACT.md)."""
 
 from .models import Levels, Platform, Prefecture, Service, Target, Terms, cross_check
-from .yamlio import StaleFileError, atomic_write, load, loads, save, source_path, to_yaml
+from .yamlio import (
+    StaleFileError,
+    allow_readonly,
+    atomic_write,
+    file_lock,
+    load,
+    loads,
+    save,
+    source_path,
+    to_yaml,
+)
 
 __all__ = [
     "Levels",
@@ -11,8 +21,10 @@ __all__ = [
     "StaleFileError",
     "Target",
     "Terms",
+    "allow_readonly",
     "atomic_write",
     "cross_check",
+    "file_lock",
     "load",
     "loads",
     "save",

@@ -4,11 +4,17 @@ atomic saves that refuse to overwrite a file changed on disk since it was loaded
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import errno
+import glob
 import hashlib
 import io
 import os
+import re
 import tempfile
-from collections.abc import Iterable
+import threading
+import time
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -19,12 +25,13 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.reader import ReaderError
 
 from .. import reference
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, ReadOnlyFileError, WriteError, shorten
 from ..files import field_path as _field_path
 from ..files import locate, read_bytes, source_path
-from ..text import fold
+from ..text import fold, mixed_encoding_line
 from .models import Prefecture, cross_check
 
 MAX_BYTES = 2 * 1024 * 1024  # a prefecture file with every municipality is ~200 KB
@@ -76,6 +83,25 @@ class _Constructor(RoundTripConstructor):
                     key_node.start_mark,
                 )
         return super().flatten_mapping(node)
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        """Values Python refuses to build (``2026-04-31``, an integer of 5,000 digits) become located
+        errors instead of a ValueError traceback."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError, TypeError) as err:
+            raise ConstructorError(None, None, _value_message(node, err), node.start_mark) from None
+
+
+def _value_message(node: Any, err: Exception) -> str:
+    value = getattr(node, "value", "")
+    text = value if isinstance(value, str) else ""
+    if str(getattr(node, "tag", "")).endswith(":timestamp"):
+        return f"存在しない日付です（{shorten(text)}）。YYYY-MM-DD の形で、実在する日付を書いてください"
+    if str(getattr(node, "tag", "")).endswith(":int") and "digits" in str(err):
+        digits = sum(c.isdigit() for c in text)
+        return f"数値の桁数が多すぎます（{digits:,} 桁）。桁を確かめてください"
+    return f"値を読めません（{shorten(text)}）"
 
 
 def _yaml() -> YAML:
@@ -139,8 +165,44 @@ def problems_from_validation(err: ValidationError, doc: Any, file: str | None) -
 # --- reading --------------------------------------------------------------------------------------
 
 
-def _plain(node: Any, seen: set[int], count: list[int], file: str | None) -> Any:
-    """Plain Python copy of a round-trip node; refuses repeated collections (YAML alias bombs)."""
+#: characters refused in text values: C0 controls except tab and line breaks, DEL and C1 controls (they break
+#: the Excel hearing sheet -- openpyxl refuses them -- and are invisible in every view)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: the longest text value accepted: an Excel cell holds 32,767 characters, and a formula-looking value gets one
+#: more (a leading quote) when written to a sheet
+MAX_TEXT = 32_000
+
+
+def _check_text(text: str, file: str | None, line: int | None, path: list[str | int]) -> None:
+    found = _CONTROL.search(text)
+    if found:
+        raise InputError.single(
+            f"制御文字（U+{ord(found.group()):04X}）が含まれています。削除してください",
+            file=file,
+            line=line,
+            field=_field_path(path) or None,
+            value=text,
+        )
+    if len(text) > MAX_TEXT:
+        raise InputError.single(
+            f"文字が長すぎます（{len(text):,} 文字、上限 {MAX_TEXT:,} 文字）",
+            file=file,
+            line=line,
+            field=_field_path(path) or None,
+        )
+
+
+def _plain(
+    node: Any,
+    seen: set[int],
+    count: list[int],
+    file: str | None,
+    path: list[str | int] | None = None,
+    line: int | None = None,
+) -> Any:
+    """Plain Python copy of a round-trip node; refuses repeated collections (YAML alias bombs), control
+    characters and over-long text (named by file, line and field)."""
+    path = path if path is not None else []
     count[0] += 1
     if count[0] > MAX_NODES:
         raise InputError.single(f"ファイルの要素が多すぎます（{MAX_NODES:,} を超えています）", file=file)
@@ -153,12 +215,25 @@ def _plain(node: Any, seen: set[int], count: list[int], file: str | None) -> Any
                 line=(line + 1) if line is not None else None,
             )
         seen.add(id(node))
+        lc = getattr(node, "lc", None)
         if isinstance(node, dict):
-            return {
-                str(k) if not isinstance(k, int | bool) else k: _plain(v, seen, count, file)
-                for k, v in node.items()
-            }
-        return [_plain(v, seen, count, file) for v in node]
+            out = {}
+            for k, v in node.items():
+                at = line
+                with contextlib.suppress(Exception):
+                    at = lc.key(k)[0] + 1
+                key = str(k) if not isinstance(k, int | bool) else k
+                if isinstance(k, str):
+                    _check_text(k, file, at, path)
+                out[key] = _plain(v, seen, count, file, [*path, key], at)
+            return out
+        items = []
+        for i, v in enumerate(node):
+            at = line
+            with contextlib.suppress(Exception):
+                at = lc.item(i)[0] + 1
+            items.append(_plain(v, seen, count, file, [*path, i], at))
+        return items
     if isinstance(node, bool):
         return bool(node)
     if isinstance(node, int):
@@ -171,7 +246,9 @@ def _plain(node: Any, seen: set[int], count: list[int], file: str | None) -> Any
         return node.isoformat()
     if node is None:
         return None
-    return str(node)
+    text = str(node)
+    _check_text(text, file, line, path)
+    return text
 
 
 def decode(data: bytes, file: str | None) -> str:
@@ -191,65 +268,275 @@ def decode(data: bytes, file: str | None) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        hint = ""
-        with contextlib.suppress(UnicodeDecodeError):
-            data.decode("cp932")
-            hint = "（Shift_JIS/CP932 で保存されているようです。UTF-8 で保存し直してください）"
-        raise InputError.single("UTF-8 として読めない文字があります" + hint, file=file, line=line) from None
+        where = mixed_encoding_line(data)
+        line, kind = where if where else (data[: err.start].count(b"\n") + 1, "unknown")
+        message = {
+            "cp932": "UTF-8 として読めない文字があります（Shift_JIS/CP932 で保存されているようです。"
+            "UTF-8 で保存し直してください）",
+            "mixed": "この行だけ文字コードがほかの行と違います（UTF-8 と Shift_JIS/CP932 が混在しています）。"
+            "この行を UTF-8 で入力し直してください",
+            "unknown": "UTF-8 として読めない文字があります",
+        }[kind]
+        raise InputError.single(message, file=file, line=line) from None
 
 
-def check_depth(text: str, file: str | None) -> None:
-    """Refuse text nested deeper than :data:`MAX_DEPTH` before the (recursive, and for deep flow collections
-    slow) YAML parser sees it; the error names the line. A linear estimate: block indentation levels plus
-    compact ``- `` markers plus open flow brackets outside quotes and comments."""
-    stack: list[int] = []
+_DQ_END = re.compile(r'(?:[^"\\]|\\.)*"')  # the rest of a double-quoted scalar, \-escapes honoured
+_SQ_END = re.compile(r"(?:[^']|'')*'(?!')")  # the rest of a single-quoted scalar, '' is an escaped quote
+_PLAIN_STOP_BLOCK = re.compile(r":(?=[ \t]|$)| #|\t#")
+_PLAIN_STOP_FLOW = re.compile(r"[,\[\]{}]|:(?=[ \t,\[\]{}]|$)| #|\t#")
+
+
+def structure_estimate(text: str, file: str | None = None, *, raise_over: bool = True) -> tuple[int, int]:
+    """``(deepest nesting, nodes)`` of a YAML text, estimated in one linear pass before any parsing.
+
+    The parser (pure Python) is slow on pathological input: deep flow nesting is quadratic in its scanner and
+    a million-node document takes a gigabyte to build. This pass follows the YAML scanner's rules where they
+    decide nesting -- quoted scalars (``\"`` escapes, ``''`` in single quotes, spanning lines), plain scalars
+    and their continuation lines, comments, block scalars (``|``, ``>``) -- and errs towards a deeper
+    estimate where it cannot tell: an opening bracket is counted unless it is surely inside a quoted scalar,
+    a comment or a block scalar. Depth = block indentation levels + compact ``- `` entries + open flow
+    brackets; nodes = scalars, collections and entries.
+
+    With ``raise_over`` (the default) an :class:`InputError` naming the line is raised as soon as the depth
+    passes :data:`MAX_DEPTH` or the nodes pass :data:`MAX_NODES`.
+    """
+    stack: list[int] = []  # block indentation levels (while outside flow collections)
     flow = 0
-    for lineno, line in enumerate(text.splitlines(), 1):
-        body = line.lstrip(" ")
-        if not body or body.startswith("#"):
-            continue
-        indent = len(line) - len(body)
-        if flow == 0:
-            while stack and stack[-1] >= indent:
-                stack.pop()
-            stack.append(indent)
-        dashes = 0
-        while body[dashes * 2 : dashes * 2 + 2] in ("- ", "? "):
-            dashes += 1
-        quote = ""
-        deepest = flow
-        for i, ch in enumerate(body):
-            if quote:
-                if ch == quote:
-                    quote = ""
-            elif ch in "'\"" and (i == 0 or body[i - 1] in " [{,:"):
-                quote = ch
-            elif ch == "#" and (i == 0 or body[i - 1] == " "):
-                break
-            elif ch in "[{":
-                flow += 1
-                deepest = max(deepest, flow)
-            elif ch in "]}":
-                flow = max(flow - 1, 0)
-        if len(stack) + dashes + deepest > MAX_DEPTH:
+    quote = ""  # a quoted scalar continuing on the next line
+    plain_indent: int | None = None  # a plain scalar that may continue on lines indented more than this
+    block_parent: int | None = None  # skipping the content of a block scalar indented more than this
+    block_content: int | None = None
+    deepest = nodes = 0
+
+    def over(lineno: int, depth: int) -> None:
+        if not raise_over:
+            return
+        if depth > MAX_DEPTH:
             raise InputError.single(
                 f"YAMLの入れ子が深すぎます（{MAX_DEPTH} 段を超えています）", file=file, line=lineno
             )
+        if nodes > MAX_NODES:
+            raise InputError.single(
+                f"ファイルの要素が多すぎます（{MAX_NODES:,} を超えています）", file=file, line=lineno
+            )
+
+    for lineno, raw in enumerate(text.split("\n"), 1):
+        line = raw.rstrip("\r")
+        body = line.lstrip(" ")
+        indent = len(line) - len(body)
+        if block_parent is not None:  # inside a | or > block scalar: its lines are text
+            if not body.strip():
+                continue
+            if block_content is None and indent > block_parent:
+                block_content = indent
+            if block_content is not None and indent >= block_content:
+                continue
+            block_parent = block_content = None
+        i = 0
+        dashes = colons = 0
+        line_flow = flow
+        if quote:
+            m = (_DQ_END if quote == '"' else _SQ_END).match(line)
+            if m is None:
+                continue  # still inside the quoted scalar
+            quote, i = "", m.end()
+        elif not body or body.startswith("#"):
+            plain_indent = None if not body or flow == 0 else plain_indent
+            continue
+        elif plain_indent is not None and (flow > 0 or indent > plain_indent):
+            # continuation of a multi-line plain scalar: quotes here are ordinary characters
+            stop = (_PLAIN_STOP_FLOW if flow else _PLAIN_STOP_BLOCK).search(line, indent)
+            if stop is None:
+                continue
+            i = stop.start()
+            plain_indent = None
+        else:
+            plain_indent = None
+            if flow == 0:
+                while stack and stack[-1] >= indent:
+                    stack.pop()
+                stack.append(indent)
+            i = indent
+        n = len(line)
+        while i < n:
+            ch = line[i]
+            if ch in " \t":
+                i += 1
+                continue
+            nxt = line[i + 1] if i + 1 < n else ""
+            if ch == "#":
+                break  # a comment
+            if ch in "[{":
+                flow += 1
+                nodes += 1
+                line_flow = max(line_flow, flow)
+                i += 1
+                over(lineno, len(stack) + dashes + colons + line_flow)
+                continue
+            if ch in "]}":
+                flow = max(flow - 1, 0)
+                i += 1
+                continue
+            if ch == ",":
+                i += 1
+                continue
+            if ch in "-?" and nxt in ("", " ", "\t") and flow == 0:
+                dashes += ch == "-"
+                nodes += 1
+                i += 1
+                over(lineno, len(stack) + dashes + colons + line_flow)
+                continue
+            if ch == ":" and (nxt in ("", " ", "\t") or (flow and nxt in ",[]{}")):
+                if flow == 0:
+                    colons += 1  # "a: b: c" / ": :" nest mappings on one line
+                i += 1
+                continue
+            if ch == ":" and flow:
+                # ":x" in a flow collection: the scanner's choice depends on what came before; a quoted
+                # scalar right after it is treated below as uncertain (its brackets still counted)
+                i += 1
+                if i < n and line[i] in "\"'":
+                    m = (_DQ_END if line[i] == '"' else _SQ_END).match(line, i + 1)
+                    end = m.end() if m else n
+                    for c in line[i:end]:
+                        if c in "[{":
+                            flow += 1
+                            line_flow = max(line_flow, flow)
+                    over(lineno, len(stack) + dashes + colons + line_flow)
+                    if m is None:
+                        quote = line[i]
+                    i = end
+                continue
+            if ch in "|>" and flow == 0:
+                block_parent = indent + 2 * dashes
+                digits = [
+                    c for c in line[i + 1 : i + 4] if c in "0123456789"
+                ]  # not "²": isdigit() but no int
+                block_content = block_parent + int(digits[0]) if digits else None
+                nodes += 1
+                break
+            if ch in "&!":
+                while i < n and line[i] not in " \t,[]{}":
+                    i += 1
+                continue
+            if ch == "*":
+                nodes += 1
+                while i < n and line[i] not in " \t,[]{}":
+                    i += 1
+                continue
+            if ch in "\"'":
+                nodes += 1
+                m = (_DQ_END if ch == '"' else _SQ_END).match(line, i + 1)
+                if m is None:
+                    quote = ch
+                    break
+                i = m.end()
+                continue
+            if ch in "%" and i == 0:
+                break  # a directive
+            # a plain scalar: up to the next indicator on this line, maybe continued on the next lines
+            nodes += 1
+            if nodes > MAX_NODES:
+                over(lineno, 0)
+            stop = (_PLAIN_STOP_FLOW if flow else _PLAIN_STOP_BLOCK).search(line, i + 1)
+            if stop is None:
+                plain_indent = indent
+                break
+            i = stop.start()
+            if line[i] in " \t":
+                break  # " #": a comment
+        deepest = max(deepest, len(stack) + dashes + colons + line_flow)
+        over(lineno, len(stack) + dashes + colons + line_flow)
+    return deepest, nodes
+
+
+def check_depth(text: str, file: str | None) -> None:
+    """Refuse text nested deeper than :data:`MAX_DEPTH` or with more than :data:`MAX_NODES` nodes before the
+    parser sees it (:func:`structure_estimate`); the error names the line."""
+    structure_estimate(text, file)
+
+
+#: the YAML parser's problems (English) as messages for prefecture staff; matched by substring, first wins
+_SYNTAX = (
+    ("found unexpected end of stream", "引用符（\" または '）が閉じられていません"),
+    ("found unexpected document separator", "引用符（\" または '）が閉じられていません"),
+    (
+        "that cannot start any token",
+        "この位置に書けない文字があります（タブ文字による字下げなど）。空白で字下げしてください",
+    ),
+    (
+        "found unknown escape character",
+        "二重引用符の中の \\ の使い方が正しくありません（\\ を書くには \\\\ とします）",
+    ),
+    (
+        "expected escape sequence",
+        "二重引用符の中の \\ の使い方が正しくありません（\\ を書くには \\\\ とします）",
+    ),
+    (
+        "mapping values are not allowed here",
+        "ここに「項目名: 値」は書けません。字下げと、コロンの後の空白を確かめてください",
+    ),
+    ("could not find expected ':'", "「項目名: 値」のコロン（:）がありません"),
+    ("found duplicate key", "同じ項目名（キー）が2回書かれています"),
+    ("found undefined alias", "定義されていないエイリアス（*）です"),
+    ("found duplicate anchor", "同じアンカー名（&）が2回使われています"),
+    ("expected <block end>", "字下げがそろっていません"),
+    ("expected ',' or ']'", "[ ] の閉じ忘れか、項目の間のカンマ（,）がありません"),
+    ("expected ',' or '}'", "{ } の閉じ忘れか、項目の間のカンマ（,）がありません"),
+    ("did not find expected key", "字下げがそろっていないか、「項目名: 値」の形になっていません"),
+    ("did not find expected '-' indicator", "リストの字下げがそろっていません（- の位置を確かめてください）"),
+    ("did not find expected node content", "値がありません（- や : の後に値を書いてください）"),
+    ("expected the node content", "値がありません（- や : の後に値を書いてください）"),
+    ("while scanning a simple key", "「項目名: 値」のコロン（:）がありません"),
+    ("while scanning a block scalar", "ブロック文字列（| や >）の書き方が正しくありません"),
+    ("while scanning an alias", "アンカー（&）やエイリアス（*）の名前が正しくありません"),
+    ("while scanning an anchor", "アンカー（&）やエイリアス（*）の名前が正しくありません"),
+    ("while scanning a tag", "タグ（!）の書き方が正しくありません"),
+    ("could not determine a constructor for the tag", "使えないタグ（! で始まる型の指定）です"),
+    ("found undefined tag handle", "使えないタグ（! で始まる型の指定）です"),
+    ("while scanning a directive", "% で始まる指示の書き方が正しくありません"),
+    ("expected a single document", "ファイルに複数の文書（--- の区切り）があります。1つにしてください"),
+    ("found character", "この位置に書けない文字があります"),
+)
+
+
+def syntax_message(err: MarkedYAMLError) -> str:
+    """A Japanese one-line message for a YAML syntax error (the parser's own text is English)."""
+    text = " ".join(str(x) for x in (err.problem, err.context) if x)
+    for key, message in _SYNTAX:
+        if key in text:
+            return message
+    if isinstance(err, ConstructorError) and err.problem and not err.problem.isascii():
+        return err.problem  # our own constructor's messages are Japanese already
+    return "YAMLの書式が正しくありません"
 
 
 def parse_yaml(text: str, file: str | None) -> Any:
-    """The round-trip document of a YAML text; syntax errors become located InputErrors."""
+    """The round-trip document of a YAML text; syntax errors become located one-line InputErrors in
+    Japanese (line and column)."""
     check_depth(text, file)
     try:
         doc = _yaml().load(io.StringIO(text))
     except MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
+        if err.context_mark is not None and "unexpected" in str(err.problem) and "quoted" in str(err.context):
+            mark = err.context_mark  # an unterminated quote: name the line where it opens
         line = mark.line + 1 if mark is not None else None
-        what = (err.problem or err.context or "").strip()
-        raise InputError.single(f"YAMLの書式が正しくありません: {what}", file=file, line=line) from None
-    except YAMLError as err:
-        raise InputError.single(f"YAMLの書式が正しくありません: {err}", file=file) from None
+        where = f"（{mark.column + 1} 文字目）" if mark is not None else ""
+        message = syntax_message(err)
+        if not message.startswith("YAML") and not isinstance(err, ConstructorError):
+            message = "YAMLの書式が正しくありません: " + message
+        raise InputError.single(message + where, file=file, line=line) from None
+    except ReaderError as err:
+        position = err.position if isinstance(err.position, int) else 0
+        line = text.count("\n", 0, position) + 1
+        char = err.character
+        code = f"U+{char:04X}" if isinstance(char, int) else repr(char)
+        raise InputError.single(
+            f"YAMLに書けない文字（制御文字 {code}）が含まれています。削除してください", file=file, line=line
+        ) from None
+    except YAMLError:
+        raise InputError.single("YAMLの書式が正しくありません", file=file, line=1) from None
     except RecursionError:
         raise InputError.single("YAMLの入れ子が深すぎます", file=file, line=1) from None
     return doc
@@ -475,6 +762,181 @@ class StaleFileError(InputError):
     """
 
 
+# --- writing files safely: a lock across processes, symlinks, read-only files, full disks ----------------
+
+#: seconds a save waits for another save of the same file before giving up with a message
+LOCK_TIMEOUT = 30.0
+_OVERWRITE_READONLY: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "overwrite_readonly", default=False
+)
+_GUARD = threading.Lock()
+_THREAD_LOCKS: dict[str, threading.RLock] = {}
+_HELD: dict[str, int] = {}
+
+
+@contextlib.contextmanager
+def allow_readonly(allowed: bool = True) -> Iterator[None]:
+    """Within this block, :func:`atomic_write` overwrites read-only files (the command line's
+    ``--overwrite-readonly``); outside it they are refused with :class:`~workbench.errors.ReadOnlyFileError`."""
+    token = _OVERWRITE_READONLY.set(allowed)
+    try:
+        yield
+    finally:
+        _OVERWRITE_READONLY.reset(token)
+
+
+def real_target(path: str | os.PathLike[str]) -> Path:
+    """The file a write to ``path`` must replace: the target of a symbolic link (replacing the link itself would
+    leave the real file unchanged and turn the link into a copy), else ``path``."""
+    p = Path(path)
+    return Path(os.path.realpath(p)) if p.is_symlink() else p
+
+
+def _lock_path(target: Path) -> Path:
+    return target.with_name(f".{target.name}.lock")
+
+
+def _busy(target: Path) -> WriteError:
+    return WriteError(
+        [
+            Problem(
+                f"ほかの人（または別の画面）がこのファイルを保存中のため、{LOCK_TIMEOUT:.0f} 秒待っても保存できませんでした。"
+                "少し待ってからもう一度保存してください",
+                str(target),
+            )
+        ]
+    )
+
+
+def _flock(fd: int) -> bool:
+    """Try to take an exclusive lock on ``fd`` without waiting (fcntl.flock; msvcrt on Windows)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _acquire(lock: Path, target: Path, deadline: float) -> int:
+    """An open descriptor of ``lock`` holding its exclusive lock. The lock file is removed when released; a
+    waiter that got the lock of a file removed meanwhile notices (the path names another file or none)
+    and tries again, so two holders never coexist."""
+    delay = 0.002
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:
+            raise _write_error(err, target) from None
+        if _flock(fd):
+            try:
+                same = os.stat(lock).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                return fd
+        os.close(fd)
+        if time.monotonic() > deadline:
+            raise _busy(target)
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
+
+
+@contextlib.contextmanager
+def file_lock(path: str | os.PathLike[str], timeout: float | None = None) -> Iterator[Path]:
+    """Hold the write lock of ``path`` (its symlink target) across processes and threads; yields the real target.
+
+    The lock is an exclusive ``flock`` on ``.NAME.lock`` beside the file, created for the save and removed
+    after it. :func:`save` holds it across its stale check and the rename, so two saves of one file never
+    interleave: each lands on the version it read or is refused. Re-entrant within a thread. Waits at most
+    ``timeout`` seconds (default :data:`LOCK_TIMEOUT`), then raises :class:`~workbench.errors.WriteError`.
+    """
+    target = real_target(path)
+    key = os.path.abspath(target)
+    deadline = time.monotonic() + (LOCK_TIMEOUT if timeout is None else timeout)
+    with _GUARD:
+        rlock = _THREAD_LOCKS.setdefault(key, threading.RLock())
+    if not rlock.acquire(timeout=max(deadline - time.monotonic(), 0)):
+        raise _busy(target)
+    try:
+        if _HELD.get(key):
+            _HELD[key] += 1
+            try:
+                yield target
+            finally:
+                _HELD[key] -= 1
+            return
+        lock = _lock_path(target)
+        fd = _acquire(lock, target, deadline)
+        _HELD[key] = 1
+        try:
+            yield target
+        finally:
+            _HELD[key] = 0
+            with contextlib.suppress(OSError):
+                os.unlink(lock)
+            os.close(fd)
+    finally:
+        rlock.release()
+
+
+def _write_error(err: OSError, target: Path) -> WriteError:
+    """A one-line Japanese :class:`WriteError` for an OSError raised while writing ``target``."""
+    reasons = {
+        errno.ENOSPC: "ディスクの空き容量が足りません",
+        errno.EDQUOT: "ディスクの使用量の上限（クォータ）を超えます",
+        errno.EFBIG: "ファイルの大きさの上限を超えます",
+        errno.EACCES: "書き込む権限がありません",
+        errno.EPERM: "書き込む権限がありません",
+        errno.EROFS: "読み取り専用のディスクです",
+        errno.ENOENT: "保存先のフォルダがありません",
+        errno.ENOTDIR: "保存先のフォルダがありません",
+        errno.EISDIR: "保存先がフォルダです",
+        errno.EIO: "ディスクの読み書きに失敗しました",
+    }
+    reason = reasons.get(err.errno or 0, err.strerror or type(err).__name__)
+    return WriteError(
+        [Problem(f"保存できませんでした（{reason}）。元のファイルは変わっていません", str(target))]
+    )
+
+
+def _refuse_readonly(target: Path, allowed: bool) -> None:
+    try:
+        st = target.stat()
+    except FileNotFoundError:
+        return
+    readonly = not (st.st_mode & 0o222) or not os.access(target, os.W_OK)
+    if readonly and not allowed:
+        raise ReadOnlyFileError(
+            [
+                Problem(
+                    "読み取り専用のファイルなので上書きしませんでした。上書きしてよい場合は、ファイルの読み取り専用を"
+                    "解除するか、上書きを指定してください（コマンドでは --overwrite-readonly）",
+                    str(target),
+                )
+            ]
+        )
+
+
+def _clean_leftovers(target: Path) -> None:
+    """Remove temporary files of ``target`` left by writers that were killed (only called under the lock:
+    every temporary file of a target is made while its lock is held, so any found then is an orphan)."""
+    folder = target.parent if str(target.parent) else Path(".")
+    with contextlib.suppress(OSError):
+        for p in folder.glob(f".{glob.escape(target.name)}.*.tmp"):
+            with contextlib.suppress(OSError):
+                p.unlink()
+
+
 def _file_mode(path: Path) -> int:
     """Permission bits for a rewritten file: its current ones, or 0666 less the umask for a new one."""
     try:
@@ -485,49 +947,88 @@ def _file_mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def atomic_write(path: Path, data: bytes, *, backup: bool = True) -> None:
+def _write_temp(folder: Path, name: str, data: bytes, mode: int, temps: list[str]) -> str:
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    temps.append(tmp)
+    with os.fdopen(fd, "wb") as fh:
+        os.fchmod(
+            fh.fileno(), mode
+        )  # mkstemp makes 0600: keep the file's mode, or the usual one for a new file
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return tmp
+
+
+def atomic_write(
+    path: str | os.PathLike[str],
+    data: bytes,
+    *,
+    backup: bool = True,
+    overwrite_readonly: bool | None = None,
+) -> Path:
     """Write ``data`` to ``path`` atomically: temporary file in the same folder, fsync, rename.
 
-    With ``backup`` the previous version is kept as ``path.bak`` (also by rename, so it is always whole).
+    - With ``backup`` the previous version is kept as ``path.bak`` (also by rename, so it is always whole).
+    - A symbolic link is followed: its target is replaced, the link stays a link.
+    - A read-only file is refused with :class:`~workbench.errors.ReadOnlyFileError` unless
+      ``overwrite_readonly`` (default: inside :func:`allow_readonly` only).
+    - The write holds the file's lock (:func:`file_lock`) and first removes temporary files a killed writer
+      left behind.
+    - Any failure (disk full, no permission, …) raises a one-line :class:`~workbench.errors.WriteError`;
+      the file keeps its previous content and no temporary file is left.
+
+    Returns the file written (the link's target for a link).
     """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    mode = _file_mode(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        os.fchmod(fd, mode)  # mkstemp creates 0600: keep the file's own mode, or the usual one for a new file
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if backup and path.exists():
-            bak = path.with_name(path.name + ".bak")
-            fd2, tmp2 = tempfile.mkstemp(prefix=f".{bak.name}.", suffix=".tmp", dir=folder)
-            os.fchmod(fd2, mode)
-            with os.fdopen(fd2, "wb") as fh:
-                fh.write(path.read_bytes())
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp2, bak)
-        os.replace(tmp, path)
-        with contextlib.suppress(OSError):
-            dfd = os.open(folder, os.O_RDONLY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    allowed = _OVERWRITE_READONLY.get() if overwrite_readonly is None else overwrite_readonly
+    with file_lock(path) as target:
+        _refuse_readonly(target, allowed)
+        _clean_leftovers(target)
+        folder = target.parent if str(target.parent) else Path(".")
+        temps: list[str] = []
+        try:
+            mode = _file_mode(target)
+            tmp = _write_temp(folder, target.name, data, mode, temps)
+            if backup and target.exists():
+                bak = target.with_name(target.name + ".bak")
+                tmp2 = _write_temp(folder, bak.name, target.read_bytes(), mode, temps)
+                os.replace(tmp2, bak)
+                temps.remove(tmp2)
+            os.replace(tmp, target)
+            temps.remove(tmp)
+            with contextlib.suppress(OSError):
+                dfd = os.open(folder, os.O_RDONLY)
+                try:
+                    os.fsync(dfd)
+                finally:
+                    os.close(dfd)
+        except OSError as err:
+            raise _write_error(err, target) from None
+        finally:
+            for t in temps:
+                with contextlib.suppress(OSError):
+                    os.unlink(t)
+    return target
 
 
-def save(pref: Prefecture, path: str | os.PathLike[str] | None = None, *, force: bool = False) -> Path:
+def save(
+    pref: Prefecture,
+    path: str | os.PathLike[str] | None = None,
+    *,
+    force: bool = False,
+    overwrite_readonly: bool | None = None,
+    exclusive: bool = False,
+) -> Path:
     """Save a prefecture file atomically, keeping the user's comments and order.
 
     The data is validated again first (nothing is written when it is invalid). Saving over the file it was
     loaded from is refused with :class:`StaleFileError` when that file changed on disk since (unless
-    ``force``). The previous version is kept as ``FILE.bak``.
+    ``force``); the check and the replacement happen under one lock shared by every process
+    (:func:`file_lock`), so of two people saving the same version one lands and the other is refused. With
+    ``exclusive`` the file must not exist (a new file another process created meanwhile is not overwritten).
+    A symbolic link is saved through to its target; a read-only file is refused unless ``overwrite_readonly``;
+    a full disk or a missing permission raises :class:`~workbench.errors.WriteError` with the file unchanged.
+    The previous version is kept as ``FILE.bak``.
 
     Examples
     --------
@@ -546,21 +1047,32 @@ def save(pref: Prefecture, path: str | os.PathLike[str] | None = None, *, force:
     data = text.encode("utf-8")
     loaded_from = source_path(pref)
     digest = getattr(pref, "_wb_digest", None)
-    if not force and loaded_from is not None and digest and target.resolve() == loaded_from.resolve():
-        try:
-            now = hashlib.sha256(target.read_bytes()).hexdigest()
-        except FileNotFoundError:
-            now = digest
-        if now != digest:
+    with file_lock(target) as real:
+        if exclusive and real.exists():
             raise StaleFileError(
                 [
                     Problem(
-                        "読み込んだ後に別の人（または別の画面）がファイルを変更しています。上書きせずに止めました。"
-                        "読み込み直してから編集してください",
+                        "作ろうとしている間に、ほかの人（または別の画面）が同じファイルを作りました。上書きせずに止めました",
                         str(target),
                     )
                 ]
             )
-    atomic_write(target, data)
+        same = loaded_from is not None and real.resolve() == loaded_from.resolve()
+        if not force and digest and same:
+            try:
+                now = hashlib.sha256(real.read_bytes()).hexdigest()
+            except FileNotFoundError:
+                now = digest
+            if now != digest:
+                raise StaleFileError(
+                    [
+                        Problem(
+                            "読み込んだ後に別の人（または別の画面）がファイルを変更しています。上書きせずに止めました。"
+                            "読み込み直してから編集してください",
+                            str(target),
+                        )
+                    ]
+                )
+        atomic_write(real, data, overwrite_readonly=overwrite_readonly)
     _attach(pref, getattr(check, "_wb_doc", None), target, data)
     return target

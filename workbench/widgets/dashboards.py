@@ -54,6 +54,15 @@ class Dashboard(StaticFallback, w.VBox):
         self.add_class(self.css)
         self.session.on_change(lambda _p: self._retitle())
         self._retitle()
+        self._tell_unknown()
+
+    def _tell_unknown(self) -> None:
+        """An unknown ``?pref=`` in the link: a message with the picker, never a silent default."""
+        from ..samples import unknown_pref
+
+        raw = unknown_pref()
+        if raw is not None:
+            self.picker.unknown(raw)
 
     def build(self) -> list[w.Widget]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -80,6 +89,7 @@ class Dashboard(StaticFallback, w.VBox):
         )
         if code != self.picker.value:
             self.picker.value = code
+        self._tell_unknown()
         return code
 
 

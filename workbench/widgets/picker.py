@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipywidgets as w
 
 from .. import reference
+from ..errors import shorten
 from ._common import Message, Session, StaticFallback, error_text
 
 
@@ -59,6 +60,17 @@ class PrefecturePicker(StaticFallback, w.HBox):
     def widget(self) -> w.Widget:
         return self
 
+    def unknown(self, raw: str) -> None:
+        """Tell the viewer that the link's ``?pref=`` named no prefecture (``raw``): the message says what is
+        shown instead and points at the dropdown; it goes when another prefecture is chosen."""
+        name = reference.resolve_prefecture(self.dropdown.value)[1]
+        self.message.set(
+            f"リンクの都道府県の指定（pref={shorten(raw, 40)}）に当てはまる都道府県がありません。"
+            f"いまは {self.dropdown.value} {name} を表示しています。「都道府県」のプルダウンから選んでください",
+            "error",
+        )
+        self.message.add_class("wb-pref-unknown")
+
     def _changed(self, change) -> None:
         self.load()
 
@@ -66,6 +78,7 @@ class PrefecturePicker(StaticFallback, w.HBox):
         """Load the selected prefecture's file into the session (errors shown in :attr:`message`)."""
         from ..samples import has_sample, load_sample, sample_path
 
+        self.message.remove_class("wb-pref-unknown")
         code = self.dropdown.value
         try:
             path = sample_path(code)

@@ -105,7 +105,12 @@ class SaveControls(w.VBox):
             return None
         try:
             written = save(pref, target)
-        except InputError as err:
+        except (
+            InputError
+        ) as err:  # invalid, changed on disk, read-only, disk full (WriteError): file unchanged
+            self.status.set("保存しませんでした: " + error_text(err), "error")
+            return None
+        except Exception as err:  # never leave an earlier 保存しました on screen after a failure
             self.status.set("保存しませんでした: " + error_text(err), "error")
             return None
         self.dirty = False
@@ -118,7 +123,9 @@ class SaveControls(w.VBox):
         try:
             autosaving.autosave(self.session.pref)
         except Exception as err:  # autosave must never break editing
-            self.status.set(self.status.text + f"\n（自動保存に失敗: {err}）", self.status.kind or "warn")
+            self.status.set(
+                self.status.text + f"\n（自動保存に失敗: {error_text(err)}）", self.status.kind or "warn"
+            )
         self.refresh()
 
     def refresh(self) -> None:
@@ -138,7 +145,7 @@ class SaveControls(w.VBox):
         label = self.restore_choice.label
         try:
             pref = autosaving.restore_autosave(path, self.restore_choice.value)
-        except InputError as err:
+        except Exception as err:  # an InputError, or a write refused (read-only, disk full): file unchanged
             self.status.set("戻せませんでした: " + error_text(err), "error")
             return False
         self.dirty = False

@@ -1,0 +1,371 @@
+"""Bounds for the Voila server of the dashboards: a cap on kernels, kernels freed when no browser has them,
+and a stop that always happens (issue 12, points 11-14).
+
+Every page a browser -- or a script -- requests starts a kernel (about 180 MB) that Voila keeps until its
+culler sees it idle (15 minutes here). :class:`BoundedKernelManager` is the kernel manager Voila uses
+(``VoilaConfiguration.multi_kernel_manager_class`` in etc/voila/voila.json; Voila adds its pool of preheated
+kernels on top of it):
+
+- **a cap**: at most :attr:`~BoundedKernelManager.max_kernels` kernels (pooled ones included); a page
+  requested beyond it gets HTTP 503 and the 「混み合っています」 page of the wb template
+  (share/jupyter/voila/templates/wb/503.html), which retries by itself; pool refills wait for room;
+- **kernels no browser connected to**: a kernel whose page was delivered but whose browser never opened its
+  connection (a plain GET, a crawler, a script in a loop) is shut down after
+  :attr:`~BoundedKernelManager.unconnected_timeout` seconds of idleness, and sooner (after
+  :attr:`~BoundedKernelManager.evict_after` seconds) when its place is needed at the cap. The timeout is not
+  shorter because on a loaded machine a real browser may take minutes to run the page's scripts and connect
+  (measured: 60 s cut off viewers of a 20-viewer load);
+- **kernels whose browser left**: when the last connection of a kernel closes and none comes back within
+  :attr:`~BoundedKernelManager.disconnected_timeout` seconds, the kernel is shut down (closing a tab also
+  sends Voila's own shutdown request; the wb template makes that request pass its XSRF check, which it
+  failed on every direct link because no page had set the ``_xsrf`` cookie);
+- **a stop that happens**: SIGTERM or Ctrl+C stop the server gracefully (Voila shuts its kernels down); a
+  watchdog thread, woken by the signal itself (``signal.set_wakeup_fd``, so even when the main thread is
+  stuck), kills the kernels and exits after :attr:`~BoundedKernelManager.stop_timeout` seconds if the
+  graceful stop has not finished. Voila's own stop awaits every pooled kernel's start, with no time limit;
+  a start that never finishes kept the server alive after SIGTERM, its kernels with it;
+- **a stall is visible**: when the event loop has not ticked for :attr:`~BoundedKernelManager.stall_warning`
+  seconds, the log gets a warning and the stack of every thread (the evidence a wedge needs).
+
+The ``?pref=`` part (unknown values shown as a message with the picker) is in
+:mod:`workbench.widgets.dashboards` and :mod:`workbench.samples`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import threading
+import time
+from typing import Any
+
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from tornado import web
+from tornado.ioloop import IOLoop, PeriodicCallback
+from traitlets import Bool, Float, Integer
+
+BUSY_REASON = "混み合っています"
+
+
+class BoundedKernelManager(AsyncMappingKernelManager):
+    """The kernel manager of the dashboards' Voila: capped, freeing kernels no browser holds (see the module).
+
+    Configured in etc/voila/voila.json (``"BoundedKernelManager": {...}``); every trait below can be set
+    there or on the command line (``--BoundedKernelManager.max_kernels=30``).
+    """
+
+    max_kernels = Integer(
+        24,
+        config=True,
+        help="At most this many kernels, preheated ones included (each takes about 180 MB); pages beyond "
+        "it get the busy page (HTTP 503).",
+    )
+    unconnected_timeout = Float(
+        300.0,
+        config=True,
+        help="Seconds a kernel whose page was delivered may stay idle without any browser connecting to it. "
+        "Not shorter: on a loaded machine a browser can take minutes to run the page's scripts and connect.",
+    )
+    evict_after = Float(
+        30.0,
+        config=True,
+        help="At the cap, a new page may take the place of a kernel no browser ever connected to that has been "
+        "idle this many seconds (the oldest first), before the busy page is shown.",
+    )
+    disconnected_timeout = Float(
+        30.0,
+        config=True,
+        help="Seconds a kernel is kept after its last browser connection closed (a reload or a network "
+        "blip reconnects within this time).",
+    )
+    reap_interval = Float(5.0, config=True, help="Seconds between two checks for kernels to free.")
+    stop_watchdog = Bool(
+        True, config=True, help="Install the SIGTERM/Ctrl+C watchdog (the server process only)."
+    )
+    stop_timeout = Float(
+        20.0,
+        config=True,
+        help="Seconds SIGTERM/Ctrl+C wait for the graceful stop before the kernels are killed and the "
+        "server exits.",
+    )
+    stall_warning = Float(
+        30.0,
+        config=True,
+        help="Seconds the event loop may go without a tick before the log gets a warning and the stack of "
+        "every thread (to find what blocks it).",
+    )
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._ever_connected: set[str] = set()
+        self._last_disconnect: dict[str, float] = {}
+        self._freed: list[tuple[str, str]] = []  # (kernel id, reason), for tests and the log
+        self._reaper: PeriodicCallback | None = None
+        self._want_refill: set[str] = set()
+        self._wrap_pool()
+        if self.stop_watchdog:
+            _install_stop_watchdog(self)
+
+    # --- counting and the cap ------------------------------------------------------------------------
+
+    def kernel_count(self) -> int:
+        """Kernels running or starting."""
+        return len(set(self._kernels) | set(getattr(self, "_pending_kernels", {})))
+
+    def _pool_tasks(self) -> list[asyncio.Future]:
+        return [t for pool in getattr(self, "_pools", {}).values() for t in pool]
+
+    def _pooled_ids(self) -> set[str]:
+        ids = set()
+        for t in self._pool_tasks():
+            if t.done() and not t.cancelled() and t.exception() is None:
+                ids.add(t.result().get("kernel_id"))
+        return ids
+
+    async def start_kernel(self, **kwargs: Any) -> str:  # type: ignore[override]
+        """Start a kernel unless :attr:`max_kernels` are running or starting: then HTTP 503 (the busy page)."""
+        if self.kernel_count() >= self.max_kernels and not await self._evict_one():
+            self.log.warning("カーネル数が上限（%d）に達したため、新しいページを断りました", self.max_kernels)
+            raise web.HTTPError(503, reason=BUSY_REASON)
+        if not self._reaper:
+            self._start_reaper()
+        return await super().start_kernel(**kwargs)
+
+    def _unconnected_idle(self) -> list[tuple[float, str]]:
+        """(seconds idle, kernel id) of kernels handed to a page that no browser ever connected to, that are
+        idle now, longest idle first; pooled kernels excluded."""
+        pooled = self._pooled_ids()
+        out = []
+        for kid, kernel in list(self._kernels.items()):
+            if kid in pooled or kid in self._ever_connected or self._kernel_connections.get(kid, 0) > 0:
+                continue
+            if getattr(kernel, "execution_state", "") != "idle":
+                continue
+            last = getattr(kernel, "last_activity", None)
+            quiet = time.time() - last.timestamp() if last is not None and hasattr(last, "timestamp") else 0.0
+            out.append((quiet, kid))
+        return sorted(out, reverse=True)
+
+    async def _evict_one(self) -> bool:
+        """At the cap: shut down the kernel no browser connected to that has been idle longest (at least
+        :attr:`evict_after` seconds) to make room; False when there is none."""
+        for quiet, kid in self._unconnected_idle():
+            if quiet < self.evict_after:
+                break
+            self.log.info(
+                "カーネル %s を終了します（上限に達したため、ブラウザが接続していないものから）", kid
+            )
+            self._freed.append((kid, "上限"))
+            with contextlib.suppress(Exception):
+                await self.shutdown_kernel(kid)
+            return self.kernel_count() < self.max_kernels
+        return False
+
+    def _wrap_pool(self) -> None:
+        """Voila's pool of preheated kernels (present when ``preheat_kernel``): refills wait for room under the
+        cap instead of failing, and a refill that failed is never handed to a page."""
+        fill = getattr(self, "fill_if_needed", None)
+        if fill is None:
+            return
+
+        def fill_if_needed(
+            delay: float | None = None, notebook_name: str | None = None, **kwargs: Any
+        ) -> None:
+            if notebook_name is not None and self._room() <= 0:
+                self._want_refill.add(notebook_name)
+                return
+            self._want_refill.discard(notebook_name or "")
+            fill(delay=delay, notebook_name=notebook_name, **kwargs)
+
+        size = self.get_pool_size
+
+        def get_pool_size(notebook_name: str) -> int:
+            self._drop_failed(notebook_name)
+            return size(notebook_name)
+
+        rendered = self.get_rendered_notebook
+
+        async def get_rendered_notebook(notebook_name: str, **kwargs: Any) -> Any:
+            self._drop_failed(notebook_name)
+            if not getattr(self, "_pools", {}).get(notebook_name):
+                raise web.HTTPError(503, reason=BUSY_REASON)
+            try:
+                return await rendered(notebook_name=notebook_name, **kwargs)
+            except web.HTTPError:
+                raise
+            except Exception as err:  # a preheated start that failed: the busy page, not a 500
+                self.log.warning("事前起動のカーネルが使えませんでした: %s", err)
+                raise web.HTTPError(503, reason=BUSY_REASON) from None
+
+        self.fill_if_needed = fill_if_needed  # type: ignore[method-assign]
+        self.get_pool_size = get_pool_size  # type: ignore[method-assign]
+        self.get_rendered_notebook = get_rendered_notebook  # type: ignore[method-assign]
+
+    def _room(self) -> int:
+        """Kernels that can still be started: the cap less the running or starting ones and the pool
+        entries that have not started theirs yet."""
+        waiting = sum(1 for t in self._pool_tasks() if not t.done())
+        return self.max_kernels - self.kernel_count() - waiting
+
+    def _drop_failed(self, notebook_name: str) -> None:
+        pool = getattr(self, "_pools", {}).get(notebook_name)
+        if pool:
+            pool[:] = [t for t in pool if not (t.done() and (t.cancelled() or t.exception() is not None))]
+
+    def _refill(self) -> None:
+        for name in sorted(self._want_refill):
+            if self._room() <= 0:
+                return
+            self.fill_if_needed(delay=0, notebook_name=name)
+
+    # --- freeing kernels no browser holds --------------------------------------------------------------
+
+    def notify_connect(self, kernel_id: str) -> None:
+        super().notify_connect(kernel_id)
+        self._ever_connected.add(kernel_id)
+        self._last_disconnect.pop(kernel_id, None)
+
+    def notify_disconnect(self, kernel_id: str) -> None:
+        super().notify_disconnect(kernel_id)
+        if self._kernel_connections.get(kernel_id, 0) <= 0:
+            self._last_disconnect[kernel_id] = time.monotonic()
+
+    def _start_reaper(self) -> None:
+        self._reaper = PeriodicCallback(self._reap, 1000 * self.reap_interval)
+        self._reaper.start()
+
+    async def _reap(self) -> None:
+        """Shut down kernels no browser holds (see the module); refill the pools when there is room."""
+        now = time.monotonic()
+        pooled = self._pooled_ids()
+        idle = {kid: quiet for quiet, kid in self._unconnected_idle()}
+        for kid in list(self._kernels):
+            if kid in pooled or self._kernel_connections.get(kid, 0) > 0:
+                continue
+            if kid in self._ever_connected:
+                left = self._last_disconnect.setdefault(kid, now)
+                reason = "ブラウザが離れたため" if now - left > self.disconnected_timeout else None
+            else:
+                quiet = idle.get(kid)
+                reason = (
+                    "ページを届けた後、ブラウザが接続しなかったため"
+                    if quiet is not None and quiet > self.unconnected_timeout
+                    else None
+                )
+            if reason is None:
+                continue
+            self.log.info("カーネル %s を終了します（%s）", kid, reason)
+            self._freed.append((kid, reason))
+            with contextlib.suppress(Exception):
+                await self.shutdown_kernel(kid)
+        for kid in list(self._last_disconnect):
+            if kid not in self._kernels:
+                self._last_disconnect.pop(kid, None)
+                self._ever_connected.discard(kid)
+        self._refill()
+
+    def remove_kernel(self, kernel_id: str) -> Any:
+        out = super().remove_kernel(kernel_id)
+        self._ever_connected.discard(kernel_id)
+        self._last_disconnect.pop(kernel_id, None)
+        with contextlib.suppress(RuntimeError):
+            asyncio.get_running_loop().call_soon(self._refill)
+        return out
+
+    # --- the stop ---------------------------------------------------------------------------------------
+
+    def kernel_pids(self) -> list[int]:
+        """The process ids of the running kernels (for the watchdog)."""
+        pids = []
+        for km in list(self._kernels.values()):
+            proc = getattr(getattr(km, "provisioner", None), "process", None)
+            pid = getattr(proc, "pid", None)
+            if pid:
+                pids.append(pid)
+        return pids
+
+
+_INSTALLED = False
+
+
+def _install_stop_watchdog(manager: BoundedKernelManager) -> None:
+    """SIGTERM and SIGINT: a graceful stop through the event loop, and after ``stop_timeout`` seconds a
+    forced one (kernels killed, process exited), done by a thread that the signal wakes through
+    ``signal.set_wakeup_fd`` even when the main thread is stuck in a call that never returns."""
+    global _INSTALLED
+    if _INSTALLED or threading.current_thread() is not threading.main_thread() or os.name != "posix":
+        return
+    _INSTALLED = True
+    loop = IOLoop.current()
+    app = manager.parent
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(write_fd, False)
+    previous = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+    stopping = threading.Event()
+
+    def graceful(signum: int, _frame: Any) -> None:  # runs in the main thread when it can
+        stopping.set()
+        with contextlib.suppress(Exception):
+            manager.log.info("シグナル %s を受け取りました。カーネルを終了してから止まります", signum)
+        loop.add_callback(loop.stop)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, graceful)
+
+    beat = [time.monotonic()]
+
+    def tick() -> None:
+        beat[0] = time.monotonic()
+
+    PeriodicCallback(tick, 1000).start()
+
+    def stall_watch() -> None:
+        """A blocked event loop answers nothing: say so in the log, with every thread's stack, once per
+        stall (the loop ticks every second)."""
+        import faulthandler
+        import sys
+
+        reported = False
+        while not stopping.is_set():
+            time.sleep(5)
+            late = time.monotonic() - beat[0]
+            if late > manager.stall_warning and not reported:
+                reported = True
+                with contextlib.suppress(Exception):
+                    manager.log.error("イベントループが %.0f 秒止まっています。全スレッドの状態:", late)
+                    faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+            elif late <= manager.stall_warning:
+                reported = False
+
+    threading.Thread(target=stall_watch, name="wb-stall-watch", daemon=True).start()
+
+    def watchdog() -> None:
+        while True:
+            try:
+                data = os.read(read_fd, 64)
+            except OSError:
+                return
+            if previous not in (-1, None):
+                with contextlib.suppress(OSError):
+                    os.write(previous, data)  # whoever watched the wakeup fd before us still hears it
+            if not any(b in (signal.SIGTERM, signal.SIGINT) for b in data):
+                continue
+            with contextlib.suppress(Exception):
+                loop.add_callback(loop.stop)  # thread-safe: the graceful path, if the loop still runs
+            deadline = time.monotonic() + manager.stop_timeout
+            while time.monotonic() < deadline:
+                time.sleep(0.2)
+            # still alive: the graceful stop is stuck. Kill the kernels (each in its own process group) and go.
+            for pid in manager.kernel_pids():
+                with contextlib.suppress(OSError):
+                    os.killpg(pid, signal.SIGKILL)
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(Exception):
+                shutil.rmtree(getattr(app, "connection_dir", ""), ignore_errors=True)
+            os._exit(1)
+
+    threading.Thread(target=watchdog, name="wb-stop-watchdog", daemon=True).start()
