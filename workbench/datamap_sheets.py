@@ -364,7 +364,7 @@ def write_datamap_sheet(
     path: str | os.PathLike[str], prefecture: str, existing: Prefecture | None = None
 ) -> Path:
     """Generate :func:`datamap_workbook` and write it atomically."""
-    from .inventory.yamlio import atomic_write
+    from .files import atomic_write
 
     target = Path(path)
     atomic_write(target, workbook_bytes(datamap_workbook(prefecture, existing)))

@@ -772,7 +772,7 @@ def deck_bytes(pref: Any, *, on: dt.date | None = None) -> bytes:
 
 def write_deck(pref: Any, out: str | os.PathLike[str], *, on: dt.date | None = None) -> Path:
     """Write the deck to ``out`` atomically (temporary file in the same folder, then rename)."""
-    from .inventory import atomic_write
+    from .files import atomic_write
 
     path = Path(out)
     if path.parent and not path.parent.exists():

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .files import safe_cell
-from .inventory.yamlio import atomic_write
+from .files import atomic_write, safe_cell
 from .staff import SOURCE_COLUMNS, source_ja
 from .tabular import csv_bytes
 

@@ -27,8 +27,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from . import reference
-from .files import safe_cell
-from .inventory import Prefecture, atomic_write
+from .files import atomic_write, safe_cell
+from .inventory import Prefecture
 from .plan import ActionPlan, action_plan
 from .staff import source_ja
 from .text import date_ja, fiscal_year, fiscal_year_ja

@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 from .charts import JA_FONT
 from .charts.overview import overview_diagram
 from .charts.plan import type_flowchart
-from .inventory import atomic_write
+from .files import atomic_write
 
 CSS = f"""
 body {{ font-family: {JA_FONT}; margin: 0 auto; max-width: 1200px; padding: 16px 24px; color: #222; }}

@@ -13,7 +13,8 @@ from typing import Any
 import pandas as pd
 
 from .datamap import DataMapResult
-from .inventory import Prefecture, atomic_write
+from .files import atomic_write
+from .inventory import Prefecture
 
 _CSS = """
 body { font-family: Noto Sans CJK JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif; margin: 0 auto; max-width: 1100px;

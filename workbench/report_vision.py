@@ -309,7 +309,7 @@ def vision_html(pref: Prefecture) -> str:
 
 def save_vision(pref: Prefecture, path: str | os.PathLike[str]) -> Path:
     """Write the vision to ``path`` atomically: HTML for ``.html``/``.htm``, Markdown otherwise."""
-    from .inventory import atomic_write
+    from .files import atomic_write
 
     target = Path(path)
     text = vision_html(pref) if target.suffix.lower() in (".html", ".htm") else vision_markdown(pref)

@@ -477,7 +477,7 @@ def write_hearing_sheet(
     path: str | os.PathLike[str], prefecture: str, existing: Any = None, **kwargs: Any
 ) -> Path:
     """Generate the hearing workbook and write it atomically (the previous file kept as ``.bak``)."""
-    from .inventory.yamlio import atomic_write
+    from .files import atomic_write
 
     target = Path(path)
     atomic_write(target, workbook_bytes(hearing_workbook(prefecture, existing, **kwargs)))

@@ -22,7 +22,7 @@ from typing import Any
 
 from . import reference
 from .errors import InputError, Problem
-from .files import read_bytes, safe_cell
+from .files import atomic_write, read_bytes, safe_cell
 from .files import unsafe_cell as unsafe_cell  # re-exported: the hearing sheets read with it
 from .text import mixed_encoding_line, nfkc
 
@@ -42,7 +42,6 @@ def csv_bytes(rows: Iterable[Sequence[Any]], *, bom: bool = True) -> bytes:
 
 def write_csv(path: str | os.PathLike[str], rows: Iterable[Sequence[Any]], *, bom: bool = True) -> Path:
     """Write rows as CSV atomically (temporary file, fsync, rename; the previous file kept as ``.bak``)."""
-    from .inventory.yamlio import atomic_write
 
     target = Path(path)
     atomic_write(target, csv_bytes(rows, bom=bom))

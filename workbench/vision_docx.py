@@ -219,7 +219,7 @@ def vision_docx_bytes(pref: Any) -> bytes:
 
 def write_vision_docx(pref: Any, out: str | os.PathLike[str]) -> Path:
     """Write the vision as .docx to ``out`` atomically."""
-    from .inventory import atomic_write
+    from .files import atomic_write
 
     path = Path(out)
     if path.parent and not path.parent.exists():

@@ -95,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     resolve_file(parser, args)  # --sample PREF -> args.file
     try:
-        from ..inventory.yamlio import allow_readonly
+        from ..files import allow_readonly
 
         with allow_readonly(bool(getattr(args, "overwrite_readonly", False))):
             return int(args.func(args) or 0)

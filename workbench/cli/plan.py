@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_vision(args: argparse.Namespace) -> int:
     import workbench as wb
 
-    from ..inventory.yamlio import atomic_write
+    from ..files import atomic_write
     from ..plan import vision
     from ..report_vision import vision_html, vision_markdown
 
