@@ -9,11 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import workbench as wb
-from workbench import files, text
+from workbench import errors, files, text
 
 
 def test_doctests_of_the_helpers_run_as_written():
-    for module in (files, text):
+    for module in (files, errors, text):
         assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0
 
 
@@ -45,12 +45,17 @@ keys = st.one_of(st.integers(0, 999), st.from_regex(r"[a-z_]{1,8}|0[0-9]{5}|[1-9
 @given(st.lists(keys, min_size=1).filter(lambda loc: isinstance(loc[0], str)))
 def test_field_loc_reads_back_what_field_path_writes(loc):
     """``platforms[0].name`` and back: list indexes stay numbers, keys (municipality codes too) stay text."""
-    assert files.field_loc(files.field_path(loc)) == loc
+    assert errors.field_loc(errors.field_path(loc)) == loc
 
 
 def test_a_bracketed_code_is_a_key():
-    assert files.field_loc("costs.standalone[072028].initial") == ["costs", "standalone", "072028", "initial"]
-    assert files.field_loc("costs.members[3]") == ["costs", "members", 3]
+    assert errors.field_loc("costs.standalone[072028].initial") == [
+        "costs",
+        "standalone",
+        "072028",
+        "initial",
+    ]
+    assert errors.field_loc("costs.members[3]") == ["costs", "members", 3]
 
 
 def test_a_problem_in_the_cost_section_is_located_at_its_line(tmp_path):

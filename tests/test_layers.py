@@ -41,27 +41,6 @@ def test_no_module_of_ours_swaps_its_class():
 
 # --- the layers (tools/layers.py reads the imports from the source) ----------------------------------------
 
-#: TEMPORARY: imports in modules issue12 is editing (cli/__init__.py's subcommands by importlib; the hearing
-#: sheets' reading path, which the data-map sheets share). They go when issue12 is merged (issue 14 phase 2). The
-#: test fails when one of these no longer occurs, so the list can only shrink.
-IN_FLIGHT_UPWARD = {("workbench.cli", "?dynamic")}
-IN_FLIGHT_GUARDED = {("workbench.cli", "?dynamic")}
-IN_FLIGHT_CYCLES = [["workbench.datamap_sheets", "workbench.sheets"]]
-#: the data-map sheets share the hearing sheets' private styling and cell reading (the same cycle); the date
-#: option of the deck command and the vision's sections (cli/report.py and report_vision.py: issue12)
-IN_FLIGHT_PRIVATE = [
-    "workbench.cli.deck: _date",
-    "workbench.datamap_sheets: _HEAD_FILL",
-    "workbench.datamap_sheets: _HEAD_FONT",
-    "workbench.datamap_sheets: _Lists",
-    "workbench.datamap_sheets: _NOTE_FONT",
-    "workbench.datamap_sheets: _REQ_FILL",
-    "workbench.datamap_sheets: _put",
-    "workbench.datamap_sheets: _text",
-    "workbench.vision_docx: _sections",
-]
-
-
 def test_every_module_is_on_a_floor():
     for name in layers.modules():
         layers.floor(name)  # raises KeyError naming the module
@@ -70,19 +49,15 @@ def test_every_module_is_on_a_floor():
 def test_imports_point_down_only():
     """A module imports its own floor or lower ones (base → inventory → analyses → charts → exports → widgets
     → front ends), an analysis never imports file I/O, and no import is hidden in importlib."""
-    found = {(e.source, e.target) for e in layers.upward(layers.edges())}
-    assert found - IN_FLIGHT_UPWARD == set(), [str(e) for e in layers.upward(layers.edges())]
-    assert IN_FLIGHT_UPWARD - found == set(), "fixed: take these off IN_FLIGHT_UPWARD"
+    assert [str(e) for e in layers.upward(layers.edges())] == []
 
 
 def test_no_import_of_ours_is_guarded_as_if_it_could_be_missing():
-    found = {(e.source, e.target) for e in layers.guarded()}
-    assert found - IN_FLIGHT_GUARDED == set()
-    assert IN_FLIGHT_GUARDED - found == set(), "fixed: take these off IN_FLIGHT_GUARDED"
+    assert [str(e) for e in layers.guarded()] == []
 
 
 def test_no_import_cycles():
-    assert layers.cycles(layers.edges()) == IN_FLIGHT_CYCLES
+    assert layers.cycles(layers.edges()) == []
 
 
 def test_moved_names_are_found_at_their_old_place_but_not_used_there():
@@ -116,7 +91,7 @@ def test_no_module_imports_another_modules_private_names():
                 bad += [
                     f"{name}: {a.name}" for a in node.names if a.name.startswith("_") and a.name[1] != "_"
                 ]
-    assert sorted(bad) == IN_FLIGHT_PRIVATE
+    assert bad == []
 
 
 def test_the_checker_sees_what_it_must(tmp_path):

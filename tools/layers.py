@@ -42,6 +42,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
             "workbench.synth",
             "workbench.tabular",
             "workbench.sheets",
+            "workbench.sheetkit",
             "workbench.datamap_sheets",
             "workbench.autosave",
             "workbench.xlsx_stream",
@@ -80,9 +81,11 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
 #: reading and writing files: the analyses never import these (ARCHITECTURE.md: "Analyses never import charts,
 #: widgets or I/O"); the prefecture file's models (inventory.models …) are not I/O
 FILE_IO = (
+    "workbench.files",
     "workbench.inventory.yamlio",
     "workbench.sheets",
     "workbench.datamap_sheets",
+    "workbench.sheetkit",
     "workbench.tabular",
     "workbench.autosave",
     "workbench.samples",

@@ -32,7 +32,8 @@ def autosave(pref: Any, folder: str | os.PathLike[str] | None = None, *, keep: i
     ``folder`` defaults to ``<file>.autosave/`` beside the file the prefecture was loaded from; a prefecture
     built in memory needs ``folder``. The prefecture file itself is never touched. Returns the copy's path.
     """
-    from .files import atomic_write, source_path
+    from .errors import source_path
+    from .files import atomic_write
     from .inventory.yamlio import to_yaml
 
     src = source_path(pref)

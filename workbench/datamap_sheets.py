@@ -37,8 +37,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import reference
-from .errors import InputError, Problem
-from .files import existing_file, field_path
+from .errors import InputError, Problem, field_path
+from .files import existing_file
 from .inventory import Prefecture
 from .inventory.datamap import (
     TEMPLATE_VERSION,
@@ -48,25 +48,24 @@ from .inventory.datamap import (
     split_list,
     vocab_index,
 )
-from .sheets import (
-    _HEAD_FILL,
-    _HEAD_FONT,
-    _NOTE_FONT,
-    _REQ_FILL,
+from .sheetkit import (
+    HEAD_FILL,
+    HEAD_FONT,
     HEADER_ROW,
-    MAX_FILE_BYTES,
-    MAX_UNPACKED_BYTES,
+    NOTE_FONT,
+    REQ_FILL,
     SHEET_INFO,
     SHEET_LISTS,
     Conflict,
+    Lists,
     Source,
-    _Lists,
-    _put,
-    _text,
+    cell_text,
     merge_value,
+    put,
     workbook_bytes,
 )
 from .text import fold, nfkc
+from .xlsx_stream import MAX_FILE_BYTES, MAX_UNPACKED_BYTES
 
 SHEET_SERVICE = "サービス側データマップ"
 SHEET_ASSET = "データアセット側データマップ"
@@ -267,7 +266,7 @@ def _asset_rows(pref: Prefecture) -> list[dict[str, Any]]:
     ]
 
 
-def add_datamap_sheets(wb: Workbook, lists: _Lists, existing: Prefecture | None = None) -> None:
+def add_datamap_sheets(wb: Workbook, lists: Lists, existing: Prefecture | None = None) -> None:
     """Add the two データマップ sheets (headers in row 4, dropdowns on rows 5–304) to a workbook, prefilled from
     ``existing`` (a Prefecture): every service of the file gets a row (template README サービス側1)."""
     platforms = [p.id for p in existing.platforms] if existing is not None else []
@@ -287,20 +286,20 @@ def add_datamap_sheets(wb: Workbook, lists: _Lists, existing: Prefecture | None 
     ):
         title = SIDE_LABEL[side]
         ws = wb.create_sheet(title)
-        _put(ws, 1, 1, title).font = Font(bold=True, size=14)
-        _put(ws, 2, 1, guide)
+        put(ws, 1, 1, title).font = Font(bold=True, size=14)
+        put(ws, 2, 1, guide)
         cols = columns(side)
         drops = _dropdowns(side, platforms)
         notes = _NOTES if side == "service" else _ASSET_NOTES
         for i, col in enumerate(cols, 1):
-            note = _put(
+            note = put(
                 ws, 3, i, notes.get(col.key, "") + ("" if col.template else "（ワークベンチの追加列）")
             )
-            note.font = _NOTE_FONT
+            note.font = NOTE_FONT
             note.alignment = Alignment(wrap_text=True, vertical="bottom")
-            head = _put(ws, HEADER_ROW, i, col.header)
-            head.font = _HEAD_FONT
-            head.fill = _REQ_FILL if col.required else _HEAD_FILL
+            head = put(ws, HEADER_ROW, i, col.header)
+            head.font = HEAD_FONT
+            head.fill = REQ_FILL if col.required else HEAD_FILL
             head.alignment = Alignment(wrap_text=True, vertical="center")
             ws.column_dimensions[get_column_letter(i)].width = (
                 30 if col.is_list or col.key in ("service", "name") else 18
@@ -321,7 +320,7 @@ def add_datamap_sheets(wb: Workbook, lists: _Lists, existing: Prefecture | None 
             for c, col in enumerate(cols, 1):
                 v = _cell_value(col, data.get(col.key))
                 if v is not None:
-                    _put(ws, r, c, v)
+                    put(ws, r, c, v)
 
 
 def datamap_workbook(prefecture: str, existing: Prefecture | None = None) -> Workbook:
@@ -330,7 +329,7 @@ def datamap_workbook(prefecture: str, existing: Prefecture | None = None) -> Wor
     wb = Workbook()
     info = wb.active
     info.title = SHEET_INFO
-    _put(info, 1, 1, f"データマップ（{name}）").font = Font(bold=True, size=14)
+    put(info, 1, 1, f"データマップ（{name}）").font = Font(bold=True, size=14)
     meta = [
         ("都道府県", name),
         ("都道府県コード", code),
@@ -340,9 +339,9 @@ def datamap_workbook(prefecture: str, existing: Prefecture | None = None) -> Wor
         ("データマップの版", TEMPLATE_VERSION),
     ]
     for r, (k, v) in enumerate(meta, 3):
-        _put(info, r, 1, k).font = Font(bold=True)
+        put(info, r, 1, k).font = Font(bold=True)
         if v is not None:
-            _put(info, r, 2, v)
+            put(info, r, 2, v)
     lines = (
         "デジタル庁「データマップ作成フォーマット」（第1.3版）の2つのシートの項目に沿った記入用ブックです。",
         "サービス側データマップ: 基盤に接続しているサービスをすべて記載します。",
@@ -351,10 +350,10 @@ def datamap_workbook(prefecture: str, existing: Prefecture | None = None) -> Wor
         "「ワークベンチの追加列」は任意です（基盤ID・分野・標準データモデル・個人情報の区分など）。",
     )
     for r, text in enumerate(lines, 3 + len(meta) + 1):
-        _put(info, r, 1, text)
+        put(info, r, 1, text)
     info.column_dimensions["A"].width = 18
     info.column_dimensions["B"].width = 40
-    lists = _Lists(wb)
+    lists = Lists(wb)
     add_datamap_sheets(wb, lists, existing)
     wb.move_sheet(SHEET_LISTS, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(SHEET_LISTS))
     return wb
@@ -623,7 +622,7 @@ def _row_cells(
     bad = False
     for c, col in found.items():
         where = f"{grid.where(r, c)} {col.header}"
-        raw = _text(grid.value(r, c))
+        raw = cell_text(grid.value(r, c))
         why = _cell_problem(grid, r, c, raw)
         if why is not None:
             shown = str(grid.value(r, c)) if (r, c) in grid.formulas else raw
@@ -688,7 +687,7 @@ def _read_side(
     rows: list[DmRow] = []
     current: DmRow | None = None
     for r in range(hrow + 1, len(grid.rows) + 1):
-        if all(_text(grid.value(r, c)) is None for c in found):
+        if all(cell_text(grid.value(r, c)) is None for c in found):
             continue
         cells = _row_cells(grid, r, found, respondent, problems)
         if cells is None:
@@ -744,8 +743,8 @@ def _info(
                 )
             )
         code = code or found
-    respondent = _text(labels.get(fold("回答団体")))
-    version = _text(labels.get(fold("データマップの版")))
+    respondent = cell_text(labels.get(fold("回答団体")))
+    version = cell_text(labels.get(fold("データマップの版")))
     if version is not None:
         version = str(version).removeprefix("第").removesuffix("版")
     return respondent, version, code

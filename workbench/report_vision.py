@@ -62,7 +62,8 @@ def _try_plan(pref: Prefecture) -> tuple[ActionPlan | None, str | None]:
         return None, str(err)
 
 
-def _sections(pref: Prefecture) -> tuple[VisionResult, ActionPlan | None, str | None]:
+def vision_sections(pref: Prefecture) -> tuple[VisionResult, ActionPlan | None, str | None]:
+    """The vision, and the plan or why it could not be made (the Markdown and Word versions show both)."""
     v = vision(pref)
     ap, err = _try_plan(pref)
     return v, ap, err
@@ -74,7 +75,7 @@ def _yen(x: float | None) -> str:
 
 def vision_markdown(pref: Prefecture) -> str:
     """The 共同利用ビジョン as Markdown: tables in place of the figures, each with its source."""
-    v, ap, err = _sections(pref)
+    v, ap, err = vision_sections(pref)
     t, org, cost = v.target, v.organisation, v.cost
     out = [
         f"# {md(v.prefecture.name)} 共同利用ビジョン",
@@ -203,7 +204,7 @@ def vision_html(pref: Prefecture) -> str:
     from .charts.plan import SOURCE_FLOW, SOURCE_GANTT, SOURCE_SURVEY, gantt, survey_bars, type_flowchart
     from .overview import overview
 
-    v, ap, err = _sections(pref)
+    v, ap, err = vision_sections(pref)
     t, org, cost = v.target, v.organisation, v.cost
     e = html.escape
     first = [True]

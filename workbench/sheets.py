@@ -24,39 +24,50 @@ column without a header is a located error. Every cell written goes through :fun
 
 from __future__ import annotations
 
-import io
 import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter, range_boundaries
-from openpyxl.utils.escape import unescape as xml_unescape
 from openpyxl.worksheet.datavalidation import DataValidation
 from pydantic import ValidationError
 
 from . import reference
+from .datamap_sheets import add_datamap_sheets
 from .errors import InputError, Problem
-from .inventory.yamlio import _CONTROL, MAX_TEXT
-from .tabular import municipality_code, safe_cell, unsafe_cell
+from .inventory.yamlio import CONTROL_CHARS, MAX_TEXT
+from .sheetkit import (
+    HEAD_FILL,
+    HEAD_FONT,
+    HEADER_ROW,
+    NOTE_FONT,
+    REQ_FILL,
+    SHEET_INFO,
+    SHEET_LISTS,
+    Conflict,
+    Lists,
+    Source,
+    cell_text,
+    merge_value,
+    put,
+    workbook_bytes,
+)
+from .tabular import municipality_code
 from .text import fold, nfkc
 from .xlsx_stream import MAX_FILE_BYTES as MAX_FILE_BYTES  # the caps of a workbook, re-exported
 from .xlsx_stream import MAX_UNPACKED_BYTES as MAX_UNPACKED_BYTES
-from .xlsx_stream import Cell, StreamBook, Unreadable, unreadable_problem
+from .xlsx_stream import Cell, StreamBook, unreadable_problem
 
 FORMAT_VERSION = "workbench-hearing-1"
-SHEET_INFO = "説明"
 SHEET_MUNIS = "市区町村"
 SHEET_PLATFORMS = "基盤"
 SHEET_SERVICES = "サービス"
-SHEET_LISTS = "選択肢"
 REQUIRED_SHEETS = (SHEET_PLATFORMS, SHEET_SERVICES)
-HEADER_ROW = 4  # row 1 title, row 2 guidance, row 3 per-column notes, row 4 headers, data from row 5
 DATA_ROWS = 300  # rows that carry dropdown validation
 
 YES, NO = "あり", "なし"
@@ -219,16 +230,6 @@ def _columns(sheet: str) -> tuple[Column, ...]:
 
 # --- generating -----------------------------------------------------------------------------------
 
-_HEAD_FONT = Font(bold=True, color="FFFFFF")
-_HEAD_FILL = PatternFill("solid", fgColor="1F4E79")
-_REQ_FILL = PatternFill("solid", fgColor="C00000")
-_NOTE_FONT = Font(size=9, color="595959")
-
-
-def _put(ws: Any, row: int, col: int, value: Any) -> Any:
-    cell = ws.cell(row=row, column=col, value=safe_cell(value))
-    return cell
-
 
 def _cell_text(col: Column, value: Any, pref_code: str) -> Any:
     """The cell shown for a model value (labels for codes, names for municipality codes)."""
@@ -272,26 +273,7 @@ def _row_values(columns: Sequence[Column], data: dict[str, Any], pref_code: str)
     return out
 
 
-class _Lists:
-    """The hidden sheet of dropdown lists (one column per list); returns the formula of a list."""
-
-    def __init__(self, wb: Workbook) -> None:
-        self.ws = wb.create_sheet(SHEET_LISTS)
-        self.ws.sheet_state = "hidden"
-        self.cols: dict[str, str] = {}
-
-    def formula(self, name: str, values: Sequence[str]) -> str:
-        if name not in self.cols:
-            c = len(self.cols) + 1
-            _put(self.ws, 1, c, name)
-            for i, v in enumerate(values, 2):
-                _put(self.ws, i, c, v)
-            letter = get_column_letter(c)
-            self.cols[name] = f"'{SHEET_LISTS}'!${letter}$2:${letter}${len(values) + 1}"
-        return self.cols[name]
-
-
-def _validation(ws: Any, lists: _Lists, col: Column, idx: int, names: Sequence[str]) -> None:
+def _validation(ws: Any, lists: Lists, col: Column, idx: int, names: Sequence[str]) -> None:
     letter = get_column_letter(idx)
     rng = f"{letter}{HEADER_ROW + 1}:{letter}{HEADER_ROW + DATA_ROWS}"
     if col.kind == "enum":
@@ -319,7 +301,7 @@ def _validation(ws: Any, lists: _Lists, col: Column, idx: int, names: Sequence[s
 
 def _data_sheet(
     wb: Workbook,
-    lists: _Lists,
+    lists: Lists,
     title: str,
     guide: str,
     columns: Sequence[Column],
@@ -327,15 +309,15 @@ def _data_sheet(
     names: Sequence[str],
 ) -> None:
     ws = wb.create_sheet(title)
-    _put(ws, 1, 1, f"{title}の一覧").font = Font(bold=True, size=14)
-    _put(ws, 2, 1, guide)
+    put(ws, 1, 1, f"{title}の一覧").font = Font(bold=True, size=14)
+    put(ws, 2, 1, guide)
     for i, col in enumerate(columns, 1):
-        note = _put(ws, 3, i, col.note)
-        note.font = _NOTE_FONT
+        note = put(ws, 3, i, col.note)
+        note.font = NOTE_FONT
         note.alignment = Alignment(wrap_text=True, vertical="bottom")
-        head = _put(ws, HEADER_ROW, i, col.header)
-        head.font = _HEAD_FONT
-        head.fill = _REQ_FILL if col.required else _HEAD_FILL
+        head = put(ws, HEADER_ROW, i, col.header)
+        head.font = HEAD_FONT
+        head.fill = REQ_FILL if col.required else HEAD_FILL
         head.alignment = Alignment(wrap_text=True, vertical="center")
         ws.column_dimensions[get_column_letter(i)].width = col.width
         _validation(ws, lists, col, i, names)
@@ -345,7 +327,7 @@ def _data_sheet(
     for r, values in enumerate(rows, HEADER_ROW + 1):
         for c, v in enumerate(values, 1):
             if v is not None:
-                _put(ws, r, c, v)
+                put(ws, r, c, v)
 
 
 _INSTRUCTIONS = (
@@ -392,7 +374,7 @@ def hearing_workbook(
     wb = Workbook()
     info = wb.active
     info.title = SHEET_INFO
-    _put(info, 1, 1, f"データ連携基盤の現況ヒアリングシート（{name}）").font = Font(bold=True, size=14)
+    put(info, 1, 1, f"データ連携基盤の現況ヒアリングシート（{name}）").font = Font(bold=True, size=14)
     meta = [
         ("都道府県", name),
         ("都道府県コード", code),
@@ -405,30 +387,30 @@ def hearing_workbook(
         ("様式", FORMAT_VERSION),
     ]
     for r, (k, v) in enumerate(meta, 3):
-        _put(info, r, 1, k).font = Font(bold=True)
+        put(info, r, 1, k).font = Font(bold=True)
         if v is not None:
-            _put(info, r, 2, v)
+            put(info, r, 2, v)
     for r, text in enumerate(_INSTRUCTIONS, 3 + len(meta) + 1):
-        _put(info, r, 1, text)
+        put(info, r, 1, text)
     info.column_dimensions["A"].width = 16
     info.column_dimensions["B"].width = 40
 
     ms = wb.create_sheet(SHEET_MUNIS)
-    _put(ms, 1, 1, f"{name}の市区町村（人口は2020年国勢調査）").font = Font(bold=True, size=14)
-    _put(ms, 2, 1, reference.POPULATION_SOURCE)
+    put(ms, 1, 1, f"{name}の市区町村（人口は2020年国勢調査）").font = Font(bold=True, size=14)
+    put(ms, 2, 1, reference.POPULATION_SOURCE)
     for i, h in enumerate(("コード", "市区町村名", "人口（2020年）"), 1):
-        head = _put(ms, HEADER_ROW, i, h)
-        head.font, head.fill = _HEAD_FONT, _HEAD_FILL
+        head = put(ms, HEADER_ROW, i, h)
+        head.font, head.fill = HEAD_FONT, HEAD_FILL
     for r, (c, n, p) in enumerate(
         munis[["code", "name", "population_2020"]].itertuples(index=False), HEADER_ROW + 1
     ):
-        _put(ms, r, 1, str(c))
-        _put(ms, r, 2, str(n))
-        _put(ms, r, 3, int(p))
+        put(ms, r, 1, str(c))
+        put(ms, r, 2, str(n))
+        put(ms, r, 3, int(p))
     ms.column_dimensions["A"].width, ms.column_dimensions["B"].width = 10, 18
     ms.column_dimensions["C"].width = 14
 
-    lists = _Lists(wb)
+    lists = Lists(wb)
     dv = DataValidation(type="list", formula1=lists.formula("回答団体", [name, *all_names]), allow_blank=True)
     dv.add("B5")
     info.add_data_validation(dv)
@@ -458,19 +440,10 @@ def hearing_workbook(
         (_row_values(scols, d, code) for d in pdata[1]),
         all_names,
     )
-    from .datamap_sheets import add_datamap_sheets  # the two データマップ sheets (optional to fill)
-
     add_datamap_sheets(wb, lists, existing)
     # the lists sheet last, hidden
     wb.move_sheet(SHEET_LISTS, offset=len(wb.sheetnames))
     return wb
-
-
-def workbook_bytes(wb: Workbook) -> bytes:
-    """The xlsx bytes of a workbook (for an atomic write)."""
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def write_hearing_sheet(
@@ -485,22 +458,6 @@ def write_hearing_sheet(
 
 
 # --- reading --------------------------------------------------------------------------------------
-
-
-@dataclass
-class Source:
-    """Where a value came from: file, sheet, row and cell."""
-
-    file: str
-    sheet: str
-    row: int
-    cell: str = ""
-    header: str = ""
-    respondent: str | None = None
-
-    def where(self) -> str:
-        who = f"（{self.respondent}）" if self.respondent else ""
-        return f"{self.file}{who} {self.sheet}!{self.cell or self.row}"
 
 
 @dataclass
@@ -523,24 +480,6 @@ class Hearing:
     platforms: list[Row] = field(default_factory=list)
     services: list[Row] = field(default_factory=list)
     info_cell: str | None = None
-
-
-def _text(value: Any) -> Any:
-    """A cell value read: strings stripped (full-width spaces too) and un-escaped; '' -> None.
-
-    Free text (names, notes) keeps the user's characters; coded values are NFKC-normalised when parsed.
-    Excel stores characters XML cannot hold as ``_xHHHH_``; they are decoded here, so a control character
-    typed into a cell is seen (and refused) as what it is."""
-    if isinstance(value, Unreadable):
-        return value
-    if isinstance(value, str):
-        if "_x" in value:
-            value = xml_unescape(value)
-        s = unsafe_cell(value.strip().strip("\u3000").strip())
-        return s or None
-    if isinstance(value, datetime | date):
-        return value.isoformat()[:10]
-    return value
 
 
 def _unflatten(flat: dict[str, Any]) -> dict[str, Any]:
@@ -628,7 +567,7 @@ def _info(
         if label_cell is None:
             continue
         value_cell = cells.get(2)
-        value = _text(value_cell.value) if value_cell is not None else None
+        value = cell_text(value_cell.value) if value_cell is not None else None
         found.setdefault(fold(str(label_cell.value)), (value, f"B{r}"))
     code = cell = None
     for label in ("都道府県コード", "都道府県"):
@@ -766,17 +705,17 @@ def _read_sheet(
     rows: list[Row] = []
     first: dict[str, int] = {}
     for r, cells in all_rows:
-        if r <= hrow or all(_text(x.value) is None for x in cells.values()):
+        if r <= hrow or all(cell_text(x.value) is None for x in cells.values()):
             continue
         for c, cell in sorted(cells.items()):
-            if c not in labelled and _text(cell.value) is not None:
+            if c not in labelled and cell_text(cell.value) is not None:
                 problems.append(
                     Problem(
                         "見出しのない列に値があります。見出しを付けるか、値を消してください",
                         file,
                         r,
                         f"{sheet}!{cell.coordinate}",
-                        _text(cell.value),
+                        cell_text(cell.value),
                     )
                 )
         flat: dict[str, Any] = {}
@@ -798,11 +737,11 @@ def _read_sheet(
                     Problem("数式は使えません。値を入力してください", file, r, where, str(cell.value))
                 )
                 continue
-            raw = _text(cell.value)
+            raw = cell_text(cell.value)
             if raw is None:
                 continue
-            if isinstance(raw, str) and _CONTROL.search(raw):
-                ch = _CONTROL.search(raw).group()
+            if isinstance(raw, str) and CONTROL_CHARS.search(raw):
+                ch = CONTROL_CHARS.search(raw).group()
                 problems.append(
                     Problem(
                         f"制御文字（U+{ord(ch):04X}）が含まれています。削除してください", file, r, where, raw
@@ -940,36 +879,6 @@ def read_hearing(path: str | os.PathLike[str], *, prefecture: str | None = None)
 
 
 @dataclass
-class Conflict:
-    """Two workbooks describing the same platform or service differently."""
-
-    kind: str  # 基盤 | サービス
-    id: str
-    key: str
-    first: Source
-    first_value: Any
-    second: Source
-    second_value: Any
-
-    def problem(self) -> Problem:
-        a, b = _show(self.first_value), _show(self.second_value)
-        return Problem(
-            f"{self.kind}「{self.id}」の{self.first.header}が食い違っています: "
-            f"{self.first.where()} = {a} ／ {self.second.where()} = {b}"
-            "（--prefer ファイル または --on-conflict first で、どちらを採るか指定してください）",
-            self.second.file,
-            self.second.row,
-            f"{self.second.sheet}!{self.second.cell} {self.second.header}",
-        )
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(map(str, value)) + "]"
-    return str(value)
-
-
-@dataclass
 class Merged:
     """The merged rows of several workbooks: flat values by id, in first-seen order, with their sources."""
 
@@ -979,30 +888,6 @@ class Merged:
 
 
 _UNION = ("municipalities",)
-
-
-def merge_value(
-    have: Any, key: str, value: Any, src: Source, preferred: set[str], on_conflict: str, union: bool
-) -> Source | None:
-    """One value of a row met again in another workbook, merged into ``have`` (a row with ``values``, ``cells``
-    and ``source``): a new key is taken, a list (``union``) joined; a different value is taken from a
-    preferred file, kept with ``first`` or from a preferred file, else left for a conflict: returns the cell of
-    the value kept then (None when nothing conflicts). The hearing sheets and the data-map sheets share it."""
-    if key not in have.values:
-        have.values[key], have.cells[key] = value, src
-        return None
-    if union:
-        have.values[key] = list(dict.fromkeys([*have.values[key], *value]))
-        return None
-    if have.values[key] == value:
-        return None
-    old = have.cells.get(key, have.source)
-    old_pref = os.path.realpath(old.file) in preferred
-    new_pref = os.path.realpath(src.file) in preferred
-    if new_pref and not old_pref:
-        have.values[key], have.cells[key] = value, src
-        return None
-    return None if old_pref or on_conflict == "first" else old
 
 
 def merge_hearings(

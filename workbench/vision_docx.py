@@ -100,9 +100,9 @@ def vision_document(pref: Any) -> Any:
 
     from .classify import running
     from .overview import overview
-    from .report_vision import _sections
+    from .report_vision import vision_sections
 
-    v, ap, err = _sections(pref)
+    v, ap, err = vision_sections(pref)
     t, org, cost = v.target, v.organisation, v.cost
     doc = Document()
     section = doc.sections[0]

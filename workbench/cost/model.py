@@ -35,8 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .. import reference
-from ..errors import InputError
-from ..files import field_loc, locate, source_name
+from ..errors import InputError, field_loc, locate, source_name
 from ..inventory.costs import DRIVERS, CostScenario
 from ..inventory.plan import rule_index, scheme_index
 from ..text import fold

@@ -22,11 +22,11 @@ from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.reader import ReaderError
 
 from .. import reference
-from ..errors import InputError, Problem, shorten
+from ..errors import InputError, Problem, locate, shorten, source_path
+from ..errors import field_path as _field_path
 from ..files import LOCK_TIMEOUT as LOCK_TIMEOUT  # the saves' names, re-exported
 from ..files import allow_readonly as allow_readonly
-from ..files import atomic_write, file_lock, locate, read_bytes, source_path
-from ..files import field_path as _field_path
+from ..files import atomic_write, file_lock, read_bytes
 from ..files import real_target as real_target
 from ..text import fold, mixed_encoding_line
 from .models import Prefecture, cross_check
@@ -164,14 +164,14 @@ def problems_from_validation(err: ValidationError, doc: Any, file: str | None) -
 
 #: characters refused in text values: C0 controls except tab and line breaks, DEL and C1 controls (they break
 #: the Excel hearing sheet -- openpyxl refuses them -- and are invisible in every view)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 #: the longest text value accepted: an Excel cell holds 32,767 characters, and a formula-looking value gets one
 #: more (a leading quote) when written to a sheet
 MAX_TEXT = 32_000
 
 
 def _check_text(text: str, file: str | None, line: int | None, path: list[str | int]) -> None:
-    found = _CONTROL.search(text)
+    found = CONTROL_CHARS.search(text)
     if found:
         raise InputError.single(
             f"制御文字（U+{ord(found.group()):04X}）が含まれています。削除してください",

@@ -21,8 +21,7 @@ from pydantic import BaseModel, Field
 from .. import reference
 from ..classify import Classification, classify
 from ..datamap import plan_items
-from ..errors import InputError, Problem
-from ..files import field_path, locate
+from ..errors import InputError, Problem, field_path, locate
 from ..inventory import Prefecture
 from ..inventory.plan import Plan, canonical_item_id, issue_item_id
 from ..results import Result, frame
