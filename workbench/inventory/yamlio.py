@@ -9,7 +9,7 @@ import io
 import os
 import re
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -204,48 +204,68 @@ def _plain(
     if count[0] > MAX_NODES:
         raise InputError.single(f"ファイルの要素が多すぎます（{MAX_NODES:,} を超えています）", file=file)
     if isinstance(node, dict | list):
-        if id(node) in seen:
-            line = getattr(getattr(node, "lc", None), "line", None)
-            raise InputError.single(
-                "YAMLのアンカー／エイリアス（& と *）による集まりの再利用は使えません（展開爆弾の防止）",
-                file=file,
-                line=(line + 1) if line is not None else None,
-            )
-        seen.add(id(node))
-        lc = getattr(node, "lc", None)
+        _once(node, seen, file)
         if isinstance(node, dict):
-            out = {}
-            for k, v in node.items():
-                at = line
-                with contextlib.suppress(Exception):
-                    at = lc.key(k)[0] + 1
-                key = str(k) if not isinstance(k, int | bool) else k
-                if isinstance(k, str):
-                    _check_text(k, file, at, path)
-                out[key] = _plain(v, seen, count, file, [*path, key], at)
-            return out
-        items = []
-        for i, v in enumerate(node):
-            at = line
-            with contextlib.suppress(Exception):
-                at = lc.item(i)[0] + 1
-            items.append(_plain(v, seen, count, file, [*path, i], at))
-        return items
-    if isinstance(node, bool):
-        return bool(node)
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    if isinstance(node, datetime):
-        return node.isoformat()
-    if isinstance(node, date):
-        return node.isoformat()
+            return _plain_map(node, seen, count, file, path, line)
+        return _plain_seq(node, seen, count, file, path, line)
     if node is None:
         return None
+    if isinstance(node, bool | int | float):
+        return _number(node)
+    if isinstance(node, date):  # datetime too
+        return node.isoformat()
     text = str(node)
     _check_text(text, file, line, path)
     return text
+
+
+def _number(node: bool | int | float) -> bool | int | float:
+    """A YAML number or boolean as a plain Python one (ruamel's subclasses keep their formatting)."""
+    for kind in (bool, int, float):  # bool first: it is an int too
+        if isinstance(node, kind):
+            return kind(node)
+    return node
+
+
+def _once(node: Any, seen: set[int], file: str | None) -> None:
+    """A collection met a second time is an alias: refused (an alias bomb expands to billions of nodes)."""
+    if id(node) in seen:
+        line = getattr(getattr(node, "lc", None), "line", None)
+        raise InputError.single(
+            "YAMLのアンカー／エイリアス（& と *）による集まりの再利用は使えません（展開爆弾の防止）",
+            file=file,
+            line=(line + 1) if line is not None else None,
+        )
+    seen.add(id(node))
+
+
+def _plain_map(
+    node: Any, seen: set[int], count: list[int], file: str | None, path: list[str | int], line: int | None
+) -> dict:
+    lc = getattr(node, "lc", None)
+    out = {}
+    for k, v in node.items():
+        at = line
+        with contextlib.suppress(Exception):
+            at = lc.key(k)[0] + 1
+        key = str(k) if not isinstance(k, int | bool) else k
+        if isinstance(k, str):
+            _check_text(k, file, at, path)
+        out[key] = _plain(v, seen, count, file, [*path, key], at)
+    return out
+
+
+def _plain_seq(
+    node: Any, seen: set[int], count: list[int], file: str | None, path: list[str | int], line: int | None
+) -> list:
+    lc = getattr(node, "lc", None)
+    items = []
+    for i, v in enumerate(node):
+        at = line
+        with contextlib.suppress(Exception):
+            at = lc.item(i)[0] + 1
+        items.append(_plain(v, seen, count, file, [*path, i], at))
+    return items
 
 
 def decode(data: bytes, file: str | None) -> str:
@@ -297,154 +317,222 @@ def structure_estimate(text: str, file: str | None = None, *, raise_over: bool =
     With ``raise_over`` (the default) an :class:`InputError` naming the line is raised as soon as the depth
     passes :data:`MAX_DEPTH` or the nodes pass :data:`MAX_NODES`.
     """
-    stack: list[int] = []  # block indentation levels (while outside flow collections)
-    flow = 0
-    quote = ""  # a quoted scalar continuing on the next line
-    plain_indent: int | None = None  # a plain scalar that may continue on lines indented more than this
-    block_parent: int | None = None  # skipping the content of a block scalar indented more than this
-    block_content: int | None = None
-    deepest = nodes = 0
+    scan = _Structure(file, raise_over)
+    for lineno, raw in enumerate(text.split("\n"), 1):
+        scan.feed(lineno, raw.rstrip("\r"))
+    return scan.deepest, scan.nodes
 
-    def over(lineno: int, depth: int) -> None:
-        if not raise_over:
+
+class _Structure:
+    """The state of :func:`structure_estimate` across lines, one method per kind of token."""
+
+    def __init__(self, file: str | None, raise_over: bool) -> None:
+        self.file, self.raise_over = file, raise_over
+        self.stack: list[int] = []  # block indentation levels (while outside flow collections)
+        self.flow = 0
+        self.quote = ""  # a quoted scalar continuing on the next line
+        self.plain_indent: int | None = None  # a plain scalar that may continue on lines indented more
+        self.block_parent: int | None = None  # skipping the content of a block scalar indented more than this
+        self.block_content: int | None = None
+        self.deepest = self.nodes = 0
+        self.lineno = self.dashes = self.colons = self.line_flow = 0
+
+    def depth(self) -> int:
+        return len(self.stack) + self.dashes + self.colons + self.line_flow
+
+    def over(self, depth: int) -> None:
+        if not self.raise_over:
             return
         if depth > MAX_DEPTH:
             raise InputError.single(
-                f"YAMLの入れ子が深すぎます（{MAX_DEPTH} 段を超えています）", file=file, line=lineno
+                f"YAMLの入れ子が深すぎます（{MAX_DEPTH} 段を超えています）", file=self.file, line=self.lineno
             )
-        if nodes > MAX_NODES:
+        if self.nodes > MAX_NODES:
             raise InputError.single(
-                f"ファイルの要素が多すぎます（{MAX_NODES:,} を超えています）", file=file, line=lineno
+                f"ファイルの要素が多すぎます（{MAX_NODES:,} を超えています）",
+                file=self.file,
+                line=self.lineno,
             )
 
-    for lineno, raw in enumerate(text.split("\n"), 1):
-        line = raw.rstrip("\r")
+    def feed(self, lineno: int, line: str) -> None:
+        self.lineno = lineno
         body = line.lstrip(" ")
         indent = len(line) - len(body)
-        if block_parent is not None:  # inside a | or > block scalar: its lines are text
-            if not body.strip():
-                continue
-            if block_content is None and indent > block_parent:
-                block_content = indent
-            if block_content is not None and indent >= block_content:
-                continue
-            block_parent = block_content = None
-        i = 0
-        dashes = colons = 0
-        line_flow = flow
-        if quote:
-            m = (_DQ_END if quote == '"' else _SQ_END).match(line)
+        if self.block_parent is not None and self._in_block(body, indent):
+            return
+        self.dashes = self.colons = 0
+        self.line_flow = self.flow
+        i = self._start(line, body, indent)
+        if i is None:
+            return
+        while i is not None and i < len(line):
+            i = self._token(line, i, indent)
+        self.deepest = max(self.deepest, self.depth())
+        self.over(self.depth())
+
+    def _in_block(self, body: str, indent: int) -> bool:
+        """Whether the line is text of a | or > block scalar (else the block ended)."""
+        if not body.strip():
+            return True
+        if self.block_content is None and indent > self.block_parent:  # type: ignore[operator]
+            self.block_content = indent
+        if self.block_content is not None and indent >= self.block_content:
+            return True
+        self.block_parent = self.block_content = None
+        return False
+
+    def _start(self, line: str, body: str, indent: int) -> int | None:
+        """Where the line's tokens start: after a quoted scalar that ends here, after a plain scalar's
+        continuation, or at the indentation (a new block level); None for a line with nothing to count."""
+        if self.quote:
+            m = (_DQ_END if self.quote == '"' else _SQ_END).match(line)
             if m is None:
-                continue  # still inside the quoted scalar
-            quote, i = "", m.end()
-        elif not body or body.startswith("#"):
-            plain_indent = None if not body or flow == 0 else plain_indent
-            continue
-        elif plain_indent is not None and (flow > 0 or indent > plain_indent):
+                return None  # still inside the quoted scalar
+            self.quote = ""
+            return m.end()
+        if not body or body.startswith("#"):
+            self.plain_indent = None if not body or self.flow == 0 else self.plain_indent
+            return None
+        if self.plain_indent is not None and (self.flow > 0 or indent > self.plain_indent):
             # continuation of a multi-line plain scalar: quotes here are ordinary characters
-            stop = (_PLAIN_STOP_FLOW if flow else _PLAIN_STOP_BLOCK).search(line, indent)
+            stop = (_PLAIN_STOP_FLOW if self.flow else _PLAIN_STOP_BLOCK).search(line, indent)
             if stop is None:
-                continue
-            i = stop.start()
-            plain_indent = None
-        else:
-            plain_indent = None
-            if flow == 0:
-                while stack and stack[-1] >= indent:
-                    stack.pop()
-                stack.append(indent)
-            i = indent
-        n = len(line)
-        while i < n:
-            ch = line[i]
-            if ch in " \t":
-                i += 1
-                continue
-            nxt = line[i + 1] if i + 1 < n else ""
-            if ch == "#":
-                break  # a comment
-            if ch in "[{":
-                flow += 1
-                nodes += 1
-                line_flow = max(line_flow, flow)
-                i += 1
-                over(lineno, len(stack) + dashes + colons + line_flow)
-                continue
-            if ch in "]}":
-                flow = max(flow - 1, 0)
-                i += 1
-                continue
-            if ch == ",":
-                i += 1
-                continue
-            if ch in "-?" and nxt in ("", " ", "\t") and flow == 0:
-                dashes += ch == "-"
-                nodes += 1
-                i += 1
-                over(lineno, len(stack) + dashes + colons + line_flow)
-                continue
-            if ch == ":" and (nxt in ("", " ", "\t") or (flow and nxt in ",[]{}")):
-                if flow == 0:
-                    colons += 1  # "a: b: c" / ": :" nest mappings on one line
-                i += 1
-                continue
-            if ch == ":" and flow:
-                # ":x" in a flow collection: the scanner's choice depends on what came before; a quoted
-                # scalar right after it is treated below as uncertain (its brackets still counted)
-                i += 1
-                if i < n and line[i] in "\"'":
-                    m = (_DQ_END if line[i] == '"' else _SQ_END).match(line, i + 1)
-                    end = m.end() if m else n
-                    for c in line[i:end]:
-                        if c in "[{":
-                            flow += 1
-                            line_flow = max(line_flow, flow)
-                    over(lineno, len(stack) + dashes + colons + line_flow)
-                    if m is None:
-                        quote = line[i]
-                    i = end
-                continue
-            if ch in "|>" and flow == 0:
-                block_parent = indent + 2 * dashes
-                digits = [
-                    c for c in line[i + 1 : i + 4] if c in "0123456789"
-                ]  # not "²": isdigit() but no int
-                block_content = block_parent + int(digits[0]) if digits else None
-                nodes += 1
-                break
-            if ch in "&!":
-                while i < n and line[i] not in " \t,[]{}":
-                    i += 1
-                continue
-            if ch == "*":
-                nodes += 1
-                while i < n and line[i] not in " \t,[]{}":
-                    i += 1
-                continue
-            if ch in "\"'":
-                nodes += 1
-                m = (_DQ_END if ch == '"' else _SQ_END).match(line, i + 1)
-                if m is None:
-                    quote = ch
-                    break
-                i = m.end()
-                continue
-            if ch in "%" and i == 0:
-                break  # a directive
-            # a plain scalar: up to the next indicator on this line, maybe continued on the next lines
-            nodes += 1
-            if nodes > MAX_NODES:
-                over(lineno, 0)
-            stop = (_PLAIN_STOP_FLOW if flow else _PLAIN_STOP_BLOCK).search(line, i + 1)
-            if stop is None:
-                plain_indent = indent
-                break
-            i = stop.start()
-            if line[i] in " \t":
-                break  # " #": a comment
-        deepest = max(deepest, len(stack) + dashes + colons + line_flow)
-        over(lineno, len(stack) + dashes + colons + line_flow)
-    return deepest, nodes
+                return None
+            self.plain_indent = None
+            return stop.start()
+        self.plain_indent = None
+        if self.flow == 0:
+            while self.stack and self.stack[-1] >= indent:
+                self.stack.pop()
+            self.stack.append(indent)
+        return indent
+
+    def _token(self, line: str, i: int, indent: int) -> int | None:
+        """The position after the token at ``i``; None when the rest of the line is not counted."""
+        handler = _TOKENS.get(line[i], _Structure._plain)
+        return handler(self, line, i, indent)
+
+    def _blank(self, line: str, i: int, indent: int) -> int | None:
+        return i + 1
+
+    def _comment(self, line: str, i: int, indent: int) -> int | None:
+        return None
+
+    def _open(self, line: str, i: int, indent: int) -> int | None:
+        self.flow += 1
+        self.nodes += 1
+        self.line_flow = max(self.line_flow, self.flow)
+        self.over(self.depth())
+        return i + 1
+
+    def _close(self, line: str, i: int, indent: int) -> int | None:
+        self.flow = max(self.flow - 1, 0)
+        return i + 1
+
+    def _entry(self, line: str, i: int, indent: int) -> int | None:
+        """``- `` or ``? ``: a block entry (nests on one line: ``- - a``); else a plain scalar."""
+        if _next(line, i) not in ("", " ", "\t") or self.flow:
+            return self._plain(line, i, indent)
+        self.dashes += line[i] == "-"
+        self.nodes += 1
+        self.over(self.depth())
+        return i + 1
+
+    def _colon(self, line: str, i: int, indent: int) -> int | None:
+        nxt = _next(line, i)
+        if nxt in ("", " ", "\t") or (self.flow and nxt in ",[]{}"):
+            if self.flow == 0:
+                self.colons += 1  # "a: b: c" / ": :" nest mappings on one line
+            return i + 1
+        if not self.flow:
+            return self._plain(line, i, indent)
+        # ":x" in a flow collection: the scanner's choice depends on what came before; a quoted scalar right
+        # after it is treated as uncertain (its brackets still counted)
+        i += 1
+        if i >= len(line) or line[i] not in "\"'":
+            return i
+        m = (_DQ_END if line[i] == '"' else _SQ_END).match(line, i + 1)
+        end = m.end() if m else len(line)
+        for c in line[i:end]:
+            if c in "[{":
+                self.flow += 1
+                self.line_flow = max(self.line_flow, self.flow)
+        self.over(self.depth())
+        if m is None:
+            self.quote = line[i]
+        return end
+
+    def _block_scalar(self, line: str, i: int, indent: int) -> int | None:
+        if self.flow:
+            return self._plain(line, i, indent)
+        self.block_parent = indent + 2 * self.dashes
+        digits = [c for c in line[i + 1 : i + 4] if c in "0123456789"]  # not "²": isdigit() but no int
+        self.block_content = self.block_parent + int(digits[0]) if digits else None
+        self.nodes += 1
+        return None
+
+    def _word(self, line: str, i: int) -> int:
+        while i < len(line) and line[i] not in " \t,[]{}":
+            i += 1
+        return i
+
+    def _property(self, line: str, i: int, indent: int) -> int | None:
+        """An anchor (&) or a tag (!): not a node of its own."""
+        return self._word(line, i)
+
+    def _alias(self, line: str, i: int, indent: int) -> int | None:
+        self.nodes += 1
+        return self._word(line, i)
+
+    def _quoted(self, line: str, i: int, indent: int) -> int | None:
+        self.nodes += 1
+        m = (_DQ_END if line[i] == '"' else _SQ_END).match(line, i + 1)
+        if m is None:
+            self.quote = line[i]
+            return None
+        return m.end()
+
+    def _directive(self, line: str, i: int, indent: int) -> int | None:
+        return None if i == 0 else self._plain(line, i, indent)
+
+    def _plain(self, line: str, i: int, indent: int) -> int | None:
+        """A plain scalar: up to the next indicator on this line, maybe continued on the next lines."""
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            self.over(0)
+        stop = (_PLAIN_STOP_FLOW if self.flow else _PLAIN_STOP_BLOCK).search(line, i + 1)
+        if stop is None:
+            self.plain_indent = indent
+            return None
+        i = stop.start()
+        return None if line[i] in " \t" else i  # " #": a comment
+
+
+def _next(line: str, i: int) -> str:
+    return line[i + 1] if i + 1 < len(line) else ""
+
+
+_TOKENS = {
+    " ": _Structure._blank,
+    "\t": _Structure._blank,
+    ",": _Structure._blank,
+    "#": _Structure._comment,
+    "[": _Structure._open,
+    "{": _Structure._open,
+    "]": _Structure._close,
+    "}": _Structure._close,
+    "-": _Structure._entry,
+    "?": _Structure._entry,
+    ":": _Structure._colon,
+    "|": _Structure._block_scalar,
+    ">": _Structure._block_scalar,
+    "&": _Structure._property,
+    "!": _Structure._property,
+    "*": _Structure._alias,
+    '"': _Structure._quoted,
+    "'": _Structure._quoted,
+    "%": _Structure._directive,
+}
 
 
 def check_depth(text: str, file: str | None) -> None:
