@@ -41,6 +41,7 @@ def test_no_module_of_ours_swaps_its_class():
 
 # --- the layers (tools/layers.py reads the imports from the source) ----------------------------------------
 
+
 def test_every_module_is_on_a_floor():
     for name in layers.modules():
         layers.floor(name)  # raises KeyError naming the module
