@@ -152,3 +152,6 @@ def test_label_maps_of_the_analyses_come_from_the_label_table():
     assert set(r.enum_codes("severity")) == set(r.table("issue_rules.csv")["severity"])
     assert set(r.enum_codes("kpi_kind")) == set(r.table("kpis.csv")["kind"])
     assert not hasattr(classify, "SEVERITY_JA") and not hasattr(auth, "DIM_JA")
+    from workbench.charts import auth as auth_charts
+
+    assert not hasattr(auth_charts, "DIM_JA")  # the heatmap's columns are the table's labels too
