@@ -61,6 +61,14 @@ def _fmt(x: float | None, unit: str = "s") -> str:
 
 def markdown(results: dict) -> str:
     lines = ["| benchmark | measure | value | goal | met |", "|---|---|---|---|---|"]
+    for rows in (_b1_rows, _b2_rows, _b3_rows, _b4_rows, _dm_rows, _b5_rows, _b6_rows):
+        lines += rows(results)
+    return "\n".join(lines) + "\n"
+
+
+def _b1_rows(results: dict) -> list[str]:
+    """B1: the national batch's wall time and memory."""
+    lines: list[str] = []
     b1 = results.get("B1", {}).get("result")
     if b1:
         lines.append(
@@ -71,6 +79,12 @@ def markdown(results: dict) -> str:
             f"| B1 | peak memory (RSS) | {b1['peak_rss_mb']} MB | ≤ 500 MB | "
             f"{'yes' if b1['peak_rss_mb'] <= 500 else 'no'} |"
         )
+    return lines
+
+
+def _b2_rows(results: dict) -> list[str]:
+    """B2: Shapley (model, generic, Monte Carlo) and the nucleolus."""
+    lines: list[str] = []
     b2 = results.get("B2", {}).get("result")
     if b2:
         model = b2["model_exact_s"]
@@ -96,6 +110,12 @@ def markdown(results: dict) -> str:
             )
     if b2:
         lines += _nucleolus_rows(b2)
+    return lines
+
+
+def _b3_rows(results: dict) -> list[str]:
+    """B3: the dashboards' settle times."""
+    lines: list[str] = []
     b3 = results.get("B3", {}).get("result")
     if b3:
         for row in b3.get("table", []):
@@ -109,6 +129,12 @@ def markdown(results: dict) -> str:
             )
     elif "B3" in results:
         lines.append(f"| B3 dashboards | not measured | exit {results['B3'].get('exit')} | | |")
+    return lines
+
+
+def _b4_rows(results: dict) -> list[str]:
+    """B4: the test suite's wall time and cold imports."""
+    lines: list[str] = []
     b4 = results.get("B4", {}).get("result")
     if b4:
         t = b4["tests"]
@@ -121,6 +147,12 @@ def markdown(results: dict) -> str:
                 f"| B4 {k} | cold, fresh process (best / worst) | {v['best_s']:.3f} / {v['worst_s']:.3f} s "
                 f"| ≤ 1 s | {'yes' if v['worst_s'] <= 1 else 'no'} |"
             )
+    return lines
+
+
+def _dm_rows(results: dict) -> list[str]:
+    """DM: the data map on a large file."""
+    lines: list[str] = []
     dm = results.get("DM", {}).get("result")
     if dm:
         lines.append(
@@ -132,6 +164,12 @@ def markdown(results: dict) -> str:
             f"| DM | wb.classify with the data map's findings; loading the file | {_fmt(dm['classify_s'])}; "
             f"{_fmt(dm['load_s'])} | — | |"
         )
+    return lines
+
+
+def _b5_rows(results: dict) -> list[str]:
+    """B5: concurrent viewers of the dashboards."""
+    lines: list[str] = []
     b5 = results.get("B5", {}).get("result")
     if b5:
         s = b5["summary"]
@@ -153,6 +191,12 @@ def markdown(results: dict) -> str:
         )
     elif "B5" in results:
         lines.append(f"| B5 load | not measured | exit {results['B5'].get('exit')} | | |")
+    return lines
+
+
+def _b6_rows(results: dict) -> list[str]:
+    """B6: hostile workbooks read and imported."""
+    lines: list[str] = []
     b6 = results.get("B6", {}).get("result")
     if b6:
         for name, row in b6["cases"].items():
@@ -166,7 +210,7 @@ def markdown(results: dict) -> str:
                     f"{_fmt(seconds)}, {r.get('peak_rss_mb', '—')} MB | seconds | "
                     f"{'yes' if seconds is not None and seconds <= 10 else 'no'} |"
                 )
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _nucleolus_rows(b2: dict) -> list[str]:

@@ -370,6 +370,16 @@ def test_charts_build_figures():
     r = match_auth(chain3(), on=BEFORE)
     fig = means_heatmap(r)
     assert isinstance(fig, go.Figure) and "本人確認手段" in fig.layout.title.text
-    assert len(fig.data[0].z) == 3 and len(fig.data[0].z[0]) == len(MEANS)
+    # each cell is the result's fit of that means for that service (2 alone, 1 partly, 0 none, -1 expired)
+    m = r.matrix()
+    assert [list(row) for row in fig.data[0].z] == m.values.tolist() and len(m) == 3
+    assert {v for row in fig.data[0].z for v in row} >= {0, 2}
     gap = level_gap_heatmap(r)
-    assert "提供" in gap.layout.title.text and len(gap.data[0].y) == 3
+    assert "提供" in gap.layout.title.text
+    signed = [s for s in r.services if s.basis != "none"]
+    assert list(gap.data[0].y) == [f"{s.name}（{s.platform}）" for s in signed]
+    assert [list(row) for row in gap.data[0].z] == [
+        [s.offered.proofing - s.required.proofing, s.offered.authenticator - s.required.authenticator]
+        for s in signed
+    ]
+    assert list(gap.data[0].x) == ["身元確認", "当人認証"]

@@ -50,6 +50,23 @@ def test_batch_national_summary_covers_the_census():
     assert row["members"] == len(wb.allocate(wb.load_sample("07")).members)
     hokkaido = df.set_index("code").loc["01"]
     assert hokkaido["members"] == 179
+    # the national charts draw these rows: 47 prefectures by today's type, and each one's costs
+    from workbench.charts.national import national_savings, national_types
+
+    fig = national_types(df)
+    kinds = df["current_type"].str.split("+").str[0]
+    drawn: dict[str, int] = {}
+    for t in fig.data:
+        for kind, n in zip(t.x, t.y, strict=True):
+            drawn[kind] = drawn.get(kind, 0) + int(n)
+    assert drawn == kinds.value_counts().to_dict() and sum(drawn.values()) == 47
+    assert {t.name for t in fig.data} == {"合成データ", "サンプル（ガイドの事実＋仮定）"}
+    fig = national_savings(df)
+    alone, shared = ({n: v for n, v in zip(t.x, t.y, strict=True)} for t in fig.data)
+    costed = df.dropna(subset=["shared_total"]).set_index("name")
+    assert set(shared) == set(costed.index) and len(shared) >= 40
+    assert shared["福島県"] == pytest.approx(costed.loc["福島県", "shared_total"])
+    assert alone["福島県"] == pytest.approx(costed.loc["福島県", "standalone_total"])
 
 
 def test_batch_cli_writes_safe_csv_and_xlsx(tmp_path, capsys):

@@ -7,9 +7,8 @@ import pytest
 
 import workbench as wb
 from workbench import reference
+from workbench.classify import shortest_path
 from workbench.inventory import Platform, Prefecture, Service, Target
-
-C = wb.classify  # the module, callable as the CONTRACT's function
 
 FULL = ["auth", "non_personal", "personal"]
 FED_B = {"auth_federation_with": ["b"], "data_federation_with": ["b"]}
@@ -412,6 +411,6 @@ def test_frames_and_card():
 
 
 def test_shortest_path_over_the_type_graph():
-    assert [s.type for s in C.shortest_path("2.5")] == ["2.5", "2.6", "2.4"]
-    assert [s.type for s in C.shortest_path("2.7")] == ["2.7", "2.8", "2.4"]
-    assert [s.type for s in C.shortest_path("2.4")] == ["2.4"]
+    assert [s.type for s in shortest_path("2.5")] == ["2.5", "2.6", "2.4"]
+    assert [s.type for s in shortest_path("2.7")] == ["2.7", "2.8", "2.4"]
+    assert [s.type for s in shortest_path("2.4")] == ["2.4"]

@@ -8,7 +8,6 @@ import math
 from types import SimpleNamespace
 
 import numpy as np
-import plotly.graph_objects as go
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -331,18 +330,52 @@ def test_coalition_cost():
 # --- charts and CLI ------------------------------------------------------------------------------------
 
 
-def test_charts_return_figures_with_japanese_titles():
+def _numbers(trace) -> dict:
+    """A trace's points as {category: value} whichever axis carries the numbers (bars, dots, lines)."""
+    xs, ys = list(trace.x), list(trace.y)
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in ys):
+        return dict(zip(xs, ys, strict=True))
+    return dict(zip(ys, xs, strict=True))
+
+
+def test_cost_charts_draw_every_members_amounts():
+    """What the charts show is the library's numbers in 万円: each rule's share and the stand-alone cost of every
+    member, each member's point against its stand-alone cost (red when it would pay less alone), each member's
+    payments by year, and each assumption's swing (an empty chart with the right title fails)."""
     from workbench.charts import cost as charts
 
     pref = big_city_scenario()
-    figs = [
-        charts.shares_by_rule(wc.compare(pref, ["equal", "population", "shapley"])),
-        charts.share_vs_standalone(wc.allocate(pref, "population")),
-        charts.cash_flow_lines(wc.cash_flow(pref)),
-        charts.tornado(wc.sensitivity(pref)),
-    ]
-    for f in figs:
-        assert isinstance(f, go.Figure) and f.layout.title.text
+    comparison = wc.compare(pref, ["equal", "population", "shapley"])
+    fig = charts.shares_by_rule(comparison)
+    by_name = {t.name: _numbers(t) for t in fig.data}
+    for a in comparison.allocations.values():
+        assert by_name[a.rule_label] == pytest.approx({m.name: m.share / 1e4 for m in a.members})
+    first = next(iter(comparison.allocations.values()))
+    assert by_name["単独の費用"] == pytest.approx({m.name: m.standalone / 1e4 for m in first.members})
+
+    alloc = wc.allocate(pref, "population")
+    fig = charts.share_vs_standalone(alloc)
+    points = next(t for t in fig.data if t.mode == "markers")
+    assert list(points.text) == [m.name for m in alloc.members]
+    assert list(points.x) == pytest.approx([m.standalone / 1e4 for m in alloc.members])
+    assert list(points.y) == pytest.approx([m.share / 1e4 for m in alloc.members])
+    above = [c == "#d62728" for c in points.marker.color]
+    assert above == [not m.individually_rational for m in alloc.members] and any(above)
+
+    flow = wc.cash_flow(pref)
+    fig = charts.cash_flow_lines(flow)
+    lines = {t.name: list(t.y) for t in fig.data}
+    for name, flows in zip(flow.names, flow.flows, strict=True):
+        assert lines[name] == pytest.approx([f / 1e4 for f in flows])
+    assert lines["県"] == pytest.approx([f / 1e4 for f in flow.prefecture])
+
+    sens = wc.sensitivity(pref)
+    fig = charts.tornado(sens)
+    low, high = (_numbers(t) for t in fig.data)
+    assert set(low) == {r.label for r in sens.rows} and len(sens.rows) >= 3
+    for r in sens.rows:
+        assert low[r.label] == pytest.approx((r.output_low - sens.base) / 1e4)
+        assert high[r.label] == pytest.approx((r.output_high - sens.base) / 1e4)
 
 
 YAML = """\
@@ -365,7 +398,6 @@ def _cli(argv):
 
 
 def test_cli_json_and_table(tmp_path, capsys):
-    pytest.importorskip("workbench.inventory").load  # noqa: B018
     f = tmp_path / "p.yaml"
     f.write_text(YAML, encoding="utf-8")
     assert _cli(["cost", str(f), "--rule", "population", "--json"]) == 0
@@ -393,3 +425,89 @@ def test_late_joiner_policies_coincide_only_when_no_initial_cost_is_shared():
     pays = {x.policy: x.joiner_npv for x in gunma.policies}
     assert pays["none"] < pays["book_value"] < pays["shapley"]
     assert "変わりません" not in gunma.summary
+
+
+# --- one dispatch table; rules, schemes and policies by code or label ---------------------------------------
+
+
+def test_dispatch_table_lists_exactly_the_rules_of_the_reference_table():
+    from workbench.cost.rules import RULES
+
+    assert list(RULES) == list(reference.table("cost_rules.csv")["code"]) == ALL_RULES
+
+
+@pytest.mark.parametrize(
+    ("label", "code"),
+    [
+        ("人口割", "population"),
+        ("均等割", "equal"),
+        ("シャープレイ値", "shapley"),
+        ("SCRB", "scrb"),
+        ("仁", "nucleolus"),
+    ],
+)
+def test_allocate_accepts_the_rule_label(label, code):
+    import workbench as wb
+
+    pref = wb.load_sample("07")
+    by_label, by_code = wb.allocate(pref, rule=label), wb.allocate(pref, rule=code)
+    assert by_label.rule == code and by_label.model_dump() == by_code.model_dump()
+
+
+def test_labels_work_in_compare_audit_cash_flow_and_late_joiner():
+    import workbench as wb
+
+    pref = wb.load_sample("07")
+    assert set(wb.compare_rules(pref, ["人口割", "均等割"]).allocations) == {"population", "equal"}
+    assert set(wb.audit_rules(pref, rules=["シャープレイ値"]).audits) == {"shapley"}
+    assert wb.cash_flow(pref, "人口割", policy="残存簿価").rule == "population"
+    join = wb.late_joiner(pref, "072095", 3, "残存簿価", rule="均等割")
+    assert (join.policy, join.rule) == ("book_value", "equal")
+    shares = wb.allocate(pref, "population", scheme="福島県方式")
+    assert shares.scheme == "fukushima" and shares.scheme_label == "福島県方式（共同負担）"
+
+
+def test_unknown_rule_names_the_rules_with_their_labels():
+    import workbench as wb
+
+    with pytest.raises(InputError) as err:
+        wb.allocate(wb.load_sample("07"), rule="くじ引き")
+    assert err.value.field == "rule" and "population（人口割）" in str(err.value)
+    with pytest.raises(InputError) as err:
+        wb.allocate(wb.load_sample("07"), scheme="沖縄県方式")
+    assert "fukushima（福島県方式（共同負担））" in str(err.value)
+
+
+def test_policies_and_verdicts_are_those_of_the_label_table():
+    from workbench.cost.cashflow import POLICIES
+    from workbench.cost.effect import VERDICTS
+
+    assert POLICIES == reference.enum_codes("late_join_policy")
+    assert VERDICTS == reference.enum_codes("effect_verdict")
+
+
+def test_cli_takes_rule_and_scheme_labels(tmp_path, capsys):
+    f = tmp_path / "p.yaml"
+    f.write_text(YAML, encoding="utf-8")
+    assert _cli(["cost", str(f), "--rule", "人口割", "--prefecture-scheme", "福島県方式", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["rule"] == "population" and d["scheme"] == "fukushima"
+    with pytest.raises(SystemExit) as exit_:
+        _cli(["cost", str(f), "--rule", "くじ引き"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "くじ引き" in err and "population（人口割）" in err
+
+
+def test_cli_offers_the_schemes_of_the_reference_table(capsys):
+    from workbench.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["cost", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    for code, label in reference.table("prefecture_schemes.csv")[["code", "label_ja"]].itertuples(
+        index=False
+    ):
+        assert f"{code}（{label}）" in out
+    for code, label in reference.table("cost_rules.csv")[["code", "label_ja"]].itertuples(index=False):
+        assert f"{code}（{label}）" in out

@@ -296,9 +296,9 @@ def test_module_effect_view_without_a_scenario_shows_the_guide_alone():
     ],
 )
 def test_money_is_shown_in_japanese_units_with_separators(yen, unit, text):
-    from workbench.text import yen_text
+    from workbench.text import money_ja
 
-    assert yen_text(yen, unit) == text
+    assert money_ja(yen, unit) == text
 
 
 # --- charts, dashboard panel, report ---------------------------------------------------------------------

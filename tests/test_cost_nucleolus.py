@@ -324,8 +324,16 @@ def test_scrb_is_efficient_non_negative_and_within_stand_alone_when_sharing_save
     assert np.allclose(d.shares, games.scrb(g.vector(), n), atol=1e-6 * scale)
 
 
-def test_yen_for_the_staff():
-    assert games.yen_ja(642_425_114) == "6億4,243万円"
-    assert games.yen_ja(200_000_000) == "2億円"
-    assert games.yen_ja(45_000_000) == "4,500万円"
-    assert games.yen_ja(-1234) == "−1,234円"
+def test_scrb_note_writes_money_as_staff_read_it():
+    """The SCRB caveat uses the library's one money formatter (workbench.text.money_ja: 億円 with two
+    decimals, else 万円), not a second spelling of its own."""
+    from workbench.cost.rules import players_of
+    from workbench.text import money_ja
+
+    game = players_of(wc.build_model(mie_capacity())).game
+    d = games.scrb_detail(game)
+    assert f"分離費用）の合計 {money_ja(float(d.separable.sum()))} が" in d.note
+    assert f"共同利用の費用 {money_ja(game.grand())} を上回る" in d.note
+    assert money_ja(642_425_114) == "6.42億円" and money_ja(45_000_000) == "4,500万円"
+    assert money_ja(-1234) == "−1,234円"
+    assert not hasattr(games, "yen_ja")

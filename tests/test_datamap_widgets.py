@@ -14,7 +14,16 @@ def test_panel_draws_the_sample_and_follows_the_session():
     flow = panel.flow.figure
     labels = list(flow.data[0].node.label)
     assert "pref-platform" in labels and "住民基本情報（属性）" in labels
-    assert panel.matrix.figure is not None and panel.coverage.figure is not None
+    # the field × field matrix counts every flow whose two fields are known, where the result puts it
+    res = panel.result
+    heat = panel.matrix.figure.data[0]
+    assert sum(map(sum, heat.z)) == sum(n for row in res.matrix.values() for n in row.values()) > 0
+    assert sum(heat.z[i][i] for i in range(len(heat.z))) < sum(map(sum, heat.z))  # some flows cross fields
+    # the coverage bars: per platform, the four parts stack up to its data assets
+    bars = panel.coverage.figure.data
+    assert len(bars) == 4 and list(bars[0].y) == [c.platform for c in res.coverage]
+    for k, c in enumerate(res.coverage):
+        assert sum(b.x[k] for b in bars) == c.assets and bars[0].x[k] == c.declared
     assert "公開API一覧" in panel.apis.value and "コンテキスト情報API（NGSI）" in panel.apis.value
     assert "標準データモデルのあるデータが独自形式" in panel.findings.value
     # one platform only
@@ -45,4 +54,8 @@ def test_data_flow_dashboard_works_for_all_47_prefectures():
     for code in reference.prefectures()["code"]:
         dash.picker.value = code
         assert dash.panel.message.text == "", (code, dash.panel.message.text)
-        assert dash.panel.flow.figure is not None
+        flow = dash.panel.flow.figure
+        if dash.panel.result.has_data_map:  # the sample files: nodes for their flows
+            assert len(flow.data[0].node.label) > 0, code
+        else:  # the synthetic ones: the chart says why it is empty
+            assert "データマップがありません" in flow.layout.annotations[0].text, code

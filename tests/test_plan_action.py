@@ -128,9 +128,12 @@ def test_user_edits_override_add_remove_and_dates():
 
 
 def test_cycle_is_a_located_input_error():
+    """A cycle through generated items is found when Step 3 generates the plan (loading the file runs no
+    Step 3 analysis) and is reported at the file's line and field."""
     text = PATTERN_FILES["A"] + "plan:\n  items:\n    - id: c1-1\n      depends_on: [c2-1]\n"
+    pref = wb.loads(text)
     with pytest.raises(InputError) as err:
-        wb.loads(text)
+        plan.action_plan(pref)
     assert err.value.field == "plan.items[0].depends_on"
     assert err.value.line == 5
     assert "循環" in str(err.value) and "c1-1" in str(err.value)
@@ -149,25 +152,59 @@ def test_cycle_made_in_memory_raises_from_action_plan():
 @pytest.mark.parametrize(
     ("snippet", "field", "words"),
     [
-        (
-            "  items:\n    - {id: x, title: 追加, depends_on: [nothing]}\n",
-            "plan.items[0].depends_on[0]",
-            "不明",
-        ),
         ("  items:\n    - {id: c1-1, duration: -2}\n", "plan.items[0].duration", "0 以上"),
-        ("  items:\n    - {id: newone, duration: 2}\n", "plan.items[0].title", "title"),
-        ("  removed: [no-such-item]\n", "plan.removed[0]", "生成された"),
         ("  items:\n    - {id: c1-1, owner: 誰か}\n", "plan.items[0].owner", "担当"),
         ("  items:\n    - {id: c1-1, start: 2026-05-01}\n", "plan.items[0].start", "plan.start"),
         ("  items:\n    - {id: c1-1}\n    - {id: c1-1}\n", "plan.items[1].id", "重複"),
     ],
 )
 def test_plan_errors_are_located(snippet, field, words):
+    """What the file itself gets wrong is refused on loading, at its line and field."""
     with pytest.raises(InputError) as err:
         wb.loads(PATTERN_FILES["A"] + "plan:\n" + snippet)
     assert err.value.field == field
     assert err.value.line is not None and err.value.line >= 2
     assert words in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("snippet", "field", "words"),
+    [
+        (
+            "  items:\n    - {id: x, title: 追加, depends_on: [nothing]}\n",
+            "plan.items[0].depends_on[0]",
+            "不明",
+        ),
+        ("  items:\n    - {id: newone, duration: 2}\n", "plan.items[0].title", "title"),
+        ("  removed: [no-such-item]\n", "plan.removed[0]", "生成された"),
+    ],
+)
+def test_references_to_generated_items_are_checked_by_step3_at_their_line(snippet, field, words, tmp_path):
+    """Ids that only the generated plan knows are checked when Step 3 runs (``action_plan``, the CLI's
+    ``workbench plan``, the plan panel), still naming the file, the line and the field."""
+    path = tmp_path / "pref.yaml"
+    path.write_text(PATTERN_FILES["A"] + "plan:\n" + snippet, encoding="utf-8")
+    pref = wb.load(path)
+    with pytest.raises(InputError) as err:
+        plan.action_plan(pref)
+    assert err.value.field == field and err.value.file == str(path)
+    assert err.value.line is not None and err.value.line >= 2
+    assert words in str(err.value)
+
+
+def test_loading_a_file_runs_no_step3_analysis(monkeypatch):
+    """Loading checks the file; it never classifies, matches authentication or generates the plan."""
+    import workbench.auth
+    import workbench.plan
+
+    def ran(*args, **kwargs):
+        raise AssertionError("loading ran the Step 3 analysis")
+
+    monkeypatch.setattr(workbench.auth, "match_auth", ran)
+    monkeypatch.setattr(workbench.plan.step3, "_resolve", ran)
+    monkeypatch.setattr(workbench.plan.step3, "generated_items", ran)
+    pref = wb.loads(PATTERN_FILES["A"] + EDITS)
+    assert [e.id for e in pref.plan.items] == ["c4-2", "council", "c5-1"]
 
 
 def test_edits_survive_save_and_load_with_comments(tmp_path):

@@ -39,7 +39,7 @@ def pref(tmp_path_factory):
 
 
 def test_xlsx_opens_and_escapes_formulas(pref, tmp_path):
-    out = plan.plan_xlsx(pref, tmp_path / "plan.xlsx")
+    out = plan_sheet.plan_xlsx(pref, tmp_path / "plan.xlsx")
     assert out.exists() and not list(tmp_path.glob(".*.tmp"))
     book = load_workbook(out)
     ws = book["実行計画"]
@@ -59,9 +59,9 @@ def test_xlsx_prints_as_offices_print_it(pref, tmp_path):
     import os
 
     ap = plan.action_plan(pref)
-    out = plan.plan_xlsx(pref, tmp_path / "plan.xlsx", ap)
+    out = plan_sheet.plan_xlsx(pref, tmp_path / "plan.xlsx", ap)
     (tmp_path / "again.txt").write_text("")
-    plan.plan_xlsx(pref, out, ap)  # written twice: still no backup beside it
+    plan_sheet.plan_xlsx(pref, out, ap)  # written twice: still no backup beside it
     assert not list(tmp_path.glob("*.bak"))
     umask = os.umask(0)
     os.umask(umask)
@@ -95,7 +95,7 @@ def test_xlsx_prints_as_offices_print_it(pref, tmp_path):
 
 def test_xlsx_without_a_start_counts_months(tmp_path):
     p = wb.load_sample("09")
-    out = plan.plan_xlsx(p, tmp_path / "plan.xlsx")
+    out = plan_sheet.plan_xlsx(p, tmp_path / "plan.xlsx")
     ws = load_workbook(out)["実行計画"]
     header = [c.value for c in ws[plan_sheet.HEADER_ROW]]
     first = ws.cell(plan_sheet.FIRST_ITEM_ROW, header.index("開始") + 1).value
@@ -180,3 +180,14 @@ def test_survey_bars_highlight_selected_purposes(pref):
     assert list(fig.data[0].x) == [10, 4, 3] and list(fig.data[1].x) == [4, 2, 5, 8, 9]
     assert fig.data[0].marker.color[0] == cplan.HIGHLIGHT
     assert fig.layout.meta["selected"] == ["cost_reduction"]
+
+
+def test_the_writer_moved_to_the_exports_and_is_still_found_where_it_was(pref, tmp_path):
+    """``workbench.plan.plan_xlsx`` (before the plan package) is the exports' writer: same function, same file."""
+    from workbench.plan import plan_xlsx
+
+    assert plan_xlsx is plan_sheet.plan_xlsx
+    out = plan_xlsx(pref, tmp_path / "old.xlsx")
+    assert load_workbook(out)["実行計画"].cell(plan_sheet.HEADER_ROW, 1).value == "ID"
+    with pytest.raises(AttributeError, match="no_such_name"):
+        plan.no_such_name  # noqa: B018

@@ -124,7 +124,7 @@ def test_the_mapping_reads_the_rule_table_not_a_list_of_codes(monkeypatch):
             df = pd.concat([df, pd.DataFrame([extra])], ignore_index=True)
         return df
 
-    monkeypatch.setattr(plan.reference, "table", table)
+    monkeypatch.setattr(reference, "table", table)
     issue = Issue(
         code="NEW_RULE_X", platform="p1", severity="high", title="新しい規則", message="m", source="guide 9.9"
     )

@@ -184,19 +184,21 @@ def test_cost_rule_and_scheme_validated_against_tables():
     assert v.cost.shares == []
 
 
-def test_cost_shares_when_cost_module_available():
-    try:
-        import workbench.cost as cost
-
-        cost.allocate  # noqa: B018
-    except (ImportError, AttributeError):
-        pytest.skip("workbench.cost not available")
-    pref = wb.load(wb.reference.data_dir() / "prefectures" / "07_fukushima.yaml")
-    if pref.costs is None:
-        pytest.skip("sample has no costs")
-    pref.vision = wb.inventory.plan.Vision(cost_rule="equal")
+def test_vision_shows_each_members_share_of_the_chosen_rule():
+    """Step 2's cost section for 福島県's sample with 均等割 chosen (by its label, as staff write it): the table
+    staff see lists every member of the scenario with the same share, the one wb.allocate computes, and the
+    shares plus the prefecture's part make the total."""
+    pref = wb.load_sample("07")
+    pref.vision = wb.inventory.plan.Vision(cost_rule="均等割")
     v = plan.vision(pref)
-    assert v.cost.shares and v.cost.rule_label == "均等割"
+    alloc = wb.allocate(pref, "equal")
+    df = v.shares_frame()
+    assert v.cost.rule == "equal" and v.cost.rule_label == "均等割"
+    assert list(df["団体"]) == [m.name for m in alloc.members] and len(df) == 10
+    assert list(df["負担額（円）"]) == [round(m.share) for m in alloc.members]
+    assert df["負担額（円）"].nunique() == 1 and df["負担額（円）"].iloc[0] > 0  # 均等割: the same for all
+    assert abs(sum(s.share for s in v.cost.shares) + v.cost.prefecture - v.cost.total) < 1
+    assert "均等割" in v.cost.note
 
 
 def test_vision_without_choices_lists_open_points():

@@ -131,3 +131,27 @@ def test_type_tables_are_complete():
     before = r.table("types_before.csv")
     assert sorted(before["type"]) == ["1.1", "1.2", "1.3", "1.4", "1.5"]
     assert isinstance(after, pd.DataFrame)
+
+
+def test_each_enumeration_lives_in_one_label_table_with_unique_codes():
+    """data/enums.csv (values of the file) and data/labels.csv (codes of results and options) share their
+    columns; an enumeration is in one of them, each code once, each with a Japanese label and a source."""
+    enums, labels = r.table("enums.csv"), r.table("labels.csv")
+    assert list(enums.columns) == list(labels.columns)
+    assert not set(enums["enum"]) & set(labels["enum"])
+    both = r._enum_rows()
+    assert not both.duplicated(["enum", "code"]).any()
+    assert (both["label_ja"] != "").all() and (both["source"] != "").all()
+
+
+def test_label_maps_of_the_analyses_come_from_the_label_table():
+    from workbench import auth, classify
+
+    assert tuple(auth.DIMENSIONS) == r.enum_codes("auth_dimension")
+    assert r.labels("severity") == {"high": "高", "medium": "中", "low": "低"}
+    assert set(r.enum_codes("severity")) == set(r.table("issue_rules.csv")["severity"])
+    assert set(r.enum_codes("kpi_kind")) == set(r.table("kpis.csv")["kind"])
+    assert not hasattr(classify, "SEVERITY_JA") and not hasattr(auth, "DIM_JA")
+    from workbench.charts import auth as auth_charts
+
+    assert not hasattr(auth_charts, "DIM_JA")  # the heatmap's columns are the table's labels too

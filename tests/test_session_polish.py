@@ -13,7 +13,7 @@ import pytest
 import workbench as wb
 from workbench import widgets as W
 from workbench.staff import cell_ja, source_ja, table_html
-from workbench.text import date_ja, fiscal_year, fiscal_year_ja, yen_ja
+from workbench.text import date_ja, fiscal_year, fiscal_year_ja, money_ja
 
 # --- dates and money -------------------------------------------------------------------------------------
 
@@ -36,11 +36,11 @@ def test_era_dates_as_offices_write_them():
 
 
 def test_yen_with_separators_and_units():
-    assert yen_ja(15051382) == "15,051,382円"
-    assert yen_ja(15051382, "千円") == "15,051千円"
-    assert yen_ja(15051382, "万円") == "1,505万円"
-    assert yen_ja(325_000_000, "億円") == "3.25億円"
-    assert yen_ja(-5000, "千円") == "−5千円"
+    assert money_ja(15051382, "円") == "15,051,382円"
+    assert money_ja(15051382, "千円") == "15,051千円"
+    assert money_ja(15051382, "万円") == "1,505万円"
+    assert money_ja(325_000_000, "億円") == "3.25億円"
+    assert money_ja(-5000, "千円") == "−5千円"
 
 
 # --- tables and sources ----------------------------------------------------------------------------------
@@ -249,3 +249,12 @@ def test_saved_notebook_keeps_the_placeholder_not_the_view():
     outs = nb["cells"][0]["outputs"]
     assert "widgets" not in nb["metadata"]
     assert [o.get("data", {}) for o in outs] == [{"text/plain": "PlanEditor（対話部品…）"}, {}]
+
+
+def test_one_money_formatter():
+    """Money has one formatter (``workbench.text.money_ja``: chosen or fixed unit); the old names are gone."""
+    from workbench import text
+
+    assert not hasattr(text, "yen_ja") and not hasattr(text, "yen_text")
+    assert money_ja(325_000_000) == money_ja(325_000_000, "億円") == "3.25億円"
+    assert money_ja(45_800_000) == "4,580万円" and money_ja(9_999) == "9,999円"

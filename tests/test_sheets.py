@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 import workbench as wb
 from workbench.classify import classify
 from workbench.cli import main
+from workbench.files import safe_cell, unsafe_cell
 from workbench.sheets import (
     HEADER_ROW,
     SHEET_LISTS,
@@ -24,14 +25,7 @@ from workbench.sheets import (
     read_hearing,
     service_columns,
 )
-from workbench.tabular import (
-    csv_bytes,
-    decode_text,
-    read_municipality_list,
-    safe_cell,
-    unsafe_cell,
-    write_csv,
-)
+from workbench.tabular import csv_bytes, decode_text, read_municipality_list, write_csv
 
 SAMPLE = Path(__file__).parent.parent / "data" / "prefectures" / "07_fukushima.yaml"
 

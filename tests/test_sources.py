@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import workbench as wb
-from workbench import classify as C
+from workbench.classify import arrangements, current_state
 from workbench.inventory import Prefecture, Service, Target
 
 SOURCES = Path(__file__).parent / "sources"
@@ -412,9 +412,9 @@ def test_context_rebuilds_for_every_source_case():
     for path in FILES:
         pref = wb.load(path)
         am = wb.match_auth(pref)
-        arr = C.arrangements(pref, am)
+        arr = arrangements(pref, am)
         assert all(a.type.startswith("2.") for a in arr)
-        assert C.current_state(pref, am)[3] == arr
+        assert current_state(pref, am)[3] == arr
 
 
 def test_target_model_still_accepts_contract_fields():

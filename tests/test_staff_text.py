@@ -137,31 +137,47 @@ def html_fragments(text: str, where: str) -> Iterator[tuple[str, str]]:
             yield where, part
 
 
-def figure_fragments(fig, where: str) -> Iterator[tuple[str, str]]:
-    lay = fig.layout
-    for t in [
+def _layout_fragments(lay, where: str) -> Iterator[tuple[str, str]]:
+    titles = [
         lay.title.text,
         lay.xaxis.title.text,
         lay.yaxis.title.text,
         getattr(lay.legend.title, "text", None),
-    ]:
+    ]
+    for t in titles:
         if t:
             yield from html_fragments(str(t), where)
     for a in lay.annotations or ():
         if a.text:
             yield from html_fragments(str(a.text), where + " annotation")
+
+
+def _trace_fragments(tr, where: str) -> Iterator[tuple[str, str]]:
+    if getattr(tr, "name", None) and tr.showlegend is not False:
+        yield where + " legend", str(tr.name)
+    val = getattr(tr, "text", None)
+    if isinstance(val, tuple | list):
+        for v in val:
+            if isinstance(v, str):
+                yield from html_fragments(v, where + " text")
+    if tr.type == "sankey":
+        for lab in tr.node.label or ():
+            yield where + " sankey", str(lab)
+
+
+def figure_fragments(fig, where: str) -> Iterator[tuple[str, str]]:
+    yield from _layout_fragments(fig.layout, where)
     for tr in fig.data:
-        if getattr(tr, "name", None) and tr.showlegend is not False:
-            yield where + " legend", str(tr.name)
-        for attr in ("text",):
-            val = getattr(tr, attr, None)
-            if isinstance(val, tuple | list):
-                for v in val:
-                    if isinstance(v, str):
-                        yield from html_fragments(v, where + " text")
-        if tr.type == "sankey":
-            for lab in tr.node.label or ():
-                yield where + " sankey", str(lab)
+        yield from _trace_fragments(tr, where)
+
+
+def _chart_fragments(x, path: str) -> Iterator[tuple[str, str]]:
+    import plotly.graph_objects as go
+
+    for out in x.outputs:
+        spec = out.get("data", {}).get("application/vnd.plotly.v1+json")
+        if spec:
+            yield from figure_fragments(go.Figure(spec), path + " chart")
 
 
 def widget_fragments(widget, where: str) -> Iterator[tuple[str, str]]:
@@ -170,6 +186,7 @@ def widget_fragments(widget, where: str) -> Iterator[tuple[str, str]]:
 
     from workbench.widgets._common import ChartOutput
 
+    choices = w.Dropdown | w.Select | w.SelectMultiple | w.ToggleButtons | w.RadioButtons
     seen = set()
 
     def walk(x, path):
@@ -181,17 +198,10 @@ def widget_fragments(widget, where: str) -> Iterator[tuple[str, str]]:
         desc = getattr(x, "description", None)
         if isinstance(desc, str) and desc:
             yield path + " description", desc
-        if isinstance(x, w.Dropdown | w.Select | w.SelectMultiple | w.ToggleButtons | w.RadioButtons):
-            for label in x._options_labels:
-                yield path + " option", str(label)
+        if isinstance(x, choices):
+            yield from ((path + " option", str(label)) for label in x._options_labels)
         if isinstance(x, ChartOutput):
-            for out in x.outputs:
-                data = out.get("data", {})
-                spec = data.get("application/vnd.plotly.v1+json")
-                if spec:
-                    import plotly.graph_objects as go
-
-                    yield from figure_fragments(go.Figure(spec), path + " chart")
+            yield from _chart_fragments(x, path)
         for child in getattr(x, "children", ()) or ():
             yield from walk(child, path)
 
@@ -243,27 +253,35 @@ def docx_fragments(path: Path) -> Iterator[tuple[str, str]]:
                 yield path.name + " table", cell.text
 
 
+def _pptx_chart_fragments(chart, where: str) -> Iterator[tuple[str, str]]:
+    if chart.has_title:
+        yield f"{where} chart", chart.chart_title.text_frame.text
+    plot = chart.plots[0] if chart.plots else None
+    for s in plot.series if plot is not None else []:
+        yield f"{where} series", str(s.name)
+    for cat in plot.categories if plot is not None else []:
+        yield f"{where} category", str(cat)
+
+
+def _shape_fragments(shape, where: str) -> Iterator[tuple[str, str]]:
+    if shape.has_text_frame:
+        for p in shape.text_frame.paragraphs:
+            yield where, "".join(r.text for r in p.runs)
+    if getattr(shape, "has_table", False) and shape.has_table:
+        for row in shape.table.rows:
+            for cell in row.cells:
+                yield f"{where} table", cell.text
+    if getattr(shape, "has_chart", False) and shape.has_chart:
+        yield from _pptx_chart_fragments(shape.chart, where)
+
+
 def pptx_fragments(path: Path) -> Iterator[tuple[str, str]]:
     from pptx import Presentation
 
     deck = Presentation(str(path))
     for k, slide in enumerate(deck.slides, 1):
         for shape in slide.shapes:
-            if shape.has_text_frame:
-                for p in shape.text_frame.paragraphs:
-                    yield f"{path.name} slide {k}", "".join(r.text for r in p.runs)
-            if getattr(shape, "has_table", False) and shape.has_table:
-                for row in shape.table.rows:
-                    for cell in row.cells:
-                        yield f"{path.name} slide {k} table", cell.text
-            if getattr(shape, "has_chart", False) and shape.has_chart:
-                chart = shape.chart
-                if chart.has_title:
-                    yield f"{path.name} slide {k} chart", chart.chart_title.text_frame.text
-                for s in chart.plots[0].series if chart.plots else []:
-                    yield f"{path.name} slide {k} series", str(s.name)
-                for cat in chart.plots[0].categories if chart.plots else []:
-                    yield f"{path.name} slide {k} category", str(cat)
+            yield from _shape_fragments(shape, f"{path.name} slide {k}")
 
 
 # --- the checks --------------------------------------------------------------------------------------------

@@ -104,13 +104,35 @@ def test_cost_simulator_without_costs_says_so(tmp_path):
     assert sim.allocation is None and "costs:" in sim.message.text
 
 
-def test_late_joiner_panel(costed_copy):
+def test_late_joiner_panel_shows_what_the_library_computes_for_the_choice(costed_copy):
+    """What staff see for a late joiner is the library's answer for the municipality, year and policy they
+    chose: its summary sentence and one row per policy; changing the year or the policy redraws it."""
+    import html
+
+    from workbench import reference
+    from workbench.cost import late_joiner
+
     session = W.Session.from_file(costed_copy)
     panel = W.LateJoinerPanel(session)
-    assert panel.result is not None and panel.message.text == ""
-    year = panel.result.year
-    panel.year.value = 1 if year != 1 else 3
-    assert panel.result.year == panel.year.value
+    assert panel.message.text == ""
+    code = panel.municipality.value
+    name = reference.municipality_name(code)
+    assert code not in (session.pref.costs.members or [])  # a municipality that is not yet a member
+
+    def shown(year: int, policy: str) -> None:
+        expected = late_joiner(session.pref, code, year, policy, rule="shapley")
+        assert html.escape(expected.summary) in panel.output.value
+        assert f"{name}が{year}年目に参加" in panel.output.value
+        for row in expected.policies:
+            assert html.escape(row.label) in panel.output.value
+            assert f"{row.joiner_npv:,.0f}" in panel.output.value
+
+    shown(2, "book_value")
+    panel.year.value = 4
+    shown(4, "book_value")
+    panel.policy.value = "none"
+    shown(4, "none")
+    assert "（初期費用を負担しない）" in panel.output.value
 
 
 def test_platform_editor_saves_a_valid_file(sample_copy):

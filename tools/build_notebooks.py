@@ -340,17 +340,17 @@ CostSimulator(session)""",
 """),
         code(
             """from workbench.cost import allocate
-from workbench.text import money_ja, yen_ja
+from workbench.text import money_ja
 
 if pref.costs is None:
     print("費用の前提がありません")
 else:
     a = allocate(pref, rule=v.cost.rule or "shapley")
     print(f"配分ルール: {a.rule_label}")
-    print(f"共同利用の費用（現在価値）: {yen_ja(a.total)}（{money_ja(a.total)}）")
-    print(f"県の負担: {yen_ja(a.prefecture)}（{money_ja(a.prefecture)}）")
+    print(f"共同利用の費用（現在価値）: {money_ja(a.total, '円')}（{money_ja(a.total)}）")
+    print(f"県の負担: {money_ja(a.prefecture, '円')}（{money_ja(a.prefecture)}）")
     munis = sum(m.share for m in a.members)
-    print(f"市区町村の負担合計: {yen_ja(munis)}（{money_ja(munis)}、{len(a.members)} 団体）")""",
+    print(f"市区町村の負担合計: {money_ja(munis, '円')}（{money_ja(munis)}、{len(a.members)} 団体）")""",
             check=True,
         ),
         md("""
@@ -453,7 +453,7 @@ table(schedule_frame(plan))"""),
 上の編集画面で適用した内容で、実行計画を Excel ファイルに書き出します。A4 横に幅を合わせて印刷でき、見出しの行は
 各ページに繰り返し、ガントチャートはセルで描きます（数式として解釈される文字は文字列として保存します）。
 """),
-        code("""from workbench.plan import plan_xlsx
+        code("""from workbench.plan_sheet import plan_xlsx
 
 pref = session.pref  # 編集後の内容
 written = plan_xlsx(pref, out / f"step3_{pref.code}_実行計画.xlsx")

@@ -62,30 +62,38 @@ class _Scan(HTMLParser):
             self.remote.append("<style> " + CSS_REMOTE.search(data).group(0))
 
 
-def check(html_dir: Path) -> list[str]:
-    problems: list[str] = []
-    if not (html_dir / "index.html").is_file():
-        return [f"{html_dir}: no index.html (run make docs)"]
+def _pages(html_dir: Path, problems: list[str]) -> dict[str, set[str]]:
+    """The ids of every page; pages that load anything from the internet are problems."""
     ids_by_page: dict[str, set[str]] = {}
     for page in sorted(html_dir.rglob("*.html")):
         scan = _Scan()
         scan.feed(page.read_text(encoding="utf-8"))
         ids_by_page[page.relative_to(html_dir).as_posix()] = scan.ids
         problems += [f"{page.relative_to(html_dir)}: loads from the internet: {r}" for r in scan.remote]
+    return ids_by_page
+
+
+def _assets(html_dir: Path) -> list[str]:
+    """Stylesheets that import remote files; scripts that add remote <script>/<link> tags at run time
+    (MathJax, require.js, widget managers)."""
+    problems = []
     for asset in sorted([*html_dir.rglob("*.css"), *html_dir.rglob("*.js")]):
         text = asset.read_text(encoding="utf-8", errors="replace")
         hit = CSS_REMOTE.search(text) if asset.suffix == ".css" else None
         if hit:
             problems.append(f"{asset.relative_to(html_dir)}: loads from the internet: {hit.group(0)}")
-        if asset.suffix == ".js":
-            # scripts that add remote <script>/<link> tags at run time (MathJax, require.js, widget managers)
-            for m in re.finditer(
-                r"""['"](https?:)?//[^'"\s]+\.(js|css|woff2?|ttf|otf)(\?[^'"]*)?['"]""", text
-            ):
-                problems.append(f"{asset.relative_to(html_dir)}: refers to a remote asset: {m.group(0)}")
+        if asset.suffix != ".js":
+            continue
+        for m in re.finditer(r"""['"](https?:)?//[^'"\s]+\.(js|css|woff2?|ttf|otf)(\?[^'"]*)?['"]""", text):
+            problems.append(f"{asset.relative_to(html_dir)}: refers to a remote asset: {m.group(0)}")
+    return problems
 
+
+def _coverage(ids_by_page: dict[str, set[str]]) -> list[str]:
+    """Every public name on the API page, every notebook and every docs/ page in the reference."""
     import workbench
 
+    problems = []
     api_ids = ids_by_page.get("api.html", set())
     for name in workbench.__all__:
         if f"workbench.{name}" not in api_ids and f"module-workbench.{name}" not in api_ids:
@@ -97,6 +105,15 @@ def check(html_dir: Path) -> list[str]:
         if md.name != "README.md" and f"{md.stem}.html" not in ids_by_page:
             problems.append(f"docs/{md.name}: no page in the reference")
     return problems
+
+
+def check(html_dir: Path) -> list[str]:
+    """Problems of a built reference (empty when it is offline and complete)."""
+    if not (html_dir / "index.html").is_file():
+        return [f"{html_dir}: no index.html (run make docs)"]
+    problems: list[str] = []
+    ids_by_page = _pages(html_dir, problems)
+    return problems + _assets(html_dir) + _coverage(ids_by_page)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,52 +11,49 @@ The public API (CONTRACT.md)::
     wb.vision(pref), wb.action_plan(pref)   # Step 2 and Step 3
     wb.datamap(pref)                    # データマップ: data flows across fields, models, published APIs
 
-Heavy modules (cost maths, charts, widgets) are imported on first use, so ``import workbench`` stays fast.
+``import workbench`` loads the file models and the analyses (what these names need); charts, widgets and the
+exports are imported by those who use them (``workbench.charts``, ``workbench.widgets``, ``workbench.report``).
+
+``wb.classify`` and ``wb.datamap`` are the functions; their modules are imported by name
+(``from workbench.classify import Classification``), since the functions take the package's attribute.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from . import reference
+from .auth import match_auth
+from .classify import classify
+from .cost import allocate, audit_rules, cash_flow, late_joiner
+from .cost import compare as compare_rules
+from .datamap import datamap
 from .errors import InputError, Problem, WriteError
+from .inventory import Prefecture, StaleFileError, load, loads, save
+from .plan import action_plan, vision
+from .samples import load_sample, sample_path
 
 __version__ = "0.1.0"
 
-_LAZY = {
-    "load": ("workbench.inventory", "load"),
-    "loads": ("workbench.inventory", "loads"),
-    "save": ("workbench.inventory", "save"),
-    "Prefecture": ("workbench.inventory", "Prefecture"),
-    "StaleFileError": ("workbench.inventory", "StaleFileError"),
-    "classify": ("workbench.classify", None),  # a callable module: wb.classify(pref)
-    "match_auth": ("workbench.auth", "match_auth"),
-    "allocate": ("workbench.cost", "allocate"),
-    "compare_rules": ("workbench.cost", "compare"),
-    "audit_rules": ("workbench.cost", "audit_rules"),
-    "late_joiner": ("workbench.cost", "late_joiner"),
-    "cash_flow": ("workbench.cost", "cash_flow"),
-    "vision": ("workbench.plan", "vision"),
-    "action_plan": ("workbench.plan", "action_plan"),
-    "datamap": ("workbench.datamap", None),  # a callable module: wb.datamap(pref)
-    "sample_path": ("workbench.samples", "sample_path"),
-    "load_sample": ("workbench.samples", "load_sample"),
-    "reference": ("workbench.reference", None),
-}
-
-__all__ = ["InputError", "Problem", "WriteError", "__version__", *_LAZY]
-
-
-def __getattr__(name: str) -> Any:
-    try:
-        module, attr = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'workbench' has no attribute {name!r}") from None
-    mod = importlib.import_module(module)
-    value = mod if attr is None else getattr(mod, attr)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__all__ = [
+    "InputError",
+    "Problem",
+    "WriteError",
+    "__version__",
+    "load",
+    "loads",
+    "save",
+    "Prefecture",
+    "StaleFileError",
+    "classify",
+    "match_auth",
+    "allocate",
+    "compare_rules",
+    "audit_rules",
+    "late_joiner",
+    "cash_flow",
+    "vision",
+    "action_plan",
+    "datamap",
+    "sample_path",
+    "load_sample",
+    "reference",
+]

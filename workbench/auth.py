@@ -41,6 +41,7 @@ import functools
 import itertools
 from collections import deque
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
@@ -48,12 +49,12 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from . import reference
+from .datamap import derived_sources
 from .inventory import Platform, Prefecture, Service
 from .inventory.authcat import CATEGORY_TABLE, MEANS_TABLE
 from .results import Result, frame
 
-DIMENSIONS = ("proofing", "authenticator")
-DIM_JA = {"proofing": "身元確認", "authenticator": "当人認証"}
+DIMENSIONS = ("proofing", "authenticator")  # data/labels.csv auth_dimension
 SRC_LEVELS = "guide 3.4 身元確認レベル・当人認証レベル（DS-500, 2019）"
 SRC_FED = "guide 3.4 基盤間連携（認証連携）"
 SRC_CATEGORIES = "guide 4.1 2/2（サービスの種類と本人確認手段）"
@@ -61,6 +62,11 @@ SRC_FLOWS = "guidebook パターンC 取組事項（データ提供元と利用�
 YOUR_INPUT = "your input（都道府県ファイル）"
 MAX_ALTERNATIVES = 20
 MAX_COMBINATIONS = 30
+
+
+def dim_label(dimension: str) -> str:
+    """身元確認 or 当人認証 (data/labels.csv, enumeration ``auth_dimension``)."""
+    return reference.label("auth_dimension", dimension)
 
 
 # --- result models ------------------------------------------------------------------------------------
@@ -272,7 +278,7 @@ class AuthMatch(Result):
                 "名称": s.name,
                 "基盤": s.platform,
                 "種別": reference.label("service_category", s.category) if s.category else "—",
-                "根拠": {"category": "種別", "override": "個別指定", "none": "サインイン不要"}[s.basis],
+                "根拠": reference.label("requirement_basis", s.basis),
                 "必要": s.required.text(),
                 "提供": s.offered.text(),
                 "充足": s.satisfied,
@@ -342,7 +348,7 @@ class AuthMatch(Result):
                 "レベル": " ⇔ ".join(x.text() for x in f.levels),
                 "整合": f.aligned,
                 "引き上げ": "; ".join(
-                    f"{r.platform} の{DIM_JA[r.dimension]}を {r.current}→{r.to}" for r in f.raise_
+                    f"{r.platform} の{dim_label(r.dimension)}を {r.current}→{r.to}" for r in f.raise_
                 ),
             }
             for f in self.federation
@@ -358,7 +364,7 @@ class AuthMatch(Result):
                 "低い基盤": d.bottleneck,
                 "必要": d.required.text(),
                 "低い基盤のレベル": d.bottleneck_offered.text(),
-                "不足": "・".join(DIM_JA[x] for x in d.lacking),
+                "不足": "・".join(dim_label(x) for x in d.lacking),
             }
             for d in self.denied_flows
         ]
@@ -597,7 +603,7 @@ def shortfalls(
                     kind=dim,
                     required=need,
                     offered=have,
-                    message=f"{DIM_JA[dim]}レベルが不足（必要 {need}、提供 {have}）",
+                    message=f"{dim_label(dim)}レベルが不足（必要 {need}、提供 {have}）",
                 )
             )
     if req.means_required:
@@ -733,6 +739,308 @@ def _federated_pairs(pref: Prefecture) -> list[tuple[str, str]]:
 # --- the analysis ---------------------------------------------------------------------------------
 
 
+@dataclass
+class _Work:
+    """What the steps of :func:`match_auth` share: the catalogues on the date, each platform's offer, and
+    the findings and recommendations collected along the way."""
+
+    pref: Prefecture
+    on: date
+    cat: dict[str, MeansInfo]
+    cats: dict[str, CategoryInfo]
+    offers: dict[str, LevelPair] = field(default_factory=dict)
+    basis: dict[str, tuple[str, LevelPair | None]] = field(default_factory=dict)
+    reqs: dict[str, list[Requirement]] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    recommendations: list[str] = field(default_factory=list)
+
+
+def _platform_offers(w: _Work) -> None:
+    """Step 1: what each platform offers on the date (its means, else its declared levels)."""
+    for p in w.pref.platforms:
+        offered, basis, declared = platform_offer(p, w.cat, w.on)
+        w.offers[p.id] = offered
+        w.basis[p.id] = (basis, declared)
+        w.reqs[p.id] = []
+
+
+def _denied_flow(
+    w: _Work, s: Service, req: Requirement, src: str, path: list[str], federated: bool
+) -> DeniedFlow | None:
+    """Pattern C's rule: a source or intermediate platform below the service's requirement denies the flow."""
+    others = [x for x in path if x != s.platform]
+    low = [x for x in others if not w.offers[x].covers(req.levels)]
+    if not low:
+        return None
+    bott = min(low, key=lambda y: w.offers[y].proofing + w.offers[y].authenticator)
+    floor = _min_pair(w.offers[x] for x in others)
+    return DeniedFlow(
+        service=s.id,
+        to_platform=s.platform,
+        from_platform=src,
+        path=path,
+        bottleneck=bott,
+        required=req.levels,
+        bottleneck_offered=w.offers[bott],
+        lacking=[d for d in DIMENSIONS if getattr(floor, d) < getattr(req.levels, d)],
+        federated_path=federated,
+    )
+
+
+def _chain(
+    w: _Work, s: Service, req: Requirement, sources: list[str], graph: dict[str, set[str]]
+) -> tuple[list[str], list[DeniedFlow]]:
+    """The platforms a service's data passes (its own first, then outward) and the flows a level check denies."""
+    chain = [s.platform]
+    denied = []
+    for src in sources:
+        if src == s.platform or src not in w.offers:
+            continue
+        path = data_path(graph, src, s.platform)
+        federated = path is not None
+        path = path or [src, s.platform]
+        chain += [x for x in reversed(path) if x not in chain]  # from the service's own platform outward
+        flow = _denied_flow(w, s, req, src, path, federated) if req.basis != "none" else None
+        if flow is not None:
+            denied.append(flow)
+    return chain, denied
+
+
+def _match_services(w: _Work) -> tuple[list[ServiceMatch], list[DeniedFlow]]:
+    """Step 2: each service against its own platform and along its data chain (guide 3.4, 4.1)."""
+    graph = _data_graph(w.pref)
+    extra = derived_sources(w.pref)  # flows the データマップ shows beside uses_data_from
+    platforms = {p.id: p for p in w.pref.platforms}
+    services, denied = [], []
+    for s in w.pref.services:
+        req = requirement(s, w.cats)
+        w.reqs.setdefault(s.platform, []).append(req)
+        own = w.offers.get(s.platform, LevelPair())
+        plat = platforms.get(s.platform)
+        missing = shortfalls(req, own, plat.means if plat else [], w.cat, w.on) if req.basis != "none" else []
+        sources = list(dict.fromkeys([*s.uses_data_from, *extra.get(s.id, [])]))
+        chain, flows = _chain(w, s, req, sources, graph)
+        denied += flows
+        on_chain = [w.offers[x] for x in chain if x in w.offers]
+        effective = _min_pair(on_chain) if chain[0] in w.offers else LevelPair()
+        services.append(
+            ServiceMatch(
+                service=s.id,
+                name=s.name,
+                platform=s.platform,
+                category=s.category,
+                basis=req.basis,
+                required=req.levels,
+                means_required=req.means_required,
+                offered=own,
+                satisfied=not missing,
+                missing=missing,
+                chain=chain,
+                effective=effective,
+                chain_satisfied=req.basis == "none" or (not missing and effective.covers(req.levels)),
+                source=req.source,
+            )
+        )
+        if missing:
+            detail = f"{s.name}: " + "、".join(m.message for m in missing)
+            w.findings.append(
+                Finding(code="SERVICE_LEVEL_GAP", platform=s.platform, service=s.id, detail=detail)
+            )
+    for d in denied:
+        w.findings.append(
+            Finding(
+                code="DENIED_FLOW",
+                platform=d.bottleneck,
+                service=d.service,
+                detail=f"{d.from_platform} のデータ（経路 {' → '.join(d.path)}）: {d.bottleneck} が "
+                f"{d.bottleneck_offered.text()} < 必要 {d.required.text()}",
+            )
+        )
+    return services, denied
+
+
+def _means_findings(w: _Work, p: Platform, valid: list[str], expired: list[str], mismatch: bool) -> None:
+    """DECLARED_MISMATCH, MEANS_EXPIRING and MEANS_EXPIRED of one platform."""
+    basis, declared = w.basis[p.id]
+    if mismatch and declared is not None:
+        w.findings.append(
+            Finding(
+                code="DECLARED_MISMATCH",
+                platform=p.id,
+                detail=f"申告 {declared.text()}、手段からは {w.offers[p.id].text()}（{w.on.isoformat()} 時点。手段を採用）",
+            )
+        )
+    for c in valid:
+        until = w.cat[c].valid_until
+        if until is not None:
+            w.findings.append(
+                Finding(
+                    code="MEANS_EXPIRING",
+                    platform=p.id,
+                    detail=f"{c}（{w.cat[c].label}）は {until.isoformat()} で有効期間が終わります",
+                )
+            )
+    for c in expired:
+        w.findings.append(
+            Finding(
+                code="MEANS_EXPIRED",
+                platform=p.id,
+                detail=f"{c}（{w.cat[c].label}）は {w.on.isoformat()} 時点で有効期間外",
+            )
+        )
+
+
+def _declared_mismatch(w: _Work, p: Platform) -> bool:
+    basis, declared = w.basis[p.id]
+    offered = w.offers[p.id]
+    if basis != "means" or declared is None:
+        return False
+    return (p.identity_proofing is not None and p.identity_proofing != offered.proofing) or (
+        p.authenticator is not None and p.authenticator != offered.authenticator
+    )
+
+
+def _match_platform(w: _Work, p: Platform) -> PlatformMatch:
+    """Step 3 for one platform: valid and expired means, the smallest set of means to add so that every
+    service on it is satisfied, and the combinations that work on their own."""
+    basis, declared = w.basis[p.id]
+    cat, on = w.cat, w.on
+    valid = [c for c in p.means if c in cat and cat[c].valid_on(on)]
+    expired = [c for c in p.means if c in cat and not cat[c].valid_on(on)]
+    mismatch = _declared_mismatch(w, p)
+    _means_findings(w, p, valid, expired, mismatch)
+    reqs = [r for r in w.reqs.get(p.id, []) if r.basis != "none"]
+    sols = minimal_additions(p.means, reqs, cat, on)
+    add = sols[0] if sols else None
+    if add:
+        labels = "、".join(f"{c}（{cat[c].label}）" for c in add)
+        w.recommendations.append(
+            f"{p.id}: {labels} を追加すると、この基盤の全サービスが必要レベルを満たします"
+        )
+    elif add is None:
+        w.recommendations.append(
+            f"{p.id}: 手段カタログの組合せでは全サービスの要件を満たせません（要件かカタログを見直し）"
+        )
+    return PlatformMatch(
+        platform=p.id,
+        name=p.name,
+        has_auth=p.has_auth,
+        means=list(p.means),
+        means_valid=valid,
+        means_expired=expired,
+        offered=w.offers[p.id],
+        offered_basis=basis,  # type: ignore[arg-type]
+        declared=declared,
+        declared_mismatch=mismatch,
+        services=[s.id for s in w.pref.services_on(p.id)],
+        required_max=LevelPair(
+            proofing=max((r.levels.proofing for r in reqs), default=0),
+            authenticator=max((r.levels.authenticator for r in reqs), default=0),
+        ),
+        all_satisfied=add == [],
+        means_to_add=add,
+        alternatives=[
+            Addition(means=x, reaches=reach(set(p.means) | set(x), cat, on)) for x in sols[:MAX_ALTERNATIVES]
+        ]
+        if add
+        else [],
+        combinations=[
+            Addition(means=x, reaches=reach(x, cat, on))
+            for x in working_combinations(reqs, cat, on)[:MAX_COMBINATIONS]
+        ],
+    )
+
+
+def _raise_steps(a: str, b: str, la: LevelPair, lb: LevelPair) -> list[RaiseStep]:
+    """Per dimension where two federated platforms differ: raise the lower one to the higher level."""
+    steps = []
+    for dim in DIMENSIONS:
+        va, vb = getattr(la, dim), getattr(lb, dim)
+        if va != vb:
+            low, cur, to = (a, va, vb) if va < vb else (b, vb, va)
+            steps.append(RaiseStep(platform=low, dimension=dim, current=cur, to=to))
+    return steps
+
+
+def _federation_pair(w: _Work, a: str, b: str, denied: list[DeniedFlow]) -> FederationPair:
+    """Step 4 for one auth-federated pair: aligned, or which platform to raise to what and with which means."""
+    la, lb = w.offers[a], w.offers[b]
+    steps = _raise_steps(a, b, la, lb)
+    target = LevelPair(
+        proofing=max(la.proofing, lb.proofing), authenticator=max(la.authenticator, lb.authenticator)
+    )
+    need = [Requirement(levels=target, means_required=[], basis="override", source=SRC_FED)]
+    to_add: dict[str, list[str] | None] = {}
+    for pid in dict.fromkeys(r.platform for r in steps):
+        sols = minimal_additions(w.pref.platform(pid).means, need, w.cat, w.on)
+        to_add[pid] = sols[0] if sols else None
+    affected = sorted({d.service for d in denied if set(d.path) >= {a, b}})
+    if steps:
+        what = "; ".join(f"{r.platform} の{dim_label(r.dimension)}レベルを {r.current}→{r.to}" for r in steps)
+        w.findings.append(
+            Finding(
+                code="FED_LEVEL_MISMATCH",
+                platform=steps[0].platform,
+                detail=f"{a} {la.text()} ⇔ {b} {lb.text()}: {what}"
+                + (f"（影響: {', '.join(affected)}）" if affected else ""),
+            )
+        )
+        adds = "; ".join(f"{k}: {', '.join(v) if v else '—'}" for k, v in to_add.items())
+        w.recommendations.append(f"認証連携 {a} ⇔ {b}: {what} に引き上げ（追加手段 {adds}）")
+    return FederationPair(
+        platforms=[a, b],
+        levels=[la, lb],
+        aligned=la == lb,
+        raise_=steps,
+        means_to_add=to_add,
+        affected_services=affected,
+    )
+
+
+def _prefecture_alignment(w: _Work) -> None:
+    """Step 5: several platforms with auth in a prefecture-scope state must be aligned (型2.6/2.8); pairs that
+    are auth-federated are reported by step 4 (FED_LEVEL_MISMATCH), the others here (MULTI_PREF_UNALIGNED)."""
+    pref, offers = w.pref, w.offers
+    auth_ps = [
+        p for p in pref.platforms if p.status == "running" and (p.has_auth or offers[p.id] != LevelPair())
+    ]
+    wide = any(p.user_scope == "prefectural" for p in auth_ps) or (
+        pref.target is not None
+        and pref.target.source == "multiple"
+        and pref.target.user_scope == "prefectural"
+    )
+    fed = {frozenset(x) for x in _federated_pairs(pref)}
+    loose = [
+        (p.id, q.id)
+        for p, q in itertools.combinations(auth_ps, 2)
+        if offers[p.id] != offers[q.id] and frozenset((p.id, q.id)) not in fed
+    ]
+    if wide and loose:
+        w.findings.append(
+            Finding(
+                code="MULTI_PREF_UNALIGNED",
+                detail="、".join(f"{a} {offers[a].text()} ⇔ {b} {offers[b].text()}" for a, b in loose),
+            )
+        )
+
+
+def _assumptions(w: _Work, services: list[ServiceMatch]) -> list[str]:
+    """The default assumptions (levels of means and of service categories) this result rests on."""
+    cat, cats = w.cat, w.cats
+    used = {c for p in w.pref.platforms for c in p.means} | {c for s in services for c in s.means_required}
+    out = [
+        f"手段 {c}（{cat[c].label}）のレベル {cat[c].proofing or '–'}/{cat[c].authenticator or '–'} は既定の仮定"
+        for c in cat
+        if c in used and cat[c].default_assumption
+    ]
+    used_cats = {s.category for s in w.pref.services if s.category}
+    return out + [
+        f"サービス種別 {c} の必要レベル {cats[c].proofing}/{cats[c].authenticator} は既定の仮定"
+        for c in cats
+        if c in used_cats and cats[c].default_assumption
+    ]
+
+
 def match_auth(pref: Prefecture, on: date | None = None) -> AuthMatch:
     """Match every service's required levels against its platform and its data chain (guide 3.4, 4.1).
 
@@ -762,290 +1070,24 @@ def match_auth(pref: Prefecture, on: date | None = None) -> AuthMatch:
     >>> sorted(auth.model_dump()["services"][0]["required"])
     ['authenticator', 'proofing']
     """
-    on = on or date.today()
-    cat = means_catalogue(pref)
-    cats = category_catalogue(pref)
-    findings: list[Finding] = []
-    recommendations: list[str] = []
-
-    offers: dict[str, LevelPair] = {}
-    plat_info: dict[str, tuple[str, LevelPair | None]] = {}
-    for p in pref.platforms:
-        offered, basis, declared = platform_offer(p, cat, on)
-        offers[p.id] = offered
-        plat_info[p.id] = (basis, declared)
-
-    # per service
-    graph = _data_graph(pref)
-    services: list[ServiceMatch] = []
-    denied: list[DeniedFlow] = []
-    reqs_by_platform: dict[str, list[Requirement]] = {p.id: [] for p in pref.platforms}
-    from .datamap import derived_sources  # flows the データマップ shows beside uses_data_from
-
-    extra = derived_sources(pref)
-    for s in pref.services:
-        req = requirement(s, cats)
-        reqs_by_platform.setdefault(s.platform, []).append(req)
-        own = offers.get(s.platform, LevelPair())
-        plat = next((p for p in pref.platforms if p.id == s.platform), None)
-        missing = shortfalls(req, own, plat.means if plat else [], cat, on) if req.basis != "none" else []
-        chain = [s.platform]
-        for src in dict.fromkeys([*s.uses_data_from, *extra.get(s.id, [])]):
-            if src == s.platform or src not in offers:
-                continue
-            path = data_path(graph, src, s.platform)
-            federated = path is not None
-            path = path or [src, s.platform]
-            for x in reversed(path):  # from the service's own platform outward
-                if x not in chain:
-                    chain.append(x)
-            if req.basis == "none":
-                continue
-            others = [x for x in path if x != s.platform]
-            low = [x for x in others if not offers[x].covers(req.levels)]
-            if (
-                low
-            ):  # pattern C's rule: a source or intermediate platform below the requirement denies the flow
-                bott = min(low, key=lambda y: offers[y].proofing + offers[y].authenticator)
-                floor = _min_pair(offers[x] for x in others)
-                lack = [d for d in DIMENSIONS if getattr(floor, d) < getattr(req.levels, d)]
-                denied.append(
-                    DeniedFlow(
-                        service=s.id,
-                        to_platform=s.platform,
-                        from_platform=src,
-                        path=path,
-                        bottleneck=bott,
-                        required=req.levels,
-                        bottleneck_offered=offers[bott],
-                        lacking=lack,
-                        federated_path=federated,
-                    )
-                )
-        effective = _min_pair(offers[x] for x in chain if x in offers) if chain[0] in offers else LevelPair()
-        services.append(
-            ServiceMatch(
-                service=s.id,
-                name=s.name,
-                platform=s.platform,
-                category=s.category,
-                basis=req.basis,
-                required=req.levels,
-                means_required=req.means_required,
-                offered=own,
-                satisfied=not missing,
-                missing=missing,
-                chain=chain,
-                effective=effective,
-                chain_satisfied=req.basis == "none" or (not missing and effective.covers(req.levels)),
-                source=req.source,
-            )
-        )
-        if missing:
-            findings.append(
-                Finding(
-                    code="SERVICE_LEVEL_GAP",
-                    platform=s.platform,
-                    service=s.id,
-                    detail=f"{s.name}: " + "、".join(m.message for m in missing),
-                )
-            )
-    for d in denied:
-        findings.append(
-            Finding(
-                code="DENIED_FLOW",
-                platform=d.bottleneck,
-                service=d.service,
-                detail=f"{d.from_platform} のデータ（経路 {' → '.join(d.path)}）: {d.bottleneck} が "
-                f"{d.bottleneck_offered.text()} < 必要 {d.required.text()}",
-            )
-        )
-
-    # per platform
-    platforms: list[PlatformMatch] = []
-    for p in pref.platforms:
-        basis, declared = plat_info[p.id]
-        offered = offers[p.id]
-        valid = [c for c in p.means if c in cat and cat[c].valid_on(on)]
-        expired = [c for c in p.means if c in cat and not cat[c].valid_on(on)]
-        mismatch = (
-            basis == "means"
-            and declared is not None
-            and (
-                (p.identity_proofing is not None and p.identity_proofing != offered.proofing)
-                or (p.authenticator is not None and p.authenticator != offered.authenticator)
-            )
-        )
-        if mismatch:
-            findings.append(
-                Finding(
-                    code="DECLARED_MISMATCH",
-                    platform=p.id,
-                    detail=f"申告 {declared.text()}、手段からは {offered.text()}（{on.isoformat()} 時点。手段を採用）",  # type: ignore[union-attr]
-                )
-            )
-        for c in valid:
-            if cat[c].valid_until is not None:
-                findings.append(
-                    Finding(
-                        code="MEANS_EXPIRING",
-                        platform=p.id,
-                        detail=f"{c}（{cat[c].label}）は {cat[c].valid_until.isoformat()} で有効期間が終わります",
-                    )
-                )
-        for c in expired:
-            findings.append(
-                Finding(
-                    code="MEANS_EXPIRED",
-                    platform=p.id,
-                    detail=f"{c}（{cat[c].label}）は {on.isoformat()} 時点で有効期間外",
-                )
-            )
-        reqs = [r for r in reqs_by_platform.get(p.id, []) if r.basis != "none"]
-        sids = [s.id for s in pref.services_on(p.id)]
-        req_max = LevelPair(
-            proofing=max((r.levels.proofing for r in reqs), default=0),
-            authenticator=max((r.levels.authenticator for r in reqs), default=0),
-        )
-        sols = minimal_additions(p.means, reqs, cat, on)
-        add = sols[0] if sols else None
-        combos = working_combinations(reqs, cat, on)[:MAX_COMBINATIONS]
-        all_ok = add == []
-        platforms.append(
-            PlatformMatch(
-                platform=p.id,
-                name=p.name,
-                has_auth=p.has_auth,
-                means=list(p.means),
-                means_valid=valid,
-                means_expired=expired,
-                offered=offered,
-                offered_basis=basis,
-                declared=declared,  # type: ignore[arg-type]
-                declared_mismatch=mismatch,
-                services=sids,
-                required_max=req_max,
-                all_satisfied=all_ok,
-                means_to_add=add,
-                alternatives=[
-                    Addition(means=x, reaches=reach(set(p.means) | set(x), cat, on))
-                    for x in sols[:MAX_ALTERNATIVES]
-                ]
-                if add
-                else [],
-                combinations=[Addition(means=x, reaches=reach(x, cat, on)) for x in combos],
-            )
-        )
-        if add:
-            labels = "、".join(f"{c}（{cat[c].label}）" for c in add)
-            recommendations.append(
-                f"{p.id}: {labels} を追加すると、この基盤の全サービスが必要レベルを満たします"
-            )
-        elif add is None:
-            recommendations.append(
-                f"{p.id}: 手段カタログの組合せでは全サービスの要件を満たせません（要件かカタログを見直し）"
-            )
-
-    # across platforms: federation
-    federation: list[FederationPair] = []
-    for a, b in _federated_pairs(pref):
-        la, lb = offers[a], offers[b]
-        aligned = la == lb
-        steps: list[RaiseStep] = []
-        for dim in DIMENSIONS:
-            va, vb = getattr(la, dim), getattr(lb, dim)
-            if va != vb:
-                low, cur, to = (a, va, vb) if va < vb else (b, vb, va)
-                steps.append(RaiseStep(platform=low, dimension=dim, current=cur, to=to))
-        to_add: dict[str, list[str] | None] = {}
-        for pid in dict.fromkeys(r.platform for r in steps):
-            target = LevelPair(
-                proofing=max(la.proofing, lb.proofing), authenticator=max(la.authenticator, lb.authenticator)
-            )
-            plat = pref.platform(pid)
-            sols = minimal_additions(
-                plat.means,
-                [Requirement(levels=target, means_required=[], basis="override", source=SRC_FED)],
-                cat,
-                on,
-            )
-            to_add[pid] = sols[0] if sols else None
-        affected = sorted({d.service for d in denied if set(d.path) >= {a, b}})
-        federation.append(
-            FederationPair(
-                platforms=[a, b],
-                levels=[la, lb],
-                aligned=aligned,
-                raise_=steps,
-                means_to_add=to_add,
-                affected_services=affected,
-            )
-        )
-        if not aligned:
-            what = "; ".join(
-                f"{r.platform} の{DIM_JA[r.dimension]}レベルを {r.current}→{r.to}" for r in steps
-            )
-            low = steps[0].platform
-            findings.append(
-                Finding(
-                    code="FED_LEVEL_MISMATCH",
-                    platform=low,
-                    detail=f"{a} {la.text()} ⇔ {b} {lb.text()}: {what}"
-                    + (f"（影響: {', '.join(affected)}）" if affected else ""),
-                )
-            )
-            adds = "; ".join(f"{k}: {', '.join(v) if v else '—'}" for k, v in to_add.items())
-            recommendations.append(f"認証連携 {a} ⇔ {b}: {what} に引き上げ（追加手段 {adds}）")
-
-    # the prefecture: several platforms with auth in a prefecture-scope state must be aligned (型2.6/2.8);
-    # pairs that are auth-federated are reported above (FED_LEVEL_MISMATCH), the others here
-    auth_ps = [
-        p for p in pref.platforms if p.status == "running" and (p.has_auth or offers[p.id] != LevelPair())
-    ]
-    wide = any(p.user_scope == "prefectural" for p in auth_ps) or (
-        pref.target is not None
-        and pref.target.source == "multiple"
-        and pref.target.user_scope == "prefectural"
-    )
-    fed = {frozenset(x) for x in _federated_pairs(pref)}
-    loose = [
-        (p.id, q.id)
-        for p, q in itertools.combinations(auth_ps, 2)
-        if offers[p.id] != offers[q.id] and frozenset((p.id, q.id)) not in fed
-    ]
-    if wide and loose:
-        findings.append(
-            Finding(
-                code="MULTI_PREF_UNALIGNED",
-                detail="、".join(f"{a} {offers[a].text()} ⇔ {b} {offers[b].text()}" for a, b in loose),
-            )
-        )
-
-    used = {c for p in pref.platforms for c in p.means} | {c for s in services for c in s.means_required}
-    assumptions = [
-        f"手段 {c}（{cat[c].label}）のレベル {cat[c].proofing or '–'}/{cat[c].authenticator or '–'} は既定の仮定"
-        for c in cat
-        if c in used and cat[c].default_assumption
-    ]
-    used_cats = {s.category for s in pref.services if s.category}
-    assumptions += [
-        f"サービス種別 {c} の必要レベル {cats[c].proofing}/{cats[c].authenticator} は既定の仮定"
-        for c in cats
-        if c in used_cats and cats[c].default_assumption
-    ]
-
+    w = _Work(pref, on or date.today(), means_catalogue(pref), category_catalogue(pref))
+    _platform_offers(w)
+    services, denied = _match_services(w)
+    platforms = [_match_platform(w, p) for p in pref.platforms]
+    federation = [_federation_pair(w, a, b, denied) for a, b in _federated_pairs(pref)]
+    _prefecture_alignment(w)
     return AuthMatch(
         prefecture=PrefectureRef(code=pref.code, name=pref.name),
-        on=on,
+        on=w.on,
         services=services,
         platforms=platforms,
         federation=federation,
         denied_flows=denied,
-        findings=findings,
-        recommendations=recommendations,
-        means_catalogue=list(cat.values()),
-        categories=list(cats.values()),
-        assumptions=assumptions,
+        findings=w.findings,
+        recommendations=w.recommendations,
+        means_catalogue=list(w.cat.values()),
+        categories=list(w.cats.values()),
+        assumptions=_assumptions(w, services),
         sources={
             "levels": SRC_LEVELS,
             "categories": SRC_CATEGORIES + "; data/service_categories.csv",

@@ -32,7 +32,9 @@ def autosave(pref: Any, folder: str | os.PathLike[str] | None = None, *, keep: i
     ``folder`` defaults to ``<file>.autosave/`` beside the file the prefecture was loaded from; a prefecture
     built in memory needs ``folder``. The prefecture file itself is never touched. Returns the copy's path.
     """
-    from .inventory.yamlio import atomic_write, source_path, to_yaml
+    from .errors import source_path
+    from .files import atomic_write
+    from .inventory.yamlio import to_yaml
 
     src = source_path(pref)
     if folder is None:
@@ -68,7 +70,8 @@ def restore_autosave(path: str | os.PathLike[str], which: int = -1) -> Any:
     The copy is validated first (nothing is written when it does not load); the file it replaces is kept
     as ``<file>.bak``; the write is atomic.
     """
-    from .inventory.yamlio import atomic_write, load
+    from .files import atomic_write
+    from .inventory.yamlio import load
 
     copies = list_autosaves(path)
     if not copies:

@@ -11,22 +11,12 @@ an operating body or the prefecture providing the platform; guide 2.2/2.7, guide
 with the platforms federated into them. Each arrangement gets its 型2.x; every other platform keeps its 型1.x,
 and ``current_type`` shows them side by side ("2.2+1.3").
 
-Examples
---------
->>> import workbench as wb
->>> result = wb.classify(wb.load_sample("07"))
->>> print(result)
-福島県（07）Step 1 現状把握
-  個人認証サービス数: ...
->>> result.model_dump()["prefecture"]
-{'code': '07', 'name': '福島県'}
+``wb.classify(pref)`` is :func:`classify` (the package exports the function).
 """
 
 from __future__ import annotations
 
 import functools
-import sys
-import types
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -36,11 +26,11 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from . import auth, reference
+from .datamap import issue_findings as datamap_findings
 from .inventory import Platform, Prefecture, Service
 from .results import Result, frame
 
 Severity = Literal["high", "medium", "low"]
-SEVERITY_JA = {"high": "高", "medium": "中", "low": "低"}
 GOAL_TYPE = "2.4"
 GUIDEBOOK = "ガイドブック第3.0版"
 #: our reading, not the guide's: only platforms in operation are counted and typed (the guide's Step1フロー
@@ -211,7 +201,7 @@ class Classification(Result):
     def issues_frame(self) -> pd.DataFrame:
         recs = [
             {
-                "重要度": SEVERITY_JA[i.severity],
+                "重要度": reference.label("severity", i.severity),
                 "コード": i.code,
                 "基盤": i.platform or "—",
                 "サービス": i.service or "—",
@@ -1106,9 +1096,7 @@ def _datamap_findings(ctx: Context) -> Iterator[Finding]:
     """Findings of the データマップ (DM_* rules of data/issue_rules.csv, workbench.datamap)."""
     if ctx.pref.data_map is None:
         return
-    from .datamap import issue_findings
-
-    for f in issue_findings(ctx.pref):
+    for f in datamap_findings(ctx.pref):
         yield f["code"], f.get("platform"), f.get("service"), f.get("detail", "")
 
 
@@ -1197,6 +1185,16 @@ def classify(pref: Prefecture) -> Classification:
     Returns counts, before-types, ``current_type`` (each shared arrangement's 2.x, then each platform run
     alone with its 1.x), the pattern with the steps of the flow taken, the after-type of the file's
     ``target`` with its demands, the pattern's work items, the path to 型2.4, the principles and the 課題リスト.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> result = wb.classify(wb.load_sample("07"))
+    >>> print(result)
+    福島県（07）Step 1 現状把握
+      個人認証サービス数: ...
+    >>> result.model_dump()["prefecture"]
+    {'code': '07', 'name': '福島県'}
     """
     am = auth.match_auth(pref)
     counts = count_platforms(pref)
@@ -1268,15 +1266,3 @@ def classify(pref: Prefecture) -> Classification:
             "input": "your input（都道府県ファイル）",
         },
     )
-
-
-class _CallableModule(types.ModuleType):
-    """``wb.classify(pref)`` is the CONTRACT's call, and ``workbench.classify`` is also this module: the
-    import system sets the package attribute to the module whenever the module is imported, so the module
-    itself is made callable and both spellings keep working."""
-
-    def __call__(self, pref: Prefecture) -> Classification:
-        return classify(pref)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -300,7 +300,6 @@ def _install_stop_watchdog(manager: BoundedKernelManager) -> None:
         return
     _INSTALLED = True
     loop = IOLoop.current()
-    app = manager.parent
     read_fd, write_fd = os.pipe()
     os.set_blocking(write_fd, False)
     previous = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
@@ -322,50 +321,61 @@ def _install_stop_watchdog(manager: BoundedKernelManager) -> None:
 
     PeriodicCallback(tick, 1000).start()
 
-    def stall_watch() -> None:
-        """A blocked event loop answers nothing: say so in the log, with every thread's stack, once per
-        stall (the loop ticks every second)."""
-        import faulthandler
-        import sys
+    threading.Thread(
+        target=_stall_watch, args=(manager, beat, stopping), name="wb-stall-watch", daemon=True
+    ).start()
+    threading.Thread(
+        target=_watchdog, args=(manager, loop, read_fd, previous), name="wb-stop-watchdog", daemon=True
+    ).start()
 
-        reported = False
-        while not stopping.is_set():
-            time.sleep(5)
-            late = time.monotonic() - beat[0]
-            if late > manager.stall_warning and not reported:
-                reported = True
-                with contextlib.suppress(Exception):
-                    manager.log.error("イベントループが %.0f 秒止まっています。全スレッドの状態:", late)
-                    faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
-            elif late <= manager.stall_warning:
-                reported = False
 
-    threading.Thread(target=stall_watch, name="wb-stall-watch", daemon=True).start()
+def _stall_watch(manager: BoundedKernelManager, beat: list[float], stopping: threading.Event) -> None:
+    """A blocked event loop answers nothing: say so in the log, with every thread's stack, once per stall (the
+    loop ticks every second)."""
+    import faulthandler
+    import sys
 
-    def watchdog() -> None:
-        while True:
-            try:
-                data = os.read(read_fd, 64)
-            except OSError:
-                return
-            if previous not in (-1, None):
-                with contextlib.suppress(OSError):
-                    os.write(previous, data)  # whoever watched the wakeup fd before us still hears it
-            if not any(b in (signal.SIGTERM, signal.SIGINT) for b in data):
-                continue
+    reported = False
+    while not stopping.is_set():
+        time.sleep(5)
+        late = time.monotonic() - beat[0]
+        if late > manager.stall_warning and not reported:
+            reported = True
             with contextlib.suppress(Exception):
-                loop.add_callback(loop.stop)  # thread-safe: the graceful path, if the loop still runs
-            deadline = time.monotonic() + manager.stop_timeout
-            while time.monotonic() < deadline:
-                time.sleep(0.2)
-            # still alive: the graceful stop is stuck. Kill the kernels (each in its own process group) and go.
-            for pid in manager.kernel_pids():
-                with contextlib.suppress(OSError):
-                    os.killpg(pid, signal.SIGKILL)
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
-            with contextlib.suppress(Exception):
-                shutil.rmtree(getattr(app, "connection_dir", ""), ignore_errors=True)
-            os._exit(1)
+                manager.log.error("イベントループが %.0f 秒止まっています。全スレッドの状態:", late)
+                faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+        elif late <= manager.stall_warning:
+            reported = False
 
-    threading.Thread(target=watchdog, name="wb-stop-watchdog", daemon=True).start()
+
+def _watchdog(manager: BoundedKernelManager, loop: Any, read_fd: int, previous: int | None) -> None:
+    """Woken through the signal wakeup fd: asks the loop to stop, and forces the stop when it has not
+    happened after ``stop_timeout`` seconds."""
+    while True:
+        try:
+            data = os.read(read_fd, 64)
+        except OSError:
+            return
+        if previous not in (-1, None):
+            with contextlib.suppress(OSError):
+                os.write(previous, data)  # whoever watched the wakeup fd before us still hears it
+        if any(b in (signal.SIGTERM, signal.SIGINT) for b in data):
+            break
+    with contextlib.suppress(Exception):
+        loop.add_callback(loop.stop)  # thread-safe: the graceful path, if the loop still runs
+    deadline = time.monotonic() + manager.stop_timeout
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+    _force_stop(manager)
+
+
+def _force_stop(manager: BoundedKernelManager) -> None:
+    """The graceful stop is stuck: kill the kernels (each in its own process group) and go."""
+    for pid in manager.kernel_pids():
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(Exception):
+        shutil.rmtree(getattr(manager.parent, "connection_dir", ""), ignore_errors=True)
+    os._exit(1)

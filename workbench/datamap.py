@@ -25,31 +25,22 @@ published APIs) with the platforms and services of the file, and returns a :clas
 Readings the sources leave open are listed in :data:`READINGS` and shown with every result. Pure functions,
 no I/O.
 
-Examples
---------
->>> import workbench as wb
->>> dm = wb.datamap(wb.load_sample("07"))
->>> print(dm)
-福島県 データの流れ（データマップ）
-  サービス: ...
->>> dm.has_data_map
-True
+``wb.datamap(pref)`` is :func:`datamap` (the package exports the function).
 """
 
 from __future__ import annotations
 
 import functools
-import sys
-import types
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 from pydantic import BaseModel, Field, PrivateAttr
 
 from . import reference
-from .inventory import Prefecture
+from .inventory import Platform, Prefecture
 from .inventory.datamap import TEMPLATE_VERSION, ServiceNames, field_label
 from .results import Result, frame
 from .text import fold as _fold_uncached
@@ -506,9 +497,7 @@ class DataMapResult(Result):
                 "分野をまたぐ": "○" if f.cross_field else "",
                 "提供方法": "、".join(_vocab_label("method", m) for m in f.methods) or "—",
                 "提供頻度": "、".join(_vocab_label("frequency", m) for m in f.frequency) or "—",
-                "記載": {"both": "両側", "service_side": "サービス側のみ", "asset_side": "アセット側のみ"}[
-                    f.declared_by
-                ],
+                "記載": reference.label("datamap_side", f.declared_by),
             }
             for f in self.flows
         ]
@@ -551,10 +540,10 @@ class DataMapResult(Result):
                 "基盤": a.platform or "—",
                 "分野": field_label(a.field),
                 "標準データモデル": a.available_model or "—",
-                "モデルの状態": MODEL_STATUS_JA.get(a.model_status or "", "—"),
+                "モデルの状態": reference.label("model_status", a.model_status) if a.model_status else "—",
                 "準拠": _vocab_label("model_level", a.level),
                 "使うサービス": "、".join(self.service_name(x) for x in a.consumers) or "—",
-                "区分": {"fact": "事実", "assumption": "仮定"}.get(a.basis or "", "—"),
+                "区分": reference.label("fact_basis", a.basis) if a.basis else "—",
             }
             for a in self.assets
         ]
@@ -731,15 +720,6 @@ class DataMapResult(Result):
         return frame(recs, ["課題", "基盤", "サービス", "内容", "根拠"])
 
 
-MODEL_STATUS_JA = {
-    "published": "公開済み（項目の表あり）",
-    "delegated": "準拠先を指定（GTFS-JP 等）",
-    "planned": "策定予定",
-    "announced": "予告のみ（表は未公開）",
-    "other": "カタログ外の標準",
-}
-
-
 @functools.cache
 def _stage_labels() -> dict[str, str]:
     df = reference.table("utilisation_steps.csv")
@@ -838,50 +818,70 @@ def _service_fields(pref: Prefecture, rows: dict[str, Any]) -> dict[str, tuple[s
     return out
 
 
-def datamap(pref: Prefecture) -> DataMapResult:
-    """Analyse the prefecture's データマップ (module docstring). Works on files without ``data_map:`` too
-    (everything empty, ``has_data_map`` false)."""
-    dm = pref.data_map
-    names = ServiceNames(pref)
-    services = {s.id: s for s in pref.services}
-    rows = {}
-    for r in dm.services if dm else []:
-        sid = names.resolve(r.service)
-        if sid is not None:
-            rows.setdefault(sid, r)
-    sfield = _service_fields(pref, rows)
-    assets = [_asset_facts(a) for a in (dm.assets if dm else [])]
-    by_asset = {x.row.id: x for x in assets}
-    asset_index: dict[str, str] = {}
-    for x in assets:
-        asset_index.setdefault(x.row.id, x.row.id)
-    for x in assets:
-        asset_index.setdefault(fold(x.row.id), x.row.id)
-        asset_index.setdefault(fold(x.row.name), x.row.id)
-    items: dict[str, tuple[str, Any]] = {}
-    item_index: dict[str, str] = {}
-    for sid, r in rows.items():
-        for it in r.external:
-            key = it.id or f"{sid}/{it.name}"
-            items[key] = (sid, it)
-            for k in (key, fold(key), fold(it.name), fold(f"{sid}/{it.name}")):
-                item_index.setdefault(k, key)
-    warnings: list[str] = []
+class _Inputs:
+    """The data map's rows resolved against the file: service rows by service id, each service's field, the
+    assets' facts and the services' 外部提供可能データ, with the indexes that resolve what staff wrote."""
 
-    # --- flows -------------------------------------------------------------------------------------------------
-    flows: dict[tuple[str, str], Flow] = {}
-    resolved: dict[str, list[str]] = defaultdict(list)
-    unresolved: dict[str, list[str]] = defaultdict(list)
+    def __init__(self, pref: Prefecture) -> None:
+        self.pref = pref
+        self.dm = pref.data_map
+        self.names = ServiceNames(pref)
+        self.services = {s.id: s for s in pref.services}
+        self.rows: dict[str, Any] = {}
+        for r in self.dm.services if self.dm else []:
+            sid = self.names.resolve(r.service)
+            if sid is not None:
+                self.rows.setdefault(sid, r)
+        self.sfield = _service_fields(pref, self.rows)
+        self.assets = [_asset_facts(a) for a in (self.dm.assets if self.dm else [])]
+        self.by_asset = {x.row.id: x for x in self.assets}
+        self.asset_index: dict[str, str] = {x.row.id: x.row.id for x in reversed(self.assets)}
+        for x in self.assets:
+            self.asset_index.setdefault(fold(x.row.id), x.row.id)
+            self.asset_index.setdefault(fold(x.row.name), x.row.id)
+        self.items: dict[str, tuple[str, Any]] = {}
+        self.item_index: dict[str, str] = {}
+        for sid, r in self.rows.items():
+            for it in r.external:
+                key = it.id or f"{sid}/{it.name}"
+                self.items[key] = (sid, it)
+                for k in (key, fold(key), fold(it.name), fold(f"{sid}/{it.name}")):
+                    self.item_index.setdefault(k, key)
 
-    def asset_flow(x: _Asset, sid: str, route: str, declared_by: str) -> None:
+    def field_of(self, sid: str) -> str | None:
+        return self.sfield.get(sid, (None, ""))[0]
+
+    def asset_named(self, text: str) -> str | None:
+        return self.asset_index.get(text) or self.asset_index.get(fold(text))
+
+    def item_named(self, text: str) -> str | None:
+        return self.item_index.get(text) or self.item_index.get(fold(text))
+
+
+class _Flows:
+    """Every (data → service) link, resolved from both sides of the template (module docstring)."""
+
+    def __init__(self, inp: _Inputs) -> None:
+        self.inp = inp
+        self.flows: dict[tuple[str, str], Flow] = {}
+        self.resolved: dict[str, list[str]] = defaultdict(list)
+        self.unresolved: dict[str, list[str]] = defaultdict(list)
+        self.warnings: list[str] = []
+
+    def _seen(self, key: tuple[str, str], declared_by: str) -> bool:
+        if key not in self.flows:
+            return False
+        if self.flows[key].declared_by != declared_by:
+            self.flows[key].declared_by = "both"
+        return True
+
+    def asset_flow(self, x: _Asset, sid: str, route: str, declared_by: str) -> None:
         a = x.row
         key = (f"asset:{a.id}", sid)
-        if key in flows:
-            if flows[key].declared_by != declared_by:
-                flows[key].declared_by = "both"
+        if self._seen(key, declared_by):
             return
-        sf = sfield.get(sid, (None, ""))[0]
-        flows[key] = Flow(
+        sf = self.inp.field_of(sid)
+        self.flows[key] = Flow(
             source_kind="asset",
             source=a.id,
             data=a.name,
@@ -900,127 +900,137 @@ def datamap(pref: Prefecture) -> DataMapResult:
             pi_class=a.pi_class,
         )
 
-    def item_flow(key: str, target: str, declared_by: str) -> None:
-        src, it = items[key]
+    def item_flow(self, key: str, target: str, declared_by: str) -> None:
+        inp = self.inp
+        src, it = inp.items[key]
         fkey = (f"item:{key}", target)
-        if fkey in flows:
-            if flows[fkey].declared_by != declared_by:
-                flows[fkey].declared_by = "both"
+        if self._seen(fkey, declared_by):
             return
         methods = method_codes(it.method)
-        freq = frequency_codes(it.frequency)
         model = standard_model(it.model) if it.model else model_from_name(it.name)
-        data_field = sfield.get(src, (None, ""))[0] or (model["field"] if model else None)
-        sf = sfield.get(target, (None, ""))[0]
-        via = target in names.resolve_many(it.to)
-        flows[fkey] = Flow(
+        data_field = inp.field_of(src) or (model["field"] if model else None)
+        sf = inp.field_of(target)
+        source_service = inp.services.get(src)
+        self.flows[fkey] = Flow(
             source_kind="item",
             source=key,
             data=it.name,
-            owner=services[src].name if src in services else None,
+            owner=source_service.name if source_service else None,
             from_service=src,
-            platform=services[src].platform if src in services else None,
+            platform=source_service.platform if source_service else None,
             service=target,
-            route="platform" if via else "direct",
+            route="platform" if target in inp.names.resolve_many(it.to) else "direct",
             declared_by=declared_by,
             data_field=data_field,
             service_field=sf,
             cross_field=bool(data_field and sf and data_field != sf),
             methods=list(methods),
-            frequency=list(freq),
+            frequency=list(frequency_codes(it.frequency)),
             api_capable=any(m in _api_capable() for m in methods),
             personal=it.pi_class in PERSONAL_CLASSES or it.pi_class == "pseudonymised",
             pi_class=it.pi_class,
             consent=it.consent,
         )
 
-    # service side: 取込データ
-    for sid, r in rows.items():
-        for text in r.intake:
-            aid = asset_index.get(text) or asset_index.get(fold(text))
-            if aid is not None:
-                x = by_asset[aid]
-                targets = names.resolve_many(x.row.to)
-                route = "platform" if (x.row.platform and sid in targets) else "direct"
-                asset_flow(x, sid, route, "both" if sid in targets else "service_side")
-                resolved[sid].append(aid)
-                continue
-            ikey = item_index.get(text) or item_index.get(fold(text))
-            if ikey is not None and items[ikey][0] != sid:
-                item_flow(ikey, sid, "service_side")
-                resolved[sid].append(ikey)
-                continue
-            unresolved[sid].append(text)
-    # asset side: 提供先サービス
-    for x in assets:
-        for sid in names.resolve_many(x.row.to):
-            if (f"asset:{x.row.id}", sid) not in flows:
-                asset_flow(x, sid, "platform" if x.row.platform else "direct", "asset_side")
-                if sid in rows:
-                    warnings.append(
-                        f"データアセット「{x.row.name}」の提供先サービスに「{services[sid].name}」がありますが、"
+    def intake(self) -> None:
+        """Service side: 取込データ (an asset, another service's 外部提供可能データ, or unresolved)."""
+        inp = self.inp
+        for sid, r in inp.rows.items():
+            for text in r.intake:
+                aid = inp.asset_named(text)
+                ikey = inp.item_named(text) if aid is None else None
+                if aid is not None:
+                    x = inp.by_asset[aid]
+                    targets = inp.names.resolve_many(x.row.to)
+                    route = "platform" if (x.row.platform and sid in targets) else "direct"
+                    self.asset_flow(x, sid, route, "both" if sid in targets else "service_side")
+                    self.resolved[sid].append(aid)
+                elif ikey is not None and inp.items[ikey][0] != sid:
+                    self.item_flow(ikey, sid, "service_side")
+                    self.resolved[sid].append(ikey)
+                else:
+                    self.unresolved[sid].append(text)
+
+    def asset_side(self) -> None:
+        """Asset side: 提供先サービス (a service that does not list the asset gets a warning)."""
+        inp = self.inp
+        for x in inp.assets:
+            for sid in inp.names.resolve_many(x.row.to):
+                if (f"asset:{x.row.id}", sid) in self.flows:
+                    continue
+                self.asset_flow(x, sid, "platform" if x.row.platform else "direct", "asset_side")
+                if sid in inp.rows:
+                    self.warnings.append(
+                        f"データアセット「{x.row.name}」の提供先サービスに「{inp.services[sid].name}」がありますが、"
                         "そのサービスの取込データに記載がありません"
                     )
-    # service side: 外部提供可能データの提供先
-    for key, (src, it) in items.items():
-        for target in names.resolve_many(it.to):
-            if target == src:
-                continue
-            if (f"item:{key}", target) in flows:
-                flows[(f"item:{key}", target)].declared_by = "both"
-                flows[(f"item:{key}", target)].route = "platform"
-            else:
-                item_flow(key, target, "service_side")
-    flow_list = sorted(flows.values(), key=lambda f: (f.platform or "~", f.source, f.service))
 
-    # --- filling rules (warnings) --------------------------------------------------------------------------
-    if dm is not None:
-        missing_rows = [s.name for s in pref.services if s.id not in rows]
-        if missing_rows and dm.services:
-            warnings.append(
-                "サービス側データマップにないサービスがあります（基盤に接続しているサービスはすべて記載）: "
-                + "、".join(missing_rows[:10])
-                + ("…" if len(missing_rows) > 10 else "")
-            )
-        for x in assets:
-            a = x.row
-            if any(w in a.name for w in ("等", "一式", "各種", "ほか")):
-                warnings.append(
-                    f"データアセット名「{a.name}」はまとめて書かれているようです（なるべくデータ単位で具体名を記載）"
-                )
-            if a.location and fold(a.location) in {
-                fold(w) for w in ("システム", "台帳", "Excel", "エクセル", "紙", "サーバ")
-            }:
-                warnings.append(
-                    f"データアセット「{a.name}」のデータの所在「{a.location}」が一般名詞です（システムの固有名詞で記載）"
-                )
-            if a.method and not x.methods:
-                warnings.append(
-                    f"データアセット「{a.name}」の提供方法「{'、'.join(a.method)}」を読み取れません"
-                )
-            if a.frequency and not x.freq:
-                warnings.append(f"データアセット「{a.name}」の提供頻度「{a.frequency}」を読み取れません")
-        for sid, texts in unresolved.items():
-            warnings.append(
-                f"{services[sid].name}の取込データ「{'、'.join(texts[:6])}」はデータアセット側にも他のサービスの外部提供"
-                "データにもなく、基盤経由か直接かを判定できません（データアセット側に登録すると流れに入ります）"
-            )
-        no_field = [services[s].name for s in services if sfield[s][0] is None]
-        if no_field:
-            warnings.append(
-                "分野が未設定のサービスがあり、分野をまたぐかどうかを判定できません: "
-                + "、".join(no_field[:10])
-            )
+    def external(self) -> None:
+        """Service side: the 提供先 of each service's 外部提供可能データ."""
+        for key, (src, it) in self.inp.items.items():
+            for target in self.inp.names.resolve_many(it.to):
+                if target == src:
+                    continue
+                flow = self.flows.get((f"item:{key}", target))
+                if flow is not None:
+                    flow.declared_by, flow.route = "both", "platform"
+                else:
+                    self.item_flow(key, target, "service_side")
 
-    # --- consumers of assets ------------------------------------------------------------------------------
-    consumers: dict[str, list[str]] = defaultdict(list)
-    for f in flow_list:
-        if f.source_kind == "asset":
-            consumers[f.source].append(f.service)
+    def listed(self) -> list[Flow]:
+        self.intake()
+        self.asset_side()
+        self.external()
+        return sorted(self.flows.values(), key=lambda f: (f.platform or "~", f.source, f.service))
 
-    # --- duplicates (C3) ------------------------------------------------------------------------------------
+
+GENERIC_LOCATIONS = ("システム", "台帳", "Excel", "エクセル", "紙", "サーバ")
+
+
+def _asset_warnings(x: _Asset) -> Iterable[str]:
+    """The template's filling rules for one asset (a concrete name, a proper system name, readable method and
+    frequency)."""
+    a = x.row
+    if any(w in a.name for w in ("等", "一式", "各種", "ほか")):
+        yield f"データアセット名「{a.name}」はまとめて書かれているようです（なるべくデータ単位で具体名を記載）"
+    if a.location and fold(a.location) in {fold(w) for w in GENERIC_LOCATIONS}:
+        yield f"データアセット「{a.name}」のデータの所在「{a.location}」が一般名詞です（システムの固有名詞で記載）"
+    if a.method and not x.methods:
+        yield f"データアセット「{a.name}」の提供方法「{'、'.join(a.method)}」を読み取れません"
+    if a.frequency and not x.freq:
+        yield f"データアセット「{a.name}」の提供頻度「{a.frequency}」を読み取れません"
+
+
+def _filling_warnings(inp: _Inputs, unresolved: dict[str, list[str]]) -> list[str]:
+    """Warnings on how the data map is filled in (the template README's rules)."""
+    out: list[str] = []
+    missing_rows = [s.name for s in inp.pref.services if s.id not in inp.rows]
+    if missing_rows and inp.dm is not None and inp.dm.services:
+        out.append(
+            "サービス側データマップにないサービスがあります（基盤に接続しているサービスはすべて記載）: "
+            + "、".join(missing_rows[:10])
+            + ("…" if len(missing_rows) > 10 else "")
+        )
+    for x in inp.assets:
+        out += _asset_warnings(x)
+    for sid, texts in unresolved.items():
+        out.append(
+            f"{inp.services[sid].name}の取込データ「{'、'.join(texts[:6])}」はデータアセット側にも他のサービスの外部提供"
+            "データにもなく、基盤経由か直接かを判定できません（データアセット側に登録すると流れに入ります）"
+        )
+    no_field = [inp.services[s].name for s in inp.services if inp.sfield[s][0] is None]
+    if no_field:
+        out.append(
+            "分野が未設定のサービスがあり、分野をまたぐかどうかを判定できません: " + "、".join(no_field[:10])
+        )
+    return out
+
+
+def _duplicates(inp: _Inputs) -> list[list[str]]:
+    """Assets held on two or more platforms: the same name, owner and location, or the same standard model for
+    the same municipality and owner (C3)."""
     groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
-    for x in assets:
+    for x in inp.assets:
         a = x.row
         if a.platform:
             groups[("name", fold(a.name), fold(a.owner or ""), fold(a.location or ""))].append(a.id)
@@ -1029,79 +1039,104 @@ def datamap(pref: Prefecture) -> DataMapResult:
     duplicates: list[list[str]] = []
     seen_sets: set[frozenset[str]] = set()
     for ids in groups.values():
-        plats = {by_asset[i].row.platform for i in ids}
+        plats = {inp.by_asset[i].row.platform for i in ids}
         if len(plats) >= 2 and frozenset(ids) not in seen_sets:
             seen_sets.add(frozenset(ids))
             duplicates.append(sorted(ids))
+    return duplicates
 
-    # --- findings -------------------------------------------------------------------------------------------
-    findings: list[Finding] = []
-    if dm is not None:
-        findings += _findings(pref, dm, flow_list, assets, rows, items, consumers, duplicates, names)
 
-    # --- cross-field (C6) -----------------------------------------------------------------------------------
+def _field_matrix(flows: list[Flow]) -> dict[str, dict[str, int]]:
+    """Flows counted by (data field, service field) (C6)."""
     matrix: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for f in flow_list:
+    for f in flows:
         if f.data_field and f.service_field:
             matrix[f.data_field][f.service_field] += 1
-    candidates, missing = _candidates(pref, assets, flow_list, sfield, rows, items) if dm else ([], [])
+    return {k: dict(v) for k, v in matrix.items()}
 
-    # --- per platform ---------------------------------------------------------------------------------------
-    coverage = _coverage(pref, assets) if dm else []
-    interop = _interop(pref, flow_list, coverage, rows) if dm else []
-    stages = _stages(pref, flow_list) if dm else []
-    migration = _migration(pref, flow_list, assets, rows) if dm else []
-    kpis = _kpis(flow_list, assets, duplicates, pref) if dm else []
-    apis = _apis(pref, flow_list) if dm else []
 
-    svc_views = []
+def _service_views(inp: _Inputs, flows: _Flows, flow_list: list[Flow]) -> list[ServiceView]:
     derived = _derived(flow_list)
-    for s in pref.services:
-        own = {s.platform}
-        der = sorted(derived.get(s.id, set()) - own)
-        svc_views.append(
+    out = []
+    for s in inp.pref.services:
+        row = inp.rows.get(s.id)
+        der = sorted(derived.get(s.id, set()) - {s.platform})
+        out.append(
             ServiceView(
                 id=s.id,
                 name=s.name,
                 platform=s.platform,
-                field=sfield[s.id][0],
-                field_basis=sfield[s.id][1],
-                status=rows[s.id].status if s.id in rows else None,
-                in_data_map=s.id in rows,
-                intake=resolved.get(s.id, []),
-                unresolved=unresolved.get(s.id, []),
-                external=[it.name for it in rows[s.id].external] if s.id in rows else [],
+                field=inp.sfield[s.id][0],
+                field_basis=inp.sfield[s.id][1],
+                status=row.status if row is not None else None,
+                in_data_map=row is not None,
+                intake=flows.resolved.get(s.id, []),
+                unresolved=flows.unresolved.get(s.id, []),
+                external=[it.name for it in row.external] if row is not None else [],
                 derived_sources=der,
                 declared_sources=list(s.uses_data_from),
                 missing_sources=[p for p in der if p not in s.uses_data_from],
             )
         )
-    asset_views = [
-        AssetView(
-            id=x.row.id,
-            name=x.row.name,
-            owner=x.row.owner,
-            location=x.row.location,
-            platform=x.row.platform,
-            field=x.field,
-            field_basis=x.field_basis,
-            model=x.model,
-            available_model=x.model_row["model"] if x.model_row else (x.model if x.level != "none" else None),
-            model_status=x.model_row["status"] if x.model_row else ("other" if x.level != "none" else None),
-            model_basis=x.model_basis,
-            level=x.level,
-            consumers=consumers.get(x.row.id, []),
-            consumer_fields=sorted(
-                {sfield[s][0] for s in consumers.get(x.row.id, []) if sfield.get(s, (None,))[0]}
-            ),
-            methods=list(x.methods),
-            frequency=list(x.freq),
-            personal=x.personal,
-            basis=x.row.basis,
-        )
-        for x in assets
-    ]
-    nodes, edges = _graph(pref, flow_list, assets, rows, sfield) if dm else ([], [])
+    return out
+
+
+def _asset_view(inp: _Inputs, x: _Asset, consumers: list[str]) -> AssetView:
+    modelled = x.level != "none"
+    return AssetView(
+        id=x.row.id,
+        name=x.row.name,
+        owner=x.row.owner,
+        location=x.row.location,
+        platform=x.row.platform,
+        field=x.field,
+        field_basis=x.field_basis,
+        model=x.model,
+        available_model=x.model_row["model"] if x.model_row else (x.model if modelled else None),
+        model_status=x.model_row["status"] if x.model_row else ("other" if modelled else None),
+        model_basis=x.model_basis,
+        level=x.level,
+        consumers=consumers,
+        consumer_fields=sorted({f for f in (inp.field_of(s) for s in consumers) if f}),
+        methods=list(x.methods),
+        frequency=list(x.freq),
+        personal=x.personal,
+        basis=x.row.basis,
+    )
+
+
+def datamap(pref: Prefecture) -> DataMapResult:
+    """Analyse the prefecture's データマップ (module docstring). Works on files without ``data_map:`` too
+    (everything empty, ``has_data_map`` false).
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> dm = wb.datamap(wb.load_sample("07"))
+    >>> print(dm)
+    福島県 データの流れ（データマップ）
+      サービス: ...
+    >>> dm.has_data_map
+    True
+    """
+    inp = _Inputs(pref)
+    dm = inp.dm
+    flows = _Flows(inp)
+    flow_list = flows.listed()
+    warnings = flows.warnings + (_filling_warnings(inp, flows.unresolved) if dm is not None else [])
+    consumers: dict[str, list[str]] = defaultdict(list)
+    for f in flow_list:
+        if f.source_kind == "asset":
+            consumers[f.source].append(f.service)
+    duplicates = _duplicates(inp)
+    findings = (
+        _findings(pref, dm, flow_list, inp.assets, inp.rows, inp.items, consumers, duplicates) if dm else []
+    )
+    candidates, missing = (
+        _candidates(pref, inp.assets, flow_list, inp.sfield, inp.rows, inp.items) if dm else ([], [])
+    )
+    coverage = _coverage(pref, inp.assets) if dm else []
+    nodes, edges = _graph(pref, flow_list, inp.assets, inp.rows, inp.sfield) if dm else ([], [])
     if dm is None:
         warnings.append("この都道府県ファイルにはデータマップがありません")
     return DataMapResult(
@@ -1109,28 +1144,88 @@ def datamap(pref: Prefecture) -> DataMapResult:
         has_data_map=dm is not None,
         template_version=dm.template_version if dm else None,
         flows=flow_list,
-        assets=asset_views,
-        services=svc_views,
+        assets=[_asset_view(inp, x, consumers.get(x.row.id, [])) for x in inp.assets],
+        services=_service_views(inp, flows, flow_list),
         findings=findings,
         warnings=list(dict.fromkeys(warnings)),
-        matrix={k: dict(v) for k, v in matrix.items()},
+        matrix=_field_matrix(flow_list),
         candidates=candidates,
         missing=missing,
         duplicates=duplicates,
         nodes=nodes,
         edges=edges,
         coverage=coverage,
-        interop=interop,
-        stages=stages,
-        migration=migration,
-        kpis=kpis,
-        apis=apis,
+        interop=_interop(pref, flow_list, coverage, inp.rows) if dm else [],
+        stages=_stages(pref, flow_list) if dm else [],
+        migration=_migration(pref, flow_list, inp.assets, inp.rows) if dm else [],
+        kpis=_kpis(flow_list, inp.assets, duplicates, pref) if dm else [],
+        apis=_apis(pref, flow_list) if dm else [],
         readings=READINGS,
         gaps=GAPS,
         facts=list(dm.facts) if dm else [],
         assumptions=list(dm.assumptions) if dm else [],
         sources=SOURCES,
     )
+
+
+class _Graph:
+    """Nodes and edges of the flow graph; an edge drawn twice counts twice."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, GraphNode] = {}
+        self.edges: dict[tuple[str, str, str], GraphEdge] = {}
+
+    def node(self, nid: str, kind: str, label: str, fld: str | None = None) -> str:
+        self.nodes.setdefault(nid, GraphNode(id=nid, kind=kind, label=label, field=fld))
+        return nid
+
+    def edge(self, a: str, b: str, kind: str) -> None:
+        key = (a, b, kind)
+        if key in self.edges:
+            self.edges[key].count += 1
+        else:
+            self.edges[key] = GraphEdge(source=a, target=b, kind=kind)
+
+    def assets(self, assets: list[_Asset]) -> None:
+        """データ所管元 → データアセット →（データ供給）→ 基盤."""
+        for x in assets:
+            a = x.row
+            aid = self.node(f"asset:{a.id}", "asset", a.name, x.field)
+            if a.owner:
+                self.edge(self.node(f"owner:{a.owner}", "owner", a.owner), aid, "holds")
+            if a.platform:
+                self.edge(aid, f"platform:{a.platform}", "supply")
+
+    def items(
+        self, pref: Prefecture, rows: dict[str, Any], sfield: dict[str, tuple[str | None, str]]
+    ) -> None:
+        """サービス → 取得データ →（データ利活用・還流）→ the service's platform."""
+        home = {s.id: s.platform for s in pref.services}
+        for sid, r in rows.items():
+            for it in r.external:
+                iid = self.node(f"item:{it.id or sid + '/' + it.name}", "item", it.name, sfield[sid][0])
+                self.edge(f"service:{sid}", iid, "acquire")
+                if it.to and sid in home:
+                    self.edge(iid, f"platform:{home[sid]}", "return")
+
+    def flows(self, flows: list[Flow]) -> None:
+        """基盤 →（データ取得）→ サービス, or the data straight to the service (direct intake)."""
+        for f in flows:
+            src = f"asset:{f.source}" if f.source_kind == "asset" else f"item:{f.source}"
+            if f.route == "platform" and f.platform:
+                self.edge(f"platform:{f.platform}", f"service:{f.service}", "provide")
+            else:
+                self.edge(src, f"service:{f.service}", "direct")
+
+    def federation(self, pref: Prefecture) -> None:
+        """Data federation between platforms, each pair once."""
+        seen: set[frozenset[str]] = set()
+        for p in pref.platforms:
+            for q in p.data_federation_with:
+                pair = frozenset((p.id, q))
+                if pair not in seen:
+                    seen.add(pair)
+                    self.edge(f"platform:{p.id}", f"platform:{q}", "federation")
 
 
 def _graph(
@@ -1142,52 +1237,16 @@ def _graph(
 ) -> tuple[list[GraphNode], list[GraphEdge]]:
     """The flow graph of guidebook 11.2 図24: データ所管元 → データアセット →（データ供給）→ 基盤 →（データ取得）→
     サービス → 取得データ →（データ利活用・還流）→ 基盤, plus direct intakes and data federation between platforms."""
-    nodes: dict[str, GraphNode] = {}
-    edges: dict[tuple[str, str, str], GraphEdge] = {}
-
-    def node(nid: str, kind: str, label: str, fld: str | None = None) -> str:
-        nodes.setdefault(nid, GraphNode(id=nid, kind=kind, label=label, field=fld))
-        return nid
-
-    def edge(a: str, b: str, kind: str) -> None:
-        key = (a, b, kind)
-        if key in edges:
-            edges[key].count += 1
-        else:
-            edges[key] = GraphEdge(source=a, target=b, kind=kind)
-
-    home = {s.id: s.platform for s in pref.services}
+    g = _Graph()
     for p in pref.platforms:
-        node(f"platform:{p.id}", "platform", p.name)
+        g.node(f"platform:{p.id}", "platform", p.name)
     for s in pref.services:
-        node(f"service:{s.id}", "service", s.name, sfield[s.id][0])
-    for x in assets:
-        a = x.row
-        aid = node(f"asset:{a.id}", "asset", a.name, x.field)
-        if a.owner:
-            edge(node(f"owner:{a.owner}", "owner", a.owner), aid, "holds")
-        if a.platform:
-            edge(aid, f"platform:{a.platform}", "supply")
-    for sid, r in rows.items():
-        for it in r.external:
-            iid = node(f"item:{it.id or sid + '/' + it.name}", "item", it.name, sfield[sid][0])
-            edge(f"service:{sid}", iid, "acquire")
-            if it.to and sid in home:
-                edge(iid, f"platform:{home[sid]}", "return")
-    for f in flows:
-        src = f"asset:{f.source}" if f.source_kind == "asset" else f"item:{f.source}"
-        if f.route == "platform" and f.platform:
-            edge(f"platform:{f.platform}", f"service:{f.service}", "provide")
-        else:
-            edge(src, f"service:{f.service}", "direct")
-    seen: set[frozenset[str]] = set()
-    for p in pref.platforms:
-        for q in p.data_federation_with:
-            pair = frozenset((p.id, q))
-            if pair not in seen:
-                seen.add(pair)
-                edge(f"platform:{p.id}", f"platform:{q}", "federation")
-    return list(nodes.values()), list(edges.values())
+        g.node(f"service:{s.id}", "service", s.name, sfield[s.id][0])
+    g.assets(assets)
+    g.items(pref, rows, sfield)
+    g.flows(flows)
+    g.federation(pref)
+    return list(g.nodes.values()), list(g.edges.values())
 
 
 def _derived(flows: list[Flow]) -> dict[str, set[str]]:
@@ -1208,6 +1267,186 @@ def derived_sources(pref: Prefecture) -> dict[str, list[str]]:
     return {s.id: s.derived_sources for s in res.services if s.derived_sources}
 
 
+@dataclass
+class _Findings:
+    """What the data map's rules (DM_* of data/issue_rules.csv) look at, indexed once."""
+
+    pref: Prefecture
+    dm: Any
+    flows: list[Flow]
+    assets: list[_Asset]
+    rows: dict[str, Any]
+    items: dict[str, tuple[str, Any]]
+    consumers: dict[str, list[str]]
+    duplicates: list[list[str]]
+
+    def __post_init__(self) -> None:
+        self.services = {s.id: s for s in self.pref.services}
+        self.platforms = {p.id: p for p in self.pref.platforms}
+        self.by_asset = {x.row.id: x for x in self.assets}
+        self.to_service: dict[str, list[Flow]] = defaultdict(list)
+        self.from_source: dict[str, list[Flow]] = defaultdict(list)
+        self.via: dict[str, list[Flow]] = defaultdict(list)  # flows through each platform
+        for f in self.flows:
+            self.to_service[f.service].append(f)
+            self.from_source[f.source].append(f)
+            if f.route == "platform" and f.platform:
+                self.via[f.platform].append(f)
+        self.by_platform: dict[str, list[_Asset]] = defaultdict(list)
+        for x in self.assets:
+            if x.row.platform:
+                self.by_platform[x.row.platform].append(x)
+
+
+def _dm_template(c: _Findings) -> Iterator[Finding]:
+    if c.dm.template_version != TEMPLATE_VERSION:
+        yield Finding(code="DM_TEMPLATE_VERSION", detail=f"第{c.dm.template_version}版")
+
+
+def _dm_direct_links(c: _Findings) -> Iterator[Finding]:
+    for f in c.flows:
+        if f.source_kind == "asset" and f.route == "direct" and f.platform:
+            yield Finding(
+                code="DM_DIRECT_LINK",
+                platform=f.platform,
+                service=f.service,
+                detail=f"{c.services[f.service].name} が {f.data}（{f.platform} に接続済み）を直接取込",
+            )
+
+
+def _dm_duplicates(c: _Findings) -> Iterator[Finding]:
+    for ids in c.duplicates:
+        desc = "、".join(f"{c.by_asset[i].row.name}（{c.by_asset[i].row.platform}）" for i in ids)
+        yield Finding(code="DM_DUP_ASSET", detail=desc)
+
+
+def _dm_orphans(c: _Findings) -> Iterator[Finding]:
+    for x in c.assets:
+        if x.row.platform and not c.consumers.get(x.row.id):
+            yield Finding(code="DM_ORPHAN_ASSET", platform=x.row.platform, detail=x.row.name)
+
+
+def _dm_unused_external(c: _Findings) -> Iterator[Finding]:
+    consumed = {f.source for f in c.flows if f.source_kind == "item"}
+    for key, (src, it) in c.items.items():
+        if key not in consumed:
+            yield Finding(
+                code="DM_UNUSED_EXTERNAL", platform=c.services[src].platform, service=src, detail=it.name
+            )
+
+
+def _dm_no_standard_model(c: _Findings) -> Iterator[Finding]:
+    for pid, xs in c.by_platform.items():
+        bad = [
+            x.row.name
+            for x in xs
+            if x.level == "none"
+            and x.model_row is not None
+            and x.model_row["status"] in ("published", "delegated")
+        ]
+        if bad:
+            detail = "、".join(bad[:8]) + ("…" if len(bad) > 8 else "")
+            yield Finding(code="DM_NO_STANDARD_MODEL", platform=pid, detail=detail)
+
+
+def _dm_new_not_standard(c: _Findings) -> Iterator[Finding]:
+    for sid, r in c.rows.items():
+        mine = c.to_service.get(sid, []) if r.status in ("building", "planned") else []
+        no_ld = [f.data for f in mine if "ngsi_ld" not in f.methods]
+        no_model = [
+            f.data
+            for f in mine
+            if f.source_kind == "asset"
+            and c.by_asset[f.source].level == "none"
+            and c.by_asset[f.source].model_row is not None
+        ]
+        parts = (["NGSI-LD でない: " + "、".join(no_ld[:5])] if no_ld else []) + (
+            ["標準データモデルでない: " + "、".join(no_model[:5])] if no_model else []
+        )
+        if parts:
+            yield Finding(
+                code="DM_NEW_NOT_STANDARD",
+                platform=c.services[sid].platform,
+                service=sid,
+                detail="; ".join(parts),
+            )
+
+
+def _dm_no_api(c: _Findings) -> Iterator[Finding]:
+    for pid, fs in c.via.items():
+        if fs and not any(f.api_capable for f in fs) and any(f.methods for f in fs):
+            yield Finding(code="DM_NO_API_FLOW", platform=pid, detail=f"基盤経由の流れ {len(fs)} 件")
+
+
+def _dm_no_cross_field(c: _Findings) -> Iterator[Finding]:
+    if c.flows and not any(f.cross_field for f in c.flows):
+        yield Finding(code="DM_NO_CROSS_FIELD", detail=f"流れ {len(c.flows)} 件")
+
+
+def _dm_personal(c: _Findings) -> Iterator[Finding]:
+    for key, (src, it) in c.items.items():
+        targets = [f.service for f in c.from_source.get(key, [])]
+        if not targets:
+            continue
+        tnames = "、".join(c.services[t].name for t in targets)
+        platform = c.services[src].platform
+        if it.pi_class == "pseudonymised":
+            yield Finding(
+                code="DM_PSEUDONYMISED_OUT", platform=platform, service=src, detail=f"{it.name} → {tnames}"
+            )
+        elif it.pi_class in PERSONAL_CLASSES and it.consent != "managed":
+            what = (
+                "個人関連情報（提供先が本人の同意を得ていることの確認が必要）"
+                if it.pi_class == "related"
+                else "個人情報（本人の事前の同意が必要）"
+            )
+            yield Finding(
+                code="DM_PERSONAL_NO_CONSENT",
+                platform=platform,
+                service=src,
+                detail=f"{it.name} → {tnames}: {what}",
+            )
+
+
+def _dm_legacy(c: _Findings) -> Iterator[Finding]:
+    for pid, fs in c.via.items():
+        methods = {m for f in fs for m in f.methods}
+        legacy_only = methods and "ngsi_ld" not in methods and methods & LEGACY
+        if legacy_only and not [x for x in c.by_platform.get(pid, []) if x.level != "none"]:
+            detail = "方式: " + "、".join(_vocab_label("method", m) for m in sorted(methods))
+            yield Finding(code="DM_LEGACY_NO_ROADMAP", platform=pid, detail=detail)
+
+
+def _dm_flow_not_declared(c: _Findings) -> Iterator[Finding]:
+    for s in c.pref.services:
+        der = {f.platform for f in c.to_service.get(s.id, []) if f.route == "platform" and f.platform}
+        missing = sorted(p for p in der if p != s.platform and p not in s.uses_data_from and p in c.platforms)
+        if missing:
+            yield Finding(
+                code="DM_FLOW_NOT_DECLARED",
+                platform=s.platform,
+                service=s.id,
+                detail=f"{s.name}: {'、'.join(missing)}",
+            )
+
+
+#: the data map's rules in the order their findings are listed
+_DM_RULES = (
+    _dm_template,
+    _dm_direct_links,
+    _dm_duplicates,
+    _dm_orphans,
+    _dm_unused_external,
+    _dm_no_standard_model,
+    _dm_new_not_standard,
+    _dm_no_api,
+    _dm_no_cross_field,
+    _dm_personal,
+    _dm_legacy,
+    _dm_flow_not_declared,
+)
+
+
 def _findings(
     pref: Prefecture,
     dm: Any,
@@ -1217,153 +1456,10 @@ def _findings(
     items: dict[str, tuple[str, Any]],
     consumers: dict[str, list[str]],
     duplicates: list[list[str]],
-    names: ServiceNames,
 ) -> list[Finding]:
-    out: list[Finding] = []
-    services = {s.id: s for s in pref.services}
-    platforms = {p.id: p for p in pref.platforms}
-    by_asset = {x.row.id: x for x in assets}
-    to_service: dict[str, list[Flow]] = defaultdict(list)
-    from_source: dict[str, list[Flow]] = defaultdict(list)
-    for f in flows:
-        to_service[f.service].append(f)
-        from_source[f.source].append(f)
-    if dm.template_version != TEMPLATE_VERSION:
-        out.append(Finding(code="DM_TEMPLATE_VERSION", detail=f"第{dm.template_version}版"))
-    for f in flows:
-        if f.source_kind == "asset" and f.route == "direct" and f.platform:
-            out.append(
-                Finding(
-                    code="DM_DIRECT_LINK",
-                    platform=f.platform,
-                    service=f.service,
-                    detail=f"{services[f.service].name} が {f.data}（{f.platform} に接続済み）を直接取込",
-                )
-            )
-    for ids in duplicates:
-        desc = "、".join(f"{by_asset[i].row.name}（{by_asset[i].row.platform}）" for i in ids)
-        out.append(Finding(code="DM_DUP_ASSET", detail=desc))
-    for x in assets:
-        if x.row.platform and not consumers.get(x.row.id):
-            out.append(Finding(code="DM_ORPHAN_ASSET", platform=x.row.platform, detail=x.row.name))
-    consumed_items = {f.source for f in flows if f.source_kind == "item"}
-    for key, (src, it) in items.items():
-        if key not in consumed_items:
-            out.append(
-                Finding(
-                    code="DM_UNUSED_EXTERNAL", platform=services[src].platform, service=src, detail=it.name
-                )
-            )
-    by_platform: dict[str, list[_Asset]] = defaultdict(list)
-    for x in assets:
-        if x.row.platform:
-            by_platform[x.row.platform].append(x)
-    for pid, xs in by_platform.items():
-        bad = [
-            x.row.name
-            for x in xs
-            if x.level == "none"
-            and x.model_row is not None
-            and x.model_row["status"] in ("published", "delegated")
-        ]
-        if bad:
-            out.append(
-                Finding(
-                    code="DM_NO_STANDARD_MODEL",
-                    platform=pid,
-                    detail="、".join(bad[:8]) + ("…" if len(bad) > 8 else ""),
-                )
-            )
-    for sid, r in rows.items():
-        if r.status not in ("building", "planned"):
-            continue
-        mine = to_service.get(sid, [])
-        if not mine:
-            continue
-        no_ld = [f.data for f in mine if "ngsi_ld" not in f.methods]
-        no_model = [
-            f.data
-            for f in mine
-            if f.source_kind == "asset"
-            and by_asset[f.source].level == "none"
-            and by_asset[f.source].model_row is not None
-        ]
-        if no_ld or no_model:
-            parts = []
-            if no_ld:
-                parts.append("NGSI-LD でない: " + "、".join(no_ld[:5]))
-            if no_model:
-                parts.append("標準データモデルでない: " + "、".join(no_model[:5]))
-            out.append(
-                Finding(
-                    code="DM_NEW_NOT_STANDARD",
-                    platform=services[sid].platform,
-                    service=sid,
-                    detail="; ".join(parts),
-                )
-            )
-    via: dict[str, list[Flow]] = defaultdict(list)
-    for f in flows:
-        if f.route == "platform" and f.platform:
-            via[f.platform].append(f)
-    for pid, fs in via.items():
-        if fs and not any(f.api_capable for f in fs) and any(f.methods for f in fs):
-            out.append(Finding(code="DM_NO_API_FLOW", platform=pid, detail=f"基盤経由の流れ {len(fs)} 件"))
-    if flows and not any(f.cross_field for f in flows):
-        out.append(Finding(code="DM_NO_CROSS_FIELD", detail=f"流れ {len(flows)} 件"))
-    for key, (src, it) in items.items():
-        targets = [f.service for f in from_source.get(key, [])]
-        if not targets:
-            continue
-        tnames = "、".join(services[t].name for t in targets)
-        if it.pi_class == "pseudonymised":
-            out.append(
-                Finding(
-                    code="DM_PSEUDONYMISED_OUT",
-                    platform=services[src].platform,
-                    service=src,
-                    detail=f"{it.name} → {tnames}",
-                )
-            )
-        elif it.pi_class in PERSONAL_CLASSES and it.consent != "managed":
-            what = (
-                "個人関連情報（提供先が本人の同意を得ていることの確認が必要）"
-                if it.pi_class == "related"
-                else "個人情報（本人の事前の同意が必要）"
-            )
-            out.append(
-                Finding(
-                    code="DM_PERSONAL_NO_CONSENT",
-                    platform=services[src].platform,
-                    service=src,
-                    detail=f"{it.name} → {tnames}: {what}",
-                )
-            )
-    for pid, fs in via.items():
-        methods = {m for f in fs for m in f.methods}
-        if methods and "ngsi_ld" not in methods and methods & LEGACY:
-            declared = [x for x in by_platform.get(pid, []) if x.level != "none"]
-            if not declared:
-                out.append(
-                    Finding(
-                        code="DM_LEGACY_NO_ROADMAP",
-                        platform=pid,
-                        detail="方式: " + "、".join(_vocab_label("method", m) for m in sorted(methods)),
-                    )
-                )
-    for s in pref.services:
-        der = {f.platform for f in to_service.get(s.id, []) if f.route == "platform" and f.platform}
-        missing = sorted(p for p in der if p != s.platform and p not in s.uses_data_from and p in platforms)
-        if missing:
-            out.append(
-                Finding(
-                    code="DM_FLOW_NOT_DECLARED",
-                    platform=s.platform,
-                    service=s.id,
-                    detail=f"{s.name}: {'、'.join(missing)}",
-                )
-            )
-    return out
+    """The data map's findings (DM_* rules of data/issue_rules.csv), rule by rule."""
+    c = _Findings(pref, dm, flows, assets, rows, items, consumers, duplicates)
+    return [f for rule in _DM_RULES for f in rule(c)]
 
 
 def _dataset_assets(assets: list[_Asset]) -> dict[str, list[_Asset]]:
@@ -1390,14 +1486,11 @@ def _dataset_assets(assets: list[_Asset]) -> dict[str, list[_Asset]]:
     return out
 
 
-def _candidates(
-    pref: Prefecture,
-    assets: list[_Asset],
-    flows: list[Flow],
-    sfield: dict[str, tuple[str | None, str]],
-    rows: dict[str, Any],
-    items: dict[str, tuple[str, Any]],
-) -> tuple[list[Candidate], list[MissingDataset]]:
+def _matrix_candidates(
+    pref: Prefecture, assets: list[_Asset], flows: list[Flow], sfield: dict[str, tuple[str | None, str]]
+) -> tuple[list[Candidate], dict[tuple[str, str], MissingDataset]]:
+    """Datasets of guidebook 11.3's matrix for each service's field: held on a platform and not yet used by
+    the service (a candidate, its own platform first), or not held in the prefecture at all (missing)."""
     by_field = _matrix_by_field()
     ds_assets = _dataset_assets(assets)
     taken: dict[str, set[str]] = defaultdict(set)
@@ -1407,21 +1500,17 @@ def _candidates(
     missing: dict[tuple[str, str], MissingDataset] = {}
     for s in pref.services:
         f = sfield[s.id][0]
-        if not f:
-            continue
-        for dataset, model in by_field.get(f, ()):
+        for dataset, model in by_field.get(f, ()) if f else ():
             hits = ds_assets.get(dataset, [])
             if not hits:
-                key = (f, dataset)
-                if key not in missing:
-                    missing[key] = MissingDataset(field=f, dataset=dataset, services=[], model=model or None)
-                missing[key].services.append(s.id)
+                entry = missing.setdefault(
+                    (f, dataset), MissingDataset(field=f, dataset=dataset, services=[], model=model or None)
+                )
+                entry.services.append(s.id)
                 continue
-            if any(x.row.id in taken[s.id] for x in hits):
-                continue  # the service already uses this dataset
             usable = [x for x in hits if x.row.platform]
-            if not usable:
-                continue
+            if any(x.row.id in taken[s.id] for x in hits) or not usable:
+                continue  # the service already uses this dataset, or no platform holds it
             x = next((h for h in usable if h.row.platform == s.platform), usable[0])  # its own platform first
             cands.append(
                 Candidate.model_construct(
@@ -1435,13 +1524,23 @@ def _candidates(
                     source="guidebook 11.3",
                 )
             )
-    # another service's external data that nobody uses, for services of a field whose matrix names it
+    return cands, missing
+
+
+def _item_candidates(
+    pref: Prefecture,
+    flows: list[Flow],
+    sfield: dict[str, tuple[str | None, str]],
+    items: dict[str, tuple[str, Any]],
+) -> list[Candidate]:
+    """Another service's external data that nobody uses, for services of a field whose matrix names it."""
     consumed = {fl.source for fl in flows if fl.source_kind == "item"}
     fields_of_dataset: dict[str, set[str]] = defaultdict(set)
     for fld, dataset, model in _matrix_rows():
         fields_of_dataset[fold(dataset)].add(fld)
         if model:
             fields_of_dataset[fold(str(model))].add(fld)
+    out = []
     for key, (src, it) in items.items():
         if key in consumed:
             continue
@@ -1449,20 +1548,34 @@ def _candidates(
         wanted = fields_of_dataset.get(fold(it.name), set()) | (
             fields_of_dataset.get(fold(model["model"]), set()) if model else set()
         )
-        for s in pref.services:
-            if s.id != src and sfield[s.id][0] in wanted and sfield[s.id][0] != sfield[src][0]:
-                cands.append(
-                    Candidate(
-                        service=s.id,
-                        service_field=sfield[s.id][0] or "",
-                        data=it.name,
-                        asset=None,
-                        data_field=sfield[src][0],
-                        dataset=model["model"] if model else it.name,
-                        kind="item",
-                        source="guidebook 11.2（サービスを起点とした新たな連携シナリオ）; 11.3",
-                    )
-                )
+        out += [
+            Candidate(
+                service=s.id,
+                service_field=sfield[s.id][0] or "",
+                data=it.name,
+                asset=None,
+                data_field=sfield[src][0],
+                dataset=model["model"] if model else it.name,
+                kind="item",
+                source="guidebook 11.2（サービスを起点とした新たな連携シナリオ）; 11.3",
+            )
+            for s in pref.services
+            if s.id != src and sfield[s.id][0] in wanted and sfield[s.id][0] != sfield[src][0]
+        ]
+    return out
+
+
+def _candidates(
+    pref: Prefecture,
+    assets: list[_Asset],
+    flows: list[Flow],
+    sfield: dict[str, tuple[str | None, str]],
+    rows: dict[str, Any],
+    items: dict[str, tuple[str, Any]],
+) -> tuple[list[Candidate], list[MissingDataset]]:
+    """Cross-field candidates (C6) and the matrix datasets missing in the prefecture (guidebook 11.1 意義4)."""
+    cands, missing = _matrix_candidates(pref, assets, flows, sfield)
+    cands += _item_candidates(pref, flows, sfield, items)
     # unique and cross-field first
     uniq: dict[tuple[str, str], Candidate] = {}
     for c in cands:
@@ -1583,45 +1696,61 @@ def _interop(
     return out
 
 
-def _stages(pref: Prefecture, flows: list[Flow]) -> list[Stages]:
-    order = list(_stage_labels())
+def _data_stages(fs: list[Flow]) -> dict[str, str]:
+    """Stages reached by the non-personal data through one platform (guidebook 11.3, 12.1–12.3): static data,
+    real-time data, data used by services of two or more fields."""
+    ev: dict[str, str] = {}
+    np_ = [f for f in fs if not f.personal]
+    static = [f for f in np_ if f.source_kind == "asset" and not (set(f.frequency) & REALTIME)]
+    if static:
+        ev["static_gis"] = f"静的なデータ: {static[0].data} ほか {len(static)} 件"
+    rt = [f for f in np_ if set(f.frequency) & REALTIME]
+    if rt:
+        ev["realtime"] = f"動的なデータ: {rt[0].data} ほか {len(rt)} 件"
+    fields_per_source: dict[str, set[str]] = defaultdict(set)
+    for f in fs:
+        if f.service_field:
+            fields_per_source[f.source].add(f.service_field)
+    multi = [s for s, fl in fields_per_source.items() if len(fl) >= 2]
+    if multi:
+        ev["multi_use"] = f"{len(multi)} 件のデータを2分野以上のサービスが利用"
+    return ev
+
+
+def _personal_stages(pref: Prefecture, p: Platform, fs: list[Flow], flows: list[Flow]) -> dict[str, str]:
+    """Stages that need sign-in or personal data: a common ID, personal data exchanged across fields, both
+    kinds of data crossing fields."""
+    ev: dict[str, str] = {}
     services = {s.id: s for s in pref.services}
+    signin = [s for s in pref.services if s.platform == p.id and (s.category or s.levels)]
+    if p.has_auth and len(signin) >= 2:
+        ev["common_id"] = (
+            f"個人認証サービスとサインインが必要なサービス {len(signin)} 件（OIDC の採用はデータマップからは分からない）"
+        )
+    pers = [
+        f
+        for f in flows
+        if f.personal
+        and f.source_kind == "item"
+        and f.cross_field
+        and f.from_service in services
+        and services[f.from_service].platform == p.id
+    ]
+    if pers:
+        ev["personal_exchange"] = f"{pers[0].data} → {pers[0].service} ほか {len(pers)} 件"
+    np_cross = any(f.cross_field for f in fs if not f.personal)
+    if np_cross and any(f.cross_field for f in fs if f.personal) | bool(pers):
+        ev["combined"] = "非パーソナルとパーソナルの両方のデータが分野をまたいで流れている"
+    return ev
+
+
+def _stages(pref: Prefecture, flows: list[Flow]) -> list[Stages]:
+    """The utilisation stages each platform has reached, with the evidence, and the next one."""
+    order = list(_stage_labels())
     out = []
     for p in pref.platforms:
         fs = [f for f in flows if f.platform == p.id and f.route == "platform"]
-        ev: dict[str, str] = {}
-        np_ = [f for f in fs if not f.personal]
-        static = [f for f in np_ if f.source_kind == "asset" and not (set(f.frequency) & REALTIME)]
-        if static:
-            ev["static_gis"] = f"静的なデータ: {static[0].data} ほか {len(static)} 件"
-        rt = [f for f in np_ if set(f.frequency) & REALTIME]
-        if rt:
-            ev["realtime"] = f"動的なデータ: {rt[0].data} ほか {len(rt)} 件"
-        fields_per_source: dict[str, set[str]] = defaultdict(set)
-        for f in fs:
-            if f.service_field:
-                fields_per_source[f.source].add(f.service_field)
-        multi = [s for s, fl in fields_per_source.items() if len(fl) >= 2]
-        if multi:
-            ev["multi_use"] = f"{len(multi)} 件のデータを2分野以上のサービスが利用"
-        signin = [s for s in pref.services if s.platform == p.id and (s.category or s.levels)]
-        if p.has_auth and len(signin) >= 2:
-            ev["common_id"] = (
-                f"個人認証サービスとサインインが必要なサービス {len(signin)} 件（OIDC の採用はデータマップからは分からない）"
-            )
-        pers = [
-            f
-            for f in flows
-            if f.personal
-            and f.source_kind == "item"
-            and f.cross_field
-            and f.from_service in services
-            and services[f.from_service].platform == p.id
-        ]
-        if pers:
-            ev["personal_exchange"] = f"{pers[0].data} → {pers[0].service} ほか {len(pers)} 件"
-        if any(f.cross_field for f in np_) and any(f.cross_field for f in fs if f.personal) | bool(pers):
-            ev["combined"] = "非パーソナルとパーソナルの両方のデータが分野をまたいで流れている"
+        ev = _data_stages(fs) | _personal_stages(pref, p, fs, flows)
         reached = [c for c in order if c in ev]
         nxt = next((c for c in order if c not in ev), None)
         if fs or reached:
@@ -1930,13 +2059,3 @@ def plan_items(pref: Prefecture) -> list[dict[str, Any]]:
         notes = "、".join(sorted({m.dataset for m in res.missing})[:8])
         out.append(item("missing", "", str(acts.loc["missing", "title_ja"]), notes))
     return out
-
-
-class _CallableModule(types.ModuleType):
-    """``wb.datamap(pref)`` and ``workbench.datamap`` (this module) both work (as ``wb.classify``)."""
-
-    def __call__(self, pref: Prefecture) -> DataMapResult:
-        return datamap(pref)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -16,7 +16,7 @@ refused, U+FFFD (mojibake) is refused, CSV files may be UTF-8 or CP932; many wor
 unioned, any other value given differently by two files is a conflict unless ``prefer``/``on_conflict`` decide;
 nothing is written when anything is wrong. Rows may be one per service with list cells (「、」 or new lines) or
 one per data item with the サービス名 left blank (or merged) on the following rows. Every cell written goes through
-:func:`workbench.tabular.safe_cell`.
+:func:`workbench.files.safe_cell`.
 """
 
 from __future__ import annotations
@@ -37,26 +37,35 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import reference
-from .errors import InputError, Problem
-from .inventory.datamap import TEMPLATE_VERSION, field_index, split_list, vocab_index
-from .sheets import (
-    _HEAD_FILL,
-    _HEAD_FONT,
-    _NOTE_FONT,
-    _REQ_FILL,
+from .errors import InputError, Problem, field_path
+from .files import existing_file
+from .inventory import Prefecture
+from .inventory.datamap import (
+    TEMPLATE_VERSION,
+    ServiceNames,
+    field_index,
+    field_label,
+    split_list,
+    vocab_index,
+)
+from .sheetkit import (
+    HEAD_FILL,
+    HEAD_FONT,
     HEADER_ROW,
-    MAX_FILE_BYTES,
-    MAX_UNPACKED_BYTES,
+    NOTE_FONT,
+    REQ_FILL,
     SHEET_INFO,
     SHEET_LISTS,
     Conflict,
+    Lists,
     Source,
-    _Lists,
-    _put,
-    _text,
+    cell_text,
+    merge_value,
+    put,
     workbook_bytes,
 )
 from .text import fold, nfkc
+from .xlsx_stream import MAX_FILE_BYTES, MAX_UNPACKED_BYTES
 
 SHEET_SERVICE = "サービス側データマップ"
 SHEET_ASSET = "データアセット側データマップ"
@@ -175,8 +184,6 @@ def _cell_value(col: DmColumn, value: Any) -> Any:
     if isinstance(value, list):
         return "、".join(str(x) for x in value) or None
     if col.key == "field":
-        from .inventory.datamap import field_label
-
         return field_label(value)
     if col.key == "status":
         return reference.label("status", value)
@@ -187,20 +194,18 @@ def _cell_value(col: DmColumn, value: Any) -> Any:
     return value
 
 
-def _names_of(pref: Any, targets: list[str]) -> list[str]:
+def _names_of(pref: Prefecture, targets: list[str]) -> list[str]:
     """Service ids written as the services' names (what staff read in the sheet; read back by name)."""
     names = {s.id: s.name for s in pref.services}
     return [names.get(t, t) for t in targets]
 
 
-def _service_rows(pref: Any) -> list[dict[str, Any]]:
+def _service_rows(pref: Prefecture) -> list[dict[str, Any]]:
     """One row per service of the file (the template asks for every connected service), prefilled; when the
     external items of a service differ in 提供頻度・提供方法・提供先, each further item gets its own row with the
     サービス名 left blank (read back as a continuation of the service)."""
     rows = {}
     if pref.data_map is not None:
-        from .inventory.datamap import ServiceNames
-
         names = ServiceNames(pref)
         for r in pref.data_map.services:
             sid = names.resolve(r.service)
@@ -240,7 +245,7 @@ def _service_rows(pref: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _asset_rows(pref: Any) -> list[dict[str, Any]]:
+def _asset_rows(pref: Prefecture) -> list[dict[str, Any]]:
     if pref.data_map is None:
         return []
     return [
@@ -261,7 +266,7 @@ def _asset_rows(pref: Any) -> list[dict[str, Any]]:
     ]
 
 
-def add_datamap_sheets(wb: Workbook, lists: _Lists, existing: Any = None) -> None:
+def add_datamap_sheets(wb: Workbook, lists: Lists, existing: Prefecture | None = None) -> None:
     """Add the two データマップ sheets (headers in row 4, dropdowns on rows 5–304) to a workbook, prefilled from
     ``existing`` (a Prefecture): every service of the file gets a row (template README サービス側1)."""
     platforms = [p.id for p in existing.platforms] if existing is not None else []
@@ -281,20 +286,20 @@ def add_datamap_sheets(wb: Workbook, lists: _Lists, existing: Any = None) -> Non
     ):
         title = SIDE_LABEL[side]
         ws = wb.create_sheet(title)
-        _put(ws, 1, 1, title).font = Font(bold=True, size=14)
-        _put(ws, 2, 1, guide)
+        put(ws, 1, 1, title).font = Font(bold=True, size=14)
+        put(ws, 2, 1, guide)
         cols = columns(side)
         drops = _dropdowns(side, platforms)
         notes = _NOTES if side == "service" else _ASSET_NOTES
         for i, col in enumerate(cols, 1):
-            note = _put(
+            note = put(
                 ws, 3, i, notes.get(col.key, "") + ("" if col.template else "（ワークベンチの追加列）")
             )
-            note.font = _NOTE_FONT
+            note.font = NOTE_FONT
             note.alignment = Alignment(wrap_text=True, vertical="bottom")
-            head = _put(ws, HEADER_ROW, i, col.header)
-            head.font = _HEAD_FONT
-            head.fill = _REQ_FILL if col.required else _HEAD_FILL
+            head = put(ws, HEADER_ROW, i, col.header)
+            head.font = HEAD_FONT
+            head.fill = REQ_FILL if col.required else HEAD_FILL
             head.alignment = Alignment(wrap_text=True, vertical="center")
             ws.column_dimensions[get_column_letter(i)].width = (
                 30 if col.is_list or col.key in ("service", "name") else 18
@@ -315,16 +320,16 @@ def add_datamap_sheets(wb: Workbook, lists: _Lists, existing: Any = None) -> Non
             for c, col in enumerate(cols, 1):
                 v = _cell_value(col, data.get(col.key))
                 if v is not None:
-                    _put(ws, r, c, v)
+                    put(ws, r, c, v)
 
 
-def datamap_workbook(prefecture: str, existing: Any = None) -> Workbook:
+def datamap_workbook(prefecture: str, existing: Prefecture | None = None) -> Workbook:
     """A workbook with only the データマップ sheets (and an instructions sheet) for a prefecture."""
     code, name = reference.resolve_prefecture(prefecture)
     wb = Workbook()
     info = wb.active
     info.title = SHEET_INFO
-    _put(info, 1, 1, f"データマップ（{name}）").font = Font(bold=True, size=14)
+    put(info, 1, 1, f"データマップ（{name}）").font = Font(bold=True, size=14)
     meta = [
         ("都道府県", name),
         ("都道府県コード", code),
@@ -334,9 +339,9 @@ def datamap_workbook(prefecture: str, existing: Any = None) -> Workbook:
         ("データマップの版", TEMPLATE_VERSION),
     ]
     for r, (k, v) in enumerate(meta, 3):
-        _put(info, r, 1, k).font = Font(bold=True)
+        put(info, r, 1, k).font = Font(bold=True)
         if v is not None:
-            _put(info, r, 2, v)
+            put(info, r, 2, v)
     lines = (
         "デジタル庁「データマップ作成フォーマット」（第1.3版）の2つのシートの項目に沿った記入用ブックです。",
         "サービス側データマップ: 基盤に接続しているサービスをすべて記載します。",
@@ -345,18 +350,20 @@ def datamap_workbook(prefecture: str, existing: Any = None) -> Workbook:
         "「ワークベンチの追加列」は任意です（基盤ID・分野・標準データモデル・個人情報の区分など）。",
     )
     for r, text in enumerate(lines, 3 + len(meta) + 1):
-        _put(info, r, 1, text)
+        put(info, r, 1, text)
     info.column_dimensions["A"].width = 18
     info.column_dimensions["B"].width = 40
-    lists = _Lists(wb)
+    lists = Lists(wb)
     add_datamap_sheets(wb, lists, existing)
     wb.move_sheet(SHEET_LISTS, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(SHEET_LISTS))
     return wb
 
 
-def write_datamap_sheet(path: str | os.PathLike[str], prefecture: str, existing: Any = None) -> Path:
+def write_datamap_sheet(
+    path: str | os.PathLike[str], prefecture: str, existing: Prefecture | None = None
+) -> Path:
     """Generate :func:`datamap_workbook` and write it atomically."""
-    from .inventory.yamlio import atomic_write
+    from .files import atomic_write
 
     target = Path(path)
     atomic_write(target, workbook_bytes(datamap_workbook(prefecture, existing)))
@@ -392,7 +399,8 @@ class Grid:
         return f"{self.sheet}!{get_column_letter(c)}{r}"
 
 
-def _grids_xlsx(path: Path, file: str) -> list[Grid]:
+def _check_size(path: Path, file: str) -> None:
+    """A file or its unpacked content above the caps is refused before openpyxl reads it (a zip bomb)."""
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise InputError.single(
@@ -409,6 +417,30 @@ def _grids_xlsx(path: Path, file: str) -> list[Grid]:
             file=file,
             line=1,
         )
+
+
+def _sheet_grid(ws: Any, file: str) -> Grid:
+    """One sheet's values, its formula cells, and each merged cell's top-left value."""
+    rows: list[list[Any]] = []
+    formulas: set[tuple[int, int]] = set()
+    for r, row in enumerate(ws.iter_rows(), 1):
+        vals = []
+        for c, cell in enumerate(row, 1):
+            if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("=")):
+                formulas.add((r, c))
+            vals.append(cell.value)
+        rows.append(vals)
+    parent: dict[tuple[int, int], Any] = {}
+    for rng in ws.merged_cells.ranges:
+        top = ws.cell(row=rng.min_row, column=rng.min_col).value
+        for r in range(rng.min_row, rng.max_row + 1):
+            for c in range(rng.min_col, rng.max_col + 1):
+                parent[(r, c)] = top
+    return Grid(file, ws.title, rows, formulas, parent)
+
+
+def _grids_xlsx(path: Path, file: str) -> list[Grid]:
+    _check_size(path, file)
     try:
         wb = load_workbook(path, data_only=False)
     except Exception as err:  # openpyxl raises many kinds for a file that is no xlsx
@@ -417,27 +449,11 @@ def _grids_xlsx(path: Path, file: str) -> list[Grid]:
             file=file,
             line=1,
         ) from None
-    grids = []
-    for ws in wb.worksheets:
-        if ws.sheet_state != "visible" and ws.title == SHEET_LISTS:
-            continue
-        rows: list[list[Any]] = []
-        formulas: set[tuple[int, int]] = set()
-        for r, row in enumerate(ws.iter_rows(), 1):
-            vals = []
-            for c, cell in enumerate(row, 1):
-                if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("=")):
-                    formulas.add((r, c))
-                vals.append(cell.value)
-            rows.append(vals)
-        parent: dict[tuple[int, int], Any] = {}
-        for rng in ws.merged_cells.ranges:
-            top = ws.cell(row=rng.min_row, column=rng.min_col).value
-            for r in range(rng.min_row, rng.max_row + 1):
-                for c in range(rng.min_col, rng.max_col + 1):
-                    parent[(r, c)] = top
-        grids.append(Grid(file, ws.title, rows, formulas, parent))
-    return grids
+    return [
+        _sheet_grid(ws, file)
+        for ws in wb.worksheets
+        if not (ws.sheet_state != "visible" and ws.title == SHEET_LISTS)
+    ]
 
 
 def _grid_csv(path: Path, file: str) -> Grid:
@@ -552,15 +568,11 @@ def _vocab_code(index: Any, raw: Any, what: str, kind: str) -> str:
         raise reference.EnumValueError(f"{str(raw)!r} は{what}にありません", allowed) from None
 
 
-def _read_side(
-    grid: Grid,
-    side: str,
-    hrow: int,
-    found: dict[int, DmColumn],
-    respondent: str | None,
-    problems: list[Problem],
-    warnings: list[str],
-) -> list[DmRow]:
+def _check_headers(
+    grid: Grid, side: str, hrow: int, found: dict[int, DmColumn], problems: list[Problem], warnings: list[str]
+) -> None:
+    """Missing template headers (an error, or a warning for columns the guidebook's table does not have) and
+    headers given twice."""
     file = grid.file
     keys = {col.key for col in found.values()}
     for col in columns(side):
@@ -590,95 +602,159 @@ def _read_side(
                 )
             )
         seen.setdefault(col.key, c)
+
+
+def _cell_problem(grid: Grid, r: int, c: int, raw: Any) -> str | None:
+    """Why a cell cannot be read (a formula, mojibake), or None."""
+    if (r, c) in grid.formulas:
+        return "数式は使えません。値を入力してください"
+    if isinstance(raw, str) and "\ufffd" in raw:
+        return "文字化けしています（U+FFFD の置換文字）。正しい文字を入力し直してください"
+    return None
+
+
+def _row_cells(
+    grid: Grid, r: int, found: dict[int, DmColumn], respondent: str | None, problems: list[Problem]
+) -> tuple[dict[str, Any], dict[str, Source]] | None:
+    """The parsed values of one row and the cell each came from; None when a cell has a problem."""
+    vals: dict[str, Any] = {}
+    srcs: dict[str, Source] = {}
+    bad = False
+    for c, col in found.items():
+        where = f"{grid.where(r, c)} {col.header}"
+        raw = cell_text(grid.value(r, c))
+        why = _cell_problem(grid, r, c, raw)
+        if why is not None:
+            shown = str(grid.value(r, c)) if (r, c) in grid.formulas else raw
+            problems.append(Problem(why, grid.file, r, where, shown))
+            bad = True
+            continue
+        if raw is None:
+            continue
+        try:
+            vals[col.key] = _parse(col, raw)
+        except ValueError as err:
+            problems.append(Problem(str(err), grid.file, r, where, raw, getattr(err, "allowed", None)))
+            bad = True
+            continue
+        srcs[col.key] = Source(grid.file, grid.sheet, r, f"{get_column_letter(c)}{r}", col.header, respondent)
+    return None if bad else (vals, srcs)
+
+
+def _continue(
+    current: DmRow, vals: dict[str, Any], srcs: dict[str, Source], ext: list[dict[str, Any]]
+) -> None:
+    """A row without a service name continues the service above: lists extended, blanks filled."""
+    for k, v in vals.items():
+        if isinstance(v, list):
+            current.values[k] = list(dict.fromkeys([*current.values.get(k, []), *v]))
+        elif k not in current.values:
+            current.values[k] = v
+            current.cells[k] = srcs[k]
+    current.external.extend(ext)
+
+
+def _external_data(
+    grid: Grid, r: int, vals: dict[str, Any], respondent: str | None, warnings: list[str]
+) -> list:
+    """The externally usable data of a service row, each with the row's frequency, method and recipients."""
+    ext_names = vals.pop("external", [])
+    detail = {k: vals.pop(k) for k in ("frequency", "method", "to", "pi_class", "consent") if k in vals}
+    if detail and not ext_names:
+        warnings.append(
+            f"{grid.sheet} {r}行目: 外部利用が可能なデータがないのに提供頻度・提供方法・提供先があります"
+            "（記載要領: 外部利用可能なデータについての回答）"
+        )
+    return [
+        {"name": n, **detail, "_src": Source(grid.file, grid.sheet, r, respondent=respondent)}
+        for n in ext_names
+    ]
+
+
+def _read_side(
+    grid: Grid,
+    side: str,
+    hrow: int,
+    found: dict[int, DmColumn],
+    respondent: str | None,
+    problems: list[Problem],
+    warnings: list[str],
+) -> list[DmRow]:
+    file = grid.file
+    _check_headers(grid, side, hrow, found, problems, warnings)
     if any(p.file == file and p.line == hrow for p in problems):
         return []
     rows: list[DmRow] = []
     current: DmRow | None = None
     for r in range(hrow + 1, len(grid.rows) + 1):
-        raw_cells = {c: grid.value(r, c) for c in found}
-        if all(_text(v) is None for v in raw_cells.values()):
+        if all(cell_text(grid.value(r, c)) is None for c in found):
             continue
-        vals: dict[str, Any] = {}
-        srcs: dict[str, Source] = {}
-        bad = False
-        for c, col in found.items():
-            where = f"{grid.where(r, c)} {col.header}"
-            if (r, c) in grid.formulas:
-                problems.append(
-                    Problem("数式は使えません。値を入力してください", file, r, where, str(grid.value(r, c)))
-                )
-                bad = True
-                continue
-            raw = _text(raw_cells[c])
-            if raw is None:
-                continue
-            if isinstance(raw, str) and "\ufffd" in raw:
-                problems.append(
-                    Problem(
-                        "文字化けしています（U+FFFD の置換文字）。正しい文字を入力し直してください",
-                        file,
-                        r,
-                        where,
-                        raw,
-                    )
-                )
-                bad = True
-                continue
-            try:
-                vals[col.key] = _parse(col, raw)
-            except ValueError as err:
-                problems.append(Problem(str(err), file, r, where, raw, getattr(err, "allowed", None)))
-                bad = True
-                continue
-            srcs[col.key] = Source(file, grid.sheet, r, f"{get_column_letter(c)}{r}", col.header, respondent)
-        if bad:
+        cells = _row_cells(grid, r, found, respondent, problems)
+        if cells is None:
             continue
+        vals, srcs = cells
         key = vals.pop(KEY[side], None)
-        if side == "service":
-            ext_names = vals.pop("external", [])
-            detail = {
-                k: vals.pop(k) for k in ("frequency", "method", "to", "pi_class", "consent") if k in vals
-            }
-            if detail and not ext_names:
-                warnings.append(
-                    f"{grid.sheet} {r}行目: 外部利用が可能なデータがないのに提供頻度・提供方法・提供先があります"
-                    "（記載要領: 外部利用可能なデータについての回答）"
-                )
-            ext = [
-                {"name": n, **detail, "_src": Source(file, grid.sheet, r, respondent=respondent)}
-                for n in ext_names
-            ]
-            if key is None:
-                if current is None:
-                    problems.append(
-                        Problem(
-                            "サービス名がありません（最初のデータ行）",
-                            file,
-                            r,
-                            f"{grid.sheet}!{r}行目 サービス名",
-                        )
-                    )
-                    continue
-                for k, v in vals.items():  # a continuation row
-                    if isinstance(v, list):
-                        current.values[k] = list(dict.fromkeys([*current.values.get(k, []), *v]))
-                    elif k not in current.values:
-                        current.values[k] = v
-                        current.cells[k] = srcs[k]
-                current.external.extend(ext)
-                continue
-            current = DmRow(
-                side, str(key), vals, Source(file, grid.sheet, r, respondent=respondent), srcs, ext
-            )
-            rows.append(current)
-        else:
+        source = Source(file, grid.sheet, r, respondent=respondent)
+        if side == "asset":
             if key is None:
                 problems.append(
                     Problem("データアセット名がありません", file, r, f"{grid.sheet}!{r}行目 データアセット名")
                 )
-                continue
-            rows.append(DmRow(side, str(key), vals, Source(file, grid.sheet, r, respondent=respondent), srcs))
+            else:
+                rows.append(DmRow(side, str(key), vals, source, srcs))
+            continue
+        ext = _external_data(grid, r, vals, respondent, warnings)
+        if key is not None:
+            current = DmRow(side, str(key), vals, source, srcs, ext)
+            rows.append(current)
+        elif current is not None:
+            _continue(current, vals, srcs, ext)
+        else:
+            problems.append(
+                Problem(
+                    "サービス名がありません（最初のデータ行）", file, r, f"{grid.sheet}!{r}行目 サービス名"
+                )
+            )
     return rows
+
+
+def _info(
+    grids: list[Grid], code: str | None, file: str, problems: list[Problem]
+) -> tuple[Any, str | None, str | None]:
+    """The 説明 sheet: who answered, the template's version and the prefecture (checked against the one asked
+    for). Returns (respondent, version, prefecture code)."""
+    info = next((g for g in grids if g.sheet == SHEET_INFO and not g.csv), None)
+    if info is None:
+        return None, None, code
+    labels = {
+        fold(str(row[0])): (row[1] if len(row) > 1 else None) for row in info.rows[:40] if row and row[0]
+    }
+    wb_code = labels.get(fold("都道府県コード")) or labels.get(fold("都道府県"))
+    if wb_code is not None:
+        found = _book_prefecture(wb_code)
+        if code is not None and found is not None and found != code:
+            problems.append(
+                Problem(
+                    f"このブックは{reference.resolve_prefecture(found)[1]}のものです（取り込み先は{reference.resolve_prefecture(code)[1]}）",
+                    file,
+                    1,
+                    f"{SHEET_INFO} 都道府県コード",
+                    found,
+                )
+            )
+        code = code or found
+    respondent = cell_text(labels.get(fold("回答団体")))
+    version = cell_text(labels.get(fold("データマップの版")))
+    if version is not None:
+        version = str(version).removeprefix("第").removesuffix("版")
+    return respondent, version, code
+
+
+def _book_prefecture(value: Any) -> str | None:
+    try:
+        return reference.resolve_prefecture(str(value))[0]
+    except KeyError:
+        return None
 
 
 def read_datamap(path: str | os.PathLike[str], *, prefecture: str | None = None) -> DataMapSheets:
@@ -686,42 +762,12 @@ def read_datamap(path: str | os.PathLike[str], *, prefecture: str | None = None)
     file of one side (UTF-8 or CP932). Raises :class:`InputError` with every problem located as file, row and
     ``field = "シート!セル 見出し"``."""
     file = str(path)
-    p = Path(path)
-    if not p.exists():
-        raise InputError.single("ファイルがありません", file=file)
-    if p.is_dir():
-        raise InputError.single("フォルダではなくファイルを指定してください", file=file)
+    p = existing_file(path)
     grids = [_grid_csv(p, file)] if p.suffix.lower() in (".csv", ".txt") else _grids_xlsx(p, file)
     problems: list[Problem] = []
     warnings: list[str] = []
     code = reference.resolve_prefecture(prefecture)[0] if prefecture is not None else None
-    respondent = version = None
-    info = next((g for g in grids if g.sheet == SHEET_INFO and not g.csv), None)
-    if info is not None:
-        labels = {
-            fold(str(row[0])): (row[1] if len(row) > 1 else None) for row in info.rows[:40] if row and row[0]
-        }
-        wb_code = labels.get(fold("都道府県コード")) or labels.get(fold("都道府県"))
-        if wb_code is not None:
-            try:
-                found = reference.resolve_prefecture(str(wb_code))[0]
-            except KeyError:
-                found = None
-            if code is not None and found is not None and found != code:
-                problems.append(
-                    Problem(
-                        f"このブックは{reference.resolve_prefecture(found)[1]}のものです（取り込み先は{reference.resolve_prefecture(code)[1]}）",
-                        file,
-                        1,
-                        f"{SHEET_INFO} 都道府県コード",
-                        found,
-                    )
-                )
-            code = code or found
-        respondent = _text(labels.get(fold("回答団体")))
-        version = _text(labels.get(fold("データマップの版")))
-        if version is not None:
-            version = str(version).removeprefix("第").removesuffix("版")
+    respondent, version, code = _info(grids, code, file, problems)
     sides: dict[str, list[DmRow]] = {"service": [], "asset": []}
     hits = 0
     for g in grids:
@@ -787,6 +833,21 @@ class DataMapImport:
         return "\n".join(lines)
 
 
+def _merge_row(
+    have: DmRow, row: DmRow, kind: str, preferred: set[str], on_conflict: str, conflicts: list[Conflict]
+) -> None:
+    """A row met again in another file: new values taken, lists joined; a different value is taken from a
+    preferred file, kept with ``first``, else a conflict."""
+    have.external.extend(
+        x for x in row.external if fold(x["name"]) not in {fold(e["name"]) for e in have.external}
+    )
+    for key, value in row.values.items():
+        src = row.cells.get(key, row.source)
+        old = merge_value(have, key, value, src, preferred, on_conflict, isinstance(value, list))
+        if old is not None:
+            conflicts.append(Conflict(kind, row.key, key, old, have.values[key], src, value))
+
+
 def _merge(
     files: list[DataMapSheets], prefer: Sequence[str | os.PathLike[str]], on_conflict: str, asset_key: Any
 ) -> tuple[dict[str, DmRow], dict[tuple[str, str], DmRow], list[Conflict]]:
@@ -801,31 +862,12 @@ def _merge(
         ):
             for row in rows:
                 k = keyf(row)
-                if k not in target:
+                if k in target:
+                    _merge_row(target[k], row, kind, preferred, on_conflict, conflicts)
+                else:
                     target[k] = DmRow(
                         row.side, row.key, dict(row.values), row.source, dict(row.cells), list(row.external)
                     )
-                    continue
-                have = target[k]
-                have.external.extend(
-                    x for x in row.external if fold(x["name"]) not in {fold(e["name"]) for e in have.external}
-                )
-                for key, value in row.values.items():
-                    src = row.cells.get(key, row.source)
-                    if key not in have.values:
-                        have.values[key], have.cells[key] = value, src
-                    elif isinstance(value, list):
-                        have.values[key] = list(dict.fromkeys([*have.values[key], *value]))
-                    elif have.values[key] != value:
-                        old = have.cells.get(key, have.source)
-                        new_pref = os.path.realpath(src.file) in preferred
-                        old_pref = os.path.realpath(old.file) in preferred
-                        if new_pref and not old_pref:
-                            have.values[key], have.cells[key] = value, src
-                        elif old_pref or on_conflict == "first":
-                            pass
-                        else:
-                            conflicts.append(Conflict(kind, row.key, key, old, have.values[key], src, value))
     return svc, ast, conflicts
 
 
@@ -847,10 +889,7 @@ def import_datamap(
     a problem, when a conflict is unresolved, when the result does not validate, or when the prefecture file
     changed on disk since it was read.
     """
-    from pydantic import ValidationError
-
-    from .inventory import models, yamlio
-    from .inventory.datamap import ServiceNames
+    from .inventory import yamlio
 
     if on_conflict not in ("fail", "first"):
         raise ValueError(on_conflict)
@@ -864,15 +903,7 @@ def import_datamap(
             field="--platform",
             value=platform,
         )
-    parsed: list[DataMapSheets] = []
-    problems: list[Problem] = []
-    for f in files:
-        try:
-            parsed.append(read_datamap(f, prefecture=pref.code))
-        except InputError as err:
-            problems.extend(err.problems)
-    if problems:
-        raise InputError(problems)
+    parsed = _read_all(files, pref.code)
 
     def asset_key(row: DmRow) -> tuple[str, str]:
         return (str(row.values.get("platform") or platform or ""), fold(row.key))
@@ -880,175 +911,223 @@ def import_datamap(
     svc_rows, asset_rows, conflicts = _merge(parsed, prefer, on_conflict, asset_key)
     if conflicts:
         raise InputError([c.problem() for c in conflicts])
-
-    base = yamlio.dump_data(pref)
-    services = [dict(s) for s in base.get("services", [])]
-    dm = dict(base.get("data_map") or {})
-    names = ServiceNames(pref)
-    added_services: list[str] = []
-    taken = {s["id"] for s in services}
-
-    def new_id(prefix: str) -> str:
-        k = 1
-        while f"{prefix}{k:03d}" in taken:
-            k += 1
-        taken.add(f"{prefix}{k:03d}")
-        return f"{prefix}{k:03d}"
-
-    # services: match or add
-    name_to_id: dict[str, str] = {}
-    for key, row in svc_rows.items():
-        sid = names.resolve(row.key)
-        if sid is None:
-            plat = row.values.get("platform") or platform
-            if plat is None:
-                problems.append(
-                    Problem(
-                        "サービスの台帳にないサービスです（取り込むときに基盤（--platform）を指定すると新しいサービスとして追加します）",
-                        row.source.file,
-                        row.source.row,
-                        f"{row.source.sheet}!{row.source.row}行目 サービス名",
-                        row.key,
-                    )
-                )
-                continue
-            sid = new_id(f"{plat}-s")
-            services.append(
-                {
-                    "id": sid,
-                    "name": row.key,
-                    "platform": plat,
-                    "source": f"データマップ（{Path(row.source.file).name}）",
-                }
-            )
-            added_services.append(sid)
-        name_to_id[key] = sid
-    all_names = {**{fold(s["name"]): s["id"] for s in services}, **{fold(s["id"]): s["id"] for s in services}}
-
-    def resolve_targets(row: DmRow, values: list[str], what: str) -> list[str]:
-        out = []
-        for v in values:
-            sid = all_names.get(fold(v))
-            if sid is None:
-                src = row.cells.get("to", row.source)
-                problems.append(
-                    Problem(
-                        f"{what}「{v}」がサービスにありません（サービス側データマップかサービスの台帳に記載してください）",
-                        src.file,
-                        src.row,
-                        f"{src.sheet}!{src.cell} {src.header or what}",
-                        v,
-                    )
-                )
-            else:
-                out.append(sid)
-        return out
-
-    # service side rows
-    old_rows = {names.resolve(r["service"]) or r["service"]: r for r in dm.get("services", [])}
-    new_rows: dict[str, dict[str, Any]] = dict(old_rows)
-    for key, row in svc_rows.items():
-        sid = name_to_id.get(key)
-        if sid is None:
-            continue
-        r = dict(old_rows.get(sid, {"service": sid}))
-        r["service"] = sid
-        for k in ("field", "status", "intake", "internal", "notes"):
-            if k in row.values:
-                r[k] = row.values[k]
-        if row.external:
-            old_ext = {fold(e["name"]): e for e in r.get("external", [])}
-            ext = []
-            for e in row.external:
-                item = dict(old_ext.get(fold(e["name"]), {}))
-                item["name"] = e["name"]
-                for k in ("frequency", "method", "pi_class", "consent"):
-                    if e.get(k) is not None:
-                        item[k] = e[k]
-                if e.get("to"):
-                    item["to"] = resolve_targets(row, e["to"], "提供先")
-                ext.append(item)
-            r["external"] = ext
-        if sid not in old_rows:
-            r.setdefault("source", f"データマップ（{Path(row.source.file).name}）")
-        new_rows[sid] = r
-    # asset side rows
-    old_assets = [dict(a) for a in dm.get("assets", [])]
-    by_key = {(str(a.get("platform") or ""), fold(a["name"])): a for a in old_assets}
-    taken |= {a["id"] for a in old_assets}
-    added_assets: list[str] = []
-    updated_assets: list[str] = []
-    asset_src: dict[str, DmRow] = {}
-    for (plat, _), row in asset_rows.items():
-        a = by_key.get((plat, fold(row.key)))
-        new = a is None
-        if new:
-            a = {"id": new_id(f"{plat or 'dm'}-a"), "name": row.key}
-            if plat:
-                a["platform"] = plat
-            old_assets.append(a)
-            by_key[(plat, fold(row.key))] = a
-        before = dict(a)
-        for k in ("owner", "location", "frequency", "method", "field", "model", "pi_class", "notes"):
-            if k in row.values:
-                a[k] = row.values[k]
-        if "to" in row.values:
-            a["to"] = resolve_targets(row, row.values["to"], "提供先サービス")
-        if new:
-            a.setdefault("source", f"データマップ（{Path(row.source.file).name}）")
-        asset_src[a["id"]] = row
-        if new:
-            added_assets.append(a["id"])
-        elif a != before:
-            updated_assets.append(a["id"])
-    if problems:
-        raise InputError(problems)
+    imp = _Import(pref, platform)
+    imp.match_services(svc_rows)
+    imp.service_rows(svc_rows)
+    imp.asset_rows(asset_rows)
+    if imp.problems:
+        raise InputError(imp.problems)
     versions = {f.template_version for f in parsed if f.template_version}
-    dm["services"] = list(new_rows.values())
-    dm["assets"] = old_assets
-    if versions:
-        dm["template_version"] = sorted(versions)[0]
-    data = {**base, "services": services, "data_map": dm}
-    try:
-        new_pref = models.Prefecture.model_validate(data, context={"pref_code": pref.code})
-    except ValidationError as err:
-        raise InputError(
-            _locate(
-                yamlio.problems_from_validation(err, None, str(target)), dm, svc_rows, name_to_id, asset_src
-            )
-        ) from None
-    found = [
-        Problem(
-            msg,
-            str(target),
-            None,
-            yamlio._field_path(loc),
-            value if not isinstance(value, dict | list) else None,
-        )
-        for loc, msg, value in models.cross_check(new_pref)
-    ]
-    if found:
-        raise InputError(_locate(found, dm, svc_rows, name_to_id, asset_src))
+    new_pref = imp.validated(target, versions, svc_rows)
     warnings = [w for f in parsed for w in f.warnings]
     if len(versions) > 1:
         warnings.append(f"データマップの版が混在しています: {', '.join(sorted(versions))}")
     result = DataMapImport(
         target,
-        added_services,
-        [name_to_id[k] for k in svc_rows if k in name_to_id],
-        added_assets,
-        updated_assets,
+        imp.added_services,
+        [imp.name_to_id[k] for k in svc_rows if k in imp.name_to_id],
+        imp.added_assets,
+        imp.updated_assets,
         [str(f) for f in files],
         warnings,
     )
-    unchanged = new_pref.services == pref.services and new_pref.data_map == pref.data_map
-    result.changed = not unchanged
-    if dry_run or unchanged:
+    result.changed = not (new_pref.services == pref.services and new_pref.data_map == pref.data_map)
+    if dry_run or not result.changed:
         return result  # nothing to write: the file stays byte-identical (no .bak either)
     pref.services = new_pref.services
     pref.data_map = new_pref.data_map
     yamlio.save(pref)
     return result
+
+
+def _read_all(files: Sequence[str | os.PathLike[str]], code: str) -> list[DataMapSheets]:
+    """Every file read; the problems of all of them in one error."""
+    parsed: list[DataMapSheets] = []
+    problems: list[Problem] = []
+    for f in files:
+        try:
+            parsed.append(read_datamap(f, prefecture=code))
+        except InputError as err:
+            problems.extend(err.problems)
+    if problems:
+        raise InputError(problems)
+    return parsed
+
+
+def _from(row: DmRow) -> str:
+    return f"データマップ（{Path(row.source.file).name}）"
+
+
+class _Import:
+    """The merged rows written into the prefecture file's services and ``data_map:`` (plain data, validated at
+    the end); problems collected with the cell they come from."""
+
+    def __init__(self, pref: Any, platform: str | None) -> None:
+        from .inventory import yamlio
+
+        self.pref, self.platform = pref, platform
+        self.base = yamlio.dump_data(pref)
+        self.services = [dict(s) for s in self.base.get("services", [])]
+        self.dm = dict(self.base.get("data_map") or {})
+        self.names = ServiceNames(pref)
+        self.taken = {s["id"] for s in self.services}
+        self.problems: list[Problem] = []
+        self.added_services: list[str] = []
+        self.added_assets: list[str] = []
+        self.updated_assets: list[str] = []
+        self.name_to_id: dict[str, str] = {}
+        self.asset_src: dict[str, DmRow] = {}
+
+    def new_id(self, prefix: str) -> str:
+        k = 1
+        while f"{prefix}{k:03d}" in self.taken:
+            k += 1
+        self.taken.add(f"{prefix}{k:03d}")
+        return f"{prefix}{k:03d}"
+
+    def match_services(self, svc_rows: dict[str, DmRow]) -> None:
+        """Each service side row matched to the file's services by name or id, or added to its platform."""
+        for key, row in svc_rows.items():
+            sid = self.names.resolve(row.key)
+            if sid is None:
+                sid = self._add_service(row)
+                if sid is None:
+                    continue
+            self.name_to_id[key] = sid
+        self.all_names = {fold(s["name"]): s["id"] for s in self.services} | {
+            fold(s["id"]): s["id"] for s in self.services
+        }
+
+    def _add_service(self, row: DmRow) -> str | None:
+        plat = row.values.get("platform") or self.platform
+        if plat is None:
+            self.problems.append(
+                Problem(
+                    "サービスの台帳にないサービスです（取り込むときに基盤（--platform）を指定すると新しいサービスとして追加します）",
+                    row.source.file,
+                    row.source.row,
+                    f"{row.source.sheet}!{row.source.row}行目 サービス名",
+                    row.key,
+                )
+            )
+            return None
+        sid = self.new_id(f"{plat}-s")
+        self.services.append({"id": sid, "name": row.key, "platform": plat, "source": _from(row)})
+        self.added_services.append(sid)
+        return sid
+
+    def targets(self, row: DmRow, values: list[str], what: str) -> list[str]:
+        """Service names (提供先) as ids; an unknown one is a problem at its cell."""
+        out = []
+        for v in values:
+            sid = self.all_names.get(fold(v))
+            if sid is not None:
+                out.append(sid)
+                continue
+            src = row.cells.get("to", row.source)
+            self.problems.append(
+                Problem(
+                    f"{what}「{v}」がサービスにありません（サービス側データマップかサービスの台帳に記載してください）",
+                    src.file,
+                    src.row,
+                    f"{src.sheet}!{src.cell} {src.header or what}",
+                    v,
+                )
+            )
+        return out
+
+    def _external(self, row: DmRow, old: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The externally usable data of a service row over what the file had (by name)."""
+        old_ext = {fold(e["name"]): e for e in old}
+        ext = []
+        for e in row.external:
+            item = dict(old_ext.get(fold(e["name"]), {}))
+            item["name"] = e["name"]
+            item.update(
+                {k: e[k] for k in ("frequency", "method", "pi_class", "consent") if e.get(k) is not None}
+            )
+            if e.get("to"):
+                item["to"] = self.targets(row, e["to"], "提供先")
+            ext.append(item)
+        return ext
+
+    def service_rows(self, svc_rows: dict[str, DmRow]) -> None:
+        """The service side: a value given replaces the file's, a blank cell changes nothing."""
+        old_rows = {self.names.resolve(r["service"]) or r["service"]: r for r in self.dm.get("services", [])}
+        new_rows: dict[str, dict[str, Any]] = dict(old_rows)
+        for key, row in svc_rows.items():
+            sid = self.name_to_id.get(key)
+            if sid is None:
+                continue
+            r = dict(old_rows.get(sid, {"service": sid}))
+            r["service"] = sid
+            r.update(
+                {
+                    k: row.values[k]
+                    for k in ("field", "status", "intake", "internal", "notes")
+                    if k in row.values
+                }
+            )
+            if row.external:
+                r["external"] = self._external(row, r.get("external", []))
+            if sid not in old_rows:
+                r.setdefault("source", _from(row))
+            new_rows[sid] = r
+        self.dm["services"] = list(new_rows.values())
+
+    def asset_rows(self, asset_rows: dict[tuple[str, str], DmRow]) -> None:
+        """The asset side: matched by platform and name, new ones get ids ``<platform>-a001`` …"""
+        old_assets = [dict(a) for a in self.dm.get("assets", [])]
+        by_key = {(str(a.get("platform") or ""), fold(a["name"])): a for a in old_assets}
+        self.taken |= {a["id"] for a in old_assets}
+        for (plat, _), row in asset_rows.items():
+            a = by_key.get((plat, fold(row.key)))
+            new = a is None
+            if a is None:
+                a = {"id": self.new_id(f"{plat or 'dm'}-a"), "name": row.key}
+                if plat:
+                    a["platform"] = plat
+                old_assets.append(a)
+                by_key[(plat, fold(row.key))] = a
+            before = dict(a)
+            keys = ("owner", "location", "frequency", "method", "field", "model", "pi_class", "notes")
+            a.update({k: row.values[k] for k in keys if k in row.values})
+            if "to" in row.values:
+                a["to"] = self.targets(row, row.values["to"], "提供先サービス")
+            self.asset_src[a["id"]] = row
+            if new:
+                a.setdefault("source", _from(row))
+                self.added_assets.append(a["id"])
+            elif a != before:
+                self.updated_assets.append(a["id"])
+        self.dm["assets"] = old_assets
+
+    def validated(self, target: Path, versions: set[str], svc_rows: dict[str, DmRow]) -> Any:
+        """The prefecture with the new services and data map, validated and cross-checked like a loaded file;
+        problems are located at the data map's cells where they come from."""
+        from pydantic import ValidationError
+
+        from .inventory import models, yamlio
+
+        if versions:
+            self.dm["template_version"] = sorted(versions)[0]
+        data = {**self.base, "services": self.services, "data_map": self.dm}
+        where = (self.dm, svc_rows, self.name_to_id, self.asset_src)
+        try:
+            new_pref = models.Prefecture.model_validate(data, context={"pref_code": self.pref.code})
+        except ValidationError as err:
+            raise InputError(
+                _locate(yamlio.problems_from_validation(err, None, str(target)), *where)
+            ) from None
+        found = [
+            Problem(
+                msg, str(target), None, field_path(loc), value if not isinstance(value, dict | list) else None
+            )
+            for loc, msg, value in models.cross_check(new_pref)
+        ]
+        if found:
+            raise InputError(_locate(found, *where))
+        return new_pref
 
 
 def _locate(

@@ -312,7 +312,7 @@ def map_series(c: DeckContent) -> list[tuple[str, pd.DataFrame]]:
 
 def _map(d: _Deck, c: DeckContent) -> None:
     from pptx.chart.data import XyChartData
-    from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_MARKER_STYLE
+    from pptx.enum.chart import XL_CHART_TYPE, XL_MARKER_STYLE
     from pptx.util import Inches, Pt
 
     from . import geo
@@ -357,6 +357,17 @@ def _map(d: _Deck, c: DeckContent) -> None:
     first.format.line.width = Pt(1)
     first.marker.style = XL_MARKER_STYLE.NONE
     first.smooth = False
+    _map_markers(plot, series, df, len(using), colours, top)
+    _map_side(s, series, using)
+
+
+def _map_markers(plot: Any, series: list, df: pd.DataFrame, n_using: int, colours: dict, top: float) -> None:
+    """Each municipality a circle sized by population (◆ outside the prefecture), the largest and the members
+    outside named."""
+    from pptx.enum.chart import XL_LABEL_POSITION, XL_MARKER_STYLE
+
+    from . import geo
+
     biggest = set(df.loc[~df["outside"]].nlargest(6, "population")["code"])
     for (g, part), ser in zip(series, list(plot.series)[1:], strict=True):
         ser.format.line.fill.background()
@@ -370,7 +381,7 @@ def _map(d: _Deck, c: DeckContent) -> None:
             pt.marker.size = max(3, min(40, round(4 + 30 * math.sqrt(r.population / top))))
             if r.outside:
                 pt.marker.style = XL_MARKER_STYLE.DIAMOND
-            if r.code in biggest or r.outside or (r.group != geo.NO_PLATFORM and len(using) <= 12):
+            if r.code in biggest or r.outside or (r.group != geo.NO_PLATFORM and n_using <= 12):
                 dl = pt.data_label
                 dl.has_text_frame = True
                 dl.text_frame.text = r.name + (f"（{r.prefecture}）" if r.outside else "")
@@ -378,6 +389,10 @@ def _map(d: _Deck, c: DeckContent) -> None:
                 for p in dl.text_frame.paragraphs:
                     for run in p.runs:
                         _font(run.font, 9)
+
+
+def _map_side(s: Any, series: list, using: pd.DataFrame) -> None:
+    """Beside the map: the largest users' table and the notes (members drawn on the edge named)."""
     far = pd.concat([part for _g, part in series])
     far = far[far["edge"]]
     notes = ["円の大きさは人口（2020年国勢調査）", "位置は各市区町村の代表点、県境は本土側の輪郭"]
@@ -757,7 +772,7 @@ def deck_bytes(pref: Any, *, on: dt.date | None = None) -> bytes:
 
 def write_deck(pref: Any, out: str | os.PathLike[str], *, on: dt.date | None = None) -> Path:
     """Write the deck to ``out`` atomically (temporary file in the same folder, then rename)."""
-    from .inventory import atomic_write
+    from .files import atomic_write
 
     path = Path(out)
     if path.parent and not path.parent.exists():

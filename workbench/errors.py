@@ -6,8 +6,13 @@ value and what is allowed, so that prefecture staff can fix the file without rea
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 #: a value shown in a message is cut to this many characters (a 5,000-digit number or a 40,000-character name
 #: stays one readable line)
@@ -158,3 +163,80 @@ class WriteError(InputError):
 class ReadOnlyFileError(WriteError):
     """The file to overwrite is read-only; it is overwritten only when the caller says so
     (``overwrite_readonly=True``, ``--overwrite-readonly``)."""
+
+
+# --- where a problem sits in the file ---------------------------------------------------------------------------------------------
+
+
+def _tag(part: object) -> bool:
+    """A pydantic validator tag in an error's location (not a key of the file)."""
+    return isinstance(part, str) and (part.startswith("function-") or part.startswith("nullable["))
+
+
+def locate(doc: Any, loc: Iterable[str | int]) -> int | None:
+    """1-based line of the node at ``loc`` in a round-trip YAML document (deepest node that exists)."""
+    node, line = doc, None
+    for part in loc:
+        if isinstance(node, CommentedMap) and part in node:
+            with contextlib.suppress(Exception):
+                line = node.lc.key(part)[0] + 1
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+            with contextlib.suppress(Exception):
+                line = node.lc.item(part)[0] + 1
+            node = node[part]
+        elif isinstance(part, str) and (part.startswith("function-") or "[" in part):
+            continue  # pydantic validator tags
+        else:
+            break
+    if line is None and hasattr(doc, "lc"):
+        line = doc.lc.line + 1
+    return line
+
+
+def field_path(loc: Iterable[str | int]) -> str:
+    """A field's location as staff read it in a message: ``platforms[0].name``.
+
+    >>> field_path(("plan", "items", 2, "depends_on", 0))
+    'plan.items[2].depends_on[0]'
+    """
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _tag(part):
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def field_loc(path: str) -> list[str | int]:
+    """The inverse of :func:`field_path`: ``platforms[0].name`` → ``["platforms", 0, "name"]``; a bracketed
+    municipality code stays a key (``[072028]``).
+
+    >>> field_loc("costs.standalone[072028].initial")
+    ['costs', 'standalone', '072028', 'initial']
+    """
+    out: list[str | int] = []
+    for part in path.split("."):
+        while "[" in part:
+            head, rest = part.split("[", 1)
+            if head:
+                out.append(head)
+            idx, part = rest.split("]", 1)
+            out.append(int(idx) if idx.isdigit() and str(int(idx)) == idx else idx)  # a code keeps its 0
+        if part:
+            out.append(part)
+    return out
+
+
+def source_path(pref: Any) -> Path | None:
+    """The file a prefecture was loaded from (None for one built in memory)."""
+    return getattr(pref, "_wb_path", None)
+
+
+def source_name(pref: Any) -> str | None:
+    """The name to put in error messages: the file it was loaded from, or the label given to ``loads``."""
+    path = source_path(pref)
+    return str(path) if path is not None else getattr(pref, "_wb_file", None)

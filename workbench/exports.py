@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .inventory.yamlio import atomic_write
+from .files import atomic_write, safe_cell
 from .staff import SOURCE_COLUMNS, source_ja
-from .tabular import csv_bytes, safe_cell
+from .tabular import csv_bytes
 
 
 def frame_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:

@@ -17,11 +17,14 @@ prefectures' current type (national view). Members from another prefecture (guid
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 import pandas as pd
 
 from . import reference
+from .auth import AuthMatch, ServiceMatch
+from .classify import type_label
+from .cost.rules import Allocation
+from .inventory import Prefecture
 from .text import money_ja
 
 GEO_SOURCE = (
@@ -112,7 +115,7 @@ def _frame(codes: list[str], home: str) -> pd.DataFrame:
     )
 
 
-def _codes(pref: Any, extra: list[str]) -> list[str]:
+def _codes(pref: Prefecture, extra: list[str]) -> list[str]:
     """The prefecture's municipalities (census order), then codes of other prefectures named in ``extra``."""
     own = reference.municipalities_of(pref.code)["code"].tolist()
     seen = set(own)
@@ -120,7 +123,7 @@ def _codes(pref: Any, extra: list[str]) -> list[str]:
     return own + outside
 
 
-def platform_users(pref: Any) -> dict[str, list[str]]:
+def platform_users(pref: Prefecture) -> dict[str, list[str]]:
     """Municipality code → names of the running platforms it uses (:meth:`Prefecture.users_of`, the rule the
     classification uses)."""
     use: dict[str, list[str]] = {}
@@ -132,7 +135,7 @@ def platform_users(pref: Any) -> dict[str, list[str]]:
     return use
 
 
-def use_frame(pref: Any) -> pd.DataFrame:
+def use_frame(pref: Prefecture) -> pd.DataFrame:
     """Step 1 view (県の全体像): every municipality, ``group`` = the running platform(s) it uses, joined by
     「・」, or :data:`NO_PLATFORM`. Users from another prefecture are added with ``outside`` set.
 
@@ -146,7 +149,7 @@ def use_frame(pref: Any) -> pd.DataFrame:
     return df[FRAME_COLUMNS]
 
 
-def cost_frame(pref: Any, allocation: Any) -> pd.DataFrame:
+def cost_frame(pref: Prefecture, allocation: Allocation) -> pd.DataFrame:
     """Cost view (費用負担): members with their share against going alone; every other municipality of the
     prefecture is :data:`NOT_MEMBER`. Members from another prefecture are added with ``outside`` set.
 
@@ -177,56 +180,58 @@ def cost_frame(pref: Any, allocation: Any) -> pd.DataFrame:
 GAP_GROUPS = ["不足なし", "1段階不足", "2段階以上不足", "サインインが必要なサービスなし", NO_PLATFORM]
 
 
-def auth_frame(pref: Any, match: Any) -> pd.DataFrame:
+def _level_gap(svc: list[ServiceMatch]) -> tuple[str, float, str]:
+    """(group, largest shortfall, hover line) for the sign-in services a municipality reaches."""
+    worst = 0
+    short = []
+    for s in svc:
+        gap = max(
+            s.required.proofing - s.offered.proofing, s.required.authenticator - s.offered.authenticator, 0
+        )
+        if gap > 0 or not s.satisfied:
+            short.append(s.name)
+        worst = max(worst, gap)
+    group = "不足なし" if not short else ("2段階以上不足" if worst >= 2 else "1段階不足")
+    detail = f"サインインが必要なサービス {len(svc)} 件のうちレベル不足 {len(short)} 件" + (
+        f"（{'・'.join(short[:4])}{'ほか' if len(short) > 4 else ''}）" if short else ""
+    )
+    return group, float(worst), detail
+
+
+def auth_frame(pref: Prefecture, match: AuthMatch) -> pd.DataFrame:
     """Authentication view (認証レベル): for each municipality, the services that need sign-in on the platforms
     it uses, and the largest shortfall of offered against required level (身元確認 or 当人認証) among them.
 
     ``value`` = the largest shortfall in levels (0 = none, NaN = nothing to sign in to); ``group`` one of
     :data:`GAP_GROUPS`.
     """
-    users = {}
+    users: dict[str, list[str]] = {}
     for p in pref.platforms:
-        if p.status == "running":
-            for code in pref.users_of(p):
-                users.setdefault(code, []).append(p.id)
-    services: dict[str, list[Any]] = {}
+        for code in pref.users_of(p) if p.status == "running" else []:
+            users.setdefault(code, []).append(p.id)
+    services: dict[str, list[ServiceMatch]] = {}
     for s in match.services:
         if s.basis != "none":
             services.setdefault(s.platform, []).append(s)
     names = {p.id: p.name for p in pref.platforms}
     df = _frame(_codes(pref, list(users)), pref.code)
-    groups, values, details = [], [], []
+    rows = []
     for code in df["code"]:
         pids = users.get(code, [])
-        if not pids:
-            groups.append(NO_PLATFORM)
-            values.append(float("nan"))
-            details.append("基盤を利用していない")
-            continue
         svc = [s for pid in pids for s in services.get(pid, [])]
-        if not svc:
-            groups.append("サインインが必要なサービスなし")
-            values.append(float("nan"))
-            details.append("利用する基盤: " + "・".join(names[p] for p in pids))
-            continue
-        worst = 0
-        short = []
-        for s in svc:
-            gap = max(
-                s.required.proofing - s.offered.proofing,
-                s.required.authenticator - s.offered.authenticator,
-                0,
+        if not pids:
+            rows.append((NO_PLATFORM, float("nan"), "基盤を利用していない"))
+        elif not svc:
+            rows.append(
+                (
+                    "サインインが必要なサービスなし",
+                    float("nan"),
+                    "利用する基盤: " + "・".join(names[p] for p in pids),
+                )
             )
-            if gap > 0 or not s.satisfied:
-                short.append(s.name)
-            worst = max(worst, gap)
-        groups.append("不足なし" if not short else ("2段階以上不足" if worst >= 2 else "1段階不足"))
-        values.append(float(worst))
-        details.append(
-            f"サインインが必要なサービス {len(svc)} 件のうちレベル不足 {len(short)} 件"
-            + (f"（{'・'.join(short[:4])}{'ほか' if len(short) > 4 else ''}）" if short else "")
-        )
-    df["group"], df["value"], df["detail"] = groups, values, details
+        else:
+            rows.append(_level_gap(svc))
+    df["group"], df["value"], df["detail"] = ([r[k] for r in rows] for k in range(3))
     return df[FRAME_COLUMNS]
 
 
@@ -234,8 +239,6 @@ def national_frame(summary: pd.DataFrame) -> pd.DataFrame:
     """National view: one row per prefecture of the batch summary (:func:`workbench.batch.run_batch`) with
     ``group`` = today's type (the first of a 1.x combination, as in the national type chart), ``detail`` the
     type and whether the file is synthetic, at the mean of the prefecture's capital-area outline."""
-    from .classify import type_label
-
     prefs = reference.prefectures().set_index("code")
     rows = []
     for r in summary.itertuples(index=False):

@@ -8,7 +8,7 @@ owner; a milestone is ◆. Start and end are real dates once the plan has a star
 and filter), else months from the plan start. Sheet 出典: the plan's card and its sources, written as
 sources (「取組事項: ガイド 3.3 …」), and each item's basis.
 
-Every text cell goes through :func:`workbench.tabular.safe_cell` (no formula is ever run). Written
+Every text cell goes through :func:`workbench.files.safe_cell` (no formula is ever run). Written
 atomically with the usual file mode, like the other exports (:func:`workbench.inventory.atomic_write`), and
 no ``.bak`` beside it: an export is made again from the file at any time.
 """
@@ -21,9 +21,16 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+
 from . import reference
+from .files import atomic_write, safe_cell
+from .inventory import Prefecture
+from .plan import ActionPlan, action_plan
 from .staff import source_ja
-from .tabular import safe_cell
 from .text import date_ja, fiscal_year, fiscal_year_ja
 
 #: how staff read the plan's sources (ActionPlan.sources keys)
@@ -61,7 +68,7 @@ def month_of(start: date, offset: int) -> date:
     return date(start.year + y, m + 1, 1)
 
 
-def month_columns(plan: Any) -> list[tuple[str, str]]:
+def month_columns(plan: ActionPlan) -> list[tuple[str, str]]:
     """(group, label) of each Gantt month column: (令和8年度, 4月) with a start date, else (1年目, 1)."""
     months = max(int(plan.months), 1)
     out = []
@@ -80,30 +87,43 @@ def _colour(code: str) -> str:
     return str(hit["color"].iloc[0]).lstrip("#").upper() if len(hit) else "999999"
 
 
-def plan_workbook_bytes(pref: Any, plan: Any) -> bytes:
+class _Style:
+    """The workbook's borders, fills and fonts (made once per workbook)."""
+
+    def __init__(self) -> None:
+        self.thin = Side(style="thin", color="999999")
+        self.hair = Side(style="hair", color="CCCCCC")
+        self.grid = Border(left=self.thin, right=self.thin, top=self.thin, bottom=self.thin)
+        self.hair_grid = Border(left=self.hair, right=self.hair, top=self.hair, bottom=self.hair)
+        self.head_fill = PatternFill("solid", fgColor="DDE4F0")
+        self.bold = Font(bold=True)
+        self.wrap = Alignment(wrap_text=True, vertical="top")
+        self.centre = Alignment(horizontal="center", vertical="center")
+
+
+def plan_workbook_bytes(pref: Prefecture, plan: ActionPlan) -> bytes:
     """The workbook (see the module docstring) as xlsx bytes."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.properties import PageSetupProperties
-
-    thin = Side(style="thin", color="999999")
-    hair = Side(style="hair", color="CCCCCC")
-    grid = Border(left=thin, right=thin, top=thin, bottom=thin)
-    head_fill = PatternFill("solid", fgColor="DDE4F0")
-    bold = Font(bold=True)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    centre = Alignment(horizontal="center", vertical="center")
-
+    st = _Style()
     wb = Workbook()
     ws = wb.active
     ws.title = "実行計画"
-    ncols = len(TABLE_COLUMNS)
     months = month_columns(plan)
-    first_month_col = ncols + 1
-    last_col = ncols + len(months)
+    _title(ws, plan)
+    _header(ws, months, st)
+    for r, item in enumerate(plan.items, FIRST_ITEM_ROW):
+        _item_row(ws, r, item, plan, st)
+        _gantt_row(ws, r, item, len(months), st)
+    last_row = FIRST_ITEM_ROW + len(plan.items) - 1
+    legend_row = _legend(ws, last_row + 2, st)
+    _print_setup(ws, plan, last_row, legend_row, len(TABLE_COLUMNS) + len(months))
+    _sources_sheet(wb.create_sheet("出典"), plan, st)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
-    # title and what the plan rests on
+
+def _title(ws: Any, plan: ActionPlan) -> None:
+    """The title and what the plan rests on."""
     ws.cell(
         TITLE_ROW,
         1,
@@ -117,99 +137,113 @@ def plan_workbook_bytes(pref: Any, plan: Any) -> bytes:
         safe_cell(f"運営組織: {plan.organisation_label}　開始: {start}　期間: {plan.months} か月"),
     )
 
-    # header: the table's columns, and the Gantt months under their 年度
+
+def _header(ws: Any, months: list[tuple[str, str]], st: _Style) -> None:
+    """The table's columns, and the Gantt months under their 年度 (merged group cells)."""
     for j, name in enumerate(TABLE_COLUMNS, 1):
-        ws.cell(GROUP_ROW, j).fill = head_fill
+        ws.cell(GROUP_ROW, j).fill = st.head_fill
         c = ws.cell(HEADER_ROW, j, name)
-        c.font, c.fill, c.border, c.alignment = (
-            bold,
-            head_fill,
-            grid,
-            Alignment(wrap_text=True, vertical="center"),
-        )
+        c.font, c.fill, c.border = st.bold, st.head_fill, st.grid
+        c.alignment = Alignment(wrap_text=True, vertical="center")
         ws.column_dimensions[get_column_letter(j)].width = WIDTHS[name]
-    group_start = first_month_col
+    first = len(TABLE_COLUMNS) + 1
+    group_start = first
     for k, (group, label) in enumerate(months):
-        col = first_month_col + k
+        col = first + k
         c = ws.cell(HEADER_ROW, col, label)
-        c.font, c.fill, c.alignment = Font(size=8), head_fill, centre
-        c.border = Border(left=hair, right=hair, top=thin, bottom=thin)
+        c.font, c.fill, c.alignment = Font(size=8), st.head_fill, st.centre
+        c.border = Border(left=st.hair, right=st.hair, top=st.thin, bottom=st.thin)
         ws.column_dimensions[get_column_letter(col)].width = MONTH_WIDTH
-        is_last = k == len(months) - 1 or months[k + 1][0] != group
-        if is_last:
+        if k == len(months) - 1 or months[k + 1][0] != group:  # the group's last month
             g = ws.cell(GROUP_ROW, group_start, group)
-            g.font, g.fill, g.alignment = Font(bold=True, size=9), head_fill, centre
+            g.font, g.fill, g.alignment = Font(bold=True, size=9), st.head_fill, st.centre
             if col > group_start:
                 ws.merge_cells(
                     start_row=GROUP_ROW, start_column=group_start, end_row=GROUP_ROW, end_column=col
                 )
             group_start = col + 1
 
-    # the items
-    for r, item in enumerate(plan.items, FIRST_ITEM_ROW):
-        if plan.start is not None:
-            begin: Any = month_of(plan.start, 0) if item.start_date is None else item.start_date
-            end: Any = item.end_date - timedelta(days=1) if item.end_date and item.duration else item.end_date
-        else:
-            begin, end = (
-                f"{item.start_month + 1}か月目",
-                (f"{item.end_month}か月目" if item.duration else "—"),
-            )
-        values = [
-            item.id,
-            item.title,
-            item.consideration_label or "—",
-            item.owner_label,
-            begin,
-            end if item.duration else "（節目）",
-            item.duration,
-            "、".join(item.depends_on) or "—",
-            "○" if item.critical else "—",
-            "○" if item.done else "—",
-            item.notes or "",
-        ]
-        for j, v in enumerate(values, 1):
-            c = ws.cell(r, j, safe_cell(v))
-            c.border = grid
-            c.alignment = wrap
-            if isinstance(v, date):
-                c.number_format = 'yyyy"年"m"月"d"日"'
-        fill = PatternFill("solid", fgColor=_colour(item.owner))
-        for k in range(len(months)):
-            c = ws.cell(r, first_month_col + k)
-            c.border = Border(left=hair, right=hair, top=hair, bottom=hair)
-            if item.duration and item.start_month <= k < item.end_month:
-                c.fill = fill
-            elif not item.duration and k == min(item.start_month, len(months) - 1):
-                c.value = "◆"
-                c.alignment = centre
-                c.font = Font(color=_colour(item.owner), bold=True)
-    last_row = FIRST_ITEM_ROW + len(plan.items) - 1
 
-    # legend of the owners' colours, under the table
-    legend_row = last_row + 2
-    ws.cell(legend_row, 1, "凡例（担当）").font = bold
+def _begin_end(item: Any, plan: ActionPlan) -> tuple[Any, Any]:
+    """Start and end as dates once the plan has a start (the end's last day), else months from the start."""
+    if plan.start is not None:
+        begin = month_of(plan.start, 0) if item.start_date is None else item.start_date
+        end = item.end_date - timedelta(days=1) if item.end_date and item.duration else item.end_date
+        return begin, end
+    return f"{item.start_month + 1}か月目", (f"{item.end_month}か月目" if item.duration else "—")
+
+
+def _item_row(ws: Any, r: int, item: Any, plan: ActionPlan, st: _Style) -> None:
+    """One action item's row of the table (formula-safe; dates as dates)."""
+    begin, end = _begin_end(item, plan)
+    values = [
+        item.id,
+        item.title,
+        item.consideration_label or "—",
+        item.owner_label,
+        begin,
+        end if item.duration else "（節目）",
+        item.duration,
+        "、".join(item.depends_on) or "—",
+        "○" if item.critical else "—",
+        "○" if item.done else "—",
+        item.notes or "",
+    ]
+    for j, v in enumerate(values, 1):
+        c = ws.cell(r, j, safe_cell(v))
+        c.border = st.grid
+        c.alignment = st.wrap
+        if isinstance(v, date):
+            c.number_format = 'yyyy"年"m"月"d"日"'
+
+
+def _gantt_row(ws: Any, r: int, item: Any, months: int, st: _Style) -> None:
+    """The item's months filled in its owner's colour; a milestone is ◆."""
+    first = len(TABLE_COLUMNS) + 1
+    fill = PatternFill("solid", fgColor=_colour(item.owner))
+    for k in range(months):
+        c = ws.cell(r, first + k)
+        c.border = st.hair_grid
+        if item.duration and item.start_month <= k < item.end_month:
+            c.fill = fill
+        elif not item.duration and k == min(item.start_month, months - 1):
+            c.value = "◆"
+            c.alignment = st.centre
+            c.font = Font(color=_colour(item.owner), bold=True)
+
+
+def _legend(ws: Any, legend_row: int, st: _Style) -> int:
+    """The owners' colours under the table; returns its first row."""
+    ws.cell(legend_row, 1, "凡例（担当）").font = st.bold
     for k, r in enumerate(reference.table("owner_roles.csv").itertuples(), 0):
         c = ws.cell(legend_row + 1 + k // 4, 2 + (k % 4) * 2, safe_cell(str(r.label_ja)))
         c.fill = PatternFill("solid", fgColor=str(r.color).lstrip("#").upper())
+    return legend_row
 
-    # printing: A4 landscape, fitted to the width, header rows on every page, a filter on the table
-    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(ncols)}{max(last_row, HEADER_ROW)}"
-    ws.freeze_panes = ws.cell(FIRST_ITEM_ROW, 3)
-    ws.print_title_rows = f"{GROUP_ROW}:{HEADER_ROW}"
-    ws.print_area = f"A1:{get_column_letter(last_col)}{legend_row + 3}"
+
+def _a4_landscape(ws: Any) -> None:
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+
+
+def _print_setup(ws: Any, plan: ActionPlan, last_row: int, legend_row: int, last_col: int) -> None:
+    """A4 landscape fitted to the width, header rows on every page, a filter on the table."""
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(TABLE_COLUMNS))}{max(last_row, HEADER_ROW)}"
+    ws.freeze_panes = ws.cell(FIRST_ITEM_ROW, 3)
+    ws.print_title_rows = f"{GROUP_ROW}:{HEADER_ROW}"
+    ws.print_area = f"A1:{get_column_letter(last_col)}{legend_row + 3}"
+    _a4_landscape(ws)
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.oddFooter.center.text = "&P / &N ページ"
     ws.oddHeader.right.text = safe_cell(f"{plan.prefecture.name} 実行計画")
 
-    # 出典: the card, then the sources as sources, then each item's basis
-    meta = wb.create_sheet("出典")
+
+def _sources_sheet(meta: Any, plan: ActionPlan, st: _Style) -> None:
+    """出典: the card, then the sources as sources, then each item's basis."""
     meta.append(["項目", "内容"])
     for k, v in plan.card_rows():
         meta.append([safe_cell(k), safe_cell(v)])
@@ -224,26 +258,19 @@ def plan_workbook_bytes(pref: Any, plan: Any) -> bytes:
         meta.append([safe_cell(f"{item.id} {item.title}"), safe_cell(source_ja(item.source))])
     for row in meta.iter_rows():
         for c in row:
-            c.alignment = wrap
+            c.alignment = st.wrap
             if c.value in ("項目", "出典", "取組事項") and c.column == 1:
-                c.font = bold
-                meta.cell(c.row, 2).font = bold
+                c.font = st.bold
+                meta.cell(c.row, 2).font = st.bold
     meta.column_dimensions["A"].width = 40
     meta.column_dimensions["B"].width = 90
-    meta.page_setup.orientation = "landscape"
-    meta.page_setup.paperSize = meta.PAPERSIZE_A4
-    meta.page_setup.fitToWidth = 1
-    meta.page_setup.fitToHeight = 0
-    meta.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    _a4_landscape(meta)
 
 
-def write_plan_xlsx(pref: Any, path: str | os.PathLike[str], plan: Any) -> Path:
-    """Write :func:`plan_workbook_bytes` to ``path`` atomically (file mode as for every export, no ``.bak``)."""
-    from .inventory import atomic_write
-
+def plan_xlsx(pref: Prefecture, path: str | os.PathLike[str], plan: ActionPlan | None = None) -> Path:
+    """Write the action plan (:func:`workbench.plan.action_plan`, computed unless given) to an Excel workbook as
+    offices print it (sheets 実行計画 with a Gantt chart in cells, and 出典), atomically (file mode as for every
+    export, no ``.bak``: an export is made again from the file at any time) and formula-safe."""
     target = Path(path)
-    atomic_write(target, plan_workbook_bytes(pref, plan), backup=False)
+    atomic_write(target, plan_workbook_bytes(pref, plan or action_plan(pref)), backup=False)
     return target

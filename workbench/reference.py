@@ -222,10 +222,28 @@ def prefecture_of_municipality(code: str) -> tuple[str, str]:
 # --- enumerations: codes and Japanese labels together -------------------------------------------------
 
 
+#: the tables of codes with their labels: values of the prefecture file, and codes of the library's results and
+#: options (severity, level dimensions, …); same columns, an enumeration lives in one of them
+ENUM_TABLES = ("enums.csv", "labels.csv")
+
+
+@functools.cache
+def _enum_rows() -> pd.DataFrame:
+    return pd.concat([table(name) for name in ENUM_TABLES], ignore_index=True)
+
+
 @functools.cache
 def enum_table(enum: str) -> pd.DataFrame:
-    """The rows of data/enums.csv for one enumeration (code, label_ja, label_en, aliases, source)."""
-    df = table("enums.csv")
+    """The rows of one enumeration (code, label_ja, label_en, aliases, source) from data/enums.csv (values of
+    the prefecture file) or data/labels.csv (codes of results and options).
+
+    Examples
+    --------
+    >>> from workbench import reference
+    >>> list(reference.enum_table("severity")["label_ja"])
+    ['高', '中', '低']
+    """
+    df = _enum_rows()
     out = df[df["enum"] == enum].reset_index(drop=True)
     if out.empty:
         raise KeyError(enum)
@@ -288,7 +306,27 @@ def enum_allowed(enum: str) -> str:
 
 
 def label(enum: str, code: str) -> str:
-    """The Japanese label of a code."""
+    """The Japanese label of a code (the code itself when the enumeration does not list it).
+
+    Examples
+    --------
+    >>> from workbench import reference
+    >>> reference.label("auth_dimension", "proofing"), reference.label("severity", "high")
+    ('身元確認', '高')
+    """
     df = enum_table(enum)
     hit = df[df["code"] == code]
     return str(hit["label_ja"].iloc[0]) if len(hit) else code
+
+
+def labels(enum: str) -> dict[str, str]:
+    """Code → Japanese label of one enumeration, in table order (for legends and option lists).
+
+    Examples
+    --------
+    >>> from workbench import reference
+    >>> reference.labels("late_join_policy")["book_value"]
+    '残存簿価（5年定額法）の持分を負担'
+    """
+    df = enum_table(enum)
+    return dict(zip(df["code"], df["label_ja"], strict=True))

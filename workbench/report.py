@@ -18,7 +18,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .charts import JA_FONT
-from .inventory import atomic_write
+from .charts.overview import overview_diagram
+from .charts.plan import type_flowchart
+from .files import atomic_write
 
 CSS = f"""
 body {{ font-family: {JA_FONT}; margin: 0 auto; max-width: 1200px; padding: 16px 24px; color: #222; }}
@@ -107,13 +109,8 @@ def _overview(page: _Page, pref: Any) -> None:
     page.chart(cc.counts_figure(res))
     page.chart(cm.use_map(pref))
     page.chart(cc.municipalities_figure(pref))
-    try:
-        from .charts.plan import type_flowchart
-
-        page.h(3, "型のフローチャートと型2.4への道筋")
-        page.chart(type_flowchart(res))
-    except ImportError:  # pragma: no cover - colleague's module missing
-        pass
+    page.h(3, "型のフローチャートと型2.4への道筋")
+    page.chart(type_flowchart(res))
     page.raw(
         "<p>"
         + " → ".join(f"型{html.escape(s.type)}（{html.escape(s.note)}）" for s in res.path_to_goal)
@@ -125,14 +122,9 @@ def _overview(page: _Page, pref: Any) -> None:
     page.raw(_table(res.issues_frame()))
     page.h(3, "基本的な考え方")
     page.raw(_table(res.principles_frame()))
-    try:
-        from .charts.overview import overview_diagram
-    except ImportError:  # pragma: no cover
-        overview_diagram = None
     for p in pref.platforms:
         page.h(3, f"基盤：{p.name}（{p.id}）")
-        if overview_diagram is not None:
-            page.chart(overview_diagram(pref, p.id))
+        page.chart(overview_diagram(pref, p.id))
         row = next(r for r in res.platforms if r["id"] == p.id)
         page.raw(_rows(list(row.items())))
 

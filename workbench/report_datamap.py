@@ -13,7 +13,8 @@ from typing import Any
 import pandas as pd
 
 from .datamap import DataMapResult
-from .inventory import atomic_write
+from .files import atomic_write
+from .inventory import Prefecture
 
 _CSS = """
 body { font-family: Noto Sans CJK JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif; margin: 0 auto; max-width: 1100px;
@@ -91,7 +92,7 @@ def write_tables_xlsx(res: DataMapResult, out: str | os.PathLike[str]) -> Path:
     return frames_xlsx(tables(res), out)
 
 
-def section(page: Any, pref: Any) -> None:
+def section(page: Any, pref: Prefecture) -> None:
     """The データの流れ section of the one-file report (workbench.report._Page)."""
     from .charts import datamap as charts
     from .datamap import datamap

@@ -21,7 +21,7 @@ from .errors import InputError
 from .inventory import Prefecture
 from .plan import ActionPlan, VisionResult, action_plan, vision
 from .staff import cell_ja, html_prose_ja, prose_ja, table_html
-from .text import date_ja, yen_ja
+from .text import date_ja, money_ja
 from .text import markdown_plain as md
 
 _CSS = """
@@ -62,19 +62,20 @@ def _try_plan(pref: Prefecture) -> tuple[ActionPlan | None, str | None]:
         return None, str(err)
 
 
-def _sections(pref: Prefecture) -> tuple[VisionResult, ActionPlan | None, str | None]:
+def vision_sections(pref: Prefecture) -> tuple[VisionResult, ActionPlan | None, str | None]:
+    """The vision, and the plan or why it could not be made (the Markdown and Word versions show both)."""
     v = vision(pref)
     ap, err = _try_plan(pref)
     return v, ap, err
 
 
 def _yen(x: float | None) -> str:
-    return "—" if x is None else f"{yen_ja(x)}（{yen_ja(x, '万円')}）"
+    return "—" if x is None else f"{money_ja(x, '円')}（{money_ja(x, '万円')}）"
 
 
 def vision_markdown(pref: Prefecture) -> str:
     """The 共同利用ビジョン as Markdown: tables in place of the figures, each with its source."""
-    v, ap, err = _sections(pref)
+    v, ap, err = vision_sections(pref)
     t, org, cost = v.target, v.organisation, v.cost
     out = [
         f"# {md(v.prefecture.name)} 共同利用ビジョン",
@@ -203,7 +204,7 @@ def vision_html(pref: Prefecture) -> str:
     from .charts.plan import SOURCE_FLOW, SOURCE_GANTT, SOURCE_SURVEY, gantt, survey_bars, type_flowchart
     from .overview import overview
 
-    v, ap, err = _sections(pref)
+    v, ap, err = vision_sections(pref)
     t, org, cost = v.target, v.organisation, v.cost
     e = html.escape
     first = [True]
@@ -309,7 +310,7 @@ def vision_html(pref: Prefecture) -> str:
 
 def save_vision(pref: Prefecture, path: str | os.PathLike[str]) -> Path:
     """Write the vision to ``path`` atomically: HTML for ``.html``/``.htm``, Markdown otherwise."""
-    from .inventory import atomic_write
+    from .files import atomic_write
 
     target = Path(path)
     text = vision_html(pref) if target.suffix.lower() in (".html", ".htm") else vision_markdown(pref)

@@ -47,7 +47,7 @@ def sample_path(pref: str | int = DEFAULT_PREFECTURE) -> Path:
     >>> wb.sample_path("13").name  # no bundled sample: a synthetic file, made once
     '13_synthetic.yaml'
     """
-    from .inventory import atomic_write
+    from .files import atomic_write
     from .synth import synth_yaml
 
     code, _ = reference.resolve_prefecture(str(pref))

@@ -24,39 +24,50 @@ column without a header is a located error. Every cell written goes through :fun
 
 from __future__ import annotations
 
-import io
 import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter, range_boundaries
-from openpyxl.utils.escape import unescape as xml_unescape
 from openpyxl.worksheet.datavalidation import DataValidation
 from pydantic import ValidationError
 
 from . import reference
-from .errors import InputError, Problem
-from .inventory.yamlio import _CONTROL, MAX_TEXT
-from .tabular import municipality_code, safe_cell, unsafe_cell
+from .datamap_sheets import add_datamap_sheets
+from .errors import InputError, Problem, field_path
+from .inventory.yamlio import CONTROL_CHARS, MAX_TEXT
+from .sheetkit import (
+    HEAD_FILL,
+    HEAD_FONT,
+    HEADER_ROW,
+    NOTE_FONT,
+    REQ_FILL,
+    SHEET_INFO,
+    SHEET_LISTS,
+    Conflict,
+    Lists,
+    Source,
+    cell_text,
+    merge_value,
+    put,
+    workbook_bytes,
+)
+from .tabular import municipality_code
 from .text import fold, nfkc
 from .xlsx_stream import MAX_FILE_BYTES as MAX_FILE_BYTES  # the caps of a workbook, re-exported
 from .xlsx_stream import MAX_UNPACKED_BYTES as MAX_UNPACKED_BYTES
-from .xlsx_stream import Cell, StreamBook, Unreadable, unreadable_problem
+from .xlsx_stream import Cell, StreamBook, unreadable_problem
 
 FORMAT_VERSION = "workbench-hearing-1"
-SHEET_INFO = "説明"
 SHEET_MUNIS = "市区町村"
 SHEET_PLATFORMS = "基盤"
 SHEET_SERVICES = "サービス"
-SHEET_LISTS = "選択肢"
 REQUIRED_SHEETS = (SHEET_PLATFORMS, SHEET_SERVICES)
-HEADER_ROW = 4  # row 1 title, row 2 guidance, row 3 per-column notes, row 4 headers, data from row 5
 DATA_ROWS = 300  # rows that carry dropdown validation
 
 YES, NO = "あり", "なし"
@@ -219,16 +230,6 @@ def _columns(sheet: str) -> tuple[Column, ...]:
 
 # --- generating -----------------------------------------------------------------------------------
 
-_HEAD_FONT = Font(bold=True, color="FFFFFF")
-_HEAD_FILL = PatternFill("solid", fgColor="1F4E79")
-_REQ_FILL = PatternFill("solid", fgColor="C00000")
-_NOTE_FONT = Font(size=9, color="595959")
-
-
-def _put(ws: Any, row: int, col: int, value: Any) -> Any:
-    cell = ws.cell(row=row, column=col, value=safe_cell(value))
-    return cell
-
 
 def _cell_text(col: Column, value: Any, pref_code: str) -> Any:
     """The cell shown for a model value (labels for codes, names for municipality codes)."""
@@ -272,26 +273,7 @@ def _row_values(columns: Sequence[Column], data: dict[str, Any], pref_code: str)
     return out
 
 
-class _Lists:
-    """The hidden sheet of dropdown lists (one column per list); returns the formula of a list."""
-
-    def __init__(self, wb: Workbook) -> None:
-        self.ws = wb.create_sheet(SHEET_LISTS)
-        self.ws.sheet_state = "hidden"
-        self.cols: dict[str, str] = {}
-
-    def formula(self, name: str, values: Sequence[str]) -> str:
-        if name not in self.cols:
-            c = len(self.cols) + 1
-            _put(self.ws, 1, c, name)
-            for i, v in enumerate(values, 2):
-                _put(self.ws, i, c, v)
-            letter = get_column_letter(c)
-            self.cols[name] = f"'{SHEET_LISTS}'!${letter}$2:${letter}${len(values) + 1}"
-        return self.cols[name]
-
-
-def _validation(ws: Any, lists: _Lists, col: Column, idx: int, names: Sequence[str]) -> None:
+def _validation(ws: Any, lists: Lists, col: Column, idx: int, names: Sequence[str]) -> None:
     letter = get_column_letter(idx)
     rng = f"{letter}{HEADER_ROW + 1}:{letter}{HEADER_ROW + DATA_ROWS}"
     if col.kind == "enum":
@@ -319,7 +301,7 @@ def _validation(ws: Any, lists: _Lists, col: Column, idx: int, names: Sequence[s
 
 def _data_sheet(
     wb: Workbook,
-    lists: _Lists,
+    lists: Lists,
     title: str,
     guide: str,
     columns: Sequence[Column],
@@ -327,15 +309,15 @@ def _data_sheet(
     names: Sequence[str],
 ) -> None:
     ws = wb.create_sheet(title)
-    _put(ws, 1, 1, f"{title}の一覧").font = Font(bold=True, size=14)
-    _put(ws, 2, 1, guide)
+    put(ws, 1, 1, f"{title}の一覧").font = Font(bold=True, size=14)
+    put(ws, 2, 1, guide)
     for i, col in enumerate(columns, 1):
-        note = _put(ws, 3, i, col.note)
-        note.font = _NOTE_FONT
+        note = put(ws, 3, i, col.note)
+        note.font = NOTE_FONT
         note.alignment = Alignment(wrap_text=True, vertical="bottom")
-        head = _put(ws, HEADER_ROW, i, col.header)
-        head.font = _HEAD_FONT
-        head.fill = _REQ_FILL if col.required else _HEAD_FILL
+        head = put(ws, HEADER_ROW, i, col.header)
+        head.font = HEAD_FONT
+        head.fill = REQ_FILL if col.required else HEAD_FILL
         head.alignment = Alignment(wrap_text=True, vertical="center")
         ws.column_dimensions[get_column_letter(i)].width = col.width
         _validation(ws, lists, col, i, names)
@@ -345,7 +327,7 @@ def _data_sheet(
     for r, values in enumerate(rows, HEADER_ROW + 1):
         for c, v in enumerate(values, 1):
             if v is not None:
-                _put(ws, r, c, v)
+                put(ws, r, c, v)
 
 
 _INSTRUCTIONS = (
@@ -392,7 +374,7 @@ def hearing_workbook(
     wb = Workbook()
     info = wb.active
     info.title = SHEET_INFO
-    _put(info, 1, 1, f"データ連携基盤の現況ヒアリングシート（{name}）").font = Font(bold=True, size=14)
+    put(info, 1, 1, f"データ連携基盤の現況ヒアリングシート（{name}）").font = Font(bold=True, size=14)
     meta = [
         ("都道府県", name),
         ("都道府県コード", code),
@@ -405,30 +387,30 @@ def hearing_workbook(
         ("様式", FORMAT_VERSION),
     ]
     for r, (k, v) in enumerate(meta, 3):
-        _put(info, r, 1, k).font = Font(bold=True)
+        put(info, r, 1, k).font = Font(bold=True)
         if v is not None:
-            _put(info, r, 2, v)
+            put(info, r, 2, v)
     for r, text in enumerate(_INSTRUCTIONS, 3 + len(meta) + 1):
-        _put(info, r, 1, text)
+        put(info, r, 1, text)
     info.column_dimensions["A"].width = 16
     info.column_dimensions["B"].width = 40
 
     ms = wb.create_sheet(SHEET_MUNIS)
-    _put(ms, 1, 1, f"{name}の市区町村（人口は2020年国勢調査）").font = Font(bold=True, size=14)
-    _put(ms, 2, 1, reference.POPULATION_SOURCE)
+    put(ms, 1, 1, f"{name}の市区町村（人口は2020年国勢調査）").font = Font(bold=True, size=14)
+    put(ms, 2, 1, reference.POPULATION_SOURCE)
     for i, h in enumerate(("コード", "市区町村名", "人口（2020年）"), 1):
-        head = _put(ms, HEADER_ROW, i, h)
-        head.font, head.fill = _HEAD_FONT, _HEAD_FILL
+        head = put(ms, HEADER_ROW, i, h)
+        head.font, head.fill = HEAD_FONT, HEAD_FILL
     for r, (c, n, p) in enumerate(
         munis[["code", "name", "population_2020"]].itertuples(index=False), HEADER_ROW + 1
     ):
-        _put(ms, r, 1, str(c))
-        _put(ms, r, 2, str(n))
-        _put(ms, r, 3, int(p))
+        put(ms, r, 1, str(c))
+        put(ms, r, 2, str(n))
+        put(ms, r, 3, int(p))
     ms.column_dimensions["A"].width, ms.column_dimensions["B"].width = 10, 18
     ms.column_dimensions["C"].width = 14
 
-    lists = _Lists(wb)
+    lists = Lists(wb)
     dv = DataValidation(type="list", formula1=lists.formula("回答団体", [name, *all_names]), allow_blank=True)
     dv.add("B5")
     info.add_data_validation(dv)
@@ -458,26 +440,17 @@ def hearing_workbook(
         (_row_values(scols, d, code) for d in pdata[1]),
         all_names,
     )
-    from .datamap_sheets import add_datamap_sheets  # the two データマップ sheets (optional to fill)
-
     add_datamap_sheets(wb, lists, existing)
     # the lists sheet last, hidden
     wb.move_sheet(SHEET_LISTS, offset=len(wb.sheetnames))
     return wb
 
 
-def workbook_bytes(wb: Workbook) -> bytes:
-    """The xlsx bytes of a workbook (for an atomic write)."""
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
 def write_hearing_sheet(
     path: str | os.PathLike[str], prefecture: str, existing: Any = None, **kwargs: Any
 ) -> Path:
     """Generate the hearing workbook and write it atomically (the previous file kept as ``.bak``)."""
-    from .inventory.yamlio import atomic_write
+    from .files import atomic_write
 
     target = Path(path)
     atomic_write(target, workbook_bytes(hearing_workbook(prefecture, existing, **kwargs)))
@@ -485,22 +458,6 @@ def write_hearing_sheet(
 
 
 # --- reading --------------------------------------------------------------------------------------
-
-
-@dataclass
-class Source:
-    """Where a value came from: file, sheet, row and cell."""
-
-    file: str
-    sheet: str
-    row: int
-    cell: str = ""
-    header: str = ""
-    respondent: str | None = None
-
-    def where(self) -> str:
-        who = f"（{self.respondent}）" if self.respondent else ""
-        return f"{self.file}{who} {self.sheet}!{self.cell or self.row}"
 
 
 @dataclass
@@ -523,24 +480,6 @@ class Hearing:
     platforms: list[Row] = field(default_factory=list)
     services: list[Row] = field(default_factory=list)
     info_cell: str | None = None
-
-
-def _text(value: Any) -> Any:
-    """A cell value read: strings stripped (full-width spaces too) and un-escaped; '' -> None.
-
-    Free text (names, notes) keeps the user's characters; coded values are NFKC-normalised when parsed.
-    Excel stores characters XML cannot hold as ``_xHHHH_``; they are decoded here, so a control character
-    typed into a cell is seen (and refused) as what it is."""
-    if isinstance(value, Unreadable):
-        return value
-    if isinstance(value, str):
-        if "_x" in value:
-            value = xml_unescape(value)
-        s = unsafe_cell(value.strip().strip("\u3000").strip())
-        return s or None
-    if isinstance(value, datetime | date):
-        return value.isoformat()[:10]
-    return value
 
 
 def _unflatten(flat: dict[str, Any]) -> dict[str, Any]:
@@ -567,54 +506,82 @@ def _flatten(data: dict[str, Any]) -> dict[str, Any]:
 
 def _parse_cell(col: Column, raw: Any, pref_code: str | None) -> Any:
     """The model value of one cell (raises ValueError with a Japanese message, maybe with .allowed)."""
-    if col.kind == "enum":
-        return reference.enum_code(col.enum or "", raw)
-    if col.kind == "bool":
-        key = fold(str(raw))
-        if isinstance(raw, bool):
-            return raw
-        if key in _YES:
-            return True
-        if key in _NO:
-            return False
-        raise reference.EnumValueError(f"{raw!r} は「あり」か「なし」で答えてください", f"{YES}, {NO}")
-    if col.kind == "level":
-        s = nfkc(str(raw))
-        if isinstance(raw, float) and raw.is_integer():
-            s = str(int(raw))
-        s = s.replace("レベル", "").replace("level", "").strip()
-        if s not in ("1", "2", "3"):
-            raise reference.EnumValueError(f"レベルは 1〜3 の数字です: {raw!r}", "1, 2, 3")
-        return int(s)
-    if col.kind in ("list", "ids"):
-        return [x.strip() for x in _SPLIT.split(nfkc(str(raw))) if x.strip()]
-    if col.kind == "munis":
-        if pref_code is None:
-            raise ValueError("都道府県が分からないため市区町村を判定できません（説明シートの都道府県コード）")
-        return [
-            municipality_code(pref_code, x.strip(), allow_outside=True)
-            for x in _SPLIT.split(str(raw))
-            if x.strip()
-        ]
-    if col.kind == "operator":
-        try:
-            return reference.enum_code("operated_by", raw)
-        except ValueError:
-            pass
-        if pref_code is None:
-            return str(raw)
-        try:
-            return municipality_code(pref_code, str(raw), allow_outside=True)
-        except ValueError as err:
-            raise reference.EnumValueError(
-                f"運営主体が分かりません: {raw!r}（{err}）",
-                reference.enum_allowed("operated_by") + ", または市区町村名・コード",
-            ) from None
+    parse = _PARSERS.get(col.kind)
+    if parse is not None:
+        return parse(col, raw, pref_code)
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
     if col.key in ("id", "platform"):
         return nfkc(str(raw))
     return str(raw)
+
+
+def _parse_enum(col: Column, raw: Any, pref_code: str | None) -> Any:
+    return reference.enum_code(col.enum or "", raw)
+
+
+def _parse_bool(col: Column, raw: Any, pref_code: str | None) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    key = fold(str(raw))
+    if key in _YES:
+        return True
+    if key in _NO:
+        return False
+    raise reference.EnumValueError(f"{raw!r} は「あり」か「なし」で答えてください", f"{YES}, {NO}")
+
+
+def _parse_level(col: Column, raw: Any, pref_code: str | None) -> int:
+    s = nfkc(str(raw))
+    if isinstance(raw, float) and raw.is_integer():
+        s = str(int(raw))
+    s = s.replace("レベル", "").replace("level", "").strip()
+    if s not in ("1", "2", "3"):
+        raise reference.EnumValueError(f"レベルは 1〜3 の数字です: {raw!r}", "1, 2, 3")
+    return int(s)
+
+
+def _parse_list(col: Column, raw: Any, pref_code: str | None) -> list[str]:
+    return [x.strip() for x in _SPLIT.split(nfkc(str(raw))) if x.strip()]
+
+
+def _parse_munis(col: Column, raw: Any, pref_code: str | None) -> list[str]:
+    if pref_code is None:
+        raise ValueError("都道府県が分からないため市区町村を判定できません（説明シートの都道府県コード）")
+    return [
+        municipality_code(pref_code, x.strip(), allow_outside=True)
+        for x in _SPLIT.split(str(raw))
+        if x.strip()
+    ]
+
+
+def _parse_operator(col: Column, raw: Any, pref_code: str | None) -> str:
+    """Who runs a platform: a code or label of operated_by, else a municipality of (or outside) the prefecture."""
+    try:
+        return reference.enum_code("operated_by", raw)
+    except ValueError:
+        pass
+    if pref_code is None:
+        return str(raw)
+    try:
+        return municipality_code(pref_code, str(raw), allow_outside=True)
+    except ValueError as err:
+        raise reference.EnumValueError(
+            f"運営主体が分かりません: {raw!r}（{err}）",
+            reference.enum_allowed("operated_by") + ", または市区町村名・コード",
+        ) from None
+
+
+#: how each kind of column is read (the rest: text, ids NFKC-normalised)
+_PARSERS: dict[str, Any] = {
+    "enum": _parse_enum,
+    "bool": _parse_bool,
+    "level": _parse_level,
+    "list": _parse_list,
+    "ids": _parse_list,
+    "munis": _parse_munis,
+    "operator": _parse_operator,
+}
 
 
 def _info(
@@ -628,7 +595,7 @@ def _info(
         if label_cell is None:
             continue
         value_cell = cells.get(2)
-        value = _text(value_cell.value) if value_cell is not None else None
+        value = cell_text(value_cell.value) if value_cell is not None else None
         found.setdefault(fold(str(label_cell.value)), (value, f"B{r}"))
     code = cell = None
     for label in ("都道府県コード", "都道府県"):
@@ -700,10 +667,6 @@ def _read_sheet(
     :func:`service_columns` are parsed; a value under no header, a merged cell, a duplicated header or a
     missing required column is a located problem."""
     columns = _columns(sheet)
-    by_header: dict[str, Column] = {}
-    for col in columns:
-        by_header[fold(col.header)] = col
-        by_header.setdefault(fold(col.key), col)
     all_rows = list(book.rows(sheet))  # caps (columns, rows) raise here, located
     hrow = _header_row(all_rows)
     if hrow is None:
@@ -717,11 +680,26 @@ def _read_sheet(
         )
         return []
     start = len(problems)
+    problems += _merged_problems(book, sheet, file, hrow)
+    header = next(cells for r, cells in all_rows if r == hrow)
+    found, labelled = _header_columns(header, columns, sheet, file, hrow, problems)
+    if len(problems) > start:
+        return []
+    reader = _SheetRows(sheet, file, pref_code, respondent, problems, found, labelled, columns)
+    for r, cells in all_rows:
+        if r > hrow and any(cell_text(x.value) is not None for x in cells.values()):
+            reader.row(r, cells)
+    return reader.rows
+
+
+def _merged_problems(book: StreamBook, sheet: str, file: str, hrow: int) -> list[Problem]:
+    """Merged cells in the header or the data (they hide values): each a problem."""
+    out = []
     for coord in book.merged(sheet):
         min_col, min_row, max_col, max_row = range_boundaries(coord)
         if max_row >= hrow:
             where = "見出しの" if min_row <= hrow else ""
-            problems.append(
+            out.append(
                 Problem(
                     f"{where}セルが結合されています（{coord}）。結合を解除してください",
                     file,
@@ -730,7 +708,23 @@ def _read_sheet(
                     None,
                 )
             )
-    header = next(cells for r, cells in all_rows if r == hrow)
+    return out
+
+
+def _header_columns(
+    header: dict[int, Cell],
+    columns: Sequence[Column],
+    sheet: str,
+    file: str,
+    hrow: int,
+    problems: list[Problem],
+) -> tuple[dict[int, Column], set[int]]:
+    """The known columns by position and every labelled position; a header given twice and a missing required
+    column are problems (an extra column of the respondent's own is tolerated)."""
+    by_header: dict[str, Column] = {}
+    for col in columns:
+        by_header[fold(col.header)] = col
+        by_header.setdefault(fold(col.key), col)
     found: dict[int, Column] = {}
     seen: dict[str, str] = {}
     labelled: set[int] = set()
@@ -741,7 +735,7 @@ def _read_sheet(
         labelled.add(c)
         col = by_header.get(fold(str(v)))
         if col is None:
-            continue  # an extra column of the respondent's own: tolerated
+            continue
         if col.key in seen:
             problems.append(
                 Problem(
@@ -754,82 +748,112 @@ def _read_sheet(
             continue
         seen[col.key] = cell.coordinate
         found[c] = col
-    for col in columns:
-        if col.required and col.key not in seen:
-            problems.append(
-                Problem(
-                    f"必須の列「{col.header}」がありません", file, hrow, f"{sheet}!{hrow}行目 {col.header}"
-                )
-            )
-    if len(problems) > start:
-        return []
-    rows: list[Row] = []
-    first: dict[str, int] = {}
-    for r, cells in all_rows:
-        if r <= hrow or all(_text(x.value) is None for x in cells.values()):
-            continue
+    problems += [
+        Problem(f"必須の列「{col.header}」がありません", file, hrow, f"{sheet}!{hrow}行目 {col.header}")
+        for col in columns
+        if col.required and col.key not in seen
+    ]
+    return found, labelled
+
+
+def _text_problem(raw: Any) -> str | None:
+    """Why a text value is refused: control characters, over-long text, mojibake (U+FFFD); None when fine."""
+    if not isinstance(raw, str):
+        return None
+    control = CONTROL_CHARS.search(raw)
+    if control:
+        return f"制御文字（U+{ord(control.group()):04X}）が含まれています。削除してください"
+    if len(raw) > MAX_TEXT:
+        return f"文字が長すぎます（{len(raw):,} 文字、上限 {MAX_TEXT:,} 文字）"
+    if "\ufffd" in raw:
+        return "文字化けしています（U+FFFD の置換文字）。正しい文字を入力し直してください"
+    return None
+
+
+class _SheetRows:
+    """The data rows of one sheet read into :class:`Row` objects; problems located at their cells."""
+
+    def __init__(
+        self,
+        sheet: str,
+        file: str,
+        pref_code: str | None,
+        respondent: str | None,
+        problems: list[Problem],
+        found: dict[int, Column],
+        labelled: set[int],
+        columns: Sequence[Column],
+    ) -> None:
+        self.sheet, self.file, self.pref_code, self.respondent = sheet, file, pref_code, respondent
+        self.problems, self.found, self.labelled, self.columns = problems, found, labelled, columns
+        self.rows: list[Row] = []
+        self.first: dict[str, int] = {}
+
+    def row(self, r: int, cells: dict[int, Cell]) -> None:
+        self._unlabelled(r, cells)
+        before = len(self.problems)
+        flat, srcs = self._values(r, cells)
+        if len(self.problems) > before:
+            return
+        ident = self._ident(r, flat, srcs)
+        if ident is None:
+            return
+        row = Row(ident, flat, Source(self.file, self.sheet, r, respondent=self.respondent), srcs)
+        _validate_row(row, self.sheet, self.problems)
+        self.rows.append(row)
+
+    def _unlabelled(self, r: int, cells: dict[int, Cell]) -> None:
         for c, cell in sorted(cells.items()):
-            if c not in labelled and _text(cell.value) is not None:
-                problems.append(
+            if c not in self.labelled and cell_text(cell.value) is not None:
+                self.problems.append(
                     Problem(
                         "見出しのない列に値があります。見出しを付けるか、値を消してください",
-                        file,
+                        self.file,
                         r,
-                        f"{sheet}!{cell.coordinate}",
-                        _text(cell.value),
+                        f"{self.sheet}!{cell.coordinate}",
+                        cell_text(cell.value),
                     )
                 )
+
+    def _cell(self, r: int, cell: Cell, col: Column) -> tuple[bool, Any]:
+        """(read, value) of one cell: not read when empty or when it has a problem (recorded)."""
+        where = f"{self.sheet}!{cell.coordinate} {col.header}"
+        bad = unreadable_problem(cell, self.file, r, where)
+        if bad is not None:
+            self.problems.append(bad)
+            return False, None
+        if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("=")):
+            self.problems.append(
+                Problem("数式は使えません。値を入力してください", self.file, r, where, str(cell.value))
+            )
+            return False, None
+        raw = cell_text(cell.value)
+        if raw is None:
+            return False, None
+        why = _text_problem(raw)
+        if why is not None:
+            shown = None if why.startswith("文字が長すぎます") else raw
+            self.problems.append(Problem(why, self.file, r, where, shown))
+            return False, None
+        try:
+            return True, _parse_cell(col, raw, self.pref_code)
+        except ValueError as err:
+            self.problems.append(Problem(str(err), self.file, r, where, raw, getattr(err, "allowed", None)))
+            return False, None
+
+    def _values(self, r: int, cells: dict[int, Cell]) -> tuple[dict[str, Any], dict[str, Source]]:
+        """The row's flat values (``terms.exists``; ``group:code`` columns gathered into the group's list)."""
         flat: dict[str, Any] = {}
         srcs: dict[str, Source] = {}
-        row_problems = len(problems)
         groups: dict[str, list[str]] = {}
-        for c, col in found.items():
+        for c, col in self.found.items():
             cell = cells.get(c)
             if cell is None:
                 continue
-            where = f"{sheet}!{cell.coordinate} {col.header}"
-            src = Source(file, sheet, r, cell.coordinate, col.header, respondent)
-            bad = unreadable_problem(cell, file, r, where)
-            if bad is not None:
-                problems.append(bad)
+            read, value = self._cell(r, cell, col)
+            if not read:
                 continue
-            if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("=")):
-                problems.append(
-                    Problem("数式は使えません。値を入力してください", file, r, where, str(cell.value))
-                )
-                continue
-            raw = _text(cell.value)
-            if raw is None:
-                continue
-            if isinstance(raw, str) and _CONTROL.search(raw):
-                ch = _CONTROL.search(raw).group()
-                problems.append(
-                    Problem(
-                        f"制御文字（U+{ord(ch):04X}）が含まれています。削除してください", file, r, where, raw
-                    )
-                )
-                continue
-            if isinstance(raw, str) and len(raw) > MAX_TEXT:
-                problems.append(
-                    Problem(f"文字が長すぎます（{len(raw):,} 文字、上限 {MAX_TEXT:,} 文字）", file, r, where)
-                )
-                continue
-            if isinstance(raw, str) and "\ufffd" in raw:
-                problems.append(
-                    Problem(
-                        "文字化けしています（U+FFFD の置換文字）。正しい文字を入力し直してください",
-                        file,
-                        r,
-                        where,
-                        raw,
-                    )
-                )
-                continue
-            try:
-                value = _parse_cell(col, raw, pref_code)
-            except ValueError as err:
-                problems.append(Problem(str(err), file, r, where, raw, getattr(err, "allowed", None)))
-                continue
+            src = Source(self.file, self.sheet, r, cell.coordinate, col.header, self.respondent)
             if ":" in col.key:
                 group, code = col.key.split(":", 1)
                 groups.setdefault(group, [])
@@ -840,32 +864,31 @@ def _read_sheet(
             flat[col.key] = value
             srcs[col.key] = src
         flat.update(groups)
-        if len(problems) > row_problems:
-            continue
+        return flat, srcs
+
+    def _ident(self, r: int, flat: dict[str, Any], srcs: dict[str, Source]) -> str | None:
+        """The row's id; a missing or repeated one is a problem."""
         ident = flat.get("id")
         if not ident:
-            idcol = next(col for col in columns if col.key == "id")
-            problems.append(
-                Problem(f"{idcol.header}がありません", file, r, f"{sheet}!{r}行目 {idcol.header}")
+            idcol = next(col for col in self.columns if col.key == "id")
+            self.problems.append(
+                Problem(f"{idcol.header}がありません", self.file, r, f"{self.sheet}!{r}行目 {idcol.header}")
             )
-            continue
+            return None
         ident = str(ident)
-        if ident in first:
-            problems.append(
+        if ident in self.first:
+            self.problems.append(
                 Problem(
-                    f"IDが重複しています（{first[ident]}行目と同じ）",
-                    file,
+                    f"IDが重複しています（{self.first[ident]}行目と同じ）",
+                    self.file,
                     r,
-                    f"{sheet}!{srcs['id'].cell} {srcs['id'].header}",
+                    f"{self.sheet}!{srcs['id'].cell} {srcs['id'].header}",
                     ident,
                 )
             )
-            continue
-        first[ident] = r
-        row = Row(ident, flat, Source(file, sheet, r, respondent=respondent), srcs)
-        _validate_row(row, sheet, problems)
-        rows.append(row)
-    return rows
+            return None
+        self.first[ident] = r
+        return ident
 
 
 def _column_for(row: Row, path: str) -> Source:
@@ -940,36 +963,6 @@ def read_hearing(path: str | os.PathLike[str], *, prefecture: str | None = None)
 
 
 @dataclass
-class Conflict:
-    """Two workbooks describing the same platform or service differently."""
-
-    kind: str  # 基盤 | サービス
-    id: str
-    key: str
-    first: Source
-    first_value: Any
-    second: Source
-    second_value: Any
-
-    def problem(self) -> Problem:
-        a, b = _show(self.first_value), _show(self.second_value)
-        return Problem(
-            f"{self.kind}「{self.id}」の{self.first.header}が食い違っています: "
-            f"{self.first.where()} = {a} ／ {self.second.where()} = {b}"
-            "（--prefer ファイル または --on-conflict first で、どちらを採るか指定してください）",
-            self.second.file,
-            self.second.row,
-            f"{self.second.sheet}!{self.second.cell} {self.second.header}",
-        )
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(map(str, value)) + "]"
-    return str(value)
-
-
-@dataclass
 class Merged:
     """The merged rows of several workbooks: flat values by id, in first-seen order, with their sources."""
 
@@ -1005,23 +998,9 @@ def merge_hearings(
                 have = target[row.id]
                 for key, value in row.values.items():
                     src = row.cells.get(key, row.source)
-                    if key not in have.values:
-                        have.values[key] = value
-                        have.cells[key] = src
-                    elif key in _UNION:
-                        have.values[key] = list(dict.fromkeys([*have.values[key], *value]))
-                    elif have.values[key] != value:
-                        old = have.cells.get(key, have.source)
-                        old_pref = os.path.realpath(old.file) in preferred
-                        new_pref = os.path.realpath(src.file) in preferred
-                        if new_pref and not old_pref:
-                            have.values[key], have.cells[key] = value, src
-                        elif old_pref or on_conflict == "first":
-                            pass
-                        else:
-                            out.conflicts.append(
-                                Conflict(kind, row.id, key, old, have.values[key], src, value)
-                            )
+                    old = merge_value(have, key, value, src, preferred, on_conflict, key in _UNION)
+                    if old is not None:
+                        out.conflicts.append(Conflict(kind, row.id, key, old, have.values[key], src, value))
     return out
 
 
@@ -1105,41 +1084,70 @@ def import_hearings(
     Nothing is written when any workbook has a problem, when there is an unresolved conflict, when the
     result would not validate, or when the file changed on disk since it was read (StaleFileError).
     """
-    from .inventory import models, yamlio
+    from .inventory import yamlio
 
     target = Path(into)
-    pref = None
-    if target.exists():
-        pref = yamlio.load(target)
-    hearings: list[Hearing] = []
-    problems: list[Problem] = []
-    for f in files:
-        try:
-            hearings.append(read_hearing(f, prefecture=pref.code if pref is not None else None))
-        except InputError as err:
-            problems.extend(err.problems)
-    if problems:
-        raise InputError(problems)
-    if pref is None:
-        codes = {h.prefecture_code for h in hearings if h.prefecture_code}
-        if len(codes) != 1:
-            raise InputError.single(
-                "取り込み先の都道府県が分かりません（ブックの説明シートに都道府県コードがないか、複数の都道府県が混在しています）",
-                file=str(files[0]) if files else str(target),
-                line=1,
-                field=f"{SHEET_INFO}!B4 都道府県コード",
-            )
-        code = codes.pop()
-        for h in hearings:
-            if h.prefecture_code is None:
-                h2 = read_hearing(h.file, prefecture=code)
-                h.platforms, h.services, h.prefecture_code = h2.platforms, h2.services, code
+    pref = yamlio.load(target) if target.exists() else None
+    hearings = _read_hearings(files, pref.code if pref is not None else None)
+    code = pref.code if pref is not None else _one_prefecture(hearings, files, target)
     merged = merge_hearings(hearings, prefer=prefer, on_conflict=on_conflict)
     if merged.conflicts:
         raise InputError([c.problem() for c in merged.conflicts])
     base = (
         yamlio.dump_data(pref) if pref is not None else {"prefecture": reference.resolve_prefecture(code)[1]}
     )
+    new, added, updated = _validated(base, merged, pref, target)
+    result = ImportResult(target, added, updated, [str(f) for f in files])
+    if dry_run or (pref is not None and not result.added and not result.updated):
+        return result  # nothing to write: the file stays byte-identical (no .bak either)
+    if pref is not None:
+        pref.platforms = new.platforms  # assignment keeps the loaded document (comments) and the digest
+        pref.services = new.services
+        yamlio.save(pref)
+    else:
+        yamlio.save(new, target, exclusive=True)  # a file someone created meanwhile is not overwritten
+    return result
+
+
+def _read_hearings(files: Sequence[str | os.PathLike[str]], code: str | None) -> list[Hearing]:
+    """Every workbook read; the problems of all of them in one error."""
+    hearings: list[Hearing] = []
+    problems: list[Problem] = []
+    for f in files:
+        try:
+            hearings.append(read_hearing(f, prefecture=code))
+        except InputError as err:
+            problems.extend(err.problems)
+    if problems:
+        raise InputError(problems)
+    return hearings
+
+
+def _one_prefecture(hearings: list[Hearing], files: Sequence[str | os.PathLike[str]], target: Path) -> str:
+    """For a new file: the one prefecture the workbooks name (those that name none are read again for it)."""
+    codes = {h.prefecture_code for h in hearings if h.prefecture_code}
+    if len(codes) != 1:
+        raise InputError.single(
+            "取り込み先の都道府県が分かりません（ブックの説明シートに都道府県コードがないか、複数の都道府県が混在しています）",
+            file=str(files[0]) if files else str(target),
+            line=1,
+            field=f"{SHEET_INFO}!B4 都道府県コード",
+        )
+    code = codes.pop()
+    for h in hearings:
+        if h.prefecture_code is None:
+            h2 = read_hearing(h.file, prefecture=code)
+            h.platforms, h.services, h.prefecture_code = h2.platforms, h2.services, code
+    return code
+
+
+def _validated(
+    base: dict[str, Any], merged: Merged, pref: Any, target: Path
+) -> tuple[Any, list[str], list[str]]:
+    """The prefecture with the merged platforms and services, validated and cross-checked like a loaded
+    file (problems pointed at the workbook cells); with the ids added and updated."""
+    from .inventory import models, yamlio
+
     platforms, p_add, p_upd = _combine(base.get("platforms", []), merged.platforms, models.Platform)
     services, s_add, s_upd = _combine(base.get("services", []), merged.services, models.Service)
     data = {**base, "platforms": platforms, "services": services}
@@ -1151,26 +1159,13 @@ def import_hearings(
         ) from None
     found = [
         Problem(
-            msg,
-            str(target),
-            None,
-            yamlio._field_path(loc),
-            value if not isinstance(value, dict | list) else None,
+            msg, str(target), None, field_path(loc), value if not isinstance(value, dict | list) else None
         )
         for loc, msg, value in models.cross_check(new)
     ]
     if found:
         raise InputError(_locate(found, merged, data, pref, target))
-    result = ImportResult(target, p_add + s_add, p_upd + s_upd, [str(f) for f in files])
-    if dry_run or (pref is not None and not result.added and not result.updated):
-        return result  # nothing to write: the file stays byte-identical (no .bak either)
-    if pref is not None:
-        pref.platforms = new.platforms  # assignment keeps the loaded document (comments) and the digest
-        pref.services = new.services
-        yamlio.save(pref)
-    else:
-        yamlio.save(new, target, exclusive=True)  # a file someone created meanwhile is not overwritten
-    return result
+    return new, p_add + s_add, p_upd + s_upd
 
 
 def _locate(

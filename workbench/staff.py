@@ -189,27 +189,32 @@ def docx_ja(doc: Any) -> Any:
     return doc
 
 
+def _slide_frames(slide: Any) -> Any:
+    """The text frames of one slide: text boxes, table cells, the notes."""
+    for shape in slide.shapes:
+        if shape.has_text_frame:
+            yield shape.text_frame
+        if getattr(shape, "has_table", False) and shape.has_table:
+            for row in shape.table.rows:
+                for cell in row.cells:
+                    yield cell.text_frame
+    if slide.has_notes_slide:
+        yield slide.notes_slide.notes_text_frame
+
+
+def _runs_ja(paragraphs: Any) -> None:
+    for p in paragraphs:
+        for run in p.runs:
+            fixed = prose_ja(run.text)
+            if fixed != run.text:
+                run.text = fixed
+
+
 def pptx_ja(prs: Any) -> Any:
     """Every run of a PowerPoint deck (text boxes, tables, notes) through :func:`prose_ja`."""
-
-    def frames():
-        for slide in prs.slides:
-            for shape in slide.shapes:
-                if shape.has_text_frame:
-                    yield shape.text_frame
-                if getattr(shape, "has_table", False) and shape.has_table:
-                    for row in shape.table.rows:
-                        for cell in row.cells:
-                            yield cell.text_frame
-            if slide.has_notes_slide:
-                yield slide.notes_slide.notes_text_frame
-
-    for frame in frames():
-        for p in frame.paragraphs:
-            for run in p.runs:
-                fixed = prose_ja(run.text)
-                if fixed != run.text:
-                    run.text = fixed
+    for slide in prs.slides:
+        for frame in _slide_frames(slide):
+            _runs_ja(frame.paragraphs)
     return prs
 
 
@@ -297,6 +302,44 @@ HEADERS_JA = {"id": "ID", "code": "コード", "name": "名称"}
 TOOLTIPS = (("コード", "課題"),)
 
 
+def _transposed(df: Any) -> Any:
+    """A few wide rows (one per platform) as columns headed by the first column's values."""
+    first = "名称" if "名称" in df.columns else df.columns[0]
+    names = [cell_ja(v) for v in df[first]]
+    df = df.drop(columns=[first]).T
+    df.columns = names
+    df = df.reset_index().rename(columns={"index": "項目"})
+    df["項目"] = [HEADERS_JA.get(str(c), str(c)) for c in df["項目"]]
+    return df
+
+
+def _cell_text(col: str, v: Any, sources: tuple[str, ...]) -> str:
+    if col in sources and not is_missing(v):
+        return source_ja(v)
+    if "年" in col and _is_number(v) and 1900 <= float(v) <= 2100:
+        return f"{int(v)}"  # a year, never 2,028
+    return cell_ja(v)
+
+
+def _cell_class(v: Any, text: str, long: bool) -> str:
+    """num (right-aligned), long (wrapped), short (never wrapped) or nothing."""
+    money = isinstance(v, str) and _MONEY.match(v) is not None
+    ident = text.isascii() and " " not in text and len(text) <= 40  # an id: never broken
+    if _is_number(v) or money:
+        return "num"
+    if long and not ident:
+        return "long"
+    return "short" if len(text) <= 12 or ident else ""
+
+
+def _td(text: str, cls: str, title: str | None) -> str:
+    attrs = f" class='{cls}'" if cls else ""
+    attrs += f" style='{TD_STYLE}{TD_EXTRA.get(cls, TD_EXTRA[''])}'"
+    if title is not None:  # the analysts' code, on hover
+        attrs += f" title='{html.escape(title, quote=True)}'"
+    return f"<td{attrs}>{html.escape(text)}</td>"
+
+
 def table_html(
     df: Any,
     *,
@@ -313,13 +356,8 @@ def table_html(
     ``transpose`` turns a few wide rows into columns headed by the first column's values."""
     if df is None or len(df) == 0:
         return f"<p style='color:#666'>{html.escape(empty)}</p>"
-    if transpose:  # a few wide rows (one per platform) read better as one column each
-        first = "名称" if "名称" in df.columns else df.columns[0]
-        names = [cell_ja(v) for v in df[first]]
-        df = df.drop(columns=[first]).T
-        df.columns = names
-        df = df.reset_index().rename(columns={"index": "項目"})
-        df["項目"] = [HEADERS_JA.get(str(c), str(c)) for c in df["項目"]]
+    if transpose:
+        df = _transposed(df)
     rows = df if max_rows is None else df.head(max_rows)
     titles: dict[int, list[str]] = {}
     for code_col, shown in tooltips:
@@ -329,38 +367,18 @@ def table_html(
             titles[list(rows.columns).index(shown)] = codes
     cols = [HEADERS_JA.get(str(c), str(c)) for c in rows.columns]
     values = rows.astype(object).values.tolist()
-    long_cols = set()
-    for j in range(len(cols)):
-        texts = [str(r[j]) for r in values if isinstance(r[j], str)]
-        if texts and max(len(t) for t in texts) > 24:
-            long_cols.add(j)
+    long_cols = {
+        j
+        for j in range(len(cols))
+        if max((len(r[j]) for r in values if isinstance(r[j], str)), default=0) > 24
+    }
     head = "".join(f"<th style='{TH_STYLE}'>{html.escape(c)}</th>" for c in cols)
     body = []
     for k, r in enumerate(values):
         tds = []
         for j, v in enumerate(r):
-            if cols[j] in sources and not is_missing(v):
-                text = source_ja(v)
-            elif "年" in cols[j] and _is_number(v) and 1900 <= float(v) <= 2100:
-                text = f"{int(v)}"  # a year, never 2,028
-            else:
-                text = cell_ja(v)
-            money = isinstance(v, str) and _MONEY.match(v) is not None
-            ident = text.isascii() and " " not in text and len(text) <= 40  # an id: never broken
-            cls = (
-                "num"
-                if _is_number(v) or money
-                else "long"
-                if j in long_cols and not ident
-                else "short"
-                if len(text) <= 12 or ident
-                else ""
-            )
-            attrs = f" class='{cls}'" if cls else ""
-            attrs += f" style='{TD_STYLE}{TD_EXTRA.get(cls, TD_EXTRA[''])}'"
-            if j in titles:  # the analysts' code, on hover
-                attrs += f" title='{html.escape(titles[j][k], quote=True)}'"
-            tds.append(f"<td{attrs}>{html.escape(text)}</td>")
+            text = _cell_text(cols[j], v, sources)
+            tds.append(_td(text, _cell_class(v, text, j in long_cols), titles[j][k] if j in titles else None))
         body.append("<tr>" + "".join(tds) + "</tr>")
     more = (
         f"<p style='color:#666;font-size:90%'>先頭の {len(rows):,} 行を表示（全 {len(df):,} 行）</p>"

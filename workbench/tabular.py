@@ -7,8 +7,8 @@ the line of what cannot; :func:`read_municipality_list` turns a column of names 
 
 Writing: a cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return) is run as a formula
 by spreadsheet programs (CSV injection, OWASP). :func:`safe_cell` prefixes such text with a single quote;
-:func:`unsafe_cell` undoes it on import so a round trip is lossless. Pure functions except the two file
-helpers, which write atomically.
+:func:`unsafe_cell` undoes it on import so a round trip is lossless (both in :mod:`workbench.files`). Pure
+functions except the two file helpers, which write atomically.
 """
 
 from __future__ import annotations
@@ -22,36 +22,13 @@ from typing import Any
 
 from . import reference
 from .errors import InputError, Problem
+from .files import atomic_write, read_bytes, safe_cell
+from .files import unsafe_cell as unsafe_cell  # re-exported: the hearing sheets read with it
 from .text import mixed_encoding_line, nfkc
 
 MAX_BYTES = 5 * 1024 * 1024  # a list of every municipality in Japan is ~60 KB
 
-#: first characters that make a spreadsheet treat a cell as a formula (plus tab and CR, OWASP)
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 # --- output ---------------------------------------------------------------------------------------
-
-
-def safe_cell(value: Any) -> Any:
-    """``value`` made safe for a spreadsheet cell: text starting with = + - @ (or tab/CR) gets a leading
-    single quote so it is shown, never run. Numbers, booleans, dates and None pass unchanged.
-
-    >>> safe_cell("=HYPERLINK(\\"http://x\\")")
-    '\\'=HYPERLINK("http://x")'
-    >>> safe_cell(-5)
-    -5
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def unsafe_cell(value: Any) -> Any:
-    """Undo :func:`safe_cell` (for reading back what the workbench wrote)."""
-    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_START):
-        return value[1:]
-    return value
 
 
 def csv_bytes(rows: Iterable[Sequence[Any]], *, bom: bool = True) -> bytes:
@@ -65,7 +42,6 @@ def csv_bytes(rows: Iterable[Sequence[Any]], *, bom: bool = True) -> bytes:
 
 def write_csv(path: str | os.PathLike[str], rows: Iterable[Sequence[Any]], *, bom: bool = True) -> Path:
     """Write rows as CSV atomically (temporary file, fsync, rename; the previous file kept as ``.bak``)."""
-    from .inventory.yamlio import atomic_write
 
     target = Path(path)
     atomic_write(target, csv_bytes(rows, bom=bom))
@@ -136,16 +112,7 @@ def decode_text(data: bytes, file: str | None = None) -> tuple[str, str]:
 
 def read_text(path: str | os.PathLike[str]) -> tuple[str, str]:
     """(text, encoding) of a text file, see :func:`decode_text`; missing or unreadable files are located."""
-    file = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError.single("ファイルがありません", file=file) from None
-    except IsADirectoryError:
-        raise InputError.single("フォルダではなくファイルを指定してください", file=file) from None
-    except OSError as err:
-        raise InputError.single(f"ファイルを読めません: {err.strerror}", file=file) from None
-    return decode_text(data, file)
+    return decode_text(read_bytes(path), str(path))
 
 
 def read_rows(path: str | os.PathLike[str]) -> list[tuple[int, list[str]]]:

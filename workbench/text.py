@@ -120,29 +120,27 @@ def markdown_plain(text: object) -> str:
     return s
 
 
-def money_ja(yen: float) -> str:
-    """Yen as staff read it: 億円 from 1億 (two decimals), else 万円 (separators), else 円 — e.g. 3.25億円,
-    1,234万円, 8,000円. Negative amounts keep their sign."""
-    sign = "−" if yen < 0 else ""
-    a = abs(float(yen))
-    if a >= 1e8:
-        return f"{sign}{a / 1e8:,.2f}億円"
-    if a >= 1e4:
-        return f"{sign}{a / 1e4:,.0f}万円"
-    return f"{sign}{a:,.0f}円"
-
-
 #: money units shown to staff (DEVELOPERS.md: 千円/万円/億円 with separators)
-YEN_UNITS = {"千円": 1e3, "万円": 1e4, "億円": 1e8}
+YEN_UNITS = {"円": 1.0, "千円": 1e3, "万円": 1e4, "億円": 1e8}
 
 
-def yen_text(yen: float, unit: str = "auto") -> str:
-    """Money in one fixed unit for a table column: ``"1,234万円"``, ``"5.70億円"``, ``"980千円"``; ``auto``
-    is :func:`money_ja`."""
+def money_ja(yen: float, unit: str = "auto") -> str:
+    """Yen as staff read it, the one money formatter of the workbench.
+
+    ``unit="auto"``: 億円 from 1億 (two decimals), else 万円 (separators), else 円 — ``3.25億円``,
+    ``1,234万円``, ``8,000円``. A fixed unit for a table column: 円, 千円, 万円 (whole numbers) or 億円 (two
+    decimals). Negative amounts keep their sign (−).
+
+    >>> money_ja(325_000_000), money_ja(12_340_000), money_ja(8000)
+    ('3.25億円', '1,234万円', '8,000円')
+    >>> money_ja(15_051_382, "円"), money_ja(15_051_382, "千円"), money_ja(-5000, "千円")
+    ('15,051,382円', '15,051千円', '−5千円')
+    """
+    a = abs(float(yen))
     if unit == "auto":
-        return money_ja(yen)
+        unit = "億円" if a >= 1e8 else "万円" if a >= 1e4 else "円"
+    value = a / YEN_UNITS[unit]
     sign = "−" if yen < 0 else ""
-    value = abs(float(yen)) / YEN_UNITS[unit]
     return f"{sign}{value:,.2f}{unit}" if unit == "億円" else f"{sign}{value:,.0f}{unit}"
 
 
@@ -186,16 +184,6 @@ def fiscal_year_ja(year: int, *, western: bool = True) -> str:
             era = f"{name}{'元' if n == 1 else n}年度"
             return f"{era}（{year}年度）" if western else era
     return f"{year}年度"
-
-
-def yen_ja(yen: float, unit: str = "円") -> str:
-    """Yen with separators in the unit asked for: 円, 千円, 万円 or 億円 (``15,051,382円``, ``1,505万円``,
-    ``1.51億円``). Negative amounts keep their sign."""
-    div = {"円": 1, "千円": 1e3, "万円": 1e4, "億円": 1e8}[unit]
-    v = float(yen) / div
-    digits = 2 if unit == "億円" else 0
-    sign = "−" if v < 0 else ""
-    return f"{sign}{abs(v):,.{digits}f}{unit}"
 
 
 def yes_no(flag) -> str:

@@ -100,9 +100,9 @@ def vision_document(pref: Any) -> Any:
 
     from .classify import running
     from .overview import overview
-    from .report_vision import _sections
+    from .report_vision import vision_sections
 
-    v, ap, err = _sections(pref)
+    v, ap, err = vision_sections(pref)
     t, org, cost = v.target, v.organisation, v.cost
     doc = Document()
     section = doc.sections[0]
@@ -219,7 +219,7 @@ def vision_docx_bytes(pref: Any) -> bytes:
 
 def write_vision_docx(pref: Any, out: str | os.PathLike[str]) -> Path:
     """Write the vision as .docx to ``out`` atomically."""
-    from .inventory import atomic_write
+    from .files import atomic_write
 
     path = Path(out)
     if path.parent and not path.parent.exists():

@@ -10,11 +10,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..auth import AuthMatch
 
+from .. import reference
 from ..text import plain
 from .plaintext import plain_labels
 
 FIT_TEXT = {-1: "期限切れ", 0: "不適合", 1: "一部", 2: "単独で充足"}
-DIM_JA = {"proofing": "身元確認", "authenticator": "当人認証"}
 
 
 @plain_labels
@@ -95,13 +95,13 @@ def level_gap_heatmap(result: AuthMatch) -> go.Figure:
     import plotly.graph_objects as go
 
     rows = [s for s in result.services if s.basis != "none"]
-    dims = ["proofing", "authenticator"]
+    dims = list(reference.enum_codes("auth_dimension"))
     z = [[getattr(s.offered, d) - getattr(s.required, d) for d in dims] for s in rows]
     text = [[f"{getattr(s.offered, d)}／{getattr(s.required, d)}" for d in dims] for s in rows]
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=[DIM_JA[d] for d in dims],
+            x=[reference.label("auth_dimension", d) for d in dims],
             y=[plain(f"{s.name}（{s.platform}）") for s in rows],
             zmin=-3,
             zmax=3,

@@ -11,6 +11,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from .. import reference
+
 VERDICT_COLOURS = {"below": "#d62728", "within": "#2ca02c", "above": "#1f77b4", "no_burden": "#7f7f7f"}
 BAND_COLOUR = "rgba(44, 160, 44, 0.12)"
 TICKS = [1, 2, 5, 10, 20, 50, 100, 200, 500]
@@ -131,7 +133,7 @@ def effect_ranges(effect: Any) -> go.Figure:
                         none_y if getattr(m, f"{k}_ratio") is None else getattr(m, f"{k}_ratio") for m in mine
                     ],
                     "mode": "markers",
-                    "name": _VERDICT_LEGEND[verdict],
+                    "name": reference.label("effect_verdict", verdict),
                     "legendgroup": verdict,
                     "showlegend": verdict not in shown_legend,
                     "marker": {"size": 10, "color": colour},
@@ -199,14 +201,6 @@ def effect_ranges(effect: Any) -> go.Figure:
         "margin": {"t": 100, "b": 110},
     }
     return go.Figure({"data": traces, "layout": layout})
-
-
-_VERDICT_LEGEND = {
-    "below": "調査結果より効果が小さい",
-    "within": "調査結果の範囲内",
-    "above": "調査結果より効果が大きい",
-    "no_burden": "市町村の負担なし",
-}
 
 
 def module_phases(view: Any, basis: str = "reconciled") -> go.Figure:

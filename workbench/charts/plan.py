@@ -119,6 +119,96 @@ def _node_label(n: str, flow: dict) -> str:
     return f"型{n}"
 
 
+Segment = tuple[tuple[float, float], tuple[float, float]]
+
+
+def _highlighted(
+    current_nodes: list[str], pattern: str, types: list[str]
+) -> tuple[list[tuple[str, str]], set[str]]:
+    """The edges and nodes of the path taken: from today's 1.x through the pattern to the 2.x types, or along
+    the 2.x types when shared use has begun."""
+    if not current_nodes[0].startswith("1."):
+        return list(zip(types, types[1:], strict=False)), {*current_nodes, *types}
+    many = len(current_nodes) > 1
+    starts = [*current_nodes, _MULTI] if many else current_nodes
+    hl_edges = [(s, pattern) for s in ([_MULTI] if many else current_nodes)]
+    tail = [t for t in types if t.startswith("2.")]
+    if tail:
+        hl_edges.append((pattern, tail[0]))
+    hl_edges += list(zip(tail, tail[1:], strict=False))
+    return hl_edges, {*starts, pattern, *tail}
+
+
+def _arrow_segments(
+    edges: list[tuple[str, str]], hl_edges: list[tuple[str, str]]
+) -> dict[bool, list[Segment]]:
+    """Arrows as two line traces (reference / highlighted) with arrowhead markers at their ends: one SVG path
+    each, where 40 arrow annotations took Chromium ~0.3 s to draw at every update of a dashboard."""
+    segments: dict[bool, list[Segment]] = {False: [], True: []}
+    hl_set, edge_set = set(hl_edges), set(edges)
+    # the reference structure, then highlighted edges not in it (e.g. 2.5 → 2.8 shortcuts)
+    wanted = [(a, b, (a, b) in hl_set) for a, b in edges]
+    wanted += [(a, b, True) for a, b in hl_edges if (a, b) not in edge_set]
+    for a, b, on in wanted:
+        if a in _POS and b in _POS:
+            (x0, y0), (x1, y1) = _POS[a], _POS[b]
+            segments[on].append(((x0 + 0.12, y0), (x1 - 0.12, y1)))
+    return segments
+
+
+def _node_hover(n: str, label: str, is_cur: bool) -> str:
+    from ..classify import type_label  # label only; no domain computation
+
+    hover = f"型{n} {type_label(n)}" if n.startswith(("1.", "2.")) and n != _MULTI else label
+    return hover + ("（現在）" if is_cur else "")
+
+
+def _node_trace(nodes: list[str], flow: dict, current_nodes: list[str], hl_nodes: set[str]) -> go.Scatter:
+    """The types and patterns as markers: today's in amber, the path in red, the rest pale."""
+    xs, ys, labels, colours, sizes, hovers = [], [], [], [], [], []
+    for n in nodes:
+        x, y = _POS[n]
+        xs.append(x)
+        ys.append(y)
+        labels.append(_node_label(n, flow))
+        is_cur = n in current_nodes or (n == _MULTI and len(current_nodes) > 1)
+        colours.append("#ffbf00" if is_cur else HIGHLIGHT if n in hl_nodes else "#eef1f6")
+        sizes.append(34 if n in hl_nodes or is_cur else 26)
+        hovers.append(_node_hover(n, labels[-1], is_cur))
+    return go.Scatter(
+        x=xs,
+        y=ys,
+        mode="markers+text",
+        text=labels,
+        textposition="top center",
+        hovertext=hovers,
+        hoverinfo="text",
+        marker={"size": sizes, "color": colours, "line": {"width": 1, "color": "#555"}},
+        name="型・パターン",
+        showlegend=False,
+    )
+
+
+def _arrow_trace(segments: list[Segment], on: bool) -> go.Scatter:
+    ex: list[float | None] = []
+    ey: list[float | None] = []
+    size: list[int] = []
+    for (x0, y0), (x1, y1) in segments:
+        ex += [x0, x1, None]
+        ey += [y0, y1, None]
+        size += [0, 11 if on else 8, 0]
+    return go.Scatter(
+        x=ex,
+        y=ey,
+        mode="lines+markers",
+        line={"color": HIGHLIGHT if on else FAINT, "width": 3 if on else 1},
+        marker={"symbol": "arrow", "angleref": "previous", "size": size, "color": HIGHLIGHT if on else FAINT},
+        hoverinfo="skip",
+        showlegend=False,
+        name=EDGE_ON if on else EDGE_OFF,
+    )
+
+
 @plain_labels
 def type_flowchart(classification: Any, path: list[str] | None = None) -> go.Figure:
     """The 型 flowchart: 1.x (before) → patterns A–D / link → 2.1–2.8 (after), left to right, with today's
@@ -137,65 +227,10 @@ def type_flowchart(classification: Any, path: list[str] | None = None) -> go.Fig
     pattern = classification.pattern
     types = list(path) if path is not None else [s.type for s in classification.path_to_goal]
     current_nodes = cur.split("+")
-    hl_edges: list[tuple[str, str]] = []
-    if cur.startswith("1."):
-        starts = [*current_nodes, _MULTI] if len(current_nodes) > 1 else current_nodes
-        src = [_MULTI] if len(current_nodes) > 1 else current_nodes
-        hl_edges += [(s, pattern) for s in src]
-        tail = [t for t in types if t.startswith("2.")]
-        if tail:
-            hl_edges.append((pattern, tail[0]))
-        hl_edges += list(zip(tail, tail[1:], strict=False))
-        hl_nodes = {*starts, pattern, *tail}
-    else:
-        hl_edges += list(zip(types, types[1:], strict=False))
-        hl_nodes = {*current_nodes, *types}
-    hl_set = set(hl_edges)
+    hl_edges, hl_nodes = _highlighted(current_nodes, pattern, types)
     fig = figure()  # many shapes and annotations: validation would cost more than the chart
-    # arrows as two line traces (reference / highlighted) with arrowhead markers at their ends: one SVG path
-    # each, where 40 arrow annotations took Chromium ~0.3 s to draw at every update of a dashboard
-    segments: dict[bool, list[tuple[tuple[float, float], tuple[float, float]]]] = {False: [], True: []}
-
-    def arrow(a: str, b: str, on: bool) -> None:
-        (x0, y0), (x1, y1) = _POS[a], _POS[b]
-        segments[on].append(((x0 + 0.12, y0), (x1 - 0.12, y1)))
-
-    for a, b in edges:
-        if a in _POS and b in _POS:
-            arrow(a, b, (a, b) in hl_set)
-    edge_set = set(edges)
-    for a, b in hl_edges:  # highlighted edges not in the reference structure (e.g. 2.5 → 2.8 shortcuts)
-        if (a, b) not in edge_set and a in _POS and b in _POS:
-            arrow(a, b, True)
-    xs, ys, labels, colours, sizes, hovers = [], [], [], [], [], []
-    for n in nodes:
-        x, y = _POS[n]
-        xs.append(x)
-        ys.append(y)
-        labels.append(_node_label(n, flow))
-        is_cur = n in current_nodes or (n == _MULTI and len(current_nodes) > 1)
-        colours.append("#ffbf00" if is_cur else HIGHLIGHT if n in hl_nodes else "#eef1f6")
-        sizes.append(34 if n in hl_nodes or is_cur else 26)
-        hover = labels[-1]
-        if n.startswith(("1.", "2.")) and n != _MULTI:
-            from ..classify import type_label  # label only; no domain computation
-
-            hover = f"型{n} {type_label(n)}"
-        hovers.append(hover + ("（現在）" if is_cur else ""))
-    fig.add_trace(
-        go.Scatter(
-            x=xs,
-            y=ys,
-            mode="markers+text",
-            text=labels,
-            textposition="top center",
-            hovertext=hovers,
-            hoverinfo="text",
-            marker={"size": sizes, "color": colours, "line": {"width": 1, "color": "#555"}},
-            name="型・パターン",
-            showlegend=False,
-        )
-    )
+    segments = _arrow_segments(edges, hl_edges)
+    fig.add_trace(_node_trace(nodes, flow, current_nodes, hl_nodes))
     fig.add_trace(
         go.Scatter(
             x=[None], y=[None], mode="markers", marker={"color": "#ffbf00", "size": 12}, name="現在の型"
@@ -212,30 +247,7 @@ def type_flowchart(classification: Any, path: list[str] | None = None) -> go.Fig
         )
     )
     for on in (False, True):
-        ex: list[float | None] = []
-        ey: list[float | None] = []
-        size: list[int] = []
-        for (x0, y0), (x1, y1) in segments[on]:
-            ex += [x0, x1, None]
-            ey += [y0, y1, None]
-            size += [0, 11 if on else 8, 0]
-        fig.add_trace(
-            go.Scatter(
-                x=ex,
-                y=ey,
-                mode="lines+markers",
-                line={"color": HIGHLIGHT if on else FAINT, "width": 3 if on else 1},
-                marker={
-                    "symbol": "arrow",
-                    "angleref": "previous",
-                    "size": size,
-                    "color": HIGHLIGHT if on else FAINT,
-                },
-                hoverinfo="skip",
-                showlegend=False,
-                name=EDGE_ON if on else EDGE_OFF,
-            )
-        )
+        fig.add_trace(_arrow_trace(segments[on], on))
     layout = _layout(f"{classification.prefecture.name}: 共同利用の型と道筋", 520, SOURCE_FLOW)
     layout["annotations"] = layout["annotations"] + [
         {

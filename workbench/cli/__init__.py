@@ -9,17 +9,18 @@ overwrite a read-only file unless given ``--overwrite-readonly``.
 from __future__ import annotations
 
 import argparse
-import importlib
 import re
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
 from ..errors import InputError, WriteError
+from ..files import allow_readonly
+from . import auth, batch, classify, cost, datamap, deck, plan, report, schema, sheets
 from .common import resolve_file
 
 # subcommand modules, in the order shown by --help
-MODULES = ["classify", "auth", "cost", "plan", "schema", "report", "deck", "sheets", "datamap", "batch"]
+MODULES = [classify, auth, cost, plan, schema, report, deck, sheets, datamap, batch]
 # subcommands that write files (they get --overwrite-readonly)
 WRITERS = (
     "vision",
@@ -69,13 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="共同利用ワークベンチ: データ連携基盤の共同利用の検討（分類・認証レベル・費用負担）",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in MODULES:
-        try:
-            mod = importlib.import_module(f"workbench.cli.{name}")
-        except ModuleNotFoundError as err:
-            if err.name == f"workbench.cli.{name}":
-                continue
-            raise
+    for mod in MODULES:
         mod.register(sub)
     for name in WRITERS:
         if name in sub.choices:
@@ -95,8 +90,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     resolve_file(parser, args)  # --sample PREF -> args.file
     try:
-        from ..inventory.yamlio import allow_readonly
-
         with allow_readonly(bool(getattr(args, "overwrite_readonly", False))):
             return int(args.func(args) or 0)
     except WriteError as err:

@@ -66,7 +66,7 @@ def run_batch(args: argparse.Namespace) -> int:
     if args.html:
         from ..charts.map import national_map
         from ..charts.national import national_savings, national_types
-        from ..inventory.yamlio import atomic_write
+        from ..files import atomic_write
 
         parts = [
             national_map(df).to_html(full_html=False, include_plotlyjs=True),
@@ -113,7 +113,7 @@ def run_synth(args: argparse.Namespace) -> int:
         raise InputError.single("都道府県が分かりません", field="prefecture", value=args.prefecture) from None
     text = synth_yaml(code, args.seed)
     if args.out:
-        from ..inventory.yamlio import atomic_write
+        from ..files import atomic_write
 
         atomic_write(args.out, text.encode("utf-8"), backup=False)
         print(f"書き出しました: {args.out}")

@@ -5,29 +5,54 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 
+import pandas as pd
+
+from ..cost.model import rule_code, rules_table, scheme_code, schemes_table
 from ..errors import InputError
 from .common import add_file_argument
 
-SCHEMES = ("fukushima", "tochigi", "tottori", "none")
+
+def _choice(resolve: Callable[[object], str]) -> Callable[[str], str]:
+    """An argparse type: the code of a value written as a code or a Japanese label (as the file accepts)."""
+
+    def convert(value: str) -> str:
+        try:
+            return resolve(value)
+        except InputError as err:
+            allowed = err.problems[0].allowed
+            raise argparse.ArgumentTypeError(f"{value!r} は使えません（使える値: {allowed}）") from None
+
+    convert.__name__ = resolve.__name__  # argparse names the type in its messages
+    return convert
 
 
-def _rules() -> list[str]:
-    from ..cost.model import rule_codes
-
-    return list(rule_codes())
+def _listing(df: pd.DataFrame) -> str:
+    return ", ".join(f"{c}（{ja}）" for c, ja in df[["code", "label_ja"]].itertuples(index=False))
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add the ``cost`` subcommand."""
+    """Add the ``cost`` subcommand: rules and schemes come from data/cost_rules.csv and
+    data/prefecture_schemes.csv, written as codes or Japanese labels (``--rule 人口割``)."""
     p = subparsers.add_parser(
         "cost", help="費用配分（配分ルール別の負担額）", description="共同利用の費用を配分します"
     )
     add_file_argument(p)
-    p.add_argument("--rule", default="shapley", choices=_rules(), help="配分ルール（既定: shapley）")
+    p.add_argument(
+        "--rule",
+        default="shapley",
+        type=_choice(rule_code),
+        metavar="RULE",
+        help=f"配分ルール（コードまたは名称。既定: shapley）: {_listing(rules_table())}",
+    )
     p.add_argument("--json", action="store_true", help="JSON で出力する")
     p.add_argument(
-        "--prefecture-scheme", choices=SCHEMES, default=None, help="県負担の方式（ファイルの設定より優先）"
+        "--prefecture-scheme",
+        type=_choice(scheme_code),
+        default=None,
+        metavar="SCHEME",
+        help=f"県負担の方式（コードまたは名称。ファイルの設定より優先）: {_listing(schemes_table())}",
     )
     p.set_defaults(func=run)
     return p

@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_vision(args: argparse.Namespace) -> int:
     import workbench as wb
 
-    from ..inventory.yamlio import atomic_write
+    from ..files import atomic_write
     from ..plan import vision
     from ..report_vision import vision_html, vision_markdown
 
@@ -49,7 +49,8 @@ def run_vision(args: argparse.Namespace) -> int:
 def run_plan(args: argparse.Namespace) -> int:
     import workbench as wb
 
-    from ..plan import action_plan, plan_xlsx
+    from ..plan import action_plan
+    from ..plan_sheet import plan_xlsx
     from .common import print_table
 
     pref = wb.load(args.file)

@@ -8,8 +8,6 @@ import sys
 
 from .common import add_file_argument, parse_date
 
-_date = parse_date  # the name workbench.cli.deck imports
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(

@@ -8,17 +8,18 @@ coalition: no group pays more together than it would pay on its own.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import InputError
+from ..text import money_ja
 from . import games
 from .games import StructuredGame
-from .model import build_model, located, rule_codes
-from .rules import Allocation, Players, allocation_from_model, players_of, shares_for
+from .model import CostModel, HasCosts, build_model, located, rule_codes
+from .rules import Allocation, Players, allocation_from_model, check_rule, players_of, shares_for
 
 #: the nucleolus is recomputed n times for the monotonicity check only up to this size: a run takes a few
 #: milliseconds (up to ~0.1 s at 179 members), and the national batch audits every rule of 47 files (B1)
@@ -116,7 +117,7 @@ def core_check(game: StructuredGame, shares: np.ndarray) -> games.CoreCheck:
     return games.core_check_structured(game, shares)
 
 
-def least_core_view(m: Any, game: StructuredGame | None = None) -> LeastCoreView | None:
+def least_core_view(m: CostModel, game: StructuredGame | None = None) -> LeastCoreView | None:
     """The least core of the members' game of model ``m`` in yen, with a sentence for the staff (None when
     non-participants are carried by others: then shares are not those of a cost game)."""
     if m.non_participants != "none":
@@ -126,7 +127,7 @@ def least_core_view(m: Any, game: StructuredGame | None = None) -> LeastCoreView
     names = dict(zip(m.codes, m.names, strict=True))
     group = [c for c, k in zip(m.codes, lc.coalition, strict=True) if k]
     who = "、".join(names[c] for c in group[:5]) + (" ほか" if len(group) > 5 else "")
-    amount = games.yen_ja(abs(lc.epsilon))
+    amount = money_ja(abs(lc.epsilon))
     if abs(lc.epsilon) < 0.5:  # below one yen
         text = (
             "コアは空ではありませんが、余裕はありません：どのように配分しても、自前で賄う場合とちょうど"
@@ -173,13 +174,80 @@ def monotonicity(p: Players, rule: str, shares: np.ndarray) -> list[tuple[int, i
     return out
 
 
-def audit_model(m: Any, alloc: Allocation, least: LeastCoreView | None | bool = True) -> FairnessAudit:
+@dataclass
+class _CoreView:
+    """The core check and the monotonicity of one allocation (None where they do not apply)."""
+
+    in_core: bool | None = None
+    method: str = "不参加団体の分を参加団体・県が負担するため、コアの判定は対象外"
+    worst: list[str] = field(default_factory=list)
+    worst_excess: float | None = None
+    monotonic: bool | None = None
+    violations: list[MonotonicityViolation] = field(default_factory=list)
+
+
+def _core_view(m: CostModel, alloc: Allocation) -> _CoreView:
+    """In the core? Monotonic? Both only when every municipality of the game is a participant."""
+    out = _CoreView()
+    if m.non_participants != "none":
+        return out
+    p = players_of(m)
+    shares = np.array([x.share for x in alloc.members])
+    check = core_check(p.game, shares)
+    out.in_core, out.method = check.in_core, check.method
+    out.worst = [c for c, k in zip(m.codes, check.coalition, strict=True) if k]
+    out.worst_excess = check.min_excess
+    if alloc.rule != "nucleolus" or p.game.n <= MONOTONIC_NUCLEOLUS_MAX:
+        found = monotonicity(p, alloc.rule, shares)
+        out.monotonic = not found
+        out.violations = [
+            MonotonicityViolation(joiner=m.codes[j], incumbent=m.codes[i], increase=inc)
+            for j, i, inc in found
+        ]
+    return out
+
+
+def _summary(
+    alloc: Allocation, members: list[MemberAudit], core: _CoreView, least: LeastCoreView | None
+) -> str:
+    """The audit in a few Japanese sentences: individual rationality, the core, monotonicity."""
+    names = {x.code: x.name for x in members}
+    over = [x for x in members if not x.individually_rational]
+    parts = []
+    if over:
+        worst_ir = max(over, key=lambda x: x.share - x.standalone)
+        parts.append(
+            f"{alloc.rule_label}では{len(over)}団体の負担が単独の費用を上回ります"
+            f"（例: {worst_ir.name} 負担 {worst_ir.share:,.0f} 円 ＞ 単独 {worst_ir.standalone:,.0f} 円）。"
+        )
+    else:
+        parts.append(f"{alloc.rule_label}では全団体の負担が単独の費用以下です。")
+    if core.in_core is True:
+        parts.append("コアに入っており、どの団体の組合せも離脱して得をしません。")
+    elif core.in_core is False:
+        group = "、".join(names.get(c, c) for c in core.worst[:5]) + (" ほか" if len(core.worst) > 5 else "")
+        parts.append(
+            f"コアに入っていません（{group} は {-(core.worst_excess or 0):,.0f} 円安く自前で賄えます）。"
+        )
+        if least is not None and least.core_empty:
+            parts.append(least.text)
+    if core.monotonic is False:
+        v = max(core.violations, key=lambda v: v.increase)
+        parts.append(
+            f"新たな参加で負担が増える団体があります（例: {names.get(v.joiner, v.joiner)} の参加で "
+            f"{names.get(v.incumbent, v.incumbent)} が {v.increase:,.0f} 円増）。"
+        )
+    elif core.monotonic is True:
+        parts.append("どの団体が加わっても既存団体の負担は増えません。")
+    return "".join(parts)
+
+
+def audit_model(m: CostModel, alloc: Allocation, least: LeastCoreView | None | bool = True) -> FairnessAudit:
     """The audit of an allocation computed from model ``m`` (pure).
 
     ``least``: the least core view already computed for ``m`` (rule-independent), True to compute it here,
     False to leave it out.
     """
-    rule = alloc.rule
     members = [
         MemberAudit(
             code=x.code,
@@ -191,75 +259,26 @@ def audit_model(m: Any, alloc: Allocation, least: LeastCoreView | None | bool = 
         )
         for x in alloc.members
     ]
-    ir = all(x.individually_rational for x in members)
-    names = {x.code: x.name for x in members}
-    in_core: bool | None = None
-    method = "不参加団体の分を参加団体・県が負担するため、コアの判定は対象外"
-    worst: list[str] = []
-    worst_excess = None
-    mono: bool | None = None
-    violations: list[MonotonicityViolation] = []
-    if m.non_participants == "none":
-        p = players_of(m)
-        shares = np.array([x.share for x in alloc.members])
-        check = core_check(p.game, shares)
-        in_core, method = check.in_core, check.method
-        worst = [c for c, k in zip(m.codes, check.coalition, strict=True) if k]
-        worst_excess = check.min_excess
-        if rule != "nucleolus" or p.game.n <= MONOTONIC_NUCLEOLUS_MAX:
-            found = monotonicity(p, rule, shares)
-            mono = not found
-            violations = [
-                MonotonicityViolation(joiner=m.codes[j], incumbent=m.codes[i], increase=inc)
-                for j, i, inc in found
-            ]
-    if least is True:
-        least = least_core_view(m)
-    elif least is False:
-        least = None
-    over = [x for x in members if not x.individually_rational]
-    parts = []
-    if over:
-        worst_ir = max(over, key=lambda x: x.share - x.standalone)
-        parts.append(
-            f"{alloc.rule_label}では{len(over)}団体の負担が単独の費用を上回ります"
-            f"（例: {worst_ir.name} 負担 {worst_ir.share:,.0f} 円 ＞ 単独 {worst_ir.standalone:,.0f} 円）。"
-        )
-    else:
-        parts.append(f"{alloc.rule_label}では全団体の負担が単独の費用以下です。")
-    if in_core is True:
-        parts.append("コアに入っており、どの団体の組合せも離脱して得をしません。")
-    elif in_core is False:
-        group = "、".join(names.get(c, c) for c in worst[:5]) + (" ほか" if len(worst) > 5 else "")
-        parts.append(f"コアに入っていません（{group} は {-(worst_excess or 0):,.0f} 円安く自前で賄えます）。")
-        if least is not None and least.core_empty:
-            parts.append(least.text)
-    if mono is False:
-        v = max(violations, key=lambda v: v.increase)
-        parts.append(
-            f"新たな参加で負担が増える団体があります（例: {names.get(v.joiner, v.joiner)} の参加で "
-            f"{names.get(v.incumbent, v.incumbent)} が {v.increase:,.0f} 円増）。"
-        )
-    elif mono is True:
-        parts.append("どの団体が加わっても既存団体の負担は増えません。")
+    core = _core_view(m, alloc)
+    lc = least_core_view(m) if least is True else None if least is False else least
     return FairnessAudit(
-        rule=rule,
+        rule=alloc.rule,
         rule_label=alloc.rule_label,
         members=members,
-        individually_rational=ir,
-        in_core=in_core,
-        core_method=method,
-        worst_coalition=worst,
-        worst_excess=worst_excess,
-        monotonic=mono,
-        monotonic_violations=violations,
-        least_core=least,
-        summary="".join(parts),
+        individually_rational=all(x.individually_rational for x in members),
+        in_core=core.in_core,
+        core_method=core.method,
+        worst_coalition=core.worst,
+        worst_excess=core.worst_excess,
+        monotonic=core.monotonic,
+        monotonic_violations=core.violations,
+        least_core=lc,
+        summary=_summary(alloc, members, core, lc),
     )
 
 
 @located
-def audit(pref: Any, allocation: Allocation | str, *, scheme: str | None = None) -> FairnessAudit:
+def audit(pref: HasCosts, allocation: Allocation | str, *, scheme: str | None = None) -> FairnessAudit:
     """Fairness audit of ``allocation`` (an :class:`Allocation` or a rule code) for ``pref``'s scenario."""
     if isinstance(allocation, str):
         m = build_model(pref, scheme)
@@ -299,7 +318,9 @@ class FairnessReport(BaseModel):
 
 
 @located
-def audit_rules(pref: Any, rules: list[str] | None = None, *, scheme: str | None = None) -> FairnessReport:
+def audit_rules(
+    pref: HasCosts, rules: list[str] | None = None, *, scheme: str | None = None
+) -> FairnessReport:
     """Audit every rule (default: all that the data allow) and say which are in the core, in Japanese.
 
     Examples
@@ -314,7 +335,7 @@ def audit_rules(pref: Any, rules: list[str] | None = None, *, scheme: str | None
     least = least_core_view(m)
     audits: dict[str, FairnessAudit] = {}
     skipped: dict[str, str] = {}
-    for rule in rules or list(rule_codes()):
+    for rule in [check_rule(r) for r in rules] if rules else list(rule_codes()):
         try:
             audits[rule] = audit_model(m, allocation_from_model(m, rule), least if least else False)
         except InputError as err:

@@ -8,7 +8,6 @@ initial cost under the late-joiner policy, refunded to the incumbents (:mod:`wor
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,10 +17,33 @@ from .. import reference
 from ..errors import InputError
 from ..inventory.costs import CostScenario
 from .games import StructuredGame
-from .model import CostModel, build_model, located, with_costs
+from .model import CostModel, HasCosts, build_model, located, with_costs
 from .rules import Players, allocation_from_model, check_rule, players_of, shares_for
 
-POLICIES = ("none", "book_value", "shapley")
+POLICIES = ("none", "book_value", "shapley")  # data/labels.csv late_join_policy (tests keep them together)
+
+
+def policy_code(value: object) -> str:
+    """The code of a late joiner's policy given as its code or Japanese label (data/labels.csv
+    ``late_join_policy``); raises InputError naming the policies otherwise.
+
+    Examples
+    --------
+    >>> from workbench.cost.cashflow import policy_code
+    >>> policy_code("残存簿価"), policy_code("shapley")
+    ('book_value', 'shapley')
+    """
+    try:
+        return reference.enum_code("late_join_policy", value)
+    except ValueError:
+        raise InputError.single(
+            f"後から参加する団体の方式 {value!r} はありません",
+            field="policy",
+            value=value,
+            allowed=reference.enum_allowed("late_join_policy"),
+        ) from None
+
+
 BOOK_LIFE_YEARS = 5
 
 
@@ -150,14 +172,8 @@ class CashFlow(BaseModel):
 
 def cash_flow_model(m: CostModel, rule: str = "shapley", policy: str = "book_value") -> CashFlow:
     """The cash flow of a built model (pure)."""
-    check_rule(rule)
-    if policy not in POLICIES:
-        raise InputError.single(
-            f"後から参加する団体の方式 {policy!r} はありません",
-            field="policy",
-            value=policy,
-            allowed=", ".join(POLICIES),
-        )
+    rule = check_rule(rule)
+    policy = policy_code(policy)
     p = players_of(m)
     T = m.horizon
     d = (1 + m.rate) ** -np.arange(T + 1, dtype=float)
@@ -213,7 +229,7 @@ def cash_flow_model(m: CostModel, rule: str = "shapley", policy: str = "book_val
 
 @located
 def cash_flow(
-    pref: Any, rule: str = "shapley", *, policy: str = "book_value", scheme: str | None = None
+    pref: HasCosts, rule: str = "shapley", *, policy: str = "book_value", scheme: str | None = None
 ) -> CashFlow:
     """Cash flow per member per year (nominal yen), with NPVs; the NPVs add up to the PV ``total`` of
     :func:`~workbench.cost.allocate` when no capacity step meets a late joiner.
@@ -313,7 +329,7 @@ class Sensitivity(BaseModel):
 
 @located
 def sensitivity(
-    pref: Any,
+    pref: HasCosts,
     rule: str = "shapley",
     output: str = "total",
     *,
@@ -322,7 +338,7 @@ def sensitivity(
 ) -> Sensitivity:
     """Tornado data: each main assumption moved to its low and high value (data/cost_sensitivity.csv:
     discount rate 2–6 %, horizon ±2 years, costs ±20 %), the change of ``output``, sorted by swing."""
-    check_rule(rule)
+    rule = check_rule(rule)
     base_model = build_model(pref, scheme)
     base = output_of(base_model, rule, output)
     sc = base_model.scenario

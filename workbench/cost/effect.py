@@ -31,8 +31,9 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from .. import reference
 from ..results import Result, frame
-from ..text import yen_text
+from ..text import money_ja
 from .cashflow import carry_non_participants, period_game, period_shares
 from .model import (
     GUIDE_2_5,
@@ -40,6 +41,7 @@ from .model import (
     READING_MEMBER,
     READING_TOTAL,
     CostModel,
+    HasCosts,
     build_model,
     guide_comparison,
     guide_ranges,
@@ -56,12 +58,14 @@ from .rules import check_rule, players_of
 
 #: below one yen a share counts as "no burden" (the prefecture or others pay everything)
 NO_BURDEN_YEN = 1.0
-VERDICT_LABELS = {
-    "below": "調査結果より効果が小さい",
-    "within": "調査結果の範囲内",
-    "above": "調査結果より効果が大きい",
-    "no_burden": "市町村の負担なし",
-}
+VERDICTS = ("below", "within", "above", "no_burden")  # data/labels.csv effect_verdict
+
+
+def verdict_label(code: str) -> str:
+    """The Japanese label of a verdict against guide 2.5's ranges (data/labels.csv ``effect_verdict``)."""
+    return reference.label("effect_verdict", code)
+
+
 PERIODS = ("build", "running")
 
 
@@ -202,12 +206,12 @@ class CostEffect(Result):
                 "単独の構築費（円）": m.build_alone,
                 "構築費の負担（円）": m.build_share,
                 "構築費の効果（1/x の x）": np.nan if m.build_ratio is None else m.build_ratio,
-                "構築費の判定": VERDICT_LABELS[m.build_verdict],
+                "構築費の判定": verdict_label(m.build_verdict),
                 "県の負担を除く前の構築費の按分額（円）": m.build_share_gross,
                 "単独の年間運用費（円）": m.running_alone,
                 "年間運用費の負担（円）": m.running_share,
                 "運用費の効果（1/x の x）": np.nan if m.running_ratio is None else m.running_ratio,
-                "運用費の判定": VERDICT_LABELS[m.running_verdict],
+                "運用費の判定": verdict_label(m.running_verdict),
                 "県の負担を除く前の年間運用費の按分額（円）": m.running_share_gross,
             }
             for m in self.members
@@ -239,14 +243,14 @@ class CostEffect(Result):
         recs = [
             {
                 "市区町村": m.name,
-                "単独の構築費": yen_text(m.build_alone, "万円"),
-                "構築費の負担": yen_text(m.build_share, "万円"),
+                "単独の構築費": money_ja(m.build_alone, "万円"),
+                "構築費の負担": money_ja(m.build_share, "万円"),
                 "構築費の効果": ratio_text(m.build_ratio),
-                "判定（構築 1/2～1/12）": VERDICT_LABELS[m.build_verdict],
-                "単独の運用費（年）": yen_text(m.running_alone, "万円"),
-                "運用費の負担（年）": yen_text(m.running_share, "万円"),
+                "判定（構築 1/2～1/12）": verdict_label(m.build_verdict),
+                "単独の運用費（年）": money_ja(m.running_alone, "万円"),
+                "運用費の負担（年）": money_ja(m.running_share, "万円"),
                 "運用費の効果": ratio_text(m.running_ratio),
-                "判定（運用 1/5～1/20）": VERDICT_LABELS[m.running_verdict],
+                "判定（運用 1/5～1/20）": verdict_label(m.running_verdict),
             }
             for m in self.members
         ]
@@ -315,7 +319,7 @@ def _period_shares(m: CostModel, rule: str, kind: str, gross: bool) -> np.ndarra
 
 def cost_effect_model(m: CostModel, rule: str, *, scheme_label: str = "") -> CostEffect:
     """:func:`cost_effect` on a built model (pure)."""
-    check_rule(rule)
+    rule = check_rule(rule)
     ranges = {r.code: r for r in effect_ranges()}
     nets: dict[str, np.ndarray] = {}
     grosses: dict[str, np.ndarray] = {}
@@ -350,12 +354,12 @@ def cost_effect_model(m: CostModel, rule: str, *, scheme_label: str = "") -> Cos
             MemberEffect(code=m.codes[j], name=m.names[j], population=int(m.population[j]), **vals)
         )
     counts = {
-        k: {v: sum(getattr(x, f"{k}_verdict") == v for x in members) for v in VERDICT_LABELS} for k in PERIODS
+        k: {v: sum(getattr(x, f"{k}_verdict") == v for x in members) for v in VERDICTS} for k in PERIODS
     }
     counts_gross = {
         k: {
             v: sum(_verdict(getattr(x, f"{k}_ratio_gross"), ranges[k]) == v for x in members)
-            for v in VERDICT_LABELS
+            for v in VERDICTS
         }
         for k in PERIODS
     }
@@ -408,7 +412,7 @@ def cost_effect_model(m: CostModel, rule: str, *, scheme_label: str = "") -> Cos
 
 
 @located
-def cost_effect(pref: Any, rule: str | None = None, *, scheme: str | None = None) -> CostEffect:
+def cost_effect(pref: HasCosts, rule: str | None = None, *, scheme: str | None = None) -> CostEffect:
     """Guide 2.5's cost effect read per municipality (the guide's wording) and for the prefecture as a
     whole, for ``pref.costs`` under ``rule`` (default: the vision's rule, else Shapley).
 
@@ -432,11 +436,9 @@ def cost_effect(pref: Any, rule: str | None = None, *, scheme: str | None = None
     >>> print(e.summary_lines()[2])
     市町村ごとの比較（ガイド 2.5 の記述どおり） 運用費（調査 1/5～1/20）: 10団体のうち 範囲内 3・効果が小さい 7・効果が大きい 0
     """
-    from .rules import _scheme_label
-
     rule = rule or getattr(getattr(pref, "vision", None), "cost_rule", None) or "shapley"
     m = build_model(pref, scheme)
-    return cost_effect_model(m, rule, scheme_label=_scheme_label(m))
+    return cost_effect_model(m, rule, scheme_label=m.scheme_label)
 
 
 # --- guide 2.6: the recommended-module effect -------------------------------------------------------------
@@ -503,9 +505,9 @@ class ModuleEffectView(Result):
     def summary_lines(self) -> list[str]:
         printed = next(p for p in self.phases if p.phase_code == "total")
         out = [
-            f"ガイド 2.6 の事例: 合計 {yen_text(printed.printed_without)} → {yen_text(printed.printed_with)}"
+            f"ガイド 2.6 の事例: 合計 {money_ja(printed.printed_without)} → {money_ja(printed.printed_with)}"
             f"（印刷値、工程全体で{printed.printed_rate or 0:.0%}減）。整合させた値では "
-            f"{yen_text(printed.reconciled_without)} → {yen_text(printed.reconciled_with)}"
+            f"{money_ja(printed.reconciled_without)} → {money_ja(printed.reconciled_with)}"
             f"（{printed.reconciled_rate:.1%}減）。"
         ]
         for c in self.cases:
@@ -514,8 +516,8 @@ class ModuleEffectView(Result):
             )
             if c.shared_initial is not None and c.shared_annual is not None:
                 line += (
-                    f" → このシナリオの共同基盤は初期 {yen_text(c.shared_initial)}・"
-                    f"運用 {yen_text(c.shared_annual)}/年"
+                    f" → このシナリオの共同基盤は初期 {money_ja(c.shared_initial)}・"
+                    f"運用 {money_ja(c.shared_annual)}/年"
                 )
             if c.applied:
                 line += "（適用中）"
@@ -527,8 +529,8 @@ class ModuleEffectView(Result):
                 else "配分の計算では入力値に（適用中）の倍率を掛けています"
             )
             out.append(
-                f"入力値（モジュールなし）: 初期 {yen_text(self.scenario_initial)}・運用 "
-                f"{yen_text(self.scenario_annual)}/年。推奨モジュールの効果は{state}。"
+                f"入力値（モジュールなし）: 初期 {money_ja(self.scenario_initial)}・運用 "
+                f"{money_ja(self.scenario_annual)}/年。推奨モジュールの効果は{state}。"
             )
         return out
 
@@ -554,12 +556,12 @@ class ModuleEffectView(Result):
         recs = [
             {
                 "工程": p.phase,
-                "モジュールなし（印刷値）": yen_text(p.printed_without, "万円"),
-                "モジュールあり（印刷値）": yen_text(p.printed_with, "万円"),
-                "削減額（印刷値）": yen_text(p.printed_reduction, "万円"),
+                "モジュールなし（印刷値）": money_ja(p.printed_without, "万円"),
+                "モジュールあり（印刷値）": money_ja(p.printed_with, "万円"),
+                "削減額（印刷値）": money_ja(p.printed_reduction, "万円"),
                 "削減率（印刷値）": rate(p.printed_rate),
-                "モジュールなし（整合値）": yen_text(p.reconciled_without, "万円"),
-                "モジュールあり（整合値）": yen_text(p.reconciled_with, "万円"),
+                "モジュールなし（整合値）": money_ja(p.reconciled_without, "万円"),
+                "モジュールあり（整合値）": money_ja(p.reconciled_with, "万円"),
                 "削減率（整合値）": f"{p.reconciled_rate:.1%}",
                 "期間（週）": f"{p.without_weeks} → {p.with_weeks}",
             }
@@ -585,10 +587,10 @@ class ModuleEffectView(Result):
                 "ガイドの記述": c.quote,
                 "初期費用の倍率": f"×{c.initial_factor:.3f}",
                 "運用費の倍率": f"×{c.running_factor:.3f}",
-                "共同基盤の初期費用": "—" if c.shared_initial is None else yen_text(c.shared_initial, "万円"),
+                "共同基盤の初期費用": "—" if c.shared_initial is None else money_ja(c.shared_initial, "万円"),
                 "共同基盤の運用費（年）": "—"
                 if c.shared_annual is None
-                else yen_text(c.shared_annual, "万円"),
+                else money_ja(c.shared_annual, "万円"),
                 "適用": "○" if c.applied else "",
                 "読み方": c.description,
             }
@@ -629,7 +631,7 @@ def module_phases() -> list[ModulePhase]:
 
 
 @located
-def shared_costs_without_module(pref: Any) -> tuple[float, float]:
+def shared_costs_without_module(pref: HasCosts) -> tuple[float, float]:
     """(initial, yearly running) of the shared platform with every participant, as entered (the scenario
     with ``module_effect`` off; nominal yen)."""
     sc = scenario_of(pref)
@@ -641,7 +643,7 @@ def shared_costs_without_module(pref: Any) -> tuple[float, float]:
     )
 
 
-def module_effect_view(pref: Any = None) -> ModuleEffectView:
+def module_effect_view(pref: HasCosts | None = None) -> ModuleEffectView:
     """Guide 2.6 shown whole: the printed table beside the reconciled one, the 83 % (scratch) and 41 %
     (non-scratch) cases, and — for a prefecture with ``costs:`` — its shared cost without the module (as
     entered) and with it under either case, saying which case the scenario applies.

@@ -6,7 +6,7 @@ Pure numpy functions (the nucleolus and the least core: :mod:`workbench.cost.nuc
 ``c({i}) = s_i`` and ``c(S) = G(|S|) + Σ_{i∈S} a_i`` for ``|S| ≥ 2``, for which Shapley value, SCRB, the
 core check, the nucleolus and the least core are exact at any size without enumerating coalitions.
 
-SciPy is imported lazily (only the nucleolus needs it).
+SciPy is imported lazily (only the nucleolus needs it, :mod:`workbench.cost._highs`).
 """
 
 from __future__ import annotations
@@ -17,33 +17,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..text import money_ja
+from .coalitions import masks, popcounts, subset_sums  # noqa: F401  (re-exported)
+from .nucleolus import nucleolus_structured, nucleolus_vector
+
 MAX_GENERIC = 20
 Game = np.ndarray | Callable[[np.ndarray], np.ndarray]
-
-
-# --- bitmask helpers ------------------------------------------------------------------------------------
-
-
-def popcounts(n: int) -> np.ndarray:
-    """Coalition sizes for all 2^n bitmasks (built by doubling, O(2^n))."""
-    sizes = np.zeros(1, dtype=np.int8)
-    for _ in range(n):
-        sizes = np.concatenate([sizes, sizes + 1])
-    return sizes
-
-
-def subset_sums(x: np.ndarray) -> np.ndarray:
-    """x(S) = Σ_{i∈S} x_i for all 2^n bitmasks (O(2^n) by doubling)."""
-    out = np.zeros(1)
-    for xi in np.asarray(x, dtype=float):
-        out = np.concatenate([out, out + xi])
-    return out
-
-
-def masks(n: int) -> np.ndarray:
-    """Boolean array (2^n, n): row m is the coalition of bitmask m."""
-    idx = np.arange(2**n, dtype=np.int64)
-    return ((idx[:, None] >> np.arange(n)) & 1).astype(bool)
 
 
 def game_vector(c: Game, n: int) -> np.ndarray:
@@ -343,8 +322,8 @@ def scrb_detail_from(grand: float, without: np.ndarray, alone: np.ndarray) -> Sc
         return ScrbResult(sc + nsc * weights, sc, rb, nsc, "scrb", "")
     saving = float(alone.sum()) - grand
     head = (
-        f"分離費用・残余便益法：各団体が最後に加わるときの費用（分離費用）の合計 {yen_ja(float(sc.sum()))} が"
-        f"共同利用の費用 {yen_ja(grand)} を上回るため（容量の段差などで起こります）、通常の式では負担が負になる団体や"
+        f"分離費用・残余便益法：各団体が最後に加わるときの費用（分離費用）の合計 {money_ja(float(sc.sum()))} が"
+        f"共同利用の費用 {money_ja(grand)} を上回るため（容量の段差などで起こります）、通常の式では負担が負になる団体や"
         "単独の費用を超える団体が出ます。"
     )
     if saving >= -noise and alone.sum() > 0:
@@ -370,7 +349,7 @@ def scrb_detail_from(grand: float, without: np.ndarray, alone: np.ndarray) -> Sc
             shares *= grand / shares.sum()  # rounding only; keeps zero shares at zero
         note = head + (
             f"このため、各団体の負担を0以上・単独の費用以下に収め、全団体が単独で整備する場合に比べた節減額 "
-            f"{yen_ja(saving)} を残余便益（単独の費用－分離費用）に比例して配分しました"
+            f"{money_ja(saving)} を残余便益（単独の費用－分離費用）に比例して配分しました"
             "（費用配分の原則：負担は単独の費用を上限とする。単独の費用は、自前で整備する費用と共同基盤を"
             "1団体だけで使う費用の安い方）。"
         )
@@ -378,7 +357,7 @@ def scrb_detail_from(grand: float, without: np.ndarray, alone: np.ndarray) -> Sc
     total_alone = float(alone.sum())
     shares = alone * grand / total_alone if total_alone > 0 else np.full(n, grand / n)
     note = head + (
-        f"さらに共同利用の費用が全団体の単独の費用の合計を {yen_ja(-saving)} 上回るため、どの配分でも単独より"
+        f"さらに共同利用の費用が全団体の単独の費用の合計を {money_ja(-saving)} 上回るため、どの配分でも単独より"
         "高くなる団体が出ます。共同利用の費用を単独の費用に比例して按分しました（全団体が単独の費用の同じ倍率を負担。"
         "単独の費用は、自前で整備する費用と共同基盤を1団体だけで使う費用の安い方）。"
     )
@@ -408,19 +387,6 @@ def scrb_detail(c: Game | StructuredGame, n: int | None = None) -> ScrbResult:
     full = 2**n - 1
     bits = 1 << np.arange(n)
     return scrb_detail_from(v[full], v[full ^ bits], v[bits])
-
-
-def yen_ja(yen: float) -> str:
-    """An amount for the staff: 億円 and 万円 with separators (3億9,980万円, 4,500万円), or 円 below 1万円."""
-    sign = "−" if yen < 0 else ""
-    x = abs(float(yen))
-    man = round(x / 1e4)
-    if man >= 10_000:
-        oku, rest = divmod(man, 10_000)
-        return f"{sign}{oku:,}億{rest:,}万円" if rest else f"{sign}{oku:,}億円"
-    if man >= 1:
-        return f"{sign}{man:,}万円"
-    return f"{sign}{x:,.0f}円"
 
 
 # --- core -----------------------------------------------------------------------------------------------
@@ -496,8 +462,6 @@ def nucleolus(
     masks by the generic method over all 2^n coalitions, n ≤ 20. ``tol`` is kept for compatibility (the
     tolerances are those of the sequential LPs).
     """
-    from .nucleolus import nucleolus_structured, nucleolus_vector
-
     if isinstance(c, StructuredGame):
         return nucleolus_structured(c.fixed, c.additive, c.standalone, pre=pre)[0]
     if n is None:
@@ -529,8 +493,6 @@ class LeastCore:
 def least_core(c: Game | StructuredGame, n: int | None = None) -> LeastCore:
     """The least core's ε and its prenucleolus; exact at any n for a :class:`StructuredGame` (one LP with
     O(n) rows for ε on the ordered cone), over all 2^n coalitions (n ≤ 20) otherwise."""
-    from .nucleolus import nucleolus_structured, nucleolus_vector
-
     if isinstance(c, StructuredGame):
         game = c
         x, stats = nucleolus_structured(c.fixed, c.additive, c.standalone, pre=True)

@@ -11,16 +11,15 @@ proportion to what they paid in year 0. Who carries non-participants' shares is 
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from .. import reference
 from ..errors import InputError
 from ..inventory.costs import CostScenario
-from .cashflow import POLICIES, cash_flow_model
-from .model import build_model, located, scenario_of, with_costs
+from .cashflow import POLICIES, cash_flow_model, policy_code
+from .model import HasCosts, build_model, located, scenario_of, with_costs
+from .rules import check_rule
 
 
 class LateJoinRow(BaseModel):
@@ -77,11 +76,8 @@ class LateJoin(BaseModel):
         return f"**後から参加：{self.name}（{self.year}年目）**\n\n{self.summary}\n"
 
 
-POLICY_LABELS = {
-    "none": "初期費用を負担しない",
-    "book_value": "残存簿価（5年定額法）の持分を負担",
-    "shapley": "参加順序の期待シャープレイ値を負担",
-}
+#: code → label of the policies (data/labels.csv ``late_join_policy``)
+POLICY_LABELS = reference.labels("late_join_policy")
 
 
 def _variants(
@@ -100,7 +96,7 @@ def _variants(
 
 @located
 def late_joiner(
-    pref: Any,
+    pref: HasCosts,
     code: str,
     year: int,
     policy: str = "book_value",
@@ -132,10 +128,8 @@ def late_joiner(
         raise InputError.single(f"{pref.name}の市区町村ではありません", field="code", value=code)
     if not 0 <= year <= sc.horizon_years:
         raise InputError.single(f"参加年は 0～{sc.horizon_years} にしてください", field="year", value=year)
-    if policy not in POLICIES:
-        raise InputError.single(
-            f"方式 {policy!r} はありません", field="policy", value=policy, allowed=", ".join(POLICIES)
-        )
+    policy = policy_code(policy)
+    rule = check_rule(rule)
     all_codes = list(reference.municipalities_of(pref.code)["code"])
     joined, base = _variants(sc, all_codes, code, year)
     m_base = build_model(with_costs(pref, base), scheme)

@@ -29,20 +29,31 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from .. import reference
-from ..errors import InputError
+from ..errors import InputError, field_loc, locate, source_name
 from ..inventory.costs import DRIVERS, CostScenario
+from ..inventory.plan import rule_index, scheme_index
+from ..text import fold
 from .games import StructuredGame
 
 GUIDE_2_5 = "guide 2.5"
 GUIDE_2_6 = "guide 2.6"
 RULES_TABLE = "cost_rules.csv"
 SCHEMES_TABLE = "prefecture_schemes.csv"
+
+
+class HasCosts(Protocol):
+    """What the cost functions read of a prefecture: a :class:`~workbench.inventory.Prefecture`, or the
+    stand-in :func:`with_costs` makes for a sensitivity run (its code, name and another scenario)."""
+
+    code: str
+    name: str
+    costs: CostScenario | None
 
 
 # --- reference tables -----------------------------------------------------------------------------------
@@ -54,22 +65,66 @@ def rules_table() -> pd.DataFrame:
 
 
 def rule_codes() -> tuple[str, ...]:
+    """The codes of data/cost_rules.csv, in table order."""
     return tuple(rules_table()["code"])
 
 
-def rule_row(code: str) -> dict[str, Any]:
-    df = rules_table()
-    hit = df[df["code"] == code]
-    if hit.empty:
+def _allowed(df: pd.DataFrame) -> str:
+    return ", ".join(f"{c}（{ja}）" for c, ja in df[["code", "label_ja"]].itertuples(index=False))
+
+
+def rule_code(value: object) -> str:
+    """The code of an allocation rule given as its code, its Japanese or English label (data/cost_rules.csv),
+    as every other input accepts either; raises InputError naming the rules otherwise.
+
+    Examples
+    --------
+    >>> from workbench.cost.model import rule_code
+    >>> rule_code("人口割"), rule_code("shapley"), rule_code("Shapley value")
+    ('population', 'shapley', 'shapley')
+    """
+    code = rule_index().get(fold(value)) if isinstance(value, str) else None
+    if code is None:
         raise InputError.single(
-            f"配分ルール {code!r} はありません", field="rule", value=code, allowed=", ".join(rule_codes())
+            f"配分ルール {value!r} はありません", field="rule", value=value, allowed=_allowed(rules_table())
         )
-    return hit.iloc[0].to_dict()
+    return code
+
+
+def rule_row(code: str) -> dict[str, Any]:
+    """The row of data/cost_rules.csv for a rule (code or label)."""
+    df = rules_table()
+    return df[df["code"] == rule_code(code)].iloc[0].to_dict()
 
 
 def schemes_table() -> pd.DataFrame:
     """Prefecture cost-sharing schemes (DOMAIN §6b): fukushima, tochigi, tottori presets and none."""
     return reference.table(SCHEMES_TABLE)
+
+
+def scheme_codes() -> tuple[str, ...]:
+    """The codes of data/prefecture_schemes.csv, in table order."""
+    return tuple(schemes_table()["code"])
+
+
+def scheme_code(value: object, field: str = "costs.scheme") -> str:
+    """The code of a prefecture scheme given as its code or Japanese label (data/prefecture_schemes.csv).
+
+    Examples
+    --------
+    >>> from workbench.cost.model import scheme_code
+    >>> scheme_code("福島県方式"), scheme_code("none")
+    ('fukushima', 'none')
+    """
+    code = scheme_index().get(fold(value)) if isinstance(value, str) else None
+    if code is None:
+        raise InputError.single(
+            f"県負担の方式 {value!r} はありません",
+            field=field,
+            value=value,
+            allowed=_allowed(schemes_table()),
+        )
+    return code
 
 
 def guide_ranges() -> pd.DataFrame:
@@ -230,26 +285,26 @@ class CostModel:
         """PV of going alone, per player."""
         return self.total_game.standalone
 
+    @property
+    def scheme_label(self) -> str:
+        """The prefecture's part as staff read it: the scheme's label, or the fractions typed in the file."""
+        if self.scheme == "custom":
+            return f"県負担 初期{self.pref_initial:.0%}・運用{self.pref_running:.0%}（入力値）"
+        df = schemes_table()
+        return str(df[df["code"] == self.scheme]["label_ja"].iloc[0])
+
 
 def _pref_share(sc: CostScenario, scheme: str | None) -> tuple[float, float, str, str]:
     if scheme is None and sc.prefecture_share is not None:
         p = sc.prefecture_share
         return p.initial, p.running, p.applies_to, "custom"
-    code = scheme or sc.scheme or "none"
+    code = scheme_code(scheme or sc.scheme or "none")
     df = schemes_table()
-    hit = df[df["code"] == code]
-    if hit.empty:
-        raise InputError.single(
-            f"県負担の方式 {code!r} はありません",
-            field="costs.scheme",
-            value=code,
-            allowed=", ".join(df["code"]),
-        )
-    row = hit.iloc[0]
+    row = df[df["code"] == code].iloc[0]
     return float(row["initial_fraction"]), float(row["running_fraction"]), str(row["applies_to"]), code
 
 
-def scenario_of(pref: Any) -> CostScenario:
+def scenario_of(pref: HasCosts) -> CostScenario:
     """The prefecture's cost scenario, or an InputError when the file has none."""
     sc = getattr(pref, "costs", None)
     if sc is None:
@@ -259,92 +314,120 @@ def scenario_of(pref: Any) -> CostScenario:
     return sc
 
 
-def with_costs(pref: Any, costs: CostScenario) -> Any:
+def with_costs(pref: HasCosts, costs: CostScenario) -> HasCosts:
     """A light stand-in of ``pref`` with another cost scenario (for sensitivity runs)."""
     return SimpleNamespace(code=pref.code, name=pref.name, costs=costs)
 
 
-def build_model(pref: Any, scheme: str | None = None) -> CostModel:
-    """Turn ``pref.costs`` into a :class:`CostModel` (raises InputError for unusable input).
-
-    ``scheme`` (fukushima | tochigi | tottori | none) overrides the file's prefecture share.
-    """
-    sc = scenario_of(pref)
+def _players(pref: HasCosts, sc: CostScenario) -> tuple[pd.DataFrame, list[str], list[str], bool]:
+    """The prefecture's municipalities, the members, the players of the game (every municipality when
+    non-participants are carried by someone, else the members), and whether they are carried."""
     munis = reference.municipalities_of(pref.code)
     if munis.empty:
         raise InputError.single("都道府県コードが正しくありません", field="prefecture", value=pref.code)
-    pops_all = dict(zip(munis["code"], munis["population_2020"], strict=True))
-    names_all = dict(zip(munis["code"], munis["name"], strict=True))
+    known = set(munis["code"])
     members = list(sc.members) if sc.members is not None else list(munis["code"])
     for i, code in enumerate(members):
-        if code not in pops_all:
+        if code not in known:
             raise InputError.single(
                 f"{pref.name}の市区町村ではありません", field=f"costs.members[{i}]", value=code
             )
-    notes: list[str] = []
     carried = sc.non_participants != "none" and len(members) < len(munis)
-    players = list(munis["code"]) if carried else members
-    member_set = set(members)
-    participant = np.array([c in member_set for c in players])
-    pop = np.array([float(pops_all[c]) for c in players])
-    n = len(players)
-    horizon, rate = sc.horizon_years, sc.discount_rate
-    d = discount_factors(rate, horizon)
-    join = np.array([min(sc.join_year.get(c, 0), horizon) for c in players])
+    return munis, members, list(munis["code"]) if carried else members, carried
 
-    # stand-alone costs (guide 2.5: 数千万円 per municipality), scaled and overridden
+
+def _standalone(
+    sc: CostScenario, munis: pd.DataFrame, players: list[str], pop: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Going alone (guide 2.5: 数千万円 per municipality): initial and yearly, scaled by population and
+    overridden per code."""
     st = sc.standalone
     ref_pop = float(st.reference_population or np.median(munis["population_2020"]))
     scale = population_scale(pop, st.exponent, ref_pop)
-    s0 = st.initial * scale
-    s1 = st.annual * scale
+    s0, s1 = st.initial * scale, st.annual * scale
     for j, code in enumerate(players):
         o = st.overrides.get(code)
         if o is not None:
             s0[j] = o.initial if o.initial is not None else s0[j]
             s1[j] = o.annual if o.annual is not None else s1[j]
+    return s0, s1
+
+
+def _driver_table(sc: CostScenario, players: list[str]) -> dict[str, np.ndarray]:
+    """Usage drivers per player (NaN where not reported)."""
+    drivers = {k: np.full(len(players), np.nan) for k in DRIVERS}
+    for j, code in enumerate(players):
+        dv = sc.drivers.get(code)
+        for k in DRIVERS if dv is not None else ():
+            val = getattr(dv, k)
+            if val is not None:
+                drivers[k][j] = val
+    return drivers
+
+
+def _per_unit(
+    sc: CostScenario, players: list[str], drivers: dict[str, np.ndarray], participant: np.ndarray
+) -> np.ndarray:
+    """The yearly per-unit shared cost of each player (``shared.annual_per_unit`` × its drivers)."""
+    out = np.zeros(len(players))
+    for k, rate_k in sc.shared.annual_per_unit.items():
+        if rate_k <= 0:
+            continue
+        missing = [players[j] for j in np.flatnonzero(np.isnan(drivers[k]) & participant)]
+        if missing:
+            raise InputError.single(
+                f"shared.annual_per_unit.{k} を使うには全参加団体の drivers.{k} が必要です"
+                f"（不足: {', '.join(missing[:5])}）",
+                field=f"costs.drivers.{missing[0]}.{k}",
+            )
+        out += rate_k * np.nan_to_num(drivers[k])
+    return out
+
+
+def _module_note(sc: CostScenario, f_ini: float, f_run: float) -> list[str]:
+    if not sc.module_effect:
+        return []
+    case = module_case(sc.module_baseline)
+    return [
+        f"推奨モジュールの効果（guide 2.6、{case['label_ja']}・{float(case['reduction']):.0%}減）を適用: "
+        f"初期費用×{f_ini:.3f}、運用費×{f_run:.3f}"
+    ]
+
+
+def build_model(pref: HasCosts, scheme: str | None = None) -> CostModel:
+    """Turn ``pref.costs`` into a :class:`CostModel` (raises InputError for unusable input).
+
+    ``scheme`` (fukushima | tochigi | tottori | none, or its label) overrides the file's prefecture share.
+    """
+    sc = scenario_of(pref)
+    munis, members, players, carried = _players(pref, sc)
+    pops_all = dict(zip(munis["code"], munis["population_2020"], strict=True))
+    names_all = dict(zip(munis["code"], munis["name"], strict=True))
+    member_set = set(members)
+    participant = np.array([c in member_set for c in players])
+    pop = np.array([float(pops_all[c]) for c in players])
+    n = len(players)
+    horizon, rate = sc.horizon_years, sc.discount_rate
+    join = np.array([min(sc.join_year.get(c, 0), horizon) for c in players])
+    s0, s1 = _standalone(sc, munis, players, pop)
     run_pv = np.array([annuity_factor(rate, horizon, max(k, 1)) for k in join])
-    ini_pv = d[join]
+    ini_pv = discount_factors(rate, horizon)[join]
 
     # shared costs (DOMAIN §6b), with the module effect (guide 2.6)
     sh = sc.shared
     f_ini, f_run = module_factors(sc.module_baseline) if sc.module_effect else (1.0, 1.0)
-    if sc.module_effect:
-        case = module_case(sc.module_baseline)
-        notes.append(
-            f"推奨モジュールの効果（guide 2.6、{case['label_ja']}・{float(case['reduction']):.0%}減）を適用: "
-            f"初期費用×{f_ini:.3f}、運用費×{f_run:.3f}"
-        )
-    drivers = {k: np.full(n, np.nan) for k in DRIVERS}
-    for j, code in enumerate(players):
-        dv = sc.drivers.get(code)
-        if dv is not None:
-            for k in DRIVERS:
-                val = getattr(dv, k)
-                if val is not None:
-                    drivers[k][j] = val
-    per_unit = np.zeros(n)
-    for k, rate_k in sh.annual_per_unit.items():
-        if rate_k > 0:
-            missing = [players[j] for j in np.flatnonzero(np.isnan(drivers[k]) & participant)]
-            if missing:
-                raise InputError.single(
-                    f"shared.annual_per_unit.{k} を使うには全参加団体の drivers.{k} が必要です"
-                    f"（不足: {', '.join(missing[:5])}）",
-                    field=f"costs.drivers.{missing[0]}.{k}",
-                )
-            per_unit += rate_k * np.nan_to_num(drivers[k])
+    drivers = _driver_table(sc, players)
+    per_unit = _per_unit(sc, players, drivers, participant)
     steps = capacity_steps(n, sh.capacity.members_per_step) if sh.capacity else np.zeros(n + 1)
     cap_ini = sh.capacity.initial if sh.capacity else 0.0
     cap_run = sh.capacity.annual if sh.capacity else 0.0
-    annuity = annuity_factor(rate, horizon)
     initial_member = np.full(n, sh.initial_per_member * f_ini)
     annual_member = (sh.annual_per_member + per_unit) * f_run
-    initial = StructuredGame.make(
-        (sh.initial + cap_ini * steps) * f_ini, initial_member * ini_pv, s0 * ini_pv
-    )
+    initial_fixed = (sh.initial + cap_ini * steps) * f_ini
+    annual_fixed = (sh.annual_fixed + cap_run * steps) * f_run
+    initial = StructuredGame.make(initial_fixed, initial_member * ini_pv, s0 * ini_pv)
     running = StructuredGame.make(
-        (sh.annual_fixed + cap_run * steps) * f_run * annuity, annual_member * run_pv, s1 * run_pv
+        annual_fixed * annuity_factor(rate, horizon), annual_member * run_pv, s1 * run_pv
     )
     pi, pr, applies, scheme_code = _pref_share(sc, scheme)
     return CostModel(
@@ -361,9 +444,9 @@ def build_model(pref: Any, scheme: str | None = None) -> CostModel:
         running=running,
         standalone_initial=s0,
         standalone_annual=s1,
-        annual_fixed_by_size=(sh.annual_fixed + cap_run * steps) * f_run,
+        annual_fixed_by_size=annual_fixed,
         annual_member=annual_member,
-        initial_fixed_by_size=(sh.initial + cap_ini * steps) * f_ini,
+        initial_fixed_by_size=initial_fixed,
         initial_member=initial_member,
         pref_initial=pi,
         pref_running=pr,
@@ -372,11 +455,11 @@ def build_model(pref: Any, scheme: str | None = None) -> CostModel:
         non_participants=sc.non_participants if carried else "none",
         drivers=drivers,
         scenario=sc,
-        notes=notes,
+        notes=_module_note(sc, f_ini, f_run),
     )
 
 
-def coalition_cost(pref: Any, coalition: list[str] | np.ndarray, *, scheme: str | None = None) -> float:
+def coalition_cost(pref: HasCosts, coalition: list[str] | np.ndarray, *, scheme: str | None = None) -> float:
     """c(S): PV of the shared cost for a coalition of municipality codes (or a boolean mask over the players).
 
     c({i}) is i's stand-alone PV; c(all) is the shared platform (before the prefecture's part).
@@ -407,11 +490,8 @@ def range_verdict(x: float, low: float, high: float) -> tuple[str, str]:
 
     ``below``: a smaller effect than surveyed (x < low); ``within``; ``above``: a larger effect (x > high).
     """
-    if x < low:
-        return "below", "調査結果より効果が小さい"
-    if x > high:
-        return "above", "調査結果より効果が大きい"
-    return "within", "調査結果の範囲内"
+    code = "below" if x < low else "above" if x > high else "within"
+    return code, reference.label("effect_verdict", code)
 
 
 def guide_comparison(m: CostModel) -> list[dict[str, Any]]:
@@ -450,35 +530,16 @@ def guide_comparison(m: CostModel) -> list[dict[str, Any]]:
     return out
 
 
-def _parse_field(path: str) -> list[str | int]:
-    out: list[str | int] = []
-    for part in path.split("."):
-        while "[" in part:
-            head, rest = part.split("[", 1)
-            if head:
-                out.append(head)
-            idx, part = rest.split("]", 1)
-            out.append(int(idx) if idx.isdigit() else idx)
-        if part:
-            out.append(part)
-    return out
-
-
-def locate_problems(err: InputError, pref: Any) -> InputError:
+def locate_problems(err: InputError, pref: HasCosts) -> InputError:
     """Fill in file and line of problems whose field is in the prefecture file (best effort)."""
     doc = getattr(pref, "_wb_doc", None)
-    from ..inventory.yamlio import source_name
-
-    path = source_name(pref) if hasattr(pref, "_wb_doc") else None
+    path = source_name(pref) if doc is not None else None
     for p in err.problems:
-        if p.field and p.field.startswith("costs") and doc is not None and p.line is None:
-            try:
-                from ..inventory.yamlio import locate
-
-                p.line = locate(doc, _parse_field(p.field))
-            except Exception:  # pragma: no cover - locating is a courtesy
-                pass
-        if p.file is None and path is not None and p.field and p.field.startswith("costs"):
+        if not (p.field and p.field.startswith("costs")):
+            continue
+        if doc is not None and p.line is None:
+            p.line = locate(doc, field_loc(p.field))
+        if p.file is None and path is not None:
             p.file = str(path)
     return InputError(err.problems)
 
@@ -488,7 +549,7 @@ def located(fn: Any) -> Any:
     import functools
 
     @functools.wraps(fn)
-    def wrapper(pref: Any, *args: Any, **kwargs: Any) -> Any:
+    def wrapper(pref: HasCosts, *args: Any, **kwargs: Any) -> Any:
         try:
             return fn(pref, *args, **kwargs)
         except InputError as err:

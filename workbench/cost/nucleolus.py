@@ -60,7 +60,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._highs import INF, IncrementalLP
+from ._highs import INF, IncrementalLP, Solution
+from .coalitions import masks, subset_sums
 
 TOL = 1e-8  # violation and tightness tolerance on the normalised game
 SLACK = 1e-9  # band for fixed rows, only after an exact equality made a stage infeasible (rounding)
@@ -223,6 +224,145 @@ def lexmax(
     return z, stats
 
 
+class _Stages:
+    """The state of the sequential LPs: the LP, the subspace L of fixed functionals, and the coalition rows
+    still competing for ε (LP row index, functional, cost as parallel lists)."""
+
+    def __init__(
+        self,
+        lp: IncrementalLP,
+        oracle: Oracle,
+        weights: np.ndarray,
+        total: float,
+        upper: np.ndarray | None,
+        cone: bool,
+    ) -> None:
+        m = self.m = oracle.m
+        self.lp, self.oracle, self.upper = lp, oracle, upper
+        lp.add_rows(np.append(weights, 0.0), total, total)
+        self.fixed = _Fixed(m)
+        self.fixed.add(weights, total)
+        self.cone_rows: list[int] = []
+        if cone and m > 1:
+            d = np.zeros((m - 1, m + 1))
+            d[np.arange(m - 1), np.arange(m - 1)] = 1.0
+            d[np.arange(m - 1), np.arange(1, m)] = -1.0
+            self.cone_rows = lp.add_rows(d, -INF, 0.0)
+        self.act_row: list[int] = []
+        self.act_coef: list[np.ndarray] = []
+        self.act_cost: list[float] = []
+        self.known: set = set()
+        self.relaxed = 0
+        self.held: list[tuple[int, float]] = []  # fixed coalition rows and their levels, held exactly
+        self.banded = False
+        first = oracle.initial()
+        if first.keys:
+            self.add(first, ~self.fixed.in_span(first.coef))
+        self.z = np.full(m, total / max(float(np.sum(weights)), 1e-300))
+
+    def add(self, rows: Rows, take: np.ndarray | None = None) -> None:
+        pick = [j for j, k in enumerate(rows.keys) if k not in self.known and (take is None or take[j])]
+        if not pick:
+            return
+        coefs = np.ones((len(pick), self.m + 1))
+        coefs[:, : self.m] = rows.coef[pick]
+        costs = rows.cost[pick]
+        self.act_row.extend(self.lp.add_rows(coefs, -INF, costs))
+        self.act_coef.extend(coefs[:, : self.m])
+        self.act_cost.extend(costs.tolist())
+        self.known.update(rows.keys[j] for j in pick)
+
+    def _solve(self) -> Solution:
+        lp, m, upper = self.lp, self.m, self.upper
+        sol = lp.solve()
+        while not sol.ok and upper is not None and self.relaxed < 2:
+            # imputation bounds that are barely feasible (Σ c({i}) ≈ c(N)) can fail the solver's
+            # tolerance: relax them a little, and as a last resort drop them (prenucleolus)
+            self.relaxed += 1
+            for g in range(m):
+                lp.set_col_bounds(g, -INF, upper[g] + 1e-7 if self.relaxed == 1 else INF)
+            sol = lp.solve()
+        if not sol.ok and not self.banded and self.held:  # pragma: no cover - rounding in the levels
+            self.banded = True  # a band of ±SLACK shifts later levels by about SLACK × scale: last resort
+            for i, level in self.held:
+                lp.set_row_bounds(i, level - SLACK, level + SLACK)
+            sol = lp.solve()
+        if not sol.ok:  # pragma: no cover - numerical trouble
+            raise RuntimeError(f"仁の線形計画が解けませんでした（{sol.status}）")
+        return sol
+
+    def level(self) -> tuple[Solution, float]:
+        """One stage's ε: solve, add the coalitions the oracle finds below it, until none is."""
+        while True:
+            sol = self._solve()
+            self.z, eps = sol.x[: self.m], float(sol.x[self.m])
+            new = self.oracle.separate(self.z, eps - TOL, self.fixed, self.known)
+            if not new.keys:
+                return sol, eps
+            self.add(new)
+
+    def fix_coalitions(self, sol: Solution, eps: float) -> tuple[bool, np.ndarray]:
+        """Coalition rows with a positive dual are tight on every optimum: fixed at this level (or, when
+        already in L, released). Returns whether L grew, and which active rows were handled."""
+        lp, m = self.lp, self.m
+        duals = -sol.row_dual
+        d_act = duals[self.act_row] if self.act_row else np.zeros(0)
+        done = np.zeros(len(self.act_row), dtype=bool)
+        grew = False
+        for j in np.flatnonzero(d_act > TOL)[np.argsort(-d_act[d_act > TOL], kind="stable")]:
+            i, level = self.act_row[j], self.act_cost[j] - eps
+            if self.fixed.add(self.act_coef[j], level):  # tight on every optimum: fixed at this level
+                lp.set_coef(i, m, 0.0)
+                lp.set_row_bounds(i, level, level)
+                self.held.append((i, level))
+                grew = True
+            else:
+                lp.set_row_bounds(i, -INF, INF)
+            done[j] = True
+        return grew, done
+
+    def fix_cone(self, sol: Solution) -> bool:
+        """Ordered-cone rows z_g ≤ z_g+1 with a positive dual: fixed as equalities."""
+        grew = False
+        duals = -sol.row_dual
+        for g, i in enumerate(self.cone_rows):
+            if duals[i] > TOL:
+                row = np.zeros(self.m)
+                row[g], row[g + 1] = 1.0, -1.0
+                if self.fixed.add(row, 0.0):
+                    self.lp.set_row_bounds(i, 0.0, 0.0)
+                    grew = True
+        return grew
+
+    def fix_bounds(self, sol: Solution) -> bool:
+        """Imputation bounds with a negative dual: the variable fixed at its bound."""
+        if self.upper is None or self.relaxed >= 2:
+            return False
+        grew = False
+        for g in np.flatnonzero(sol.col_dual[: self.m] < -TOL):
+            ub = float(self.lp.col_hi[g])  # the imputation bound (relaxed by 1e-7 if it had to be)
+            unit = np.zeros(self.m)
+            unit[g] = 1.0
+            if self.fixed.add(unit, ub):
+                self.lp.set_col_bounds(int(g), ub, ub)
+                grew = True
+        return grew
+
+    def retire(self, done: np.ndarray) -> None:
+        """Rows handled this stage, and rows now in L (their excess is constant), leave the problem."""
+        keep = ~done
+        if keep.any() and self.fixed.rank < self.m:
+            idx = np.flatnonzero(keep)
+            inside = self.fixed.in_span(np.array([self.act_coef[j] for j in idx]))
+            for j in idx[inside]:
+                self.lp.set_row_bounds(self.act_row[j], -INF, INF)
+            keep[idx[inside]] = False
+        kept = np.flatnonzero(keep).tolist()
+        self.act_row = [self.act_row[j] for j in kept]
+        self.act_coef = [self.act_coef[j] for j in kept]
+        self.act_cost = [self.act_cost[j] for j in kept]
+
+
 def _stages(
     lp: IncrementalLP,
     oracle: Oracle,
@@ -233,110 +373,19 @@ def _stages(
     stages: int | None,
     stats: Stats,
 ) -> np.ndarray:
-    m = oracle.m
-    lp.add_rows(np.append(weights, 0.0), total, total)
-    fixed = _Fixed(m)
-    fixed.add(weights, total)
-    cone_rows: list[int] = []
-    if cone and m > 1:
-        d = np.zeros((m - 1, m + 1))
-        d[np.arange(m - 1), np.arange(m - 1)] = 1.0
-        d[np.arange(m - 1), np.arange(1, m)] = -1.0
-        cone_rows = lp.add_rows(d, -INF, 0.0)
-    # the coalition rows still competing for ε: LP row index, functional, cost (parallel lists)
-    act_row: list[int] = []
-    act_coef: list[np.ndarray] = []
-    act_cost: list[float] = []
-    known: set = set()
-
-    def add(rows: Rows, take: np.ndarray | None = None) -> None:
-        pick = [j for j, k in enumerate(rows.keys) if k not in known and (take is None or take[j])]
-        if not pick:
-            return
-        coefs = np.ones((len(pick), m + 1))
-        coefs[:, :m] = rows.coef[pick]
-        costs = rows.cost[pick]
-        act_row.extend(lp.add_rows(coefs, -INF, costs))
-        act_coef.extend(coefs[:, :m])
-        act_cost.extend(costs.tolist())
-        known.update(rows.keys[j] for j in pick)
-
-    first = oracle.initial()
-    if first.keys:
-        add(first, ~fixed.in_span(first.coef))
-    z = np.full(m, total / max(float(np.sum(weights)), 1e-300))
-    relaxed = 0
-    held: list[tuple[int, float]] = []  # fixed coalition rows and their levels, held exactly
-    banded = False
-    while fixed.rank < m and (stages is None or stats.stages < stages):
+    """Stage after stage: the level ε, then fix what is tight at it, until L spans everything."""
+    st = _Stages(lp, oracle, weights, total, upper, cone)
+    while st.fixed.rank < st.m and (stages is None or stats.stages < stages):
         stats.stages += 1
-        while True:
-            sol = lp.solve()
-            while not sol.ok and upper is not None and relaxed < 2:
-                # imputation bounds that are barely feasible (Σ c({i}) ≈ c(N)) can fail the solver's
-                # tolerance: relax them a little, and as a last resort drop them (prenucleolus)
-                relaxed += 1
-                for g in range(m):
-                    lp.set_col_bounds(g, -INF, upper[g] + 1e-7 if relaxed == 1 else INF)
-                sol = lp.solve()
-            if not sol.ok and not banded and held:  # pragma: no cover - rounding in the levels
-                banded = True  # a band of ±SLACK shifts later levels by about SLACK × scale: last resort
-                for i, level in held:
-                    lp.set_row_bounds(i, level - SLACK, level + SLACK)
-                sol = lp.solve()
-            if not sol.ok:  # pragma: no cover - numerical trouble
-                raise RuntimeError(f"仁の線形計画が解けませんでした（{sol.status}）")
-            z, eps = sol.x[:m], float(sol.x[m])
-            new = oracle.separate(z, eps - TOL, fixed, known)
-            if not new.keys:
-                break
-            add(new)
+        sol, eps = st.level()
         stats.levels.append(eps)
-        grew = False
-        duals = -sol.row_dual
-        d_act = duals[act_row] if act_row else np.zeros(0)
-        done = np.zeros(len(act_row), dtype=bool)
-        for j in np.flatnonzero(d_act > TOL)[np.argsort(-d_act[d_act > TOL], kind="stable")]:
-            i, level = act_row[j], act_cost[j] - eps
-            if fixed.add(act_coef[j], level):  # tight on every optimum: fixed at this level
-                lp.set_coef(i, m, 0.0)
-                lp.set_row_bounds(i, level, level)
-                held.append((i, level))
-                grew = True
-            else:
-                lp.set_row_bounds(i, -INF, INF)
-            done[j] = True
-        for g, i in enumerate(cone_rows):
-            if duals[i] > TOL:
-                row = np.zeros(m)
-                row[g], row[g + 1] = 1.0, -1.0
-                if fixed.add(row, 0.0):
-                    lp.set_row_bounds(i, 0.0, 0.0)
-                    grew = True
-        if upper is not None and relaxed < 2:
-            for g in np.flatnonzero(sol.col_dual[:m] < -TOL):
-                ub = float(lp.col_hi[g])  # the imputation bound (relaxed by 1e-7 if it had to be)
-                unit = np.zeros(m)
-                unit[g] = 1.0
-                if fixed.add(unit, ub):
-                    lp.set_col_bounds(int(g), ub, ub)
-                    grew = True
+        grew, done = st.fix_coalitions(sol, eps)
+        grew = st.fix_cone(sol) | grew
+        grew = st.fix_bounds(sol) | grew
         if not grew:  # pragma: no cover - the duals of ε sum to 1, so this means numerical trouble
             break
-        keep = ~done
-        if keep.any() and fixed.rank < m:  # rows now in L have constant excess: they leave the problem
-            idx = np.flatnonzero(keep)
-            inside = fixed.in_span(np.array([act_coef[j] for j in idx]))
-            for j in idx[inside]:
-                lp.set_row_bounds(act_row[j], -INF, INF)
-            keep[idx[inside]] = False
-        kept = np.flatnonzero(keep).tolist()
-        act_row = [act_row[j] for j in kept]
-        act_coef = [act_coef[j] for j in kept]
-        act_cost = [act_cost[j] for j in kept]
-    if fixed.rank == m:
-        z = fixed.point()
-    return z
+        st.retire(done)
+    return st.fixed.point() if st.fixed.rank == st.m else st.z
 
 
 # --- generic games (bitmask vectors, n ≤ 20) -----------------------------------------------------------
@@ -345,8 +394,6 @@ def _stages(
 @functools.lru_cache(maxsize=15)
 def _indicator_matrix(n: int) -> np.ndarray:
     """The 2^n × n 0/1 matrix of all coalitions, as floats (read-only; at most 1.8 MB, for n ≤ 14)."""
-    from .games import masks
-
     out = masks(n).astype(float)
     out.flags.writeable = False
     return out
@@ -356,8 +403,6 @@ class GenericOracle(Oracle):
     """All 2^n coalitions of a cost vector ``v`` (normalised), checked vectorised at each separation."""
 
     def __init__(self, v: np.ndarray, n: int) -> None:
-        from .games import subset_sums
-
         self.m = n
         self.v = v
         self.full = 2**n - 1

@@ -8,8 +8,8 @@ prefecture's part (scheme presets of DOMAIN §6b).
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,16 @@ from ..errors import InputError
 from ..inventory.costs import DRIVERS, HARP_EXPONENT
 from . import games
 from .games import StructuredGame
-from .model import CostModel, build_model, guide_comparison, located, rule_codes, rule_row
+from .model import (
+    CostModel,
+    HasCosts,
+    build_model,
+    guide_comparison,
+    located,
+    rule_code,
+    rule_codes,
+    rule_row,
+)
 
 # --- pure rule functions --------------------------------------------------------------------------------
 
@@ -105,6 +114,24 @@ def _need_positive(
         )
 
 
+POPULATION_WHAT = "2020年国勢調査人口"
+
+
+def driver_label(driver: str) -> str:
+    """The Japanese label of a usage driver (data/cost_drivers.csv), e.g. ``users`` → 利用者割."""
+    df = reference.table("cost_drivers.csv")
+    hit = df[df["code"] == driver]
+    return str(hit["label_ja"].iloc[0]) if len(hit) else driver
+
+
+def _usage_what(driver: str) -> str:
+    return f"利用量（{driver_label(driver)}）"
+
+
+def _drivers_allowed() -> str:
+    return ", ".join(f"{k}（{driver_label(k)}）" for k in DRIVERS)
+
+
 def usage_driver(p: Players) -> str:
     """The driver of the usage rule: the one asked for, else the first reported for every player."""
     if p.driver is not None:
@@ -113,54 +140,127 @@ def usage_driver(p: Players) -> str:
                 f"利用量の指標 {p.driver!r} はありません",
                 field="driver",
                 value=p.driver,
-                allowed=", ".join(DRIVERS),
+                allowed=_drivers_allowed(),
             )
         return p.driver
     for k in DRIVERS:
         if np.all(p.drivers[k] > 0):
             return k
     raise InputError.single(
-        "利用割には全参加団体の drivers（users, records, api_calls, data_volume のいずれか）が必要です",
+        f"利用割には全参加団体の drivers（{_drivers_allowed()} のいずれか）が必要です",
         field="costs.drivers",
     )
 
 
+def _need_population(p: Players) -> None:
+    _need_positive(p.population, p.codes, POPULATION_WHAT, "costs.members", p.member_fields)
+
+
+# --- the rules: one function each, one table (data/cost_rules.csv lists the same codes) ------------------
+
+
+def _equal(p: Players) -> np.ndarray:
+    return equal_shares(p.game.grand(), p.game.n)
+
+
+def _population(p: Players) -> np.ndarray:
+    _need_population(p)
+    return proportional_shares(p.game.grand(), p.population)
+
+
+def _degressive(p: Players) -> np.ndarray:
+    _need_population(p)
+    return degressive_shares(p.game.grand(), p.population, p.exponent)
+
+
+def _usage(p: Players) -> np.ndarray:
+    k = usage_driver(p)
+    _need_positive(p.drivers[k], p.codes, _usage_what(k), "costs.drivers.{code}." + k)
+    return proportional_shares(p.game.grand(), p.drivers[k])
+
+
+def _hybrid(p: Players) -> np.ndarray:
+    if not p.weights:
+        raise InputError.single(
+            "均等割＋人口割＋利用割（hybrid）には costs.weights が必要です（例: {flat: 0.1, population: 0.9}）",
+            field="costs.weights",
+        )
+    data = dict(p.drivers, population=p.population)
+    for k, w in p.weights.items():
+        if k != "flat" and w > 0:
+            what = POPULATION_WHAT if k == "population" else _usage_what(k)
+            where = "costs.members" if k == "population" else "costs.drivers.{code}." + k
+            _need_positive(data[k], p.codes, what, where, p.member_fields)
+    return hybrid_shares(p.game.grand(), p.weights, data, p.game.n)
+
+
+def _shapley(p: Players) -> np.ndarray:
+    return p.game.shapley()
+
+
+def _nucleolus(p: Players) -> np.ndarray:
+    return games.nucleolus(p.game)  # exact at any size for the model's structured game
+
+
+def _scrb(p: Players) -> np.ndarray:
+    return games.scrb(p.game)
+
+
+# with non-participants on the players (their part carried by others), they may lack data: weight 0
+
+
+def _population_tolerant(p: Players) -> np.ndarray:
+    return proportional_shares(p.game.grand(), p.population)
+
+
+def _degressive_tolerant(p: Players) -> np.ndarray:
+    return proportional_shares(p.game.grand(), p.population**p.exponent)
+
+
+def _usage_tolerant(p: Players) -> np.ndarray:
+    k = usage_driver(p) if p.driver else next((k for k in DRIVERS if np.nansum(p.drivers[k]) > 0), None)
+    if k is None:
+        raise InputError.single("利用割には drivers が必要です", field="costs.drivers")
+    return proportional_shares(p.game.grand(), np.nan_to_num(p.drivers[k]))
+
+
+def _hybrid_tolerant(p: Players) -> np.ndarray:
+    return _hybrid(replace(p, drivers={k: np.nan_to_num(v) for k, v in p.drivers.items()}))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How one allocation rule computes shares: ``shares`` with every player's data checked, ``tolerant``
+    where non-participants ride along without data (default: the same function)."""
+
+    shares: Callable[[Players], np.ndarray]
+    tolerant: Callable[[Players], np.ndarray] | None = None
+
+
+#: the dispatch table; tests/test_cost_allocate.py checks it lists exactly the codes of data/cost_rules.csv
+RULES: dict[str, Rule] = {
+    "equal": Rule(_equal),
+    "population": Rule(_population, _population_tolerant),
+    "usage": Rule(_usage, _usage_tolerant),
+    "hybrid": Rule(_hybrid, _hybrid_tolerant),
+    "degressive": Rule(_degressive, _degressive_tolerant),
+    "shapley": Rule(_shapley),
+    "nucleolus": Rule(_nucleolus),
+    "scrb": Rule(_scrb),
+}
+
+
+def _rule(rule: str) -> Rule:
+    code = rule_code(rule)
+    try:
+        return RULES[code]
+    except KeyError:  # pragma: no cover - the table test keeps RULES and data/cost_rules.csv together
+        raise InputError.single(f"配分ルール {rule!r} は未実装です", field="rule", value=rule) from None
+
+
 def shares_for(p: Players, rule: str) -> np.ndarray:
     """The shares of ``p.game.grand()`` under ``rule`` (raises InputError when the data do not allow it)."""
-    total = p.game.grand()
-    n = p.game.n
-    if rule == "equal":
-        return equal_shares(total, n)
-    if rule in ("population", "degressive"):
-        _need_positive(p.population, p.codes, "2020年国勢調査人口", "costs.members", p.member_fields)
-        if rule == "population":
-            return proportional_shares(total, p.population)
-        return degressive_shares(total, p.population, p.exponent)
-    if rule == "usage":
-        k = usage_driver(p)
-        _need_positive(p.drivers[k], p.codes, f"利用量（{k}）", "costs.drivers.{code}." + k)
-        return proportional_shares(total, p.drivers[k])
-    if rule == "hybrid":
-        if not p.weights:
-            raise InputError.single(
-                "均等割＋人口割＋利用割（hybrid）には costs.weights が必要です（例: {flat: 0.1, population: 0.9}）",
-                field="costs.weights",
-            )
-        data = dict(p.drivers, population=p.population)
-        for k, w in p.weights.items():
-            if k != "flat" and w > 0:
-                label = "2020年国勢調査人口" if k == "population" else f"利用量（{k}）"
-                where = "costs.members" if k == "population" else "costs.drivers.{code}." + k
-                _need_positive(data[k], p.codes, label, where, p.member_fields)
-        return hybrid_shares(total, p.weights, data, n)
-    if rule == "shapley":
-        return p.game.shapley()
-    if rule == "scrb":
-        return games.scrb(p.game)
-    if rule == "nucleolus":
-        return games.nucleolus(p.game)  # exact at any size for the model's structured game
-    rule_row(rule)  # raises for an unknown rule
-    raise InputError.single(f"配分ルール {rule!r} は未実装です", field="rule", value=rule)  # pragma: no cover
+    return _rule(rule).shares(p)
 
 
 def players_of(m: CostModel, driver: str | None = None, exponent: float | None = None) -> Players:
@@ -317,28 +417,16 @@ class Allocation(BaseModel):
         )
 
 
-def _scheme_label(m: CostModel) -> str:
-    if m.scheme == "custom":
-        return f"県負担 初期{m.pref_initial:.0%}・運用{m.pref_running:.0%}（入力値）"
-    from .model import schemes_table
-
-    df = schemes_table()
-    return str(df[df["code"] == m.scheme]["label_ja"].iloc[0])
-
-
 def check_rule(rule: str) -> str:
-    if rule not in rule_codes():
-        raise InputError.single(
-            f"配分ルール {rule!r} はありません", field="rule", value=rule, allowed=", ".join(rule_codes())
-        )
-    return rule
+    """The code of ``rule`` (a code or a label of data/cost_rules.csv); raises InputError otherwise."""
+    return rule_code(rule)
 
 
 def allocation_from_model(
     m: CostModel, rule: str, *, driver: str | None = None, exponent: float | None = None
 ) -> Allocation:
     """The allocation of a built model under ``rule`` (pure: no I/O)."""
-    check_rule(rule)
+    rule = check_rule(rule)
     p = players_of(m, driver, exponent)
     if m.non_participants != "none":
         # the rule runs on every municipality; non-participants without data weigh 0
@@ -406,7 +494,7 @@ def allocation_from_model(
         prefecture=float(prefecture),
         members=members,
         scheme=m.scheme,
-        scheme_label=_scheme_label(m),
+        scheme_label=m.scheme_label,
         prefecture_initial_fraction=m.pref_initial,
         prefecture_running_fraction=m.pref_running,
         prefecture_applies_to=m.applies_to,
@@ -425,33 +513,23 @@ def allocation_from_model(
 
 
 def _check_participants(p: Players, rule: str, part: np.ndarray) -> None:
-    """Raise for zero population / missing drivers among participants only."""
-    sub = p.subset(part)
-    if rule in ("population", "degressive") or (
-        rule == "hybrid" and (p.weights or {}).get("population", 0) > 0
-    ):
-        _need_positive(sub.population, sub.codes, "2020年国勢調査人口", "costs.members", p.member_fields)
+    """Raise for zero population among participants only (rules that need the population: data/cost_rules.csv
+    ``needs``, and the joint-body formula when it weighs population)."""
+    needs = str(rule_row(rule)["needs"])
+    if needs == "population" or (needs == "weights" and (p.weights or {}).get("population", 0) > 0):
+        sub = p.subset(part)
+        _need_positive(sub.population, sub.codes, POPULATION_WHAT, "costs.members", p.member_fields)
 
 
 def _shares_tolerant(p: Players, rule: str) -> np.ndarray:
     """Shares on all municipalities where non-participants may lack data (their weight is then 0)."""
-    if rule in ("population", "degressive"):
-        w = p.population if rule == "population" else p.population**p.exponent
-        return proportional_shares(p.game.grand(), w)
-    if rule == "usage":
-        k = usage_driver(p) if p.driver else next((k for k in DRIVERS if np.nansum(p.drivers[k]) > 0), None)
-        if k is None:
-            raise InputError.single("利用割には drivers が必要です", field="costs.drivers")
-        return proportional_shares(p.game.grand(), np.nan_to_num(p.drivers[k]))
-    if rule == "hybrid":
-        drivers = {k: np.nan_to_num(v) for k, v in p.drivers.items()}
-        return shares_for(replace(p, drivers=drivers), rule)
-    return shares_for(p, rule)
+    r = _rule(rule)
+    return (r.tolerant or r.shares)(p)
 
 
 @located
 def allocate(
-    pref: Any,
+    pref: HasCosts,
     rule: str = "shapley",
     *,
     scheme: str | None = None,
@@ -490,7 +568,6 @@ def allocate(
     >>> abs(shares - alloc.total) < 1  # the shares add up to the total, to the yen
     True
     """
-    check_rule(rule)
     return allocation_from_model(build_model(pref, scheme), rule, driver=driver, exponent=exponent)
 
 
@@ -541,7 +618,7 @@ class Comparison(BaseModel):
 
 
 @located
-def compare(pref: Any, rules: list[str] | None = None, *, scheme: str | None = None) -> Comparison:
+def compare(pref: HasCosts, rules: list[str] | None = None, *, scheme: str | None = None) -> Comparison:
     """All rules (default: every rule in data/cost_rules.csv that the data allow) side by side.
 
     Rules that cannot run for this scenario (no drivers, no weights, …) are listed in
@@ -557,7 +634,7 @@ def compare(pref: Any, rules: list[str] | None = None, *, scheme: str | None = N
     m = build_model(pref, scheme)
     out: dict[str, Allocation] = {}
     skipped: dict[str, str] = {}
-    for rule in rules or list(rule_codes()):
+    for rule in [check_rule(r) for r in rules] if rules else list(rule_codes()):
         try:
             out[rule] = allocation_from_model(m, rule)
         except InputError as err:

@@ -18,12 +18,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Iterator
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, field_validator, model_validator
 
 from .. import reference
 from .base import Loc, Model
+
+if TYPE_CHECKING:  # the model that holds every section (models.py imports this module)
+    from .models import Prefecture
 
 Level = int
 
@@ -90,7 +93,7 @@ class AuthSection(Model):
                 out[key] = value
         return out
 
-    def cross_check(self, pref: Any) -> Iterator[tuple[Loc, str, object]]:
+    def cross_check(self, pref: Prefecture) -> Iterator[tuple[Loc, str, object]]:
         seen: dict[str, int] = {}
         for i, m in enumerate(self.means):
             if m.code in seen:
@@ -130,7 +133,7 @@ def category_codes() -> tuple[str, ...]:
     return tuple(reference.table(CATEGORY_TABLE)["code"])
 
 
-def known_means(pref: Any) -> set[str]:
+def known_means(pref: Prefecture) -> set[str]:
     """Means codes a prefecture file may use: the default catalogue plus its own ``auth.means``."""
     own = {m.code for m in pref.auth.means} if getattr(pref, "auth", None) is not None else set()
     return set(default_means_codes()) | own
@@ -141,7 +144,7 @@ def _unknown_means_message(known: Iterable[str]) -> str:
 
 
 def means_problems(
-    codes: Iterable[str], pref: Any, field: str = "means"
+    codes: Iterable[str], pref: Prefecture, field: str = "means"
 ) -> Iterator[tuple[Loc, str, object]]:
     """(("means", j), message, code) for each code that is neither a default means nor one of the file's."""
     known = known_means(pref)

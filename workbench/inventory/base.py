@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, WithJsonSchema
 
 from .. import reference
+
+if TYPE_CHECKING:  # the model that holds every section (models.py imports this module)
+    from .models import Prefecture
 
 Loc = tuple[str | int, ...]
 
@@ -23,7 +26,7 @@ class Model(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, str_strip_whitespace=True)
 
-    def cross_check(self, pref: Any) -> Iterator[tuple[Loc, str, object]]:
+    def cross_check(self, pref: Prefecture) -> Iterator[tuple[Loc, str, object]]:
         """Checks that need the whole prefecture: yield (location relative to this object, message, value).
 
         The loader calls it on each section after field validation and turns every finding into a located
@@ -81,7 +84,8 @@ def is_outside(code: str, pref_code: str) -> bool:
     return code[:2] != pref_code
 
 
-def _muni_codes(v: Any, info: ValidationInfo | None = None) -> Any:
+def muni_codes(v: Any, info: ValidationInfo | None = None) -> Any:
+    """A validator of municipality-code lists: one code or a list, each read by :func:`muni_code`."""
     if v is None:
         return v
     if not isinstance(v, list):

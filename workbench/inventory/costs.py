@@ -10,13 +10,16 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .. import reference
 from ..text import fold
 from .base import Loc, Model, muni_code
+
+if TYPE_CHECKING:  # the model that holds every section (models.py imports this module)
+    from .models import Prefecture
 
 Yen = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
@@ -274,7 +277,14 @@ class CostScenario(Model):
         """Whether the scenario itself (not a rule) needs every member's population."""
         return self.standalone.exponent > 0 or bool(self.weights and self.weights.get("population", 0) > 0)
 
-    def cross_check(self, pref: Any) -> Iterator[tuple[Loc, str, object]]:
+    def cross_check(self, pref: Prefecture) -> Iterator[tuple[Loc, str, object]]:
+        """Codes of the prefecture in members, overrides, drivers and join years; join years of members; no
+        member with a population of 0 when the scenario uses population."""
+        yield from self._codes_check(pref)
+        if self.needs_population():
+            yield from self._population_check(pref)
+
+    def _codes_check(self, pref: Prefecture) -> Iterator[tuple[Loc, str, object]]:
         for i, code in enumerate(self.members or []):
             if code[:2] != pref.code:
                 yield ("members", i), f"{pref.name}の市区町村ではありません", code
@@ -290,21 +300,18 @@ class CostScenario(Model):
         for code in self.join_year:
             if members is not None and code not in members and code[:2] == pref.code:
                 yield ("join_year", code), "members にない市区町村の参加年です", code
-        if self.needs_population():
-            pops = dict(
-                zip(
-                    *[reference.municipalities_of(pref.code)[c] for c in ("code", "population_2020")],
-                    strict=True,
+
+    def _population_check(self, pref: Prefecture) -> Iterator[tuple[Loc, str, object]]:
+        munis = reference.municipalities_of(pref.code)
+        pops = dict(zip(munis["code"], munis["population_2020"], strict=True))
+        codes = self.members if self.members is not None else list(pops)
+        why = "standalone.scale_by_population" if self.standalone.exponent > 0 else "weights.population"
+        for i, code in enumerate(codes):
+            if code in pops and pops[code] <= 0:
+                loc: Loc = ("members", i) if self.members is not None else ("members",)
+                yield (
+                    loc,
+                    f"{reference.municipality_name(code)}（{code}）の2020年国勢調査人口が0人のため、"
+                    f"人口を使う設定（{why}）で按分できません。members から外すか設定を変えてください",
+                    code,
                 )
-            )
-            codes = self.members if self.members is not None else list(pops)
-            why = "standalone.scale_by_population" if self.standalone.exponent > 0 else "weights.population"
-            for i, code in enumerate(codes):
-                if code in pops and pops[code] <= 0:
-                    loc: Loc = ("members", i) if self.members is not None else ("members",)
-                    yield (
-                        loc,
-                        f"{reference.municipality_name(code)}（{code}）の2020年国勢調査人口が0人のため、"
-                        f"人口を使う設定（{why}）で按分できません。members から外すか設定を変えてください",
-                        code,
-                    )

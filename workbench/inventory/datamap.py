@@ -37,13 +37,16 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator
 
 from .. import reference
 from ..text import fold
 from .base import Code, Loc, Model
+
+if TYPE_CHECKING:  # the model that holds every section (models.py imports this module)
+    from .models import Prefecture
 
 ID_PATTERN = r"^[^\s,]+$"
 TEMPLATE_VERSION = "1.3"
@@ -159,12 +162,13 @@ Basis = Literal["fact", "assumption"]
 
 
 def _basis(v: Any) -> Any:
+    """事実 / 仮定 (or 推定) read as their codes (data/enums.csv ``fact_basis``); anything else is left for
+    the field's own error."""
     if isinstance(v, str):
-        key = fold(v)
-        if key in (fold("事実"), "fact"):
-            return "fact"
-        if key in (fold("仮定"), fold("推定"), "assumption"):
-            return "assumption"
+        try:
+            return reference.enum_code("fact_basis", v)
+        except ValueError:
+            return v
     return v
 
 
@@ -323,11 +327,25 @@ class DataMap(Model):
             return f"{v:g}" if isinstance(v, float) else f"{v}.0"
         return v
 
-    def cross_check(self, pref: Any) -> Iterator[tuple[Loc, str, object]]:
+    def cross_check(self, pref: Prefecture) -> Iterator[tuple[Loc, str, object]]:
         """References the field validators cannot see: services, platforms and 提供先 that exist; unique ids;
         items not both internal and external (template README サービス側 5)."""
         names = ServiceNames(pref)
+        yield from self._service_rows_check(names)
+        yield from self._external_ids_check(names)
+        yield from self._assets_check(pref, names)
         platforms = {p.id for p in pref.platforms}
+        for i, api in enumerate(self.apis):
+            if api.platform not in platforms:
+                yield (
+                    ("apis", i, "platform"),
+                    f"不明な基盤IDです（既知: {', '.join(sorted(platforms)) or 'なし'}）",
+                    api.platform,
+                )
+
+    def _service_rows_check(self, names: ServiceNames) -> Iterator[tuple[Loc, str, object]]:
+        """Each service row names a known service once; its external items are not also internal and go to
+        known services."""
         seen: dict[str, int] = {}
         for i, row in enumerate(self.services):
             sid = names.resolve(row.service)
@@ -341,17 +359,23 @@ class DataMap(Model):
                 )
             else:
                 seen[sid] = i
-            inner = {fold(x): x for x in row.internal}
-            for j, item in enumerate(row.external):
-                if fold(item.name) in inner:
-                    yield (
-                        ("services", i, "external", j, "name"),
-                        "「内部利用のみに限るもの」と「外部利用が可能なもの」の両方に書かれています（重複しないように記載）",
-                        item.name,
-                    )
-                for k, target in enumerate(item.to):
-                    if names.resolve(target) is None:
-                        yield ("services", i, "external", j, "to", k), names.unknown_message("提供先"), target
+            yield from self._external_check(names, i, row)
+
+    @staticmethod
+    def _external_check(names: ServiceNames, i: int, row: Any) -> Iterator[tuple[Loc, str, object]]:
+        inner = {fold(x): x for x in row.internal}
+        for j, item in enumerate(row.external):
+            if fold(item.name) in inner:
+                yield (
+                    ("services", i, "external", j, "name"),
+                    "「内部利用のみに限るもの」と「外部利用が可能なもの」の両方に書かれています（重複しないように記載）",
+                    item.name,
+                )
+            for k, target in enumerate(item.to):
+                if names.resolve(target) is None:
+                    yield ("services", i, "external", j, "to", k), names.unknown_message("提供先"), target
+
+    def _external_ids_check(self, names: ServiceNames) -> Iterator[tuple[Loc, str, object]]:
         ext_ids: dict[str, tuple[int, int]] = {}
         for i, row in enumerate(self.services):
             for j, item in enumerate(row.external):
@@ -364,6 +388,10 @@ class DataMap(Model):
                         key,
                     )
                 ext_ids.setdefault(key, (i, j))
+
+    def _assets_check(self, pref: Prefecture, names: ServiceNames) -> Iterator[tuple[Loc, str, object]]:
+        """Unique asset ids, known platforms, municipalities of the prefecture, known 提供先サービス."""
+        platforms = {p.id for p in pref.platforms}
         ids: dict[str, int] = {}
         for i, a in enumerate(self.assets):
             if a.id in ids:
@@ -384,19 +412,12 @@ class DataMap(Model):
             for k, target in enumerate(a.to):
                 if names.resolve(target) is None:
                     yield ("assets", i, "to", k), names.unknown_message("提供先サービス"), target
-        for i, api in enumerate(self.apis):
-            if api.platform not in platforms:
-                yield (
-                    ("apis", i, "platform"),
-                    f"不明な基盤IDです（既知: {', '.join(sorted(platforms)) or 'なし'}）",
-                    api.platform,
-                )
 
 
 class ServiceNames:
     """Resolves a service written as its id or its name (spelling folded) to the id."""
 
-    def __init__(self, pref: Any) -> None:
+    def __init__(self, pref: Prefecture) -> None:
         self.ids = [s.id for s in pref.services]
         self.index: dict[str, str] = {}
         for s in pref.services:

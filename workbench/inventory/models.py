@@ -14,7 +14,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from .. import reference
 from .authcat import AuthSection
-from .base import Code, Loc, Model, _muni_codes, is_outside, muni_code  # noqa: F401
+from .base import Code, Loc, Model, is_outside, muni_code, muni_codes  # noqa: F401
 from .costs import CostScenario
 from .datamap import DataMap
 from .plan import Plan, Vision
@@ -109,7 +109,7 @@ class Platform(Model):
     @field_validator("municipalities", mode="before")
     @classmethod
     def _munis(cls, v: Any, info: ValidationInfo) -> Any:
-        return _muni_codes(v, info)
+        return muni_codes(v, info)
 
     @field_validator("means", mode="before")
     @classmethod
@@ -131,7 +131,7 @@ class Platform(Model):
             raise ValueError(f"同じ値が重複しています: {', '.join(dup)}")
         return v
 
-    def cross_check(self, pref: Any) -> Iterator[tuple[Loc, str, object]]:
+    def cross_check(self, pref: Prefecture) -> Iterator[tuple[Loc, str, object]]:
         """Unknown ID-means codes (known: data/id_means.csv plus the file's ``auth.means``)."""
         from .authcat import means_problems
 
@@ -203,7 +203,7 @@ class Service(Model):
     @field_validator("municipalities", mode="before")
     @classmethod
     def _munis(cls, v: Any, info: ValidationInfo) -> Any:
-        return _muni_codes(v, info)
+        return muni_codes(v, info)
 
     @property
     def public_provider(self) -> bool | None:
@@ -307,21 +307,17 @@ class Prefecture(Model):
 # --- checks across objects ------------------------------------------------------------------------
 
 
-def cross_check(pref: Prefecture) -> Iterator[tuple[Loc, str, object]]:
-    """Problems that no single field shows (CONTRACT.md): duplicate ids, unknown platform ids, a service's
-    municipality outside the prefecture that its platform does not list, federation with itself. Yields
-    (location, Japanese message, bad value).
+Problem = tuple[Loc, str, object]
 
-    Platforms may list municipalities of other prefectures and be operated by one (guide 1.2 (3):
-    「都道府県を超えた取組が行われることは、むしろ好ましい」; guidebook 第3.0版 9.6: 前橋市の基盤を北海道江別市・
-    長崎県大村市・大阪府門真市が利用); they are shown as 外部の団体."""
+
+def _platform_problems(pref: Prefecture) -> Iterator[Problem]:
+    """Duplicate platform ids; federation with itself or with an unknown platform."""
     ids: dict[str, int] = {}
     for i, p in enumerate(pref.platforms):
         if p.id in ids:
             yield ("platforms", i, "id"), f"基盤IDが重複しています（platforms[{ids[p.id]}] と同じ）", p.id
         ids.setdefault(p.id, i)
     known = set(ids)
-    by_id = {p.id: p for p in pref.platforms}
     for i, p in enumerate(pref.platforms):
         for key in ("auth_federation_with", "data_federation_with"):
             for j, other in enumerate(getattr(p, key)):
@@ -333,38 +329,65 @@ def cross_check(pref: Prefecture) -> Iterator[tuple[Loc, str, object]]:
                         f"不明な基盤IDです（既知: {', '.join(sorted(known))}）",
                         other,
                     )
+
+
+def _service_problems(pref: Prefecture, i: int, s: Service, by_id: dict[str, Platform]) -> Iterator[Problem]:
+    """One service: an unknown platform, unknown data sources, a municipality outside the prefecture that
+    its platform does not list."""
+    known = set(by_id)
+    if s.platform not in known:
+        yield (
+            ("services", i, "platform"),
+            f"不明な基盤IDです（既知: {', '.join(sorted(known)) or 'なし'}）",
+            s.platform,
+        )
+    for j, other in enumerate(s.uses_data_from):
+        if other not in known:
+            yield ("services", i, "uses_data_from", j), "不明な基盤IDです", other
+    members = set(by_id[s.platform].municipalities or []) if s.platform in by_id else set()
+    for j, code in enumerate(s.municipalities or []):
+        if pref.is_outside(code) and code not in members:
+            yield (
+                ("services", i, "municipalities", j),
+                f"{pref.name}の市区町村ではなく、基盤 {s.platform} の利用団体（municipalities）にもありません",
+                code,
+            )
+
+
+def _services_problems(pref: Prefecture) -> Iterator[Problem]:
+    by_id = {p.id: p for p in pref.platforms}
     sids: dict[str, int] = {}
     for i, s in enumerate(pref.services):
         if s.id in sids:
             yield ("services", i, "id"), f"サービスIDが重複しています（services[{sids[s.id]}] と同じ）", s.id
         sids.setdefault(s.id, i)
-        if s.platform not in known:
-            yield (
-                ("services", i, "platform"),
-                f"不明な基盤IDです（既知: {', '.join(sorted(known)) or 'なし'}）",
-                s.platform,
-            )
-        for j, other in enumerate(s.uses_data_from):
-            if other not in known:
-                yield ("services", i, "uses_data_from", j), "不明な基盤IDです", other
-        members = set(by_id[s.platform].municipalities or []) if s.platform in by_id else set()
-        for j, code in enumerate(s.municipalities or []):
-            if pref.is_outside(code) and code not in members:
-                yield (
-                    ("services", i, "municipalities", j),
-                    f"{pref.name}の市区町村ではなく、基盤 {s.platform} の利用団体（municipalities）にもありません",
-                    code,
-                )
-    if pref.target and pref.target.hub and pref.target.hub not in known:
+        yield from _service_problems(pref, i, s, by_id)
+
+
+def _section_problems(pref: Prefecture) -> Iterator[Problem]:
+    """The target's hub, then each section's and each object's own checks that need the whole file."""
+    if pref.target and pref.target.hub and pref.target.hub not in {p.id for p in pref.platforms}:
         yield ("target", "hub"), "不明な基盤IDです", pref.target.hub
     for section in ("costs", "auth", "vision", "plan", "data_map"):
         obj = getattr(pref, section)
-        if obj is not None:
-            for loc, msg, value in obj.cross_check(pref):
-                yield (section, *loc), msg, value
+        for loc, msg, value in obj.cross_check(pref) if obj is not None else ():
+            yield (section, *loc), msg, value
     for i, p in enumerate(pref.platforms):
         for loc, msg, value in p.cross_check(pref):
             yield ("platforms", i, *loc), msg, value
     for i, s in enumerate(pref.services):
         for loc, msg, value in s.cross_check(pref):
             yield ("services", i, *loc), msg, value
+
+
+def cross_check(pref: Prefecture) -> Iterator[Problem]:
+    """Problems that no single field shows (CONTRACT.md): duplicate ids, unknown platform ids, a service's
+    municipality outside the prefecture that its platform does not list, federation with itself. Yields
+    (location, Japanese message, bad value).
+
+    Platforms may list municipalities of other prefectures and be operated by one (guide 1.2 (3):
+    「都道府県を超えた取組が行われることは、むしろ好ましい」; guidebook 第3.0版 9.6: 前橋市の基盤を北海道江別市・
+    長崎県大村市・大阪府門真市が利用); they are shown as 外部の団体."""
+    yield from _platform_problems(pref)
+    yield from _services_problems(pref)
+    yield from _section_problems(pref)

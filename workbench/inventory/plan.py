@@ -9,8 +9,10 @@ the file's ``target:`` section.
 
 ``plan:`` records the user's edits to the generated action plan of Step 3 実行計画の策定及び実行: items that
 override generated ones by ``id`` (only the keys written override), items the user adds, and generated items
-removed by id. Checks that need the generated items (unknown dependency, cycles) are in
-:meth:`Plan.cross_check`.
+removed by id. Loading checks what the file itself says (:meth:`Plan.cross_check`); checks that need the
+generated items (an unknown or removed dependency, a removed id that is not generated, a new item without a
+title, cycles) run when Step 3 generates the plan (:func:`workbench.plan.action_plan` raises them located
+under ``plan``), so that loading a file never runs the Step 3 analysis.
 """
 
 from __future__ import annotations
@@ -19,13 +21,16 @@ import functools
 import re
 from collections.abc import Iterator
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator
 
 from .. import reference
 from ..text import fold
 from .base import Code, Loc, Model
+
+if TYPE_CHECKING:  # the model that holds every section (models.py imports this module)
+    from .models import Prefecture
 
 ID_PATTERN = r"^[^\s,]+$"
 _LEGACY_ISSUE_ID = re.compile(r"^issue-([A-Z][A-Z0-9_]*)(?=-|$)")
@@ -256,7 +261,7 @@ class Vision(Model):
             raise ValueError(f"目的が重複しています: {', '.join(dup)}")
         return v
 
-    def cross_check(self, pref: Any) -> Iterator[tuple[Loc, str, object]]:
+    def cross_check(self, pref: Prefecture) -> Iterator[tuple[Loc, str, object]]:
         target_org = pref.target.organisation if pref.target else None
         if self.organisation and target_org and self.organisation != target_org:
             yield (
@@ -330,7 +335,7 @@ class Plan(Model):
     removed: list[_Id] = Field(default_factory=list, description="生成された取組事項のうち外すもののID")
     notes: str | None = None
 
-    def cross_check(self, pref: Any) -> Iterator[tuple[Loc, str, object]]:
+    def cross_check(self, pref: Prefecture) -> Iterator[tuple[Loc, str, object]]:
         seen: dict[str, int] = {}
         for i, it in enumerate(self.items):
             if it.id in seen:
@@ -347,8 +352,3 @@ class Plan(Model):
             for j, dep in enumerate(it.depends_on or []):
                 if dep == it.id:
                     yield ("items", i, "depends_on", j), "取組事項が自分自身に依存しています", dep
-        try:
-            from ..plan import plan_problems
-        except ImportError:  # pragma: no cover - during development only
-            return
-        yield from plan_problems(pref, self)

@@ -4,18 +4,12 @@ atomic saves that refuse to overwrite a file changed on disk since it was loaded
 from __future__ import annotations
 
 import contextlib
-import contextvars
-import errno
-import glob
 import hashlib
 import io
 import os
 import re
-import tempfile
-import threading
-import time
-from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +22,12 @@ from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.reader import ReaderError
 
 from .. import reference
-from ..errors import InputError, Problem, ReadOnlyFileError, WriteError, shorten
+from ..errors import InputError, Problem, locate, shorten, source_path
+from ..errors import field_path as _field_path
+from ..files import LOCK_TIMEOUT as LOCK_TIMEOUT  # the saves' names, re-exported
+from ..files import allow_readonly as allow_readonly
+from ..files import atomic_write, file_lock, read_bytes
+from ..files import real_target as real_target
 from ..text import fold, mixed_encoding_line
 from .models import Prefecture, cross_check
 
@@ -114,39 +113,6 @@ def _yaml() -> YAML:
 # --- locating -------------------------------------------------------------------------------------
 
 
-def locate(doc: Any, loc: Iterable[str | int]) -> int | None:
-    """1-based line of the node at ``loc`` in a round-trip YAML document (deepest node that exists)."""
-    node, line = doc, None
-    for part in loc:
-        if isinstance(node, CommentedMap) and part in node:
-            with contextlib.suppress(Exception):
-                line = node.lc.key(part)[0] + 1
-            node = node[part]
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
-            with contextlib.suppress(Exception):
-                line = node.lc.item(part)[0] + 1
-            node = node[part]
-        elif isinstance(part, str) and (part.startswith("function-") or "[" in part):
-            continue  # pydantic validator tags
-        else:
-            break
-    if line is None and hasattr(doc, "lc"):
-        line = doc.lc.line + 1
-    return line
-
-
-def _field_path(loc: Iterable[str | int]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif isinstance(part, str) and (part.startswith("function-") or part.startswith("nullable[")):
-            continue
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
 def _value_at(doc: Any, loc: Iterable[str | int]) -> Any:
     node = doc
     for part in loc:
@@ -198,14 +164,14 @@ def problems_from_validation(err: ValidationError, doc: Any, file: str | None) -
 
 #: characters refused in text values: C0 controls except tab and line breaks, DEL and C1 controls (they break
 #: the Excel hearing sheet -- openpyxl refuses them -- and are invisible in every view)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 #: the longest text value accepted: an Excel cell holds 32,767 characters, and a formula-looking value gets one
 #: more (a leading quote) when written to a sheet
 MAX_TEXT = 32_000
 
 
 def _check_text(text: str, file: str | None, line: int | None, path: list[str | int]) -> None:
-    found = _CONTROL.search(text)
+    found = CONTROL_CHARS.search(text)
     if found:
         raise InputError.single(
             f"制御文字（U+{ord(found.group()):04X}）が含まれています。削除してください",
@@ -238,48 +204,68 @@ def _plain(
     if count[0] > MAX_NODES:
         raise InputError.single(f"ファイルの要素が多すぎます（{MAX_NODES:,} を超えています）", file=file)
     if isinstance(node, dict | list):
-        if id(node) in seen:
-            line = getattr(getattr(node, "lc", None), "line", None)
-            raise InputError.single(
-                "YAMLのアンカー／エイリアス（& と *）による集まりの再利用は使えません（展開爆弾の防止）",
-                file=file,
-                line=(line + 1) if line is not None else None,
-            )
-        seen.add(id(node))
-        lc = getattr(node, "lc", None)
+        _once(node, seen, file)
         if isinstance(node, dict):
-            out = {}
-            for k, v in node.items():
-                at = line
-                with contextlib.suppress(Exception):
-                    at = lc.key(k)[0] + 1
-                key = str(k) if not isinstance(k, int | bool) else k
-                if isinstance(k, str):
-                    _check_text(k, file, at, path)
-                out[key] = _plain(v, seen, count, file, [*path, key], at)
-            return out
-        items = []
-        for i, v in enumerate(node):
-            at = line
-            with contextlib.suppress(Exception):
-                at = lc.item(i)[0] + 1
-            items.append(_plain(v, seen, count, file, [*path, i], at))
-        return items
-    if isinstance(node, bool):
-        return bool(node)
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    if isinstance(node, datetime):
-        return node.isoformat()
-    if isinstance(node, date):
-        return node.isoformat()
+            return _plain_map(node, seen, count, file, path, line)
+        return _plain_seq(node, seen, count, file, path, line)
     if node is None:
         return None
+    if isinstance(node, bool | int | float):
+        return _number(node)
+    if isinstance(node, date):  # datetime too
+        return node.isoformat()
     text = str(node)
     _check_text(text, file, line, path)
     return text
+
+
+def _number(node: bool | int | float) -> bool | int | float:
+    """A YAML number or boolean as a plain Python one (ruamel's subclasses keep their formatting)."""
+    for kind in (bool, int, float):  # bool first: it is an int too
+        if isinstance(node, kind):
+            return kind(node)
+    return node
+
+
+def _once(node: Any, seen: set[int], file: str | None) -> None:
+    """A collection met a second time is an alias: refused (an alias bomb expands to billions of nodes)."""
+    if id(node) in seen:
+        line = getattr(getattr(node, "lc", None), "line", None)
+        raise InputError.single(
+            "YAMLのアンカー／エイリアス（& と *）による集まりの再利用は使えません（展開爆弾の防止）",
+            file=file,
+            line=(line + 1) if line is not None else None,
+        )
+    seen.add(id(node))
+
+
+def _plain_map(
+    node: Any, seen: set[int], count: list[int], file: str | None, path: list[str | int], line: int | None
+) -> dict:
+    lc = getattr(node, "lc", None)
+    out = {}
+    for k, v in node.items():
+        at = line
+        with contextlib.suppress(Exception):
+            at = lc.key(k)[0] + 1
+        key = str(k) if not isinstance(k, int | bool) else k
+        if isinstance(k, str):
+            _check_text(k, file, at, path)
+        out[key] = _plain(v, seen, count, file, [*path, key], at)
+    return out
+
+
+def _plain_seq(
+    node: Any, seen: set[int], count: list[int], file: str | None, path: list[str | int], line: int | None
+) -> list:
+    lc = getattr(node, "lc", None)
+    items = []
+    for i, v in enumerate(node):
+        at = line
+        with contextlib.suppress(Exception):
+            at = lc.item(i)[0] + 1
+        items.append(_plain(v, seen, count, file, [*path, i], at))
+    return items
 
 
 def decode(data: bytes, file: str | None) -> str:
@@ -331,154 +317,222 @@ def structure_estimate(text: str, file: str | None = None, *, raise_over: bool =
     With ``raise_over`` (the default) an :class:`InputError` naming the line is raised as soon as the depth
     passes :data:`MAX_DEPTH` or the nodes pass :data:`MAX_NODES`.
     """
-    stack: list[int] = []  # block indentation levels (while outside flow collections)
-    flow = 0
-    quote = ""  # a quoted scalar continuing on the next line
-    plain_indent: int | None = None  # a plain scalar that may continue on lines indented more than this
-    block_parent: int | None = None  # skipping the content of a block scalar indented more than this
-    block_content: int | None = None
-    deepest = nodes = 0
+    scan = _Structure(file, raise_over)
+    for lineno, raw in enumerate(text.split("\n"), 1):
+        scan.feed(lineno, raw.rstrip("\r"))
+    return scan.deepest, scan.nodes
 
-    def over(lineno: int, depth: int) -> None:
-        if not raise_over:
+
+class _Structure:
+    """The state of :func:`structure_estimate` across lines, one method per kind of token."""
+
+    def __init__(self, file: str | None, raise_over: bool) -> None:
+        self.file, self.raise_over = file, raise_over
+        self.stack: list[int] = []  # block indentation levels (while outside flow collections)
+        self.flow = 0
+        self.quote = ""  # a quoted scalar continuing on the next line
+        self.plain_indent: int | None = None  # a plain scalar that may continue on lines indented more
+        self.block_parent: int | None = None  # skipping the content of a block scalar indented more than this
+        self.block_content: int | None = None
+        self.deepest = self.nodes = 0
+        self.lineno = self.dashes = self.colons = self.line_flow = 0
+
+    def depth(self) -> int:
+        return len(self.stack) + self.dashes + self.colons + self.line_flow
+
+    def over(self, depth: int) -> None:
+        if not self.raise_over:
             return
         if depth > MAX_DEPTH:
             raise InputError.single(
-                f"YAMLの入れ子が深すぎます（{MAX_DEPTH} 段を超えています）", file=file, line=lineno
+                f"YAMLの入れ子が深すぎます（{MAX_DEPTH} 段を超えています）", file=self.file, line=self.lineno
             )
-        if nodes > MAX_NODES:
+        if self.nodes > MAX_NODES:
             raise InputError.single(
-                f"ファイルの要素が多すぎます（{MAX_NODES:,} を超えています）", file=file, line=lineno
+                f"ファイルの要素が多すぎます（{MAX_NODES:,} を超えています）",
+                file=self.file,
+                line=self.lineno,
             )
 
-    for lineno, raw in enumerate(text.split("\n"), 1):
-        line = raw.rstrip("\r")
+    def feed(self, lineno: int, line: str) -> None:
+        self.lineno = lineno
         body = line.lstrip(" ")
         indent = len(line) - len(body)
-        if block_parent is not None:  # inside a | or > block scalar: its lines are text
-            if not body.strip():
-                continue
-            if block_content is None and indent > block_parent:
-                block_content = indent
-            if block_content is not None and indent >= block_content:
-                continue
-            block_parent = block_content = None
-        i = 0
-        dashes = colons = 0
-        line_flow = flow
-        if quote:
-            m = (_DQ_END if quote == '"' else _SQ_END).match(line)
+        if self.block_parent is not None and self._in_block(body, indent):
+            return
+        self.dashes = self.colons = 0
+        self.line_flow = self.flow
+        i = self._start(line, body, indent)
+        if i is None:
+            return
+        while i is not None and i < len(line):
+            i = self._token(line, i, indent)
+        self.deepest = max(self.deepest, self.depth())
+        self.over(self.depth())
+
+    def _in_block(self, body: str, indent: int) -> bool:
+        """Whether the line is text of a | or > block scalar (else the block ended)."""
+        if not body.strip():
+            return True
+        if self.block_content is None and indent > self.block_parent:  # type: ignore[operator]
+            self.block_content = indent
+        if self.block_content is not None and indent >= self.block_content:
+            return True
+        self.block_parent = self.block_content = None
+        return False
+
+    def _start(self, line: str, body: str, indent: int) -> int | None:
+        """Where the line's tokens start: after a quoted scalar that ends here, after a plain scalar's
+        continuation, or at the indentation (a new block level); None for a line with nothing to count."""
+        if self.quote:
+            m = (_DQ_END if self.quote == '"' else _SQ_END).match(line)
             if m is None:
-                continue  # still inside the quoted scalar
-            quote, i = "", m.end()
-        elif not body or body.startswith("#"):
-            plain_indent = None if not body or flow == 0 else plain_indent
-            continue
-        elif plain_indent is not None and (flow > 0 or indent > plain_indent):
+                return None  # still inside the quoted scalar
+            self.quote = ""
+            return m.end()
+        if not body or body.startswith("#"):
+            self.plain_indent = None if not body or self.flow == 0 else self.plain_indent
+            return None
+        if self.plain_indent is not None and (self.flow > 0 or indent > self.plain_indent):
             # continuation of a multi-line plain scalar: quotes here are ordinary characters
-            stop = (_PLAIN_STOP_FLOW if flow else _PLAIN_STOP_BLOCK).search(line, indent)
+            stop = (_PLAIN_STOP_FLOW if self.flow else _PLAIN_STOP_BLOCK).search(line, indent)
             if stop is None:
-                continue
-            i = stop.start()
-            plain_indent = None
-        else:
-            plain_indent = None
-            if flow == 0:
-                while stack and stack[-1] >= indent:
-                    stack.pop()
-                stack.append(indent)
-            i = indent
-        n = len(line)
-        while i < n:
-            ch = line[i]
-            if ch in " \t":
-                i += 1
-                continue
-            nxt = line[i + 1] if i + 1 < n else ""
-            if ch == "#":
-                break  # a comment
-            if ch in "[{":
-                flow += 1
-                nodes += 1
-                line_flow = max(line_flow, flow)
-                i += 1
-                over(lineno, len(stack) + dashes + colons + line_flow)
-                continue
-            if ch in "]}":
-                flow = max(flow - 1, 0)
-                i += 1
-                continue
-            if ch == ",":
-                i += 1
-                continue
-            if ch in "-?" and nxt in ("", " ", "\t") and flow == 0:
-                dashes += ch == "-"
-                nodes += 1
-                i += 1
-                over(lineno, len(stack) + dashes + colons + line_flow)
-                continue
-            if ch == ":" and (nxt in ("", " ", "\t") or (flow and nxt in ",[]{}")):
-                if flow == 0:
-                    colons += 1  # "a: b: c" / ": :" nest mappings on one line
-                i += 1
-                continue
-            if ch == ":" and flow:
-                # ":x" in a flow collection: the scanner's choice depends on what came before; a quoted
-                # scalar right after it is treated below as uncertain (its brackets still counted)
-                i += 1
-                if i < n and line[i] in "\"'":
-                    m = (_DQ_END if line[i] == '"' else _SQ_END).match(line, i + 1)
-                    end = m.end() if m else n
-                    for c in line[i:end]:
-                        if c in "[{":
-                            flow += 1
-                            line_flow = max(line_flow, flow)
-                    over(lineno, len(stack) + dashes + colons + line_flow)
-                    if m is None:
-                        quote = line[i]
-                    i = end
-                continue
-            if ch in "|>" and flow == 0:
-                block_parent = indent + 2 * dashes
-                digits = [
-                    c for c in line[i + 1 : i + 4] if c in "0123456789"
-                ]  # not "²": isdigit() but no int
-                block_content = block_parent + int(digits[0]) if digits else None
-                nodes += 1
-                break
-            if ch in "&!":
-                while i < n and line[i] not in " \t,[]{}":
-                    i += 1
-                continue
-            if ch == "*":
-                nodes += 1
-                while i < n and line[i] not in " \t,[]{}":
-                    i += 1
-                continue
-            if ch in "\"'":
-                nodes += 1
-                m = (_DQ_END if ch == '"' else _SQ_END).match(line, i + 1)
-                if m is None:
-                    quote = ch
-                    break
-                i = m.end()
-                continue
-            if ch in "%" and i == 0:
-                break  # a directive
-            # a plain scalar: up to the next indicator on this line, maybe continued on the next lines
-            nodes += 1
-            if nodes > MAX_NODES:
-                over(lineno, 0)
-            stop = (_PLAIN_STOP_FLOW if flow else _PLAIN_STOP_BLOCK).search(line, i + 1)
-            if stop is None:
-                plain_indent = indent
-                break
-            i = stop.start()
-            if line[i] in " \t":
-                break  # " #": a comment
-        deepest = max(deepest, len(stack) + dashes + colons + line_flow)
-        over(lineno, len(stack) + dashes + colons + line_flow)
-    return deepest, nodes
+                return None
+            self.plain_indent = None
+            return stop.start()
+        self.plain_indent = None
+        if self.flow == 0:
+            while self.stack and self.stack[-1] >= indent:
+                self.stack.pop()
+            self.stack.append(indent)
+        return indent
+
+    def _token(self, line: str, i: int, indent: int) -> int | None:
+        """The position after the token at ``i``; None when the rest of the line is not counted."""
+        handler = _TOKENS.get(line[i], _Structure._plain)
+        return handler(self, line, i, indent)
+
+    def _blank(self, line: str, i: int, indent: int) -> int | None:
+        return i + 1
+
+    def _comment(self, line: str, i: int, indent: int) -> int | None:
+        return None
+
+    def _open(self, line: str, i: int, indent: int) -> int | None:
+        self.flow += 1
+        self.nodes += 1
+        self.line_flow = max(self.line_flow, self.flow)
+        self.over(self.depth())
+        return i + 1
+
+    def _close(self, line: str, i: int, indent: int) -> int | None:
+        self.flow = max(self.flow - 1, 0)
+        return i + 1
+
+    def _entry(self, line: str, i: int, indent: int) -> int | None:
+        """``- `` or ``? ``: a block entry (nests on one line: ``- - a``); else a plain scalar."""
+        if _next(line, i) not in ("", " ", "\t") or self.flow:
+            return self._plain(line, i, indent)
+        self.dashes += line[i] == "-"
+        self.nodes += 1
+        self.over(self.depth())
+        return i + 1
+
+    def _colon(self, line: str, i: int, indent: int) -> int | None:
+        nxt = _next(line, i)
+        if nxt in ("", " ", "\t") or (self.flow and nxt in ",[]{}"):
+            if self.flow == 0:
+                self.colons += 1  # "a: b: c" / ": :" nest mappings on one line
+            return i + 1
+        if not self.flow:
+            return self._plain(line, i, indent)
+        # ":x" in a flow collection: the scanner's choice depends on what came before; a quoted scalar right
+        # after it is treated as uncertain (its brackets still counted)
+        i += 1
+        if i >= len(line) or line[i] not in "\"'":
+            return i
+        m = (_DQ_END if line[i] == '"' else _SQ_END).match(line, i + 1)
+        end = m.end() if m else len(line)
+        for c in line[i:end]:
+            if c in "[{":
+                self.flow += 1
+                self.line_flow = max(self.line_flow, self.flow)
+        self.over(self.depth())
+        if m is None:
+            self.quote = line[i]
+        return end
+
+    def _block_scalar(self, line: str, i: int, indent: int) -> int | None:
+        if self.flow:
+            return self._plain(line, i, indent)
+        self.block_parent = indent + 2 * self.dashes
+        digits = [c for c in line[i + 1 : i + 4] if c in "0123456789"]  # not "²": isdigit() but no int
+        self.block_content = self.block_parent + int(digits[0]) if digits else None
+        self.nodes += 1
+        return None
+
+    def _word(self, line: str, i: int) -> int:
+        while i < len(line) and line[i] not in " \t,[]{}":
+            i += 1
+        return i
+
+    def _property(self, line: str, i: int, indent: int) -> int | None:
+        """An anchor (&) or a tag (!): not a node of its own."""
+        return self._word(line, i)
+
+    def _alias(self, line: str, i: int, indent: int) -> int | None:
+        self.nodes += 1
+        return self._word(line, i)
+
+    def _quoted(self, line: str, i: int, indent: int) -> int | None:
+        self.nodes += 1
+        m = (_DQ_END if line[i] == '"' else _SQ_END).match(line, i + 1)
+        if m is None:
+            self.quote = line[i]
+            return None
+        return m.end()
+
+    def _directive(self, line: str, i: int, indent: int) -> int | None:
+        return None if i == 0 else self._plain(line, i, indent)
+
+    def _plain(self, line: str, i: int, indent: int) -> int | None:
+        """A plain scalar: up to the next indicator on this line, maybe continued on the next lines."""
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            self.over(0)
+        stop = (_PLAIN_STOP_FLOW if self.flow else _PLAIN_STOP_BLOCK).search(line, i + 1)
+        if stop is None:
+            self.plain_indent = indent
+            return None
+        i = stop.start()
+        return None if line[i] in " \t" else i  # " #": a comment
+
+
+def _next(line: str, i: int) -> str:
+    return line[i + 1] if i + 1 < len(line) else ""
+
+
+_TOKENS = {
+    " ": _Structure._blank,
+    "\t": _Structure._blank,
+    ",": _Structure._blank,
+    "#": _Structure._comment,
+    "[": _Structure._open,
+    "{": _Structure._open,
+    "]": _Structure._close,
+    "}": _Structure._close,
+    "-": _Structure._entry,
+    "?": _Structure._entry,
+    ":": _Structure._colon,
+    "|": _Structure._block_scalar,
+    ">": _Structure._block_scalar,
+    "&": _Structure._property,
+    "!": _Structure._property,
+    "*": _Structure._alias,
+    '"': _Structure._quoted,
+    "'": _Structure._quoted,
+    "%": _Structure._directive,
+}
 
 
 def check_depth(text: str, file: str | None) -> None:
@@ -623,14 +677,7 @@ def load(path: str | os.PathLike[str]) -> Prefecture:
     """
     p = Path(path)
     file = str(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError.single("ファイルがありません", file=file) from None
-    except IsADirectoryError:
-        raise InputError.single("フォルダではなくファイルを指定してください", file=file) from None
-    except OSError as err:
-        raise InputError.single(f"ファイルを読めません: {err.strerror}", file=file) from None
+    data = read_bytes(p)
     doc = parse_yaml(decode(data, file), file)
     pref = from_document(doc, file)
     _attach(pref, doc, p, data)
@@ -660,17 +707,6 @@ def _attach(pref: Prefecture, doc: Any, path: Path | None, data: bytes | None) -
     object.__setattr__(pref, "_wb_digest", hashlib.sha256(data).hexdigest() if data is not None else None)
 
 
-def source_name(pref: Prefecture) -> str | None:
-    """The name to put in error messages: the file it was loaded from, or the label given to :func:`loads`."""
-    path = source_path(pref)
-    return str(path) if path is not None else getattr(pref, "_wb_file", None)
-
-
-def source_path(pref: Prefecture) -> Path | None:
-    """The file a prefecture was loaded from (None for one built in memory)."""
-    return getattr(pref, "_wb_path", None)
-
-
 # --- writing --------------------------------------------------------------------------------------
 
 
@@ -696,43 +732,52 @@ def merge(old: Any, new: Any) -> Any:
     """``new`` (plain data) written into the round-trip node ``old``, keeping comments, order and the
     user's spelling of values that did not change."""
     if isinstance(old, CommentedMap) and isinstance(new, dict):
-        for key in [k for k in old if k not in new]:
-            del old[key]
-        for key, value in new.items():
-            if key in old:
-                before = old[key]
-                old[key] = merge(before, value)
-                if old[key] is not before and not isinstance(before, CommentedMap | CommentedSeq):
-                    drop_value_comment(old, key)
-            else:
-                old[key] = value
-        return old
+        return _merge_map(old, new)
     if isinstance(old, CommentedSeq) and isinstance(new, list):
-        if (
-            new
-            and all(isinstance(x, dict) and "id" in x for x in new)
-            and all(isinstance(x, dict) and "id" in x for x in old)
-        ):
-            by_id = {x["id"]: x for x in old}
-            items = [merge(by_id[x["id"]], x) if x["id"] in by_id else x for x in new]
-        else:
-            items = [merge(old[i], x) if i < len(old) else x for i, x in enumerate(new)]
-        keep = {id(x) for x in items}
-        for i in range(len(old) - 1, -1, -1):
-            if id(old[i]) not in keep:
-                del old[i]
-        old[:] = items  # slice assignment keeps the sequence node (and its comments)
+        return _merge_seq(old, new)
+    return _merge_scalar(old, new)
+
+
+def _merge_map(old: CommentedMap, new: dict) -> CommentedMap:
+    for key in [k for k in old if k not in new]:
+        del old[key]
+    for key, value in new.items():
+        if key not in old:
+            old[key] = value
+            continue
+        before = old[key]
+        old[key] = merge(before, value)
+        if old[key] is not before and not isinstance(before, CommentedMap | CommentedSeq):
+            drop_value_comment(old, key)
+    return old
+
+
+def _merge_seq(old: CommentedSeq, new: list) -> CommentedSeq:
+    """Items with ids are matched by id (a reordered or shortened list keeps each item's comments), others by
+    position."""
+    with_ids = all(isinstance(x, dict) and "id" in x for x in [*new, *old])
+    if new and with_ids:
+        by_id = {x["id"]: x for x in old}
+        items = [merge(by_id[x["id"]], x) if x["id"] in by_id else x for x in new]
+    else:
+        items = [merge(old[i], x) if i < len(old) else x for i, x in enumerate(new)]
+    keep = {id(x) for x in items}
+    for i in range(len(old) - 1, -1, -1):
+        if id(old[i]) not in keep:
+            del old[i]
+    old[:] = items  # slice assignment keeps the sequence node (and its comments)
+    return old
+
+
+def _same_number(old: Any, new: Any) -> bool:
+    """300000000 read back as a float field stays 300000000, not 300000000.0."""
+    numbers = isinstance(old, int | float) and isinstance(new, int | float)
+    return numbers and not isinstance(old, bool) and not isinstance(new, bool) and old == new
+
+
+def _merge_scalar(old: Any, new: Any) -> Any:
+    if _same_code(old, new) or _same_number(old, new):
         return old
-    if _same_code(old, new):
-        return old
-    if (
-        isinstance(old, int | float)
-        and isinstance(new, int | float)
-        and not isinstance(old, bool)
-        and not isinstance(new, bool)
-        and old == new
-    ):
-        return old  # 300000000 read back as a float field stays 300000000, not 300000000.0
     if isinstance(new, str) and new.isdigit() and len(new) in (2, 6):
         from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
@@ -800,255 +845,6 @@ class StaleFileError(InputError):
     ...     print("上書きしませんでした")
     上書きしませんでした
     """
-
-
-# --- writing files safely: a lock across processes, symlinks, read-only files, full disks ----------------
-
-#: seconds a save waits for another save of the same file before giving up with a message
-LOCK_TIMEOUT = 30.0
-_OVERWRITE_READONLY: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "overwrite_readonly", default=False
-)
-_GUARD = threading.Lock()
-_THREAD_LOCKS: dict[str, threading.RLock] = {}
-_HELD: dict[str, int] = {}
-
-
-@contextlib.contextmanager
-def allow_readonly(allowed: bool = True) -> Iterator[None]:
-    """Within this block, :func:`atomic_write` overwrites read-only files (the command line's
-    ``--overwrite-readonly``); outside it they are refused with :class:`~workbench.errors.ReadOnlyFileError`."""
-    token = _OVERWRITE_READONLY.set(allowed)
-    try:
-        yield
-    finally:
-        _OVERWRITE_READONLY.reset(token)
-
-
-def real_target(path: str | os.PathLike[str]) -> Path:
-    """The file a write to ``path`` must replace: the target of a symbolic link (replacing the link itself would
-    leave the real file unchanged and turn the link into a copy), else ``path``."""
-    p = Path(path)
-    return Path(os.path.realpath(p)) if p.is_symlink() else p
-
-
-def _lock_path(target: Path) -> Path:
-    return target.with_name(f".{target.name}.lock")
-
-
-def _busy(target: Path) -> WriteError:
-    return WriteError(
-        [
-            Problem(
-                f"ほかの人（または別の画面）がこのファイルを保存中のため、{LOCK_TIMEOUT:.0f} 秒待っても保存できませんでした。"
-                "少し待ってからもう一度保存してください",
-                str(target),
-            )
-        ]
-    )
-
-
-def _flock(fd: int) -> bool:
-    """Try to take an exclusive lock on ``fd`` without waiting (fcntl.flock; msvcrt on Windows)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        import msvcrt
-
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
-
-
-def _acquire(lock: Path, target: Path, deadline: float) -> int:
-    """An open descriptor of ``lock`` holding its exclusive lock. The lock file is removed when released; a
-    waiter that got the lock of a file removed meanwhile notices (the path names another file or none)
-    and tries again, so two holders never coexist."""
-    delay = 0.002
-    while True:
-        try:
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as err:
-            raise _write_error(err, target) from None
-        if _flock(fd):
-            try:
-                same = os.stat(lock).st_ino == os.fstat(fd).st_ino
-            except FileNotFoundError:
-                same = False
-            if same:
-                return fd
-        os.close(fd)
-        if time.monotonic() > deadline:
-            raise _busy(target)
-        time.sleep(delay)
-        delay = min(delay * 2, 0.05)
-
-
-@contextlib.contextmanager
-def file_lock(path: str | os.PathLike[str], timeout: float | None = None) -> Iterator[Path]:
-    """Hold the write lock of ``path`` (its symlink target) across processes and threads; yields the real target.
-
-    The lock is an exclusive ``flock`` on ``.NAME.lock`` beside the file, created for the save and removed
-    after it. :func:`save` holds it across its stale check and the rename, so two saves of one file never
-    interleave: each lands on the version it read or is refused. Re-entrant within a thread. Waits at most
-    ``timeout`` seconds (default :data:`LOCK_TIMEOUT`), then raises :class:`~workbench.errors.WriteError`.
-    """
-    target = real_target(path)
-    key = os.path.abspath(target)
-    deadline = time.monotonic() + (LOCK_TIMEOUT if timeout is None else timeout)
-    with _GUARD:
-        rlock = _THREAD_LOCKS.setdefault(key, threading.RLock())
-    if not rlock.acquire(timeout=max(deadline - time.monotonic(), 0)):
-        raise _busy(target)
-    try:
-        if _HELD.get(key):
-            _HELD[key] += 1
-            try:
-                yield target
-            finally:
-                _HELD[key] -= 1
-            return
-        lock = _lock_path(target)
-        fd = _acquire(lock, target, deadline)
-        _HELD[key] = 1
-        try:
-            yield target
-        finally:
-            _HELD[key] = 0
-            with contextlib.suppress(OSError):
-                os.unlink(lock)
-            os.close(fd)
-    finally:
-        rlock.release()
-
-
-def _write_error(err: OSError, target: Path) -> WriteError:
-    """A one-line Japanese :class:`WriteError` for an OSError raised while writing ``target``."""
-    reasons = {
-        errno.ENOSPC: "ディスクの空き容量が足りません",
-        errno.EDQUOT: "ディスクの使用量の上限（クォータ）を超えます",
-        errno.EFBIG: "ファイルの大きさの上限を超えます",
-        errno.EACCES: "書き込む権限がありません",
-        errno.EPERM: "書き込む権限がありません",
-        errno.EROFS: "読み取り専用のディスクです",
-        errno.ENOENT: "保存先のフォルダがありません",
-        errno.ENOTDIR: "保存先のフォルダがありません",
-        errno.EISDIR: "保存先がフォルダです",
-        errno.EIO: "ディスクの読み書きに失敗しました",
-    }
-    reason = reasons.get(err.errno or 0, err.strerror or type(err).__name__)
-    return WriteError(
-        [Problem(f"保存できませんでした（{reason}）。元のファイルは変わっていません", str(target))]
-    )
-
-
-def _refuse_readonly(target: Path, allowed: bool) -> None:
-    try:
-        st = target.stat()
-    except FileNotFoundError:
-        return
-    readonly = not (st.st_mode & 0o222) or not os.access(target, os.W_OK)
-    if readonly and not allowed:
-        raise ReadOnlyFileError(
-            [
-                Problem(
-                    "読み取り専用のファイルなので上書きしませんでした。上書きしてよい場合は、ファイルの読み取り専用を"
-                    "解除するか、上書きを指定してください（コマンドでは --overwrite-readonly）",
-                    str(target),
-                )
-            ]
-        )
-
-
-def _clean_leftovers(target: Path) -> None:
-    """Remove temporary files of ``target`` left by writers that were killed (only called under the lock:
-    every temporary file of a target is made while its lock is held, so any found then is an orphan)."""
-    folder = target.parent if str(target.parent) else Path(".")
-    with contextlib.suppress(OSError):
-        for p in folder.glob(f".{glob.escape(target.name)}.*.tmp"):
-            with contextlib.suppress(OSError):
-                p.unlink()
-
-
-def _file_mode(path: Path) -> int:
-    """Permission bits for a rewritten file: its current ones, or 0666 less the umask for a new one."""
-    try:
-        return path.stat().st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0o022)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def _write_temp(folder: Path, name: str, data: bytes, mode: int, temps: list[str]) -> str:
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-    temps.append(tmp)
-    with os.fdopen(fd, "wb") as fh:
-        os.fchmod(
-            fh.fileno(), mode
-        )  # mkstemp makes 0600: keep the file's mode, or the usual one for a new file
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    return tmp
-
-
-def atomic_write(
-    path: str | os.PathLike[str],
-    data: bytes,
-    *,
-    backup: bool = True,
-    overwrite_readonly: bool | None = None,
-) -> Path:
-    """Write ``data`` to ``path`` atomically: temporary file in the same folder, fsync, rename.
-
-    - With ``backup`` the previous version is kept as ``path.bak`` (also by rename, so it is always whole).
-    - A symbolic link is followed: its target is replaced, the link stays a link.
-    - A read-only file is refused with :class:`~workbench.errors.ReadOnlyFileError` unless
-      ``overwrite_readonly`` (default: inside :func:`allow_readonly` only).
-    - The write holds the file's lock (:func:`file_lock`) and first removes temporary files a killed writer
-      left behind.
-    - Any failure (disk full, no permission, …) raises a one-line :class:`~workbench.errors.WriteError`;
-      the file keeps its previous content and no temporary file is left.
-
-    Returns the file written (the link's target for a link).
-    """
-    allowed = _OVERWRITE_READONLY.get() if overwrite_readonly is None else overwrite_readonly
-    with file_lock(path) as target:
-        _refuse_readonly(target, allowed)
-        _clean_leftovers(target)
-        folder = target.parent if str(target.parent) else Path(".")
-        temps: list[str] = []
-        try:
-            mode = _file_mode(target)
-            tmp = _write_temp(folder, target.name, data, mode, temps)
-            if backup and target.exists():
-                bak = target.with_name(target.name + ".bak")
-                tmp2 = _write_temp(folder, bak.name, target.read_bytes(), mode, temps)
-                os.replace(tmp2, bak)
-                temps.remove(tmp2)
-            os.replace(tmp, target)
-            temps.remove(tmp)
-            with contextlib.suppress(OSError):
-                dfd = os.open(folder, os.O_RDONLY)
-                try:
-                    os.fsync(dfd)
-                finally:
-                    os.close(dfd)
-        except OSError as err:
-            raise _write_error(err, target) from None
-        finally:
-            for t in temps:
-                with contextlib.suppress(OSError):
-                    os.unlink(t)
-    return target
 
 
 def save(

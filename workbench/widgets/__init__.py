@@ -29,50 +29,46 @@ Figures are drawn by replacing an ``Output`` widget's outputs with the plotly mi
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from ._common import FigureSlot, Message, Session, initial_prefecture
+from .auth import AuthMatrix
+from .choice import MultiChoice
+from .cost import CostSimulator, LateJoinerPanel
+from .dashboards import AuthDashboard, CostDashboard, Dashboard, DataFlowDashboard, OverviewDashboard
+from .datamap import DataFlowPanel
+from .editors import PlatformEditor, ServiceEditor
+from .effect import CostEffectPanel
+from .export import DeckDownload
+from .picker import PrefecturePicker
+from .plan import PlanEditor, TypeFlowchart, VisionCard
+from .saving import SaveControls
+from .step1 import ClassificationCard, PlatformView
+from .vision import VisionEditor
 
-_LAZY = {
-    "Session": "_common",
-    "FigureSlot": "_common",
-    "Message": "_common",
-    "initial_prefecture": "_common",
-    "PrefecturePicker": "picker",
-    "ClassificationCard": "step1",
-    "PlatformView": "step1",
-    "PlatformEditor": "editors",
-    "ServiceEditor": "editors",
-    "TypeFlowchart": "plan",
-    "VisionCard": "plan",
-    "PlanEditor": "plan",
-    "VisionEditor": "vision",
-    "MultiChoice": "choice",
-    "SaveControls": "saving",
-    "AuthMatrix": "auth",
-    "CostSimulator": "cost",
-    "LateJoinerPanel": "cost",
-    "CostEffectPanel": "effect",
-    "Dashboard": "dashboards",
-    "OverviewDashboard": "dashboards",
-    "CostDashboard": "dashboards",
-    "AuthDashboard": "dashboards",
-    "DeckDownload": "export",
-    "DataFlowPanel": "datamap",
-    "DataFlowDashboard": "dashboards",
-}
-
-__all__ = sorted(_LAZY)
-
-
-def __getattr__(name: str) -> Any:
-    try:
-        module = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'workbench.widgets' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__all__ = [
+    "AuthDashboard",
+    "AuthMatrix",
+    "ClassificationCard",
+    "CostDashboard",
+    "CostEffectPanel",
+    "CostSimulator",
+    "Dashboard",
+    "DataFlowDashboard",
+    "DataFlowPanel",
+    "DeckDownload",
+    "FigureSlot",
+    "LateJoinerPanel",
+    "Message",
+    "MultiChoice",
+    "OverviewDashboard",
+    "PlanEditor",
+    "PlatformEditor",
+    "PlatformView",
+    "PrefecturePicker",
+    "SaveControls",
+    "ServiceEditor",
+    "Session",
+    "TypeFlowchart",
+    "VisionCard",
+    "VisionEditor",
+    "initial_prefecture",
+]

@@ -19,10 +19,6 @@ from ._common import FigureSlot, Message, Session, StaticFallback, error_text, h
 DEFAULT_WEIGHTS = {"flat": 0.2, "population": 0.8, "usage": 0.0}  # 均等割 4–20% in bylaws (DOMAIN §6b)
 
 
-def _man(yen: float) -> str:
-    return f"{yen / 1e4:,.0f} 万円"
-
-
 class CostSimulator(StaticFallback, w.VBox):
     """Rules side by side for the prefecture's cost scenario, with controls that change it live.
 
@@ -326,7 +322,7 @@ class CostSimulator(StaticFallback, w.VBox):
     def _draw_cash(self, pref: Any) -> None:
         """Each member's payments per 年度 under the chosen rule (令和N年度 once the plan has a start)."""
         from ..cost import cash_flow
-        from ..text import fiscal_year, fiscal_year_ja, yen_ja
+        from ..text import fiscal_year, fiscal_year_ja, money_ja
 
         try:
             cf = cash_flow(pref, self.rule.value)
@@ -343,8 +339,8 @@ class CostSimulator(StaticFallback, w.VBox):
         rows = [
             {
                 "団体": n,
-                **{y: yen_ja(v, "千円") for y, v in zip(years, f, strict=True)},
-                "現在価値": yen_ja(p, "千円"),
+                **{y: money_ja(v, "千円") for y, v in zip(years, f, strict=True)},
+                "現在価値": money_ja(p, "千円"),
             }
             for n, f, p in zip(
                 [*cf.names, "県"], [*cf.flows, cf.prefecture], [*cf.npv, cf.prefecture_npv], strict=True

@@ -13,22 +13,10 @@ from typing import Any
 import ipywidgets as w
 from pydantic import ValidationError
 
+from ..charts import plan as plan_charts
 from ..errors import InputError
 from ..staff import answer_ja, prose_ja
 from ._common import FigureSlot, Message, Session, StaticFallback, error_text, html_table, set_options
-from .step1 import optional
-
-
-def _chart(name: str):
-    """A builder of ``workbench.charts.plan`` (None while that module is not installed)."""
-    mod = optional("workbench.charts.plan")
-    return getattr(mod, name, None) if mod is not None else None
-
-
-def _missing_note(what: str) -> w.HTML:
-    return w.HTML(
-        f"<p style='color:#666'>{html.escape(what)}: workbench.charts.plan が未導入のため表示できません</p>"
-    )
 
 
 class TypeFlowchart(StaticFallback, w.VBox):
@@ -50,9 +38,7 @@ class TypeFlowchart(StaticFallback, w.VBox):
         self.steps = w.HTML()
         self.steps.add_class("wb-flow-steps")
         self.message = Message()
-        self._builder = _chart("type_flowchart")
-        body = self.figure.widget if self._builder else _missing_note("型のフローチャート")
-        super().__init__([self.message, body, self.steps])
+        super().__init__([self.message, self.figure.widget, self.steps])
         self.add_class("wb-flowchart")
         session.on_change(self.update, secondary=True)
         if session.pref is not None:
@@ -62,8 +48,7 @@ class TypeFlowchart(StaticFallback, w.VBox):
 
         try:
             res = self.session.classification(pref)
-            if self._builder:
-                self.figure.show(self._builder(res))
+            self.figure.show(plan_charts.type_flowchart(res))
         except Exception as err:
             self.message.set(error_text(err), "error")
             return
@@ -199,7 +184,6 @@ class PlanEditor(StaticFallback, w.VBox):
         self.gantt = FigureSlot("wb-fig-gantt")
         self.table = w.HTML()
         self.table.add_class("wb-plan-table")
-        self._gantt = _chart("gantt")
         form = w.VBox(
             [
                 self.chooser,
@@ -214,9 +198,7 @@ class PlanEditor(StaticFallback, w.VBox):
             ]
         )
         form.add_class("wb-plan-form")
-        super().__init__(
-            [form, self.gantt.widget if self._gantt else _missing_note("ガントチャート"), self.table]
-        )
+        super().__init__([form, self.gantt.widget, self.table])
         self.add_class("wb-plan-editor")
         self._quiet = False
         self.chooser.observe(lambda _c: None if self._quiet else self._fill(), names="value")
@@ -262,8 +244,7 @@ class PlanEditor(StaticFallback, w.VBox):
         finally:
             self._quiet = False
         self._fill()
-        if self._gantt:
-            self.gantt.show(self._gantt(plan))
+        self.gantt.show(plan_charts.gantt(plan))
         self.table.value = html_table(schedule_frame(plan))
 
     def _plan_start_note(self) -> None:
@@ -300,6 +281,17 @@ class PlanEditor(StaticFallback, w.VBox):
         self.done.value = item.done
         self._start_note()
 
+    def _changes(self, item: Any) -> dict[str, Any]:
+        """The form's fields that differ from the item's current values, as ``set_item`` takes them."""
+        form = {
+            "owner": (self.owner.value, item.owner),
+            "start": (int(self.start.value), item.start_floor),
+            "duration": (int(self.duration.value), item.duration),
+            "depends_on": (list(self.depends_on.value), list(item.depends_on)),
+            "done": (bool(self.done.value), item.done),
+        }
+        return {k: new for k, (new, old) in form.items() if new != old}
+
     def apply(self) -> bool:
         """Write the form into the prefecture's ``plan:`` (only what changed), reschedule and autosave.
 
@@ -312,17 +304,7 @@ class PlanEditor(StaticFallback, w.VBox):
         if pref is None or self.plan is None or self.chooser.value is None:
             return False
         item = self.plan.item(self.chooser.value)
-        changes: dict[str, Any] = {}
-        if self.owner.value != item.owner:
-            changes["owner"] = self.owner.value
-        if self.start.value != item.start_floor:
-            changes["start"] = int(self.start.value)
-        if self.duration.value != item.duration:
-            changes["duration"] = int(self.duration.value)
-        if list(self.depends_on.value) != list(item.depends_on):
-            changes["depends_on"] = list(self.depends_on.value)
-        if self.done.value != item.done:
-            changes["done"] = bool(self.done.value)
+        changes = self._changes(item)
         new_start = self.plan_start.value
         start_changed = new_start != self.plan.start
         if not changes and not start_changed:

@@ -9,13 +9,13 @@ versions by their date and time, この版に戻す puts one back.
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
 
+from .. import autosave as autosaving
 from ..errors import InputError
 from ..text import date_ja
 from ._common import Message, Session, error_text
@@ -37,14 +37,6 @@ def is_shipped(path: Path | None) -> bool:
 SHIPPED = (
     "同梱のサンプルファイルは変更しません。作業用のコピー（notebook の working_copy）を開いて編集してください"
 )
-
-
-def autosave_module():
-    """:mod:`workbench.autosave` (None when a build leaves it out)."""
-    try:
-        return importlib.import_module("workbench.autosave")
-    except ModuleNotFoundError:
-        return None
 
 
 def autosave_label(path: Path) -> str:
@@ -126,11 +118,10 @@ class SaveControls(w.VBox):
         return written
 
     def autosave(self) -> None:
-        mod = autosave_module()
-        if mod is None or self.session.pref is None or is_shipped(self.session.path):
+        if self.session.pref is None or is_shipped(self.session.path):
             return
         try:
-            mod.autosave(self.session.pref)
+            autosaving.autosave(self.session.pref)
         except Exception as err:  # autosave must never break editing
             self.status.set(
                 self.status.text + f"\n（自動保存に失敗: {error_text(err)}）", self.status.kind or "warn"
@@ -139,9 +130,8 @@ class SaveControls(w.VBox):
 
     def refresh(self) -> None:
         """The list of autosaved versions of the session's file, newest first."""
-        mod = autosave_module()
         path = self.session.path
-        copies = mod.list_autosaves(path) if mod is not None and path is not None else []
+        copies = autosaving.list_autosaves(path) if path is not None else []
         opts = [(autosave_label(c), i) for i, c in enumerate(copies)][::-1]
         self.restore_choice.options = opts or [("（なし）", None)]
         self.restore_button.disabled = not opts
@@ -149,13 +139,12 @@ class SaveControls(w.VBox):
     def restore(self) -> bool:
         """Put the chosen autosaved version back over the file (the replaced file is kept as ``.bak``) and
         load it into the session."""
-        mod = autosave_module()
         path = self.session.path
-        if mod is None or path is None or self.restore_choice.value is None:
+        if path is None or self.restore_choice.value is None:
             return False
         label = self.restore_choice.label
         try:
-            pref = mod.restore_autosave(path, self.restore_choice.value)
+            pref = autosaving.restore_autosave(path, self.restore_choice.value)
         except Exception as err:  # an InputError, or a write refused (read-only, disk full): file unchanged
             self.status.set("戻せませんでした: " + error_text(err), "error")
             return False

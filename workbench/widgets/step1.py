@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import html
-import importlib
 
 import ipywidgets as w
 import pandas as pd
 
 from .. import reference
 from ..charts import classify as cc
+from ..charts import overview as overview_charts
 from ._common import FigureSlot, Message, Session, StaticFallback, error_text, html_table, set_options
-
-
-def optional(module: str):
-    """A colleague's module when it is installed, else None (the panel shows a note instead)."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as err:
-        if err.name and module.startswith(err.name):
-            return None
-        raise
 
 
 class ClassificationCard(StaticFallback, w.VBox):
@@ -129,8 +119,7 @@ class PlatformView(StaticFallback, w.VBox):
     chooser : ipywidgets.Dropdown
         Which platform (CSS hook ``wb-platform-chooser``).
     overview : FigureSlot
-        The 俯瞰図 sankey from ``workbench.charts.overview.overview_diagram`` (``wb-fig-overview``); a note
-        replaces it when that module is not installed.
+        The 俯瞰図 sankey from ``workbench.charts.overview.overview_diagram`` (``wb-fig-overview``).
     attributes : ipywidgets.HTML
         The platform's attributes (guide 3.4) as a two-column table (``wb-attributes``).
     services : ipywidgets.HTML
@@ -144,7 +133,6 @@ class PlatformView(StaticFallback, w.VBox):
         self.chooser = w.Dropdown(description="基盤", layout=w.Layout(width="420px"))
         self.chooser.add_class("wb-platform-chooser")
         self.overview = FigureSlot("wb-fig-overview")
-        self.note = w.HTML()
         self.attributes = w.HTML()
         self.attributes.add_class("wb-attributes")
         self.services = w.HTML()
@@ -152,9 +140,7 @@ class PlatformView(StaticFallback, w.VBox):
         self.issues = w.HTML()
         self.issues.add_class("wb-platform-issues")
         self.message = Message()
-        self._overview = optional("workbench.charts.overview")
-        kids: list[w.Widget] = [self.chooser, self.message]
-        kids.append(self.overview.widget if self._overview else self.note)
+        kids: list[w.Widget] = [self.chooser, self.message, self.overview.widget]
         kids += [self.attributes, self.services, self.issues]
         super().__init__(kids)
         self.add_class("wb-platform-view")
@@ -182,14 +168,11 @@ class PlatformView(StaticFallback, w.VBox):
             return
         try:
             res = self.session.classification(pref)
-            if self._overview is not None:
-                self.overview.show(self._overview.overview_diagram(pref, pid))
+            self.overview.show(overview_charts.overview_diagram(pref, pid))
         except Exception as err:
             self.message.set(error_text(err), "error")
             return
         self.message.clear()
-        if self._overview is None:
-            self.note.value = "<p style='color:#666'>俯瞰図: workbench.charts.overview が未導入です</p>"
         row = next(r for r in res.platforms if r["id"] == pid)
         attrs = pd.DataFrame({"属性": list(row), "値": [("—" if v is None else v) for v in row.values()]})
         self.attributes.value = "<h4 style='margin:8px 0 2px'>属性（状態・性能）</h4>" + html_table(attrs)

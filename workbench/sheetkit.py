@@ -1,0 +1,158 @@
+"""What the hearing workbook (:mod:`workbench.sheets`) and the data-map sheets (:mod:`workbench.datamap_sheets`)
+share: the header styles, cells written formula-safe, the hidden sheet of dropdown lists, a cell read back, where
+a value came from, and how a value met in two workbooks is merged (or reported as a conflict).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.escape import unescape as xml_unescape
+
+from .errors import Problem
+from .files import safe_cell, unsafe_cell
+from .xlsx_stream import Unreadable
+
+SHEET_INFO = "説明"
+SHEET_LISTS = "選択肢"
+HEADER_ROW = 4  # row 1 title, row 2 guidance, row 3 per-column notes, row 4 headers, data from row 5
+
+# --- writing ----------------------------------------------------------------------------------------------
+
+HEAD_FONT = Font(bold=True, color="FFFFFF")
+HEAD_FILL = PatternFill("solid", fgColor="1F4E79")
+REQ_FILL = PatternFill("solid", fgColor="C00000")
+NOTE_FONT = Font(size=9, color="595959")
+
+
+def put(ws: Any, row: int, col: int, value: Any) -> Any:
+    cell = ws.cell(row=row, column=col, value=safe_cell(value))
+    return cell
+
+
+class Lists:
+    """The hidden sheet of dropdown lists (one column per list); returns the formula of a list."""
+
+    def __init__(self, wb: Workbook) -> None:
+        self.ws = wb.create_sheet(SHEET_LISTS)
+        self.ws.sheet_state = "hidden"
+        self.cols: dict[str, str] = {}
+
+    def formula(self, name: str, values: Sequence[str]) -> str:
+        if name not in self.cols:
+            c = len(self.cols) + 1
+            put(self.ws, 1, c, name)
+            for i, v in enumerate(values, 2):
+                put(self.ws, i, c, v)
+            letter = get_column_letter(c)
+            self.cols[name] = f"'{SHEET_LISTS}'!${letter}$2:${letter}${len(values) + 1}"
+        return self.cols[name]
+
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    """The xlsx bytes of a workbook (for an atomic write)."""
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# --- reading ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Source:
+    """Where a value came from: file, sheet, row and cell."""
+
+    file: str
+    sheet: str
+    row: int
+    cell: str = ""
+    header: str = ""
+    respondent: str | None = None
+
+    def where(self) -> str:
+        who = f"（{self.respondent}）" if self.respondent else ""
+        return f"{self.file}{who} {self.sheet}!{self.cell or self.row}"
+
+
+def cell_text(value: Any) -> Any:
+    """A cell value read: strings stripped (full-width spaces too) and un-escaped; '' -> None.
+
+    Free text (names, notes) keeps the user's characters; coded values are NFKC-normalised when parsed.
+    Excel stores characters XML cannot hold as ``_xHHHH_``; they are decoded here, so a control character
+    typed into a cell is seen (and refused) as what it is."""
+    if isinstance(value, Unreadable):
+        return value
+    if isinstance(value, str):
+        if "_x" in value:
+            value = xml_unescape(value)
+        s = unsafe_cell(value.strip().strip("\u3000").strip())
+        return s or None
+    if isinstance(value, datetime | date):
+        return value.isoformat()[:10]
+    return value
+
+
+# --- merging ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Conflict:
+    """Two workbooks describing the same platform or service differently."""
+
+    kind: str  # 基盤 | サービス
+    id: str
+    key: str
+    first: Source
+    first_value: Any
+    second: Source
+    second_value: Any
+
+    def problem(self) -> Problem:
+        a, b = _show(self.first_value), _show(self.second_value)
+        return Problem(
+            f"{self.kind}「{self.id}」の{self.first.header}が食い違っています: "
+            f"{self.first.where()} = {a} ／ {self.second.where()} = {b}"
+            "（--prefer ファイル または --on-conflict first で、どちらを採るか指定してください）",
+            self.second.file,
+            self.second.row,
+            f"{self.second.sheet}!{self.second.cell} {self.second.header}",
+        )
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return str(value)
+
+
+def merge_value(
+    have: Any, key: str, value: Any, src: Source, preferred: set[str], on_conflict: str, union: bool
+) -> Source | None:
+    """One value of a row met again in another workbook, merged into ``have`` (a row with ``values``, ``cells``
+    and ``source``): a new key is taken, a list (``union``) joined; a different value is taken from a
+    preferred file, kept with ``first`` or from a preferred file, else left for a conflict: returns the cell of
+    the value kept then (None when nothing conflicts). The hearing sheets and the data-map sheets share it."""
+    if key not in have.values:
+        have.values[key], have.cells[key] = value, src
+        return None
+    if union:
+        have.values[key] = list(dict.fromkeys([*have.values[key], *value]))
+        return None
+    if have.values[key] == value:
+        return None
+    old = have.cells.get(key, have.source)
+    old_pref = os.path.realpath(old.file) in preferred
+    new_pref = os.path.realpath(src.file) in preferred
+    if new_pref and not old_pref:
+        have.values[key], have.cells[key] = value, src
+        return None
+    return None if old_pref or on_conflict == "first" else old
