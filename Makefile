@@ -24,7 +24,7 @@ lint: setup
 	$(BIN)/ruff format --check workbench tests benchmarks tools docs/conf.py setup.py data
 
 test: setup lint
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile tests
 	$(NBVAL) notebooks dashboards
 	$(DOCS_BUILD)
 	$(BIN)/python tools/check_wheel.py
