@@ -13,7 +13,9 @@ def test_panel_draws_the_sample_and_follows_the_session():
     assert panel.result.has_data_map and "福島県" in panel.card.value
     flow = panel.flow.figure
     labels = list(flow.data[0].node.label)
-    assert "pref-platform" in labels and "住民基本情報（属性）" in labels
+    # platforms by the name the file gives them, not by their id
+    assert "福島県データ連携基盤（仮称）" in labels and "住民基本情報（属性）" in labels
+    assert "pref-platform" not in labels
     # the field × field matrix counts every flow whose two fields are known, where the result puts it
     res = panel.result
     heat = panel.matrix.figure.data[0]
@@ -21,14 +23,15 @@ def test_panel_draws_the_sample_and_follows_the_session():
     assert sum(heat.z[i][i] for i in range(len(heat.z))) < sum(map(sum, heat.z))  # some flows cross fields
     # the coverage bars: per platform, the four parts stack up to its data assets
     bars = panel.coverage.figure.data
-    assert len(bars) == 4 and list(bars[0].y) == [c.platform for c in res.coverage]
+    assert len(bars) == 4 and list(bars[0].y) == [res.platform_name(c.platform) for c in res.coverage]
+    assert "福島県データ連携基盤（仮称）" in list(bars[0].y)
     for k, c in enumerate(res.coverage):
         assert sum(b.x[k] for b in bars) == c.assets and bars[0].x[k] == c.declared
     assert "公開API一覧" in panel.apis.value and "コンテキスト情報API（NGSI）" in panel.apis.value
     assert "標準データモデルのあるデータが独自形式" in panel.findings.value
     # one platform only
     panel.platform.value = "aizu-platform"
-    assert "pref-platform" not in list(panel.flow.figure.data[0].node.label)
+    assert "福島県データ連携基盤（仮称）" not in list(panel.flow.figure.data[0].node.label)
     # another prefecture: the options and the figures follow
     dash.picker.value = "10"
     assert panel.result.prefecture.name == "群馬県"

@@ -429,6 +429,7 @@ class DataMapResult(Result):
     assumptions: list[str]
     sources: dict[str, str]
     _names: dict[str, str] | None = PrivateAttr(None)
+    _platform_names: dict[str, str] = PrivateAttr(default_factory=dict)
 
     # --- presentation ---------------------------------------------------------------------------------------
     def service_name(self, sid: str | None) -> str:
@@ -436,6 +437,10 @@ class DataMapResult(Result):
         if self._names is None:
             self._names = {s.id: s.name for s in self.services}
         return self._names.get(sid or "", sid or "—")
+
+    def platform_name(self, pid: str | None) -> str:
+        """The name of a platform id as the prefecture file gives it (charts show names, the JSON keeps ids)."""
+        return self._platform_names.get(pid or "", pid or "—")
 
     def card_title(self) -> str:
         return f"{self.prefecture.name} データの流れ（データマップ）"
@@ -1139,7 +1144,7 @@ def datamap(pref: Prefecture) -> DataMapResult:
     nodes, edges = _graph(pref, flow_list, inp.assets, inp.rows, inp.sfield) if dm else ([], [])
     if dm is None:
         warnings.append("この都道府県ファイルにはデータマップがありません")
-    return DataMapResult(
+    result = DataMapResult(
         prefecture=PrefRef(code=pref.code, name=pref.name),
         has_data_map=dm is not None,
         template_version=dm.template_version if dm else None,
@@ -1166,6 +1171,8 @@ def datamap(pref: Prefecture) -> DataMapResult:
         assumptions=list(dm.assumptions) if dm else [],
         sources=SOURCES,
     )
+    result._platform_names = {p.id: p.name for p in pref.platforms}
+    return result
 
 
 class _Graph:

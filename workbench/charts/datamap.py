@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import plotly.graph_objects as go
 
 from ..staff import source_ja
+from ..text import plain
 from . import JA_FONT
 from .plaintext import plain_labels
 
@@ -67,7 +68,9 @@ def flow_figure(res: DataMapResult, platform: str | None = None) -> go.Figure:
     from ..inventory.datamap import field_label
 
     flows = [f for f in res.flows if platform is None or f.platform == platform]
-    title = f"{res.prefecture.name} データの流れ" + (f"（{platform}）" if platform else "")
+    title = f"{res.prefecture.name} データの流れ" + (
+        f"（{plain(res.platform_name(platform))}）" if platform else ""
+    )
     if not flows:
         return _empty(
             title,
@@ -102,7 +105,8 @@ def flow_figure(res: DataMapResult, platform: str | None = None) -> go.Figure:
             + names.get(f.from_service or "", origin_label),
         )
         if f.route == "platform" and f.platform:
-            mid = node(f"platform:{f.platform}", f.platform, 2, "#0017b6", f"基盤 {f.platform}")
+            pname = plain(res.platform_name(f.platform))
+            mid = node(f"platform:{f.platform}", pname, 2, "#0017b6", f"基盤 {pname}")
         else:
             mid = node("direct", "基盤を経由しない取込", 2, "#b00020", "基盤を経由しない個別の取込")
         svc = node(
@@ -242,7 +246,7 @@ def coverage_figure(res: DataMapResult) -> go.Figure:
     title = "標準データモデルへの準拠（基盤ごと）"
     if not res.coverage:
         return _empty(title, "基盤に接続されたデータアセットがデータマップにありません")
-    ps = [c.platform for c in res.coverage]
+    ps = [plain(res.platform_name(c.platform)) for c in res.coverage]
     fig = go.Figure()
     for name, values, colour in (
         ("準拠と申告", [c.declared for c in res.coverage], "#2ca02c"),
