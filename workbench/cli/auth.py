@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_file_argument, parse_date, print_json, print_table
+from .common import add_file_argument, add_on_argument, print_json, print_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("auth", help="認証レベルの照合: サービスの必要レベルと基盤の手段、認証連携の整合")
     add_file_argument(p)
     p.add_argument("--json", action="store_true", help="CONTRACT.md の JSON で出力")
-    p.add_argument(
-        "--on",
-        type=parse_date,
-        default=None,
-        metavar="YYYY-MM-DD",
-        help="手段カタログの有効期間を判定する日（既定: 今日。例 2027-04-01 で画像方式eKYCの廃止後）",
+    add_on_argument(
+        p, "手段カタログの有効期間を判定する日（既定: 今日。例 2027-04-01 で画像方式eKYCの廃止後）"
     )
     p.set_defaults(func=run)
 

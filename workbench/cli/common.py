@@ -50,6 +50,47 @@ def parse_date(text: str) -> date:
         ) from None
 
 
+def add_on_argument(
+    parser: argparse.ArgumentParser, help: str = "認証レベルを判定する日（既定: 今日）"
+) -> None:
+    """``--on YYYY-MM-DD``: the day the means catalogue's validity and the levels are judged (default: today)."""
+    parser.add_argument("--on", type=parse_date, default=None, metavar="YYYY-MM-DD", help=help)
+
+
+def prefecture_and_source(args: argparse.Namespace) -> tuple[str, Any]:
+    """The prefecture code of ``args.prefecture`` and, with ``args.source``, that prefecture's file loaded
+    (a blank sheet is pre-filled from it). Unknown prefectures and a file of another prefecture are located
+    errors (exit 2)."""
+    from .. import reference
+    from ..errors import InputError
+
+    try:
+        code = reference.resolve_prefecture(args.prefecture)[0]
+    except KeyError:
+        raise InputError.single(
+            "都道府県が分かりません",
+            file="<コマンドライン>",
+            line=1,
+            field="prefecture",
+            value=args.prefecture,
+            allowed="47都道府県の名前（例 福島県）またはJISコード（01〜47）",
+        ) from None
+    existing = None
+    if args.source:
+        import workbench as wb
+
+        existing = wb.load(args.source)
+        if existing.code != code:
+            raise InputError.single(
+                f"{args.source} は{existing.name}のファイルです（指定は{reference.resolve_prefecture(code)[1]}）",
+                file=args.source,
+                line=1,
+                field="prefecture",
+                value=existing.prefecture,
+            )
+    return code, existing
+
+
 def add_file_argument(parser: argparse.ArgumentParser) -> None:
     """FILE, or ``--sample PREF`` for a built-in sample (no repository path needed: it ships in the package)."""
     parser.add_argument(

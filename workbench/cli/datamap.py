@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_file_argument
+from .common import add_file_argument, prefecture_and_source
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -92,34 +92,9 @@ def run_datamap(args: argparse.Namespace) -> int:
 
 
 def run_sheet(args: argparse.Namespace) -> int:
-    from .. import reference
     from ..datamap_sheets import write_datamap_sheet
-    from ..errors import InputError
 
-    try:
-        code = reference.resolve_prefecture(args.prefecture)[0]
-    except KeyError:
-        raise InputError.single(
-            "都道府県が分かりません",
-            file="<コマンドライン>",
-            line=1,
-            field="prefecture",
-            value=args.prefecture,
-            allowed="47都道府県の名前（例 福島県）またはJISコード（01〜47）",
-        ) from None
-    existing = None
-    if args.source:
-        import workbench as wb
-
-        existing = wb.load(args.source)
-        if existing.code != code:
-            raise InputError.single(
-                f"{args.source} は{existing.name}のファイルです（指定は{reference.resolve_prefecture(code)[1]}）",
-                file=args.source,
-                line=1,
-                field="prefecture",
-                value=existing.prefecture,
-            )
+    code, existing = prefecture_and_source(args)
     path = write_datamap_sheet(args.xlsx, code, existing)
     print(f"{path} を書き出しました")
     return 0

@@ -8,20 +8,14 @@ import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from .common import add_file_argument, parse_date
+    from .common import add_file_argument, add_on_argument
 
     p = sub.add_parser("deck", help="会議用の資料（PowerPoint: 地図・型・課題・費用・認証・スケジュール）")
     add_file_argument(p)
     p.add_argument(
         "--pptx", required=True, metavar="OUT", help="書き出す .pptx ファイル（一時ファイル経由で置き換え）"
     )
-    p.add_argument(
-        "--on",
-        type=parse_date,
-        default=None,
-        metavar="YYYY-MM-DD",
-        help="認証レベルを判定する日（既定: 今日）",
-    )
+    add_on_argument(p)
     p.set_defaults(func=run)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import add_file_argument, parse_date
+from .common import add_file_argument, add_on_argument
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,13 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--html", required=True, metavar="OUT", help="書き出すHTMLファイル（一時ファイル経由で置き換え）"
     )
-    p.add_argument(
-        "--on",
-        type=parse_date,
-        default=None,
-        metavar="YYYY-MM-DD",
-        help="認証レベルを判定する日（既定: 今日）",
-    )
+    add_on_argument(p)
     p.set_defaults(func=run)
 
 

@@ -50,34 +50,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_hearing(args: argparse.Namespace) -> int:
-    from .. import reference
     from ..errors import InputError
     from ..sheets import write_hearing_sheet
+    from .common import prefecture_and_source
 
-    try:
-        code = reference.resolve_prefecture(args.prefecture)[0]
-    except KeyError:
-        raise InputError.single(
-            "都道府県が分かりません",
-            file="<コマンドライン>",
-            line=1,
-            field="prefecture",
-            value=args.prefecture,
-            allowed="47都道府県の名前（例 福島県）またはJISコード（01〜47）",
-        ) from None
-    existing = None
-    if args.source:
-        import workbench as wb
-
-        existing = wb.load(args.source)
-        if existing.code != code:
-            raise InputError.single(
-                f"{args.source} は{existing.name}のファイルです（指定は{reference.resolve_prefecture(code)[1]}）",
-                file=args.source,
-                line=1,
-                field="prefecture",
-                value=existing.prefecture,
-            )
+    code, existing = prefecture_and_source(args)
     munis = None
     if args.municipalities:
         from ..tabular import read_municipality_list
