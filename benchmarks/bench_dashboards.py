@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from test_browser_support import PLOT, Recorder, launch, new_context, voila_server  # noqa: E402
 
-DASHBOARDS = ["県の全体像.ipynb", "費用負担シミュレーター.ipynb", "認証レベル.ipynb"]
+DASHBOARDS = ["県の全体像.ipynb", "費用負担シミュレーター.ipynb", "認証レベル.ipynb", "データの流れ.ipynb"]
 BARE = "bare.ipynb"  # the reference: one plotly FigureWidget
 BARE_SOURCE = 'import plotly.graph_objects as go\ngo.FigureWidget(go.Bar(x=["a", "b"], y=[1, 2]))'
 BARE_MIME = "bare_mime.ipynb"  # one figure through JupyterLab's plotly renderer (what the dashboards use)
@@ -66,8 +66,9 @@ def first_chart(browser, base: str, notebook: str) -> float:
 # of each dashboard included
 SETTLED = {
     "県の全体像.ipynb": ["wb-fig-counts", "wb-fig-map", "wb-fig-munis", "wb-fig-flowchart"],
-    "費用負担シミュレーター.ipynb": ["wb-fig-cost-standalone", "wb-fig-cost-map"],
+    "費用負担シミュレーター.ipynb": ["wb-fig-cost-standalone", "wb-fig-cost-map", "wb-fig-cost-effect"],
     "認証レベル.ipynb": ["wb-fig-auth-matrix", "wb-fig-auth-gaps", "wb-fig-auth-map"],
+    "データの流れ.ipynb": ["wb-fig-datamap-flow", "wb-fig-datamap-matrix", "wb-fig-datamap-coverage"],
 }
 
 INTERACTIONS = {
@@ -77,6 +78,7 @@ INTERACTIONS = {
         ("select", ".wb-cost-rule", ["人口割", "シャープレイ値"]),  # the labels staff see (no codes)
     ),
     "認証レベル.ipynb": ("wb-fig-auth-matrix", ("button", ".wb-auth-when", ["2027-04-01以降", "今日"])),
+    "データの流れ.ipynb": ("wb-fig-datamap-flow", ("select", ".wb-pref-picker", ["09 栃木県", "07 福島県"])),
 }
 
 

@@ -161,6 +161,47 @@ def test_auth_dashboard(server, page, recorder):
     clean(recorder)
 
 
+def test_charts_are_drawn_once_and_still_follow_the_window(server, page, recorder):
+    """The template's patch of the plotly renderer (share/jupyter/voila/templates/wb/index.html.j2): no PNG
+    snapshot, no second or third drawing of a chart just drawn (without the patch: 6 more drawings for the 3
+    charts of this change), and the charts take the new width when the window narrows (Voila did not pass the
+    window's size to the charts before; the fit is skipped only when the width is unchanged)."""
+    open_dashboard(page, server, "認証レベル.ipynb")
+    page.wait_for_selector(".wb-fig-auth-map .main-svg", timeout=TIMEOUT)
+    assert page.evaluate("() => window.Plotly.__wbPatched") is True
+    gd = ".wb-fig-auth-matrix .js-plotly-plot"
+    snapshot = page.evaluate(
+        """async (sel) => { const gd = document.querySelector(sel);
+        const late = new Promise((r) => setTimeout(() => r('pending'), 300));
+        return await Promise.race([window.Plotly.toImage(gd, {format: 'png'}), late]); }""",
+        gd,
+    )
+    assert snapshot == "pending", "the PNG snapshot for saving the notebook is skipped"
+    # drawn once: a chart swapped in after a control change is not drawn again by the renderer's update
+    page.evaluate(
+        """() => { window.__drawn = 0; window.__again = 0; const P = window.Plotly; const react = P.react;
+        P.react = function (gd, ...rest) { return react.call(this, gd, ...rest).then((g) => {
+          window.__drawn += 1; g.on('plotly_afterplot', () => { window.__again += 1; }); return g; }); }; }"""
+    )
+    before = svg(page, "wb-fig-auth-matrix")
+    page.locator(".wb-auth-when button", has_text="2027-04-01以降").click()
+    wait_changed(page, "wb-fig-auth-matrix", before)
+    page.wait_for_function("() => window.__drawn >= 3", timeout=30_000)  # matrix, gaps, map
+    page.wait_for_timeout(600)
+    assert page.evaluate("() => window.__again") == 0, "a new chart was drawn a second time"
+    width = page.evaluate(f"() => document.querySelector('{gd}')._fullLayout.width")
+    page.set_viewport_size({"width": 1000, "height": 2400})
+    page.wait_for_function(
+        f"(w) => document.querySelector('{gd}')._fullLayout.width < w - 200", arg=width, timeout=10_000
+    )
+    inner = page.evaluate(
+        f"() => [document.querySelector('{gd}')._fullLayout.width,"
+        f" parseFloat(getComputedStyle(document.querySelector('{gd}')).width)]"
+    )
+    assert abs(inner[0] - inner[1]) < 2, inner
+    clean(recorder)
+
+
 def test_deck_download_from_a_dashboard(server, page, recorder, tmp_path):
     """The dashboard's button builds the deck in memory and the browser downloads it (nothing on the server)."""
     from pptx import Presentation

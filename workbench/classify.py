@@ -288,11 +288,17 @@ def _rules() -> dict[str, dict[str, str]]:
 
 def type_label(code: str) -> str:
     """The Japanese label of a 型 (1.1 … 2.8)."""
+    return _type_labels().get(code, code)
+
+
+@functools.cache
+def _type_labels() -> dict[str, str]:
+    """型 → Japanese label, built once from both type tables (the first table that lists a type wins)."""
+    out: dict[str, str] = {}
     for df in (_before_table(), _after_table()):
-        hit = df[df["type"] == code]
-        if len(hit):
-            return str(hit["label_ja"].iloc[0])
-    return code
+        for t, label in zip(df["type"], df["label_ja"], strict=True):
+            out.setdefault(str(t), str(label))
+    return out
 
 
 # --- facts about the platforms --------------------------------------------------------------------

@@ -314,9 +314,7 @@ def label(enum: str, code: str) -> str:
     >>> reference.label("auth_dimension", "proofing"), reference.label("severity", "high")
     ('身元確認', '高')
     """
-    df = enum_table(enum)
-    hit = df[df["code"] == code]
-    return str(hit["label_ja"].iloc[0]) if len(hit) else code
+    return _label_index(enum).get(code, code)
 
 
 def labels(enum: str) -> dict[str, str]:
@@ -328,5 +326,12 @@ def labels(enum: str) -> dict[str, str]:
     >>> reference.labels("late_join_policy")["book_value"]
     '残存簿価（5年定額法）の持分を負担'
     """
+    return dict(_label_index(enum))
+
+
+@functools.cache
+def _label_index(enum: str) -> dict[str, str]:
+    """Code → Japanese label of one enumeration, built once (a dashboard asks for labels thousands of times
+    per redraw; filtering the table each time cost a quarter of a prefecture switch)."""
     df = enum_table(enum)
-    return dict(zip(df["code"], df["label_ja"], strict=True))
+    return {str(c): str(j) for c, j in zip(df["code"], df["label_ja"], strict=True)}

@@ -55,22 +55,20 @@ def _rings_xy(rings: Iterable[pd.DataFrame], shift: tuple[float, float] = (0.0, 
     return xs, ys
 
 
-def _outline_trace(
-    rings: list[pd.DataFrame], fill: str, line: str, name: str, width: float = 1.0
-) -> go.Scatter:
+def _outline_trace(rings: list[pd.DataFrame], fill: str, line: str, name: str, width: float = 1.0) -> dict:
     xs, ys = _rings_xy(rings)
-    return go.Scatter(
-        _validate=False,
-        x=xs,
-        y=ys,
-        mode="lines",
-        fill="toself",
-        fillcolor=fill,
-        line={"color": line, "width": width},
-        hoverinfo="skip",
-        showlegend=False,
-        name=name,
-    )
+    return {
+        "type": "scatter",
+        "x": xs,
+        "y": ys,
+        "mode": "lines",
+        "fill": "toself",
+        "fillcolor": fill,
+        "line": {"color": line, "width": width},
+        "hoverinfo": "skip",
+        "showlegend": False,
+        "name": name,
+    }
 
 
 def map_box(code: str, df: pd.DataFrame) -> tuple[float, float, float, float]:
@@ -130,7 +128,7 @@ def placed_frame(df: pd.DataFrame, box: tuple[float, float, float, float]) -> pd
 
 def _points(
     part: pd.DataFrame, name: str, sizeref: float, *, colour: str | None = None, legend: bool = True, **marker
-) -> go.Scatter:
+) -> dict:
     symbols = [
         OUTSIDE_SYMBOL if o else ("triangle-right" if e else "circle")
         for o, e in zip(part["outside"], part["edge"], strict=True)
@@ -147,54 +145,56 @@ def _points(
     if colour is not None:
         m["color"] = colour
     m.update(marker)
-    return go.Scatter(
-        _validate=False,
-        x=part["x"].tolist(),
-        y=part["y"].tolist(),
-        mode="markers",
-        name=plain(f"{name}（{len(part)}）"),
-        marker=m,
-        customdata=_hover(part),
-        hovertemplate=HOVER,
-        showlegend=legend,
-    )
+    return {
+        "type": "scatter",
+        "x": part["x"].tolist(),
+        "y": part["y"].tolist(),
+        "mode": "markers",
+        "name": plain(f"{name}（{len(part)}）"),
+        "marker": m,
+        "customdata": _hover(part),
+        "hovertemplate": HOVER,
+        "showlegend": legend,
+    }
 
 
-def _layout(
-    fig: go.Figure, title: str, box: tuple[float, float, float, float], height: int, notes: list[str]
-) -> None:
+def _layout(title: str, box: tuple[float, float, float, float], height: int, notes: list[str]) -> dict:
+    """The map's layout as a plain dict (the figure is built once from it: plotly's ``update_layout`` and
+    ``add_annotation`` cost more than the map itself)."""
     x0, x1, y0, y1 = box
     ratio = 1 / math.cos(math.radians((y0 + y1) / 2))
     axis = {"visible": False, "showgrid": False, "zeroline": False, "fixedrange": False}
-    fig.update_layout(
-        title={"text": title, "x": 0.01, "xanchor": "left"},
-        font={"family": JA_FONT, "size": 12},
-        height=height,
-        margin={"l": 10, "r": 10, "t": 60, "b": 70},
-        plot_bgcolor="#e8f1f8",
-        paper_bgcolor="white",
-        xaxis={**axis, "range": [x0, x1], "constrain": "domain"},
-        yaxis={**axis, "range": [y0, y1], "scaleanchor": "x", "scaleratio": ratio, "constrain": "domain"},
-        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "font": {"size": 11}},
-        hoverlabel={"font": {"family": JA_FONT}},
-        dragmode="pan",
-    )
-    fig.add_annotation(
-        text="<br>".join([*notes, SOURCES]),
-        xref="paper",
-        yref="paper",
-        x=0,
-        y=0,
-        yanchor="top",
-        yshift=-6,
-        xanchor="left",
-        align="left",
-        showarrow=False,
-        font={"size": 9, "color": "#666"},
-    )
+    return {
+        "title": {"text": title, "x": 0.01, "xanchor": "left"},
+        "font": {"family": JA_FONT, "size": 12},
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 60, "b": 70},
+        "plot_bgcolor": "#e8f1f8",
+        "paper_bgcolor": "white",
+        "xaxis": {**axis, "range": [x0, x1], "constrain": "domain"},
+        "yaxis": {**axis, "range": [y0, y1], "scaleanchor": "x", "scaleratio": ratio, "constrain": "domain"},
+        "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "font": {"size": 11}},
+        "hoverlabel": {"font": {"family": JA_FONT}},
+        "dragmode": "pan",
+        "annotations": [
+            {
+                "text": "<br>".join([*notes, SOURCES]),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": 0,
+                "yanchor": "top",
+                "yshift": -6,
+                "xanchor": "left",
+                "align": "left",
+                "showarrow": False,
+                "font": {"size": 9, "color": "#666"},
+            }
+        ],
+    }
 
 
-def _base(code: str) -> list[go.Scatter]:
+def _base(code: str) -> list[dict]:
     rings = [geo.prefecture_outline(c) for c in geo.neighbours(code)]
     traces = [_outline_trace(rings, NEIGHBOUR_FILL, NEIGHBOUR_LINE, "隣接県", 0.6)] if rings else []
     traces.append(_outline_trace([geo.prefecture_outline(code)], OUTLINE_FILL, OUTLINE_LINE, "県境", 1.2))
@@ -235,7 +235,7 @@ def municipal_map(
     placed = placed_frame(df, box)
     own = placed[~placed["outside"]]
     sizeref = 2.0 * max(float(own["population"].max() if len(own) else 1), 1.0) / (MAX_MARKER_PX**2)
-    fig = figure(_base(pref_code))
+    traces = _base(pref_code)
     groups = list(dict.fromkeys(placed["group"]))
     last = [g for g in (geo.NO_PLATFORM, geo.NOT_MEMBER) if g in groups]
     groups = order or ([g for g in groups if g not in last] + last)
@@ -248,7 +248,7 @@ def municipal_map(
         if part.empty:
             continue
         if g in ratio_groups:
-            fig.add_trace(
+            traces.append(
                 _points(
                     part,
                     g,
@@ -273,7 +273,7 @@ def municipal_map(
         if colour is None:
             colour = PLATFORM_PALETTE[k % len(PLATFORM_PALETTE)]
             k += 1
-        fig.add_trace(_points(part, g, sizeref, colour=colour))
+        traces.append(_points(part, g, sizeref, colour=colour))
     notes = []
     far = placed[placed["edge"]]
     if len(far):
@@ -290,9 +290,9 @@ def municipal_map(
     if len(outside) and len(outside) != len(far[far["outside"]]):
         notes.append("◆ 県外の団体")
     notes.append("円の面積は人口に比例")
-    _layout(fig, title, box, height, notes)
-    fig.layout.meta = {"source": SOURCES.replace("<br>", "; "), "prefecture": pref_code}
-    return fig
+    layout = _layout(title, box, height, notes)
+    layout["meta"] = {"source": SOURCES.replace("<br>", "; "), "prefecture": pref_code}
+    return figure({"data": traces, "layout": layout})
 
 
 @plain_labels
@@ -355,7 +355,7 @@ def _type_colour(group: str, seen: dict[str, str]) -> str:
 def national_map(summary: pd.DataFrame) -> go.Figure:
     """The 47 prefectures coloured by today's type (:func:`workbench.geo.national_frame`), 沖縄県 inset."""
     df = geo.national_frame(summary)
-    fig = figure()
+    traces: list[dict] = []
     seen: dict[str, str] = {}
     for g in sorted(dict.fromkeys(df["group"])):
         codes = df.loc[df["group"] == g, "code"].tolist()
@@ -365,46 +365,39 @@ def national_map(summary: pd.DataFrame) -> go.Figure:
             x, y = _rings_xy([geo.prefecture_outline(c)], OKINAWA_SHIFT if c == OKINAWA else (0.0, 0.0))
             xs += x
             ys += y
-        fig.add_trace(
-            go.Scatter(
-                x=xs,
-                y=ys,
-                mode="lines",
-                fill="toself",
-                fillcolor=_type_colour(g, seen),
-                line={"color": "#ffffff", "width": 0.6},
-                name=f"{g}（{len(codes)}）",
-                hoverinfo="skip",
-            )
+        traces.append(
+            {
+                "type": "scatter",
+                "x": xs,
+                "y": ys,
+                "mode": "lines",
+                "fill": "toself",
+                "fillcolor": _type_colour(g, seen),
+                "line": {"color": "#ffffff", "width": 0.6},
+                "name": f"{g}（{len(codes)}）",
+                "hoverinfo": "skip",
+            }
         )
     pts = df.copy()
     pts.loc[pts["code"] == OKINAWA, "lon"] += OKINAWA_SHIFT[0]
     pts.loc[pts["code"] == OKINAWA, "lat"] += OKINAWA_SHIFT[1]
-    fig.add_trace(
-        go.Scatter(
-            x=pts["lon"].round(4).tolist(),
-            y=pts["lat"].round(4).tolist(),
-            mode="markers",
-            marker={"size": 7, "color": "rgba(0,0,0,0.25)"},
-            customdata=[[r.name, int(r.population), r.detail] for r in pts.itertuples(index=False)],
-            hovertemplate=HOVER,
-            showlegend=False,
-            name="都道府県",
-        )
+    traces.append(
+        {
+            "type": "scatter",
+            "x": pts["lon"].round(4).tolist(),
+            "y": pts["lat"].round(4).tolist(),
+            "mode": "markers",
+            "marker": {"size": 7, "color": "rgba(0,0,0,0.25)"},
+            "customdata": [[r.name, int(r.population), r.detail] for r in pts.itertuples(index=False)],
+            "hovertemplate": HOVER,
+            "showlegend": False,
+            "name": "都道府県",
+        }
     )
     ox, oy = OKINAWA_SHIFT
-    fig.add_shape(
-        type="rect",
-        x0=127.5 + ox,
-        x1=128.45 + ox,
-        y0=26.0 + oy,
-        y1=27.0 + oy,
-        line={"color": "#999", "width": 1, "dash": "dot"},
-    )
     n_syn = int(summary["synthetic"].sum()) if "synthetic" in summary else 0
     box = (128.3, 146.2, 30.5, 45.8)
-    _layout(
-        fig,
+    layout = _layout(
         "都道府県の現在の型（全国）",
         box,
         720,
@@ -413,8 +406,16 @@ def national_map(summary: pd.DataFrame) -> go.Figure:
             "沖縄県は左上の枠内に移して表示",
         ],
     )
-    fig.update_layout(
-        plot_bgcolor="#e8f1f8", legend={"orientation": "v", "x": 0.0, "y": 0.98, "yanchor": "top"}
-    )
-    fig.layout.meta = {"source": SOURCES.replace("<br>", "; ")}
-    return fig
+    layout["legend"] = {"orientation": "v", "x": 0.0, "y": 0.98, "yanchor": "top"}
+    layout["shapes"] = [
+        {
+            "type": "rect",
+            "x0": 127.5 + ox,
+            "x1": 128.45 + ox,
+            "y0": 26.0 + oy,
+            "y1": 27.0 + oy,
+            "line": {"color": "#999", "width": 1, "dash": "dot"},
+        }
+    ]
+    layout["meta"] = {"source": SOURCES.replace("<br>", "; ")}
+    return figure({"data": traces, "layout": layout})

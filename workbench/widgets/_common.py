@@ -72,18 +72,30 @@ class FigureSlot:
         self.figure: go.Figure | None = None
         self.widget.add_class("wb-fig")
         self.widget.add_class(css)
+        self._min_height = height or 0
         if height:
             self.widget.layout.min_height = f"{height}px"
 
     def show(self, fig: go.Figure) -> None:
-        """Replace what the slot shows with ``fig`` (one message to the browser)."""
+        """Replace what the slot shows with ``fig`` (one message to the browser), its margins fitted to its
+        labels so that the browser draws it once (:func:`workbench.charts.margins.fit_margins`)."""
         import plotly.io as pio
 
+        from ..charts.margins import fit_margins
+
         self.figure = fig
-        bundle = pio.renderers["plotly_mimetype"].to_mimebundle(fig.to_dict())
+        data = fit_margins(fig.to_dict())
+        bundle = pio.renderers["plotly_mimetype"].to_mimebundle(data)
         outputs = ({"output_type": "display_data", "metadata": {}, "data": bundle},)
         if outputs == self.widget.outputs:
             return  # the same chart: no message, no redraw in the browser
+        height = data.get("layout", {}).get("height")
+        if isinstance(height, int | float) and height > 0:
+            # the slot keeps the chart's height while the browser swaps the old chart for the new one, so the
+            # page below does not jump up and back (two layouts of the whole page per chart)
+            hold = f"{int(max(height, self._min_height))}px"
+            if self.widget.layout.min_height != hold:
+                self.widget.layout.min_height = hold
         self.widget.outputs = outputs
 
     def clear(self) -> None:
@@ -189,10 +201,11 @@ class Session(traitlets.HasTraits):
     #: (0.12 s was measured to add ~120 ms to the time every chart has settled, for no gain in the first one)
     PROGRESSIVE_DELAY = 0.0
 
-    def later(self, fn: Callable[[], None], key: Any = None) -> None:
+    def later(self, fn: Callable[[], None], key: Any = None, *, last: bool = False) -> None:
         """Run ``fn`` now; under Voila (a kernel started for a page), a little later on the kernel's event loop,
         so that the chart the user looks at first reaches the browser alone. A newer request with the same
-        ``key`` replaces a pending one. Notebooks, nbval and tests run everything at once, as before."""
+        ``key`` replaces a pending one. ``last``: after everything queued by the same change (tables below the
+        charts wait for the charts). Notebooks, nbval and tests run everything at once, as before."""
         import asyncio
 
         if "VOILA_KERNEL_ID" not in os.environ:
@@ -212,7 +225,12 @@ class Session(traitlets.HasTraits):
             pending.pop(key if key is not None else fn, None)
             fn()
 
-        pending[key if key is not None else fn] = loop.call_later(self.PROGRESSIVE_DELAY, run)
+        def hop() -> None:  # one more turn of the loop: the callbacks queued meanwhile run first
+            pending[key if key is not None else fn] = loop.call_soon(run)
+
+        pending[key if key is not None else fn] = loop.call_later(
+            self.PROGRESSIVE_DELAY, hop if last else run
+        )
 
     def classification(self, pref: Any = None) -> Any:
         """``classify(pref)`` (default: the current prefecture), computed once per revision and shared by the

@@ -124,6 +124,10 @@ class AuthMatrix(StaticFallback, w.VBox):
         from ..charts.map import auth_map
 
         self.session.later(lambda: self.map.show(auth_map(pref, res)), key=(id(self), "map"))
+        self.session.later(lambda: self._draw_tables(res), key=(id(self), "tables"), last=True)
+
+    def _draw_tables(self, res: Any) -> None:
+        """The card and the tables below the charts (drawn after them)."""
         rows = "".join(
             f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
             for k, v in res.card_rows()

@@ -57,6 +57,7 @@ class CostSimulator(StaticFallback, w.VBox):
 
         self.session = session
         self.allocation = self.comparison = self.audit = None
+        self._compared: tuple[Any, Any, Any] | None = None  # (scenario key, scenario, comparison)
         self._custom_share = False
         self._busy = False
         rules = rules_table()
@@ -253,7 +254,7 @@ class CostSimulator(StaticFallback, w.VBox):
 
     def _recompute(self, _change: Any = None) -> None:
         from ..charts import cost as charts
-        from ..cost import audit, compare
+        from ..cost import audit
 
         if self._busy or self.session.pref is None or self.session.pref.costs is None:
             return
@@ -271,8 +272,7 @@ class CostSimulator(StaticFallback, w.VBox):
                 f"運用 {self.pref_running.value:.0%}</small>"
             )
         try:
-            pref = self.scenario_prefecture()
-            comparison = compare(pref)
+            pref, comparison = self._scenario_and_comparison()
             allocation = comparison.allocations.get(self.rule.value)
             if allocation is None:
                 reason = comparison.skipped.get(self.rule.value, "")
@@ -282,12 +282,47 @@ class CostSimulator(StaticFallback, w.VBox):
             self.message.set(error_text(err), "error")
             return
         self.message.clear()
+        redraw_rules = comparison is not self.comparison
         self.comparison, self.allocation, self.audit = comparison, allocation, fair
-        self.rules_fig.show(_styled(charts.shares_by_rule(comparison, note=self._all_paid_note()), None))
+        # the chart of the chosen rule first; the rest follow on the kernel's loop (Session.later)
         self.standalone_fig.show(_styled(charts.share_vs_standalone(allocation), 420))
         from ..charts.map import cost_map
 
         self.session.later(lambda: self.map_fig.show(cost_map(pref, allocation)), key=(id(self), "map"))
+        if redraw_rules:  # every rule side by side: the same chart when only the chosen rule changed
+            self.session.later(
+                lambda: self.rules_fig.show(
+                    _styled(charts.shares_by_rule(comparison, note=self._all_paid_note()), None)
+                ),
+                key=(id(self), "rules"),
+            )
+        self.session.later(lambda: self._draw_texts(allocation, fair), key=(id(self), "table"), last=True)
+        self.session.later(lambda: self._draw_cash(pref), key=(id(self), "cash"), last=True)
+
+    def _scenario_and_comparison(self) -> tuple[Any, Any]:
+        """The scenario the controls describe and every rule's allocation for it. The comparison is kept while
+        the scenario stays the same (a change of the chosen rule only picks another of its allocations)."""
+        from ..cost import compare
+
+        pref = self.scenario_prefecture()
+        key = (
+            self.session.revision,
+            id(self.session.pref),
+            tuple(sorted((self.weights() or {}).items())),
+            self._custom_share,
+            self.pref_initial.value if self._custom_share else None,
+            self.pref_running.value if self._custom_share else None,
+        )
+        cached = self._compared
+        if cached is not None and cached[0] == key:
+            return cached[1], cached[2]
+        comparison = compare(pref)
+        self._compared = (key, pref, comparison)
+        return pref, comparison
+
+    def _draw_texts(self, allocation: Any, fair: Any) -> None:
+        """The summary lines, the fairness audit and the members' shares under the chosen rule (below the
+        charts: drawn after them)."""
         self.summary.value = (
             "<ul class='wb-cost-lines'>"
             + "".join(f"<li>{html.escape(strip_codes(prose_ja(s)))}</li>" for s in allocation.summary_lines())
@@ -300,7 +335,6 @@ class CostSimulator(StaticFallback, w.VBox):
         df["削減率"] = df["削減率"].map(lambda x: f"{x:.0%}")
         df["個別合理性"] = df["個別合理性"].map(lambda x: "○" if x else "×")
         self.table.value = html_table(df)
-        self.session.later(lambda: self._draw_cash(pref), key=(id(self), "cash"))
 
     # --- shown only where they matter ----------------------------------------------------------------
     def _show_weights(self) -> None:
@@ -449,8 +483,10 @@ class LateJoinerPanel(StaticFallback, w.VBox):
         self.add_class("wb-late-joiner")
         for c in (self.municipality, self.year, self.policy):
             c.observe(lambda _c: None if self._quiet else self._draw(), names="value")
-        if rule is not None:
-            rule.observe(lambda _c: self._draw(), names="value")
+        if rule is not None:  # below the simulator's charts: drawn after them
+            rule.observe(
+                lambda _c: session.later(self._draw, key=(id(self), "late"), last=True), names="value"
+            )
         session.on_change(self.reset)
         if session.pref is not None:
             self.reset(session.pref)

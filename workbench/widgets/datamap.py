@@ -115,7 +115,13 @@ class DataFlowPanel(StaticFallback, w.VBox):
         if res is None:
             return
         self.matrix.show(charts.field_matrix_figure(res))
-        self.coverage.show(charts.coverage_figure(res))
+        self.session.later(
+            lambda: self.coverage.show(charts.coverage_figure(res)), key=(id(self), "coverage")
+        )
+        self.session.later(lambda: self._draw_tables(res), key=(id(self), "tables"), last=True)
+
+    def _draw_tables(self, res: Any) -> None:
+        """The tables below the charts (drawn after them)."""
         self.cross.value = _h("分野をまたぐデータの流れ") + html_table(res.cross_frame())
         self.candidates.value = (
             _h("分野横断の連携候補（ガイドブック 11.3 の組合せ）")

@@ -163,9 +163,7 @@ class CostEffectPanel(StaticFallback, w.VBox):
 
 
 def _styled(fig, height: int):
-    from ..charts import JA_FONT
+    from ..charts import JA_FONT, apply_template
 
-    fig.update_layout(
-        font={"family": JA_FONT}, height=height, template="plotly_white", margin={"l": 60, "r": 20}
-    )
+    apply_template(fig).update_layout(font={"family": JA_FONT}, height=height, margin={"l": 60, "r": 20})
     return fig

@@ -86,6 +86,10 @@ class ClassificationCard(StaticFallback, w.VBox):
             self.session.later(
                 lambda: self.municipalities.show(cc.municipalities_figure(pref)), key=(id(self), "munis")
             )
+        self.session.later(lambda: self._draw_tables(res), key=(id(self), "tables"), last=True)
+
+    def _draw_tables(self, res) -> None:
+        """The path and the issue list below the charts (drawn after them)."""
         self.path.value = _path_html(res)
         self.issues.value = "<h4 style='margin:8px 0 2px'>課題リスト</h4>" + html_table(res.issues_frame())
 
