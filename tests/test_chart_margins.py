@@ -47,6 +47,19 @@ def test_turned_labels_need_room_below_and_to_the_left():
     assert out["layout"]["margin"]["l"] > 0.7 * text_width(long, 12)
 
 
+def test_a_figure_grows_by_the_margin_added_below_so_its_plot_keeps_its_height():
+    fig = _heatmap(["マイナンバーカード（公的個人認証）"], ["s"], xaxis={"tickangle": -40})
+    fig["layout"]["height"] = 300
+    out = fit_margins(fig)
+    assert out["layout"]["height"] - 300 == out["layout"]["margin"]["b"] - 40
+
+
+def test_a_heatmap_without_cells_shows_no_labels_and_keeps_its_margins():
+    fig = _heatmap(["とても長い本人確認手段の名前です"], [], xaxis={"tickangle": -40})
+    fig["data"][0]["z"] = []
+    assert fit_margins(fig)["layout"]["margin"] == {"l": 40, "b": 40}
+
+
 def test_a_margin_already_large_enough_is_kept():
     fig = _heatmap(["a"], ["短い"])
     fig["layout"]["margin"]["l"] = 300
@@ -141,6 +154,8 @@ CHECK = """async ([fig, width]) => {
   for (const t of [...labels, ...titles]) {
     if (!inside(box(t))) out.push('cut off: ' + t.textContent);
   }
+  const size = div._fullLayout._size;
+  if (labels.length && size.h < 40) out.push('plot area squeezed: ' + size.h + ' px');
   for (const t of titles) {
     const a = box(t);
     for (const l of labels) {
