@@ -341,14 +341,24 @@ class AuthMatch(Result):
             ],
         )
 
+    def platform_name(self, platform_id: str) -> str:
+        """The platform's name as the file gives it (its id when the result does not list it)."""
+        return next((p.name for p in self.platforms if p.platform == platform_id and p.name), platform_id)
+
+    def service_name(self, service_id: str) -> str:
+        """The service's name as the file gives it (its id when the result does not list it)."""
+        return next((s.name for s in self.services if s.service == service_id and s.name), service_id)
+
     def federation_frame(self) -> pd.DataFrame:
+        """Auth-federated pairs by the platforms' names (the ids stay in the JSON)."""
+        name = self.platform_name
         recs = [
             {
-                "基盤": " ⇔ ".join(f.platforms),
+                "基盤": " ⇔ ".join(name(p) for p in f.platforms),
                 "レベル": " ⇔ ".join(x.text() for x in f.levels),
                 "整合": f.aligned,
-                "引き上げ": "; ".join(
-                    f"{r.platform} の{dim_label(r.dimension)}を {r.current}→{r.to}" for r in f.raise_
+                "引き上げ": "、".join(
+                    f"{name(r.platform)}の{dim_label(r.dimension)}を {r.current}→{r.to}" for r in f.raise_
                 ),
             }
             for f in self.federation
@@ -356,12 +366,14 @@ class AuthMatch(Result):
         return frame(recs, ["基盤", "レベル", "整合", "引き上げ"])
 
     def denied_flows_frame(self) -> pd.DataFrame:
+        """Data flows refused for a level gap, by the services' and platforms' names."""
+        name = self.platform_name
         recs = [
             {
-                "サービス": d.service,
-                "データ元": d.from_platform,
-                "経路": " → ".join(d.path),
-                "低い基盤": d.bottleneck,
+                "サービス": self.service_name(d.service),
+                "データ元": name(d.from_platform),
+                "経路": " → ".join(name(p) for p in d.path),
+                "低い基盤": name(d.bottleneck),
                 "必要": d.required.text(),
                 "低い基盤のレベル": d.bottleneck_offered.text(),
                 "不足": "・".join(dim_label(x) for x in d.lacking),
@@ -912,14 +924,15 @@ def _match_platform(w: _Work, p: Platform) -> PlatformMatch:
     reqs = [r for r in w.reqs.get(p.id, []) if r.basis != "none"]
     sols = minimal_additions(p.means, reqs, cat, on)
     add = sols[0] if sols else None
+    # recommendations are read by staff: the platform's name and the means' labels, no codes
     if add:
-        labels = "、".join(f"{c}（{cat[c].label}）" for c in add)
+        labels = "、".join(cat[c].label for c in add)
         w.recommendations.append(
-            f"{p.id}: {labels} を追加すると、この基盤の全サービスが必要レベルを満たします"
+            f"{p.name}: {labels}を追加すると、この基盤の全サービスが必要レベルを満たします"
         )
     elif add is None:
         w.recommendations.append(
-            f"{p.id}: 手段カタログの組合せでは全サービスの要件を満たせません（要件かカタログを見直し）"
+            f"{p.name}: 手段カタログの組合せでは全サービスの要件を満たせません（要件かカタログを見直し）"
         )
     return PlatformMatch(
         platform=p.id,
@@ -985,8 +998,14 @@ def _federation_pair(w: _Work, a: str, b: str, denied: list[DeniedFlow]) -> Fede
                 + (f"（影響: {', '.join(affected)}）" if affected else ""),
             )
         )
-        adds = "; ".join(f"{k}: {', '.join(v) if v else '—'}" for k, v in to_add.items())
-        w.recommendations.append(f"認証連携 {a} ⇔ {b}: {what} に引き上げ（追加手段 {adds}）")
+        name = {pid: w.pref.platform(pid).name for pid in (a, b)}
+        said = "、".join(
+            f"{name[r.platform]}の{dim_label(r.dimension)}レベルを {r.current}→{r.to}" for r in steps
+        )
+        adds = "；".join(
+            f"{name[k]}: {'、'.join(w.cat[c].label for c in v) if v else '—'}" for k, v in to_add.items()
+        )
+        w.recommendations.append(f"認証連携 {name[a]} ⇔ {name[b]}: {said}に引き上げ（追加する手段 {adds}）")
     return FederationPair(
         platforms=[a, b],
         levels=[la, lb],

@@ -494,7 +494,7 @@ class DataMapResult(Result):
                 if f.source_kind == "asset"
                 else f"外部提供データ（{self.service_name(f.from_service)}）",
                 "所管元": f.owner or "—",
-                "基盤": f.platform or "—",
+                "基盤": self.platform_name(f.platform),
                 "経路": "基盤経由" if f.route == "platform" else "個別の取込",
                 "サービス": self.service_name(f.service),
                 "データの分野": field_label(f.data_field),
@@ -542,7 +542,7 @@ class DataMapResult(Result):
                 "データアセット名": a.name,
                 "所管元": a.owner or "—",
                 "所在": a.location or "—",
-                "基盤": a.platform or "—",
+                "基盤": self.platform_name(a.platform),
                 "分野": field_label(a.field),
                 "標準データモデル": a.available_model or "—",
                 "モデルの状態": reference.label("model_status", a.model_status) if a.model_status else "—",
@@ -574,7 +574,7 @@ class DataMapResult(Result):
             {
                 "ID": s.id,
                 "サービス名": s.name,
-                "基盤": s.platform,
+                "基盤": self.platform_name(s.platform),
                 "分野": field_label(s.field),
                 "取込データ": "、".join(s.intake) or "—",
                 "未登録の取込データ": "、".join(s.unresolved) or "—",
@@ -628,7 +628,7 @@ class DataMapResult(Result):
     def coverage_frame(self) -> pd.DataFrame:
         recs = [
             {
-                "基盤": c.platform,
+                "基盤": self.platform_name(c.platform),
                 "データアセット": c.assets,
                 "標準モデルあり": c.with_model,
                 "準拠と申告": c.declared,
@@ -654,7 +654,7 @@ class DataMapResult(Result):
     def interop_frame(self) -> pd.DataFrame:
         recs = []
         for i in self.interop:
-            row: dict[str, Any] = {"基盤": i.platform}
+            row: dict[str, Any] = {"基盤": self.platform_name(i.platform)}
             for layer in i.layers:
                 row[layer.label] = {True: "○", False: "×", None: "判定できない"}[layer.held]
                 row[f"{layer.label}の根拠"] = layer.evidence
@@ -667,7 +667,7 @@ class DataMapResult(Result):
         labels = _stage_labels()
         recs = [
             {
-                "基盤": s.platform,
+                "基盤": self.platform_name(s.platform),
                 "到達した段階": "、".join(labels[c] for c in s.reached) or "—",
                 "次の段階（目安）": labels.get(s.next or "", "—"),
             }
@@ -678,7 +678,7 @@ class DataMapResult(Result):
     def migration_frame(self) -> pd.DataFrame:
         recs = [
             {
-                "基盤": p.platform,
+                "基盤": self.platform_name(p.platform),
                 "フェーズ（目安）": "—" if p.phase is None else f"Phase{p.phase} {p.label}",
                 "根拠": p.evidence,
             }
@@ -697,7 +697,7 @@ class DataMapResult(Result):
         """The 公開API一覧 (guide 4.3)."""
         recs = [
             {
-                "基盤": a.platform,
+                "基盤": self.platform_name(a.platform),
                 "区分": _vocab_label("api_side", a.side),
                 "API": a.name,
                 "方式": _vocab_label("api_protocol", a.protocol) if a.protocol != "—" else "—",
@@ -715,7 +715,7 @@ class DataMapResult(Result):
         recs = [
             {
                 "課題": rules[f.code]["title_ja"],
-                "基盤": f.platform or "—",
+                "基盤": self.platform_name(f.platform),
                 "サービス": self.service_name(f.service) if f.service else "—",
                 "内容": f.detail,
                 "根拠": rules[f.code]["source"],
