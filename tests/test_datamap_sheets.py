@@ -377,7 +377,7 @@ def test_cli_sheet_import_and_exports(tmp_path, capsys):
     page = html.read_text(encoding="utf-8")
     assert "公開API一覧" in page and "<script" not in page and "NGSI v2" in page
     ws = load_workbook(xlsx)["公開API一覧"]
-    assert ws["A1"].value == "基盤" and ws["A2"].value == "area"
+    assert ws["A1"].value == "基盤" and ws["A2"].value == "エリアデータ連携基盤"  # the name, as staff read it
 
 
 def test_exports_are_formula_safe(tmp_path):
