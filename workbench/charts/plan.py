@@ -163,7 +163,7 @@ def _node_hover(n: str, label: str, is_cur: bool) -> str:
     return hover + ("（現在）" if is_cur else "")
 
 
-def _node_trace(nodes: list[str], flow: dict, current_nodes: list[str], hl_nodes: set[str]) -> go.Scatter:
+def _node_trace(nodes: list[str], flow: dict, current_nodes: list[str], hl_nodes: set[str]) -> dict:
     """The types and patterns as markers: today's in amber, the path in red, the rest pale."""
     xs, ys, labels, colours, sizes, hovers = [], [], [], [], [], []
     for n in nodes:
@@ -175,21 +175,22 @@ def _node_trace(nodes: list[str], flow: dict, current_nodes: list[str], hl_nodes
         colours.append("#ffbf00" if is_cur else HIGHLIGHT if n in hl_nodes else "#eef1f6")
         sizes.append(34 if n in hl_nodes or is_cur else 26)
         hovers.append(_node_hover(n, labels[-1], is_cur))
-    return go.Scatter(
-        x=xs,
-        y=ys,
-        mode="markers+text",
-        text=labels,
-        textposition="top center",
-        hovertext=hovers,
-        hoverinfo="text",
-        marker={"size": sizes, "color": colours, "line": {"width": 1, "color": "#555"}},
-        name="型・パターン",
-        showlegend=False,
-    )
+    return {
+        "type": "scatter",
+        "x": xs,
+        "y": ys,
+        "mode": "markers+text",
+        "text": labels,
+        "textposition": "top center",
+        "hovertext": hovers,
+        "hoverinfo": "text",
+        "marker": {"size": sizes, "color": colours, "line": {"width": 1, "color": "#555"}},
+        "name": "型・パターン",
+        "showlegend": False,
+    }
 
 
-def _arrow_trace(segments: list[Segment], on: bool) -> go.Scatter:
+def _arrow_trace(segments: list[Segment], on: bool) -> dict:
     ex: list[float | None] = []
     ey: list[float | None] = []
     size: list[int] = []
@@ -197,16 +198,22 @@ def _arrow_trace(segments: list[Segment], on: bool) -> go.Scatter:
         ex += [x0, x1, None]
         ey += [y0, y1, None]
         size += [0, 11 if on else 8, 0]
-    return go.Scatter(
-        x=ex,
-        y=ey,
-        mode="lines+markers",
-        line={"color": HIGHLIGHT if on else FAINT, "width": 3 if on else 1},
-        marker={"symbol": "arrow", "angleref": "previous", "size": size, "color": HIGHLIGHT if on else FAINT},
-        hoverinfo="skip",
-        showlegend=False,
-        name=EDGE_ON if on else EDGE_OFF,
-    )
+    return {
+        "type": "scatter",
+        "x": ex,
+        "y": ey,
+        "mode": "lines+markers",
+        "line": {"color": HIGHLIGHT if on else FAINT, "width": 3 if on else 1},
+        "marker": {
+            "symbol": "arrow",
+            "angleref": "previous",
+            "size": size,
+            "color": HIGHLIGHT if on else FAINT,
+        },
+        "hoverinfo": "skip",
+        "showlegend": False,
+        "name": EDGE_ON if on else EDGE_OFF,
+    }
 
 
 @plain_labels
@@ -228,26 +235,28 @@ def type_flowchart(classification: Any, path: list[str] | None = None) -> go.Fig
     types = list(path) if path is not None else [s.type for s in classification.path_to_goal]
     current_nodes = cur.split("+")
     hl_edges, hl_nodes = _highlighted(current_nodes, pattern, types)
-    fig = figure()  # many shapes and annotations: validation would cost more than the chart
     segments = _arrow_segments(edges, hl_edges)
-    fig.add_trace(_node_trace(nodes, flow, current_nodes, hl_nodes))
-    fig.add_trace(
-        go.Scatter(
-            x=[None], y=[None], mode="markers", marker={"color": "#ffbf00", "size": 12}, name="現在の型"
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=[None],
-            y=[None],
-            mode="lines+markers",
-            line={"color": HIGHLIGHT, "width": 3},
-            marker={"color": HIGHLIGHT, "size": 12},
-            name="パターンと型2.4への道筋",
-        )
-    )
-    for on in (False, True):
-        fig.add_trace(_arrow_trace(segments[on], on))
+    traces = [
+        _node_trace(nodes, flow, current_nodes, hl_nodes),
+        {
+            "type": "scatter",
+            "x": [None],
+            "y": [None],
+            "mode": "markers",
+            "marker": {"color": "#ffbf00", "size": 12},
+            "name": "現在の型",
+        },
+        {
+            "type": "scatter",
+            "x": [None],
+            "y": [None],
+            "mode": "lines+markers",
+            "line": {"color": HIGHLIGHT, "width": 3},
+            "marker": {"color": HIGHLIGHT, "size": 12},
+            "name": "パターンと型2.4への道筋",
+        },
+        *(_arrow_trace(segments[on], on) for on in (False, True)),
+    ]
     layout = _layout(f"{classification.prefecture.name}: 共同利用の型と道筋", 520, SOURCE_FLOW)
     layout["annotations"] = layout["annotations"] + [
         {
@@ -266,18 +275,18 @@ def type_flowchart(classification: Any, path: list[str] | None = None) -> go.Fig
             (4, "目指す姿"),
         )
     ]
-    apply_template(fig).update_layout(**layout)
-    fig.update_xaxes(visible=False, range=[-0.5, 4.5])
-    fig.update_yaxes(visible=False, range=[-0.3, 7.2])
-    fig.update_layout(legend={"orientation": "h", "y": 0.0, "yanchor": "top", "x": 0.5, "xanchor": "left"})
-    fig.layout.meta = {
+    layout["xaxis"] = {**layout.get("xaxis", {}), "visible": False, "range": [-0.5, 4.5]}
+    layout["yaxis"] = {**layout.get("yaxis", {}), "visible": False, "range": [-0.3, 7.2]}
+    layout["legend"] = {"orientation": "h", "y": 0.0, "yanchor": "top", "x": 0.5, "xanchor": "left"}
+    layout["meta"] = {
         "highlighted_path": types,
         "highlighted_edges": [list(e) for e in hl_edges],
         "current": cur,
         "pattern": pattern,
         "source": SOURCE_FLOW,
     }
-    return fig
+    # built at once from plain dicts: many shapes and annotations, validation would cost more than the chart
+    return apply_template(figure({"data": traces, "layout": layout}))
 
 
 # --- survey counts --------------------------------------------------------------------------------------
