@@ -217,20 +217,19 @@ class Session(traitlets.HasTraits):
             fn()
             return
         pending = self.__dict__.setdefault("_wb_pending", {})
-        old = pending.pop(key if key is not None else fn, None)
+        slot = key if key is not None else fn
+        old = pending.pop(slot, None)
         if old is not None:
             old.cancel()
 
         def run() -> None:
-            pending.pop(key if key is not None else fn, None)
+            pending.pop(slot, None)
             fn()
 
         def hop() -> None:  # one more turn of the loop: the callbacks queued meanwhile run first
-            pending[key if key is not None else fn] = loop.call_soon(run)
+            pending[slot] = loop.call_soon(run)
 
-        pending[key if key is not None else fn] = loop.call_later(
-            self.PROGRESSIVE_DELAY, hop if last else run
-        )
+        pending[slot] = loop.call_later(self.PROGRESSIVE_DELAY, hop if last else run)
 
     def classification(self, pref: Any = None) -> Any:
         """``classify(pref)`` (default: the current prefecture), computed once per revision and shared by the
