@@ -75,3 +75,37 @@ def test_at_the_cap_without_junk_a_page_is_refused(manager) -> None:
     with pytest.raises(web.HTTPError) as info:
         asyncio.run(manager.start_kernel(kernel_name="python3"))
     assert info.value.status_code == 503 and manager.stopped == []
+
+
+def test_a_pool_whose_refill_failed_at_the_cap_is_refilled_when_room_comes_back(manager) -> None:
+    """Seen in the burst test: Voila refilled the pool of 認証レベル after a page took its kernel, the refill's
+    kernel start came when the burst's pages had filled the cap, failed with HTTP 503, and the notebook had
+    no preheated kernel again (Voila refills only when a page takes one). The reaper now refills it once
+    there is room, and never while the server stops."""
+    filled: list[str] = []
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        failed = loop.create_future()
+        failed.set_exception(web.HTTPError(503))
+        healthy = loop.create_future()
+        healthy.set_result({"kernel_id": "pooled"})
+        manager._pools = {"認証レベル.ipynb": [failed], "県の全体像.ipynb": [healthy]}
+        manager.fill_if_needed = lambda delay=None, notebook_name=None, **_: filled.append(notebook_name)
+        add(manager, "pooled")
+        add(manager, "page-1", connections=1)
+        add(manager, "page-2", connections=1)  # the cap (3) is reached
+        manager._refill()
+        assert filled == []
+        assert manager._pools["認証レベル.ipynb"] == []  # the failed refill is dropped, never handed out
+        manager._kernels.pop("page-2")
+        manager._refill()
+        assert filled == ["認証レベル.ipynb"]  # the healthy pool is left alone
+
+        filled.clear()
+        manager._kernels.pop("page-1")
+        manager._stopping = True  # what shutdown_all sets first
+        manager._refill()
+        assert filled == []
+
+    asyncio.run(scenario())

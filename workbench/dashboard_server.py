@@ -8,7 +8,8 @@ kernels on top of it):
 
 - **a cap**: at most :attr:`~BoundedKernelManager.max_kernels` kernels (pooled ones included); a page
   requested beyond it gets HTTP 503 and the 「混み合っています」 page of the wb template
-  (share/jupyter/voila/templates/wb/503.html), which retries by itself; pool refills wait for room;
+  (share/jupyter/voila/templates/wb/503.html), which retries by itself; pool refills wait for room, and a
+  pool whose refill failed (its start came when pages had filled the cap) is refilled once there is room;
 - **kernels no browser connected to**: a kernel whose page was delivered but whose browser never opened its
   connection (a plain GET, a crawler, a script in a loop) is shut down after
   :attr:`~BoundedKernelManager.unconnected_timeout` seconds of idleness, and sooner (after
@@ -105,6 +106,7 @@ class BoundedKernelManager(AsyncMappingKernelManager):
         self._freed: list[tuple[str, str]] = []  # (kernel id, reason), for tests and the log
         self._reaper: PeriodicCallback | None = None
         self._want_refill: set[str] = set()
+        self._stopping = False
         self._wrap_pool()
         if self.stop_watchdog:
             _install_stop_watchdog(self)
@@ -215,11 +217,35 @@ class BoundedKernelManager(AsyncMappingKernelManager):
         if pool:
             pool[:] = [t for t in pool if not (t.done() and (t.cancelled() or t.exception() is not None))]
 
+    def _pool_target(self, notebook_name: str) -> int:
+        """The pool size Voila keeps for this notebook (``kernel_pools_config``, default 1)."""
+        config = getattr(self, "kernel_pools_config", {}) or {}
+        default = config.get("default", {})
+        return int(config.get(notebook_name, default).get("pool_size", default.get("pool_size", 1)))
+
     def _refill(self) -> None:
-        for name in sorted(self._want_refill):
+        """Bring every pool back to its size when there is room: the refills put off at the cap, and pools
+        whose refill failed. Voila refills a pool only when a page takes a kernel from it; a refill that
+        started while pages filled the cap failed (HTTP 503) and left its notebook without a preheated kernel
+        for good."""
+        if self._stopping:
+            return
+        pools = getattr(self, "_pools", {})
+        for name in sorted(self._want_refill | set(pools)):
+            self._drop_failed(name)
+            if name in pools and len(pools[name]) >= self._pool_target(name):
+                self._want_refill.discard(name)
+                continue
             if self._room() <= 0:
                 return
             self.fill_if_needed(delay=0, notebook_name=name)
+
+    async def shutdown_all(self, *args: Any, **kwargs: Any) -> None:
+        """The server stops: no refill any more (a pooled kernel shut down here must not start another)."""
+        self._stopping = True
+        if self._reaper:
+            self._reaper.stop()
+        await super().shutdown_all(*args, **kwargs)
 
     # --- freeing kernels no browser holds --------------------------------------------------------------
 
