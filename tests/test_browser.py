@@ -202,6 +202,32 @@ def test_charts_are_drawn_once_and_still_follow_the_window(server, page, recorde
     clean(recorder)
 
 
+def test_charts_already_drawn_are_not_redrawn_when_the_outputs_around_them_change(server, page, recorder):
+    """The template's patch again: when a chart of 県の全体像 is replaced after a prefecture switch, the
+    renderer sends a resize message to the outputs below, and each chart there was fully redrawn (~20 ms,
+    width unchanged) just before its own replacement. A chart drawn in view whose width has not changed is
+    no longer redrawn; none of the old or new charts draws twice."""
+    open_dashboard(page, server, "県の全体像.ipynb")
+    page.wait_for_selector(".wb-fig-flowchart .main-svg", timeout=TIMEOUT)
+    page.wait_for_timeout(600)
+    page.evaluate(
+        """() => { window.__again = []; window.__drawn = 0; const P = window.Plotly; const react = P.react;
+        const watch = (g, what) => g.on('plotly_afterplot', () => { window.__again.push(what); });
+        document.querySelectorAll('.wb-fig .js-plotly-plot').forEach((g) => watch(g,
+          'old ' + [...g.closest('.wb-fig').classList].find((c) => c.startsWith('wb-fig-'))));
+        P.react = function (gd, ...rest) { return react.call(this, gd, ...rest).then((g) => {
+          window.__drawn += 1; watch(g, 'new'); return g; }); }; }"""
+    )
+    before = svg(page, "wb-fig-flowchart")
+    # from 福島県 to 栃木県 (to 群馬県, no resize message reached the charts below)
+    choose(page, ".wb-pref-picker", "09 栃木県")
+    wait_changed(page, "wb-fig-flowchart", before)
+    page.wait_for_function("() => window.__drawn >= 4", timeout=30_000)  # counts, map, municipalities, 型
+    page.wait_for_timeout(600)
+    assert page.evaluate("() => window.__again") == [], "a chart was drawn a second time"
+    clean(recorder)
+
+
 def test_deck_download_from_a_dashboard(server, page, recorder, tmp_path):
     """The dashboard's button builds the deck in memory and the browser downloads it (nothing on the server)."""
     from pptx import Presentation
