@@ -4,6 +4,7 @@ atomic saves that refuse to overwrite a file changed on disk since it was loaded
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import io
 import os
@@ -815,11 +816,12 @@ def dump_data(pref: Prefecture) -> dict[str, Any]:
 
 
 def to_yaml(pref: Prefecture) -> str:
-    """The YAML text of a prefecture, merged into its loaded document when there is one."""
+    """The YAML text of a prefecture, merged into a copy of its loaded document when there is one (the
+    document itself is never changed: copies of a prefecture share it, see :func:`workbench.load_sample`)."""
     data = _quote_codes(dump_data(pref))
     doc = getattr(pref, "_wb_doc", None)
     if isinstance(doc, CommentedMap):
-        doc = merge(doc, data)
+        doc = merge(copy.deepcopy(doc), data)
     else:
         doc = data
     buf = io.StringIO()
