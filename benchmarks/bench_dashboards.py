@@ -88,64 +88,101 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[k]
 
 
+# Installed before each control change: the time of the user's input event (``event.timeStamp``, the page's
+# clock) and the first animation frame in which the first chart, then every chart, is a new one (each update
+# replaces a chart's element: comparing elements costs nothing, where serialising every SVG at every frame,
+# as the previous version of this benchmark did, took main-thread time from the page it measured).
+ARM = """(sels) => {
+  const w = window;
+  if (!w.__wbArmed) {
+    w.__wbArmed = true;
+    for (const type of ['input', 'change', 'click'])
+      document.addEventListener(type, (e) => { if (w.__wb && w.__wb.t0 === null) w.__wb.t0 = e.timeStamp; },
+        {capture: true});
+  }
+  const old = sels.map((s) => document.querySelector('.' + s + ' .main-svg'));
+  const wb = {t0: null, first: null, all: null};
+  w.__wb = wb;
+  const tick = () => {
+    if (w.__wb !== wb) return;
+    const now = performance.now();
+    const fresh = sels.map((s, i) => { const e = document.querySelector('.' + s + ' .main-svg');
+      return !!e && e !== old[i]; });
+    if (wb.first === null && fresh[0]) wb.first = now;
+    if (fresh.every(Boolean)) { wb.all = now; return; }
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}"""
+
+
 def interaction_latency(browser, base: str, notebook: str, changes: int, quiet_s: float = 0.0) -> dict:
-    """Control change → figure updated in the page, ``changes`` times (alternating two states), in ms.
+    """Control change → charts updated in the page, ``changes`` times (alternating two states), in ms.
+
+    Two clocks. *In the page* (the goal's measure): from the input event the control fired to the first
+    animation frame in which the first chart, then every chart of :data:`SETTLED`, is the new one.
+    *From the driver*: wall time from just before playwright changes the control until playwright has seen
+    the same; it adds playwright's own round trips (reading the options, the action's checks, polling),
+    which no user waits for.
 
     ``quiet_s``: seconds to wait after the page has drawn before the first change. With preheated kernels,
     opening a page makes Voila start and run a new kernel for the pool (3–5 s of one core); without the wait
     the first changes are timed against that background work, not against the page."""
-    from test_browser import choose, svg
+    from test_browser import choose
 
     css, (kind, control, states) = INTERACTIONS[notebook]
+    sels = [css, *(c for c in SETTLED[notebook] if c != css)]
     rec = Recorder()
     context = new_context(browser, rec)
-    times: list[float] = []
-    settled: list[float] = []
+    driver_first: list[float] = []
+    driver_all: list[float] = []
+    page_first: list[float] = []
+    page_all: list[float] = []
     try:
         page = context.new_page()
         page.goto(f"{base}/voila/render/{urllib.parse.quote(notebook)}", timeout=180_000)
         page.wait_for_selector(f".{css} .main-svg", timeout=180_000)
+        for c in sels[1:]:
+            page.wait_for_selector(f".{c} .main-svg", timeout=180_000)
         time.sleep(quiet_s)
         for i in range(changes):
-            before = svg(page, css)
-            others = [
-                (c, svg(page, c))
-                for c in SETTLED[notebook]
-                if c != css and page.locator(f".{c} .main-svg").count()
-            ]
+            page.evaluate(ARM, sels)
             state = states[i % 2]
             t0 = time.perf_counter()
             if kind == "select":
                 choose(page, control, state)
             else:
                 page.locator(f"{control} button", has_text=state).click()
-            page.wait_for_function(
-                "([sel, before]) => { const e = document.querySelector(sel); return e && e.innerHTML !== before; }",
-                arg=[f".{css} .main-svg", before],
-                timeout=60_000,
-            )
-            times.append((time.perf_counter() - t0) * 1000)
-            if others:
-                page.wait_for_function(
-                    "(pairs) => pairs.every(([sel, before]) => { const e = document.querySelector(sel);"
-                    " return e && e.innerHTML !== before; })",
-                    arg=[[f".{c} .main-svg", b] for c, b in others],
-                    timeout=60_000,
-                )
-            settled.append((time.perf_counter() - t0) * 1000)
+            page.wait_for_function("() => window.__wb.first !== null", timeout=60_000)
+            driver_first.append((time.perf_counter() - t0) * 1000)
+            page.wait_for_function("() => window.__wb.all !== null", timeout=60_000)
+            driver_all.append((time.perf_counter() - t0) * 1000)
+            t = page.evaluate("() => window.__wb")
+            if t["t0"] is None:
+                raise RuntimeError(f"{notebook}: the control fired no input event")
+            page_first.append(t["first"] - t["t0"])
+            page_all.append(t["all"] - t["t0"])
     finally:
         context.close()
     if rec.external:
         raise RuntimeError(f"requests left the machine: {rec.external}")
+
+    def pct(values: list[float], q: float) -> float:
+        return round(_percentile(values, q), 1)
+
     return {
         "quiet_s": quiet_s,
         "load_avg_1min": round(__import__("os").getloadavg()[0], 1),  # the machine is shared: say how busy
-        "changes": len(times),
-        "p50_ms": round(_percentile(times, 0.5), 1),
-        "p95_ms": round(_percentile(times, 0.95), 1),
-        "max_ms": round(max(times), 1),
-        "settled_p50_ms": round(_percentile(settled, 0.5), 1),
-        "settled_p95_ms": round(_percentile(settled, 0.95), 1),
+        "changes": len(page_all),
+        "p50_ms": pct(page_first, 0.5),
+        "p95_ms": pct(page_first, 0.95),
+        "settled_p50_ms": pct(page_all, 0.5),
+        "settled_p95_ms": pct(page_all, 0.95),
+        "settled_max_ms": round(max(page_all), 1),
+        "driver_p50_ms": pct(driver_first, 0.5),
+        "driver_settled_p50_ms": pct(driver_all, 0.5),
+        "driver_settled_p95_ms": pct(driver_all, 0.95),
+        "page_settled_ms": [round(x) for x in page_all],
     }
 
 
@@ -226,10 +263,15 @@ def table(out: dict) -> list[dict]:
                 "measure": f"interaction ({r['changes']} changes"
                 + (f", {r['quiet_s']:.0f} s after the page drew" if r.get("quiet_s") else "")
                 + ") p50 / p95",
-                "value": f"first chart {r['p50_ms']:.0f} / {r['p95_ms']:.0f} ms; every chart settled "
-                f"{r.get('settled_p50_ms', r['p50_ms']):.0f} / {r.get('settled_p95_ms', r['p95_ms']):.0f} ms"
+                "value": f"in the page: first chart {r['p50_ms']:.0f} / {r['p95_ms']:.0f} ms; every chart "
+                f"settled {r.get('settled_p50_ms', r['p50_ms']):.0f} / {r.get('settled_p95_ms', r['p95_ms']):.0f} ms"
+                + (
+                    f"; from the driver {r['driver_settled_p50_ms']:.0f} / {r['driver_settled_p95_ms']:.0f} ms"
+                    if "driver_settled_p50_ms" in r
+                    else ""
+                )
                 + (f" (load {r['load_avg_1min']})" if "load_avg_1min" in r else ""),
-                "goal": "every chart settled p50 ≤ 200 ms, p95 ≤ 300 ms (map included)",
+                "goal": "every chart settled p50 ≤ 200 ms, p95 ≤ 300 ms (map included), in the page",
                 "met": "yes"
                 if r.get("settled_p50_ms", r["p50_ms"]) <= 200 and r.get("settled_p95_ms", r["p95_ms"]) <= 300
                 else "no",

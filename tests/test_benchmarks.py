@@ -63,7 +63,11 @@ def test_b4_suite_smoke(tmp_path):
 )
 def test_b3_dashboards_smoke(tmp_path):
     out = run("bench_dashboards.py", tmp_path)
-    assert out
+    (r,) = out["interaction"].values()
+    assert r["changes"] == 2 and len(r["page_settled_ms"]) == 2
+    # the page's clock starts at the input event and stops at the frame that has every chart: inside the
+    # driver's wall time, which starts before the action and ends when playwright has seen the same
+    assert 0 < r["p50_ms"] <= r["settled_p50_ms"] <= r["driver_settled_p50_ms"]
 
 
 def test_b6_workbooks_smoke(tmp_path):
