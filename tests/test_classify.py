@@ -410,6 +410,23 @@ def test_frames_and_card():
     assert list(r.arrangements_frame()["型"]) == ["型2.3"]
 
 
+def test_staff_tables_name_platforms_and_services_and_the_json_keeps_the_ids():
+    """福島県's sample: the 課題リスト and the breakdown of today's type name what the file calls its platforms and
+    services (staff read 会津若松市 都市OS（仮称）, not aizu-platform); the JSON keeps the ids."""
+    pref = wb.load_sample("07")
+    r = wb.classify(pref)
+    names = {p.id: p.name for p in pref.platforms} | {s.id: s.name for s in pref.services}
+    df = r.issues_frame()
+    assert not set(df["基盤"]) & set(names) and not set(df["サービス"]) & set(names)
+    assert "会津若松市 都市OS（仮称）" in set(df["基盤"]) and "会津ヘルスケア" in set(df["サービス"])
+    assert r.arrangements_frame()["基盤"].tolist() == [
+        "福島県データ連携基盤（仮称）・会津若松市 都市OS（仮称）"
+    ]
+    own = r.issues_frame(platform="aizu-platform")
+    assert len(own) == sum(i.platform == "aizu-platform" for i in r.issues) > 0
+    assert {i["platform"] for i in r.model_dump()["issues"]} >= {"aizu-platform", "pref-platform"}
+
+
 def test_shortest_path_over_the_type_graph():
     assert [s.type for s in shortest_path("2.5")] == ["2.5", "2.6", "2.4"]
     assert [s.type for s in shortest_path("2.7")] == ["2.7", "2.8", "2.4"]

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from . import auth, reference
 from .datamap import issue_findings as datamap_findings
@@ -158,6 +158,7 @@ class Classification(Result):
     pattern_from_approach: bool = False
     guidebook_text: str = ""
     flow: list[FlowStep]
+    _names: dict[str, str] = PrivateAttr(default_factory=dict)  # platform and service id -> name (tables)
     after: AfterType | None
     path_to_goal: list[PathStep]
     work_items: list[WorkItem]
@@ -198,17 +199,26 @@ class Classification(Result):
         """One row per platform: its attributes, before-type and issue count."""
         return pd.DataFrame(self.platforms)
 
-    def issues_frame(self) -> pd.DataFrame:
+    def name(self, ident: str | None) -> str:
+        """The name the file gives a platform or service id (the id itself when unknown; "—" for none): what
+        staff read in the tables, where the JSON keeps the ids."""
+        if not ident:
+            return "—"
+        return self._names.get(ident, ident)
+
+    def issues_frame(self, platform: str | None = None) -> pd.DataFrame:
+        """The 課題リスト, platforms and services by name; ``platform``: only the issues of that platform id."""
         recs = [
             {
                 "重要度": reference.label("severity", i.severity),
                 "コード": i.code,
-                "基盤": i.platform or "—",
-                "サービス": i.service or "—",
+                "基盤": self.name(i.platform),
+                "サービス": self.name(i.service),
                 "課題": i.message,
                 "根拠": i.source,
             }
             for i in self.issues
+            if platform is None or i.platform == platform
         ]
         return frame(recs, ["重要度", "コード", "基盤", "サービス", "課題", "根拠"])
 
@@ -237,7 +247,7 @@ class Classification(Result):
             {
                 "型": f"型{a.type}",
                 "内容": a.label,
-                "基盤": "・".join(a.platforms),
+                "基盤": "・".join(self.name(p) for p in a.platforms),
                 "利用団体": len(a.municipalities),
                 "うち外部の団体": len(a.outside),
                 "満たしていない条件": "；".join(a.unmet) or "—",
@@ -248,7 +258,7 @@ class Classification(Result):
             {
                 "型": f"型{b.type}",
                 "内容": b.label,
-                "基盤": b.platform,
+                "基盤": self.name(b.platform),
                 "利用団体": 1 if b.municipality else 0,
                 "うち外部の団体": 0,
                 "満たしていない条件": "—",
@@ -1236,7 +1246,7 @@ def classify(pref: Prefecture) -> Classification:
     path = path_to_goal(current, pattern, after.type if after else None, arr[0] if arr else None, before)
     if missing and not typed(pref):  # nothing could be typed: no type, no path to claim
         label, path = "未確定（構成が未記入の基盤があり、型を判定できません）", []
-    return Classification(
+    res = Classification(
         prefecture=PrefectureRef(code=pref.code, name=pref.name),
         counts=counts,
         before=before,
@@ -1272,3 +1282,5 @@ def classify(pref: Prefecture) -> Classification:
             "input": "your input（都道府県ファイル）",
         },
     )
+    res._names = {**{s.id: s.name for s in pref.services}, **{p.id: p.name for p in pref.platforms}}
+    return res

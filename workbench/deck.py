@@ -456,9 +456,7 @@ def _counts(d: _Deck, c: DeckContent) -> None:
 
 def _issues(d: _Deck, c: DeckContent) -> None:
     r = c.classification
-    names = {p.id: p.name for p in c.pref.platforms}
-    df = r.issues_frame()[["重要度", "基盤", "課題", "根拠"]]
-    df = df.assign(基盤=df["基盤"].map(lambda v: names.get(v, v)))
+    df = r.issues_frame()[["重要度", "基盤", "課題", "根拠"]]  # platforms by name
     pages = max(1, math.ceil(len(df) / ISSUES_PER_SLIDE))
     pages = min(pages, 3)
     for k in range(pages):

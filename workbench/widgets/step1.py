@@ -194,7 +194,6 @@ class PlatformView(StaticFallback, w.VBox):
             columns=["ID", "サービス", "提供者", "カテゴリ", "パーソナルデータ"],
         )
         self.services.value = "<h4 style='margin:8px 0 2px'>サービス（詳細イメージ）</h4>" + html_table(svc)
-        iss = res.issues_frame()
         self.issues.value = "<h4 style='margin:8px 0 2px'>この基盤の課題</h4>" + html_table(
-            iss[iss["基盤"] == pid]
+            res.issues_frame(platform=pid)
         )
