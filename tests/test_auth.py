@@ -317,7 +317,7 @@ def test_aligned_pair_and_multi_pref_unaligned():
     r = match_auth(pref(plats, []), on=BEFORE)
     assert [(f.platforms, f.aligned) for f in r.federation] == [(["a", "b"], True)]
     multi = [f for f in r.findings if f.code == "MULTI_PREF_UNALIGNED"]
-    assert len(multi) == 1 and "c 1/1" in multi[0].detail
+    assert len(multi) == 1 and "基盤 c 1/1" in multi[0].detail  # named as the file names it
     plats[0]["user_scope"] = "municipal"
     assert not [
         f for f in match_auth(pref(plats, []), on=BEFORE).findings if f.code == "MULTI_PREF_UNALIGNED"

@@ -425,6 +425,10 @@ def test_staff_tables_name_platforms_and_services_and_the_json_keeps_the_ids():
     own = r.issues_frame(platform="aizu-platform")
     assert len(own) == sum(i.platform == "aizu-platform" for i in r.issues) > 0
     assert {i["platform"] for i in r.model_dump()["issues"]} >= {"aizu-platform", "pref-platform"}
+    # the texts too: 認証連携 (FED_LEVEL_MISMATCH), 経路 (DENIED_FLOW), 分野横断 (P2), the principles
+    texts = [i.message for i in r.issues] + [p.detail for p in r.principles]
+    assert not [(t, x) for t in texts for x in names if x in t]
+    assert any("会津若松市 都市OS（仮称）の当人認証レベルを 1→2（影響: 会津ヘルスケア）" in t for t in texts)
 
 
 def test_shortest_path_over_the_type_graph():

@@ -766,6 +766,14 @@ class _Work:
     findings: list[Finding] = field(default_factory=list)
     recommendations: list[str] = field(default_factory=list)
 
+    def name(self, ident: str) -> str:
+        """The file's name of a platform or service id (findings are read by staff; the ids stay in the
+        findings' ``platform`` and ``service`` fields)."""
+        for x in (*self.pref.platforms, *self.pref.services):
+            if x.id == ident:
+                return x.name
+        return ident
+
 
 def _platform_offers(w: _Work) -> None:
     """Step 1: what each platform offers on the date (its means, else its declared levels)."""
@@ -864,8 +872,8 @@ def _match_services(w: _Work) -> tuple[list[ServiceMatch], list[DeniedFlow]]:
                 code="DENIED_FLOW",
                 platform=d.bottleneck,
                 service=d.service,
-                detail=f"{d.from_platform} のデータ（経路 {' → '.join(d.path)}）: {d.bottleneck} が "
-                f"{d.bottleneck_offered.text()} < 必要 {d.required.text()}",
+                detail=f"{w.name(d.from_platform)}のデータ（経路 {' → '.join(w.name(x) for x in d.path)}）: "
+                f"{w.name(d.bottleneck)}が {d.bottleneck_offered.text()} < 必要 {d.required.text()}",
             )
         )
     return services, denied
@@ -889,7 +897,7 @@ def _means_findings(w: _Work, p: Platform, valid: list[str], expired: list[str],
                 Finding(
                     code="MEANS_EXPIRING",
                     platform=p.id,
-                    detail=f"{c}（{w.cat[c].label}）は {until.isoformat()} で有効期間が終わります",
+                    detail=f"{w.cat[c].label}は {until.isoformat()} で有効期間が終わります",
                 )
             )
     for c in expired:
@@ -897,7 +905,7 @@ def _means_findings(w: _Work, p: Platform, valid: list[str], expired: list[str],
             Finding(
                 code="MEANS_EXPIRED",
                 platform=p.id,
-                detail=f"{c}（{w.cat[c].label}）は {w.on.isoformat()} 時点で有効期間外",
+                detail=f"{w.cat[c].label}は {w.on.isoformat()} 時点で有効期間外",
             )
         )
 
@@ -989,13 +997,15 @@ def _federation_pair(w: _Work, a: str, b: str, denied: list[DeniedFlow]) -> Fede
         to_add[pid] = sols[0] if sols else None
     affected = sorted({d.service for d in denied if set(d.path) >= {a, b}})
     if steps:
-        what = "; ".join(f"{r.platform} の{dim_label(r.dimension)}レベルを {r.current}→{r.to}" for r in steps)
+        what = "；".join(
+            f"{w.name(r.platform)}の{dim_label(r.dimension)}レベルを {r.current}→{r.to}" for r in steps
+        )
         w.findings.append(
             Finding(
                 code="FED_LEVEL_MISMATCH",
                 platform=steps[0].platform,
-                detail=f"{a} {la.text()} ⇔ {b} {lb.text()}: {what}"
-                + (f"（影響: {', '.join(affected)}）" if affected else ""),
+                detail=f"{w.name(a)} {la.text()} ⇔ {w.name(b)} {lb.text()}: {what}"
+                + (f"（影響: {'、'.join(w.name(x) for x in affected)}）" if affected else ""),
             )
         )
         name = {pid: w.pref.platform(pid).name for pid in (a, b)}
@@ -1038,7 +1048,9 @@ def _prefecture_alignment(w: _Work) -> None:
         w.findings.append(
             Finding(
                 code="MULTI_PREF_UNALIGNED",
-                detail="、".join(f"{a} {offers[a].text()} ⇔ {b} {offers[b].text()}" for a, b in loose),
+                detail="、".join(
+                    f"{w.name(a)} {offers[a].text()} ⇔ {w.name(b)} {offers[b].text()}" for a, b in loose
+                ),
             )
         )
 

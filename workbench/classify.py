@@ -818,18 +818,18 @@ def principles(pref: Prefecture) -> list[Principle]:
     ps = typed(pref)
     data_ps = [p for p in ps if _is_data(p)]
     by_field: dict[str, list[str]] = {}
-    for p in data_ps:
+    for p in data_ps:  # names: the lists below are only shown to staff, in the details
         if p.field:
-            by_field.setdefault(p.field, []).append(p.id)
-    no_field = [p.id for p in data_ps if not p.field]
+            by_field.setdefault(p.field, []).append(p.name)
+    no_field = [p.name for p in data_ps if not p.field]
     dup = {f: ids for f, ids in by_field.items() if f != "cross" and len(ids) > 1}
     cross = by_field.get("cross", [])
-    no_module = [p.id for p in data_ps if not p.modules]
+    no_module = [p.name for p in data_ps if not p.modules]
     shared_auth = any(p.has_auth and (is_shared(pref, p) or p.user_scope == "prefectural") for p in ps)
-    api = [p.id for p in data_ps if p.api_published is not True]
-    models_missing = [p.id for p in data_ps if not p.data_models]
+    api = [p.name for p in data_ps if p.api_published is not True]
+    models_missing = [p.name for p in data_ps if not p.data_models]
     service_missing = [
-        s.id
+        s.name
         for s in pref.services
         if s.platform in {p.id for p in data_ps}
         and (s.personal_data or s.uses_data_from)
