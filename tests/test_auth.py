@@ -377,9 +377,29 @@ def test_charts_build_figures():
     gap = level_gap_heatmap(r)
     assert "提供" in gap.layout.title.text
     signed = [s for s in r.services if s.basis != "none"]
-    assert list(gap.data[0].y) == [f"{s.name}（{s.platform}）" for s in signed]
+    assert list(gap.data[0].y) == [f"{s.name}（{r.platform_name(s.platform)}）" for s in signed]
     assert [list(row) for row in gap.data[0].z] == [
         [s.offered.proofing - s.required.proofing, s.offered.authenticator - s.required.authenticator]
         for s in signed
     ]
     assert list(gap.data[0].x) == ["身元確認", "当人認証"]
+
+
+def test_the_charts_name_services_and_platforms_and_keep_rows_apart():
+    """The level charts' rows are what staff read: the file's names, no ids; two services of the same name
+    (窓口予約 on two platforms) stay two rows, told apart by their platform's name."""
+    from workbench.charts.auth import level_gap_heatmap, means_heatmap
+
+    plats = [platform("a", ["jpki_card"]), platform("b", ["password"])]
+    svcs = [
+        service("s1", "a", "resident", name="窓口予約"),
+        service("s2", "b", "resident", name="窓口予約"),
+        service("s3", "b", "resident"),
+    ]
+    r = match_auth(pref(plats, svcs), on=BEFORE)
+    assert list(means_heatmap(r).data[0].y) == ["窓口予約（基盤 a）", "窓口予約（基盤 b）", "サービス s3"]
+    assert list(level_gap_heatmap(r).data[0].y) == [
+        "窓口予約（基盤 a）",
+        "窓口予約（基盤 b）",
+        "サービス s3（基盤 b）",
+    ]

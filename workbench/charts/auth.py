@@ -17,6 +17,30 @@ from .plaintext import plain_labels
 FIT_TEXT = {-1: "期限切れ", 0: "不適合", 1: "一部", 2: "単独で充足"}
 
 
+def service_labels(result: AuthMatch, services: list[str], with_platform: bool = False) -> dict[str, str]:
+    """Service id → the label staff read on an axis: the file's name (with its platform's name when asked),
+    the platform's name added where two services share a name and a number where they still coincide (a
+    heatmap's rows must differ). No ids."""
+    by_id = {s.service: s for s in result.services}
+
+    def name(sid: str) -> str:
+        return plain(by_id[sid].name if sid in by_id and by_id[sid].name else sid)
+
+    def on(sid: str) -> str:
+        return plain(result.platform_name(by_id[sid].platform)) if sid in by_id else ""
+
+    out = {sid: f"{name(sid)}（{on(sid)}）" if with_platform else name(sid) for sid in services}
+    if not with_platform:
+        shared = {v for v in out.values() if list(out.values()).count(v) > 1}
+        out = {sid: f"{v}（{on(sid)}）" if v in shared else v for sid, v in out.items()}
+    seen: dict[str, int] = {}
+    for sid, v in out.items():
+        seen[v] = seen.get(v, 0) + 1
+        if seen[v] > 1:
+            out[sid] = f"{v} {seen[v]}"
+    return out
+
+
 @plain_labels
 def means_heatmap(result: AuthMatch, include_open: bool = False) -> go.Figure:
     """Services × ID means: whether each means meets each service's requirement on the result's date.
@@ -31,6 +55,7 @@ def means_heatmap(result: AuthMatch, include_open: bool = False) -> go.Figure:
     means = [m.code for m in result.means_catalogue]
     labels = {m.code: m.label for m in result.means_catalogue}
     names = {s.service: plain(s.name) for s in result.services}
+    rows = service_labels(result, services)
     cells = {(r.service, r.means): r for r in long.itertuples(index=False)}
     z, text, hover = [], [], []
     for s in services:
@@ -62,7 +87,7 @@ def means_heatmap(result: AuthMatch, include_open: bool = False) -> go.Figure:
         go.Heatmap(
             z=z,
             x=[labels[m] for m in means],
-            y=[f"{names[s]}（{s}）" for s in services],
+            y=[rows[s] for s in services],
             zmin=-1.5,
             zmax=2.5,
             colorscale=colorscale,
@@ -102,7 +127,7 @@ def level_gap_heatmap(result: AuthMatch) -> go.Figure:
         go.Heatmap(
             z=z,
             x=[reference.label("auth_dimension", d) for d in dims],
-            y=[plain(f"{s.name}（{s.platform}）") for s in rows],
+            y=list(service_labels(result, [s.service for s in rows], with_platform=True).values()),
             zmin=-3,
             zmax=3,
             zmid=0,
