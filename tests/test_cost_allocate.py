@@ -511,3 +511,15 @@ def test_cli_offers_the_schemes_of_the_reference_table(capsys):
         assert f"{code}（{label}）" in out
     for code, label in reference.table("cost_rules.csv")[["code", "label_ja"]].itertuples(index=False):
         assert f"{code}（{label}）" in out
+
+
+def test_summary_lines_read_as_staff_read_them():
+    """The rule by its label (no code), amounts in 円 and in 万円/億円 (福島県's sample: 5.70億円 in all)."""
+    import workbench as wb
+    from workbench.text import money_ja
+
+    a = wb.allocate(wb.load_sample("07"), rule="shapley")
+    lines = a.summary_lines()
+    assert lines[0] == "福島県 費用配分：シャープレイ値" and not any("shapley" in s for s in lines)
+    assert f"共同利用の費用（現在価値）: {a.total:,.0f} 円（{money_ja(a.total)}）" in lines
+    assert money_ja(a.total).endswith("億円")

@@ -360,16 +360,23 @@ class Allocation(BaseModel):
         return pd.DataFrame(rows)
 
     def summary_lines(self) -> list[str]:
+        """The result in sentences staff read (the rule by its label; amounts in 円 and in 万円/億円)."""
+        from ..text import money_ja
+
+        def yen(v: float) -> str:
+            return f"{v:,.0f} 円（{money_ja(v)}）" if abs(v) >= 1e4 else f"{v:,.0f} 円"
+
+        municipal = sum(m.share for m in self.members)
         lines = [
-            f"{self.prefecture_name} 費用配分：{self.rule_label}（{self.rule}）",
+            f"{self.prefecture_name} 費用配分：{self.rule_label}",
             f"評価期間 {self.horizon_years} 年・割引率 {self.discount_rate:.1%}",
-            f"共同利用の費用（現在価値）: {self.total:,.0f} 円",
-            f"県の負担（{self.scheme_label}）: {self.prefecture:,.0f} 円",
-            f"市区町村の負担合計: {sum(m.share for m in self.members):,.0f} 円（{len(self.members)} 団体）",
+            f"共同利用の費用（現在価値）: {yen(self.total)}",
+            f"県の負担（{self.scheme_label}）: {yen(self.prefecture)}",
+            f"市区町村の負担合計: {yen(municipal)}・{len(self.members)} 団体",
         ]
         if self.carried_for_non_participants:
             lines.append(
-                f"不参加団体の分（{self.non_participants}）: {self.carried_for_non_participants:,.0f} 円"
+                f"不参加団体の分（{self.non_participants}）: {yen(self.carried_for_non_participants)}"
             )
         over = [m.name for m in self.members if not m.individually_rational]
         lines.append(
