@@ -658,3 +658,15 @@ def test_every_sample_has_a_data_map_with_facts_and_assumptions_apart(code):
     res = datamap(pref)
     assert res.flows and res.warnings == [] and all(not s.unresolved for s in res.services)
     assert res.facts == dm.facts and res.assumptions == dm.assumptions
+
+
+def test_the_card_and_the_coverage_chart_read_as_staff_read_them():
+    """栃木県's sample: the card names the platform (那須塩原市データ連携基盤 50%, not its id); the coverage
+    chart's legend sits above the bars (below them it covered the axis title) and counts whole assets."""
+    from workbench.charts.datamap import coverage_figure
+
+    res = wb.datamap(wb.load_sample("09"))
+    assert dict(res.card_rows())["標準データモデル準拠率"] == "那須塩原市データ連携基盤 50%"
+    fig = coverage_figure(res)
+    assert fig.layout.legend.y >= 1 and fig.layout.legend.yanchor == "bottom"
+    assert fig.layout.xaxis.dtick == 1

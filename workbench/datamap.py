@@ -475,7 +475,12 @@ class DataMapResult(Result):
             ),
             (
                 "標準データモデル準拠率",
-                "、".join(f"{c.platform} {c.share:.0%}" for c in self.coverage if c.share is not None) or "—",
+                "、".join(
+                    f"{self.platform_name(c.platform)} {c.share:.0%}"
+                    for c in self.coverage
+                    if c.share is not None
+                )
+                or "—",
             )
             if share
             else ("標準データモデル準拠率", "—"),

@@ -270,10 +270,15 @@ def coverage_figure(res: DataMapResult) -> go.Figure:
         title={"text": title, "x": 0.01},
         barmode="stack",
         font={"family": JA_FONT},
-        xaxis={"title": "データアセット（件）"},
-        height=200 + 50 * len(ps),
-        legend={"orientation": "h", "y": -0.3},
-        margin={"l": 140},
+        # whole assets: no 0.5 ticks when there are few
+        xaxis={
+            "title": "データアセット（件）",
+            **({"dtick": 1} if max(c.assets for c in res.coverage) <= 10 else {}),
+        },
+        height=230 + 50 * len(ps),
+        # above the bars: below them it covered the axis title when there was one platform
+        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+        margin={"l": 140, "t": 90},
     )
     fig.layout.meta = {
         "source": "guidebook 10.3; データモデル実践ガイドライン（初版）; data/standard_models.csv"
