@@ -79,16 +79,21 @@ def load_sample(pref: str | int = DEFAULT_PREFECTURE):  # -> Prefecture
     >>> wb.load_sample("群馬県").code
     '10'
     """
+    return _copy_sharing_document(_parsed(sample_path(pref))[0])
+
+
+def _parsed(path: Path):  # -> tuple[Prefecture, bool]
+    """The parsed file from the cache (read again when its modification time or size changed); the bool
+    says whether it was parsed now."""
     from .inventory import load
 
-    path = sample_path(pref)
     st = path.stat()
     key = (st.st_mtime_ns, st.st_size)
     hit = _LOADED.get(path)
-    if hit is None or hit[0] != key:
-        hit = (key, load(path))
-        _LOADED[path] = hit
-    return _copy_sharing_document(hit[1])
+    if hit is not None and hit[0] == key:
+        return hit[1], False
+    _LOADED[path] = (key, load(path))
+    return _LOADED[path][1], True
 
 
 def _copy_sharing_document(pref):  # -> Prefecture
@@ -104,17 +109,7 @@ def warm_samples() -> list[str]:
     """Parse every built-in sample file into the cache of :func:`load_sample` (about 30–50 ms each), so that
     the first switch to another sample prefecture does not parse its file. Dashboards call it in a preheated
     Voila kernel, before any viewer has arrived. Returns the codes parsed."""
-    from .inventory import load
-
-    done = []
-    for code, path in sample_files().items():
-        st = path.stat()
-        key = (st.st_mtime_ns, st.st_size)
-        hit = _LOADED.get(path)
-        if hit is None or hit[0] != key:
-            _LOADED[path] = (key, load(path))
-            done.append(code)
-    return done
+    return [code for code, path in sample_files().items() if _parsed(path)[1]]
 
 
 def query_pref(query: str | None) -> str | None:
