@@ -403,3 +403,17 @@ def test_the_charts_name_services_and_platforms_and_keep_rows_apart():
         "窓口予約（基盤 b）",
         "サービス s3（基盤 b）",
     ]
+
+
+def test_without_sign_in_services_the_charts_say_so_instead_of_bare_axes():
+    """栃木県's sample has no service that needs a sign-in: both level charts say so in a sentence (before,
+    numbered axes from -1 to 6 around nothing)."""
+    from workbench.charts.auth import level_gap_heatmap, means_heatmap
+    from workbench.samples import load_sample
+
+    r = match_auth(load_sample("09"), on=BEFORE)
+    for fig in (means_heatmap(r), level_gap_heatmap(r)):
+        assert not fig.layout.xaxis.visible and not fig.layout.yaxis.visible
+        assert fig.layout.annotations[0].text.startswith("サインインが必要なサービスがありません")
+    shown = means_heatmap(r, include_open=True)
+    assert shown.layout.xaxis.visible is not False and len(shown.data[0].y) == len(r.services)

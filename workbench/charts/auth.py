@@ -110,7 +110,24 @@ def means_heatmap(result: AuthMatch, include_open: bool = False) -> go.Figure:
         yaxis={"title": "サービス", "autorange": "reversed"},
         margin={"l": 200, "b": 160},
     )
+    if not services:
+        _say_empty(
+            fig,
+            "サインインが必要なサービスがありません（「サインイン不要のサービスも表示」で全サービスを出せます）",
+        )
     return fig
+
+
+def _say_empty(fig: go.Figure, text: str) -> None:
+    """A matrix without rows: a sentence instead of bare numbered axes (栃木県's sample has no sign-in)."""
+    fig.update_layout(
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        annotations=[
+            {"text": text, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5, "showarrow": False}
+        ],
+        margin={"l": 40, "b": 40},
+    )
 
 
 @plain_labels
@@ -145,4 +162,6 @@ def level_gap_heatmap(result: AuthMatch) -> go.Figure:
         yaxis={"autorange": "reversed"},
         margin={"l": 220},
     )
+    if not rows:
+        _say_empty(fig, "サインインが必要なサービスがありません")
     return fig

@@ -110,14 +110,14 @@ class AuthMatrix(StaticFallback, w.VBox):
         self.message.clear()
         self.result = res
         # each chart goes to the browser as soon as it is built, the main one first
-        n = max(len(matrix.data[0].y or []) if matrix.data else 0, 1)
-        apply_template(matrix).update_layout(font={"family": JA_FONT}, height=420 + 40 * n)
+        n = len(matrix.data[0].y or []) if matrix.data else 0
+        apply_template(matrix).update_layout(font={"family": JA_FONT}, height=420 + 40 * n if n else 220)
         self.matrix.show(matrix)
 
         def draw_gaps() -> None:
             gaps = charts.level_gap_heatmap(res)
-            m = max(len(gaps.data[0].y or []) if gaps.data else 0, 1)
-            apply_template(gaps).update_layout(font={"family": JA_FONT}, height=200 + 36 * m)
+            m = len(gaps.data[0].y or []) if gaps.data else 0
+            apply_template(gaps).update_layout(font={"family": JA_FONT}, height=200 + 36 * m if m else 160)
             self.gaps.show(gaps)
 
         self.session.later(draw_gaps, key=(id(self), "gaps"))
