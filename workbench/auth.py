@@ -766,13 +766,14 @@ class _Work:
     findings: list[Finding] = field(default_factory=list)
     recommendations: list[str] = field(default_factory=list)
 
+    @functools.cached_property
+    def _names(self) -> dict[str, str]:
+        return self.pref.names()
+
     def name(self, ident: str) -> str:
         """The file's name of a platform or service id (findings are read by staff; the ids stay in the
         findings' ``platform`` and ``service`` fields)."""
-        for x in (*self.pref.platforms, *self.pref.services):
-            if x.id == ident:
-                return x.name
-        return ident
+        return self._names.get(ident, ident)
 
 
 def _platform_offers(w: _Work) -> None:
@@ -997,9 +998,8 @@ def _federation_pair(w: _Work, a: str, b: str, denied: list[DeniedFlow]) -> Fede
         to_add[pid] = sols[0] if sols else None
     affected = sorted({d.service for d in denied if set(d.path) >= {a, b}})
     if steps:
-        what = "；".join(
-            f"{w.name(r.platform)}の{dim_label(r.dimension)}レベルを {r.current}→{r.to}" for r in steps
-        )
+        raises = [f"{w.name(r.platform)}の{dim_label(r.dimension)}レベルを {r.current}→{r.to}" for r in steps]
+        what = "；".join(raises)
         w.findings.append(
             Finding(
                 code="FED_LEVEL_MISMATCH",
@@ -1008,14 +1008,12 @@ def _federation_pair(w: _Work, a: str, b: str, denied: list[DeniedFlow]) -> Fede
                 + (f"（影響: {'、'.join(w.name(x) for x in affected)}）" if affected else ""),
             )
         )
-        name = {pid: w.pref.platform(pid).name for pid in (a, b)}
-        said = "、".join(
-            f"{name[r.platform]}の{dim_label(r.dimension)}レベルを {r.current}→{r.to}" for r in steps
-        )
         adds = "；".join(
-            f"{name[k]}: {'、'.join(w.cat[c].label for c in v) if v else '—'}" for k, v in to_add.items()
+            f"{w.name(k)}: {'、'.join(w.cat[c].label for c in v) if v else '—'}" for k, v in to_add.items()
         )
-        w.recommendations.append(f"認証連携 {name[a]} ⇔ {name[b]}: {said}に引き上げ（追加する手段 {adds}）")
+        w.recommendations.append(
+            f"認証連携 {w.name(a)} ⇔ {w.name(b)}: {'、'.join(raises)}に引き上げ（追加する手段 {adds}）"
+        )
     return FederationPair(
         platforms=[a, b],
         levels=[la, lb],

@@ -1282,5 +1282,5 @@ def classify(pref: Prefecture) -> Classification:
             "input": "your input（都道府県ファイル）",
         },
     )
-    res._names = {**{s.id: s.name for s in pref.services}, **{p.id: p.name for p in pref.platforms}}
+    res._names = pref.names()
     return res

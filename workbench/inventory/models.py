@@ -278,6 +278,10 @@ class Prefecture(Model):
                 return p
         raise KeyError(pid)
 
+    def names(self) -> dict[str, str]:
+        """Platform and service id → the name the file gives it (what staff read; results keep the ids)."""
+        return {**{s.id: s.name for s in self.services}, **{p.id: p.name for p in self.platforms}}
+
     def users_of(self, platform: Platform) -> list[str]:
         """Municipality codes using a platform: as listed (members of other prefectures included, guide 1.2
         (3)); else its operator; for a prefecture's, all of its municipalities."""

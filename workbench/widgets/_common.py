@@ -261,13 +261,18 @@ class Session(traitlets.HasTraits):
         return s
 
 
+def preheated() -> bool:
+    """Whether this is a preheated Voila kernel (the notebook runs before any viewer has asked for the page)."""
+    return os.environ.get("VOILA_PREHEAT", "False") != "False"
+
+
 def initial_prefecture(default: str | None = None) -> str:
     """The prefecture code a notebook or dashboard starts with: the URL's ``?pref=`` (under Voila, after
     waiting for the request when the kernel was preheated), else ``WORKBENCH_PREFECTURE``, else
     ``default``, else the built-in sample."""
     from ..samples import resolve_from_env_or_query
 
-    if os.environ.get("VOILA_PREHEAT", "False") != "False":
+    if preheated():
         try:
             from voila.utils import wait_for_request
 

@@ -13,7 +13,7 @@ import os
 
 import ipywidgets as w
 
-from ._common import Session, StaticFallback, section
+from ._common import Session, StaticFallback, preheated, section
 from .picker import PrefecturePicker
 
 
@@ -85,7 +85,7 @@ class Dashboard(StaticFallback, w.VBox):
 
         code = (
             initial_prefecture(self.picker.value)
-            if os.environ.get("VOILA_PREHEAT", "False") != "False"
+            if preheated()
             else resolve_from_env_or_query(self.picker.value)
         )
         if code != self.picker.value:
@@ -110,7 +110,7 @@ def freeze_baseline() -> None:
         return
     import gc
 
-    if os.environ.get("VOILA_PREHEAT", "False") != "False":
+    if preheated():
         from ..samples import warm_samples
 
         warm_samples()
