@@ -317,7 +317,8 @@ def test_aligned_pair_and_multi_pref_unaligned():
     r = match_auth(pref(plats, []), on=BEFORE)
     assert [(f.platforms, f.aligned) for f in r.federation] == [(["a", "b"], True)]
     multi = [f for f in r.findings if f.code == "MULTI_PREF_UNALIGNED"]
-    assert len(multi) == 1 and "基盤 c 1/1" in multi[0].detail  # named as the file names it
+    # named as the file names it, levels in words (never 「1/1」)
+    assert len(multi) == 1 and "基盤 c（身元確認レベル1・当人認証レベル1）" in multi[0].detail
     plats[0]["user_scope"] = "municipal"
     assert not [
         f for f in match_auth(pref(plats, []), on=BEFORE).findings if f.code == "MULTI_PREF_UNALIGNED"
@@ -353,7 +354,9 @@ def test_contract_json_and_frames():
         assert len(f["platforms"]) == 2 and isinstance(f["aligned"], bool) and "raise" in f
     assert data["on"] == "2026-06-18"
     df = r.to_frame()
-    assert len(df) == len(p.services) and list(df["充足"]) == [s.satisfied for s in r.services]
+    verdicts = ["充足" if s.satisfied else "不足" for s in r.services]
+    assert len(df) == len(p.services) and list(df["充足"]) == verdicts
+    assert set(df["必要"]) >= {"身元確認レベル3・当人認証レベル3", "不要（サインインなし）"}
     m = r.matrix()
     assert list(m.index) == ["portal", "e-application", "aizu-points", "aizu-health"]  # open-data: no sign-in
     assert m.loc["e-application", "jpki_card"] == 2 and m.loc["e-application", "counter_check"] == 1

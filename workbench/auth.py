@@ -13,8 +13,19 @@
 
 Rules (documented choices)
 --------------------------
-* Levels are integers 1–3; **0 means "none"**: a service with neither a category nor its own ``levels`` needs
-  no sign-in (required 0/0, always satisfied), and a platform with no means and no declared levels offers 0/0.
+* Levels are integers 1–3; **0 means "none"**: a platform with no means and no declared levels offers 0/0.
+* The **kind of service** decides its need (guide 4.1 2/2: 「公的な個人認証が必要なサービス（健康保険・ヘルスケア・
+  電子申請など）」, 「本人の実在性なく当人性のみの確認を行うサービス（ポイントサービスなど）」): an explicit category (or
+  the service's own ``levels``) wins over its name, so 「ヘルスケアポイント」 of category points needs points' levels.
+  A service with neither:
+
+  - whose name or data model says health or e-application (the keywords of data/service_categories.csv) is
+    **inferred** to need public personal authentication (basis ``inferred``); a shortfall is the 4.1 finding
+    HEALTH_AUTH_BELOW_PUBLIC, marked as inferred from the name, with a request to confirm the category;
+  - that handles personal data is of **unknown** need (basis ``unknown``): never shown as satisfied
+    (``satisfied`` false, ``need_known`` false, one ``missing`` entry of kind ``category``), finding
+    SERVICE_CATEGORY_UNKNOWN;
+  - otherwise needs no sign-in (basis ``none``, required 0/0, satisfied).
 * A platform's **offered** proofing is the highest proofing level reached by its means valid on the date, and
   likewise for the authenticator: a means that reaches one dimension only combines with another (eKYC for
   proofing plus a passkey for login; DOMAIN.md §6). Without means, the declared ``identity_proofing`` /
@@ -82,7 +93,34 @@ class LevelPair(BaseModel):
         return self.proofing >= other.proofing and self.authenticator >= other.authenticator
 
     def text(self) -> str:
+        """The compact form analysts search for ("2/1"); staff read :meth:`words`."""
         return f"{self.proofing}/{self.authenticator}"
+
+    def words(self) -> str:
+        """The levels as staff read them: 「身元確認レベル2・当人認証レベル1」 (「…なし」 for 0)."""
+        return "・".join(level_words(d, getattr(self, d)) for d in DIMENSIONS)
+
+
+def level_words(dimension: str, level: int) -> str:
+    """One level in words: 「身元確認レベル2」, 「当人認証なし」 for 0 (guide 3.4)."""
+    return f"{dim_label(dimension)}レベル{level}" if level else f"{dim_label(dimension)}なし"
+
+
+def required_words(s: ServiceMatch) -> str:
+    """What a service needs, as staff read it: the levels in words, 「不要」 without sign-in, 「不明（種別が未記入）」
+    where the need is unknown, and 「（名前から推定）」 where it is inferred."""
+    if s.basis == "none":
+        return "不要（サインインなし）"
+    if s.basis == "unknown":
+        return "不明（サービス種別が未記入）"
+    return s.required.words() + ("（サービス名から推定）" if s.basis == "inferred" else "")
+
+
+def verdict_words(s: ServiceMatch) -> str:
+    """「充足」「不足」, or 「要確認」 where the need is not known (a service whose need is unknown is never 充足)."""
+    if not s.need_known:
+        return "不足（推定）" if s.basis == "inferred" and not s.satisfied else "要確認"
+    return "充足" if s.satisfied else "不足"
 
 
 class MeansInfo(BaseModel):
@@ -122,7 +160,7 @@ class CategoryInfo(BaseModel):
 class Missing(BaseModel):
     """One thing a service lacks: a level in one dimension, or one of the means a law names."""
 
-    kind: Literal["proofing", "authenticator", "means"]
+    kind: Literal["proofing", "authenticator", "means", "category"]
     required: int | None = None
     offered: int | None = None
     means_any_of: list[str] = Field(default_factory=list)
@@ -134,8 +172,13 @@ class ServiceMatch(BaseModel):
     name: str
     platform: str
     category: str | None
-    basis: Literal["category", "override", "none"] = Field(
-        description="category: 種別の既定 / override: サービスの levels 指定 / none: サインイン不要"
+    basis: Literal["category", "override", "inferred", "unknown", "none"] = Field(
+        description="category: 種別の既定 / override: サービスの levels 指定 / inferred: 種別が未記入で、名前から"
+        "公的な個人認証が必要なサービスと推定 / unknown: 種別が未記入でパーソナルデータを扱う（必要なレベルが不明）/ "
+        "none: サインイン不要"
+    )
+    need_known: bool = Field(
+        True, description="必要なレベルが種別か個別指定で決まっているか（推定・不明なら false）"
     )
     required: LevelPair
     means_required: list[str]
@@ -248,10 +291,17 @@ class AuthMatch(Result):
 
     def card_rows(self) -> list[tuple[str, str]]:
         signed = [s for s in self.services if s.basis != "none"]
-        ok = sum(s.satisfied for s in signed)
+        ok = sum(s.satisfied and s.need_known for s in signed)
+        check = sum(not s.need_known for s in signed)
+        short = len(signed) - ok - check
         return [
             ("基準日", self.on.isoformat()),
-            ("サインインが必要なサービス", f"{len(signed)} 件（充足 {ok} 件、不足 {len(signed) - ok} 件）"),
+            (
+                "サインインが必要なサービス",
+                f"{len(signed)} 件（充足 {ok} 件、不足 {short} 件"
+                + (f"、種別の確認が必要 {check} 件" if check else "")
+                + "）",
+            ),
             (
                 "認証連携の組",
                 f"{len(self.federation)} 組（不整合 {sum(not f.aligned for f in self.federation)} 組）",
@@ -271,7 +321,8 @@ class AuthMatch(Result):
         ]
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per service: required, offered, satisfied, what is missing, chain."""
+        """One row per service: required and offered levels in words, whether they suffice (「充足」「不足」, or
+        「要確認」 where the need is not known: never 充足), what is missing, chain."""
         recs = [
             {
                 "サービス": s.service,
@@ -279,13 +330,13 @@ class AuthMatch(Result):
                 "基盤": s.platform,
                 "種別": reference.label("service_category", s.category) if s.category else "—",
                 "根拠": reference.label("requirement_basis", s.basis),
-                "必要": s.required.text(),
-                "提供": s.offered.text(),
-                "充足": s.satisfied,
+                "必要": required_words(s),
+                "提供": s.offered.words(),
+                "充足": verdict_words(s),
                 "不足": "; ".join(m.message for m in s.missing),
                 "必要な手段": "|".join(s.means_required),
                 "経路": " ← ".join(s.chain),
-                "経路の実効レベル": s.effective.text(),
+                "経路の実効レベル": s.effective.words(),
                 "経路で充足": s.chain_satisfied,
                 "出典": s.source,
             }
@@ -317,10 +368,10 @@ class AuthMatch(Result):
                 "基盤": p.platform,
                 "手段（有効）": ", ".join(p.means_valid) or "—",
                 "期限切れ": ", ".join(p.means_expired) or "—",
-                "提供": p.offered.text(),
-                "申告": p.declared.text() if p.declared else "—",
+                "提供": p.offered.words(),
+                "申告": p.declared.words() if p.declared else "—",
                 "申告と相違": p.declared_mismatch,
-                "必要（最大）": p.required_max.text(),
+                "必要（最大）": p.required_max.words(),
                 "全サービス充足": p.all_satisfied,
                 "追加する手段": "—" if p.means_to_add is None else (", ".join(p.means_to_add) or "不要"),
             }
@@ -355,10 +406,11 @@ class AuthMatch(Result):
         recs = [
             {
                 "基盤": " ⇔ ".join(name(p) for p in f.platforms),
-                "レベル": " ⇔ ".join(x.text() for x in f.levels),
+                "レベル": " ⇔ ".join(x.words() for x in f.levels),
                 "整合": f.aligned,
                 "引き上げ": "、".join(
-                    f"{name(r.platform)}の{dim_label(r.dimension)}を {r.current}→{r.to}" for r in f.raise_
+                    f"{name(r.platform)}の{dim_label(r.dimension)}レベルを{r.current}から{r.to}に"
+                    for r in f.raise_
                 ),
             }
             for f in self.federation
@@ -374,8 +426,8 @@ class AuthMatch(Result):
                 "データ元": name(d.from_platform),
                 "経路": " → ".join(name(p) for p in d.path),
                 "低い基盤": name(d.bottleneck),
-                "必要": d.required.text(),
-                "低い基盤のレベル": d.bottleneck_offered.text(),
+                "必要": d.required.words(),
+                "低い基盤のレベル": d.bottleneck_offered.words(),
                 "不足": "・".join(dim_label(x) for x in d.lacking),
             }
             for d in self.denied_flows
@@ -578,12 +630,44 @@ def reach(codes: Iterable[str], catalogue: dict[str, MeansInfo], on: date) -> Le
 class Requirement(BaseModel):
     levels: LevelPair
     means_required: list[str]
-    basis: Literal["category", "override", "none"]
+    basis: Literal["category", "override", "inferred", "unknown", "none"]
     source: str
+
+    @property
+    def counted(self) -> bool:
+        """Whether the levels are a requirement to meet (a category, the service's own, or inferred)."""
+        return self.basis in ("category", "override", "inferred")
+
+
+#: the category guide 4.1 names for 健康保険・ヘルスケア・電子申請 (公的な個人認証が必要なサービス)
+PUBLIC_CATEGORY = "public"
+SRC_INFERRED = (
+    "guide 4.1 2/2「公的な個人認証が必要なサービス（健康保険・ヘルスケア・電子申請など）」"
+    "（サービス種別が未記入のため、サービス名から推定）"
+)
+
+
+@functools.cache
+def _public_keywords() -> tuple[str, ...]:
+    df = reference.table(CATEGORY_TABLE)
+    return tuple(
+        reference.fold(k) for ks in df["name_keywords_ja"] for k in str(ks).split("|") if k and k != "nan"
+    )
+
+
+def suggests_public_auth(service: Service) -> bool:
+    """Whether a service's name or data model says it is one of the guide's 公的な個人認証が必要なサービス
+    (健康保険・ヘルスケア・電子申請など, guide 4.1 2/2; keywords ``name_keywords_ja`` of
+    data/service_categories.csv, e.g. 健診・服薬・ヘルスケア). Used only where no category is given."""
+    text = reference.fold(" ".join(x for x in (service.name, service.data_model or "") if x))
+    return any(k in text for k in _public_keywords())
 
 
 def requirement(service: Service, categories: dict[str, CategoryInfo]) -> Requirement:
-    """What a service needs: its own ``levels``, else its category's; the category's named means apply."""
+    """What a service needs (guide 4.1: the kind of service decides): its own ``levels``, else its category's
+    (an explicit category wins over the name); without either, public personal authentication when its name or
+    data model says health or e-application (inferred), unknown when it handles personal data, else no sign-in.
+    The category's named means apply."""
     cat = categories.get(service.category) if service.category else None
     means = list(cat.means_required) if cat else []
     if service.levels is not None:
@@ -596,6 +680,21 @@ def requirement(service: Service, categories: dict[str, CategoryInfo]) -> Requir
             means_required=means,
             basis="category",
             source=cat.source + ("（既定の仮定）" if cat.default_assumption else ""),
+        )
+    public = categories.get(PUBLIC_CATEGORY)
+    if public is not None and suggests_public_auth(service):
+        return Requirement(
+            levels=LevelPair(proofing=public.proofing, authenticator=public.authenticator),
+            means_required=list(public.means_required),
+            basis="inferred",
+            source=SRC_INFERRED,
+        )
+    if service.personal_data:
+        return Requirement(
+            levels=LevelPair(),
+            means_required=[],
+            basis="unknown",
+            source="サービス種別が未記入（パーソナルデータを扱うため、必要な認証レベルが分かりません）",
         )
     return Requirement(
         levels=LevelPair(), means_required=[], basis="none", source="サインイン不要（種別なし）"
@@ -665,7 +764,7 @@ def working_combinations(
 ) -> list[list[str]]:
     """Combinations that satisfy every requirement on their own: a proofing means plus a login means (the
     same means when it reaches both), valid on ``on``; in catalogue order."""
-    if not reqs or all(r.basis == "none" for r in reqs):
+    if not reqs or not any(r.counted for r in reqs):
         return []
     valid = [c for c, m in catalogue.items() if m.valid_on(on)]
     proof = [c for c in valid if catalogue[c].proofing]
@@ -821,7 +920,7 @@ def _chain(
         federated = path is not None
         path = path or [src, s.platform]
         chain += [x for x in reversed(path) if x not in chain]  # from the service's own platform outward
-        flow = _denied_flow(w, s, req, src, path, federated) if req.basis != "none" else None
+        flow = _denied_flow(w, s, req, src, path, federated) if req.counted else None
         if flow is not None:
             denied.append(flow)
     return chain, denied
@@ -838,7 +937,14 @@ def _match_services(w: _Work) -> tuple[list[ServiceMatch], list[DeniedFlow]]:
         w.reqs.setdefault(s.platform, []).append(req)
         own = w.offers.get(s.platform, LevelPair())
         plat = platforms.get(s.platform)
-        missing = shortfalls(req, own, plat.means if plat else [], w.cat, w.on) if req.basis != "none" else []
+        missing = shortfalls(req, own, plat.means if plat else [], w.cat, w.on) if req.counted else []
+        if req.basis == "unknown":
+            missing = [
+                Missing(
+                    kind="category",
+                    message="サービス種別が未記入のため、必要な認証レベルが分かりません（種別を記入してください）",
+                )
+            ]
         sources = list(dict.fromkeys([*s.uses_data_from, *extra.get(s.id, [])]))
         chain, flows = _chain(w, s, req, sources, graph)
         denied += flows
@@ -851,6 +957,7 @@ def _match_services(w: _Work) -> tuple[list[ServiceMatch], list[DeniedFlow]]:
                 platform=s.platform,
                 category=s.category,
                 basis=req.basis,
+                need_known=req.basis in ("category", "override", "none"),
                 required=req.levels,
                 means_required=req.means_required,
                 offered=own,
@@ -862,11 +969,7 @@ def _match_services(w: _Work) -> tuple[list[ServiceMatch], list[DeniedFlow]]:
                 source=req.source,
             )
         )
-        if missing:
-            detail = f"{s.name}: " + "、".join(m.message for m in missing)
-            w.findings.append(
-                Finding(code="SERVICE_LEVEL_GAP", platform=s.platform, service=s.id, detail=detail)
-            )
+        w.findings += _service_findings(s, req, missing)
     for d in denied:
         w.findings.append(
             Finding(
@@ -874,10 +977,33 @@ def _match_services(w: _Work) -> tuple[list[ServiceMatch], list[DeniedFlow]]:
                 platform=d.bottleneck,
                 service=d.service,
                 detail=f"{w.name(d.from_platform)}のデータ（経路 {' → '.join(w.name(x) for x in d.path)}）: "
-                f"{w.name(d.bottleneck)}が {d.bottleneck_offered.text()} < 必要 {d.required.text()}",
+                f"{w.name(d.bottleneck)}は{d.bottleneck_offered.words()}で、必要な{d.required.words()}に届きません",
             )
         )
     return services, denied
+
+
+def _service_findings(s: Service, req: Requirement, missing: list[Missing]) -> list[Finding]:
+    """SERVICE_LEVEL_GAP for a known need that is not met; for a need inferred from the name (guide 4.1), the
+    4.1 finding HEALTH_AUTH_BELOW_PUBLIC when short, else a request to confirm the category; for an unknown need,
+    SERVICE_CATEGORY_UNKNOWN."""
+    what = "、".join(m.message for m in missing)
+    if req.basis == "inferred":
+        if missing:
+            detail = f"{s.name}: サービス名から公的な個人認証が必要なサービスと推定。{what}。サービス種別を確認してください"
+            return [
+                Finding(code="HEALTH_AUTH_BELOW_PUBLIC", platform=s.platform, service=s.id, detail=detail)
+            ]
+        detail = f"{s.name}: サービス名から公的な個人認証が必要なサービスと推定（基盤は満たしています）"
+        return [Finding(code="SERVICE_CATEGORY_UNKNOWN", platform=s.platform, service=s.id, detail=detail)]
+    if req.basis == "unknown":
+        detail = f"{s.name}: パーソナルデータを扱いますが、サービス種別が未記入です"
+        return [Finding(code="SERVICE_CATEGORY_UNKNOWN", platform=s.platform, service=s.id, detail=detail)]
+    if missing:
+        return [
+            Finding(code="SERVICE_LEVEL_GAP", platform=s.platform, service=s.id, detail=f"{s.name}: {what}")
+        ]
+    return []
 
 
 def _means_findings(w: _Work, p: Platform, valid: list[str], expired: list[str], mismatch: bool) -> None:
@@ -888,7 +1014,7 @@ def _means_findings(w: _Work, p: Platform, valid: list[str], expired: list[str],
             Finding(
                 code="DECLARED_MISMATCH",
                 platform=p.id,
-                detail=f"申告 {declared.text()}、手段からは {w.offers[p.id].text()}（{w.on.isoformat()} 時点。手段を採用）",
+                detail=f"申告は{declared.words()}、本人確認手段からは{w.offers[p.id].words()}（{w.on.isoformat()} 時点。手段を採用）",
             )
         )
     for c in valid:
@@ -930,7 +1056,7 @@ def _match_platform(w: _Work, p: Platform) -> PlatformMatch:
     expired = [c for c in p.means if c in cat and not cat[c].valid_on(on)]
     mismatch = _declared_mismatch(w, p)
     _means_findings(w, p, valid, expired, mismatch)
-    reqs = [r for r in w.reqs.get(p.id, []) if r.basis != "none"]
+    reqs = [r for r in w.reqs.get(p.id, []) if r.counted]
     sols = minimal_additions(p.means, reqs, cat, on)
     add = sols[0] if sols else None
     # recommendations are read by staff: the platform's name and the means' labels, no codes
@@ -998,13 +1124,15 @@ def _federation_pair(w: _Work, a: str, b: str, denied: list[DeniedFlow]) -> Fede
         to_add[pid] = sols[0] if sols else None
     affected = sorted({d.service for d in denied if set(d.path) >= {a, b}})
     if steps:
-        raises = [f"{w.name(r.platform)}の{dim_label(r.dimension)}レベルを {r.current}→{r.to}" for r in steps]
-        what = "；".join(raises)
+        raises = [
+            f"{w.name(r.platform)}の{dim_label(r.dimension)}レベルを{r.current}から{r.to}に" for r in steps
+        ]
+        what = "；".join(f"{x}引き上げる" for x in raises)
         w.findings.append(
             Finding(
                 code="FED_LEVEL_MISMATCH",
                 platform=steps[0].platform,
-                detail=f"{w.name(a)} {la.text()} ⇔ {w.name(b)} {lb.text()}: {what}"
+                detail=f"{w.name(a)}（{la.words()}）⇔ {w.name(b)}（{lb.words()}）: {what}"
                 + (f"（影響: {'、'.join(w.name(x) for x in affected)}）" if affected else ""),
             )
         )
@@ -1012,7 +1140,7 @@ def _federation_pair(w: _Work, a: str, b: str, denied: list[DeniedFlow]) -> Fede
             f"{w.name(k)}: {'、'.join(w.cat[c].label for c in v) if v else '—'}" for k, v in to_add.items()
         )
         w.recommendations.append(
-            f"認証連携 {w.name(a)} ⇔ {w.name(b)}: {'、'.join(raises)}に引き上げ（追加する手段 {adds}）"
+            f"認証連携 {w.name(a)} ⇔ {w.name(b)}: {'、'.join(raises)}引き上げ（追加する手段 {adds}）"
         )
     return FederationPair(
         platforms=[a, b],
@@ -1047,7 +1175,8 @@ def _prefecture_alignment(w: _Work) -> None:
             Finding(
                 code="MULTI_PREF_UNALIGNED",
                 detail="、".join(
-                    f"{w.name(a)} {offers[a].text()} ⇔ {w.name(b)} {offers[b].text()}" for a, b in loose
+                    f"{w.name(a)}（{offers[a].words()}）⇔ {w.name(b)}（{offers[b].words()}）"
+                    for a, b in loose
                 ),
             )
         )

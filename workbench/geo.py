@@ -184,7 +184,10 @@ def _level_gap(svc: list[ServiceMatch]) -> tuple[str, float, str]:
     """(group, largest shortfall, hover line) for the sign-in services a municipality reaches."""
     worst = 0
     short = []
+    unknown = [s.name for s in svc if s.basis == "unknown"]  # need not known: neither short nor met
     for s in svc:
+        if s.basis == "unknown":
+            continue
         gap = max(
             s.required.proofing - s.offered.proofing, s.required.authenticator - s.offered.authenticator, 0
         )
@@ -195,6 +198,8 @@ def _level_gap(svc: list[ServiceMatch]) -> tuple[str, float, str]:
     detail = f"サインインが必要なサービス {len(svc)} 件のうちレベル不足 {len(short)} 件" + (
         f"（{'・'.join(short[:4])}{'ほか' if len(short) > 4 else ''}）" if short else ""
     )
+    if unknown:
+        detail += f"、サービス種別が未記入で要確認 {len(unknown)} 件"
     return group, float(worst), detail
 
 
@@ -243,7 +248,7 @@ def national_frame(summary: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for r in summary.itertuples(index=False):
         ring = prefecture_outline(r.code)
-        kind = str(r.current_type).split("+")[0]
+        kind = str(r.current_type).split("+")[0] if r.current_type else "未確定"
         label = type_label(kind)
         rows.append(
             {
@@ -254,9 +259,9 @@ def national_frame(summary: pd.DataFrame) -> pd.DataFrame:
                 "lon": float(ring.lon.mean()),
                 "lat": float(ring.lat.mean()),
                 "outside": False,
-                "group": f"型{kind}" + (f" {label}" if label != kind else ""),
+                "group": (f"型{kind}" + (f" {label}" if label != kind else "")) if r.current_type else kind,
                 "value": float("nan"),
-                "detail": f"現在の型: 型{r.current_type}"
+                "detail": f"現在の型: {f'型{r.current_type}' if r.current_type else '未確定'}"
                 + ("（合成データ）" if r.synthetic else "（サンプル）"),
             }
         )

@@ -139,7 +139,10 @@ def level_gap_heatmap(result: AuthMatch) -> go.Figure:
     rows = [s for s in result.services if s.basis != "none"]
     dims = list(reference.enum_codes("auth_dimension"))
     z = [[getattr(s.offered, d) - getattr(s.required, d) for d in dims] for s in rows]
-    text = [[f"{getattr(s.offered, d)}／{getattr(s.required, d)}" for d in dims] for s in rows]
+    # levels in words (guide 3.4), never a bare 「1／3」
+    text = [
+        [f"提供レベル{getattr(s.offered, d)}・必要レベル{getattr(s.required, d)}" for d in dims] for s in rows
+    ]
     fig = go.Figure(
         go.Heatmap(
             z=z,
@@ -151,7 +154,7 @@ def level_gap_heatmap(result: AuthMatch) -> go.Figure:
             colorscale="RdYlGn",
             text=text,
             texttemplate="%{text}",
-            hovertemplate="%{y}<br>%{x}: 提供／必要 %{text}<extra></extra>",
+            hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
             colorbar={"title": {"text": "提供−必要"}},
             xgap=2,
             ygap=2,
