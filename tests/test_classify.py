@@ -189,11 +189,15 @@ def test_current_type_of_already_shared_platforms(platforms, expected):
     assert wb.classify(pref(platforms)).current_type == expected
 
 
-def test_2_8_without_alignment_is_2_7_with_the_failed_condition():
+def test_2_8_without_alignment_is_2_8_with_the_failed_condition_shown():
+    # guidebook 第3.0版 7.1: the type follows the 判定フロー's answers (複数・都道府県内・官民混在 → 型2.8); its own
+    # condition 「整合あり」 that fails is a finding and the wording 「型2.8（条件未達: …）」, never 型2.7
     a = plat("a", op="prefecture", service_scheme="both", user_scope="prefectural", **FED_B)
     b = plat("b", op="072036", service_scheme="municipality", authenticator=1, means=["ekyc_ic", "password"])
     r = wb.classify(pref([a, b]))
-    assert r.current_type == "2.7" and r.arrangements[0].table_type == "2.8"
+    assert r.current_type == "2.8" and r.conditions_met is False
+    assert r.arrangements[0].unmet_conditions == ["個人認証レベルの整合"]
+    assert r.current_text == "型2.8（条件未達: 個人認証レベルの整合）"
     assert {"FED_LEVEL_MISMATCH", "TYPE_CONDITION_UNMET"} <= codes(r)
 
 
@@ -221,7 +225,8 @@ def test_flow_one_running_not_widened_gives_a():
         pref([plat()], target={"source": "single", "user_scope": "municipal", "providers": "mixed"})
     )
     assert r.pattern == "A" and [s.answer for s in r.flow] == ["1", "no"]
-    assert "guidebook-ver3.md" in r.pattern_reading
+    # the other published text's reading is said where it concerns the pattern shown, without its file name
+    assert "もう一つの公開本文" in r.pattern_reading and ".md" not in r.pattern_reading
 
 
 def test_flow_one_running_widened_by_default_is_b():
@@ -259,9 +264,12 @@ def test_flow_several_running_link():
             target={"source": "multiple", "user_scope": "municipal", "providers": "mixed"},
         )
     )
-    assert r.pattern == "link"
+    assert r.pattern == "link" and r.pattern_text() == r.pattern_label  # no letter, no code shown
+    # 8.2 型の選定指針:「無理に1つに統合して破綻させるのを避け、お互いのシステムを安全なハブで結ぶ「パターンC」」 —
+    # not integrating but widening to the prefecture is C in the text (the figure calls it 基盤間連携: both said)
     r2 = wb.classify(pref([plat("a"), plat("b", op="072010")], target={**TARGET_24, "approach": "link"}))
-    assert r2.pattern == "link"
+    assert r2.pattern == "C" and not r2.pattern_from_approach and "APPROACH_CONFLICT" not in codes(r2)
+    assert "安全なハブで結ぶ" in r2.pattern_reading and "図" in r2.pattern_reading
 
 
 def test_work_items_come_from_the_pattern_table():
@@ -305,8 +313,12 @@ RULE_CASES = {
         [plat(service_scheme="municipality")], [Service(id="s", name="s", platform="p", provider="private")]
     ),
     "HEALTH_AUTH_BELOW_PUBLIC": lambda: pref(
-        [plat()], [Service(id="s", name="健康保険の手続き", platform="p", category="resident")]
+        [plat()], [Service(id="s", name="健康保険の手続き", platform="p", personal_data=True)]
     ),
+    "SERVICE_CATEGORY_UNKNOWN": lambda: pref(
+        [plat()], [Service(id="s", name="市民アンケート", platform="p", personal_data=True)]
+    ),
+    "DATA_MODEL_NOT_STANDARD": lambda: pref([plat(data_models=["ベンダ独自形式（標準データモデル非準拠）"])]),
     "TYPE_CONDITION_UNMET": lambda: pref(
         [
             plat("a", op="prefecture", service_scheme="both", user_scope="prefectural", **FED_B),
@@ -388,10 +400,10 @@ def test_contract_json_keys():
 @pytest.mark.parametrize(
     "code, current, pattern, path",
     [
-        ("07", "2.7", "C", ["2.7", "2.8", "2.4"]),  # levels apart (assumption): not 2.8, path says why
+        ("07", "2.8", "none", ["2.8", "2.4"]),  # levels apart (assumption): 型2.8（条件未達）, all shared
         ("09", "1.4", "D", ["1.4", "2.4"]),
-        ("10", "2.3", "B", ["2.3", "2.4"]),  # めぶくグラウンド (operating body) with outside members
-        ("24", "2.3", "B", ["2.3", "2.4"]),  # 多気町ほか4町, 並列型
+        ("10", "2.3", "none", ["2.3", "2.4"]),  # めぶくグラウンド (operating body) with outside members
+        ("24", "2.3", "none", ["2.3", "2.4"]),  # 多気町ほか4町, 並列型
     ],
 )
 def test_samples_classify_as_documented(code, current, pattern, path):
@@ -428,7 +440,10 @@ def test_staff_tables_name_platforms_and_services_and_the_json_keeps_the_ids():
     # the texts too: 認証連携 (FED_LEVEL_MISMATCH), 経路 (DENIED_FLOW), 分野横断 (P2), the principles
     texts = [i.message for i in r.issues] + [p.detail for p in r.principles]
     assert not [(t, x) for t in texts for x in names if x in t]
-    assert any("会津若松市 都市OS（仮称）の当人認証レベルを 1→2（影響: 会津ヘルスケア）" in t for t in texts)
+    assert any(
+        "会津若松市 都市OS（仮称）の当人認証レベルを1から2に引き上げる（影響: 会津ヘルスケア）" in t
+        for t in texts
+    )
 
 
 def test_shortest_path_over_the_type_graph():

@@ -170,8 +170,8 @@ def test_type_flowchart_with_several_platforms_and_custom_path(pref):
     cl = classify(pref)
     v = plan.vision(pref)
     fig = cplan.type_flowchart(cl, v.target.recommended_path)
-    assert fig.layout.meta["highlighted_edges"] == [["2.7", "2.8"], ["2.8", "2.4"]]
-    assert fig.layout.meta["current"] == "2.7"
+    assert fig.layout.meta["highlighted_edges"] == [["2.8", "2.4"]]  # 型2.8（条件未達） → 型2.4
+    assert fig.layout.meta["current"] == "2.8"
 
 
 def test_survey_bars_highlight_selected_purposes(pref):

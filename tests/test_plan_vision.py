@@ -98,8 +98,10 @@ def test_several_platforms_with_different_fields_federate_first_via_2_6():
 
 def test_fukushima_sample_already_shared_federates_first():
     v = plan.vision(wb.load(wb.reference.data_dir() / "prefectures" / "07_fukushima.yaml"))
-    assert v.target.current_type == "2.7"  # levels apart (sample assumption): not yet 2.8
-    assert v.target.recommended_path == ["2.7", "2.8", "2.4"]
+    # levels apart (sample assumption): 型2.8 by the 判定フロー, its condition not met (guidebook 第3.0版 7.1)
+    assert v.target.current_type == "2.8" and "条件未達" in v.target.current_text
+    assert v.target.recommended_path == ["2.8", "2.4"]
+    assert "まず条件を満たします" in v.target.reasons[0]
     assert v.target.harm_factors
 
 

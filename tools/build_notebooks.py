@@ -142,6 +142,7 @@ def nb_step1() -> list:
 - **課題リスト**
 
 をまとめます。最後に、今の状態が共同利用の**型**（型1.x／型2.x）のどれにあたり、目指す型2.4へどの**パターン**（A〜D）で進むかを判定します。
+パターンは共同利用前（型1.x）の基盤を共同利用へ移す進め方です。基盤がすべて共同利用中なら「該当なし」で、型2.4までの道筋を示します。
 """),
         params_cell(),
         code(SETUP),
@@ -227,11 +228,11 @@ DataFlowPanel(session)""",
 今の型（共同利用前は型1.x、共同利用中は型2.x）と、目指す型へのパターン、型2.4までの道筋です。
 """),
         code(
-            """print("現在の型:", result.current_type, result.current_label)
+            """print("現在の型:", result.current_text, result.current_label)
 print(result.current_reason)
-print("パターン:", result.pattern, result.pattern_label)
-print("目指す型:", result.after.type if result.after else "未設定")
-print("型2.4への道筋:", " → ".join(s.type for s in result.path_to_goal))
+print("パターン:", result.pattern_text())
+print("目指す型:", f"型{result.after.type}" if result.after else "未設定")
+print("型2.4への道筋:", " → ".join(s.text() for s in result.path_to_goal))
 print("課題:", len(result.issues), "件")""",
             check=True,
         ),

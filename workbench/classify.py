@@ -81,9 +81,12 @@ class Arrangement(BaseModel):
     """One shared arrangement today (共同利用の単位) and its 型2.x.
 
     ``platforms`` are the members: platforms in shared use and the platforms federated into them;
-    ``source`` (単一/複数) counts only the members with a data platform. ``unmet`` lists the conditions of
-    型2.6/2.8 that fail (``table_type`` is the type the three questions alone would give); the type is then
-    the 整合なし row of the same line (2.5/2.7)."""
+    ``source`` (単一/複数) counts only the members with a data platform. ``type`` is what the three answers of the
+    判定フロー give (guidebook 第3.0版 7.1: 元になった基盤の数 → 利用者の範囲 → サービス提供主体). For 型2.6/2.8,
+    ``unmet`` lists their own conditions that fail (認証レベルの整合, データ連携; ``unmet_conditions`` their short
+    names) and ``unknown`` those that cannot be checked (levels not given); ``conditions_met`` is then false
+    (or None when only unknown): the type is shown as 「型2.8（条件未達: …）」, never as a type whose row states a
+    scope the facts deny."""
 
     type: str
     label: str
@@ -96,8 +99,19 @@ class Arrangement(BaseModel):
     why_shared: dict[str, str] = Field(default_factory=dict)
     municipalities: list[str] = Field(default_factory=list)
     outside: list[str] = Field(default_factory=list)
-    table_type: str | None = None
+    conditions_met: bool | None = True
+    unmet_conditions: list[str] = Field(default_factory=list)
     unmet: list[str] = Field(default_factory=list)
+    unknown: list[str] = Field(default_factory=list)
+
+    def type_text(self) -> str:
+        """「型2.8」, or 「型2.8（条件未達: 個人認証レベルの整合）」 where the type's own conditions fail (guidebook
+        第3.0版 7.1 型2.x比較表), 「型2.8（条件未確認: …）」 where they cannot be checked."""
+        if self.unmet_conditions:
+            return f"型{self.type}（条件未達: {'・'.join(self.unmet_conditions)}）"
+        if self.unknown:
+            return f"型{self.type}（条件未確認: {'・'.join(self.unknown)}）"
+        return f"型{self.type}"
 
 
 class Issue(BaseModel):
@@ -129,6 +143,13 @@ class FlowStep(BaseModel):
 class PathStep(BaseModel):
     type: str
     note: str
+    unmet: list[str] = Field(
+        default_factory=list, description="この型の条件で満たしていないもの（型2.6・2.8の条件未達）"
+    )
+
+    def text(self) -> str:
+        """「型2.8」 or 「型2.8（条件未達）」."""
+        return f"型{self.type}" + ("（条件未達）" if self.unmet else "")
 
 
 class WorkItem(BaseModel):
@@ -145,12 +166,28 @@ class Classification(Result):
     prefecture: PrefectureRef
     counts: Counts
     before: list[BeforeType]
-    current_type: str
+    current_type: str | None = Field(
+        description="今の型（CONTRACT.md）。構成が未記入の運用中の基盤があれば null（理由は undetermined）"
+    )
     current_label: str
     current_reason: str
+    current_text: str = Field(
+        "",
+        description="今の型を職員が読む形で（「型2.8（条件未達: 個人認証レベルの整合）」「未確定」）",
+    )
+    conditions_met: bool | None = Field(
+        True,
+        description="今の型2.6・2.8がその型の条件（認証レベルの整合、データ連携）を満たすか。false: 満たさない"
+        "（arrangements[].unmet）、null: 確かめられない。current_type は判定フローの答えの型のまま",
+    )
     shared_type: str | None = None
     arrangements: list[Arrangement] = Field(default_factory=list)
-    undetermined: list[str] = Field(default_factory=list)
+    undetermined: list[str] = Field(
+        default_factory=list, description="今の型を判定できない理由（CONTRACT.md）"
+    )
+    undetermined_platforms: list[str] = Field(
+        default_factory=list, description="構成が未記入の運用中の基盤のID"
+    )
     pattern: Literal["A", "B", "C", "D", "link", "none"]
     pattern_label: str
     pattern_reading: str | None = None
@@ -174,19 +211,22 @@ class Classification(Result):
     def card_rows(self) -> list[tuple[str, str]]:
         after = f"型{self.after.type} {self.after.label}" if self.after else "未設定"
         high = sum(i.severity == "high" for i in self.issues)
-        current = f"型{self.current_type}（{self.current_label}）"
-        if self.undetermined:
-            current += f"［未確定: 構成が未記入の基盤 {len(self.undetermined)} 件］"
+        current = f"{self.current_text}（{self.current_label}）" if self.current_type else self.current_label
         return [
             ("個人認証サービス数", str(self.counts.auth)),
             ("非パーソナル基盤数", str(self.counts.non_personal)),
             ("パーソナル基盤数", str(self.counts.personal)),
             ("現在の型", current),
-            ("パターン", f"{self.pattern}（{self.pattern_label}）"),
+            ("パターン", self.pattern_text()),
             ("目指す型", after),
-            ("型2.4への道筋", " → ".join(s.type for s in self.path_to_goal) or "—"),
+            ("型2.4への道筋", " → ".join(s.text() for s in self.path_to_goal) or "—"),
             ("課題", f"{len(self.issues)} 件（重要度 高 {high} 件）"),
         ]
+
+    def pattern_text(self) -> str:
+        """The pattern as staff read it: 「パターンC（複数基盤の高度統合）」, or its label alone where it has no
+        letter (基盤間連携, 該当なし)."""
+        return pattern_text(self.pattern, self.pattern_label)
 
     def card_tables(self) -> list[tuple[str, pd.DataFrame]]:
         return [
@@ -245,12 +285,12 @@ class Classification(Result):
         """One row per shared arrangement and per platform run alone (the parts of ``current_type``)."""
         recs: list[dict[str, Any]] = [
             {
-                "型": f"型{a.type}",
+                "型": a.type_text(),
                 "内容": a.label,
                 "基盤": "・".join(self.name(p) for p in a.platforms),
                 "利用団体": len(a.municipalities),
                 "うち外部の団体": len(a.outside),
-                "満たしていない条件": "；".join(a.unmet) or "—",
+                "満たしていない条件": "；".join([*a.unmet, *(f"不明: {u}" for u in a.unknown)]) or "—",
             }
             for a in self.arrangements
         ]
@@ -299,6 +339,13 @@ def _rules() -> dict[str, dict[str, str]]:
 def type_label(code: str) -> str:
     """The Japanese label of a 型 (1.1 … 2.8)."""
     return _type_labels().get(code, code)
+
+
+def pattern_text(pattern: str, label: str | None = None) -> str:
+    """A pattern as staff read it: 「パターンC（複数基盤の高度統合）」 for A–D; the label alone for the moves
+    without a letter (基盤間連携) and for 該当なし — the codes ``link`` / ``none`` stay in the JSON."""
+    label = label or str(_flow()["patterns"][pattern]["label_ja"])
+    return f"パターン{pattern}（{label}）" if len(pattern) == 1 else label
 
 
 @functools.cache
@@ -427,9 +474,22 @@ def after_type(source: str, user_scope: str, providers: str) -> str:
     return str(hit["type"].iloc[0])
 
 
-def _after(code: str) -> AfterType:
+#: the 型2.x demand common to every row (guidebook 第3.0版 7.1 型2.1「運営組織が基盤を提供し」) …
+DEMAND_OPERATING_BODY = "運営組織が基盤を提供・管理する（型2.xの共通条件）"
+#: … which 並列型 does not have by design (guide 2.7「各基礎自治体がベンダと契約し、各基礎自治体が使用する（並列型）」)
+DEMAND_PARALLEL = (
+    "並列型: 各自治体がベンダと契約して基盤を使用する（運営組織が基盤を提供する形ではない: ガイド 2.7。"
+    "ベンダ依存度が高く、自治体間の調整の取り決めが要る）"
+)
+
+
+def _after(code: str, organisation: str | None = None) -> AfterType:
+    """The after-type of the target with its demands: the row's, the common one of 型2.x (an operating body
+    provides and manages the platform) — not for 並列型, which has no operating body by design (guide 2.7) —
+    and the alignment and data federation 2.6/2.8 need."""
     row = _after_table().set_index("type").loc[code]
-    demands = [str(row["demands_ja"]), "運営組織が基盤を提供・管理する（型2.xの共通条件）"]
+    common = DEMAND_PARALLEL if organisation == "parallel" else DEMAND_OPERATING_BODY
+    demands = [str(row["demands_ja"]), common]
     if row["alignment"] == "aligned":
         demands.append("基盤間の身元確認・当人認証レベルの整合（認証連携）")
     if row["data_federation"] == "yes":
@@ -506,44 +566,72 @@ def _levels(am: auth.AuthMatch) -> dict[str, auth.LevelPair]:
     return {m.platform: m.offered for m in am.platforms}
 
 
-def _unmet(group: list[Platform], providers: str, am: auth.AuthMatch) -> list[str]:
-    """The conditions of 型2.6/2.8 that fail for a multi-platform arrangement serving the prefecture
-    (guidebook 第3.0版 7.1 型2.x比較表: 個人認証整合「整合あり」; 型2.8 「認証連携とデータ連携を両立」)."""
-    out: list[str] = []
+#: short names of the conditions of 型2.6/2.8 (guidebook 第3.0版 7.1 型2.x比較表 個人認証整合「整合あり」; 型2.8
+#: 「認証連携とデータ連携を両立」), as 「型2.8（条件未達: …）」 shows them
+COND_ALIGN = "個人認証レベルの整合"
+COND_DATA = "基盤間のデータ連携"
+
+
+@dataclass
+class Conditions:
+    """The conditions of 型2.6/2.8 for one arrangement: those that fail (short name, detail) and those that cannot
+    be checked (short names, details)."""
+
+    unmet: list[tuple[str, str]] = field(default_factory=list)
+    unknown: list[tuple[str, str]] = field(default_factory=list)
+
+
+def type_conditions(group: list[Platform], providers: str, am: auth.AuthMatch) -> Conditions:
+    """The conditions of 型2.6/2.8 for a multi-platform arrangement serving the prefecture (guidebook 第3.0版 7.1
+    型2.x比較表: 個人認証整合「整合あり」; 型2.8 「認証連携とデータ連携を両立」). Levels not given are unknown, not
+    unmet (unknown is not "no")."""
+    out = Conditions()
     with_auth = [p for p in group if p.has_auth]
     offers = _levels(am)
     if len(with_auth) > 1:
         adj = _links(group, "auth_federation_with")
         if not _connected([p.id for p in with_auth], adj):
-            out.append(
-                "個人認証サービスを持つ基盤（"
-                + "・".join(p.name for p in with_auth)
-                + "）が認証連携していない"
+            out.unmet.append(
+                (
+                    COND_ALIGN,
+                    "個人認証サービスを持つ基盤（"
+                    + "・".join(p.name for p in with_auth)
+                    + "）が認証連携していない",
+                )
             )
-        unknown = [p.name for p in with_auth if offers.get(p.id, auth.LevelPair()) == auth.LevelPair()]
+        unknown = [p for p in with_auth if offers.get(p.id, auth.LevelPair()) == auth.LevelPair()]
         if unknown:
-            out.append(f"{'・'.join(unknown)}の身元確認・当人認証レベルが不明")
-        levels = {offers[p.id].text() for p in with_auth if p.name not in unknown}
-        if len(levels) > 1:
-            out.append(
-                "基盤間で身元確認・当人認証レベルが揃っていない（"
-                + "、".join(f"{p.name} {offers[p.id].text()}" for p in with_auth if p.name not in unknown)
-                + "）"
+            out.unknown.append(
+                (COND_ALIGN, f"{'・'.join(p.name for p in unknown)}の身元確認・当人認証レベルが不明")
+            )
+        known = [p for p in with_auth if p not in unknown]
+        if len({offers[p.id].text() for p in known}) > 1:
+            out.unmet.append(
+                (
+                    COND_ALIGN,
+                    "基盤間で身元確認・当人認証レベルが揃っていない（"
+                    + "、".join(f"{p.name} {offers[p.id].words()}" for p in known)
+                    + "）",
+                )
             )
     if providers == "mixed":
         data = [p for p in group if _is_data(p)]
         if not _connected([p.id for p in data], _links(group, "data_federation_with")):
-            out.append("基盤間のデータ連携がない（" + "・".join(p.name for p in data) + "）")
+            out.unmet.append(
+                (COND_DATA, "基盤間のデータ連携がない（" + "・".join(p.name for p in data) + "）")
+            )
     return out
 
 
 def arrangements(pref: Prefecture, am: auth.AuthMatch | None = None) -> list[Arrangement]:
     """Today's shared arrangements with their 型2.x, in the order of their first platform in the file.
 
-    単一/複数 counts the members with a data platform; 利用者の範囲 is 都道府県内 when any member serves the
-    prefecture; 官民混在 when any member has private services (:func:`platform_providers`). A multi-platform
-    arrangement serving the prefecture is 2.6/2.8 only when the conditions of the table hold
-    (:func:`_unmet`); otherwise it is typed 2.5/2.7 and the failed conditions are listed."""
+    The type follows the three answers of the 判定フロー (guidebook 第3.0版 7.1): 単一/複数 counts the members with
+    a data platform; 利用者の範囲 is 都道府県内 when any member serves the prefecture; 官民混在 when any member has
+    private services (:func:`platform_providers`). A multi-platform arrangement serving the prefecture is 2.6/2.8
+    by those answers; where their own conditions fail (:func:`type_conditions`) they are listed, and the type is shown
+    as 「型2.8（条件未達: …）」 — never the 整合なし row (2.5/2.7), whose 「利用範囲は各自治体内にとどめる」 the facts
+    deny."""
     am = am or auth.match_auth(pref)
     out: list[Arrangement] = []
     for group in _groups(pref):
@@ -555,9 +643,12 @@ def arrangements(pref: Prefecture, am: auth.AuthMatch | None = None) -> list[Arr
         providers = (
             "mixed" if any(platform_providers(pref, p).kind == "mixed" for p in group) else "municipalities"
         )
-        table = after_type(source, scope, providers)
-        unmet = _unmet(group, providers, am) if source == "multiple" and scope == "prefectural" else []
-        code = after_type(source, "municipal", providers) if unmet else table
+        code = after_type(source, scope, providers)
+        cond = (
+            type_conditions(group, providers, am)
+            if source == "multiple" and scope == "prefectural"
+            else Conditions()
+        )
         users = list(dict.fromkeys(c for p in group for c in pref.users_of(p)))
         orgs = [p.organisation for p in group if p.organisation]
         out.append(
@@ -575,8 +666,10 @@ def arrangements(pref: Prefecture, am: auth.AuthMatch | None = None) -> list[Arr
                 },
                 municipalities=users,
                 outside=[c for c in users if pref.is_outside(c)],
-                table_type=table if unmet else None,
-                unmet=unmet,
+                conditions_met=False if cond.unmet else None if cond.unknown else True,
+                unmet_conditions=list(dict.fromkeys(k for k, _ in cond.unmet)),
+                unmet=[d for _, d in cond.unmet],
+                unknown=list(dict.fromkeys(k for k, _ in cond.unknown)),
             )
         )
     return out
@@ -606,40 +699,104 @@ def _arrangement_clause(pref: Prefecture, a: Arrangement) -> str:
         f"（{len(a.data_platforms)}件）・利用者は{reference.label('user_scope', a.user_scope)}・"
         f"提供者は{reference.label('providers', a.providers)}の型{a.type}"
     )
-    if a.unmet:
-        s += f"（型{a.table_type}の条件を満たさない: {'；'.join(a.unmet)}）"
+    if a.unmet_conditions:  # the details are in the 課題リスト (TYPE_CONDITION_UNMET) and the breakdown table
+        s += f"（条件未達: {'・'.join(a.unmet_conditions)}）"
+    elif a.unknown:
+        s += f"（条件未確認: {'・'.join(a.unknown)}。レベルが不明）"
     return s
+
+
+def undetermined_reasons(pref: Prefecture) -> list[str]:
+    """Why today's type cannot be determined (CONTRACT.md ``undetermined``): each running platform whose
+    components are not given, in a sentence naming it and what is missing."""
+    return [
+        f"{p.name}は運用中ですが、構成（個人認証サービス・非パーソナル・パーソナルのどれを持つか）が未記入です"
+        for p in undetermined(pref)
+    ]
 
 
 def current_state(
     pref: Prefecture, am: auth.AuthMatch | None = None
-) -> tuple[str, str, list[BeforeType], list[Arrangement]]:
+) -> tuple[str | None, str, list[BeforeType], list[Arrangement]]:
     """Today's type (CONTRACT.md ``current_type``) with a plain Japanese sentence, the before-types and the
-    arrangements: the shared types first, then the 1.x of each platform run alone, joined by "+"."""
+    arrangements: the shared types first, then the 1.x of each platform run alone, joined by "+". None when a
+    running platform's components are not given (the type cannot be determined; the sentence says what is
+    missing and what is known)."""
     arr = arrangements(pref, am)
     members = {i for a in arr for i in a.platforms}
     before = _before(pref, members)
     missing = undetermined(pref)
-    note = (
-        f"（構成が未記入の運用中の基盤 {'・'.join(p.name for p in missing)} は型の判定から外しています）"
-        if missing
-        else ""
-    )
-    if not arr and not before:
-        if typed(pref):
-            return "1.1", "データを扱う基盤が運用されていません（個人認証サービスのみ）" + note, before, arr
-        return "1.1", "運用中の基盤がありません" + note, before, arr
     parts = [_arrangement_clause(pref, a) for a in arr]
     parts += [f"{pref.platform(b.platform).name}は一つの自治体による単独運営の型{b.type}" for b in before]
+    if missing:
+        known = f"（分かっている部分: {'、'.join(parts)}）" if parts else ""
+        names = "・".join(p.name for p in missing)
+        why = (
+            f"運用中の{names}の構成（個人認証サービス・非パーソナル・パーソナルのどれを持つか）が未記入のため、"
+            f"今の型を判定できません{known}。構成を記入してください"
+        )
+        return None, why, before, arr
+    if not arr and not before:
+        if typed(pref):
+            return "1.1", "データを扱う基盤が運用されていません（個人認証サービスのみ）", before, arr
+        return "1.1", "運用中の基盤がありません", before, arr
     code = "+".join([*(a.type for a in arr), *(b.type for b in before)])
-    return code, "、".join(parts) + "です。" + note, before, arr
+    return code, "、".join(parts) + "です。", before, arr
+
+
+def current_text(code: str | None, arr: list[Arrangement]) -> str:
+    """Today's type as staff read it: each part 「型2.8（条件未達: …）」 where its conditions fail, joined by 「＋」;
+    「未確定」 when it cannot be determined."""
+    if code is None:
+        return "未確定"
+    parts = code.split("+")
+    texts = [a.type_text() for a in arr] + [f"型{t}" for t in parts[len(arr) :]]
+    return "＋".join(texts)
 
 
 # --- pattern flow ---------------------------------------------------------------------------------
 
 
-def _answers(pref: Prefecture, target_source: str, target_scope: str, approach: str | None) -> dict:
-    n = sum(_is_data(p) for p in typed(pref))
+def moving_platforms(pref: Prefecture, arr: list[Arrangement] | None = None) -> list[Platform]:
+    """The running data platforms a pattern would move into shared use (guidebook 第3.0版 8.2: 「共同利用前の現状
+    （型1.x）から、目指すべき共同利用後の姿（型2.x）へ」): those run alone (型1.x), and running platforms whose
+    components are not given (a platform runs, its type is unknown). Platforms already in shared use are the
+    running hub such a platform may join (パターンD), not platforms that must move."""
+    arr = arrangements(pref) if arr is None else arr
+    members = {i for a in arr for i in a.platforms}
+    alone = [p for p in typed(pref) if _is_data(p) and p.id not in members]
+    return alone + [p for p in undetermined(pref) if not is_shared(pref, p)]
+
+
+def _hubs(pref: Prefecture, arr: list[Arrangement]) -> list[Platform]:
+    """Running platforms in shared use (型2.x) with a data part, and shared running platforms whose components
+    are not given: the hubs a platform run alone may join."""
+    members = [i for a in arr for i in a.data_platforms]
+    members += [p.id for p in undetermined(pref) if is_shared(pref, p)]
+    return [pref.platform(i) for i in dict.fromkeys(members)]
+
+
+def _bucket(pref: Prefecture, arr: list[Arrangement]) -> tuple[str, int, str]:
+    """The first answer of the flow: "0" | "1" | "many" platforms to move, or "all_shared" when platforms run and
+    all are in shared use; with the count and the reason in words."""
+    moving = moving_platforms(pref, arr)
+    hubs = _hubs(pref, arr)
+    n = len(moving)
+    unknown = sum(not p.components for p in moving)
+    why = f"共同利用前（型1.x）の運用中のデータ連携基盤 {n} 件" + (
+        f"（うち構成が未記入 {unknown} 件）" if unknown else ""
+    )
+    if hubs:
+        why += f"、共同利用中の基盤 {len(hubs)} 件（{'・'.join(p.name for p in hubs)}）"
+    if n == 0 and hubs:
+        return "all_shared", n, why
+    return ("0" if n == 0 else "1" if n == 1 else "many"), n, why
+
+
+def _answers(
+    pref: Prefecture, target_source: str, target_scope: str, approach: str | None, arr: list[Arrangement]
+) -> dict:
+    bucket, _, why = _bucket(pref, arr)
 
     def expand_join() -> tuple[str, str]:
         if approach in ("expand", "join"):
@@ -650,6 +807,12 @@ def _answers(pref: Prefecture, target_source: str, target_scope: str, approach: 
             if p.operator_municipality is None:
                 return "join", f"合流先 {p.name} は都道府県・運営組織等の基盤"
             return "expand", f"拡張元 {p.name} は自治体の基盤"
+        hubs = _hubs(pref, arr)
+        if hubs:
+            return "join", (
+                f"合流先 {'・'.join(p.name for p in hubs)} は運用中の共同利用の基盤（8.2 パターンD「都道府県が用意した、"
+                "あるいは広域で運営されている…ハブへと合流」）"
+            )
         return "expand", "既存基盤を広げる（既定）"
 
     def integrate_link() -> tuple[str, str]:
@@ -662,10 +825,7 @@ def _answers(pref: Prefecture, target_source: str, target_scope: str, approach: 
         return "link", "目標が自治体内の複数基盤"
 
     return {
-        "running_platforms": (
-            "0" if n == 0 else "1" if n == 1 else "many",
-            f"運用中のデータ連携基盤 {n} 件",
-        ),
+        "running_platforms": (bucket, why),
         "target_widens": (
             "yes" if target_scope == "prefectural" else "no",
             f"目標の利用者範囲: {reference.label('user_scope', target_scope)}",
@@ -675,36 +835,40 @@ def _answers(pref: Prefecture, target_source: str, target_scope: str, approach: 
     }
 
 
-def walk_pattern_flow(pref: Prefecture) -> tuple[str, list[FlowStep], bool]:
-    """The pattern (A, B, C, D, link) by walking data/pattern_flow.yaml; returns the steps taken and
+def walk_pattern_flow(
+    pref: Prefecture, arr: list[Arrangement] | None = None
+) -> tuple[str, list[FlowStep], bool]:
+    """The pattern (A, B, C, D, link, none) by walking data/pattern_flow.yaml; returns the steps taken and
     whether the target was assumed (no ``target:`` in the file → the guide's goal 型2.4).
 
-    A target ``approach`` is the user's choice and is respected: the pattern is the approach's
-    (``approaches`` in the flow data) even where the walk would answer differently; :func:`approach_conflicts`
-    says where the facts contradict it."""
+    The first question counts the platforms still to move (型1.x, :func:`moving_platforms`); where every running
+    platform is already in shared use no pattern applies (``none``: patterns are moves from 1.x to 2.x, 8.2).
+    A target ``approach`` is the user's choice and is respected: the pattern is the approach's (``approaches``
+    in the flow data) even where the walk would answer differently; :func:`approach_conflicts` says where the
+    facts contradict it."""
     flow = _flow()
     t = pref.target
     assumed = t is None
     src, scope = (t.source, t.user_scope) if t else ("single", "prefectural")
     approach = t.approach if t else None
-    answers = _answers(pref, src, scope, approach)
+    answers = _answers(pref, src, scope, approach, arrangements(pref) if arr is None else arr)
     steps: list[FlowStep] = []
     node_id = flow["start"]
     for _ in range(len(flow["nodes"]) + 1):
         node = flow["nodes"][node_id]
         if "pattern" in node:
             walked = str(node["pattern"])
-            if approach and flow["approaches"].get(approach) and flow["approaches"][approach] != walked:
-                chosen = str(flow["approaches"][approach])
+            allowed = [str(x) for x in flow["approaches"].get(approach) or []] if approach else []
+            if allowed and walked not in allowed:
                 steps.append(
                     FlowStep(
                         node="approach",
                         question="目標で選んだ進め方",
-                        answer=approach,
-                        why=f"{reference.label('approach', approach)}を選択（流れに沿うとパターン{walked}）",
+                        answer=approach or "",
+                        why=f"{reference.label('approach', approach)}を選択（流れに沿うと{pattern_text(walked)}）",
                     )
                 )
-                return chosen, steps, assumed
+                return allowed[0], steps, assumed
             return walked, steps, assumed
         answer, why = answers[node["answer_from"]]
         steps.append(FlowStep(node=node_id, question=node["question_ja"], answer=answer, why=why))
@@ -712,25 +876,37 @@ def walk_pattern_flow(pref: Prefecture) -> tuple[str, list[FlowStep], bool]:
     raise RuntimeError("pattern flow does not terminate")  # pragma: no cover
 
 
-def approach_conflicts(pref: Prefecture, pattern: str) -> list[str]:
-    """Where the facts contradict the pattern the user chose (guidebook 第3.0版 8.2 型の選定指針: 基盤が【ない】
-    → A、【1つだけある】 → B・D、【複数乱立している】 → C)."""
+_BUCKET_JA = {"0": "ない", "1": "1つだけある", "many": "複数ある", "all_shared": "すべて共同利用中の"}
+
+
+def approach_conflicts(pref: Prefecture, pattern: str, arr: list[Arrangement] | None = None) -> list[str]:
+    """Where the facts contradict the pattern the user chose, quoting the sentence of guidebook 第3.0版 8.2 型の
+    選定指針 in full (基盤が【ない】 → A、【1つだけある】 → B・D、【複数乱立している】 → C; the figure for 基盤間連携).
+    Platforms already in shared use are not counted: they are the hub a platform joins, and where every
+    platform is shared no pattern (a move from 1.x to 2.x) applies."""
     t = pref.target
     if t is None or not t.approach:
         return []
     info = _flow()["patterns"][pattern]
-    n = sum(_is_data(p) for p in typed(pref))
-    bucket = "0" if n == 0 else "1" if n == 1 else "many"
+    arr = arrangements(pref) if arr is None else arr
+    bucket, n, _ = _bucket(pref, arr)
+    label = reference.label("approach", t.approach)
+    quote = info.get("guideline_ja") or info.get("figure_ja") or ""
     out = []
-    if bucket not in info["running"]:
+    if bucket == "all_shared":
+        cur = "+".join(a.type for a in arr)
         out.append(
-            f"{reference.label('approach', t.approach)}は運用中のデータ連携基盤が"
-            f"{'・'.join({'0': 'ない', '1': '1つ', 'many': '複数'}[b] for b in info['running'])}場合の進め方ですが、"
-            f"今は {n} 件です"
+            f"{label}は共同利用前（型1.x）の基盤を共同利用（型2.x）へ移す進め方です（8.2「共同利用前の現状（型1.x）から、"
+            f"目指すべき共同利用後の姿（型2.x）へ」）が、運用中の基盤はすべて共同利用しています（型{cur}）"
+        )
+    elif bucket not in info["running"]:
+        where = "か".join(_BUCKET_JA[b] for b in info["running"])
+        out.append(
+            f"{label}は共同利用前の基盤が{where}場合の進め方です（8.2「{quote}」）が、共同利用前の運用中の基盤は今 {n} 件です"
         )
     if pattern in ("B", "D") and t.user_scope != "prefectural":
         out.append(
-            f"{reference.label('approach', t.approach)}は利用者を都道府県内に広げる進め方ですが、目標の利用者範囲は基礎自治体内です"
+            f"{label}は利用者を都道府県内に広げる進め方です（8.2「{quote}」）が、目標の利用者範囲は基礎自治体内です"
         )
     return out
 
@@ -770,37 +946,40 @@ def shortest_path(start: str, goal: str = GOAL_TYPE) -> list[PathStep]:
 
 
 def path_to_goal(
-    current: str,
+    current: str | None,
     pattern: str,
     after: str | None,
     arrangement: Arrangement | None = None,
     alone: list[BeforeType] | None = None,
+    names: dict[str, str] | None = None,
 ) -> list[PathStep]:
-    """From today's type to 型2.4.
+    """From today's type to 型2.4 (none when today's type is undetermined).
 
-    Today 1.x: through the pattern's destination. Today 2.x: from the first arrangement's type; where it
-    fails the conditions of 2.6/2.8 the first hop goes there and says what must happen; platforms run alone
-    beside it are named on the first step."""
+    Today 1.x: through the pattern's destination. Today 2.x: from the first arrangement's type along the
+    transitions of 7.2; where it fails the conditions of 2.6/2.8 the first step says so and what must be resolved
+    (「型2.8（条件未達）」); platforms run alone beside it are named (by name) on the first step."""
+    if current is None:
+        return []
     pinfo = _flow()["patterns"][pattern]
     shared = current.split("+")[0]
     if shared.startswith("2."):
         head_note = "現在"
+        unmet: list[str] = []
+        if arrangement is not None and arrangement.unmet:
+            unmet = list(arrangement.unmet_conditions)
+            head_note += f"（条件未達。まず解消: {'；'.join(arrangement.unmet)}）"
         if alone:
-            head_note += "（ほかに単独運営の基盤: " + "、".join(f"{b.platform} 型{b.type}" for b in alone)
-            head_note += " — 共同利用の基盤への合流か基盤間連携を検討）"
-        if arrangement is not None and arrangement.unmet and arrangement.table_type:
-            fix = PathStep(
-                type=arrangement.table_type, note="；".join(f"解消: {u}" for u in arrangement.unmet)
+            head_note += "（ほかに単独運営の基盤: " + "、".join(
+                f"{(names or {}).get(b.platform, b.platform)} 型{b.type}" for b in alone
             )
-            rest = shortest_path(arrangement.table_type)
-            return [PathStep(type=shared, note=head_note), fix, *rest[1:]]
+            head_note += " — 共同利用の基盤への合流か基盤間連携を検討）"
         via = after if after and after != shared else None
         if via and shortest_path(shared, via) and shortest_path(via):
             steps = shortest_path(shared, via)[:-1] + shortest_path(via)
         else:
             steps = shortest_path(shared)
         if steps:
-            steps[0] = PathStep(type=steps[0].type, note=head_note)
+            steps[0] = PathStep(type=steps[0].type, note=head_note, unmet=unmet)
         return steps
     first = after if after in pinfo["after"] else pinfo["after"][0]
     rest = shortest_path(first)
@@ -835,18 +1014,24 @@ def principles(pref: Prefecture) -> list[Principle]:
         and (s.personal_data or s.uses_data_from)
         and not s.data_model
     ]
+    written = [(p.name, m) for p in data_ps for m in p.data_models] + [
+        (s.name, s.data_model)
+        for s in pref.services
+        if s.platform in {p.id for p in data_ps} and s.data_model
+    ]
+    kinds = {(who, m): model_kind(m) for who, m in written}
+    own = [f"{who}「{m}」" for (who, m), k in kinds.items() if k == "own"]
+    unverified = [f"{who}「{m}」" for (who, m), k in kinds.items() if k == "unknown"]
     unknown_note = f"（分野が未記入: {', '.join(no_field)}）" if no_field else ""
+    model_parts = [
+        f"独自形式（標準データモデル非準拠）: {', '.join(own)}" if own else "",
+        f"標準・推奨のデータモデルか確認できない: {', '.join(unverified)}" if unverified else "",
+        f"基盤のデータモデル未記入: {', '.join(models_missing)}" if models_missing else "",
+        f"サービスのデータモデル未記入: {', '.join(service_missing)}" if service_missing else "",
+    ]
+    models_ok = not (own or unverified or models_missing or service_missing)
     model_detail = (
-        "すべて記入"
-        if not (models_missing or service_missing)
-        else "；".join(
-            x
-            for x in (
-                f"基盤のデータモデル未記入: {', '.join(models_missing)}" if models_missing else "",
-                f"サービスのデータモデル未記入: {', '.join(service_missing)}" if service_missing else "",
-            )
-            if x
-        )
+        "すべて標準データモデル・推奨データセット" if models_ok else "；".join(x for x in model_parts if x)
     )
     checks: dict[str, tuple[bool, bool, str]] = {
         "P1": (
@@ -866,13 +1051,17 @@ def principles(pref: Prefecture) -> list[Principle]:
         ),
         "P3": (not no_module, False, "すべて採用" if not no_module else f"未採用: {', '.join(no_module)}"),
         "OPEN_AUTH": (shared_auth, False, "あり" if shared_auth else "なし"),
-        "OPEN_DATA_MODEL": (
-            not (models_missing or service_missing),
-            bool(models_missing or service_missing),
-            model_detail,
-        ),
+        "OPEN_DATA_MODEL": (models_ok, not models_ok and not own, model_detail),
         "OPEN_API": (not api, False, "すべて公開" if not api else f"未公開・不明: {', '.join(api)}"),
     }
+    missing = undetermined(pref)
+    if missing:  # a running platform of unknown make-up: what holds for the others is not known for all
+        note = (
+            f"（構成が未記入の運用中の基盤 {'・'.join(p.name for p in missing)} を含めては確かめられません）"
+        )
+        checks = {k: (False, True, d + note) if ok else (ok, u, d) for k, (ok, u, d) in checks.items()}
+        if not checks["OPEN_AUTH"][0]:  # an absence the input does not state: the platform may have one
+            checks["OPEN_AUTH"] = (False, True, "不明" + note)
     return [
         Principle(
             code=r["code"],
@@ -884,6 +1073,37 @@ def principles(pref: Prefecture) -> list[Principle]:
         )
         for r in reference.table("principles.csv").to_dict("records")
     ]
+
+
+#: words that mark a data model written as proprietary (「ベンダ独自形式（標準データモデル非準拠）」)
+OWN_MODEL_WORDS = ("独自", "非準拠", "オリジナル", "proprietary", "カスタム")
+
+
+@functools.cache
+def _model_sets() -> tuple[tuple[str, ...], ...]:
+    df = reference.table("standard_model_sets.csv")
+    return tuple(
+        tuple(reference.fold(x) for x in [str(r["name"]), *str(r["aliases"]).split("|")] if x and x != "nan")
+        for r in df.to_dict("records")
+    )
+
+
+def model_kind(name: str) -> str:
+    """What a data model written in the file is (guide 1.2 (1)「分野ごとに整理・標準化されたデータモデル」; 4.2):
+    ``standard`` — a standard model of guidebook 第3.0版 10.3 / the data-model guideline (data/standard_models.csv,
+    names and aliases) or a recommended set (data/standard_model_sets.csv: 自治体標準オープンデータセット, GIF …);
+    ``own`` — written as proprietary (独自形式・標準データモデル非準拠); ``unknown`` — any other name (whether it
+    is standard cannot be told from the name)."""
+    from .datamap import standard_model
+
+    folded = reference.fold(name)
+    if any(reference.fold(w) in folded for w in OWN_MODEL_WORDS):
+        return "own"
+    if standard_model(name) is not None:
+        return "standard"
+    if any(any(a and a in folded for a in names) for names in _model_sets()):
+        return "standard"
+    return "unknown"
 
 
 @dataclass
@@ -988,6 +1208,9 @@ def _api_modules(ctx: Context) -> Iterator[Finding]:
             yield "NO_MODULE", p.id, None, ""
         if not p.data_models:
             yield "DATA_MODEL_UNKNOWN", p.id, None, ""
+        own = [m for m in p.data_models if model_kind(m) == "own"]
+        if own:
+            yield "DATA_MODEL_NOT_STANDARD", p.id, None, "、".join(own)
 
 
 @_check
@@ -1024,7 +1247,11 @@ def _auth_presence(ctx: Context) -> Iterator[Finding]:
             yield "PERSONAL_WITHOUT_AUTH", p.id, None, ""
         if p.has_auth and p.levels is None and not p.means:
             yield "AUTH_LEVELS_UNKNOWN", p.id, None, ""
-    if ps and not any(p.has_auth and (is_shared(ctx.pref, p) or p.user_scope == "prefectural") for p in ps):
+    if (
+        ps
+        and not undetermined(ctx.pref)  # a platform of unknown make-up may be the shared one: not "no"
+        and not any(p.has_auth and (is_shared(ctx.pref, p) or p.user_scope == "prefectural") for p in ps)
+    ):
         yield "NO_SHARED_AUTH", None, None, ""
 
 
@@ -1037,63 +1264,24 @@ def _principles(ctx: Context) -> Iterator[Finding]:
             yield "P2_MULTIPLE_CROSS", None, None, pr.detail
 
 
-@functools.cache
-def _health_keywords() -> tuple[str, ...]:
-    df = reference.table("service_categories.csv")
-    return tuple(k for ks in df["name_keywords_ja"] for k in str(ks).split("|") if k)
-
-
-@functools.cache
-def _category_levels() -> dict[str, tuple[int, int]]:
-    df = reference.table("service_categories.csv")
-    return {
-        str(c): (int(p), int(a))
-        for c, p, a in df[["code", "proofing", "authenticator"]].itertuples(index=False)
-    }
-
-
 def is_health_service(s: Service) -> bool:
-    """A service whose name says it is one of the guide's 公的な個人認証が必要なサービス (健康保険・ヘルスケア・
-    電子申請など, guide 4.1 2/2): the keywords of data/service_categories.csv (``name_keywords_ja``)."""
-    name = reference.fold(s.name)
-    return any(reference.fold(k) in name for k in _health_keywords())
-
-
-@_check
-def _health(ctx: Context) -> Iterator[Finding]:
-    """Health services need public personal authentication (guide 4.1 2/2); a lower category is a finding."""
-    need = _category_levels()["public"]
-    for s in ctx.pref.services:
-        if not is_health_service(s):
-            continue
-        if s.levels is not None:
-            have, what = (
-                (s.levels.proofing, s.levels.authenticator),
-                f"指定レベル {s.levels.proofing}/{s.levels.authenticator}",
-            )
-        elif s.category:
-            have, what = _category_levels()[s.category], reference.label("service_category", s.category)
-        else:
-            continue  # no sign-in declared: the auth view reports what is missing
-        if have[0] < need[0] or have[1] < need[1]:
-            yield "HEALTH_AUTH_BELOW_PUBLIC", s.platform, s.id, f"{s.name}: {what}"
+    """Whether a service's name or data model says it is one of the guide's 公的な個人認証が必要なサービス
+    (健康保険・ヘルスケア・電子申請など, guide 4.1 2/2). The need itself is decided in :mod:`workbench.auth`:
+    an explicit category wins over the name; only a service without one is inferred from it (finding
+    HEALTH_AUTH_BELOW_PUBLIC, reached through :func:`_auth_findings`)."""
+    return auth.suggests_public_auth(s)
 
 
 @_check
 def _conditions(ctx: Context) -> Iterator[Finding]:
     for a in ctx.arrangements:
         if a.unmet:
-            yield (
-                "TYPE_CONDITION_UNMET",
-                None,
-                None,
-                f"型{a.type}（表の質問では型{a.table_type}）: {'；'.join(a.unmet)}",
-            )
+            yield "TYPE_CONDITION_UNMET", None, None, f"{a.type_text()}: {'；'.join(a.unmet)}"
 
 
 @_check
 def _approach(ctx: Context) -> Iterator[Finding]:
-    for c in approach_conflicts(ctx.pref, ctx.pattern):
+    for c in approach_conflicts(ctx.pref, ctx.pattern, ctx.arrangements):
         yield "APPROACH_CONFLICT", None, None, c
 
 
@@ -1135,13 +1323,32 @@ def issue_list(
     """The 課題リスト: every rule of data/issue_rules.csv that fires, most severe first."""
     if ctx is None:
         am = auth.match_auth(pref)
-        pattern, _, _ = walk_pattern_flow(pref)
-        ctx = Context(pref, am, arrangements(pref, am), pattern, principles(pref))
+        arr = arrangements(pref, am)
+        pattern, _, _ = walk_pattern_flow(pref, arr)
+        ctx = Context(pref, am, arr, pattern, principles(pref))
     out = [_issue(*f) for fn in _CHECKS for f in fn(ctx)]
     out += [_issue(*f) for f in extra or []]
     order = {"high": 0, "medium": 1, "low": 2}
     out.sort(key=lambda i: (order[i.severity], i.platform or "", i.code))
     return out
+
+
+def _target_mismatch(target: str | None, pattern: str, current: str | None, shared: str | None) -> str:
+    """TARGET_PATTERN_MISMATCH's detail, or "" when the target is where the pattern leads (guidebook 第3.0版
+    8.2 移行パターンと到達型の対応) — or, with no pattern (every platform shared), on the way from today's 2.x to
+    型2.4 along the transitions of 7.2."""
+    if target is None or current is None:
+        return ""
+    if pattern == "none":
+        start = shared or current.split("+")[0]
+        if target == start or shortest_path(start, target):
+            return ""
+        return f"型{target} は今の型{start}から型2.4への経路（7.2）にありません"
+    pinfo = _flow()["patterns"][pattern]
+    reach = pinfo["after"] + pinfo["later"]
+    if target in reach or target == current.split("+")[0]:
+        return ""
+    return f"型{target} は{pattern_text(pattern)}の行き先（{'/'.join(reach)}）に含まれません"
 
 
 def _work_items(pattern: str) -> list[WorkItem]:
@@ -1215,37 +1422,35 @@ def classify(pref: Prefecture) -> Classification:
     am = auth.match_auth(pref)
     counts = count_platforms(pref)
     current, reason, before, arr = current_state(pref, am)
-    pattern, steps, assumed = walk_pattern_flow(pref)
+    pattern, steps, assumed = walk_pattern_flow(pref, arr)
     flow = _flow()
     pinfo = flow["patterns"][pattern]
-    after = (
-        _after(after_type(pref.target.source, pref.target.user_scope, pref.target.providers))
-        if pref.target
-        else None
-    )
+    t = pref.target
+    organisation = (pref.vision.organisation if pref.vision else None) or (t.organisation if t else None)
+    after = _after(after_type(t.source, t.user_scope, t.providers), organisation) if t else None
     shared = arr[0].type if arr else None
     extra: list[Finding] = []
-    reach = pinfo["after"] + pinfo["later"]
-    if after and after.type not in reach and after.type != current.split("+")[0]:
-        extra.append(
-            (
-                "TARGET_PATTERN_MISMATCH",
-                None,
-                None,
-                f"型{after.type} はパターン{pattern}の行き先（{'/'.join(reach)}）に含まれません",
-            )
-        )
+    mismatch = _target_mismatch(after.type if after else None, pattern, current, shared)
+    if mismatch:
+        extra.append(("TARGET_PATTERN_MISMATCH", None, None, mismatch))
     prs = principles(pref)
     ctx = Context(pref, am, arr, pattern, prs)
     issues = issue_list(pref, extra, ctx)
+    other = flow["text_other"] if pinfo.get("other_text") else ""
     reading = " ".join(
-        x for x in (pinfo.get("reading_ja"), f"従う本文: {flow['text_followed']}。{flow['text_other']}") if x
+        x for x in (pinfo.get("reading_ja"), f"従う本文: {flow['text_followed']}。", other) if x
     )
-    label = type_label(current.split("+")[0]) + ("ほか" if "+" in current else "")
-    missing = undetermined(pref)
-    path = path_to_goal(current, pattern, after.type if after else None, arr[0] if arr else None, before)
-    if missing and not typed(pref):  # nothing could be typed: no type, no path to claim
-        label, path = "未確定（構成が未記入の基盤があり、型を判定できません）", []
+    names = pref.names()
+    if current is None:
+        label = "未確定（構成が未記入の運用中の基盤があり、型を判定できません）"
+    else:
+        label = type_label(current.split("+")[0]) + ("ほか" if "+" in current else "")
+    path = path_to_goal(
+        current, pattern, after.type if after else None, arr[0] if arr else None, before, names
+    )
+    met = [a.conditions_met for a in arr]
+    if pattern == "none" and len(path) > 1:  # which move remains (7.2), since no 8.2 pattern applies
+        reading = f"残る移行は 7.2 の経路: {' → '.join(s.text() for s in path)}。" + reading
     res = Classification(
         prefecture=PrefectureRef(code=pref.code, name=pref.name),
         counts=counts,
@@ -1253,9 +1458,12 @@ def classify(pref: Prefecture) -> Classification:
         current_type=current,
         current_label=label,
         current_reason=reason,
+        current_text=current_text(current, arr),
+        conditions_met=False if False in met else None if None in met else True,
         shared_type=shared,
         arrangements=arr,
-        undetermined=[p.id for p in missing],
+        undetermined=undetermined_reasons(pref),
+        undetermined_platforms=[p.id for p in undetermined(pref)],
         pattern=pattern,  # type: ignore[arg-type]
         pattern_label=str(pinfo["label_ja"]),
         pattern_reading=reading,
@@ -1272,11 +1480,11 @@ def classify(pref: Prefecture) -> Classification:
         sources={
             "counts": "guide 3.5 Step1フロー（非パーソナルとパーソナルは別々に集計）; " + RUNNING_READING,
             "before": f"{GUIDEBOOK} 7.1 型1.x（data/types_before.csv）",
-            "after": f"{GUIDEBOOK} 7.1 型2.x比較表（data/types_after.csv）",
+            "after": f"{GUIDEBOOK} 7.1 判定フロー・型2.x比較表（data/types_after.csv）",
             "shared": "guide 2.2（共同利用 実施中）・2.7（運営組織体制）; "
             f"{GUIDEBOOK} 7.1（型2.1「運営組織が基盤を提供し」）",
             "pattern": str(pinfo["source"]),
-            "guidebook_text": f"{flow['text_followed']}（{flow['text_other']}）",
+            "guidebook_text": str(flow["text_followed"]) + (f"（{other}）" if other else ""),
             "issues": "data/issue_rules.csv（各ルールの根拠は source 列）",
             "rules": "docs/classification_rules.md（ルールと根拠の一覧）",
             "input": "your input（都道府県ファイル）",

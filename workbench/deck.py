@@ -269,7 +269,7 @@ def _state(d: _Deck, c: DeckContent) -> None:
     from .staff import answer_ja
 
     lines = [f"{st.question} → {answer_ja(st.answer)}" for st in r.flow]
-    _text(s, 7.5, 1.5, 5.4, 0.4, f"パターンの判定: {r.pattern}（{r.pattern_label}）", size=14, bold=True)
+    _text(s, 7.5, 1.5, 5.4, 0.4, f"パターンの判定: {r.pattern_text()}", size=14, bold=True)
     _text(s, 7.5, 2.0, 5.4, 4.5, lines or ["（判定の手順なし）"], size=11, bullet=True)
     if r.pattern_target_assumed:
         _text(
@@ -489,7 +489,7 @@ def _path(d: _Deck, c: DeckContent) -> None:
     s = d.slide(
         "型2.4への道筋",
         [r.sources.get("pattern", ""), r.sources.get("after", ""), "guide 1.1（目指す姿）"],
-        lead=f"現在 型{r.current_type}（{r.current_label}）→ パターン {r.pattern}（{r.pattern_label}）",
+        lead=f"現在 {r.current_text}（{r.current_label}）→ {r.pattern_text()}",
     )
     steps = r.path_to_goal or []
     n = max(len(steps), 1)
@@ -617,7 +617,9 @@ def fairness_frame(c: DeckContent) -> pd.DataFrame:
 def _fairness(d: _Deck, c: DeckContent) -> None:
     if c.fairness is None:
         return
-    srcs = [src for a in c.fairness.audits.values() for src in getattr(a, "sources", [])] or ["DOMAIN §6b"]
+    srcs = [src for a in c.fairness.audits.values() for src in getattr(a, "sources", [])] or [
+        "ガイド 2.8「公平なコスト負担の方法」"
+    ]
     s = d.slide("公平性の監査（配分ルール別）", srcs, lead=c.fairness.summary)
     df = fairness_frame(c)
     colours = {}
@@ -675,20 +677,22 @@ def _auth(d: _Deck, c: DeckContent) -> None:
             ser.format.fill.solid()
             ser.format.fill.fore_color.rgb = _rgb(colour)
             ser.invert_if_negative = False
-    table = pd.DataFrame(
+    from .auth import required_words, verdict_words
+
+    table = pd.DataFrame(  # levels in words (guide 3.4), never 「2/0」; a need not known is never 充足
         [
             {
                 "サービス": r.name,
-                "必要": r.required.text(),
-                "提供": r.offered.text(),
-                "充足": "○" if r.satisfied else "×",
+                "必要": required_words(r),
+                "提供": r.offered.words(),
+                "充足": verdict_words(r),
             }
             for r in rows
         ],
         columns=["サービス", "必要", "提供", "充足"],
     )
-    colours = {(i, 3): (GREEN if r.satisfied else RED) for i, r in enumerate(rows)}
-    _table(s, table.head(12), 7.1, 1.5, 5.8, [2.9, 0.9, 0.9, 0.9], size=9, row_h=0.3, colours=colours)
+    colours = {(i, 3): (GREEN if r.satisfied and r.need_known else RED) for i, r in enumerate(rows)}
+    _table(s, table.head(12), 7.1, 1.5, 5.8, [1.7, 1.6, 1.6, 0.9], size=8, row_h=0.4, colours=colours)
     recs = a.recommendations[:3]
     if recs:
         _text(s, 7.1, 5.6, 5.8, 1.3, recs, size=9, colour="333333", bullet=True)

@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from . import reference
+from .classify import pattern_text
 from .files import atomic_write, safe_cell
 from .inventory import Prefecture
 from .plan import ActionPlan, action_plan
@@ -127,7 +128,7 @@ def _title(ws: Any, plan: ActionPlan) -> None:
     ws.cell(
         TITLE_ROW,
         1,
-        safe_cell(f"{plan.prefecture.name} 実行計画（パターン{plan.pattern}: {plan.pattern_label}）"),
+        safe_cell(f"{plan.prefecture.name} 実行計画（{pattern_text(plan.pattern, plan.pattern_label)}）"),
     )
     ws.cell(TITLE_ROW, 1).font = Font(bold=True, size=14)
     start = date_ja(plan.start) if plan.start else "未設定（計画開始からの月数で表示）"

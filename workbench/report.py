@@ -113,7 +113,7 @@ def _overview(page: _Page, pref: Any) -> None:
     page.chart(type_flowchart(res))
     page.raw(
         "<p>"
-        + " → ".join(f"型{html.escape(s.type)}（{html.escape(s.note)}）" for s in res.path_to_goal)
+        + " → ".join(f"{html.escape(s.text())}（{html.escape(s.note)}）" for s in res.path_to_goal)
         + "</p>"
     )
     if res.pattern_reading:

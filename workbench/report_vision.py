@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from .classify import classify, running
+from .classify import classify, pattern_text, running
 from .errors import InputError
 from .inventory import Prefecture
 from .plan import ActionPlan, VisionResult, action_plan, vision
@@ -102,7 +102,7 @@ def vision_markdown(pref: Prefecture) -> str:
     out += [
         "## 2. 目指す共同利用の型",
         "",
-        f"- 現状: {md(t.situation)}（運用中の基盤 {md(t.running_platforms)} 件、型{md(t.current_type)} {md(t.current_label)}）",
+        f"- 現状: {md(t.situation)}（運用中の基盤 {md(t.running_platforms)} 件、{md(t.current_words())}）",
         f"- 方向性（guide 3.2）: {md(t.direction)}",
         "- 目指す型: "
         + (
@@ -111,7 +111,7 @@ def vision_markdown(pref: Prefecture) -> str:
             else "未設定（目指す姿 型2.4 を想定）"
         ),
         f"- 推奨する道筋: {md(' → '.join('型' + x for x in t.recommended_path))}（{md(t.route_label)}）",
-        f"- パターン: {md(v.pattern)}（{md(v.pattern_label)}）",
+        f"- パターン: {md(pattern_text(v.pattern, v.pattern_label))}",
         *[f"- {md(r)}" for r in t.reasons],
         "",
         f"出典: {md(t.source)}; {md(v.sources['pattern'])}",
@@ -231,13 +231,13 @@ def vision_html(pref: Prefecture) -> str:
     cl = classify(pref)
     parts += [
         "<h2>2. 目指す共同利用の型</h2><ul>",
-        f"<li>現状: {e(t.situation)}（運用中の基盤 {t.running_platforms} 件、型{e(t.current_type)} {e(t.current_label)}）</li>",
+        f"<li>現状: {e(t.situation)}（運用中の基盤 {t.running_platforms} 件、{e(t.current_words())}）</li>",
         f"<li>方向性（guide 3.2）: {e(t.direction)}</li>",
         "<li>目指す型: "
         + (e(f"型{t.chosen_type} {t.chosen_label}") if t.chosen_type else "未設定（目指す姿 型2.4 を想定）")
         + "</li>",
         f"<li>推奨する道筋: {e(' → '.join('型' + x for x in t.recommended_path))}（{e(t.route_label)}）</li>",
-        f"<li>パターン: {e(v.pattern)}（{e(v.pattern_label)}）</li>",
+        f"<li>パターン: {e(pattern_text(v.pattern, v.pattern_label))}</li>",
         *[f"<li>{e(r)}</li>" for r in t.reasons],
         "</ul>",
         _figure_html(

@@ -30,7 +30,8 @@ _SOURCE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"「?guidebook-ver3\.md」?"), "「ガイドブック第3.0版（もう一つの公開本文）」"),
     # our reference files and design notes: analysts find them in the JSON, staff never need them
     (re.compile(r"[（(]\s*data/[^）)]*[）)]"), ""),
-    (re.compile(r"[;；、,]?\s*data/[\w./-]+(\s*[（(][^）)]*[）)])?"), ""),
+    # (a Markdown writer may have escaped the file's underscores already: ``data/cost\_rules.csv``)
+    (re.compile(r"[;；、,]?\s*data/[\w./\\-]+(\s*[（(][^）)]*[）)])?"), ""),
     (re.compile(r"[;；、,]?\s*DOMAIN(\.md)?\s*(§\s*\w+)?"), ""),
     (re.compile(r"[;；、,]?\s*(DATAMAP|CONTRACT|ARCHITECTURE|JUPYTER_NOTES)\.md(\s*§\s*\w+)?"), ""),
     (re.compile(r"[;；、,]?\s*workbench\.[\w.]+"), ""),
@@ -131,6 +132,7 @@ ANSWERS_JA = {
     "0": "0件",
     "1": "1件",
     "many": "複数",
+    "all_shared": "すべて共同利用中",
     "yes": "はい",
     "no": "いいえ",
     "expand": "運営組織に移して広げる（B）",

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from .classify import pattern_text
 from .text import money_ja
 
 FONT = "Meiryo"  # メイリオ; Word substitutes 游ゴシック/MS ゴシック where it is missing
@@ -137,12 +138,12 @@ def vision_document(pref: Any) -> Any:
     _bullets(
         doc,
         [
-            f"現状: {t.situation}（運用中の基盤 {t.running_platforms} 件、型{t.current_type} {t.current_label}）",
+            f"現状: {t.situation}（運用中の基盤 {t.running_platforms} 件、{t.current_words()}）",
             f"方向性（ガイド 3.2）: {t.direction}",
             "目指す型: "
             + (f"型{t.chosen_type} {t.chosen_label}" if t.chosen_type else "未設定（目指す姿 型2.4 を想定）"),
             f"推奨する道筋: {' → '.join('型' + x for x in t.recommended_path)}（{t.route_label}）",
-            f"パターン: {v.pattern}（{v.pattern_label}）",
+            f"パターン: {pattern_text(v.pattern, v.pattern_label)}",
             *t.reasons,
         ],
     )

@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .. import reference
+from ..classify import pattern_text
 from ..staff import source_ja
 from ..text import plain
 from . import JA_FONT, apply_template, figure
@@ -233,8 +234,8 @@ def type_flowchart(classification: Any, path: list[str] | None = None) -> go.Fig
     cur = classification.current_type
     pattern = classification.pattern
     types = list(path) if path is not None else [s.type for s in classification.path_to_goal]
-    current_nodes = cur.split("+")
-    hl_edges, hl_nodes = _highlighted(current_nodes, pattern, types)
+    current_nodes = cur.split("+") if cur else []  # undetermined today (CONTRACT: null): nothing highlighted
+    hl_edges, hl_nodes = _highlighted(current_nodes, pattern, types) if current_nodes else ([], set())
     segments = _arrow_segments(edges, hl_edges)
     traces = [
         _node_trace(nodes, flow, current_nodes, hl_nodes),
@@ -433,7 +434,7 @@ def gantt(plan: Any, *, dependencies: bool = True) -> go.Figure:
             )
         )
     layout = _layout(
-        f"{plan.prefecture.name} 実行計画（パターン{plan.pattern}、{plan.organisation_label}）",
+        f"{plan.prefecture.name} 実行計画（{pattern_text(plan.pattern)}、{plan.organisation_label}）",
         max(360, 26 * len(items) + 140),
         SOURCE_GANTT,
     )

@@ -14,7 +14,15 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from .. import reference
-from ..classify import GOAL_TYPE, Classification, classify, running, shortest_path, type_label
+from ..classify import (
+    GOAL_TYPE,
+    Classification,
+    classify,
+    pattern_text,
+    running,
+    shortest_path,
+    type_label,
+)
 from ..cost import allocate
 from ..datamap import CrossFieldGoals, vision_goals
 from ..errors import InputError
@@ -43,15 +51,16 @@ class TargetAdvice(BaseModel):
     """The target 型 and the recommended way to 型2.4 (guide 3.2 目指す共同利用の状態; guidebook 型2.x)."""
 
     running_platforms: int
-    current_type: str
+    current_type: str | None
     current_label: str
+    current_text: str = Field("", description="今の型を職員が読む形で（「型2.8（条件未達: …）」「未確定」）")
     situation: str = Field(description="guide 3.2 の共同利用前の状態")
     direction: str = Field(description="guide 3.2 の目指す共同利用の状態")
     chosen_type: str | None = Field(None, description="ファイルの target: から決まる目指す型")
     chosen_label: str | None = None
     target_assumed: bool
     goal: str = GOAL_TYPE
-    route: Literal["goal_reached", "new", "widen", "converge", "federate_first"]
+    route: Literal["goal_reached", "new", "widen", "converge", "federate_first", "undetermined"]
     route_label: str
     recommended_path: list[str]
     harm_factors: list[str] = Field(
@@ -59,7 +68,14 @@ class TargetAdvice(BaseModel):
     )
     reasons: list[str]
     chosen_on_path: bool | None = None
-    source: str = "guide 3.2; guidebook 型2.x（data/types_after.csv, data/type_paths.csv）"
+    source: str = "guide 3.2; ガイドブック第3.0版 7.1 型2.x・7.2 目標（型2.4）への2つの経路（data/types_after.csv, data/type_paths.csv）"
+
+    def current_words(self) -> str:
+        """Today's type as staff read it: 「型2.8（条件未達: 個人認証レベルの整合）（複数基盤・都道府県内・官民混在）」,
+        or why it is undetermined."""
+        if self.current_type is None:
+            return self.current_label
+        return f"{self.current_text or '型' + self.current_type}（{self.current_label}）"
 
 
 class OrgOption(BaseModel):
@@ -110,7 +126,10 @@ class CostAdvice(BaseModel):
     prefecture: float | None = None
     shares: list[ShareRow] = Field(default_factory=list)
     note: str
-    source: str = "data/cost_rules.csv; data/prefecture_schemes.csv; workbench.cost.allocate"
+    source: str = Field(
+        "ガイド 3.3 (4) 公平なコスト負担の方法; ガイドブック第3.0版 9.5 3つのコスト負担・役割スキームの事例",
+        description="按分ルールと県負担の方式の出典（ガイド・ガイドブックの節、または本ツールの読み）",
+    )
 
 
 class KpiView(BaseModel):
@@ -160,13 +179,18 @@ class VisionResult(Result):
         org = self.organisation
         return [
             ("目的", "、".join(sel) or "未設定"),
-            ("現在の型", f"型{self.target.current_type}（{self.target.current_label}）"),
+            ("現在の型", self.target.current_words()),
             (
                 "目指す型",
                 f"型{self.target.chosen_type}" if self.target.chosen_type else "未設定（型2.4を想定）",
             ),
-            ("推奨する道筋", " → ".join(self.target.recommended_path) + f"（{self.target.route_label}）"),
-            ("パターン", f"{self.pattern}（{self.pattern_label}）"),
+            (
+                "推奨する道筋",
+                " → ".join(f"型{t}" for t in self.target.recommended_path) + f"（{self.target.route_label}）"
+                if self.target.recommended_path
+                else self.target.route_label,
+            ),
+            ("パターン", pattern_text(self.pattern, self.pattern_label)),
             ("運営組織（推奨）", org.recommended_label or "判断に必要な条件が未設定"),
             ("運営組織（選択）", org.chosen_label or "未設定"),
             ("費用按分", self.cost.rule_label or "未設定"),
@@ -305,9 +329,13 @@ def harm_factors(pref: Prefecture) -> list[str]:
     out: list[str] = []
     if len(ps) < 2:
         return out
-    levels = {p.id: (p.identity_proofing, p.authenticator) for p in ps if p.has_auth and p.levels is not None}
+    levels = {
+        p.name: (p.identity_proofing, p.authenticator) for p in ps if p.has_auth and p.levels is not None
+    }
     if len(set(levels.values())) > 1:
-        desc = "、".join(f"{pid}: 身元確認{lv[0]}・当人認証{lv[1]}" for pid, lv in levels.items())
+        desc = "、".join(
+            f"{name}: 身元確認レベル{lv[0]}・当人認証レベル{lv[1]}" for name, lv in levels.items()
+        )
         out.append(
             f"基盤間で身元確認・当人認証レベルが揃っていません（{desc}）。統合すると低い側のデータを高いレベルを"
             "要するサービスが使えなくなります（guide 3.4 基盤間連携（認証連携））"
@@ -349,8 +377,13 @@ def recommend_target(pref: Prefecture, cl: Classification | None = None) -> Targ
     )  # the shared arrangement's 2.x when platforms run alone beside it ("2.2+1.3")
     mixed, harms = _mixed(pref), harm_factors(pref)
     situation, direction = _situation(n)
-    if base.startswith("2."):
+    if cur is None or base is None:  # a running platform's components are not given: no path to claim
+        route, path, reasons = "undetermined", [], [cl.current_reason]
+    elif base.startswith("2."):
         route, path, reasons = _route_shared(base, cur, mixed, harms)
+        unmet = [u for a in cl.arrangements for u in a.unmet]
+        if unmet:  # 型2.6/2.8 by the 判定フロー, its own conditions not met (guidebook 第3.0版 7.1)
+            reasons.insert(0, f"今の{cl.current_text}: まず条件を満たします（{'；'.join(unmet)}）")
     else:
         route, path, reasons = _route_unshared(cur, n, mixed, harms)
     if harms and route == "federate_first":
@@ -363,6 +396,7 @@ def recommend_target(pref: Prefecture, cl: Classification | None = None) -> Targ
         running_platforms=n,
         current_type=cur,
         current_label=cl.current_label,
+        current_text=cl.current_text,
         situation=situation,
         direction=direction,
         chosen_type=chosen,
@@ -465,6 +499,8 @@ def _route_unshared(cur: str, n: int, mixed: bool, harms: list[str]) -> Route:
 def route_label(route: str, path: list[str]) -> str:
     """How staff read a route (data/labels.csv ``target_route``): widening and converging say whether the
     path goes through 型2.2."""
+    if route == "undetermined":
+        return "今の型が未確定のため道筋を決められません"
     code = route
     if route in ("widen", "converge"):
         code = f"{route}_via_2_2" if "2.2" in path else f"{route}_direct"
@@ -555,6 +591,7 @@ def cost_advice(pref: Prefecture) -> CostAdvice:
     rule = pref.vision.cost_rule if pref.vision else None
     scheme = (pref.vision.scheme if pref.vision else None) or (pref.costs.scheme if pref.costs else None)
     r, s = _row("cost_rules.csv", rule), _row("prefecture_schemes.csv", scheme)
+    cited = [str(x["source"]) for x in (r, s) if x and str(x["source"]) not in ("", "your input")]
     base = dict(
         rule=rule,
         rule_label=r["label_ja"] if r else None,
@@ -563,6 +600,8 @@ def cost_advice(pref: Prefecture) -> CostAdvice:
         scheme_label=s["label_ja"] if s else None,
         scheme_description=s["description"] if s else None,
     )
+    if cited:
+        base["source"] = "; ".join(cited)
     if rule is None:
         return CostAdvice(**base, note="費用按分ルールが未設定です（ビジョンの編集で選べます）")
     if pref.costs is None:

@@ -19,7 +19,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from .. import reference
-from ..classify import Classification, classify
+from ..classify import Classification, classify, pattern_text
 from ..datamap import plan_items
 from ..errors import InputError, Problem, field_path, locate
 from ..inventory import Prefecture
@@ -123,7 +123,7 @@ class ActionPlan(Result):
     def card_rows(self) -> list[tuple[str, str]]:
         n = {o: sum(i.origin == o for i in self.items) for o in ("generated", "edited", "added")}
         return [
-            ("パターン", f"{self.pattern}（{self.pattern_label}）"),
+            ("パターン", pattern_text(self.pattern, self.pattern_label)),
             ("運営組織", self.organisation_label),
             ("開始", self.start.isoformat() if self.start else "未設定（月数で表示）"),
             ("期間", f"{self.months} か月"),

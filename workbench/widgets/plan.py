@@ -67,8 +67,8 @@ class TypeFlowchart(StaticFallback, w.VBox):
         if res.pattern_reading:  # which guidebook text (and which of its readings) the pattern follows
             note += f"<p style='color:#666;font-size:90%'>{html.escape(prose_ja(res.pattern_reading))}</p>"
         self.steps.value = (
-            f"<h4 style='margin:8px 0 2px'>パターンの判定: {html.escape(res.pattern)}（"
-            f"{html.escape(res.pattern_label)}）</h4><ol>{rows}</ol>{note}"
+            f"<h4 style='margin:8px 0 2px'>パターンの判定: {html.escape(res.pattern_text())}</h4>"
+            f"<ol>{rows}</ol>{note}"
         )
 
 

@@ -108,7 +108,7 @@ def _card_html(res) -> str:
 
 def _path_html(res) -> str:
     steps = " → ".join(
-        f"<b>型{html.escape(s.type)}</b><span style='color:#666'>（{html.escape(s.note)}）</span>"
+        f"<b>{html.escape(s.text())}</b><span style='color:#666'>（{html.escape(s.note)}）</span>"
         for s in res.path_to_goal
     )
     return f"<h4 style='margin:8px 0 2px'>型2.4への道筋</h4><p>{steps or '—'}</p>"
