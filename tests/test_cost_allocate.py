@@ -242,7 +242,8 @@ def test_cross_check_locates_foreign_members_and_zero_population():
     )
     found = list(sc.cross_check(SimpleNamespace(code="07", name="福島県")))
     locs = [f[0] for f in found]
-    assert ("members", 0) in locs  # 千代田区 is not in 福島県
+    # 千代田区 is not in 福島県, and is accepted: guide 1.2 (3)「都道府県を超えた取組が行われることは、むしろ好ましい」
+    assert ("members", 0) not in locs
     assert ("members", 1) in locs  # 双葉町 has population 0
     assert any("0人" in f[1] for f in found)
 
@@ -263,8 +264,8 @@ def test_other_bad_input_raises_input_error():
     with pytest.raises(InputError) as ei:
         wc.allocate(pref_of(scenario(members=["072010", "072028"])), "bogus")
     assert ei.value.field == "rule"
-    with pytest.raises(InputError):
-        wc.allocate(pref_of(scenario(members=["131016"])))  # member outside the prefecture
+    outside = wc.allocate(pref_of(scenario(members=["131016"])))  # a member of another prefecture is costed
+    assert outside.members[0].outside and outside.members[0].name == "千代田区（東京都・外部の団体）"
     with pytest.raises(InputError):
         wc.allocate(pref_of(scenario(members=["072010", "072028"])), "hybrid")  # no weights
 

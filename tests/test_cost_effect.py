@@ -242,8 +242,10 @@ def test_the_41_percent_case_scales_the_shared_cost_by_0_59():
     scratch = wc.allocate(_fukushima(module_effect=True), "equal").total
     assert non_scratch == pytest.approx(0.59 * base)
     assert scratch < non_scratch < base
-    notes = wc.allocate(_fukushima(module_effect=True, module_baseline="non_scratch"), "equal").notes
-    assert any("スクラッチ開発でない場合・41%減" in n for n in notes)
+    # guide 2.6「スクラッチ開発でない場合は41%減」: the case applied is said in the notes and in the text summary
+    alloc = wc.allocate(_fukushima(module_effect=True, module_baseline="non_scratch"), "equal")
+    assert any("スクラッチ開発でない場合は41%減" in n and "本ツールの読み" in n for n in alloc.notes)
+    assert any("スクラッチ開発でない場合は41%減" in line for line in alloc.summary_lines())
 
 
 def test_module_baseline_accepts_the_japanese_label_and_rejects_others():

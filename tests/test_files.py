@@ -59,16 +59,17 @@ def test_a_bracketed_code_is_a_key():
 
 
 def test_a_problem_in_the_cost_section_is_located_at_its_line(tmp_path):
-    """A cost problem found after loading (a member code outside the prefecture) points at the line of the
-    file that holds it (cost.model.locate_problems through files.locate / field_loc)."""
+    """A cost problem found after loading (a member without the usage the formula weighs: 江別市, a member of
+    another prefecture, has no drivers) points at the line of the file that holds it (cost.model.locate_problems
+    through files.locate / field_loc)."""
     path = wb.sample_path("07")
     doc = path.read_text(encoding="utf-8")
-    bad = doc.replace("members: [", 'members: ["131016", ', 1)
+    bad = doc.replace("members: [", 'members: ["012173", ', 1)
     assert bad != doc
     f = tmp_path / "p.yaml"
     f.write_text(bad, encoding="utf-8")
     with pytest.raises(wb.InputError) as err:
-        wb.allocate(wb.load(f), rule="equal")
+        wb.allocate(wb.load(f), rule="hybrid")
     problem = err.value.problems[0]
     line = bad.splitlines()[problem.line - 1]
-    assert problem.file == str(f) and "members" in line and problem.field.startswith("costs.members")
+    assert problem.file == str(f) and "drivers" in line and problem.field.startswith("costs.drivers")

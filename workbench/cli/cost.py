@@ -64,7 +64,7 @@ def table_text(alloc) -> str:  # noqa: ANN001 - Allocation
     width = max((len(m.name) for m in alloc.members), default=4)
     lines.append("")
     lines.append(
-        f"{'コード':<7} {'市区町村':<{width}} {'負担額（円）':>16} {'単独（円）':>16} {'削減率':>6} 個別合理性"
+        f"{'コード':<7} {'市区町村':<{width}} {'負担額（円）':>16} {'単独（円）':>16} {'削減率':>6} 単独より安いか（個別合理性）"
     )
     for m in alloc.members:
         lines.append(

@@ -85,7 +85,7 @@ class FairnessAudit(BaseModel):
     least_core: LeastCoreView | None = None
     summary: str
     sources: list[str] = [
-        "DOMAIN §6b",
+        "ガイド 2.8「公平なコスト負担の方法」",
         "Gillies 1959 (core)",
         "Maschler, Peleg & Shapley 1979 (least core)",
         "Young 1985 (population monotonicity)",

@@ -145,7 +145,7 @@ class CashFlow(BaseModel):
     total_npv: float
     discount_rate: float
     notes: list[str] = []
-    sources: list[str] = ["DOMAIN §6b", "your input"]
+    sources: list[str] = ["ガイドブック第3.0版 5.1 初期費用と運用費用の構造", "your input"]
 
     def to_frame(self) -> pd.DataFrame:
         """Rows: members then 県; columns: code, 名称, year 0..T (円), 現在価値（円）."""

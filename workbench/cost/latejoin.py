@@ -57,7 +57,11 @@ class LateJoin(BaseModel):
     rows: list[LateJoinRow]
     policies: list[PolicyRow]
     summary: str
-    sources: list[str] = ["DOMAIN §6b", "減価償却（定額法・5年）", "Shapley 1953"]
+    sources: list[str] = [
+        "ガイド 2.8（後から参加する団体が初期投資を負担するか）",
+        "減価償却（定額法・5年）",
+        "Shapley 1953",
+    ]
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame([r.model_dump() for r in self.rows]).rename(
@@ -124,8 +128,7 @@ def late_joiner(
         code = reference.normalize_municipality_code(code)
     except ValueError as err:
         raise InputError.single(str(err), field="code", value=code) from None
-    if code[:2] != pref.code:
-        raise InputError.single(f"{pref.name}の市区町村ではありません", field="code", value=code)
+    # a municipality of another prefecture may join too (guide 1.2 (3)); it is costed and marked as such
     if not 0 <= year <= sc.horizon_years:
         raise InputError.single(f"参加年は 0～{sc.horizon_years} にしてください", field="year", value=year)
     policy = policy_code(policy)

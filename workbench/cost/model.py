@@ -218,7 +218,10 @@ class CostModel:
     pref_code: str
     pref_name: str
     codes: tuple[str, ...]
-    names: tuple[str, ...]
+    names: tuple[
+        str, ...
+    ]  # members of other prefectures marked 「（北海道・外部の団体）」 (:func:`member_name`)
+    outside: np.ndarray  # bool per player: a municipality of another prefecture (guide 1.2 (3))
     population: np.ndarray
     participant: np.ndarray  # bool per player (False only when non-participants are carried by someone)
     join_year: np.ndarray
@@ -315,25 +318,44 @@ def scenario_of(pref: HasCosts) -> CostScenario:
 
 
 def with_costs(pref: HasCosts, costs: CostScenario) -> HasCosts:
-    """A light stand-in of ``pref`` with another cost scenario (for sensitivity runs)."""
+    """A light stand-in of ``pref`` with another cost scenario (for sensitivity runs). Members of other
+    prefectures in ``costs`` are kept (guide 1.2 (3)); they are told apart by their code."""
     return SimpleNamespace(code=pref.code, name=pref.name, costs=costs)
 
 
+#: how staff read a member of another prefecture (guide 1.2 (3)「都道府県を超えた取組が行われることは、むしろ好ましい」)
+OUTSIDE_LABEL = "外部の団体"
+
+
+def member_name(pref_code: str, code: str) -> str:
+    """A member's census name; for one of another prefecture, its prefecture and 「外部の団体」 beside it, so that
+    every cost table and chart marks it (「江別市（北海道・外部の団体）」)."""
+    name = reference.municipality_name(code)
+    if code[:2] == pref_code:
+        return name
+    return f"{name}（{reference.prefecture_of_municipality(code)[1]}・{OUTSIDE_LABEL}）"
+
+
 def _players(pref: HasCosts, sc: CostScenario) -> tuple[pd.DataFrame, list[str], list[str], bool]:
-    """The prefecture's municipalities, the members, the players of the game (every municipality when
-    non-participants are carried by someone, else the members), and whether they are carried."""
+    """The prefecture's municipalities, the members, the players of the game (every municipality of the
+    prefecture when non-participants are carried by someone, plus the members of other prefectures; else the
+    members), and whether they are carried. Members of other prefectures are accepted (guide 1.2 (3);
+    guidebook 第3.0版 9.6 めぶくグラウンド「北海道江別市や長崎県大村市、大阪府門真市などへシームレスに横展開」)."""
     munis = reference.municipalities_of(pref.code)
     if munis.empty:
         raise InputError.single("都道府県コードが正しくありません", field="prefecture", value=pref.code)
-    known = set(munis["code"])
     members = list(sc.members) if sc.members is not None else list(munis["code"])
     for i, code in enumerate(members):
-        if code not in known:
+        try:
+            reference.municipality_name(code)
+        except KeyError:
             raise InputError.single(
-                f"{pref.name}の市区町村ではありません", field=f"costs.members[{i}]", value=code
-            )
-    carried = sc.non_participants != "none" and len(members) < len(munis)
-    return munis, members, list(munis["code"]) if carried else members, carried
+                "2020年国勢調査の市区町村にないコードです", field=f"costs.members[{i}]", value=code
+            ) from None
+    inside = [c for c in members if c[:2] == pref.code]
+    outside = [c for c in members if c[:2] != pref.code]
+    carried = sc.non_participants != "none" and len(inside) < len(munis)
+    return munis, members, (list(munis["code"]) + outside) if carried else members, carried
 
 
 def _standalone(
@@ -388,10 +410,13 @@ def _module_note(sc: CostScenario, f_ini: float, f_run: float) -> list[str]:
     if not sc.module_effect:
         return []
     case = module_case(sc.module_baseline)
-    return [
-        f"推奨モジュールの効果（guide 2.6、{case['label_ja']}・{float(case['reduction']):.0%}減）を適用: "
+    note = (
+        f"推奨モジュールの効果（guide 2.6「{case['quote_ja']}」、{case['label_ja']}）を適用: "
         f"初期費用×{f_ini:.3f}、運用費×{f_run:.3f}"
-    ]
+    )
+    if case["basis"] == "total":  # the guide gives no phase split for this case
+        note += "（ガイド 2.6 はこの場合の工程別の内訳を示していないため、初期費用・運用費の両方に同じ率を掛ける本ツールの読み）"
+    return [note]
 
 
 def build_model(pref: HasCosts, scheme: str | None = None) -> CostModel:
@@ -401,8 +426,8 @@ def build_model(pref: HasCosts, scheme: str | None = None) -> CostModel:
     """
     sc = scenario_of(pref)
     munis, members, players, carried = _players(pref, sc)
-    pops_all = dict(zip(munis["code"], munis["population_2020"], strict=True))
-    names_all = dict(zip(munis["code"], munis["name"], strict=True))
+    everyone = reference.municipalities()  # census population of members of other prefectures too
+    pops_all = dict(zip(everyone["code"], everyone["population_2020"], strict=True))
     member_set = set(members)
     participant = np.array([c in member_set for c in players])
     pop = np.array([float(pops_all[c]) for c in players])
@@ -434,7 +459,8 @@ def build_model(pref: HasCosts, scheme: str | None = None) -> CostModel:
         pref_code=pref.code,
         pref_name=pref.name,
         codes=tuple(players),
-        names=tuple(names_all[c] for c in players),
+        names=tuple(member_name(pref.code, c) for c in players),
+        outside=np.array([c[:2] != pref.code for c in players], dtype=bool),
         population=pop,
         participant=participant,
         join_year=join,

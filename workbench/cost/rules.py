@@ -279,6 +279,9 @@ def players_of(m: CostModel, driver: str | None = None, exponent: float | None =
 
 # --- results --------------------------------------------------------------------------------------------
 
+#: how the notes of the cost model begin when the recommended-module effect (guide 2.6) is applied
+MODULE_NOTE = "推奨モジュールの効果"
+
 
 class MemberShare(BaseModel):
     """One member's share (yen, present value)."""
@@ -294,6 +297,7 @@ class MemberShare(BaseModel):
     saving: float = Field(description="単独に比べた削減額（円）")
     saving_ratio: float = Field(description="単独に比べた削減率")
     join_year: int = 0
+    outside: bool = Field(False, description="他の都道府県の市区町村（外部の団体、guide 1.2 (3)）")
 
 
 class GuideRange(BaseModel):
@@ -347,6 +351,7 @@ class Allocation(BaseModel):
             {
                 "code": m.code,
                 "市区町村": m.name,
+                "外部の団体": m.outside,
                 "人口": m.population,
                 "参加年": m.join_year,
                 "負担額（円）": m.share,
@@ -391,6 +396,9 @@ class Allocation(BaseModel):
                 else "コアに入っていません（離脱した方が安くなる団体の組合せがある）"
             )
         lines += [g.text for g in self.guide_comparison]
+        lines += [
+            n for n in self.notes if n.startswith(MODULE_NOTE)
+        ]  # the module effect applied, and which case
         lines += self.caveats
         return lines
 
@@ -419,7 +427,8 @@ class Allocation(BaseModel):
         return (
             "<div style='border:1px solid #ccc;border-radius:6px;padding:8px'>"
             f"<h4>{html.escape(lines[0])}</h4><ul>{items}</ul>"
-            "<table><tr><th>市区町村</th><th>負担額（円）</th><th>単独（円）</th><th>削減率</th><th>個別合理性</th></tr>"
+            "<table><tr><th>市区町村</th><th>負担額（円）</th><th>単独（円）</th><th>削減率</th>"
+            "<th>単独より安いか（個別合理性）</th></tr>"
             f"{rows}</table>{more}<p style='font-size:smaller'>出典: {html.escape('、'.join(self.sources))}</p></div>"
         )
 
@@ -474,13 +483,17 @@ def allocation_from_model(
                 saving=float(alone - share),
                 saving_ratio=float(1 - share / alone) if alone >= 1.0 else 0.0,  # below one yen: no ratio
                 join_year=int(m.join_year[j]),
+                outside=bool(m.outside[j]),
             )
         )
     in_core, method = None, ""
     if m.non_participants == "none":
         check = games.core_check_structured(p.game, shares)
         in_core, method = check.in_core, check.method
-    sources = [row["source"], "DOMAIN §6b", "guide 2.5", "令和2年国勢調査（人口）", "費用: your input"]
+    sources = [row["source"], "guide 2.5", "令和2年国勢調査（人口）", "費用: your input"]
+    scheme_source = _scheme_source(m.scheme)
+    if scheme_source:
+        sources.insert(1, scheme_source)
     if m.scenario.module_effect:
         sources.append("guide 2.6")
     notes = list(m.notes)
@@ -517,6 +530,16 @@ def allocation_from_model(
         caveats=caveats,
         sources=sources,
     )
+
+
+def _scheme_source(scheme: str) -> str:
+    """The section a prefecture scheme rests on (data/prefecture_schemes.csv; guidebook 第3.0版 9.5), or ""."""
+    from .model import schemes_table
+
+    df = schemes_table()
+    hit = df[df["code"] == scheme]
+    src = str(hit["source"].iloc[0]) if len(hit) else ""
+    return "" if src in ("", "your input") else src
 
 
 def _check_participants(p: Players, rule: str, part: np.ndarray) -> None:
@@ -587,12 +610,14 @@ class Comparison(BaseModel):
     skipped: dict[str, str] = {}
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per member: code, name, stand-alone cost, then each rule's share (columns: rule labels)."""
+        """One row per member: code, name (members of other prefectures marked 外部の団体), whether outside,
+        stand-alone cost, then each rule's share (columns: rule labels)."""
         first = next(iter(self.allocations.values()))
         df = pd.DataFrame(
             {
                 "code": [m.code for m in first.members],
                 "市区町村": [m.name for m in first.members],
+                "外部の団体": [m.outside for m in first.members],
                 "単独の費用（円）": [m.standalone for m in first.members],
             }
         )

@@ -285,26 +285,22 @@ class CostScenario(Model):
             yield from self._population_check(pref)
 
     def _codes_check(self, pref: Prefecture) -> Iterator[tuple[Loc, str, object]]:
-        for i, code in enumerate(self.members or []):
-            if code[:2] != pref.code:
-                yield ("members", i), f"{pref.name}の市区町村ではありません", code
-        for section, mapping in (
-            (("standalone", "overrides"), self.standalone.overrides),
-            (("drivers",), self.drivers),
-            (("join_year",), self.join_year),
-        ):
-            for code in mapping:
-                if code[:2] != pref.code:
-                    yield (*section, code), f"{pref.name}の市区町村ではありません", code
+        """Members, overrides, drivers and join years may name municipalities of other prefectures (guide 1.2 (3)
+        「都道府県を超えた取組が行われることは、むしろ好ましい」; guidebook 第3.0版 9.6 めぶくグラウンド「北海道江別市や
+        長崎県大村市、大阪府門真市などへシームレスに横展開」): they are costed with their census population and
+        marked 外部の団体. A join year needs its municipality among the members; one of another prefecture is a
+        member only when listed (members omitted = the prefecture's own municipalities)."""
         members = set(self.members) if self.members is not None else None
         for code in self.join_year:
-            if members is not None and code not in members and code[:2] == pref.code:
+            listed = code in members if members is not None else code[:2] == pref.code
+            if not listed:
                 yield ("join_year", code), "members にない市区町村の参加年です", code
 
     def _population_check(self, pref: Prefecture) -> Iterator[tuple[Loc, str, object]]:
-        munis = reference.municipalities_of(pref.code)
+        munis = reference.municipalities()
         pops = dict(zip(munis["code"], munis["population_2020"], strict=True))
-        codes = self.members if self.members is not None else list(pops)
+        own = list(reference.municipalities_of(pref.code)["code"])
+        codes = self.members if self.members is not None else own
         why = "standalone.scale_by_population" if self.standalone.exponent > 0 else "weights.population"
         for i, code in enumerate(codes):
             if code in pops and pops[code] <= 0:

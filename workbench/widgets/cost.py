@@ -334,6 +334,11 @@ class CostSimulator(StaticFallback, w.VBox):
             df[col] = df[col].map(lambda x: f"{x:,.0f}")
         df["削減率"] = df["削減率"].map(lambda x: f"{x:.0%}")
         df["個別合理性"] = df["個別合理性"].map(lambda x: "○" if x else "×")
+        df = df.rename(columns={"個別合理性": "単独より安いか（個別合理性）"})
+        if df["外部の団体"].any():  # members of other prefectures (guide 1.2 (3)) marked in the table
+            df["外部の団体"] = df["外部の団体"].map(lambda x: "○" if x else "—")
+        else:
+            df = df.drop(columns=["外部の団体"])
         self.table.value = html_table(df)
 
     # --- shown only where they matter ----------------------------------------------------------------
