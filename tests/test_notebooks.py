@@ -65,9 +65,9 @@ def test_step1_outputs_match_the_library(path):
     text = _printed(path)
     assert f"非パーソナル基盤: {res.counts.non_personal}\n" in text
     assert f"パーソナル基盤: {res.counts.personal}\n" in text
-    assert f"現在の型: {res.current_type} " in text
-    assert f"パターン: {res.pattern} " in text
-    assert "型2.4への道筋: " + " → ".join(s.type for s in res.path_to_goal) in text
+    assert f"現在の型: {res.current_text} " in text  # staff wording: 「型2.8（条件未達: …）」
+    assert f"パターン: {res.pattern_text()}\n" in text  # by its name, never the code link / none
+    assert "型2.4への道筋: " + " → ".join(s.text() for s in res.path_to_goal) in text
 
 
 @pytest.mark.parametrize(
@@ -119,7 +119,7 @@ def test_step1_notebook_serves_any_prefecture_through_the_environment(monkeypatc
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     res = wb.classify(wb.load_sample("13"))
     assert text.startswith("東京都（13）")
-    assert f"現在の型: {res.current_type} " in text and f"パターン: {res.pattern} " in text
+    assert f"現在の型: {res.current_text} " in text and f"パターン: {res.pattern_text()}\n" in text
     assert (tmp_path / "out" / "step1_13.json").exists()
 
 
