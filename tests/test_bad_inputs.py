@@ -212,6 +212,9 @@ GENERATED: dict[str, Callable[[Path], Path]] = {
     "xlsx_check_digit": _xlsx(_set(SHEET_PLATFORMS, "利用する市区町村", "072029")),
     "xlsx_unknown_operator": _xlsx(_set(SHEET_PLATFORMS, "運営主体", "千代田区")),
     "xlsx_mojibake_cell": _xlsx(_set(SHEET_SERVICES, "サービス名", "オープン\ufffd\ufffdデータ")),
+    # issue 24, point 4: U+FFFF as Excel stores what XML cannot hold (_xFFFF_): read back, it is refused
+    "xlsx_uffff_cell": _xlsx(_set(SHEET_PLATFORMS, "基盤名", "会津_xFFFF_基盤")),
+    "xlsx_c1_control_cell": _xlsx(_set(SHEET_SERVICES, "サービス名", "オープン\x85データ")),
     "xlsx_formula_cell": _xlsx(_formula),
     "xlsx_duplicate_id": _xlsx(_duplicate_row),
     "xlsx_missing_id": _xlsx(_missing_id),

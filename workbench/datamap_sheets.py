@@ -64,7 +64,7 @@ from .sheetkit import (
     put,
     workbook_bytes,
 )
-from .text import fold, nfkc
+from .text import fold, nfkc, office_safe
 from .xlsx_stream import MAX_FILE_BYTES, MAX_UNPACKED_BYTES
 
 SHEET_SERVICE = "サービス側データマップ"
@@ -326,6 +326,7 @@ def add_datamap_sheets(wb: Workbook, lists: Lists, existing: Prefecture | None =
 def datamap_workbook(prefecture: str, existing: Prefecture | None = None) -> Workbook:
     """A workbook with only the データマップ sheets (and an instructions sheet) for a prefecture."""
     code, name = reference.resolve_prefecture(prefecture)
+    existing = office_safe(existing)  # no text can make openpyxl fail (U+FFFF, control characters …)
     wb = Workbook()
     info = wb.active
     info.title = SHEET_INFO

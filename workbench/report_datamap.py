@@ -15,6 +15,7 @@ import pandas as pd
 from .datamap import DataMapResult
 from .files import atomic_write
 from .inventory import Prefecture
+from .text import office_safe
 
 _CSS = """
 body { font-family: Noto Sans CJK JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif; margin: 0 auto; max-width: 1100px;
@@ -35,6 +36,7 @@ def _table(df: pd.DataFrame) -> str:
 
 def api_html(res: DataMapResult, generated: dt.datetime | None = None) -> str:
     """The 公開API一覧 (guide 4.3) of a prefecture as one HTML page (no script, no external reference)."""
+    res = office_safe(res)  # no text the encoder or a browser refuses
     when = (generated or dt.datetime.now()).strftime("%Y-%m-%d %H:%M")
     title = f"{res.prefecture.name} 公開API一覧"
     parts = [
@@ -61,6 +63,7 @@ def write_api_html(res: DataMapResult, out: str | os.PathLike[str]) -> Path:
 
 def tables(res: DataMapResult) -> dict[str, pd.DataFrame]:
     """Every table of the analysis, by sheet title."""
+    res = office_safe(res)  # no text can make openpyxl fail
     return {
         "データの流れ": res.to_frame(),
         "課題": res.findings_frame(),

@@ -21,7 +21,7 @@ from .errors import InputError
 from .inventory import Prefecture
 from .plan import ActionPlan, VisionResult, action_plan, vision
 from .staff import cell_ja, html_prose_ja, prose_ja, table_html
-from .text import date_ja, money_ja
+from .text import date_ja, money_ja, office_safe
 from .text import markdown_plain as md
 
 _CSS = """
@@ -63,7 +63,10 @@ def _try_plan(pref: Prefecture) -> tuple[ActionPlan | None, str | None]:
 
 
 def vision_sections(pref: Prefecture) -> tuple[VisionResult, ActionPlan | None, str | None]:
-    """The vision, and the plan or why it could not be made (the Markdown and Word versions show both)."""
+    """The vision, and the plan or why it could not be made (the Markdown and Word versions show both), their
+    text safe for every writer (:func:`~workbench.text.office_safe`: no U+FFFF, control character or lone
+    surrogate reaches python-docx or an encoder)."""
+    pref = office_safe(pref)
     v = vision(pref)
     ap, err = _try_plan(pref)
     return v, ap, err

@@ -102,7 +102,7 @@ def vision_document(pref: Any) -> Any:
     from .overview import overview
     from .report_vision import vision_sections
 
-    v, ap, err = vision_sections(pref)
+    v, ap, err = vision_sections(pref)  # office-safe text (vision_sections)
     t, org, cost = v.target, v.organisation, v.cost
     doc = Document()
     section = doc.sections[0]
