@@ -1096,7 +1096,14 @@ def import_hearings(
     )
     new, added, updated = _validated(base, merged, pref, target)
     result = ImportResult(target, added, updated, [str(f) for f in files])
-    if dry_run or (pref is not None and not result.added and not result.updated):
+    if dry_run:  # every check of the real run (the save's read-back too), nothing written
+        candidate = new
+        if pref is not None:
+            candidate = pref.model_copy()
+            candidate.platforms, candidate.services = new.platforms, new.services
+        yamlio.checked_yaml(candidate, target)
+        return result
+    if pref is not None and not result.added and not result.updated:
         return result  # nothing to write: the file stays byte-identical (no .bak either)
     if pref is not None:
         pref.platforms = new.platforms  # assignment keeps the loaded document (comments) and the digest

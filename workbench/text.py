@@ -228,21 +228,38 @@ def plain(text: object) -> str:
 
 
 _MD_INLINE = str.maketrans({c: "\\" + c for c in "\\`*_[]|~"})
+#: what GFM and most renderers turn into a link by themselves (extended autolinks: a scheme and ``//``,
+#: ``www.``, ``mailto:``, an e-mail address): shown as code instead, where no renderer makes a link
+_AUTOLINK = re.compile(
+    r"(?:[A-Za-z][A-Za-z0-9+.\-]*://|www\.|mailto:)[^\s<>|`]*"
+    r"|[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"
+)
+
+
+def _md_escape(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").translate(_MD_INLINE)
 
 
 def markdown_plain(text: object) -> str:
     """``text`` as plain text inside Markdown (a heading, a list item, a table cell): HTML is escaped
     (``<script>`` stays text), Markdown's inline marks are backslash-escaped (no link, emphasis or code from
-    a name), a leading ``#``, ``>``, ``-``, ``+`` or ``1.`` cannot start a heading, quote or list, and line
-    breaks become spaces.
+    a name), a bare address (``https://…``, ``www.…``, an e-mail address) is set as code, which no renderer
+    turns into a link (GFM links bare addresses by itself), a leading ``#``, ``>``, ``-``, ``+`` or ``1.``
+    cannot start a heading, quote or list, and line breaks become spaces.
 
     >>> markdown_plain("<script>alert(1)</script> [ログイン](https://example.org) *強調*")
-    '&lt;script&gt;alert(1)&lt;/script&gt; \\\\[ログイン\\\\](https://example.org) \\\\*強調\\\\*'
+    '&lt;script&gt;alert(1)&lt;/script&gt; \\\\[ログイン\\\\](`https://example.org)` \\\\*強調\\\\*'
+    >>> markdown_plain("ログインはhttps://evil.example/login か www.evil.example へ")
+    'ログインは`https://evil.example/login` か `www.evil.example` へ'
     >>> markdown_plain("# 見出しではない")
     '\\\\# 見出しではない'
     """
     s = " ".join(str(text).split("\n"))
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").translate(_MD_INLINE)
+    parts, pos = [], 0
+    for m in _AUTOLINK.finditer(s):
+        parts += [_md_escape(s[pos : m.start()]), f"`{m.group()}`"]
+        pos = m.end()
+    s = "".join([*parts, _md_escape(s[pos:])])
     stripped = s.lstrip()
     if stripped[:1] in ("#", "-", "+", "=") or (stripped[:1].isdigit() and "." in stripped[:12]):
         lead = len(s) - len(stripped)

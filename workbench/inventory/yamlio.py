@@ -822,6 +822,14 @@ def to_yaml(pref: Prefecture) -> str:
     return buf.getvalue()
 
 
+def checked_yaml(pref: Prefecture, target: str | os.PathLike[str]) -> tuple[str, Prefecture]:
+    """The YAML text a save of ``pref`` to ``target`` would write, read back with every check of a load (size,
+    nesting, characters, fields, cross-checks): what :func:`save` checks before it writes, and what an
+    import's ``--dry-run`` checks, so that a dry run passes exactly what the real run would write."""
+    text = to_yaml(pref)
+    return text, loads(text, file=str(target))
+
+
 class StaleFileError(InputError):
     """The file changed on disk after it was loaded; saving would overwrite someone's work.
 
@@ -873,8 +881,7 @@ def save(
     target = Path(path) if path is not None else source_path(pref)
     if target is None:
         raise InputError.single("保存先のファイルを指定してください")
-    text = to_yaml(pref)
-    check = loads(text, file=str(target))  # never write what we could not read back
+    text, check = checked_yaml(pref, target)  # never write what we could not read back
     data = text.encode("utf-8")
     loaded_from = source_path(pref)
     digest = getattr(pref, "_wb_digest", None)
