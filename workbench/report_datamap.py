@@ -15,7 +15,7 @@ import pandas as pd
 from .datamap import DataMapResult
 from .files import atomic_write
 from .inventory import Prefecture
-from .text import office_safe
+from .text import office_safe, office_text
 
 _CSS = """
 body { font-family: Noto Sans CJK JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif; margin: 0 auto; max-width: 1100px;
@@ -36,7 +36,6 @@ def _table(df: pd.DataFrame) -> str:
 
 def api_html(res: DataMapResult, generated: dt.datetime | None = None) -> str:
     """The 公開API一覧 (guide 4.3) of a prefecture as one HTML page (no script, no external reference)."""
-    res = office_safe(res)  # no text the encoder or a browser refuses
     when = (generated or dt.datetime.now()).strftime("%Y-%m-%d %H:%M")
     title = f"{res.prefecture.name} 公開API一覧"
     parts = [
@@ -51,7 +50,7 @@ def api_html(res: DataMapResult, generated: dt.datetime | None = None) -> str:
         f"<p class='note'>作成: {html.escape(when)}（共同利用ワークベンチ）。出典: ガイド 4.3; ガイドブック 3.2。</p>",
         "</body></html>",
     ]
-    return "".join(parts)
+    return office_text("".join(parts))  # no text the encoder or a browser refuses (the names come from res)
 
 
 def write_api_html(res: DataMapResult, out: str | os.PathLike[str]) -> Path:

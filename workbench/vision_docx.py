@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from .text import money_ja
+from .text import money_ja, office_safe
 
 FONT = "Meiryo"  # メイリオ; Word substitutes 游ゴシック/MS ゴシック where it is missing
 
@@ -102,7 +102,8 @@ def vision_document(pref: Any) -> Any:
     from .overview import overview
     from .report_vision import vision_sections
 
-    v, ap, err = vision_sections(pref)  # office-safe text (vision_sections)
+    pref = office_safe(pref)  # no text can make python-docx fail (U+FFFF, control characters …)
+    v, ap, err = vision_sections(pref)
     t, org, cost = v.target, v.organisation, v.cost
     doc = Document()
     section = doc.sections[0]

@@ -27,12 +27,24 @@ class Model(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, str_strip_whitespace=True)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _texts_first(cls, v: Any) -> Any:
+        """Texts given directly (a string, or a list of strings) are checked before the field's own
+        validation, which would refuse a lone surrogate in English; see :meth:`_texts`."""
+        if isinstance(v, str) or (isinstance(v, list | tuple) and all(isinstance(x, str) for x in v)):
+            problem = texts_problem(v)
+            if problem:
+                raise ValueError(problem)
+        return v
+
     @field_validator("*", mode="after")
     @classmethod
     def _texts(cls, v: Any) -> Any:
         """Every text of every field, however it arrives (a file, a hearing sheet, a CSV, a data map, an
         assignment in code): no control character, lone surrogate or U+FFFE/U+FFFF (Office files cannot hold
-        them), at most :data:`~workbench.text.MAX_TEXT` characters (:func:`~workbench.text.text_problem`)."""
+        them), at most :data:`~workbench.text.MAX_TEXT` characters (:func:`~workbench.text.text_problem`).
+        Models inside a field are checked by their own fields (the problem is then located there)."""
         problem = texts_problem(v)
         if problem:
             raise ValueError(problem)
