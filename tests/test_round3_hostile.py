@@ -227,6 +227,20 @@ def test_one_bad_file_spoils_nothing_in_the_batch(national: Path, capsys: pytest
     assert "集計から外した都道府県: 福島県、東京都" in (out / "全国.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("command", ["cost", "deck", "plan", "vision"])
+def test_an_amount_beyond_any_budget_stops_every_command_at_load(
+    command: str, national: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: ``cost`` printed 「inf 円」 and 「nan 円」 for this file and ``deck`` crashed with a TypeError."""
+    path = national / "07_fukushima.yaml"
+    out = {"deck": ["--pptx"], "plan": ["--xlsx"], "vision": ["--docx"]}.get(command, [])
+    before = snapshot(national)
+    assert main([command, str(path), *out, *([str(national / "out")] if out else [])]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "07_fukushima.yaml:" in err and "1兆円" in err
+    assert "inf" not in err and "nan" not in err and snapshot(national) == before
+
+
 def test_a_failure_in_one_prefectures_computation_leaves_the_others(
     national: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -165,7 +165,7 @@ def run_batch(
             except InputError:  # pragma: no cover - raised above already
                 where = name
             errors.append(
-                f"{where}: {name}は計算の途中で止まったため、集計から外しました（{type(err).__name__}）"
+                f"{where}: {name}は計算の途中で止まったため、集計から外しました（内部のエラー: {type(err).__name__}）"
             )
         if progress:
             progress(i, len(todo), code)
