@@ -25,6 +25,7 @@ from openpyxl import load_workbook
 
 import workbench as wb
 from workbench.cli import main
+from workbench.datamap_sheets import import_datamap
 from workbench.inventory import yamlio
 from workbench.sheets import (
     SHEET_PLATFORMS,
@@ -174,6 +175,17 @@ ISSUE12 = {
     "closing_brackets_in_quotes.yaml": GOOD_YAML + "notes: " + '[ "]" ' * 3000 + "\n",
     "flow_900k_nodes.yaml": GOOD_YAML + "facts: [" + ",".join(["1"] * 900_000) + "]\n",
 }
+#: the prefecture file the data-map cases are imported into (issue 24: kind ``datamap``)
+DATAMAP_INTO = """\
+# 取り込み先（正しいファイル）
+prefecture: 香川県
+platforms:
+  - {id: area, name: エリアデータ連携基盤, operated_by: prefecture, components: [non_personal]}
+services:
+  - {id: bousai_app, name: 防災アプリ, platform: area}
+  - {id: kanko_app, name: 観光アプリ, platform: area}
+"""
+DATAMAP_HEADER = "データアセット名,データの所管元,データの所在,提供頻度,提供方法,提供先サービス,基盤ID\n"
 MIXED_UTF8_CP932 = "\n".join(
     GOOD_YAML.splitlines()[:4]
 ).encode() + "\n    name: 県の基盤（ＣＰ９３２）\n".encode("cp932")
@@ -212,6 +224,9 @@ GENERATED: dict[str, Callable[[Path], Path]] = {
     "xlsx_check_digit": _xlsx(_set(SHEET_PLATFORMS, "利用する市区町村", "072029")),
     "xlsx_unknown_operator": _xlsx(_set(SHEET_PLATFORMS, "運営主体", "千代田区")),
     "xlsx_mojibake_cell": _xlsx(_set(SHEET_SERVICES, "サービス名", "オープン\ufffd\ufffdデータ")),
+    # issue 24, point 4: U+FFFF as Excel stores what XML cannot hold (_xFFFF_): read back, it is refused
+    "xlsx_uffff_cell": _xlsx(_set(SHEET_PLATFORMS, "基盤名", "会津_xFFFF_基盤")),
+    "xlsx_c1_control_cell": _xlsx(_set(SHEET_SERVICES, "サービス名", "オープン\x85データ")),
     "xlsx_formula_cell": _xlsx(_formula),
     "xlsx_duplicate_id": _xlsx(_duplicate_row),
     "xlsx_missing_id": _xlsx(_missing_id),
@@ -220,6 +235,14 @@ GENERATED: dict[str, Callable[[Path], Path]] = {
     "xlsx_service_unknown_platform": _xlsx(_set(SHEET_SERVICES, "基盤ID", "nowhere")),
     "xlsx_id_with_space": _xlsx(_set(SHEET_SERVICES, "サービスID", "open data")),
     "xlsx_not_a_workbook": _bytes("filled.xlsx", "基盤ID,基盤名\naizu,会津\n".encode()),
+    # issue 24, point 7: refused by the real run before, passed by --dry-run
+    "datamap_40000_characters.csv": _text(
+        "datamap_40000_characters.csv",
+        DATAMAP_HEADER
+        + "指定避難所一覧,"
+        + "あ" * 40_000
+        + ",防災情報管理システム,日次,CSV,防災アプリ,area\n",
+    ),
 }
 
 
@@ -235,7 +258,7 @@ CASES = _cases()
 def test_corpus_size_and_index() -> None:
     assert len(CASES) >= 40
     kinds = {c.values[0]["kind"] for c in CASES}
-    assert kinds == {"yaml", "csv", "xlsx"}
+    assert kinds == {"yaml", "csv", "xlsx", "datamap"}
     listed = {c.values[0]["file"] for c in CASES}
     on_disk = {p.name for p in HERE.iterdir() if p.name != "index.csv"}
     assert on_disk <= listed, f"files missing from index.csv: {on_disk - listed}"
@@ -271,6 +294,17 @@ def _check_error(err: wb.InputError, case: dict, path: Path) -> None:
         assert case["field"] in (first.field or ""), str(err)
 
 
+def _commands(kind: str, path: Path, tmp_path: Path, into: Path) -> list[list[str]]:
+    """The command lines that read a case of ``kind``."""
+    if kind == "yaml":
+        return [["classify", str(path)], ["import-sheet", str(tmp_path / "ok.xlsx"), "--into", str(path)]]
+    if kind == "csv":
+        return [["hearing-sheet", "07", "--xlsx", str(tmp_path / "out.xlsx"), "--municipalities", str(path)]]
+    if kind == "datamap":  # the dry run checks what the real run checks (issue 24, point 7)
+        return [["import-datamap", str(path), "--into", str(into), *dry] for dry in (["--dry-run"], [])]
+    return [["import-sheet", str(path), "--into", str(into)]]
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_bad_input(
     case: dict, tmp_path: Path, capsys: pytest.CaptureFixture[str], good_xlsx_bytes: bytes
@@ -280,20 +314,14 @@ def test_bad_input(
     into = tmp_path / "pref.yaml"
     if case["kind"] == "xlsx":
         into.write_text(GOOD_YAML, encoding="utf-8")
+    elif case["kind"] == "datamap":
+        into.write_text(DATAMAP_INTO, encoding="utf-8")
     else:
         (tmp_path / "ok.xlsx").write_bytes(good_xlsx_bytes)
     before = snapshot(tmp_path)
 
     # the command line: exit 2, one located line per problem, nothing written
-    if case["kind"] == "yaml":
-        commands = [["classify", str(path)], ["import-sheet", str(tmp_path / "ok.xlsx"), "--into", str(path)]]
-    elif case["kind"] == "csv":
-        commands = [
-            ["hearing-sheet", "07", "--xlsx", str(tmp_path / "out.xlsx"), "--municipalities", str(path)]
-        ]
-    else:
-        commands = [["import-sheet", str(path), "--into", str(into)]]
-    for argv in commands:
+    for argv in _commands(case["kind"], path, tmp_path, into):
         assert main(argv) == 2, argv
         err = capsys.readouterr().err
         lines = err.strip().splitlines()
@@ -311,6 +339,8 @@ def test_bad_input(
             wb.load(path)
         elif case["kind"] == "csv":
             read_municipality_list(path, "07")
+        elif case["kind"] == "datamap":
+            import_datamap([path], into, dry_run=True)
         else:
             import_hearings([path], into)
     _check_error(info.value, case, path)

@@ -281,3 +281,51 @@ def test_an_unknown_pref_shows_a_message_and_the_picker(server, browser, value) 
     finally:
         context.close()
     assert rec.external == [] and rec.errors == [], rec.errors
+
+
+def get_as(address: str, viewer: str, timeout: float = 180) -> tuple[int, str]:
+    """A plain GET that a reverse proxy forwards for ``viewer`` (X-Forwarded-For)."""
+    req = urllib.request.Request(address, headers={"X-Forwarded-For": viewer})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8", "replace")
+
+
+@pytest.fixture(scope="module")
+def proxied_server(home, tmp_path_factory):
+    """A server behind a reverse proxy on this machine (trusted_proxies), one page per client, serving one
+    dashboard (one preheated kernel: the least a server start costs)."""
+    out = tmp_path_factory.mktemp("one-dashboard")
+    shutil.copyfile(ROOT / "dashboards" / AUTH, out / AUTH)
+    extra = [
+        "--BoundedKernelManager.max_kernels=4",
+        "--BoundedKernelManager.max_kernels_per_client=1",
+        "--BoundedKernelManager.trusted_proxies=127.0.0.1",
+        "--BoundedKernelManager.unconnected_timeout=120",  # the GETs' kernels stay for the whole test
+        "--BoundedKernelManager.evict_after=120",
+        "--BoundedKernelManager.reap_interval=1",
+    ]
+    with voila_server(out, home, extra=extra, timeout=120) as base:
+        wait_for(lambda: len(server_of(base).current_kernels()) >= 1, 120, "the kernel pool")
+        yield base
+        s = server_of(base)
+        took = s.stop()
+    assert took is not None and not s.left_behind()
+
+
+def test_one_client_cannot_hold_every_kernel_behind_the_proxy(proxied_server) -> None:
+    """Issue 24, point 3, against a real Voila: a client forwarded by the trusted proxy gets its page, its
+    second page (the first still held) gets the Japanese 「開いているページが多すぎます」 page with HTTP 429,
+    and a viewer at another address still gets in, through the same proxy."""
+    first = get_as(url(proxied_server, AUTH), "198.51.100.7")  # takes the preheated kernel
+    assert first[0] == 200, first[1][-500:]
+    status, body = get_as(url(proxied_server, AUTH), "198.51.100.7")
+    assert status == 429, body[-500:]
+    assert "開いているページが多すぎます" in body and "wb-too-many" in body and 'http-equiv="refresh"' in body
+    assert "Traceback" not in body and "Too Many" not in body
+    other = get_as(url(proxied_server, AUTH), "203.0.113.9")
+    assert other[0] == 200, other[1][-500:]
+    log = log_text(proxied_server)
+    assert "クライアント 198.51.100.7 のカーネル数が上限（1）に達したため" in log

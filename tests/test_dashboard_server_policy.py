@@ -109,3 +109,151 @@ def test_a_pool_whose_refill_failed_at_the_cap_is_refilled_when_room_comes_back(
         assert filled == []
 
     asyncio.run(scenario())
+
+
+# --- a share per client (issue 24, point 3) ------------------------------------------------------------------
+
+
+class FakeRequest:
+    def __init__(self, peer: str, **headers: str) -> None:
+        self.remote_ip = peer
+        self.headers = {k.replace("_", "-"): v for k, v in headers.items()}
+
+
+class FakeHandler:
+    def __init__(self, request: FakeRequest) -> None:
+        self.request = request
+
+
+@pytest.fixture
+def clients(monkeypatch, manager):
+    """The manager with kernel starts that only record (no process) and a way to make a request current."""
+    from jupyter_server.base.call_context import CallContext
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    started: list[str] = []
+
+    async def fake_start(self, **kwargs):
+        kid = f"k{len(started) + 1}"
+        started.append(kid)
+        add(self, kid)
+        return kid
+
+    monkeypatch.setattr(AsyncMappingKernelManager, "start_kernel", fake_start)
+    manager._start_reaper = lambda: None
+
+    def page(peer: str, **headers: str) -> str:
+        """A page request from ``peer`` (Voila's handler calls start_kernel inside the request's context)."""
+
+        async def go() -> str:
+            CallContext.set(CallContext.JUPYTER_HANDLER, FakeHandler(FakeRequest(peer, **headers)))
+            return await manager.start_kernel(kernel_name="python3", env={"VOILA_PREHEAT": "False"})
+
+        return asyncio.run(go())
+
+    manager.page = page
+    manager.started = started
+    return manager
+
+
+def hold(m, client: str, n: int, *, quiet: float = 0.0, connections: int = 1) -> list[str]:
+    """``n`` pages of ``client`` open in browsers (connected), idle for ``quiet`` seconds."""
+    kids = []
+    for _ in range(n):
+        kid = f"{client}-{len(m._kernels)}"
+        add(m, kid, quiet=quiet, connections=connections)
+        m._client[kid] = client
+        kids.append(kid)
+    return kids
+
+
+def test_the_client_is_the_peer_unless_a_trusted_proxy_forwards_it(manager) -> None:
+    """X-Forwarded-For from anyone but a configured proxy is ignored: a viewer could write any address in it
+    and be a new client at every request."""
+    forged = FakeRequest("192.0.2.7", X_Forwarded_For="203.0.113.1")
+    assert manager.client_of(forged) == "192.0.2.7"
+    manager.trusted_proxies = ["127.0.0.1", "10.0.0.0/8"]
+    # the last address that is not a trusted proxy, read from the right: what the viewer put first is ignored
+    chained = FakeRequest("127.0.0.1", X_Forwarded_For="203.0.113.1, 198.51.100.4, 10.1.2.3")
+    assert manager.client_of(chained) == "198.51.100.4"
+    assert manager.client_of(FakeRequest("127.0.0.1", X_Real_IP="198.51.100.9")) == "198.51.100.9"
+    assert manager.client_of(FakeRequest("127.0.0.1", X_Forwarded_For="<script>")) == "127.0.0.1"
+    assert manager.client_of(forged) == "192.0.2.7"  # still not trusted
+    manager.client_header = "X-Forwarded-User"
+    signed_in = FakeRequest("127.0.0.1", X_Forwarded_For="198.51.100.4", X_Forwarded_User="fukushima-staff")
+    assert manager.client_of(signed_in) == "198.51.100.4 fukushima-staff"
+
+
+def test_a_client_at_its_limit_gets_the_too_many_page_and_others_still_get_in(clients) -> None:
+    """The attack of the issue, with the per-client limit: one address opens page after page and keeps them
+    open in browsers. Its seventh page is refused with HTTP 429; a viewer at another address gets in."""
+    clients.max_kernels = 24
+    clients.max_kernels_per_client = 6
+    hold(clients, "192.0.2.7", 6, quiet=600)
+    with pytest.raises(web.HTTPError) as info:
+        clients.page("192.0.2.7")
+    assert info.value.status_code == 429 and clients.stopped == []  # watched pages are never closed for it
+    assert clients.page("198.51.100.4") == "k1"
+    assert clients._client["k1"] == "198.51.100.4"
+
+
+def test_at_its_limit_a_client_first_loses_the_kernels_no_browser_holds(clients) -> None:
+    """A reload: the old page's browser has left (its kernel waits out the disconnect grace). The client's
+    new page takes its place instead of being refused; a page delivered a moment ago (browser on the way)
+    is kept."""
+    clients.max_kernels = 24
+    clients.max_kernels_per_client = 3
+    watched = hold(clients, "192.0.2.7", 1)
+    left = hold(clients, "192.0.2.7", 1, quiet=2)
+    clients.notify_disconnect(left[0])  # the tab was reloaded: its connection closed
+    fresh = hold(clients, "192.0.2.7", 1, quiet=2, connections=0)  # delivered, browser not connected yet
+    assert clients.page("192.0.2.7") == "k1"
+    assert clients.stopped == left and watched[0] in clients._kernels and fresh[0] in clients._kernels
+
+
+def test_at_the_cap_the_idle_pages_of_a_client_over_its_share_make_room(clients) -> None:
+    """The attack of the issue as measured (cap lowered to 8, eight idle pages from one client): another
+    viewer no longer waits for minutes on the busy page. Once the hoarder's pages have been idle for
+    evict_after seconds, the longest idle one makes room; before that, the busy page (HTTP 503)."""
+    clients.max_kernels = 8
+    clients.max_kernels_per_client = 0  # the share alone (the limit per client is tested above)
+    hoard = hold(clients, "192.0.2.7", 8, quiet=5)
+    with pytest.raises(web.HTTPError) as info:
+        clients.page("198.51.100.4")
+    assert info.value.status_code == 503 and clients.stopped == []  # pages opened seconds ago stay
+    for i, kid in enumerate(hoard):
+        clients._kernels[kid] = FakeKernel("idle", 60 + i)
+    assert clients.page("198.51.100.4") == "k1"
+    assert clients.stopped == [hoard[-1]]  # the longest idle of the client over its share (8 > 8 // 2)
+    assert any(reason == "取り分超過" for _, reason in clients._freed)
+
+
+def test_a_client_within_its_share_is_never_evicted_for_another(clients) -> None:
+    """At the cap (4) a third client arrives: the share is 4 // 3 = 1. The viewer holding one page keeps it,
+    however idle; the client holding three gives its longest idle one."""
+    clients.max_kernels = 4
+    clients.max_kernels_per_client = 0
+    modest = hold(clients, "192.0.2.1", 1, quiet=9000)
+    greedy = hold(clients, "192.0.2.2", 3, quiet=900)
+    clients._kernels[greedy[1]] = FakeKernel("idle", 1200)
+    assert clients.page("192.0.2.3") == "k1"
+    assert clients.stopped == [greedy[1]] and modest[0] in clients._kernels
+
+
+def test_a_client_at_or_over_its_share_does_not_evict_others(clients) -> None:
+    clients.max_kernels = 4
+    clients.max_kernels_per_client = 0
+    hold(clients, "192.0.2.1", 2, quiet=900)
+    hold(clients, "192.0.2.2", 2, quiet=900)
+    assert clients.share("192.0.2.2") == 2
+    with pytest.raises(web.HTTPError) as info:
+        clients.page("192.0.2.2")  # holds its share already
+    assert info.value.status_code == 503 and clients.stopped == []
+
+
+def test_preheated_kernels_belong_to_no_client_until_a_page_takes_one(clients) -> None:
+    async def pool_start() -> str:
+        return await clients.start_kernel(kernel_name="python3", env={"VOILA_PREHEAT": "True"})
+
+    kid = asyncio.run(pool_start())
+    assert kid not in clients._client

@@ -285,7 +285,7 @@ def test_editor_autosaves_and_restores(sample_copy):
     editor.fields["name"].control.value = "名前B"
     assert editor.apply()
     assert len([v for _, v in editor.restore_choice.options if v is not None]) == 2
-    editor.restore_choice.value = 0  # the oldest autosave: 名前A
+    editor.restore_choice.value = editor.restore_choice.options[-1][1]  # the oldest autosave: 名前A
     assert editor.restore(), editor.status.text
     assert session.pref.platforms[0].name == "名前A"
     assert wb.load(sample_copy).platforms[0].name == "名前A"

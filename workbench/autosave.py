@@ -8,13 +8,14 @@ widgets: the widgets call these on a timer and from a "restore" button.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
+from .errors import InputError, Problem
 
 KEEP = 20
 _counter = itertools.count()
@@ -64,24 +65,74 @@ def list_autosaves(path: str | os.PathLike[str]) -> list[Path]:
     return _copies(autosave_folder(path))
 
 
-def restore_autosave(path: str | os.PathLike[str], which: int = -1) -> Any:
-    """Put autosave number ``which`` (default the newest) back over ``path`` and return it loaded.
-
-    The copy is validated first (nothing is written when it does not load); the file it replaces is kept
-    as ``<file>.bak``; the write is atomic.
-    """
-    from .files import atomic_write
-    from .inventory.yamlio import load
-
+def find_autosave(path: str | os.PathLike[str], which: int | str | os.PathLike[str] = -1) -> Path:
+    """The autosaved copy of ``path`` chosen by its name (``07_fukushima.20261130-101503-123456-0001.yaml``,
+    or its path): the copy itself, wherever other editors' autosaves put it in the list meanwhile. A number
+    is a position in :func:`list_autosaves` (oldest first; -1 the newest), which shifts as copies come and go:
+    code that lists the copies and restores one later must use the name."""
     copies = list_autosaves(path)
     if not copies:
         raise InputError.single("自動保存されたファイルがありません", file=str(path))
-    try:
-        chosen = copies[which]
-    except IndexError:
-        raise InputError.single(
-            f"自動保存は {len(copies)} 件です（which={which} は範囲外）", file=str(path)
-        ) from None
+    if isinstance(which, int) and not isinstance(which, bool):
+        try:
+            return copies[which]
+        except IndexError:
+            raise InputError.single(
+                f"自動保存は {len(copies)} 件です（which={which} は範囲外）", file=str(path)
+            ) from None
+    name = Path(which).name
+    for c in copies:
+        if c.name == name:
+            return c
+    raise InputError.single(
+        f"選んだ自動保存の版はもうありません（自動保存は新しい {KEEP} 件だけを残します。ほかの画面の自動保存で"
+        "古い版から消えます）。一覧を開き直して選んでください",
+        file=str(path),
+        value=name,
+    )
+
+
+def restore_autosave(
+    path: str | os.PathLike[str],
+    which: int | str | os.PathLike[str] = -1,
+    *,
+    loaded: Any = None,
+    force: bool = False,
+) -> Any:
+    """Put an autosaved copy back over ``path`` and return it loaded.
+
+    ``which`` is the copy's name (or path): that copy, however the list has moved since it was shown (other
+    editors autosave into the same folder, and the oldest copies are dropped); a number is a position in
+    :func:`list_autosaves` (default -1, the newest). The copy is validated first (nothing is written when it
+    does not load); the file it replaces is kept as ``<file>.bak``; the write is atomic.
+
+    ``loaded`` is the prefecture the caller holds (loaded from ``path``, or saved to it): the restore is
+    refused with :class:`~workbench.inventory.StaleFileError` when the file changed on disk since, as a save is
+    (someone else's newer save is never overwritten without a word), unless ``force``. The check and the
+    write happen under the file's lock.
+    """
+    from .files import atomic_write, file_lock
+    from .inventory.yamlio import StaleFileError, load
+
+    chosen = find_autosave(path, which)
+    data = chosen.read_bytes()
     load(chosen)  # raises a located InputError for a damaged copy
-    atomic_write(Path(path), chosen.read_bytes(), backup=True)
+    digest = getattr(loaded, "_wb_digest", None) if loaded is not None else None
+    with file_lock(path) as real:
+        if digest and not force:
+            try:
+                now = hashlib.sha256(real.read_bytes()).hexdigest()
+            except FileNotFoundError:
+                now = digest
+            if now != digest:
+                raise StaleFileError(
+                    [
+                        Problem(
+                            "読み込んだ後に別の人（または別の画面）がファイルを保存しています。自動保存の版に"
+                            "戻すと、その保存を上書きするため止めました。読み込み直してから戻してください",
+                            str(path),
+                        )
+                    ]
+                )
+        atomic_write(Path(path), data, backup=True)
     return load(path)

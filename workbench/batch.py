@@ -98,14 +98,43 @@ def summarize(pref: Prefecture, *, rules: Iterable[str] | None = None) -> dict[s
 
 def prefecture_file(code: str, folder: Path | None = None) -> Path:
     """The file used for a prefecture: ``folder/NN_*.yaml`` when given and present, else the sample or the
-    synthetic file."""
+    synthetic file. Two files of one number in the folder are an error (which one is meant is unknown)."""
     from .samples import sample_path
 
     if folder is not None:
         hits = sorted(Path(folder).glob(f"{code}_*.yaml"))
+        if len(hits) > 1:
+            name = reference.resolve_prefecture(code)[1]
+            raise InputError.single(
+                f"{name}（{code}）のファイルが {len(hits)} つあります（{', '.join(h.name for h in hits)}）。"
+                "使うものだけを残してください",
+                file=str(hits[1]),
+                line=1,
+            )
         if hits:
             return hits[0]
     return sample_path(code)
+
+
+def _load_for(code: str, folder: Path | None) -> Prefecture:
+    """The prefecture file of ``code``, refused when it describes another prefecture (a file saved under
+    another prefecture's number: its rows would be counted twice and ``code``'s left out)."""
+    from .errors import locate
+    from .inventory import load
+
+    path = prefecture_file(code, folder)
+    pref = load(path)
+    if pref.code != code:
+        name = reference.resolve_prefecture(code)[1]
+        doc = getattr(pref, "_wb_doc", None)
+        raise InputError.single(
+            f"ファイル名の番号 {code}（{name}）と中身の都道府県（{pref.name}、{pref.code}）が違います。"
+            f"ファイル名を「{pref.code}_….yaml」にするか、中身を確かめてください。{name}は集計から外しました",
+            file=str(path),
+            line=locate(doc, ["prefecture"]) if doc is not None else 1,
+            field="prefecture",
+        )
+    return pref
 
 
 def run_batch(
@@ -115,9 +144,9 @@ def run_batch(
     progress: Progress | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Summaries for the given prefectures (default: all 47). Returns the table and the located errors of
-    files that could not be read (those prefectures are left out of the table, not guessed)."""
-    from .inventory import load
-
+    files that could not be used, one line each naming the file and the reason (those prefectures are left
+    out of the table, not guessed; the others finish): a file that does not load, a file of another
+    prefecture under this one's number, two files of one number, or a computation that failed."""
     todo = (
         [reference.resolve_prefecture(c)[0] for c in codes]
         if codes
@@ -126,9 +155,18 @@ def run_batch(
     rows, errors = [], []
     for i, code in enumerate(todo, 1):
         try:
-            rows.append(summarize(load(prefecture_file(code, folder))))
+            rows.append(summarize(_load_for(code, folder)))
         except InputError as err:
             errors.append(str(err).splitlines()[0])
+        except Exception as err:  # one file's failure never stops the others; the exit status says so
+            name = reference.resolve_prefecture(code)[1]
+            try:
+                where = str(prefecture_file(code, folder))
+            except InputError:  # pragma: no cover - raised above already
+                where = name
+            errors.append(
+                f"{where}: {name}は計算の途中で止まったため、集計から外しました（内部のエラー: {type(err).__name__}）"
+            )
         if progress:
             progress(i, len(todo), code)
     return pd.DataFrame(rows), errors
@@ -137,7 +175,7 @@ def run_batch(
 def national_totals(df: pd.DataFrame) -> dict[str, Any]:
     """Totals over the national table (municipalities and population must match the census)."""
     return {
-        "prefectures": len(df),
+        "prefectures": int(df["code"].nunique()),
         "municipalities": int(df["municipalities"].sum()),
         "population": int(df["population"].sum()),
         "synthetic": int(df["synthetic"].sum()),

@@ -26,7 +26,15 @@ kernels on top of it):
   graceful stop has not finished. Voila's own stop awaits every pooled kernel's start, with no time limit;
   a start that never finishes kept the server alive after SIGTERM, its kernels with it;
 - **a stall is visible**: when the event loop has not ticked for :attr:`~BoundedKernelManager.stall_warning`
-  seconds, the log gets a warning and the stack of every thread (the evidence a wedge needs).
+  seconds, the log gets a warning and the stack of every thread (the evidence a wedge needs);
+- **a share per client** (issue 24, point 3): one client -- a viewer's address, or behind a reverse proxy
+  listed in :attr:`~BoundedKernelManager.trusted_proxies` the address the proxy forwards (and the signed-in
+  user it names in :attr:`~BoundedKernelManager.client_header`) -- holds at most
+  :attr:`~BoundedKernelManager.max_kernels_per_client` kernels: beyond it, that client's kernels no browser
+  holds are freed first, then the page gets HTTP 429 and the 「開いているページが多すぎます」 page. At the cap,
+  after the kernels no browser ever connected to, the idle kernels of clients holding more than their share
+  (the cap divided among the clients holding kernels) make room for a client under its share, the largest
+  holder's longest idle first. Forwarded headers from any other peer are ignored: anyone can write them.
 
 The ``?pref=`` part (unknown values shown as a message with the picker) is in
 :mod:`workbench.widgets.dashboards` and :mod:`workbench.samples`.
@@ -36,6 +44,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import os
 import shutil
 import signal
@@ -43,12 +52,14 @@ import threading
 import time
 from typing import Any
 
+from jupyter_server.base.call_context import CallContext
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
 from tornado.ioloop import IOLoop, PeriodicCallback
-from traitlets import Bool, Float, Integer
+from traitlets import Bool, Float, Integer, List, Unicode
 
 BUSY_REASON = "混み合っています"
+TOO_MANY_REASON = "開いているページが多すぎます"
 
 
 class BoundedKernelManager(AsyncMappingKernelManager):
@@ -83,6 +94,29 @@ class BoundedKernelManager(AsyncMappingKernelManager):
         "blip reconnects within this time).",
     )
     reap_interval = Float(5.0, config=True, help="Seconds between two checks for kernels to free.")
+    max_kernels_per_client = Integer(
+        6,
+        config=True,
+        help="At most this many kernels for one client (one address, see trusted_proxies); 0 = no limit. "
+        "Beyond it the client's kernels no browser holds are freed first, else the page gets HTTP 429. "
+        "Four dashboards open in tabs, and a reload or two, fit in the default.",
+    )
+    trusted_proxies = List(
+        Unicode(),
+        default_value=[],
+        config=True,
+        help="Addresses or networks (10.0.0.0/8) of reverse proxies in front of the server: from these peers "
+        "the viewer's address is read from X-Forwarded-For (the last address that is no trusted proxy) or "
+        "X-Real-IP. From any other peer those headers are ignored (anyone can write them). Behind a proxy "
+        "that is not listed, every viewer counts as one client.",
+    )
+    client_header = Unicode(
+        "",
+        config=True,
+        help="A header a trusted proxy sets to the signed-in user (e.g. X-Forwarded-User): the client is "
+        "then the address and that user, so that colleagues behind one address are counted apart. Read "
+        "only from trusted_proxies.",
+    )
     stop_watchdog = Bool(
         True, config=True, help="Install the SIGTERM/Ctrl+C watchdog (the server process only)."
     )
@@ -107,6 +141,8 @@ class BoundedKernelManager(AsyncMappingKernelManager):
         self._reaper: PeriodicCallback | None = None
         self._want_refill: set[str] = set()
         self._stopping = False
+        self._client: dict[str, str] = {}  # kernel id -> the client whose page it serves
+        self._warned_untrusted = False
         self._wrap_pool()
         if self.stop_watchdog:
             _install_stop_watchdog(self)
@@ -128,13 +164,118 @@ class BoundedKernelManager(AsyncMappingKernelManager):
         return ids
 
     async def start_kernel(self, **kwargs: Any) -> str:  # type: ignore[override]
-        """Start a kernel unless :attr:`max_kernels` are running or starting: then HTTP 503 (the busy page)."""
-        if self.kernel_count() >= self.max_kernels and not await self._evict_one():
+        """Start a kernel unless its client holds :attr:`max_kernels_per_client` (HTTP 429) or
+        :attr:`max_kernels` are running or starting (HTTP 503, the busy page). A pool's kernel (Voila's
+        preheating) belongs to no client until a page takes it."""
+        pooled = str((kwargs.get("env") or {}).get("VOILA_PREHEAT", "")) == "True"
+        client = None if pooled else self.current_client()
+        await self._admit(client)
+        if self.kernel_count() >= self.max_kernels and not await self._evict_one(client):
             self.log.warning("カーネル数が上限（%d）に達したため、新しいページを断りました", self.max_kernels)
             raise web.HTTPError(503, reason=BUSY_REASON)
         if not self._reaper:
             self._start_reaper()
-        return await super().start_kernel(**kwargs)
+        kernel_id = await super().start_kernel(**kwargs)
+        if client is not None:
+            self._client[kernel_id] = client
+        return kernel_id
+
+    # --- clients ----------------------------------------------------------------------------------------
+
+    def _trusted(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address.strip().strip("[]"))
+        except ValueError:
+            return False
+        for entry in self.trusted_proxies:
+            for part in entry.split(","):  # "['127.0.0.1']" from a command line is read like 127.0.0.1
+                with contextlib.suppress(ValueError):
+                    if ip in ipaddress.ip_network(part.strip(" []'\""), strict=False):
+                        return True
+        return False
+
+    def client_of(self, request: Any) -> str:
+        """The client a request comes from: its peer address; from a trusted proxy the viewer's address it
+        forwards (X-Forwarded-For read from the right, skipping trusted proxies; else X-Real-IP), with the user
+        of :attr:`client_header` when the proxy sets one."""
+        peer = str(getattr(request, "remote_ip", "") or "?")
+        headers = getattr(request, "headers", {}) or {}
+        if not self._trusted(peer):
+            if headers.get("X-Forwarded-For") and not self._warned_untrusted:
+                self._warned_untrusted = True
+                self.log.warning(
+                    "%s から X-Forwarded-For 付きの要求が来ましたが、信頼するプロキシに登録されていないため無視します"
+                    "（リバースプロキシの後ろでは BoundedKernelManager.trusted_proxies に登録してください。"
+                    "登録しないと、閲覧者全員が1つのクライアントとして数えられます）",
+                    peer,
+                )
+            return peer
+        viewer = None
+        hops = [h.strip() for h in str(headers.get("X-Forwarded-For", "")).split(",") if h.strip()]
+        for hop in reversed(hops):
+            if not _is_address(hop):
+                break  # garbage from the viewer's side: stop at the last address the proxies vouch for
+            viewer = hop
+            if not self._trusted(hop):
+                break
+        if viewer is None and _is_address(str(headers.get("X-Real-IP", "")).strip()):
+            viewer = str(headers.get("X-Real-IP")).strip()
+        client = viewer or peer
+        user = str(headers.get(self.client_header, "")).strip() if self.client_header else ""
+        return f"{client} {user[:200]}" if user else client
+
+    def current_client(self) -> str | None:
+        """The client of the request being handled (jupyter_server's call context), None outside one."""
+        handler = CallContext.get(CallContext.JUPYTER_HANDLER)
+        request = getattr(handler, "request", None)
+        return self.client_of(request) if request is not None else None
+
+    def held_by(self, client: str) -> list[str]:
+        """The kernels serving pages of ``client``."""
+        return [kid for kid in list(self._kernels) if self._client.get(kid) == client]
+
+    def _quiet(self, kid: str) -> float | None:
+        """Seconds the kernel has been idle; None while it works (renders a page, runs a callback)."""
+        kernel = self._kernels.get(kid)
+        if kernel is None or getattr(kernel, "execution_state", "") != "idle":
+            return None
+        last = getattr(kernel, "last_activity", None)
+        return time.time() - last.timestamp() if last is not None and hasattr(last, "timestamp") else 0.0
+
+    async def _free(self, kid: str, reason: str, why: str) -> None:
+        self.log.info("カーネル %s を終了します（%s）", kid, why)
+        self._freed.append((kid, reason))
+        with contextlib.suppress(Exception):
+            await self.shutdown_kernel(kid)
+
+    async def _admit(self, client: str | None) -> None:
+        """A page for ``client``: when it holds :attr:`max_kernels_per_client` kernels, free those of its
+        kernels no browser holds (a browser left them, or never came for :attr:`evict_after` seconds); still
+        at its limit: HTTP 429 (the 「開いているページが多すぎます」 page)."""
+        limit = self.max_kernels_per_client
+        if client is None or limit <= 0 or len(self.held_by(client)) < limit:
+            return
+        pooled = self._pooled_ids()
+        spare = []
+        for kid in self.held_by(client):
+            if kid in pooled or self._kernel_connections.get(kid, 0) > 0:
+                continue
+            quiet = self._quiet(kid)
+            if quiet is None or (kid not in self._ever_connected and quiet < self.evict_after):
+                continue
+            spare.append((quiet, kid))
+        for _quiet, kid in sorted(spare, reverse=True):
+            await self._free(
+                kid,
+                "同じクライアント",
+                "同じクライアントのページ数が上限に達したため、ブラウザが接続していないものから",
+            )
+            if len(self.held_by(client)) < limit:
+                return
+        self.log.warning(
+            "クライアント %s のカーネル数が上限（%d）に達したため、新しいページを断りました", client, limit
+        )
+        raise web.HTTPError(429, reason=TOO_MANY_REASON)
 
     def _unconnected_idle(self) -> list[tuple[float, str]]:
         """(seconds idle, kernel id) of kernels handed to a page that no browser ever connected to, that are
@@ -151,20 +292,58 @@ class BoundedKernelManager(AsyncMappingKernelManager):
             out.append((quiet, kid))
         return sorted(out, reverse=True)
 
-    async def _evict_one(self) -> bool:
-        """At the cap: shut down the kernel no browser connected to that has been idle longest (at least
-        :attr:`evict_after` seconds) to make room; False when there is none."""
+    async def _evict_one(self, client: str | None = None) -> bool:
+        """At the cap: make room by shutting down the kernel no browser connected to that has been idle
+        longest (at least :attr:`evict_after` seconds); else, for a ``client`` under its share, the longest
+        idle kernel (idle at least :attr:`evict_after` seconds, watched or not) of the client holding the
+        most kernels beyond its share. False when there is none."""
         for quiet, kid in self._unconnected_idle():
             if quiet < self.evict_after:
                 break
-            self.log.info(
-                "カーネル %s を終了します（上限に達したため、ブラウザが接続していないものから）", kid
-            )
-            self._freed.append((kid, "上限"))
-            with contextlib.suppress(Exception):
-                await self.shutdown_kernel(kid)
+            await self._free(kid, "上限", "上限に達したため、ブラウザが接続していないものから")
             return self.kernel_count() < self.max_kernels
-        return False
+        kid = self._over_share_victim(client)
+        if kid is None:
+            return False
+        await self._free(
+            kid,
+            "取り分超過",
+            f"上限に達したため、取り分を超えて開いているクライアント {self._client.get(kid)} の、使われていないものから",
+        )
+        return self.kernel_count() < self.max_kernels
+
+    def share(self, client: str | None = None) -> int:
+        """A client's share of the cap: the cap divided among the clients holding kernels (and ``client``)."""
+        clients = {c for kid, c in self._client.items() if kid in self._kernels}
+        if client is not None:
+            clients.add(client)
+        return max(1, self.max_kernels // max(1, len(clients)))
+
+    def _over_share_victim(self, client: str | None) -> str | None:
+        """The kernel to free for ``client`` at the cap: of the clients holding more than their share (never
+        ``client`` itself, which must be under its share), the largest holder's longest idle kernel, idle at
+        least :attr:`evict_after` seconds; None when there is none."""
+        if client is None:
+            return None
+        share = self.share(client)
+        if len(self.held_by(client)) >= share:
+            return None
+        pooled = self._pooled_ids()
+        holders: dict[str, list[str]] = {}
+        for kid, c in self._client.items():
+            if kid in self._kernels and c != client and kid not in pooled:
+                holders.setdefault(c, []).append(kid)
+        for _held, c in sorted(((len(k), c) for c, k in holders.items()), reverse=True):
+            if _held <= share:
+                break
+            idle = [
+                (q, kid)
+                for kid in holders[c]
+                if (q := self._quiet(kid)) is not None and q >= self.evict_after
+            ]
+            if idle:
+                return max(idle)[1]
+        return None
 
     def _wrap_pool(self) -> None:
         """Voila's pool of preheated kernels (present when ``preheat_kernel``): refills wait for room under the
@@ -192,15 +371,20 @@ class BoundedKernelManager(AsyncMappingKernelManager):
 
         async def get_rendered_notebook(notebook_name: str, **kwargs: Any) -> Any:
             self._drop_failed(notebook_name)
+            client = self.current_client()
+            await self._admit(client)
             if not getattr(self, "_pools", {}).get(notebook_name):
                 raise web.HTTPError(503, reason=BUSY_REASON)
             try:
-                return await rendered(notebook_name=notebook_name, **kwargs)
+                out = await rendered(notebook_name=notebook_name, **kwargs)
             except web.HTTPError:
                 raise
             except Exception as err:  # a preheated start that failed: the busy page, not a 500
                 self.log.warning("事前起動のカーネルが使えませんでした: %s", err)
                 raise web.HTTPError(503, reason=BUSY_REASON) from None
+            if client is not None:
+                self._client[out[-1]] = client  # (render task, rendered cells, kernel id)
+            return out
 
         self.fill_if_needed = fill_if_needed  # type: ignore[method-assign]
         self.get_pool_size = get_pool_size  # type: ignore[method-assign]
@@ -295,6 +479,7 @@ class BoundedKernelManager(AsyncMappingKernelManager):
 
     def remove_kernel(self, kernel_id: str) -> Any:
         out = super().remove_kernel(kernel_id)
+        self._client.pop(kernel_id, None)
         self._ever_connected.discard(kernel_id)
         self._last_disconnect.pop(kernel_id, None)
         with contextlib.suppress(RuntimeError):
@@ -312,6 +497,14 @@ class BoundedKernelManager(AsyncMappingKernelManager):
             if pid:
                 pids.append(pid)
         return pids
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 _INSTALLED = False

@@ -21,9 +21,7 @@ one per data item with the サービス名 left blank (or merged) on the followi
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import os
 import zipfile
 from collections.abc import Sequence
@@ -64,7 +62,7 @@ from .sheetkit import (
     put,
     workbook_bytes,
 )
-from .text import fold, nfkc
+from .text import fold, nfkc, office_safe
 from .xlsx_stream import MAX_FILE_BYTES, MAX_UNPACKED_BYTES
 
 SHEET_SERVICE = "サービス側データマップ"
@@ -326,6 +324,7 @@ def add_datamap_sheets(wb: Workbook, lists: Lists, existing: Prefecture | None =
 def datamap_workbook(prefecture: str, existing: Prefecture | None = None) -> Workbook:
     """A workbook with only the データマップ sheets (and an instructions sheet) for a prefecture."""
     code, name = reference.resolve_prefecture(prefecture)
+    existing = office_safe(existing)  # no text can make openpyxl fail (U+FFFF, control characters …)
     wb = Workbook()
     info = wb.active
     info.title = SHEET_INFO
@@ -457,18 +456,10 @@ def _grids_xlsx(path: Path, file: str) -> list[Grid]:
 
 
 def _grid_csv(path: Path, file: str) -> Grid:
-    from .tabular import read_text
+    from .tabular import csv_rows, read_text
 
     text, _ = read_text(path)
-    rows: list[list[Any]] = []
-    reader = csv.reader(io.StringIO(text))
-    try:
-        for row in reader:
-            rows.append([c if c != "" else None for c in row])
-    except csv.Error as err:
-        raise InputError.single(
-            f"CSV の書式が正しくありません: {err}", file=file, line=reader.line_num
-        ) from None
+    rows = [[c if c != "" else None for c in row] for _line, row in csv_rows(text, file)]  # quotes closed
     formulas = {
         (r, c)
         for r, row in enumerate(rows, 1)
@@ -486,32 +477,60 @@ def _find_header(grid: Grid, side: str) -> tuple[int, dict[int, DmColumn]] | Non
     headers the lower row, which names more columns, is the header row."""
     idx = _label_index(side)
     best: tuple[int, dict[int, DmColumn]] | None = None
+    twice: dict[int, list[tuple[int, int, DmColumn]]] = {}  # header row -> (column, first column, header)
     for r in range(1, min(len(grid.rows), SCAN_ROWS) + 1):
         found: dict[int, DmColumn] = {}
         for c in range(1, grid.width + 1):
-            v = grid.value(r, c)
-            texts = []
-            if isinstance(v, str) and v.strip():
-                texts.append(v)
-                above = grid.value(r - 1, c)
-                if above is None:
-                    above = grid.merged_parent.get((r - 1, c))
-                if isinstance(above, str) and above.strip():
-                    texts.insert(0, above + v)
-            elif (r, c) in grid.merged_parent and isinstance(grid.merged_parent[(r, c)], str):
-                texts.append(grid.merged_parent[(r, c)])
-            for t in texts:
-                col = idx.get(fold(t))
-                if col is not None and col not in found.values():
-                    found[c] = col
-                    break
+            cols = [col for t in _header_texts(grid, r, c) if (col := idx.get(fold(t))) is not None]
+            new = next((col for col in cols if col not in found.values()), None)
+            if new is not None:
+                found[c] = new
+            elif cols:  # a second column of a header already found in this row
+                first = next(k for k, v in found.items() if v == cols[0])
+                twice.setdefault(r, []).append((c, first, cols[0]))
         keys = {col.key for col in found.values()}
         ok = (side == "service" and "service" in keys and keys & {"intake", "internal", "external"}) or (
             side == "asset" and "name" in keys and keys & {"owner", "location", "to"}
         )
         if ok and (best is None or len(found) > len(best[1])):
             best = (r, found)  # the row naming the most columns (a group header row above names fewer)
+    if best is not None and twice.get(best[0]):
+        _refuse_twice(grid, best[0], twice[best[0]])
     return best
+
+
+def _header_texts(grid: Grid, r: int, c: int) -> list[str]:
+    """The texts a header cell may be read as: with a group header above it first, then its own text (or its
+    merged range's text)."""
+    v = grid.value(r, c)
+    texts = []
+    if isinstance(v, str) and v.strip():
+        texts.append(v)
+        above = grid.value(r - 1, c)
+        if above is None:
+            above = grid.merged_parent.get((r - 1, c))
+        if isinstance(above, str) and above.strip():
+            texts.insert(0, above + v)
+    elif (r, c) in grid.merged_parent and isinstance(grid.merged_parent[(r, c)], str):
+        texts.append(grid.merged_parent[(r, c)])
+    return texts
+
+
+def _refuse_twice(grid: Grid, r: int, twice: list[tuple[int, int, DmColumn]]) -> None:
+    """A header given to two columns of the header row: which column's values to import is unknown (the
+    second was dropped silently before)."""
+    raise InputError(
+        [
+            Problem(
+                f"見出し「{col.header}」の列が2つあります（{grid.where(r, first)} と {grid.where(r, c)}）。"
+                "どちらの値を取り込むか決められないため止めました。どちらか一方にしてください",
+                grid.file,
+                r,
+                f"{grid.where(r, c)} {col.header}",
+            )
+            for c, first, col in twice
+        ]
+    )
 
 
 @dataclass
@@ -932,7 +951,12 @@ def import_datamap(
         warnings,
     )
     result.changed = not (new_pref.services == pref.services and new_pref.data_map == pref.data_map)
-    if dry_run or not result.changed:
+    if dry_run:  # every check of the real run (the save's read-back too), nothing written
+        candidate = pref.model_copy()
+        candidate.services, candidate.data_map = new_pref.services, new_pref.data_map
+        yamlio.checked_yaml(candidate, target)
+        return result
+    if not result.changed:
         return result  # nothing to write: the file stays byte-identical (no .bak either)
     pref.services = new_pref.services
     pref.data_map = new_pref.data_map

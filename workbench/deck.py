@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from . import reference
-from .text import date_ja, money_ja
+from .text import date_ja, money_ja, office_safe, office_text
 
 FONT = "Meiryo"  # メイリオ: on every Japanese Windows; LibreOffice falls back to Noto Sans CJK JP
 WIDE, HIGH = 13.333, 7.5  # inches, 16:9
@@ -751,6 +751,7 @@ def _schedule(d: _Deck, c: DeckContent) -> None:
 
 def build(pref: Any, *, on: dt.date | None = None, today: dt.date | None = None) -> tuple[Any, DeckContent]:
     """The deck as a python-pptx ``Presentation`` and the content it shows."""
+    pref = office_safe(pref)  # no text can make python-pptx fail (U+FFFF, control characters …)
     c = content(pref, on=on)
     d = _Deck(pref)
     _title(d, c, today or dt.date.today())
@@ -785,4 +786,6 @@ def write_deck(pref: Any, out: str | os.PathLike[str], *, on: dt.date | None = N
 
 def deck_filename(pref: Any, when: dt.date | None = None) -> str:
     """The download name: ``07_福島県_共同利用_検討資料_2026-12-01.pptx``."""
-    return f"{pref.code}_{pref.name}_共同利用_検討資料_{(when or dt.date.today()).isoformat()}.pptx"
+    return (
+        f"{pref.code}_{office_text(pref.name)}_共同利用_検討資料_{(when or dt.date.today()).isoformat()}.pptx"
+    )

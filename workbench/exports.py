@@ -11,25 +11,38 @@ import pandas as pd
 from .files import atomic_write, safe_cell
 from .staff import SOURCE_COLUMNS, source_ja
 from .tabular import csv_bytes
+from .text import office_text
+
+
+def frame_csv_bytes(df: pd.DataFrame) -> bytes:
+    """A DataFrame as the bytes of a UTF-8 CSV with BOM (Excel reads it as UTF-8), every cell formula-safe."""
+    rows = [list(df.columns), *df.astype(object).where(df.notna(), None).itertuples(index=False, name=None)]
+    return csv_bytes(rows)
 
 
 def frame_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """A DataFrame as UTF-8 CSV with BOM (Excel reads it as UTF-8), every cell formula-safe, atomic."""
-    rows = [list(df.columns), *df.astype(object).where(df.notna(), None).itertuples(index=False, name=None)]
     target = Path(path)
-    atomic_write(target, csv_bytes(rows), backup=False)  # an export is made again at any time: no .bak
+    atomic_write(target, frame_csv_bytes(df), backup=False)  # an export is made again at any time: no .bak
     return target
 
 
 def frames_xlsx(frames: dict[str, pd.DataFrame], path: str | os.PathLike[str]) -> Path:
     """Several DataFrames as sheets of one xlsx (openpyxl), every cell formula-safe, written atomically."""
+    target = Path(path)
+    atomic_write(target, frames_xlsx_bytes(frames), backup=False)  # made again at any time: no .bak
+    return target
+
+
+def frames_xlsx_bytes(frames: dict[str, pd.DataFrame]) -> bytes:
+    """Several DataFrames as the bytes of one xlsx (openpyxl), every cell formula-safe and Office-safe."""
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
     wb.remove(wb.active)
     for title, df in frames.items():
-        ws = wb.create_sheet(title=title[:31])
+        ws = wb.create_sheet(title=office_text(title)[:31])
         ws.append([safe_cell(str(c)) for c in df.columns])
         src = {i for i, c in enumerate(df.columns) if str(c) in SOURCE_COLUMNS}
         for row in df.astype(object).where(df.notna(), None).itertuples(index=False, name=None):
@@ -42,6 +55,4 @@ def frames_xlsx(frames: dict[str, pd.DataFrame], path: str | os.PathLike[str]) -
         ws.freeze_panes = "A2"
     buf = io.BytesIO()
     wb.save(buf)
-    target = Path(path)
-    atomic_write(target, buf.getvalue(), backup=False)  # an export is made again at any time: no .bak
-    return target
+    return buf.getvalue()

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, Problem, ReadOnlyFileError, WriteError
+from .text import office_text
 
 # --- reading ----------------------------------------------------------------------------------------------
 
@@ -72,15 +73,19 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def safe_cell(value: Any) -> Any:
     """``value`` made safe for a spreadsheet cell: text starting with = + - @ (or tab/CR) gets a leading
-    single quote so it is shown, never run. Numbers, booleans, dates and None pass unchanged.
+    single quote so it is shown, never run; characters no Office file can hold (U+FFFF, control characters,
+    lone surrogates: :func:`workbench.text.office_text`) become U+FFFD. Numbers, booleans, dates and None
+    pass unchanged.
 
     >>> safe_cell("=HYPERLINK(\\"http://x\\")")
     '\\'=HYPERLINK("http://x")'
     >>> safe_cell(-5)
     -5
     """
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
+    if isinstance(value, str):
+        value = office_text(value)
+        if value.startswith(FORMULA_START):
+            return "'" + value
     return value
 
 
@@ -338,3 +343,51 @@ def atomic_write(
                 with contextlib.suppress(OSError):
                     os.unlink(t)
     return target
+
+
+def atomic_write_all(
+    items: list[tuple[str | os.PathLike[str], bytes]],
+    *,
+    backup: bool = False,
+    overwrite_readonly: bool | None = None,
+) -> list[Path]:
+    """Write several files as one step: every file's bytes go to a temporary file beside it first (under each
+    file's lock), and only when all of them are written are they renamed into place. A failure before that
+    (disk full, no permission, a read-only file) leaves every file as it was and no temporary file behind:
+    a command that writes HTML, Markdown and Word never leaves the first two without the third.
+
+    Build the bytes before calling (the usual failure is in building them). Returns the files written.
+    """
+    allowed = _OVERWRITE_READONLY.get() if overwrite_readonly is None else overwrite_readonly
+    with contextlib.ExitStack() as stack:
+        locked = {}  # one order for every writer (no two writers wait for each other's second lock)
+        for key in sorted({os.path.abspath(real_target(path)) for path, _ in items}):
+            locked[key] = stack.enter_context(file_lock(key))
+        targets = [locked[os.path.abspath(real_target(path))] for path, _ in items]
+        temps: list[str] = []
+        target = targets[0] if targets else Path(".")
+        try:
+            staged = []
+            for target, (_, data) in zip(targets, items, strict=True):
+                _refuse_readonly(target, allowed)
+                _clean_leftovers(target)
+                folder = target.parent if str(target.parent) else Path(".")
+                mode = _file_mode(target)
+                tmp = _write_temp(folder, target.name, data, mode, temps)
+                bak = None
+                if backup and target.exists():
+                    bak = _write_temp(folder, target.name + ".bak", target.read_bytes(), mode, temps)
+                staged.append((target, tmp, bak))
+            for target, tmp, bak in staged:
+                if bak is not None:
+                    os.replace(bak, target.with_name(target.name + ".bak"))
+                    temps.remove(bak)
+                os.replace(tmp, target)
+                temps.remove(tmp)
+        except OSError as err:
+            raise _write_error(err, target) from None
+        finally:
+            for t in temps:
+                with contextlib.suppress(OSError):
+                    os.unlink(t)
+    return targets

@@ -32,7 +32,7 @@ from .files import atomic_write, safe_cell
 from .inventory import Prefecture
 from .plan import ActionPlan, action_plan
 from .staff import source_ja
-from .text import date_ja, fiscal_year, fiscal_year_ja
+from .text import date_ja, fiscal_year, fiscal_year_ja, office_safe
 
 #: how staff read the plan's sources (ActionPlan.sources keys)
 SOURCE_LABELS = {
@@ -104,6 +104,7 @@ class _Style:
 
 def plan_workbook_bytes(pref: Prefecture, plan: ActionPlan) -> bytes:
     """The workbook (see the module docstring) as xlsx bytes."""
+    pref, plan = office_safe(pref), office_safe(plan)  # no text can make openpyxl fail
     st = _Style()
     wb = Workbook()
     ws = wb.active

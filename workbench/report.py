@@ -21,6 +21,7 @@ from .charts import JA_FONT
 from .charts.overview import overview_diagram
 from .charts.plan import type_flowchart
 from .files import atomic_write
+from .text import office_safe
 
 CSS = f"""
 body {{ font-family: {JA_FONT}; margin: 0 auto; max-width: 1200px; padding: 16px 24px; color: #222; }}
@@ -209,6 +210,7 @@ def snapshot_html(pref: Any, *, on: dt.date | None = None, generated: dt.datetim
     """The snapshot page of ``pref`` as one HTML string (plotly.js inlined once, no external reference)."""
     from plotly.offline import get_plotlyjs
 
+    pref = office_safe(pref)  # no text the encoder or a browser refuses
     page = _Page()
     title = f"{pref.name} データ連携基盤の共同利用：現状と検討材料"
     when = (generated or dt.datetime.now()).strftime("%Y-%m-%d %H:%M")

@@ -15,6 +15,7 @@ import pandas as pd
 from .datamap import DataMapResult
 from .files import atomic_write
 from .inventory import Prefecture
+from .text import office_safe, office_text
 
 _CSS = """
 body { font-family: Noto Sans CJK JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif; margin: 0 auto; max-width: 1100px;
@@ -49,7 +50,7 @@ def api_html(res: DataMapResult, generated: dt.datetime | None = None) -> str:
         f"<p class='note'>作成: {html.escape(when)}（共同利用ワークベンチ）。出典: ガイド 4.3; ガイドブック 3.2。</p>",
         "</body></html>",
     ]
-    return "".join(parts)
+    return office_text("".join(parts))  # no text the encoder or a browser refuses (the names come from res)
 
 
 def write_api_html(res: DataMapResult, out: str | os.PathLike[str]) -> Path:
@@ -61,6 +62,7 @@ def write_api_html(res: DataMapResult, out: str | os.PathLike[str]) -> Path:
 
 def tables(res: DataMapResult) -> dict[str, pd.DataFrame]:
     """Every table of the analysis, by sheet title."""
+    res = office_safe(res)  # no text can make openpyxl fail
     return {
         "データの流れ": res.to_frame(),
         "課題": res.findings_frame(),

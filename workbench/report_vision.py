@@ -21,7 +21,7 @@ from .errors import InputError
 from .inventory import Prefecture
 from .plan import ActionPlan, VisionResult, action_plan, vision
 from .staff import cell_ja, html_prose_ja, prose_ja, table_html
-from .text import date_ja, money_ja
+from .text import date_ja, money_ja, office_safe, office_text
 from .text import markdown_plain as md
 
 _CSS = """
@@ -63,7 +63,10 @@ def _try_plan(pref: Prefecture) -> tuple[ActionPlan | None, str | None]:
 
 
 def vision_sections(pref: Prefecture) -> tuple[VisionResult, ActionPlan | None, str | None]:
-    """The vision, and the plan or why it could not be made (the Markdown and Word versions show both)."""
+    """The vision, and the plan or why it could not be made (the Markdown and Word versions show both), their
+    text safe for every writer (:func:`~workbench.text.office_safe`: no U+FFFF, control character or lone
+    surrogate reaches python-docx or an encoder)."""
+    pref = office_safe(pref)
     v = vision(pref)
     ap, err = _try_plan(pref)
     return v, ap, err
@@ -179,7 +182,7 @@ def vision_markdown(pref: Prefecture) -> str:
         ]
     else:
         out += [f"実行計画を作れませんでした: {md(err)}", ""]
-    return "\n".join(prose_ja(line) for line in out)
+    return office_text("\n".join(prose_ja(line) for line in out))  # no text an encoder or Office refuses
 
 
 def _figure_html(fig: Any, first: list[bool], source: str, caption: str) -> str:
@@ -204,6 +207,7 @@ def vision_html(pref: Prefecture) -> str:
     from .charts.plan import SOURCE_FLOW, SOURCE_GANTT, SOURCE_SURVEY, gantt, survey_bars, type_flowchart
     from .overview import overview
 
+    pref = office_safe(pref)  # no text the encoder or a browser refuses
     v, ap, err = vision_sections(pref)
     t, org, cost = v.target, v.organisation, v.cost
     e = html.escape

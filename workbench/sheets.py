@@ -40,7 +40,6 @@ from pydantic import ValidationError
 from . import reference
 from .datamap_sheets import add_datamap_sheets
 from .errors import InputError, Problem, field_path
-from .inventory.yamlio import CONTROL_CHARS, MAX_TEXT
 from .sheetkit import (
     HEAD_FILL,
     HEAD_FONT,
@@ -58,7 +57,7 @@ from .sheetkit import (
     workbook_bytes,
 )
 from .tabular import municipality_code
-from .text import fold, nfkc
+from .text import fold, nfkc, office_safe, text_problem
 from .xlsx_stream import MAX_FILE_BYTES as MAX_FILE_BYTES  # the caps of a workbook, re-exported
 from .xlsx_stream import MAX_UNPACKED_BYTES as MAX_UNPACKED_BYTES
 from .xlsx_stream import Cell, StreamBook, unreadable_problem
@@ -367,6 +366,7 @@ def hearing_workbook(
         A municipality name or code to prefill 回答団体 (one workbook per municipality).
     """
     code, name = reference.resolve_prefecture(prefecture)
+    existing = office_safe(existing)  # no text can make openpyxl fail (U+FFFF, control characters …)
     munis = reference.municipalities_of(code)
     all_names = list(munis["name"])
     if municipalities is not None:
@@ -760,11 +760,9 @@ def _text_problem(raw: Any) -> str | None:
     """Why a text value is refused: control characters, over-long text, mojibake (U+FFFD); None when fine."""
     if not isinstance(raw, str):
         return None
-    control = CONTROL_CHARS.search(raw)
-    if control:
-        return f"制御文字（U+{ord(control.group()):04X}）が含まれています。削除してください"
-    if len(raw) > MAX_TEXT:
-        return f"文字が長すぎます（{len(raw):,} 文字、上限 {MAX_TEXT:,} 文字）"
+    problem = text_problem(raw)
+    if problem:
+        return problem
     if "\ufffd" in raw:
         return "文字化けしています（U+FFFD の置換文字）。正しい文字を入力し直してください"
     return None
@@ -1098,7 +1096,14 @@ def import_hearings(
     )
     new, added, updated = _validated(base, merged, pref, target)
     result = ImportResult(target, added, updated, [str(f) for f in files])
-    if dry_run or (pref is not None and not result.added and not result.updated):
+    if dry_run:  # every check of the real run (the save's read-back too), nothing written
+        candidate = new
+        if pref is not None:
+            candidate = pref.model_copy()
+            candidate.platforms, candidate.services = new.platforms, new.services
+        yamlio.checked_yaml(candidate, target)
+        return result
+    if pref is not None and not result.added and not result.updated:
         return result  # nothing to write: the file stays byte-identical (no .bak either)
     if pref is not None:
         pref.platforms = new.platforms  # assignment keeps the loaded document (comments) and the digest

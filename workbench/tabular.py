@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -115,20 +116,70 @@ def read_text(path: str | os.PathLike[str]) -> tuple[str, str]:
     return decode_text(read_bytes(path), str(path))
 
 
+def unclosed_quote_line(text: str) -> int | None:
+    """The line where a quoted CSV field opens that is never closed (None when every quote closes).
+
+    Python's CSV reader (and Excel) read such a field to the end of the file: every following row becomes
+    part of one cell, silently. The scan follows the CSV rules: a field is quoted when it starts with ``"``,
+    ``""`` inside it is a quote, and a quote elsewhere is an ordinary character.
+
+    >>> unclosed_quote_line('名前,分野\\n"会津,観光\\n郡山,防災\\n')
+    2
+    >>> unclosed_quote_line('名前,メモ\\n会津,"1行目\\n2行目"\\n') is None
+    True
+    """
+    pos = 0
+    while True:
+        opening = _QUOTE_OPENS.search(text, pos)
+        if opening is None:
+            return None
+        closing = _QUOTED_REST.match(text, opening.end())
+        if closing is None:
+            return text.count("\n", 0, opening.start()) + 1
+        pos = closing.end()
+
+
+#: a quote that starts a field (at the start of the text or after a comma or line break) and the rest of the
+#: quoted field up to its closing quote ("" inside it is a quote)
+_QUOTE_OPENS = re.compile(r'(?:^|(?<=[,\r\n]))"')
+_QUOTED_REST = re.compile(r'[^"]*(?:""[^"]*)*"')
+
+
+def csv_rows(text: str, file: str | None = None) -> list[tuple[int, list[str]]]:
+    """Every row of a CSV text as (1-based line where the row starts, cells as written).
+
+    Raises :class:`InputError` naming the line for a quote that is never closed (it would swallow every
+    following row into one cell) and for what the CSV reader refuses."""
+    opened = unclosed_quote_line(text)
+    if opened is not None:
+        raise InputError.single(
+            f'引用符（"）が閉じられていません（{opened} 行目で始まった「"」が、ファイルの最後まで閉じていません）。'
+            "このままでは次の行からファイルの最後までが1つのセルになります。引用符を閉じるか、取り除いてください",
+            file=file,
+            line=opened,
+        )
+    out: list[tuple[int, list[str]]] = []
+    reader = csv.reader(io.StringIO(text))
+    start = 1
+    try:
+        for row in reader:
+            out.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as err:
+        raise InputError.single(
+            f"CSV の書式が正しくありません（{err}）", file=file, line=reader.line_num
+        ) from None
+    return out
+
+
 def read_rows(path: str | os.PathLike[str]) -> list[tuple[int, list[str]]]:
     """The rows of a CSV file as (1-based line number, NFKC-normalised cells), blank rows left out."""
     text, _ = read_text(path)
     out: list[tuple[int, list[str]]] = []
-    reader = csv.reader(io.StringIO(text))
-    try:
-        for row in reader:
-            cells = [nfkc(c) for c in row]
-            if any(cells):
-                out.append((reader.line_num, cells))
-    except csv.Error as err:
-        raise InputError.single(
-            f"CSV の書式が正しくありません: {err}", file=str(path), line=reader.line_num
-        ) from None
+    for line, row in csv_rows(text, str(path)):
+        cells = [nfkc(c) for c in row]
+        if any(cells):
+            out.append((line, cells))
     return out
 
 

@@ -6,7 +6,9 @@ prefecture names. Pure functions, no I/O.
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from typing import Any
 
 # characters that municipal code lists write in more than one way (census spelling first)
 _VARIANTS = str.maketrans(
@@ -40,6 +42,139 @@ def fold(text: str) -> str:
     s = nfkc(text).translate(_VARIANTS)
     s = "".join(s.split())
     return s.casefold()
+
+
+# --- characters no input may carry -------------------------------------------------------------------------
+
+#: noncharacters of the supplementary planes (U+1FFFE, U+1FFFF … U+10FFFF)
+_PLANE_ENDS = "".join(chr(plane << 16 | low) for plane in range(1, 17) for low in (0xFFFE, 0xFFFF))
+#: characters refused in every text of every input: C0 controls except tab and line breaks, DEL and the C1
+#: controls (invisible in every view), lone surrogates (no UTF-8 can hold them), U+FFFE/U+FFFF and the other
+#: noncharacters (XML 1.0 cannot hold U+FFFE/U+FFFF nor the C0 controls: every Office file is XML, and
+#: openpyxl, python-pptx and python-docx fail on them with an English ValueError)
+REFUSED_CHARS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff" + _PLANE_ENDS + "]"
+)
+#: the longest text value accepted: an Excel cell holds 32,767 characters, and a formula-looking value gets one
+#: more (a leading quote) when written to a sheet
+MAX_TEXT = 32_000
+
+
+def char_name(ch: str) -> str:
+    """What kind of refused character ``ch`` is, as staff read it.
+
+    >>> char_name("\\x01"), char_name("\\ud800"), char_name("\\uffff")
+    ('制御文字（U+0001）', '対になっていないサロゲート（U+D800）', '文字として使えない符号（U+FFFF）')
+    """
+    cp = ord(ch)
+    if cp < 0xA0:
+        kind = "制御文字"
+    elif 0xD800 <= cp <= 0xDFFF:
+        kind = "対になっていないサロゲート"
+    else:
+        kind = "文字として使えない符号"
+    return f"{kind}（U+{cp:04X}）"
+
+
+def text_problem(text: str) -> str | None:
+    """Why a text value is refused, in Japanese (a character of :data:`REFUSED_CHARS`, with its position, or
+    more than :data:`MAX_TEXT` characters); None when it is fine.
+
+    >>> text_problem("那須塩原市\\uffffデータ連携基盤")
+    '文字として使えない符号（U+FFFF）が含まれています（6 文字目）。削除してください'
+    >>> text_problem("福島県") is None
+    True
+    """
+    found = REFUSED_CHARS.search(text)
+    if found:
+        return f"{char_name(found.group())}が含まれています（{found.start() + 1:,} 文字目）。削除してください"
+    if len(text) > MAX_TEXT:
+        return f"文字が長すぎます（{len(text):,} 文字、上限 {MAX_TEXT:,} 文字）"
+    return None
+
+
+def office_text(text: str) -> str:
+    """``text`` with every refused character (:data:`REFUSED_CHARS`) replaced by U+FFFD, the replacement
+    character: what the Office and HTML writers write, so that no text makes them fail (inputs refuse those
+    characters already; this is the writers' own safety).
+
+    >>> office_text("A\\uffffB\\x01C") == "A\\ufffdB\\ufffdC"
+    True
+    """
+    return REFUSED_CHARS.sub("\ufffd", text) if REFUSED_CHARS.search(text) else text
+
+
+def office_safe(obj: Any) -> Any:
+    """``obj`` with :func:`office_text` applied to every text inside it: strings, lists, tuples, dicts (keys
+    too), pydantic models (a copy through ``model_copy``, which keeps a loaded prefecture's document and
+    path), dataclasses and pandas frames. Returns ``obj`` itself when nothing needed replacing (no copy: the
+    common case costs one walk). The one sanitising step every Office and HTML writer takes at its door.
+    """
+    if isinstance(obj, str):
+        return office_text(obj)
+    if obj is None or isinstance(obj, bool | int | float | bytes):
+        return obj
+    if isinstance(obj, list | tuple):
+        new = [office_safe(x) for x in obj]
+        if all(a is b for a, b in zip(new, obj, strict=True)):
+            return obj
+        return type(obj)(new) if isinstance(obj, list) or type(obj) is tuple else type(obj)(*new)
+    if isinstance(obj, dict):
+        items = [(office_safe(k), office_safe(v)) for k, v in obj.items()]
+        if all(k is k0 and v is v0 for (k, v), (k0, v0) in zip(items, obj.items(), strict=True)):
+            return obj
+        out = obj.copy()
+        out.clear()
+        out.update(items)
+        return out
+    return _office_safe_object(obj)
+
+
+def _office_safe_object(obj: Any) -> Any:
+    import dataclasses
+
+    if getattr(type(obj), "model_fields", None) is not None and hasattr(obj, "model_copy"):  # pydantic
+        update = _changed(obj, type(obj).model_fields)
+        return obj.model_copy(update=update) if update else obj
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        changed = _changed(obj, [f.name for f in dataclasses.fields(obj)])
+        if not changed:
+            return obj
+        import copy
+
+        out = copy.copy(obj)
+        for name, value in changed.items():
+            object.__setattr__(out, name, value)  # frozen dataclasses too
+        return out
+    if type(obj).__name__ == "DataFrame" and hasattr(obj, "select_dtypes"):
+        return _office_safe_frame(obj)
+    return obj
+
+
+def _changed(obj: Any, names: Any) -> dict[str, Any]:
+    """The attributes of ``obj`` that :func:`office_safe` changes, with their new values."""
+    out = {}
+    for name in names:
+        old = getattr(obj, name, None)
+        new = office_safe(old)
+        if new is not old:
+            out[name] = new
+    return out
+
+
+def _office_safe_frame(df: Any) -> Any:
+    def bad(v: Any) -> bool:
+        return isinstance(v, str) and bool(REFUSED_CHARS.search(v))
+
+    texts = [c for c in df.select_dtypes(include=["object", "string"]).columns if df[c].map(bad).any()]
+    names = [office_safe(c) for c in df.columns]
+    if not texts and all(a is b for a, b in zip(names, df.columns, strict=True)):
+        return df
+    out = df.copy()
+    for c in texts:
+        out[c] = out[c].map(lambda v: office_text(v) if isinstance(v, str) else v)
+    out.columns = names
+    return out
 
 
 def mixed_encoding_line(data: bytes) -> tuple[int, str] | None:
@@ -93,21 +228,38 @@ def plain(text: object) -> str:
 
 
 _MD_INLINE = str.maketrans({c: "\\" + c for c in "\\`*_[]|~"})
+#: what GFM and most renderers turn into a link by themselves (extended autolinks: a scheme and ``//``,
+#: ``www.``, ``mailto:``, an e-mail address): shown as code instead, where no renderer makes a link
+_AUTOLINK = re.compile(
+    r"(?:[A-Za-z][A-Za-z0-9+.\-]*://|www\.|mailto:)[^\s<>|`]*"
+    r"|[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"
+)
+
+
+def _md_escape(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").translate(_MD_INLINE)
 
 
 def markdown_plain(text: object) -> str:
     """``text`` as plain text inside Markdown (a heading, a list item, a table cell): HTML is escaped
     (``<script>`` stays text), Markdown's inline marks are backslash-escaped (no link, emphasis or code from
-    a name), a leading ``#``, ``>``, ``-``, ``+`` or ``1.`` cannot start a heading, quote or list, and line
-    breaks become spaces.
+    a name), a bare address (``https://…``, ``www.…``, an e-mail address) is set as code, which no renderer
+    turns into a link (GFM links bare addresses by itself), a leading ``#``, ``>``, ``-``, ``+`` or ``1.``
+    cannot start a heading, quote or list, and line breaks become spaces.
 
     >>> markdown_plain("<script>alert(1)</script> [ログイン](https://example.org) *強調*")
-    '&lt;script&gt;alert(1)&lt;/script&gt; \\\\[ログイン\\\\](https://example.org) \\\\*強調\\\\*'
+    '&lt;script&gt;alert(1)&lt;/script&gt; \\\\[ログイン\\\\](`https://example.org)` \\\\*強調\\\\*'
+    >>> markdown_plain("ログインはhttps://evil.example/login か www.evil.example へ")
+    'ログインは`https://evil.example/login` か `www.evil.example` へ'
     >>> markdown_plain("# 見出しではない")
     '\\\\# 見出しではない'
     """
     s = " ".join(str(text).split("\n"))
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").translate(_MD_INLINE)
+    parts, pos = [], 0
+    for m in _AUTOLINK.finditer(s):
+        parts += [_md_escape(s[pos : m.start()]), f"`{m.group()}`"]
+        pos = m.end()
+    s = "".join([*parts, _md_escape(s[pos:])])
     stripped = s.lstrip()
     if stripped[:1] in ("#", "-", "+", "=") or (stripped[:1].isdigit() and "." in stripped[:12]):
         lead = len(s) - len(stripped)

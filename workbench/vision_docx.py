@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from .classify import pattern_text
-from .text import money_ja
+from .text import money_ja, office_safe
 
 FONT = "Meiryo"  # メイリオ; Word substitutes 游ゴシック/MS ゴシック where it is missing
 
@@ -103,6 +103,7 @@ def vision_document(pref: Any) -> Any:
     from .overview import overview
     from .report_vision import vision_sections
 
+    pref = office_safe(pref)  # no text can make python-docx fail (U+FFFF, control characters …)
     v, ap, err = vision_sections(pref)
     t, org, cost = v.target, v.organisation, v.cost
     doc = Document()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError
 
@@ -54,31 +55,15 @@ def run_batch(args: argparse.Namespace) -> int:
     df, errors = run_batch(codes, folder=args.folder, progress=None if args.quiet else _bar)
     for e in errors:
         print(f"エラー: {e}", file=sys.stderr)
+    asked = codes or list(reference.prefectures()["code"])
+    missing = [c for c in dict.fromkeys(asked) if c not in set(df.get("code", []))]
+    left_out = "、".join(reference.resolve_prefecture(c)[1] for c in missing)
     ja = df.rename(columns=COLUMNS_JA)
-    if args.csv:
-        from ..exports import frame_csv
+    outputs = _outputs(args, df, ja, errors, left_out if missing else "")
+    if outputs:
+        from ..files import atomic_write_all
 
-        frame_csv(ja, args.csv)
-    if args.xlsx:
-        from ..exports import frames_xlsx
-
-        frames_xlsx({"全国サマリー": ja}, args.xlsx)
-    if args.html:
-        from ..charts.map import national_map
-        from ..charts.national import national_savings, national_types
-        from ..files import atomic_write
-
-        parts = [
-            national_map(df).to_html(full_html=False, include_plotlyjs=True),
-            national_types(df).to_html(full_html=False, include_plotlyjs=False),
-            national_savings(df).to_html(full_html=False, include_plotlyjs=False),
-        ]
-        page = (
-            "<!doctype html><html lang='ja'><head><meta charset='utf-8'><title>全国サマリー</title></head><body>"
-            + "".join(parts)
-            + f"<p>{reference.POPULATION_SOURCE}</p></body></html>"
-        )
-        atomic_write(args.html, page.encode("utf-8"))
+        atomic_write_all(outputs)
     from .common import print_table
 
     cols = [
@@ -93,14 +78,65 @@ def run_batch(args: argparse.Namespace) -> int:
         "saving_ratio",
         "rules_not_ir",
     ]
-    print_table(df[[c for c in cols if c in df.columns]].rename(columns=COLUMNS_JA))
+    if len(df):
+        print_table(df[[c for c in cols if c in df.columns]].rename(columns=COLUMNS_JA))
     t = national_totals(df) if len(df) else {}
     if t:
+        of = f"（{len(asked)} のうち。集計から外した県: {left_out}）" if missing else ""
         print(
-            f"\n{t['prefectures']} 都道府県・{t['municipalities']:,} 市区町村・人口 {t['population']:,}"
+            f"\n{t['prefectures']} 都道府県{of}・{t['municipalities']:,} 市区町村・人口 {t['population']:,}"
             f"（うち合成データ {t['synthetic']} 県）"
         )
+    if missing:
+        print(
+            f"集計から外した都道府県が {len(missing)} あります: {left_out}（理由は上のエラー）",
+            file=sys.stderr,
+        )
     return 2 if errors else 0
+
+
+def _outputs(args: argparse.Namespace, df: Any, ja: Any, errors: list[str], left_out: str) -> list:
+    """(file, bytes) of every output asked for, built before any is written."""
+    from .. import reference
+
+    outputs: list[tuple[Path, bytes]] = []
+    if args.csv:
+        from ..exports import frame_csv_bytes
+
+        outputs.append((args.csv, frame_csv_bytes(ja)))
+    if args.xlsx:
+        import pandas as pd
+
+        from ..exports import frames_xlsx_bytes
+
+        sheets = {"全国サマリー": ja}
+        if errors:  # the prefectures left out, with the reason, beside the table that lacks them
+            sheets["集計から外したファイル"] = pd.DataFrame({"理由（ファイル: 行: 内容）": errors})
+        outputs.append((args.xlsx, frames_xlsx_bytes(sheets)))
+    if args.html and len(df):
+        import html
+
+        from ..charts.map import national_map
+        from ..charts.national import national_savings, national_types
+
+        parts = [
+            national_map(df).to_html(full_html=False, include_plotlyjs=True),
+            national_types(df).to_html(full_html=False, include_plotlyjs=False),
+            national_savings(df).to_html(full_html=False, include_plotlyjs=False),
+        ]
+        note = (
+            f"<p>集計から外した都道府県: {html.escape(left_out)}（ファイルを使えなかったため）</p>"
+            if left_out
+            else ""
+        )
+        page = (
+            "<!doctype html><html lang='ja'><head><meta charset='utf-8'><title>全国サマリー</title></head><body>"
+            + note
+            + "".join(parts)
+            + f"<p>{reference.POPULATION_SOURCE}</p></body></html>"
+        )
+        outputs.append((args.html, page.encode("utf-8")))
+    return outputs
 
 
 def run_synth(args: argparse.Namespace) -> int:

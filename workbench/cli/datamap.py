@@ -61,18 +61,24 @@ def run_datamap(args: argparse.Namespace) -> int:
 
     pref = wb.load(args.file)
     res = datamap(pref)
+    outputs = []  # every file built first, then all written in one step: never some without the rest
     if args.api_html:
-        from ..report_datamap import write_api_html
+        from ..report_datamap import api_html
 
-        write_api_html(res, args.api_html)
+        outputs.append((args.api_html, api_html(res).encode("utf-8")))
     if args.api_xlsx:
-        from ..exports import frames_xlsx
+        from ..exports import frames_xlsx_bytes
 
-        frames_xlsx({"公開API一覧": res.apis_frame()}, args.api_xlsx)
+        outputs.append((args.api_xlsx, frames_xlsx_bytes({"公開API一覧": res.apis_frame()})))
     if args.xlsx:
-        from ..report_datamap import write_tables_xlsx
+        from ..exports import frames_xlsx_bytes
+        from ..report_datamap import tables
 
-        write_tables_xlsx(res, args.xlsx)
+        outputs.append((args.xlsx, frames_xlsx_bytes(tables(res))))
+    if outputs:
+        from ..files import atomic_write_all
+
+        atomic_write_all(outputs)
     if args.json:
         print_json(res.model_dump(mode="json"))
         return 0

@@ -25,23 +25,27 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_vision(args: argparse.Namespace) -> int:
     import workbench as wb
 
-    from ..files import atomic_write
+    from ..files import atomic_write_all
     from ..plan import vision
     from ..report_vision import vision_html, vision_markdown
 
     pref = wb.load(args.file)
+    outputs = []  # every file built first, then all written in one step: never some of them without the rest
     if args.html:
-        atomic_write(args.html, vision_html(pref).encode("utf-8"), backup=False)
-        print(f"書き出しました: {args.html}")
+        outputs.append((args.html, vision_html(pref).encode("utf-8")))
     if args.md:
-        atomic_write(args.md, vision_markdown(pref).encode("utf-8"), backup=False)
-        print(f"書き出しました: {args.md}")
+        outputs.append((args.md, vision_markdown(pref).encode("utf-8")))
     if args.docx:
-        from ..vision_docx import write_vision_docx
+        from ..vision_docx import vision_docx_bytes
 
-        write_vision_docx(pref, args.docx)
-        print(f"書き出しました: {args.docx}")
-    if not (args.html or args.md or args.docx):
+        outputs.append((args.docx, vision_docx_bytes(pref)))
+    for path in (p for p in (args.html, args.md, args.docx) if p is not None):
+        if path.parent and not path.parent.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_all(outputs)
+    for path, _ in outputs:
+        print(f"書き出しました: {path}")
+    if not outputs:
         print(vision(pref))
     return 0
 

@@ -6,7 +6,9 @@ checking and matrix conversion before HiGHS starts, and throws the basis away. T
 model, adds rows and changes bounds in place, and lets HiGHS re-solve from the previous basis.
 
 Backends, first available: the HiGHS bindings SciPy ships (``scipy.optimize._highspy._core``, SciPy ≥ 1.15),
-the ``highspy`` package, else ``scipy.optimize.linprog`` on the stored model (same answers, no warm start).
+the ``highspy`` package, else ``scipy.optimize.linprog`` on the stored model (same answers, no warm start). A
+binding is used only after it passed a small LP against ``linprog`` (:func:`_works`): the bindings SciPy ships
+are private, and a release that renames or changes them makes the nucleolus slower, never wrong or broken.
 Sign convention of duals (HiGHS, minimisation): a row or column at its upper bound has a dual ≤ 0.
 """
 
@@ -31,19 +33,70 @@ def _core():  # noqa: ANN202 - the binding module, or None (looked up once)
 
 
 def _find_core():  # noqa: ANN202
+    """The first binding that is present and passes :func:`_works`, else None (then ``linprog``).
+
+    The binding SciPy ships is private (``scipy.optimize._highspy``): a SciPy release may rename, move or
+    change any of it. A binding whose calls fail or whose answers differ from ``linprog``'s on a small LP
+    is not used; the nucleolus is then slower, never wrong."""
+    for load in (_scipy_core, _highspy_core):
+        try:
+            core = load()
+        except (ImportError, AttributeError):
+            continue
+        if core is not None and _works(core):
+            return core
+    return None
+
+
+def _scipy_core():  # noqa: ANN202
+    from scipy.optimize._highspy import _core as core  # type: ignore[attr-defined]
+
+    core._Highs  # noqa: B018 - present since SciPy 1.15
+    return core
+
+
+def _highspy_core():  # noqa: ANN202 - only where SciPy is older and highspy is installed
+    import highspy as core  # type: ignore[import-not-found]
+
+    return core
+
+
+def _probe(backend: str, core: object = None) -> list[np.ndarray]:
+    """A small LP through every call :class:`IncrementalLP` makes on a binding (a new instance and one
+    reused from the pool, a row added, its bounds, a coefficient and a column's bounds changed, re-solved
+    each time), its answers in order. Every optimum is unique, duals included: min −x0 − 2·x1 with
+    0 ≤ x ≤ 10 and one row x0 + x1 ≤ 4, then ≤ 3, then 0.25·x0 + x1 ≤ 3, then x0 ≤ 4."""
+    out: list[np.ndarray] = []
+    for _ in range(2):  # the second one reuses the first instance (clearModel)
+        lp = IncrementalLP(np.array([-1.0, -2.0]), np.zeros(2), np.full(2, 10.0), backend=backend, _core=core)
+        try:
+            lp.add_rows(np.array([[1.0, 1.0]]), -INF, 4.0)
+            for step in range(4):
+                if step == 1:
+                    lp.set_row_bounds(0, -INF, 3.0)
+                elif step == 2:
+                    lp.set_coef(0, 0, 0.25)
+                elif step == 3:
+                    lp.set_col_bounds(0, 0.0, 4.0)
+                sol = lp.solve()
+                if not sol.ok:
+                    raise ValueError(sol.status)
+                out += [sol.x, sol.row_dual, sol.col_dual]
+        finally:
+            lp.close()
+    return out
+
+
+def _works(core: object) -> bool:
+    """Whether a HiGHS binding takes our calls and gives linprog's answers on :func:`_probe`'s LP."""
     try:
-        from scipy.optimize._highspy import _core as core  # type: ignore[attr-defined]
-
-        core._Highs  # noqa: B018 - present since SciPy 1.15
-        return core
-    except (ImportError, AttributeError):
-        pass
-    try:  # pragma: no cover - only where SciPy is older and highspy is installed
-        import highspy as core  # type: ignore[import-not-found]
-
-        return core
-    except ImportError:  # pragma: no cover
-        return None
+        got = _probe("highs", core)
+        want = _probe("linprog")
+    except Exception:  # a changed signature, a missing name, a failed solve: not this binding
+        return False
+    return len(got) == len(want) and all(
+        np.shape(a) == np.shape(b) and np.allclose(a, b, atol=1e-7) for a, b in zip(got, want, strict=True)
+    )
 
 
 @dataclass(frozen=True)
@@ -62,7 +115,13 @@ class IncrementalLP:
     """
 
     def __init__(
-        self, cost: np.ndarray, col_lo: np.ndarray, col_hi: np.ndarray, backend: str = "auto"
+        self,
+        cost: np.ndarray,
+        col_lo: np.ndarray,
+        col_hi: np.ndarray,
+        backend: str = "auto",
+        *,
+        _core: object = None,
     ) -> None:
         self.ncol = len(cost)
         self.cost = np.asarray(cost, dtype=float)
@@ -74,7 +133,7 @@ class IncrementalLP:
         self.rows: list[np.ndarray] = []
         self.row_lo: list[float] = []
         self.row_hi: list[float] = []
-        core = _core() if backend == "auto" else None
+        core = _core if backend == "highs" else globals()["_core"]() if backend == "auto" else None
         self._h = None
         if core is not None:
             idle = getattr(_POOL, "idle", None)

@@ -58,6 +58,22 @@ class StructuredGame:
     additive: np.ndarray
     standalone: np.ndarray
 
+    def __post_init__(self) -> None:
+        """Costs must be finite: a NaN or an infinity failed deep in the nucleolus' LP (or gave NaN shares)."""
+        for name, what in (
+            ("fixed", "共通の費用"),
+            ("additive", "団体ごとの費用"),
+            ("standalone", "単独の費用"),
+        ):
+            v = np.asarray(getattr(self, name), dtype=float)
+            bad = np.flatnonzero(~np.isfinite(v))
+            if bad.size:
+                more = f"ほか {bad.size - 1} 件" if bad.size > 1 else ""
+                raise ValueError(
+                    f"費用ゲームの{what}に NaN または無限大があります（{name}[{int(bad[0])}] = {v[bad[0]]}{more}）。"
+                    "有限の金額にしてください"
+                )
+
     @classmethod
     def make(cls, fixed: float | np.ndarray, additive: np.ndarray, standalone: np.ndarray) -> StructuredGame:
         a = np.asarray(additive, dtype=float)
@@ -280,6 +296,10 @@ class ScrbResult:
     nonseparable: float
     case: str
     note: str
+    #: where the textbook shares exceed a member's stand-alone cost (case "scrb"): the shares the "limits"
+    #: fallback gives (between 0 and the stand-alone cost, the saving split by remaining benefit), offered
+    #: beside them; None when no share exceeds it or when no allocation keeps every member within it
+    fallback: np.ndarray | None = None
 
 
 def scrb_from(grand: float, without: np.ndarray, alone: np.ndarray) -> np.ndarray:
@@ -317,36 +337,36 @@ def scrb_detail_from(grand: float, without: np.ndarray, alone: np.ndarray) -> Sc
     rb = np.maximum(alone - sc, 0.0)
     rb[rb <= noise] = 0.0  # rounding noise is no benefit
     nsc = grand - float(sc.sum())
+    saving = float(alone.sum()) - grand
     if nsc >= -noise:
         weights = rb / rb.sum() if rb.sum() > 0 else np.full(n, 1 / n)
-        return ScrbResult(sc + nsc * weights, sc, rb, nsc, "scrb", "")
-    saving = float(alone.sum()) - grand
+        shares = sc + nsc * weights
+        over = shares > alone + noise
+        if not over.any():
+            return ScrbResult(shares, sc, rb, nsc, "scrb", "")
+        # a member's separable cost above its stand-alone cost (a small village whose per-member cost
+        # exceeds what it would spend alone): the textbook share breaks the method's own maximum
+        fallback = _within_standalone(grand, alone, rb, saving, noise) if saving >= -noise else None
+        note = (
+            f"分離費用・残余便益法の式どおりでは、{int(over.sum())}団体の負担が単独の費用を上回ります"
+            "（その団体が最後に加わるときに増える費用＝分離費用が、単独の費用より大きいため）。"
+            + (
+                "負担を0以上・単独の費用以下に収め、全団体が単独で整備する場合に比べた節減額 "
+                f"{money_ja(saving)} を残余便益に比例して配分する方法（費用配分の原則：負担は単独の費用を上限とする）も"
+                "選べます。"
+                if fallback is not None
+                else f"共同利用の費用が全団体の単独の費用の合計を {money_ja(-saving)} 上回るため、どの配分でも単独より"
+                "高くなる団体が出ます。"
+            )
+        )
+        return ScrbResult(shares, sc, rb, nsc, "scrb", note, fallback)
     head = (
         f"分離費用・残余便益法：各団体が最後に加わるときの費用（分離費用）の合計 {money_ja(float(sc.sum()))} が"
         f"共同利用の費用 {money_ja(grand)} を上回るため（容量の段差などで起こります）、通常の式では負担が負になる団体や"
         "単独の費用を超える団体が出ます。"
     )
     if saving >= -noise and alone.sum() > 0:
-        weights = rb if rb.sum() > 0 else alone
-        share_of_saving = np.zeros(n)
-        left, free = max(saving, 0.0), np.ones(n, dtype=bool)
-        while left > noise and free.any():
-            w = weights * free
-            if w.sum() <= 0:  # only members without remaining benefit are left: by stand-alone cost
-                w = alone * free
-            if w.sum() <= 0:  # pragma: no cover - saving ≤ Σ stand-alone whenever c(N) ≥ 0
-                break
-            part = left * w / w.sum()
-            over = free & (share_of_saving + part > alone)
-            if not over.any():
-                share_of_saving += part
-                break
-            left -= float((alone[over] - share_of_saving[over]).sum())
-            share_of_saving[over] = alone[over]
-            free &= ~over
-        shares = alone - share_of_saving
-        if shares.sum() > 0:
-            shares *= grand / shares.sum()  # rounding only; keeps zero shares at zero
+        shares = _within_standalone(grand, alone, rb, saving, noise)
         note = head + (
             f"このため、各団体の負担を0以上・単独の費用以下に収め、全団体が単独で整備する場合に比べた節減額 "
             f"{money_ja(saving)} を残余便益（単独の費用－分離費用）に比例して配分しました"
@@ -362,6 +382,36 @@ def scrb_detail_from(grand: float, without: np.ndarray, alone: np.ndarray) -> Sc
         "単独の費用は、自前で整備する費用と共同基盤を1団体だけで使う費用の安い方）。"
     )
     return ScrbResult(shares, sc, rb, nsc, "standalone_ratio", note)
+
+
+def _within_standalone(
+    grand: float, alone: np.ndarray, rb: np.ndarray, saving: float, noise: float
+) -> np.ndarray:
+    """SCRB in its savings form kept within its limits: the total saving against everyone going alone split
+    in proportion to the remaining benefits (to the stand-alone costs if every one is 0), no member's saving
+    above its stand-alone cost (floored at a zero share, the rest spread over the others the same way)."""
+    n = len(alone)
+    weights = rb if rb.sum() > 0 else alone
+    share_of_saving = np.zeros(n)
+    left, free = max(saving, 0.0), np.ones(n, dtype=bool)
+    while left > noise and free.any():
+        w = weights * free
+        if w.sum() <= 0:  # only members without remaining benefit are left: by stand-alone cost
+            w = alone * free
+        if w.sum() <= 0:  # pragma: no cover - saving ≤ Σ stand-alone whenever c(N) ≥ 0
+            break
+        part = left * w / w.sum()
+        over = free & (share_of_saving + part > alone)
+        if not over.any():
+            share_of_saving += part
+            break
+        left -= float((alone[over] - share_of_saving[over]).sum())
+        share_of_saving[over] = alone[over]
+        free &= ~over
+    shares = alone - share_of_saving
+    if shares.sum() > 0:
+        shares *= grand / shares.sum()  # rounding only; keeps zero shares at zero
+    return shares
 
 
 def scrb(c: Game | StructuredGame, n: int | None = None) -> np.ndarray:

@@ -439,9 +439,15 @@ def check_rule(rule: str) -> str:
 
 
 def allocation_from_model(
-    m: CostModel, rule: str, *, driver: str | None = None, exponent: float | None = None
+    m: CostModel,
+    rule: str,
+    *,
+    driver: str | None = None,
+    exponent: float | None = None,
+    within_standalone: bool = False,
 ) -> Allocation:
-    """The allocation of a built model under ``rule`` (pure: no I/O)."""
+    """The allocation of a built model under ``rule`` (pure: no I/O); ``within_standalone``: see
+    :func:`allocate`."""
     rule = check_rule(rule)
     p = players_of(m, driver, exponent)
     if m.non_participants != "none":
@@ -450,6 +456,10 @@ def allocation_from_model(
         shares = _shares_tolerant(p, rule)
     else:
         shares = shares_for(p, rule)
+    detail = games.scrb_detail(p.game) if rule == "scrb" else None
+    fallback = detail.fallback if detail is not None else None
+    if within_standalone and fallback is not None:
+        shares = fallback.copy()  # SCRB kept within its stated maximum (games.scrb_detail_from)
     total = m.total
     members_total = p.game.grand()
     prefecture = total - members_total
@@ -499,11 +509,13 @@ def allocation_from_model(
     notes = list(m.notes)
     notes.append("初期費用は0年目、運用費は1～T年目の年末に発生するものとして割り引いています")
     caveats = []
-    if rule == "scrb":
-        detail = games.scrb_detail(p.game)
-        if detail.note:
-            caveats.append(detail.note)
-            sources.append(games.SCRB_LIMITS_SOURCE)
+    if detail is not None and detail.note:
+        caveats.append(detail.note)
+        sources.append(games.SCRB_LIMITS_SOURCE)
+        if fallback is not None:
+            caveats.append(
+                _scrb_fallback_text(members, fallback, part, within_standalone, m.non_participants)
+            )
     return Allocation(
         rule=rule,
         rule_label=row["label_ja"],
@@ -542,6 +554,35 @@ def _scheme_source(scheme: str) -> str:
     return "" if src in ("", "your input") else src
 
 
+def _scrb_fallback_text(
+    members: list[MemberShare], fallback: np.ndarray, part: np.ndarray, applied: bool, non_participants: str
+) -> str:
+    """The members SCRB charges more than going alone, by name, with what the fallback within the stand-alone
+    costs would charge them (or, when it was applied, that it was)."""
+    from ..text import money_ja
+
+    if applied:
+        return (
+            "この配分は、分離費用・残余便益法の負担を各団体の単独の費用以下に収めたものです（式どおりの配分は"
+            "配分ルールの比較の分離費用・残余便益法を見てください）。"
+        )
+    over = [(j, x) for j, x in enumerate(members) if not x.individually_rational]
+    alt = fallback[part] if len(fallback) == len(part) and non_participants == "none" else None
+    shown = [
+        f"{x.name}（負担 {money_ja(x.share)}・単独 {money_ja(x.standalone)}"
+        + (f"・上限を守る配分では {money_ja(float(alt[j]))}" if alt is not None else "")
+        + "）"
+        for j, x in over[:8]
+    ]
+    more = f" ほか {len(over) - 8} 団体" if len(over) > 8 else ""
+    if not shown:
+        return "負担を単独の費用以下に収める配分も計算できます。"
+    return (
+        f"単独の費用を上回る団体: {'、'.join(shown)}{more}。"
+        "上限を守る配分では、ほかの団体の負担がその分増えます。"
+    )
+
+
 def _check_participants(p: Players, rule: str, part: np.ndarray) -> None:
     """Raise for zero population among participants only (rules that need the population: data/cost_rules.csv
     ``needs``, and the joint-body formula when it weighs population)."""
@@ -565,6 +606,7 @@ def allocate(
     scheme: str | None = None,
     driver: str | None = None,
     exponent: float | None = None,
+    within_standalone: bool = False,
 ) -> Allocation:
     """Allocate the shared cost of ``pref.costs`` among its members under ``rule``.
 
@@ -582,6 +624,12 @@ def allocate(
         The usage driver for ``usage`` (users, records, api_calls, data_volume).
     exponent : float, optional
         The exponent of ``degressive`` (default: the file's, else log2 1.5 = HARP).
+    within_standalone : bool
+        For ``scrb``: where the textbook formula charges a member more than its stand-alone cost (its
+        separable cost exceeds it), the fallback that keeps every share between 0 and the stand-alone cost
+        (the method's stated limits, :data:`~workbench.cost.games.SCRB_LIMITS_SOURCE`) instead. The
+        textbook allocation names those members and offers this one in its ``caveats``. No effect where no
+        share exceeds its stand-alone cost, or where no allocation can keep within them.
 
     Raises
     ------
@@ -598,7 +646,9 @@ def allocate(
     >>> abs(shares - alloc.total) < 1  # the shares add up to the total, to the yen
     True
     """
-    return allocation_from_model(build_model(pref, scheme), rule, driver=driver, exponent=exponent)
+    return allocation_from_model(
+        build_model(pref, scheme), rule, driver=driver, exponent=exponent, within_standalone=within_standalone
+    )
 
 
 class Comparison(BaseModel):

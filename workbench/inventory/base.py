@@ -11,9 +11,10 @@ import functools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, WithJsonSchema, field_validator
 
 from .. import reference
+from ..text import text_problem
 
 if TYPE_CHECKING:  # the model that holds every section (models.py imports this module)
     from .models import Prefecture
@@ -26,6 +27,29 @@ class Model(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, str_strip_whitespace=True)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _texts_first(cls, v: Any) -> Any:
+        """Texts given directly (a string, or a list of strings) are checked before the field's own
+        validation, which would refuse a lone surrogate in English; see :meth:`_texts`."""
+        if isinstance(v, str) or (isinstance(v, list | tuple) and all(isinstance(x, str) for x in v)):
+            problem = texts_problem(v)
+            if problem:
+                raise ValueError(problem)
+        return v
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _texts(cls, v: Any) -> Any:
+        """Every text of every field, however it arrives (a file, a hearing sheet, a CSV, a data map, an
+        assignment in code): no control character, lone surrogate or U+FFFE/U+FFFF (Office files cannot hold
+        them), at most :data:`~workbench.text.MAX_TEXT` characters (:func:`~workbench.text.text_problem`).
+        Models inside a field are checked by their own fields (the problem is then located there)."""
+        problem = texts_problem(v)
+        if problem:
+            raise ValueError(problem)
+        return v
+
     def cross_check(self, pref: Prefecture) -> Iterator[tuple[Loc, str, object]]:
         """Checks that need the whole prefecture: yield (location relative to this object, message, value).
 
@@ -33,6 +57,23 @@ class Model(BaseModel):
         :class:`~workbench.errors.Problem`. Subclasses override it.
         """
         return iter(())
+
+
+def texts_problem(value: Any) -> str | None:
+    """:func:`~workbench.text.text_problem` of the first refused text in a value (a string, or the strings in
+    a list, set or mapping, keys too); models inside are checked by their own fields."""
+    if isinstance(value, str):
+        return text_problem(value)
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            problem = (
+                texts_problem(item) if isinstance(item, str | dict | list | tuple | set | frozenset) else None
+            )
+            if problem:
+                return problem
+    return None
 
 
 def _to_code(enum: str, value: object) -> str:

@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from .. import reference
 from ..text import fold
@@ -21,7 +21,33 @@ from .base import Loc, Model, muni_code
 if TYPE_CHECKING:  # the model that holds every section (models.py imports this module)
     from .models import Prefecture
 
-Yen = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+#: the largest amount one entry of a cost scenario may hold: 1兆円. A data platform's cost, or one
+#: municipality's, is tens of millions to billions of yen (guide 2.5: 数千万円 per municipality); an amount above
+#: this is a slip (a unit, extra zeros, 1e308), and such amounts overflowed the present values into inf/NaN.
+MAX_YEN = 1e12
+#: the largest usage figure (users, records, API calls a year, GB): 1,000兆
+MAX_COUNT = 1e15
+
+
+def _yen_cap(v: float) -> float:
+    if v > MAX_YEN:
+        raise ValueError(
+            "金額が大きすぎます。1件の金額は1兆円（1,000,000,000,000 円）までです。"
+            "単位は円で書きます（千円・万円で書いていないか、桁を確かめてください）"
+        )
+    return v
+
+
+def _count_cap(v: float) -> float:
+    if v > MAX_COUNT:
+        raise ValueError(
+            "利用量が大きすぎます。1,000兆（1,000,000,000,000,000）までです。桁を確かめてください"
+        )
+    return v
+
+
+Yen = Annotated[float, Field(ge=0, allow_inf_nan=False), AfterValidator(_yen_cap)]
+Count = Annotated[float, Field(ge=0, allow_inf_nan=False), AfterValidator(_count_cap)]
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 
 #: usage drivers a municipality may report (data/cost_drivers.csv)
@@ -162,10 +188,10 @@ class StandaloneCost(Model):
 class Drivers(Model):
     """Usage drivers of one municipality (DOMAIN §6b 利用割)."""
 
-    users: Yen | None = Field(None, description="利用者数")
-    records: Yen | None = Field(None, description="レコード数")
-    api_calls: Yen | None = Field(None, description="API呼出数（回/年）")
-    data_volume: Yen | None = Field(None, description="データ量（GB）")
+    users: Count | None = Field(None, description="利用者数")
+    records: Count | None = Field(None, description="レコード数")
+    api_calls: Count | None = Field(None, description="API呼出数（回/年）")
+    data_volume: Count | None = Field(None, description="データ量（GB）")
 
 
 class PrefectureShare(Model):

@@ -29,7 +29,8 @@ from ..files import LOCK_TIMEOUT as LOCK_TIMEOUT  # the saves' names, re-exporte
 from ..files import allow_readonly as allow_readonly
 from ..files import atomic_write, file_lock, read_bytes
 from ..files import real_target as real_target
-from ..text import fold, mixed_encoding_line
+from ..text import MAX_TEXT as MAX_TEXT  # re-exported: the hearing sheets use it
+from ..text import REFUSED_CHARS, char_name, fold, mixed_encoding_line, text_problem
 from .models import Prefecture, cross_check
 
 MAX_BYTES = 2 * 1024 * 1024  # a prefecture file with every municipality is ~200 KB
@@ -48,6 +49,7 @@ _MESSAGES = {
     "bool_parsing": "true か false を指定してください",
     "bool_type": "true か false を指定してください",
     "string_type": "文字列を指定してください",
+    "string_unicode": "対になっていないサロゲート（\\ud800 など）が含まれています。削除してください",
     "list_type": "リスト（- で始まる行、または [a, b]）を指定してください",
     "dict_type": "項目の集まり（キー: 値）を指定してください",
     "model_type": "項目の集まり（キー: 値）を指定してください",
@@ -163,30 +165,21 @@ def problems_from_validation(err: ValidationError, doc: Any, file: str | None) -
 # --- reading --------------------------------------------------------------------------------------
 
 
-#: characters refused in text values: C0 controls except tab and line breaks, DEL and C1 controls (they break
-#: the Excel hearing sheet -- openpyxl refuses them -- and are invisible in every view)
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-#: the longest text value accepted: an Excel cell holds 32,767 characters, and a formula-looking value gets one
-#: more (a leading quote) when written to a sheet
-MAX_TEXT = 32_000
+#: characters refused in text values and the longest text accepted (one definition for every input:
+#: :mod:`workbench.text`; the models check them too, so values set in code or imported from sheets are held to
+#: the same rules)
+CONTROL_CHARS = REFUSED_CHARS
 
 
 def _check_text(text: str, file: str | None, line: int | None, path: list[str | int]) -> None:
-    found = CONTROL_CHARS.search(text)
-    if found:
+    problem = text_problem(text)
+    if problem:
         raise InputError.single(
-            f"制御文字（U+{ord(found.group()):04X}）が含まれています。削除してください",
+            problem,
             file=file,
             line=line,
             field=_field_path(path) or None,
-            value=text,
-        )
-    if len(text) > MAX_TEXT:
-        raise InputError.single(
-            f"文字が長すぎます（{len(text):,} 文字、上限 {MAX_TEXT:,} 文字）",
-            file=file,
-            line=line,
-            field=_field_path(path) or None,
+            value=text if len(text) <= MAX_TEXT else None,
         )
 
 
@@ -617,9 +610,9 @@ def parse_yaml(text: str, file: str | None) -> Any:
         position = err.position if isinstance(err.position, int) else 0
         line = text.count("\n", 0, position) + 1
         char = err.character
-        code = f"U+{char:04X}" if isinstance(char, int) else repr(char)
+        what = char_name(chr(char) if isinstance(char, int) else str(char)[:1] or "?")
         raise InputError.single(
-            f"YAMLに書けない文字（制御文字 {code}）が含まれています。削除してください", file=file, line=line
+            f"YAMLに書けない文字（{what}）が含まれています。削除してください", file=file, line=line
         ) from None
     except YAMLError:
         raise InputError.single("YAMLの書式が正しくありません", file=file, line=1) from None
@@ -829,6 +822,14 @@ def to_yaml(pref: Prefecture) -> str:
     return buf.getvalue()
 
 
+def checked_yaml(pref: Prefecture, target: str | os.PathLike[str]) -> tuple[str, Prefecture]:
+    """The YAML text a save of ``pref`` to ``target`` would write, read back with every check of a load (size,
+    nesting, characters, fields, cross-checks): what :func:`save` checks before it writes, and what an
+    import's ``--dry-run`` checks, so that a dry run passes exactly what the real run would write."""
+    text = to_yaml(pref)
+    return text, loads(text, file=str(target))
+
+
 class StaleFileError(InputError):
     """The file changed on disk after it was loaded; saving would overwrite someone's work.
 
@@ -880,8 +881,7 @@ def save(
     target = Path(path) if path is not None else source_path(pref)
     if target is None:
         raise InputError.single("保存先のファイルを指定してください")
-    text = to_yaml(pref)
-    check = loads(text, file=str(target))  # never write what we could not read back
+    text, check = checked_yaml(pref, target)  # never write what we could not read back
     data = text.encode("utf-8")
     loaded_from = source_path(pref)
     digest = getattr(pref, "_wb_digest", None)

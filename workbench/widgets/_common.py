@@ -134,12 +134,28 @@ class Message(w.HTML):
 
 
 def error_text(err: BaseException) -> str:
-    """A Japanese one-line-per-problem text for an error raised by the library."""
+    """A Japanese one-line-per-problem text for an error raised by the library.
+
+    An error whose text is not Japanese (a library's own English message, such as lxml's "All strings must
+    be XML compatible") is never shown to staff: they read a Japanese sentence instead, and the error goes
+    to the log (the kernel's stderr: the server log under Voila) for whoever runs the server.
+
+    >>> error_text(ValueError("All strings must be XML compatible"))
+    '予期しない問題が起きたため、できませんでした（詳しい内容はサーバーのログにあります）'
+    """
     if isinstance(err, InputError):
         return "\n".join(
             p.message + (f"（使える値: {p.allowed}）" if p.allowed else "") for p in err.problems
         )
-    return str(err)
+    text = str(err)
+    if text and not text.isascii():
+        return text  # the library's own messages are Japanese
+    import logging
+
+    logging.getLogger("workbench").error("画面に出さなかったエラー: %s: %s", type(err).__name__, text)
+    if isinstance(err, OSError):
+        return "ファイルを読み書きできませんでした。ディスクの空きと書き込みの権限を確かめてください"
+    return "予期しない問題が起きたため、できませんでした（詳しい内容はサーバーのログにあります）"
 
 
 def html_table(df, max_rows: int = 200, **kwargs: Any) -> str:

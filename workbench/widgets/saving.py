@@ -132,7 +132,13 @@ class SaveControls(w.VBox):
         """The list of autosaved versions of the session's file, newest first."""
         path = self.session.path
         copies = autosaving.list_autosaves(path) if path is not None else []
-        opts = [(autosave_label(c), i) for i, c in enumerate(copies)][::-1]
+        # each version by its file name (its identity), never its position: other editors' autosaves move
+        # the list between showing it and pressing この版に戻す; two in one second are told apart
+        labels = [autosave_label(c) for c in copies]
+        opts = [
+            (lab if labels.count(lab) == 1 else f"{lab}（{labels[: i + 1].count(lab)}）", c.name)
+            for i, (lab, c) in enumerate(zip(labels, copies, strict=True))
+        ][::-1]
         self.restore_choice.options = opts or [("（なし）", None)]
         self.restore_button.disabled = not opts
 
@@ -144,9 +150,10 @@ class SaveControls(w.VBox):
             return False
         label = self.restore_choice.label
         try:
-            pref = autosaving.restore_autosave(path, self.restore_choice.value)
-        except Exception as err:  # an InputError, or a write refused (read-only, disk full): file unchanged
+            pref = autosaving.restore_autosave(path, self.restore_choice.value, loaded=self.session.pref)
+        except Exception as err:  # an InputError, a newer save on disk, a write refused: file unchanged
             self.status.set("戻せませんでした: " + error_text(err), "error")
+            self.refresh()  # the list as it is now (a version dropped meanwhile is gone from it)
             return False
         self.dirty = False
         self.session.set(pref, path)
