@@ -500,12 +500,7 @@ def allocation_from_model(
     if m.non_participants == "none":
         check = games.core_check_structured(p.game, shares)
         in_core, method = check.in_core, check.method
-    sources = [row["source"], "guide 2.5", "令和2年国勢調査（人口）", "費用: your input"]
-    scheme_source = _scheme_source(m.scheme)
-    if scheme_source:
-        sources.insert(1, scheme_source)
-    if m.scenario.module_effect:
-        sources.append("guide 2.6")
+    sources = _allocation_sources(m, row["source"])
     notes = list(m.notes)
     notes.append("初期費用は0年目、運用費は1～T年目の年末に発生するものとして割り引いています")
     caveats = []
@@ -542,6 +537,18 @@ def allocation_from_model(
         caveats=caveats,
         sources=sources,
     )
+
+
+def _allocation_sources(m: CostModel, rule_source: str) -> list[str]:
+    """The sources of an allocation: the rule's, the scheme's (guidebook 9.5) where it has one, the guide's
+    ranges (2.5), the census, the file's costs, and guide 2.6 when the module effect is applied."""
+    sources = [rule_source, "guide 2.5", "令和2年国勢調査（人口）", "費用: your input"]
+    scheme_source = _scheme_source(m.scheme)
+    if scheme_source:
+        sources.insert(1, scheme_source)
+    if m.scenario.module_effect:
+        sources.append("guide 2.6")
+    return sources
 
 
 def _scheme_source(scheme: str) -> str:
