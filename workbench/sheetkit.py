@@ -19,6 +19,7 @@ from openpyxl.utils.escape import unescape as xml_unescape
 
 from .errors import Problem
 from .files import safe_cell, unsafe_cell
+from .inventory.yamlio import CONTROL_CHARS, MAX_TEXT
 from .xlsx_stream import Unreadable
 
 SHEET_INFO = "説明"
@@ -81,6 +82,21 @@ class Source:
     def where(self) -> str:
         who = f"（{self.respondent}）" if self.respondent else ""
         return f"{self.file}{who} {self.sheet}!{self.cell or self.row}"
+
+
+def text_problem(raw: Any) -> str | None:
+    """Why a text cell is refused: control characters, over-long text, mojibake (U+FFFD); None when fine. The
+    hearing sheets and the data-map sheets share it."""
+    if not isinstance(raw, str):
+        return None
+    control = CONTROL_CHARS.search(raw)
+    if control:
+        return f"制御文字（U+{ord(control.group()):04X}）が含まれています。削除してください"
+    if len(raw) > MAX_TEXT:
+        return f"文字が長すぎます（{len(raw):,} 文字、上限 {MAX_TEXT:,} 文字）"
+    if "\ufffd" in raw:
+        return "文字化けしています（U+FFFD の置換文字）。正しい文字を入力し直してください"
+    return None
 
 
 def cell_text(value: Any) -> Any:

@@ -40,7 +40,6 @@ from pydantic import ValidationError
 from . import reference
 from .datamap_sheets import add_datamap_sheets
 from .errors import InputError, Problem, field_path
-from .inventory.yamlio import CONTROL_CHARS, MAX_TEXT
 from .sheetkit import (
     HEAD_FILL,
     HEAD_FONT,
@@ -57,6 +56,7 @@ from .sheetkit import (
     put,
     workbook_bytes,
 )
+from .sheetkit import text_problem as _text_problem
 from .tabular import municipality_code
 from .text import fold, nfkc
 from .xlsx_stream import MAX_FILE_BYTES as MAX_FILE_BYTES  # the caps of a workbook, re-exported
@@ -754,20 +754,6 @@ def _header_columns(
         if col.required and col.key not in seen
     ]
     return found, labelled
-
-
-def _text_problem(raw: Any) -> str | None:
-    """Why a text value is refused: control characters, over-long text, mojibake (U+FFFD); None when fine."""
-    if not isinstance(raw, str):
-        return None
-    control = CONTROL_CHARS.search(raw)
-    if control:
-        return f"制御文字（U+{ord(control.group()):04X}）が含まれています。削除してください"
-    if len(raw) > MAX_TEXT:
-        return f"文字が長すぎます（{len(raw):,} 文字、上限 {MAX_TEXT:,} 文字）"
-    if "\ufffd" in raw:
-        return "文字化けしています（U+FFFD の置換文字）。正しい文字を入力し直してください"
-    return None
 
 
 class _SheetRows:
