@@ -232,6 +232,14 @@ class Target(Model):
 class Prefecture(Model):
     """Everything known about one prefecture (CONTRACT.md)."""
 
+    def __getattr__(self, name: str) -> Any:
+        # a file read the fast way keeps its text; its round-trip document (comments, lines) is parsed on first use
+        if name == "_wb_doc" and "_wb_text" in self.__dict__:
+            from .yamlio import document_of
+
+            return document_of(self)
+        return super().__getattr__(name)  # type: ignore[misc]
+
     prefecture: str = Field(description='都道府県名、またはJISコード（例 "07"）')
     platforms: list[Platform] = Field(default_factory=list)
     services: list[Service] = Field(default_factory=list)
