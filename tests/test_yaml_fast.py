@@ -56,7 +56,19 @@ platforms:
 
 @pytest.mark.parametrize(
     "value",
-    ["yes", "no", "on", "off", "2026-04", "12:30", "'07'", '"0o10"', "1.3", "~", "|\n      二行の\n      メモ"],
+    [
+        "yes",
+        "no",
+        "on",
+        "off",
+        "2026-04",
+        "12:30",
+        "'07'",
+        '"0o10"',
+        "1.3",
+        "~",
+        "|\n      二行の\n      メモ",
+    ],
 )
 def test_scalars_read_alike_both_ways(value):
     text = SCALARS.format(notes=value)
@@ -74,7 +86,7 @@ def test_scalars_read_alike_both_ways(value):
     [
         "platforms: &a []\nservices: *a\n",  # an alias
         "platforms: []\nplatforms: []\n",  # a duplicate key
-        "notes: \"ベル\\a\"\n",  # a control character
+        'notes: "ベル\\a"\n',  # a control character
         "platforms:\n  - {id: p, name: 基盤, operated_by: nobody, components: [non_personal]}\n",  # invalid
     ],
 )
@@ -135,7 +147,9 @@ plan:
     assert "name: 指定避難所一覧   # 防災課" in out and "owner: 防災危機管理課" in out
     assert wb.load(path).data_map.assets[0].owner == "防災危機管理課"
     # a section the file lacks is added at its end, the rest untouched
-    path.write_text(text.replace("data_map:", "old_map_removed:").split("old_map_removed:")[0], encoding="utf-8")
+    path.write_text(
+        text.replace("data_map:", "old_map_removed:").split("old_map_removed:")[0], encoding="utf-8"
+    )
     pref = wb.load(path)
     pref.data_map = wb.loads(text, file="x").data_map
     wb.save(pref, sections=["data_map"])
