@@ -1378,8 +1378,9 @@ def derived_sources(pref: Prefecture) -> dict[str, list[str]]:
     flow (guide 3.4 基盤間連携). Empty without a data map."""
     if pref.data_map is None:
         return {}
-    res = datamap(pref)
-    return {s.id: s.derived_sources for s in res.services if s.derived_sources}
+    derived = _derived(_Flows(_Inputs(pref)).listed())  # the flows only, not the whole analysis
+    out = {s.id: sorted(derived.get(s.id, set()) - {s.platform}) for s in pref.services}
+    return {sid: plats for sid, plats in out.items() if plats}
 
 
 @dataclass
