@@ -1153,6 +1153,30 @@ class DataMapImport:
     flows: dict[str, int] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)
     scope: list[str] = field(default_factory=list)  # the platforms whose rows the workbooks are the truth for
+    prefecture: Any = None  # the prefecture as imported (written unless dry_run or unchanged)
+
+    def analysed(self, res: Any) -> DataMapImport:
+        """The data map's analysis of the imported file (:func:`workbench.datamap.datamap`) added to the summary:
+        flows through the platform / direct / of unknown route, and what the workbooks left unknown."""
+        routes: dict[str, int] = {"all": len(res.flows)}
+        for f in res.flows:
+            routes[f.route] = routes.get(f.route, 0) + 1
+        unknown = []
+        no_field = [s for s in res.services if s.in_data_map and s.field is None]
+        if no_field:
+            unknown.append(f"分野が分からないサービス {len(no_field):,} 件（分野をまたぐかは不明）")
+        no_model = [a for a in res.assets if a.level == "unknown"]
+        if no_model:
+            unknown.append(f"標準データモデルの記載がないデータアセット {len(no_model):,} 件（準拠率は不明）")
+        unresolved = sum(len(s.unresolved) for s in res.services)
+        if unresolved:
+            unknown.append(
+                f"データアセットと対応しない取込データ {unresolved:,} 件（基盤経由か直接かは不明）"
+            )
+        if routes.get("unknown"):
+            unknown.append(f"提供先サービスの記載がなく経路が分からない流れ {routes['unknown']:,} 件")
+        self.flows, self.unknown = routes, unknown
+        return self
 
     def summary(self) -> str:
         """Counts, a few names, what stayed unknown: what staff need to trust the import (never 200 ids)."""
@@ -1749,29 +1773,10 @@ class _Import:
     def result(
         self, target: Path, parsed: list[DataMapSheets], files: list[str], warnings: list[str], new_pref: Any
     ) -> DataMapImport:
-        """The import's account (:meth:`DataMapImport.summary`), with the new file's flows counted."""
-        from .datamap import datamap
-
-        res = datamap(new_pref)
+        """The import's account (:meth:`DataMapImport.summary`); the analysis of the new file is added by
+        :meth:`DataMapImport.analysed` (the command line does)."""
         names = {s.id: s.name for s in new_pref.services} | self.asset_names
         names |= {a.id: a.name for a in (new_pref.data_map.assets if new_pref.data_map else [])}
-        routes: dict[str, int] = {"all": len(res.flows)}
-        for f in res.flows:
-            routes[f.route] = routes.get(f.route, 0) + 1
-        unknown = []
-        no_field = [s for s in res.services if s.in_data_map and s.field is None]
-        if no_field:
-            unknown.append(f"分野が分からないサービス {len(no_field):,} 件（分野をまたぐかは不明）")
-        no_model = [a for a in res.assets if a.level == "unknown"]
-        if no_model:
-            unknown.append(f"標準データモデルの記載がないデータアセット {len(no_model):,} 件（準拠率は不明）")
-        unresolved = sum(len(s.unresolved) for s in res.services)
-        if unresolved:
-            unknown.append(
-                f"データアセットと対応しない取込データ {unresolved:,} 件（基盤経由か直接かは不明）"
-            )
-        if routes.get("unknown"):
-            unknown.append(f"提供先サービスの記載がなく経路が分からない流れ {routes['unknown']:,} 件")
         sheets_read = []
         skipped = []
         examples = []
@@ -1806,9 +1811,8 @@ class _Import:
             version=version,
             version_where=where,
             names=names,
-            flows=routes,
-            unknown=unknown,
             scope=[p.name for p in new_pref.platforms if p.id in self.scope],
+            prefecture=new_pref,
         )
 
 

@@ -106,6 +106,7 @@ def run_sheet(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from ..datamap import datamap
     from ..datamap_sheets import import_datamap
 
     result = import_datamap(
@@ -117,5 +118,6 @@ def run_import(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         keep_missing=args.keep_missing,
     )
+    result.analysed(datamap(result.prefecture))  # flows and what stayed unknown, in the summary
     print(result.summary() + ("\n（--dry-run: 書き込んでいません）" if args.dry_run else ""))
     return 0

@@ -31,6 +31,7 @@ from ..files import allow_readonly as allow_readonly
 from ..files import atomic_write, file_lock, read_bytes
 from ..files import real_target as real_target
 from ..text import fold, mixed_encoding_line
+from . import models as _models
 from .models import Prefecture, cross_check
 
 MAX_BYTES = 2 * 1024 * 1024  # a prefecture file with every municipality is ~200 KB
@@ -846,6 +847,9 @@ def document_of(pref: Prefecture) -> Any:
     doc = parse_yaml(text, pref.__dict__.get("_wb_file"))
     object.__setattr__(pref, "_wb_doc", doc)
     return doc
+
+
+_models.document_loader = document_of  # Prefecture._wb_doc, on first use
 
 
 # --- writing --------------------------------------------------------------------------------------
