@@ -49,6 +49,11 @@ def test_datamap_bench_smoke(tmp_path):
     out = run("bench_datamap.py", tmp_path)
     assert out["assets"] == 50 and out["services"] == 20 and out["flows"] > 0
     assert out["datamap_best_s"] > 0 and out["classify_s"] > 0
+    imp = out["import"]
+    assert imp["assets_added"] == 50 and imp["platforms_inferred"] == 50 and imp["reimport_updated"] == 1
+    from benchmarks.run import markdown
+
+    assert "DM import" in markdown({"DM": {"result": out}})
 
 
 def test_b4_suite_smoke(tmp_path):

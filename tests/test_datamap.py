@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import pytest
 
@@ -285,14 +286,21 @@ def test_hospital_booking_to_demand_transport_with_consent():
 
 
 def test_hospital_booking_to_demand_transport_without_consent():
-    # 15.3 ①: 個人情報は第三者（別サービス等）へ提供するには「本人の事前確認と明示的な同意（オプトイン）が必須」
-    for consent in (None, "なし", "不明"):
+    # 15.3 ①: 個人情報は第三者（別サービス等）へ提供するには「本人の事前確認と明示的な同意（オプトイン）が必須」.
+    # 同意管理なし (stated) is a finding; no record of it (blank, 不明) is a question, not an assertion of absence.
+    for consent, code, severity, held in (
+        ("なし", "DM_PERSONAL_NO_CONSENT", "high", False),
+        (None, "DM_PERSONAL_CONSENT_UNKNOWN", "medium", None),
+        ("不明", "DM_PERSONAL_CONSENT_UNKNOWN", "medium", None),
+    ):
         pref = load(hospital(consent))
-        hits = [i for i in wb.classify(pref).issues if i.code == "DM_PERSONAL_NO_CONSENT"]
-        assert len(hits) == 1 and hits[0].severity == "high" and hits[0].service == "hospital"
+        issues = wb.classify(pref).issues
+        hits = [i for i in issues if i.code == code]
+        assert len(hits) == 1 and hits[0].severity == severity and hits[0].service == "hospital"
         assert "デマンド交通サービス" in hits[0].message
+        assert {i.code for i in issues} & {"DM_PERSONAL_NO_CONSENT", "DM_PERSONAL_CONSENT_UNKNOWN"} == {code}
         org = next(layer for layer in datamap(pref).interop[0].layers if layer.code == "organisational")
-        assert org.held is False
+        assert org.held is held
 
 
 def test_the_four_legal_classes_of_15_3():
@@ -302,8 +310,11 @@ def test_the_four_legal_classes_of_15_3():
     assert "DM_PSEUDONYMISED_OUT" in codes(load(hospital("同意管理あり", "仮名加工情報")))
     anon = codes(load(hospital(None, "匿名加工情報")))
     assert not anon & {"DM_PSEUDONYMISED_OUT", "DM_PERSONAL_NO_CONSENT"}
-    assert "DM_PERSONAL_NO_CONSENT" in codes(load(hospital(None, "個人関連情報")))
-    assert "DM_PERSONAL_NO_CONSENT" not in codes(load(hospital("あり", "個人関連情報")))
+    # ④ applies 「『提供先（別アプリ等）で個人データ化される』ことが予見される場合」, which a data map does not say:
+    # a note naming the condition, never a finding
+    related = datamap(load(hospital(None, "個人関連情報")))
+    assert not {f.code for f in related.findings} & {"DM_PERSONAL_NO_CONSENT", "DM_PERSONAL_CONSENT_UNKNOWN"}
+    assert any("個人関連情報" in w and "予見" not in w and "見込まれる" in w for w in related.warnings)
 
 
 def test_flows_of_the_data_map_reach_the_authentication_checks():
@@ -363,9 +374,6 @@ def rule_cases() -> dict[str, dict]:
     d = one_asset(to=[])
     d["data_map"]["services"][0]["intake"] = []
     cases["DM_ORPHAN_ASSET"] = d
-    d = one_asset()
-    d["data_map"]["services"][0]["external"] = [{"name": "歩数", "frequency": "日次"}]
-    cases["DM_UNUSED_EXTERNAL"] = d
     cases["DM_NO_STANDARD_MODEL"] = one_asset(model="独自")
     d = one_asset(method=["NGSI v2"])
     d["data_map"]["services"][0]["status"] = "構築中"
@@ -373,13 +381,15 @@ def rule_cases() -> dict[str, dict]:
     cases["DM_NO_API_FLOW"] = one_asset(method=["CSV"])
     cases["DM_NO_CROSS_FIELD"] = one_asset()
     cases["DM_PSEUDONYMISED_OUT"] = hospital("あり", "仮名加工情報")
-    cases["DM_PERSONAL_NO_CONSENT"] = hospital(None)
+    cases["DM_PERSONAL_NO_CONSENT"] = hospital("なし")
+    cases["DM_PERSONAL_CONSENT_UNKNOWN"] = hospital(None)
     cases["DM_LEGACY_NO_ROADMAP"] = one_asset(method=["NGSI v2"], model="独自")
     d = one_asset()
     d["data_map"]["template_version"] = "1.2"
     cases["DM_TEMPLATE_VERSION"] = d
     cases["DM_FLOW_NOT_DECLARED"] = hospital("あり", two_platforms=True)
-    d = one_asset(to=[])
+    d = one_asset(to=["other"])  # 提供先サービス filled in, without the service that takes the asset
+    d["services"].append({"id": "other", "name": "別のアプリ", "platform": "area"})
     cases["DM_DIRECT_LINK"] = d
     d = one_asset()
     d["platforms"].append({**d["platforms"][0], "id": "p2"})
@@ -617,7 +627,7 @@ def test_output_kpis_count_real_use_only():
 
 
 def test_vision_goals_and_plan_items_come_from_the_data_map():
-    pref = load(hospital(None))
+    pref = load(hospital("なし"))
     goals = vision_goals(pref)
     assert any(g["目標"] == "分野をまたぐデータの流れ" for g in goals.goals)
     items = plan_items(pref)
@@ -670,3 +680,128 @@ def test_the_card_and_the_coverage_chart_read_as_staff_read_them():
     fig = coverage_figure(res)
     assert fig.layout.legend.y >= 1 and fig.layout.legend.yanchor == "bottom"
     assert fig.layout.xaxis.dtick == 1
+
+
+# --- counts and staff text (issue 26, points 8 and 9) -----------------------------------------------------------
+
+
+def test_a_missing_dataset_several_fields_want_is_counted_once():
+    # guidebook 11.3's matrix names 公衆トイレ一覧 for 観光・まち歩き and for 地域防災: one dataset missing, not two
+    data = base(
+        services=[
+            {"id": "kanko", "name": "観光アプリ", "platform": "area"},
+            {"id": "bousai", "name": "防災アプリ", "platform": "area"},
+        ],
+        data_map={
+            "services": [{"service": "kanko", "field": "観光"}, {"service": "bousai", "field": "防災"}]
+        },
+    )
+    res = datamap(load(data))
+    toilets = [m for m in res.missing if m.dataset == "公衆トイレ一覧"]
+    assert len(toilets) == 1 and set(toilets[0].fields) == {"tourism", "disaster"}
+    assert len({m.dataset for m in res.missing}) == len(res.missing)
+    assert dict(res.card_rows())["不足データ（マトリクス）"] == f"{len(res.missing)} 件"
+    row = res.missing_frame().query("不足しているデータ == '公衆トイレ一覧'").iloc[0]
+    assert "観光" in row["分野"] and "防災" in row["分野"]
+
+
+def many_assets(n: int, method: str = "CSV") -> dict:
+    assets = [
+        {
+            "id": f"a{k}",
+            "name": f"施設一覧{k}",
+            "platform": "area",
+            "to": ["app"],
+            "method": [method],
+            "frequency": "月次",
+        }
+        for k in range(n)
+    ]
+    return base(
+        services=[{"id": "app", "name": "地図アプリ", "platform": "area"}],
+        data_map={
+            "services": [{"service": "app", "field": "観光", "intake": [a["id"] for a in assets]}],
+            "assets": assets,
+        },
+    )
+
+
+def test_stage_evidence_counts_the_other_data():
+    res = datamap(load(many_assets(3)))
+    assert (
+        res.stages[0].evidence["static_gis"] == "静的なデータ: 施設一覧0 ほか 2 件"
+    )  # three data, not 「ほか 3 件」
+    one = datamap(load(many_assets(1)))
+    assert one.stages[0].evidence["static_gis"] == "静的なデータ: 施設一覧0"
+
+
+def test_the_api_list_shows_files_as_files_and_never_cuts_silently():
+    res = datamap(load(many_assets(14, "REST API")))
+    rest = res.apis_frame().iloc[0]
+    assert rest["扱うデータ"].endswith("ほか 4 件") and len(res.apis[0].data) == 14
+    files = datamap(load(many_assets(2, "CSV"))).apis_frame()
+    row = files[files["区分"] == "サービス向けAPI"].iloc[0]
+    assert row["公開"] == "ファイル提供（APIではない）" and "ファイル提供" in row["API"]
+
+
+def test_staff_text_names_platforms_and_services_never_their_ids():
+    """「河川水位（P1 に接続済み）」「公衆トイレ一覧→bousai」「P1 40%→80%以上」 were shown before (issue 26, point 9)."""
+    data = base(
+        services=[
+            {"id": "bousai", "name": "防災アプリ", "platform": "P1"},
+            {"id": "kanko", "name": "観光アプリ", "platform": "P1"},
+        ],
+        data_map={
+            "services": [
+                {"service": "bousai", "field": "防災", "intake": ["river"]},
+                {"service": "kanko", "field": "観光", "intake": ["spots"]},
+            ],
+            "assets": [
+                {"id": "river", "name": "河川水位", "platform": "P1", "to": ["kanko"], "method": ["CSV"]},
+                {"id": "spots", "name": "観光施設一覧", "platform": "P1", "to": ["kanko"], "model": "独自"},
+                {
+                    "id": "toilets",
+                    "name": "公衆トイレ一覧",
+                    "platform": "P1",
+                    "to": ["kanko"],
+                    "model": "公衆トイレ",
+                },
+                {"id": "aed", "name": "AED設置箇所一覧", "platform": "P1", "model": "独自", "to": ["kanko"]},
+                {"id": "event", "name": "イベント一覧", "platform": "P1", "model": "独自", "to": ["kanko"]},
+            ],
+        },
+    )
+    data["platforms"][0].update(id="P1", name="県の基盤", api_published=False)
+    pref = load(data)
+    res = datamap(pref)
+    goals = vision_goals(pref, res).goals
+    items = plan_items(pref)
+    texts = (
+        [f.detail for f in res.findings]
+        + [g["内容"] for g in goals]
+        + [i["title"] + i["notes"] for i in items]
+        + [v for _, v in res.card_rows()]
+        + [
+            str(x)
+            for df in (res.findings_frame(), res.candidates_frame(), res.stages_frame())
+            for x in df.to_numpy().ravel()
+        ]
+    )
+    joined = "\n".join(texts)
+    for ident in ("P1", "bousai", "kanko", "river", "spots", "toilets"):
+        assert not re.search(rf"(?<![A-Za-z0-9_-]){ident}(?![A-Za-z0-9_-])", joined), ident
+    assert "河川水位（県の基盤 に接続済み）" in joined and "→防災アプリ" in joined and "県の基盤 " in joined
+    assert "guidebook" not in "".join(res.findings_frame()["根拠"]) and "ガイドブック" in "".join(
+        res.findings_frame()["根拠"]
+    )
+
+
+@pytest.mark.parametrize("code", ["07", "09", "10", "24"])
+def test_the_samples_staff_text_has_no_ids(code):
+    pref = wb.load_sample(code)
+    res = datamap(pref)
+    texts = [f.detail for f in res.findings] + [g["内容"] for g in vision_goals(pref, res).goals]
+    texts += [i["title"] + i["notes"] for i in plan_items(pref)] + [v for _, v in res.card_rows()]
+    joined = "\n".join(texts)
+    for ident in [p.id for p in pref.platforms] + [s.id for s in pref.services]:
+        assert not re.search(rf"(?<![A-Za-z0-9_-]){re.escape(ident)}(?![A-Za-z0-9_-])", joined), ident

@@ -6,10 +6,11 @@ published APIs) with the platforms and services of the file, and returns a :clas
 
 * **flows** — every (data → service) link, resolved from both sides: an asset reaches a service *through its
   platform* when the asset side names the service as 提供先サービス (the template README: 「基盤を返して〔介して〕
-  データ提供を行っている先」); a service that lists a platform-connected asset as 取込データ while the asset side
-  does not name it takes the asset *directly* (README サービス側2: 「直接または基盤経由で取り込んでいる」) — the
-  非効率な個別での連携開発 guidebook 11.1 (意義3) warns of; a service's 外部提供可能データ flows back through its platform to its
-  提供先 (guidebook 11.2, 図24 「データ利活用・還流」).
+  データ提供を行っている先」); a service that lists a platform-connected asset as 取込データ while the asset's
+  提供先サービス, filled in, does not name it takes the asset *directly* (README サービス側2: 「直接または基盤経由で
+  取り込んでいる」) — the 非効率な個別での連携開発 guidebook 11.1 (意義3) warns of; when the asset's 提供先サービス is blank
+  the route is unknown (the workbook is silent). A service's 外部提供可能データ flows back through its platform to
+  its 提供先 (guidebook 11.2, 図24 「データ利活用・還流」); a 提供先 that is no service is an external system.
 * **checks of the template's filling rules** (warnings) and **findings** for the 課題リスト (codes ``DM_*`` in
   data/issue_rules.csv).
 * **cross-field links** — realised (the data's field differs from the service's) and candidates from the
@@ -43,24 +44,32 @@ from . import reference
 from .inventory import Platform, Prefecture
 from .inventory.datamap import TEMPLATE_VERSION, ServiceNames, field_label
 from .results import Result, frame
+from .staff import source_ja
 from .text import fold as _fold_uncached
 
 fold = functools.lru_cache(maxsize=1 << 17)(_fold_uncached)
 
 SEMANTIC_THRESHOLD = 0.8  # the project's default share for the semantic layer (no source gives a number)
 REALTIME = {"realtime", "hourly"}
+ROUTE_JA = {"platform": "基盤経由", "direct": "個別の取込", "unknown": "不明（提供先の記載なし）"}
 LEGACY = {"ngsi_v2", "rest_api", "webhook", "stream", "file", "manual"}
 PERSONAL_CLASSES = {"personal", "related"}
 OWN = {fold(x) for x in ("独自", "独自形式", "own", "なし", "none")}
 UNKNOWN = {fold(x) for x in ("不明", "unknown", "未確認")}
 
+DECLARED = {"declared", "structural", "valid"}
+
 #: where the sources leave a choice, and the reading the workbench takes (shown with every result)
 READINGS = [
-    "提供先サービスは「基盤を介してデータを提供している先」（データマップ作成フォーマットの記載要領）と読み、"
-    "サービスが取込データに挙げても提供先サービスにないものは基盤を経由しない個別の取込とします"
-    "（ガイドブック 11.2 は「実際に活用・連携されている全てのサービス」と書いており、読み方が分かれます）。",
+    "提供先サービスは「基盤を介してデータを提供している先」（データマップ作成フォーマットの記載要領 データセット側5）と読み、"
+    "データアセットの提供先サービスが記載されていて、取込データに挙げたサービスがそこにないときは基盤を経由しない個別の取込とします。"
+    "ガイドブック 11.2 は提供先サービスを「実際に活用・連携されている全てのサービスやシステムの一覧」と書いており、"
+    "その読み方では同じ行は提供先サービスの記載漏れです。提供先サービスが空欄のときは、どちらの読み方でも経路は不明とします。",
+    "提供先にサービスの台帳にない名前が書かれているときは、外部のシステム（ガイドブック 11.2「サービスやシステム」）とします。",
     "取込データとデータアセットは、IDまたは名前（表記ゆれを吸収）で対応づけます。対応しない取込データは「未登録の取込データ」として示し、課題にはしません。",
-    "分野をまたぐ流れは、データの分野（データアセットの分野、なければ標準データモデルの分野）とサービスの分野が異なる流れです。",
+    "分野をまたぐ流れは、データの分野（データアセットの分野、なければ標準データモデルの分野）とサービスの分野が異なる流れです。"
+    "分野が分からない流れがあるときは、分野をまたぐ流れが「ない」とは言いません（データマップ作成フォーマットに分野の列はありません）。",
+    "標準データモデルの記載がないデータアセットは準拠の状態を「不明」とし、準拠率に数えません。独自形式と記載されたものだけを移行候補とします。",
     "標準データモデルがあるかどうかは、申告されたモデル名、なければデータアセット名とモデルの別名の一致から推定します。",
     f"意味論的相互運用性は、標準データモデルのあるデータアセットのうち準拠と申告した割合が {SEMANTIC_THRESHOLD:.0%} 以上で「あり」とします（ガイドブックに数値の基準はありません）。",
     "相互運用性の3つの層は、図22の矢印に沿って下から順に積み上がるものと読み、続けて満たした層までを段階とします。",
@@ -69,7 +78,7 @@ READINGS = [
 ]
 #: what no reachable source says (outputs must say so)
 GAPS = [
-    "データマップ作成フォーマット（xlsx）のシート名・見出しのセル位置・選択肢は確認できていません。取り込みは見出しの文言で列を探します。",
+    "データマップ作成フォーマット（xlsx）のシート名・見出しのセル位置・記入例の位置は確認できていません。取り込みは見出しの文言で列を探します。",
     "防災分野の標準データモデル（避難所ほか9件）はガイドブック 10.3 に一覧があるだけで、データモデル実践ガイドライン（初版）に項目の表がありません。",
     "ガイドブックが参照する Appendix（「分野横断サービスの実現」ほか）は参照できていません。",
     "基盤としての標準データモデル準拠の検査方法・基準は、どの資料にもありません。",
@@ -238,8 +247,11 @@ class Flow(BaseModel):
     owner: str | None = None
     from_service: str | None = Field(None, description="外部提供可能データの提供元サービス")
     platform: str | None = Field(None, description="経由する基盤（個別の取込では取込元の基盤）")
-    service: str
-    route: str = Field(description="platform（基盤経由）| direct（基盤を経由しない個別の取込）")
+    service: str = Field(description="サービスID（外部のシステムへの流れではシステムの名前）")
+    target_kind: str = Field("service", description="service（サービス）| system（台帳にない外部のシステム）")
+    route: str = Field(
+        description="platform（基盤経由）| direct（基盤を経由しない個別の取込）| unknown（提供先の記載がなく不明）"
+    )
     declared_by: str = Field(description="both | service_side | asset_side（どちらの側に書かれているか）")
     data_field: str | None = None
     service_field: str | None = None
@@ -311,8 +323,19 @@ class Candidate(BaseModel):
     source: str = "guidebook 11.3"
 
 
+class Opportunity(BaseModel):
+    """A service's 外部提供可能データ with no 提供先 yet: a chance for a new link, not a problem (guidebook 11.2
+    「サービスを起点とした新たな連携シナリオの創出を促す」; the format allows a blank 提供先: 「未記載で構いません」)."""
+
+    service: str
+    platform: str | None
+    data: str
+    source: str = "guidebook 11.2（サービス側データマップ）"
+
+
 class MissingDataset(BaseModel):
-    field: str
+    field: str = Field(description="最初の分野（fields の先頭）")
+    fields: list[str] = Field(default_factory=list, description="このデータを使う分野（マトリクスの行）")
     dataset: str
     services: list[str]
     model: str | None
@@ -324,7 +347,10 @@ class Coverage(BaseModel):
     assets: int
     with_model: int = Field(description="標準データモデル（公開済み・準拠先指定）があるデータアセット")
     declared: int = Field(description="うち準拠と申告")
-    share: float | None
+    unknown: int = Field(0, description="うち標準データモデルの記載がないもの（準拠の状態が不明）")
+    share: float | None = Field(
+        description="準拠と申告／（標準データモデルがあり記載のあるもの）。記載がなければ不明（None）"
+    )
     announced_only: int = Field(description="標準データモデルが予告のみ（防災）・策定予定のもの")
     migrate: list[str] = Field(default_factory=list, description="移行候補（独自形式・不明）")
 
@@ -359,7 +385,7 @@ class Phase(BaseModel):
 
 
 class GraphNode(BaseModel):
-    id: str = Field(description="owner:… | asset:… | platform:… | service:… | item:…")
+    id: str = Field(description="owner:… | asset:… | platform:… | service:… | item:… | system:…")
     kind: str
     label: str
     field: str | None = None
@@ -369,8 +395,8 @@ class GraphEdge(BaseModel):
     source: str
     target: str
     kind: str = Field(
-        description="holds（所管）| supply（データ供給）| provide（データ取得）| direct（個別の取込）| acquire（取得）"
-        "| return（還流）| federation（基盤間のデータ連携）"
+        description="holds（所管）| supply（データ供給）| provide（データ取得）| direct（個別の取込）| unknown（経路不明）"
+        "| acquire（取得）| return（還流）| federation（基盤間のデータ連携）"
     )
     count: int = 1
 
@@ -413,6 +439,9 @@ class DataMapResult(Result):
     warnings: list[str]
     matrix: dict[str, dict[str, int]] = Field(description="データの分野 → サービスの分野 → 流れの数")
     candidates: list[Candidate]
+    opportunities: list[Opportunity] = Field(
+        default_factory=list, description="提供先が未記載の外部提供可能データ（新たな連携シナリオの候補）"
+    )
     missing: list[MissingDataset]
     duplicates: list[list[str]]
     nodes: list[GraphNode] = Field(default_factory=list, description="流れ図の節点（guidebook 11.2 図24）")
@@ -450,6 +479,9 @@ class DataMapResult(Result):
             return [("データマップ", "未作成（この都道府県ファイルにはデータマップがありません）")]
         cross = sum(f.cross_field for f in self.flows)
         direct = sum(f.route == "direct" for f in self.flows)
+        unknown_route = sum(f.route == "unknown" for f in self.flows)
+        via = len(self.flows) - direct - unknown_route
+        no_field = sum(not (f.data_field and f.service_field) for f in self.flows)
         kpi = {k.code: k for k in self.kpis}
         share = [c.share for c in self.coverage if c.share is not None]
         return [
@@ -460,10 +492,16 @@ class DataMapResult(Result):
             ("データアセット", f"{len(self.assets)} 件"),
             (
                 "データの流れ",
-                f"{len(self.flows)} 件（基盤経由 {len(self.flows) - direct}、個別の取込 {direct}）",
+                f"{len(self.flows)} 件（基盤経由 {via}、個別の取込 {direct}"
+                + (f"、経路不明 {unknown_route}" if unknown_route else "")
+                + "）",
             ),
-            ("分野をまたぐ流れ", f"{cross} 件"),
+            (
+                "分野をまたぐ流れ",
+                f"{cross} 件" + (f"（分野が分からない流れ {no_field} 件）" if no_field else ""),
+            ),
             ("分野横断の連携候補", f"{len(self.candidates)} 件"),
+            ("新たな連携シナリオの候補", f"{len(self.opportunities)} 件"),
             ("不足データ（マトリクス）", f"{len(self.missing)} 件"),
             (
                 "接続サービス数（実利用）",
@@ -483,7 +521,7 @@ class DataMapResult(Result):
                 or "—",
             )
             if share
-            else ("標準データモデル準拠率", "—"),
+            else ("標準データモデル準拠率", "不明（標準データモデルの記載なし）" if self.coverage else "—"),
             ("データマップの課題", f"{len(self.findings)} 件"),
         ]
 
@@ -500,8 +538,8 @@ class DataMapResult(Result):
                 else f"外部提供データ（{self.service_name(f.from_service)}）",
                 "所管元": f.owner or "—",
                 "基盤": self.platform_name(f.platform),
-                "経路": "基盤経由" if f.route == "platform" else "個別の取込",
-                "サービス": self.service_name(f.service),
+                "経路": ROUTE_JA[f.route],
+                "サービス": self.target_name(f),
                 "データの分野": field_label(f.data_field),
                 "サービスの分野": field_label(f.service_field),
                 "分野をまたぐ": "○" if f.cross_field else "",
@@ -528,6 +566,12 @@ class DataMapResult(Result):
                 "記載",
             ],
         )
+
+    def target_name(self, f: Flow) -> str:
+        """The receiving side of a flow as staff read it: a service's name, or an external system's."""
+        if f.target_kind == "system":
+            return f"{f.service}（外部のシステム）"
+        return self.service_name(f.service)
 
     def cross_frame(self) -> pd.DataFrame:
         return self.to_frame().query("分野をまたぐ == '○'").reset_index(drop=True)
@@ -611,20 +655,33 @@ class DataMapResult(Result):
                 "サービスの分野": field_label(c.service_field),
                 "使えるデータ": c.data,
                 "データの分野": field_label(c.data_field),
-                "根拠": c.source + (f"（{c.dataset}）" if c.kind == "matrix" else ""),
+                "根拠": source_ja(c.source) + (f"（{c.dataset}）" if c.kind == "matrix" else ""),
             }
             for c in self.candidates
         ]
         return frame(recs, ["サービス", "サービスの分野", "使えるデータ", "データの分野", "根拠"])
 
+    def opportunities_frame(self) -> pd.DataFrame:
+        """新たな連携シナリオの候補: 外部提供可能データで提供先がまだないもの (guidebook 11.2)."""
+        recs = [
+            {
+                "サービス": self.service_name(o.service),
+                "基盤": self.platform_name(o.platform),
+                "外部提供可能データ": o.data,
+                "根拠": source_ja(o.source),
+            }
+            for o in self.opportunities
+        ]
+        return frame(recs, ["サービス", "基盤", "外部提供可能データ", "根拠"])
+
     def missing_frame(self) -> pd.DataFrame:
         recs = [
             {
-                "分野": field_label(m.field),
+                "分野": "、".join(field_label(f) for f in (m.fields or [m.field])),
                 "不足しているデータ": m.dataset,
                 "標準データモデル": m.model or "—",
                 "使えるサービス": "、".join(self.service_name(x) for x in m.services),
-                "根拠": m.source,
+                "根拠": source_ja(m.source),
             }
             for m in self.missing
         ]
@@ -637,7 +694,10 @@ class DataMapResult(Result):
                 "データアセット": c.assets,
                 "標準モデルあり": c.with_model,
                 "準拠と申告": c.declared,
-                "準拠率": "—" if c.share is None else f"{c.share:.0%}",
+                "記載なし（不明）": c.unknown,
+                "準拠率": ("不明" if c.with_model and c.unknown else "—")
+                if c.share is None
+                else f"{c.share:.0%}",
                 "モデル予告のみ": c.announced_only,
                 "移行候補": "、".join(c.migrate) or "—",
             }
@@ -650,6 +710,7 @@ class DataMapResult(Result):
                 "データアセット",
                 "標準モデルあり",
                 "準拠と申告",
+                "記載なし（不明）",
                 "準拠率",
                 "モデル予告のみ",
                 "移行候補",
@@ -693,7 +754,13 @@ class DataMapResult(Result):
 
     def kpis_frame(self) -> pd.DataFrame:
         recs = [
-            {"KPI": k.label, "現状値": _num(k.value), "単位": k.unit, "数え方": k.note, "出典": k.source}
+            {
+                "KPI": k.label,
+                "現状値": _num(k.value),
+                "単位": k.unit,
+                "数え方": k.note,
+                "出典": source_ja(k.source),
+            }
             for k in self.kpis
         ]
         return frame(recs, ["KPI", "現状値", "単位", "数え方", "出典"])
@@ -706,8 +773,10 @@ class DataMapResult(Result):
                 "区分": _vocab_label("api_side", a.side),
                 "API": a.name,
                 "方式": _vocab_label("api_protocol", a.protocol) if a.protocol != "—" else "—",
-                "公開": {True: "公開", False: "非公開", None: "不明"}[a.published],
-                "扱うデータ": "、".join(a.data) or "—",
+                "公開": "ファイル提供（APIではない）"
+                if a.protocol == "file"
+                else {True: "公開", False: "非公開", None: "不明"}[a.published],
+                "扱うデータ": _listed(a.data),
                 "仕様": a.spec or "—",
                 "根拠": a.basis,
             }
@@ -723,7 +792,7 @@ class DataMapResult(Result):
                 "基盤": self.platform_name(f.platform),
                 "サービス": self.service_name(f.service) if f.service else "—",
                 "内容": f.detail,
-                "根拠": rules[f.code]["source"],
+                "根拠": source_ja(rules[f.code]["source"]),
             }
             for f in self.findings
         ]
@@ -743,6 +812,12 @@ def field_order_map() -> dict[str, int]:
 
 def field_order(code: str) -> int:
     return field_order_map().get(code, 99)
+
+
+def _listed(items: list[str], n: int = 10) -> str:
+    """The first ``n`` items and how many more (a list is never cut without saying so)."""
+    shown = "、".join(items[:n])
+    return (shown + (f" ほか {len(items) - n:,} 件" if len(items) > n else "")) or "—"
 
 
 def _num(x: float | None) -> str:
@@ -780,15 +855,15 @@ def _asset_facts(a: Any) -> _Asset:
         row = model_from_name(a.name)
         basis = "名称から推定" if row else ""
     elif declared and fold(declared) in UNKNOWN:
-        level = "none"
+        level = "unknown"
         row = model_from_name(a.name)
         basis = "名称から推定" if row else ""
     elif declared:
         level = "declared"
         row = standard_model(declared)
         basis = "申告" if row else "申告（カタログ外の標準）"
-    else:
-        level = "none"
+    else:  # nothing stated: the state is unknown, not 独自
+        level = "unknown"
         row = model_from_name(a.name)
         basis = "名称から推定" if row else ""
     if a.model_level:
@@ -885,12 +960,12 @@ class _Flows:
             self.flows[key].declared_by = "both"
         return True
 
-    def asset_flow(self, x: _Asset, sid: str, route: str, declared_by: str) -> None:
+    def asset_flow(self, x: _Asset, sid: str, route: str, declared_by: str, kind: str = "service") -> None:
         a = x.row
         key = (f"asset:{a.id}", sid)
         if self._seen(key, declared_by):
             return
-        sf = self.inp.field_of(sid)
+        sf = self.inp.field_of(sid) if kind == "service" else None
         self.flows[key] = Flow(
             source_kind="asset",
             source=a.id,
@@ -898,6 +973,7 @@ class _Flows:
             owner=a.owner,
             platform=a.platform,
             service=sid,
+            target_kind=kind,
             route=route,
             declared_by=declared_by,
             data_field=x.field,
@@ -910,7 +986,7 @@ class _Flows:
             pi_class=a.pi_class,
         )
 
-    def item_flow(self, key: str, target: str, declared_by: str) -> None:
+    def item_flow(self, key: str, target: str, declared_by: str, kind: str = "service") -> None:
         inp = self.inp
         src, it = inp.items[key]
         fkey = (f"item:{key}", target)
@@ -919,7 +995,7 @@ class _Flows:
         methods = method_codes(it.method)
         model = standard_model(it.model) if it.model else model_from_name(it.name)
         data_field = inp.field_of(src) or (model["field"] if model else None)
-        sf = inp.field_of(target)
+        sf = inp.field_of(target) if kind == "service" else None
         source_service = inp.services.get(src)
         self.flows[fkey] = Flow(
             source_kind="item",
@@ -929,7 +1005,8 @@ class _Flows:
             from_service=src,
             platform=source_service.platform if source_service else None,
             service=target,
-            route="platform" if target in inp.names.resolve_many(it.to) else "direct",
+            target_kind=kind,
+            route="platform" if kind == "system" or target in inp.names.resolve_many(it.to) else "direct",
             declared_by=declared_by,
             data_field=data_field,
             service_field=sf,
@@ -952,7 +1029,14 @@ class _Flows:
                 if aid is not None:
                     x = inp.by_asset[aid]
                     targets = inp.names.resolve_many(x.row.to)
-                    route = "platform" if (x.row.platform and sid in targets) else "direct"
+                    if not x.row.platform:
+                        route = "direct"  # the asset is not connected to a platform
+                    elif sid in targets:
+                        route = "platform"
+                    elif x.row.to:  # 提供先サービス filled in without this service (README データセット側5)
+                        route = "direct"
+                    else:  # 提供先サービス blank: the workbook does not say
+                        route = "unknown"
                     self.asset_flow(x, sid, route, "both" if sid in targets else "service_side")
                     self.resolved[sid].append(aid)
                 elif ikey is not None and inp.items[ikey][0] != sid:
@@ -962,9 +1046,16 @@ class _Flows:
                     self.unresolved[sid].append(text)
 
     def asset_side(self) -> None:
-        """Asset side: 提供先サービス (a service that does not list the asset gets a warning)."""
+        """Asset side: 提供先サービス (a service that does not list the asset gets a warning); a 提供先 that is an
+        external system gets its flow too."""
         inp = self.inp
         for x in inp.assets:
+            for name in x.row.to:
+                if inp.names.resolve(name) is None and inp.names.is_system(name):
+                    system = inp.names.systems[fold(name)]
+                    self.asset_flow(
+                        x, system, "platform" if x.row.platform else "direct", "asset_side", "system"
+                    )
             for sid in inp.names.resolve_many(x.row.to):
                 if (f"asset:{x.row.id}", sid) in self.flows:
                     continue
@@ -976,8 +1067,11 @@ class _Flows:
                     )
 
     def external(self) -> None:
-        """Service side: the 提供先 of each service's 外部提供可能データ."""
+        """Service side: the 提供先 of each service's 外部提供可能データ (a service or an external system)."""
         for key, (src, it) in self.inp.items.items():
+            for name in it.to:
+                if self.inp.names.resolve(name) is None and self.inp.names.is_system(name):
+                    self.item_flow(key, self.inp.names.systems[fold(name)], "service_side", "system")
             for target in self.inp.names.resolve_many(it.to):
                 if target == src:
                     continue
@@ -1044,7 +1138,7 @@ def _duplicates(inp: _Inputs) -> list[list[str]]:
         a = x.row
         if a.platform:
             groups[("name", fold(a.name), fold(a.owner or ""), fold(a.location or ""))].append(a.id)
-            if x.model_row is not None and a.municipality and x.level != "none":
+            if x.model_row is not None and a.municipality and x.level in DECLARED:
                 groups[("model", x.model_row["model"], a.municipality, fold(a.owner or ""))].append(a.id)
     duplicates: list[list[str]] = []
     seen_sets: set[frozenset[str]] = set()
@@ -1072,7 +1166,7 @@ def _service_views(inp: _Inputs, flows: _Flows, flow_list: list[Flow]) -> list[S
         row = inp.rows.get(s.id)
         der = sorted(derived.get(s.id, set()) - {s.platform})
         out.append(
-            ServiceView(
+            ServiceView.model_construct(
                 id=s.id,
                 name=s.name,
                 platform=s.platform,
@@ -1092,7 +1186,7 @@ def _service_views(inp: _Inputs, flows: _Flows, flow_list: list[Flow]) -> list[S
 
 
 def _asset_view(inp: _Inputs, x: _Asset, consumers: list[str]) -> AssetView:
-    modelled = x.level != "none"
+    modelled = x.level in DECLARED
     return AssetView(
         id=x.row.id,
         name=x.row.name,
@@ -1145,6 +1239,9 @@ def datamap(pref: Prefecture) -> DataMapResult:
     candidates, missing = (
         _candidates(pref, inp.assets, flow_list, inp.sfield, inp.rows, inp.items) if dm else ([], [])
     )
+    opportunities = _opportunities(pref, flow_list, inp.items) if dm else []
+    if dm is not None:
+        warnings += _related_warnings(inp.items, flow_list)
     coverage = _coverage(pref, inp.assets) if dm else []
     nodes, edges = _graph(pref, flow_list, inp.assets, inp.rows, inp.sfield) if dm else ([], [])
     if dm is None:
@@ -1160,6 +1257,7 @@ def datamap(pref: Prefecture) -> DataMapResult:
         warnings=list(dict.fromkeys(warnings)),
         matrix=_field_matrix(flow_list),
         candidates=candidates,
+        opportunities=opportunities,
         missing=missing,
         duplicates=duplicates,
         nodes=nodes,
@@ -1169,7 +1267,7 @@ def datamap(pref: Prefecture) -> DataMapResult:
         stages=_stages(pref, flow_list) if dm else [],
         migration=_migration(pref, flow_list, inp.assets, inp.rows) if dm else [],
         kpis=_kpis(flow_list, inp.assets, duplicates, pref) if dm else [],
-        apis=_apis(pref, flow_list) if dm else [],
+        apis=_apis(pref, flow_list, inp.assets) if dm else [],
         readings=READINGS,
         gaps=GAPS,
         facts=list(dm.facts) if dm else [],
@@ -1221,13 +1319,18 @@ class _Graph:
                     self.edge(iid, f"platform:{home[sid]}", "return")
 
     def flows(self, flows: list[Flow]) -> None:
-        """基盤 →（データ取得）→ サービス, or the data straight to the service (direct intake)."""
+        """基盤 →（データ取得）→ サービス (or an external system), the data straight to the service (direct
+        intake), or an edge of unknown route (提供先サービス blank)."""
         for f in flows:
             src = f"asset:{f.source}" if f.source_kind == "asset" else f"item:{f.source}"
-            if f.route == "platform" and f.platform:
-                self.edge(f"platform:{f.platform}", f"service:{f.service}", "provide")
+            if f.target_kind == "system":
+                target = self.node(f"system:{f.service}", "system", f.service)
             else:
-                self.edge(src, f"service:{f.service}", "direct")
+                target = f"service:{f.service}"
+            if f.route == "platform" and f.platform:
+                self.edge(f"platform:{f.platform}", target, "provide")
+            else:
+                self.edge(src, target, "direct" if f.route == "direct" else "unknown")
 
     def federation(self, pref: Prefecture) -> None:
         """Data federation between platforms, each pair once."""
@@ -1264,7 +1367,7 @@ def _graph(
 def _derived(flows: list[Flow]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = defaultdict(set)
     for f in flows:
-        if f.route == "platform" and f.platform:
+        if f.route == "platform" and f.platform and f.target_kind == "service":
             out[f.service].add(f.platform)
     return out
 
@@ -1275,8 +1378,9 @@ def derived_sources(pref: Prefecture) -> dict[str, list[str]]:
     flow (guide 3.4 基盤間連携). Empty without a data map."""
     if pref.data_map is None:
         return {}
-    res = datamap(pref)
-    return {s.id: s.derived_sources for s in res.services if s.derived_sources}
+    derived = _derived(_Flows(_Inputs(pref)).listed())  # the flows only, not the whole analysis
+    out = {s.id: sorted(derived.get(s.id, set()) - {s.platform}) for s in pref.services}
+    return {sid: plats for sid, plats in out.items() if plats}
 
 
 @dataclass
@@ -1309,45 +1413,57 @@ class _Findings:
             if x.row.platform:
                 self.by_platform[x.row.platform].append(x)
 
+    def platform_name(self, pid: str | None) -> str:
+        p = self.platforms.get(pid or "")
+        return p.name if p is not None else (pid or "—")
+
+    def target_name(self, f: Flow) -> str:
+        if f.target_kind == "system":
+            return f"{f.service}（外部のシステム）"
+        s = self.services.get(f.service)
+        return s.name if s is not None else f.service
+
 
 def _dm_template(c: _Findings) -> Iterator[Finding]:
-    if c.dm.template_version != TEMPLATE_VERSION:
-        yield Finding(code="DM_TEMPLATE_VERSION", detail=f"第{c.dm.template_version}版")
+    """The format's version read from the workbook (its 記載要領's 改訂履歴) differs from 第1.3版."""
+    v = c.dm.template_version
+    if v and v != TEMPLATE_VERSION:
+        yield Finding(code="DM_TEMPLATE_VERSION", detail=f"第{v}版")
 
 
 def _dm_direct_links(c: _Findings) -> Iterator[Finding]:
+    """A platform-connected asset whose 提供先サービス, filled in, does not name a service that lists it as 取込データ
+    (README データセット側5 reading; READINGS[0] states the guidebook's other reading)."""
     for f in c.flows:
         if f.source_kind == "asset" and f.route == "direct" and f.platform:
             yield Finding(
                 code="DM_DIRECT_LINK",
                 platform=f.platform,
                 service=f.service,
-                detail=f"{c.services[f.service].name} が {f.data}（{f.platform} に接続済み）を直接取込",
+                detail=f"{c.services[f.service].name} が {f.data}（{c.platform_name(f.platform)} に接続済み）を"
+                "直接取込（提供先サービスに記載なし）",
             )
 
 
 def _dm_duplicates(c: _Findings) -> Iterator[Finding]:
     for ids in c.duplicates:
-        desc = "、".join(f"{c.by_asset[i].row.name}（{c.by_asset[i].row.platform}）" for i in ids)
+        desc = "、".join(
+            f"{c.by_asset[i].row.name}（{c.platform_name(c.by_asset[i].row.platform)}）" for i in ids
+        )
         yield Finding(code="DM_DUP_ASSET", detail=desc)
 
 
 def _dm_orphans(c: _Findings) -> Iterator[Finding]:
+    """A platform-connected asset with no 提供先サービス and no service listing it: used nowhere, or the columns left
+    blank; the finding asks which (README データセット側5; guidebook 11.2 データアセット側データマップ)."""
     for x in c.assets:
         if x.row.platform and not c.consumers.get(x.row.id):
             yield Finding(code="DM_ORPHAN_ASSET", platform=x.row.platform, detail=x.row.name)
 
 
-def _dm_unused_external(c: _Findings) -> Iterator[Finding]:
-    consumed = {f.source for f in c.flows if f.source_kind == "item"}
-    for key, (src, it) in c.items.items():
-        if key not in consumed:
-            yield Finding(
-                code="DM_UNUSED_EXTERNAL", platform=c.services[src].platform, service=src, detail=it.name
-            )
-
-
 def _dm_no_standard_model(c: _Findings) -> Iterator[Finding]:
+    """Assets declared 独自 (own format) for which a standard model is published (guideline 2.3; guidebook 10.3);
+    an asset whose model the workbook does not state is unknown, not 独自."""
     for pid, xs in c.by_platform.items():
         bad = [
             x.row.name
@@ -1357,14 +1473,15 @@ def _dm_no_standard_model(c: _Findings) -> Iterator[Finding]:
             and x.model_row["status"] in ("published", "delegated")
         ]
         if bad:
-            detail = "、".join(bad[:8]) + ("…" if len(bad) > 8 else "")
-            yield Finding(code="DM_NO_STANDARD_MODEL", platform=pid, detail=detail)
+            yield Finding(code="DM_NO_STANDARD_MODEL", platform=pid, detail=_listed(bad, 8))
 
 
 def _dm_new_not_standard(c: _Findings) -> Iterator[Finding]:
+    """Services being built or planned whose known methods are not NGSI-LD, or whose data is declared 独自 although a
+    standard model exists (guidebook 10.4 ③); flows with no method stated are not counted."""
     for sid, r in c.rows.items():
         mine = c.to_service.get(sid, []) if r.status in ("building", "planned") else []
-        no_ld = [f.data for f in mine if "ngsi_ld" not in f.methods]
+        no_ld = [f.data for f in mine if f.methods and "ngsi_ld" not in f.methods]
         no_model = [
             f.data
             for f in mine
@@ -1372,8 +1489,8 @@ def _dm_new_not_standard(c: _Findings) -> Iterator[Finding]:
             and c.by_asset[f.source].level == "none"
             and c.by_asset[f.source].model_row is not None
         ]
-        parts = (["NGSI-LD でない: " + "、".join(no_ld[:5])] if no_ld else []) + (
-            ["標準データモデルでない: " + "、".join(no_model[:5])] if no_model else []
+        parts = (["NGSI-LD でない: " + _listed(no_ld, 5)] if no_ld else []) + (
+            ["標準データモデルでない: " + _listed(no_model, 5)] if no_model else []
         )
         if parts:
             yield Finding(
@@ -1385,61 +1502,95 @@ def _dm_new_not_standard(c: _Findings) -> Iterator[Finding]:
 
 
 def _dm_no_api(c: _Findings) -> Iterator[Finding]:
+    """Every flow through a platform has its method stated and none can be fetched by an API (guide 4.3), and the
+    published-API list names no API of the platform."""
+    listed = {e.platform for e in c.dm.apis if e.protocol != "file"}
     for pid, fs in c.via.items():
-        if fs and not any(f.api_capable for f in fs) and any(f.methods for f in fs):
-            yield Finding(code="DM_NO_API_FLOW", platform=pid, detail=f"基盤経由の流れ {len(fs)} 件")
+        if pid in listed or not fs or not all(f.methods for f in fs):
+            continue
+        if not any(f.api_capable for f in fs):
+            methods = sorted({m for f in fs for m in f.methods})
+            detail = f"基盤経由の流れ {len(fs)} 件（方式: {'、'.join(_vocab_label('method', m) for m in methods)}）"
+            yield Finding(code="DM_NO_API_FLOW", platform=pid, detail=detail)
 
 
 def _dm_no_cross_field(c: _Findings) -> Iterator[Finding]:
-    if c.flows and not any(f.cross_field for f in c.flows):
-        yield Finding(code="DM_NO_CROSS_FIELD", detail=f"流れ {len(c.flows)} 件")
+    """No flow crosses fields, said only when the field of every flow's data and service is known."""
+    if c.flows and all(f.data_field and f.service_field for f in c.flows):
+        if not any(f.cross_field for f in c.flows):
+            yield Finding(
+                code="DM_NO_CROSS_FIELD", detail=f"流れ {len(c.flows)} 件（すべて分野が分かるもの）"
+            )
 
 
 def _dm_personal(c: _Findings) -> Iterator[Finding]:
+    """15.3 ①: 個人情報 given to another service needs the person's consent (opt-in): 同意管理なし is a finding, an
+    unrecorded one a question; 仮名加工情報 may not be given to a third party. 個人関連情報 needs the recipient's
+    consent check only when it becomes personal data there (④: 「個人データ化されることが予見される場合」), which a
+    data map does not say: a note (:func:`_related_warnings`), not a finding."""
     for key, (src, it) in c.items.items():
-        targets = [f.service for f in c.from_source.get(key, [])]
+        targets = [f for f in c.from_source.get(key, [])]
         if not targets:
             continue
-        tnames = "、".join(c.services[t].name for t in targets)
+        tnames = "、".join(c.target_name(f) for f in targets)
         platform = c.services[src].platform
         if it.pi_class == "pseudonymised":
             yield Finding(
                 code="DM_PSEUDONYMISED_OUT", platform=platform, service=src, detail=f"{it.name} → {tnames}"
             )
-        elif it.pi_class in PERSONAL_CLASSES and it.consent != "managed":
-            what = (
-                "個人関連情報（提供先が本人の同意を得ていることの確認が必要）"
-                if it.pi_class == "related"
-                else "個人情報（本人の事前の同意が必要）"
-            )
+        elif it.pi_class == "personal" and it.consent == "none":
             yield Finding(
                 code="DM_PERSONAL_NO_CONSENT",
                 platform=platform,
                 service=src,
-                detail=f"{it.name} → {tnames}: {what}",
+                detail=f"{it.name} → {tnames}: 同意管理なしと記載（本人の事前の同意が必要）",
+            )
+        elif it.pi_class == "personal" and it.consent in (None, "unknown"):
+            yield Finding(
+                code="DM_PERSONAL_CONSENT_UNKNOWN",
+                platform=platform,
+                service=src,
+                detail=f"{it.name} → {tnames}: 同意管理の記載なし（本人の事前の同意が必要）",
             )
 
 
 def _dm_legacy(c: _Findings) -> Iterator[Finding]:
+    """Every flow through a platform has its method stated, none is NGSI-LD and no asset declares a standard model:
+    a question whether a migration roadmap exists (guidebook 10.4 ③) — a data map cannot show a roadmap, so it
+    never says there is none."""
     for pid, fs in c.via.items():
+        if not fs or not all(f.methods for f in fs):
+            continue
         methods = {m for f in fs for m in f.methods}
-        legacy_only = methods and "ngsi_ld" not in methods and methods & LEGACY
-        if legacy_only and not [x for x in c.by_platform.get(pid, []) if x.level != "none"]:
+        legacy_only = "ngsi_ld" not in methods and methods & LEGACY
+        if legacy_only and not [x for x in c.by_platform.get(pid, []) if x.level in DECLARED]:
             detail = "方式: " + "、".join(_vocab_label("method", m) for m in sorted(methods))
             yield Finding(code="DM_LEGACY_NO_ROADMAP", platform=pid, detail=detail)
 
 
 def _dm_flow_not_declared(c: _Findings) -> Iterator[Finding]:
+    """Data a service takes through another platform while neither platform records the other under 基盤間連携
+    （データ連携） (guide 3.4: 「複数のデータ連携基盤間でデータ連携が行われる状態」)."""
+    pairs: dict[tuple[str, str], list[str]] = defaultdict(list)
     for s in c.pref.services:
-        der = {f.platform for f in c.to_service.get(s.id, []) if f.route == "platform" and f.platform}
-        missing = sorted(p for p in der if p != s.platform and p not in s.uses_data_from and p in c.platforms)
-        if missing:
-            yield Finding(
-                code="DM_FLOW_NOT_DECLARED",
-                platform=s.platform,
-                service=s.id,
-                detail=f"{s.name}: {'、'.join(missing)}",
-            )
+        for f in c.to_service.get(s.id, []):
+            if f.route != "platform" or not f.platform or f.platform == s.platform:
+                continue
+            a, b = c.platforms.get(s.platform), c.platforms.get(f.platform)
+            if a is None or b is None:
+                continue
+            if b.id in a.data_federation_with or a.id in b.data_federation_with:
+                continue
+            if s.name not in pairs[(s.platform, f.platform)]:
+                pairs[(s.platform, f.platform)].append(s.name)
+    for (home, other), names in pairs.items():
+        yield Finding(
+            code="DM_FLOW_NOT_DECLARED",
+            platform=home,
+            service=next(s.id for s in c.pref.services if s.name == names[0] and s.platform == home),
+            detail=f"{_listed(names, 3)} が {c.platform_name(other)} のデータを利用（{c.platform_name(home)} との"
+            "基盤間連携（データ連携）の記録なし）",
+        )
 
 
 #: the data map's rules in the order their findings are listed
@@ -1448,7 +1599,6 @@ _DM_RULES = (
     _dm_direct_links,
     _dm_duplicates,
     _dm_orphans,
-    _dm_unused_external,
     _dm_no_standard_model,
     _dm_new_not_standard,
     _dm_no_api,
@@ -1472,6 +1622,32 @@ def _findings(
     """The data map's findings (DM_* rules of data/issue_rules.csv), rule by rule."""
     c = _Findings(pref, dm, flows, assets, rows, items, consumers, duplicates)
     return [f for rule in _DM_RULES for f in rule(c)]
+
+
+def _opportunities(
+    pref: Prefecture, flows: list[Flow], items: dict[str, tuple[str, Any]]
+) -> list[Opportunity]:
+    """外部提供可能データ nobody is named to receive: new link scenarios (guidebook 11.2), never a 課題 — the format
+    allows a blank 提供先 (「未記載で構いません」)."""
+    consumed = {f.source for f in flows if f.source_kind == "item"}
+    home = {s.id: s.platform for s in pref.services}
+    return [
+        Opportunity(service=src, platform=home.get(src), data=it.name)
+        for key, (src, it) in items.items()
+        if key not in consumed
+    ]
+
+
+def _related_warnings(items: dict[str, tuple[str, Any]], flows: list[Flow]) -> list[str]:
+    """個人関連情報 given to another service: the recipient's consent must be checked if it will become personal
+    data there (guidebook 15.3 ④), which the data map cannot tell."""
+    given = {f.source for f in flows if f.source_kind == "item"}
+    return [
+        f"「{it.name}」は個人関連情報です。提供先で個人データとして扱う（IDと結びつける）ことが見込まれるなら、"
+        "提供先が本人の同意を得ていることの確認が必要です（ガイドブック 15.3 ①④個人関連情報）"
+        for key, (_src, it) in items.items()
+        if it.pi_class == "related" and key in given
+    ]
 
 
 def _dataset_assets(assets: list[_Asset]) -> dict[str, list[_Asset]]:
@@ -1500,7 +1676,7 @@ def _dataset_assets(assets: list[_Asset]) -> dict[str, list[_Asset]]:
 
 def _matrix_candidates(
     pref: Prefecture, assets: list[_Asset], flows: list[Flow], sfield: dict[str, tuple[str | None, str]]
-) -> tuple[list[Candidate], dict[tuple[str, str], MissingDataset]]:
+) -> tuple[list[Candidate], dict[str, MissingDataset]]:
     """Datasets of guidebook 11.3's matrix for each service's field: held on a platform and not yet used by
     the service (a candidate, its own platform first), or not held in the prefecture at all (missing)."""
     by_field = _matrix_by_field()
@@ -1509,15 +1685,17 @@ def _matrix_candidates(
     for f in flows:
         taken[f.service].add(f.source)
     cands: list[Candidate] = []
-    missing: dict[tuple[str, str], MissingDataset] = {}
+    missing: dict[str, MissingDataset] = {}
     for s in pref.services:
         f = sfield[s.id][0]
         for dataset, model in by_field.get(f, ()) if f else ():
             hits = ds_assets.get(dataset, [])
-            if not hits:
+            if not hits:  # one entry per dataset (a dataset several fields want is one missing dataset)
                 entry = missing.setdefault(
-                    (f, dataset), MissingDataset(field=f, dataset=dataset, services=[], model=model or None)
+                    dataset, MissingDataset(field=f, dataset=dataset, services=[], model=model or None)
                 )
+                if f not in entry.fields:
+                    entry.fields.append(f)
                 entry.services.append(s.id)
                 continue
             usable = [x for x in hits if x.row.platform]
@@ -1609,7 +1787,8 @@ def _coverage(pref: Prefecture, assets: list[_Asset]) -> list[Coverage]:
         avail = [
             x for x in xs if x.model_row is not None and x.model_row["status"] in ("published", "delegated")
         ]
-        declared = [x for x in avail if x.level != "none"]
+        declared = [x for x in avail if x.level in DECLARED]
+        stated = [x for x in avail if x.level != "unknown"]  # the workbook says declared or 独自
         later = [
             x for x in xs if x.model_row is not None and x.model_row["status"] in ("announced", "planned")
         ]
@@ -1619,7 +1798,8 @@ def _coverage(pref: Prefecture, assets: list[_Asset]) -> list[Coverage]:
                 assets=len(xs),
                 with_model=len(avail),
                 declared=len(declared),
-                share=(len(declared) / len(avail)) if avail else None,
+                unknown=len(avail) - len(stated),
+                share=(len(declared) / len(stated)) if stated else None,
                 announced_only=len(later),
                 migrate=[x.row.name for x in avail if x.level == "none"],
             )
@@ -1631,6 +1811,20 @@ def _coverage(pref: Prefecture, assets: list[_Asset]) -> list[Coverage]:
 def _layers() -> list[tuple[str, str]]:
     df = reference.table("interop_layers.csv").sort_values("order")
     return list(zip(df["code"], df["label_ja"], strict=True))
+
+
+def _semantic_layer(c: Coverage | None) -> tuple[bool | None, str]:
+    """The semantic layer of guidebook 10.1 (図22) from a platform's coverage: 不明 where the data map does not
+    state the models (never 「なし」)."""
+    if c is None or not c.with_model:
+        return None, "標準データモデルのあるデータアセットがデータマップにない"
+    if c.share is None:
+        return None, f"標準データモデルの記載がない（{c.unknown} 件は不明）"
+    stated = c.with_model - c.unknown
+    evidence = f"準拠と申告 {c.declared}/{stated} 件（{c.share:.0%}、基準 {SEMANTIC_THRESHOLD:.0%}）" + (
+        f"、記載なし {c.unknown} 件は数えない" if c.unknown else ""
+    )
+    return c.share >= SEMANTIC_THRESHOLD, evidence
 
 
 def _interop(
@@ -1661,12 +1855,7 @@ def _interop(
                     else "基盤経由の流れにAPIで取得できる方式がない"
                 ),
             )
-        c = cov.get(p.id)
-        if c is None or c.share is None:
-            s, se = None, "標準データモデルのあるデータアセットがデータマップにない"
-        else:
-            s = c.share >= SEMANTIC_THRESHOLD
-            se = f"準拠と申告 {c.declared}/{c.with_model} 件（{c.share:.0%}、基準 {SEMANTIC_THRESHOLD:.0%}）"
+        s, se = _semantic_layer(cov.get(p.id))
         terms = p.terms
         org_parts = []
         ok = terms.exists and terms.platform_service_split and terms.certification_audit
@@ -1676,12 +1865,18 @@ def _interop(
             for sid, r in rows.items()
             if services[sid].platform == p.id
             for it in r.external
-            if it.pi_class in PERSONAL_CLASSES and it.to
+            if it.pi_class == "personal" and it.to
         ]
         if personal_out:
-            managed = all(it.consent == "managed" for it in personal_out)
-            org_parts.append("同意管理: " + ("記録あり" if managed else "記録なし"))
-            ok = ok and managed
+            consent = {it.consent for it in personal_out}
+            if consent == {"managed"}:
+                org_parts.append("同意管理: 記録あり")
+            elif "none" in consent:
+                org_parts.append("同意管理: なしと記載")
+                ok = False
+            else:
+                org_parts.append("同意管理: 記載なし（不明）")
+                ok = None if ok is not False else False
         o = ok
         layers = [
             Layer(code=code, label=label, held=held, evidence=ev)
@@ -1696,13 +1891,20 @@ def _interop(
             else:
                 break
         cross = [f for f in flows if f.platform == p.id and f.cross_field]
+        unknown = [f for f in flows if f.platform == p.id and not (f.data_field and f.service_field)]
         out.append(
             Interop(
                 platform=p.id,
                 layers=layers,
                 stage=stage,
                 cross_field=bool(cross),
-                evidence_cross=f"分野をまたぐ流れ {len(cross)} 件" if cross else "分野をまたぐ流れはない",
+                evidence_cross=f"分野をまたぐ流れ {len(cross)} 件"
+                if cross
+                else (
+                    f"分野が分からない流れ {len(unknown)} 件（分野をまたぐかは不明）"
+                    if unknown
+                    else "分野をまたぐ流れはない"
+                ),
             )
         )
     return out
@@ -1715,10 +1917,10 @@ def _data_stages(fs: list[Flow]) -> dict[str, str]:
     np_ = [f for f in fs if not f.personal]
     static = [f for f in np_ if f.source_kind == "asset" and not (set(f.frequency) & REALTIME)]
     if static:
-        ev["static_gis"] = f"静的なデータ: {static[0].data} ほか {len(static)} 件"
+        ev["static_gis"] = "静的なデータ: " + _first_and_others(static)
     rt = [f for f in np_ if set(f.frequency) & REALTIME]
     if rt:
-        ev["realtime"] = f"動的なデータ: {rt[0].data} ほか {len(rt)} 件"
+        ev["realtime"] = "動的なデータ: " + _first_and_others(rt)
     fields_per_source: dict[str, set[str]] = defaultdict(set)
     for f in fs:
         if f.service_field:
@@ -1727,6 +1929,12 @@ def _data_stages(fs: list[Flow]) -> dict[str, str]:
     if multi:
         ev["multi_use"] = f"{len(multi)} 件のデータを2分野以上のサービスが利用"
     return ev
+
+
+def _first_and_others(fs: list[Flow]) -> str:
+    """「指定避難所一覧 ほか 3 件」: the first data and how many other data (distinct data, not flows)."""
+    names = list(dict.fromkeys(f.data for f in fs))
+    return names[0] + (f" ほか {len(names) - 1} 件" if len(names) > 1 else "")
 
 
 def _personal_stages(pref: Prefecture, p: Platform, fs: list[Flow], flows: list[Flow]) -> dict[str, str]:
@@ -1749,7 +1957,10 @@ def _personal_stages(pref: Prefecture, p: Platform, fs: list[Flow], flows: list[
         and services[f.from_service].platform == p.id
     ]
     if pers:
-        ev["personal_exchange"] = f"{pers[0].data} → {pers[0].service} ほか {len(pers)} 件"
+        first = services[pers[0].service].name if pers[0].service in services else pers[0].service
+        ev["personal_exchange"] = f"{pers[0].data} → {first}" + (
+            f" ほか {len(pers) - 1} 件" if len(pers) > 1 else ""
+        )
     np_cross = any(f.cross_field for f in fs if not f.personal)
     if np_cross and any(f.cross_field for f in fs if f.personal) | bool(pers):
         ev["combined"] = "非パーソナルとパーソナルの両方のデータが分野をまたいで流れている"
@@ -1791,7 +2002,7 @@ def _migration(
         new_flows = [f for f in fs if f.service in new]
         by = {x.row.id: x for x in assets}
         new_ok = bool(new_flows) and all(
-            "ngsi_ld" in f.methods and (f.source_kind != "asset" or by[f.source].level != "none")
+            "ngsi_ld" in f.methods and (f.source_kind != "asset" or by[f.source].level in DECLARED)
             for f in new_flows
         )
         if not legacy_only:
@@ -1810,7 +2021,9 @@ def _kpis(
     flows: list[Flow], assets: list[_Asset], duplicates: list[list[str]], pref: Prefecture
 ) -> list[Kpi]:
     kdf = reference.table("kpis.csv").set_index("code")
-    used = {f.service for f in flows} | {f.from_service for f in flows if f.from_service}
+    used = {f.service for f in flows if f.target_kind == "service"} | {
+        f.from_service for f in flows if f.from_service
+    }
     linked = {f.source for f in flows if f.source_kind == "asset" and f.route == "platform"}
     dup_extra = sum(len(set(g) & linked) - 1 for g in duplicates if len(set(g) & linked) > 1)
     api = sum(f.api_capable for f in flows)
@@ -1844,7 +2057,12 @@ def _kpis(
             label="分野をまたぐデータの流れ",
             value=sum(f.cross_field for f in flows),
             unit="件",
-            note="データの分野とサービスの分野が異なる流れ",
+            note="データの分野とサービスの分野が異なる流れ"
+            + (
+                f"（分野が分からない流れ {sum(not (f.data_field and f.service_field) for f in flows)} 件は数えない）"
+                if any(not (f.data_field and f.service_field) for f in flows)
+                else ""
+            ),
             source="guide 4; guidebook 10.1; ワークベンチの指標（提案）",
         ),
     ]
@@ -1864,7 +2082,7 @@ _PROTOCOL = {
 }
 
 
-def _apis(pref: Prefecture, flows: list[Flow]) -> list[ApiRow]:
+def _apis(pref: Prefecture, flows: list[Flow], assets: list[_Asset] | None = None) -> list[ApiRow]:
     dm = pref.data_map
     out: list[ApiRow] = []
     entries = list(dm.apis) if dm else []
@@ -1893,15 +2111,19 @@ def _apis(pref: Prefecture, flows: list[Flow]) -> list[ApiRow]:
             if protos:
                 for proto in protos:
                     data = sorted({f.data for f in fs if any(_PROTOCOL.get(m) == proto for m in f.methods)})
+                    file = proto == "file"  # a file download is no API: never shown as a published one
                     out.append(
                         ApiRow(
                             platform=p.id,
                             side="service",
-                            name=f"{_vocab_label('api_protocol', proto)}（データマップの提供方法から）",
+                            name="ファイル提供（CSV などのダウンロード。APIではない）"
+                            if file
+                            else f"{_vocab_label('api_protocol', proto)}（データマップの提供方法から）",
                             protocol=proto,
-                            published=p.api_published,
-                            basis="データマップの提供方法から推定; 公開の有無は基盤の属性",
-                            data=data[:10],
+                            published=None if file else p.api_published,
+                            basis="データマップの提供方法から推定"
+                            + ("" if file else "; 公開の有無は基盤の属性"),
+                            data=data,
                         )
                     )
             else:
@@ -1973,22 +2195,21 @@ def vision_goals(pref: Prefecture, res: DataMapResult | None = None) -> CrossFie
     goals: list[dict[str, str]] = []
     if res.has_data_map:
         cross = [f for f in res.flows if f.cross_field]
+        unknown = [f for f in res.flows if not (f.data_field and f.service_field)]
         pairs = sorted({(field_label(f.data_field), field_label(f.service_field)) for f in cross})
-        goals.append(
-            {
-                "目標": "分野をまたぐデータの流れ",
-                "内容": (f"現在 {len(cross)} 件（" + "、".join(f"{a}→{b}" for a, b in pairs[:6]) + "）")
-                if cross
-                else "現在はない。分野横断サービスを企画する",
-                "根拠": "guide 4; guidebook 12.4",
-            }
-        )
+        if cross:
+            what = f"現在 {len(cross)} 件（" + "、".join(f"{a}→{b}" for a, b in pairs[:6]) + "）"
+        elif unknown:
+            what = f"分野が分からない流れが {len(unknown)} 件あり、分野をまたぐかは不明。サービスとデータの分野を確かめる"
+        else:
+            what = "現在はない。分野横断サービスを企画する"
+        goals.append({"目標": "分野をまたぐデータの流れ", "内容": what, "根拠": "guide 4; guidebook 12.4"})
         if res.candidates:
             top = res.candidates[:5]
             goals.append(
                 {
                     "目標": "多目的利用の候補を実現する",
-                    "内容": "、".join(f"{c.data}→{c.service}" for c in top)
+                    "内容": "、".join(f"{c.data}→{res.service_name(c.service)}" for c in top)
                     + (f" ほか {len(res.candidates) - 5} 件" if len(res.candidates) > 5 else ""),
                     "根拠": "guidebook 11.3; 12.4 ②",
                 }
@@ -1997,11 +2218,11 @@ def vision_goals(pref: Prefecture, res: DataMapResult | None = None) -> CrossFie
             goals.append(
                 {
                     "目標": "不足しているデータを整備する",
-                    "内容": "、".join(sorted({m.dataset for m in res.missing})[:8]),
+                    "内容": _listed(sorted({m.dataset for m in res.missing}), 8),
                     "根拠": "guidebook 11.1 意義4",
                 }
             )
-        nxt = [f"{s.platform}: {_stage_labels()[s.next]}" for s in res.stages if s.next]
+        nxt = [f"{res.platform_name(s.platform)}: {_stage_labels()[s.next]}" for s in res.stages if s.next]
         if nxt:
             goals.append(
                 {"目標": "活用の次の段階", "内容": "、".join(nxt), "根拠": "guidebook 11.3; 12.1–12.3"}
@@ -2012,14 +2233,33 @@ def vision_goals(pref: Prefecture, res: DataMapResult | None = None) -> CrossFie
                 {
                     "目標": "標準データモデルへの準拠",
                     "内容": "、".join(
-                        f"{c.platform} {c.share:.0%}→{SEMANTIC_THRESHOLD:.0%}以上" for c in low
+                        f"{res.platform_name(c.platform)} {c.share:.0%}→{SEMANTIC_THRESHOLD:.0%}以上"
+                        for c in low
                     ),
                     "根拠": "guidebook 10.3; 10.4 ①",
                 }
             )
         closed = sorted({a.platform for a in res.apis if a.published is False})
         if closed:
-            goals.append({"目標": "APIの関係者への公開", "内容": "、".join(closed), "根拠": "guide 4.3"})
+            goals.append(
+                {
+                    "目標": "APIの関係者への公開",
+                    "内容": "、".join(res.platform_name(p) for p in closed),
+                    "根拠": "guide 4.3",
+                }
+            )
+        unknown_cov = [c for c in res.coverage if c.share is None and c.unknown]
+        if unknown_cov:
+            goals.append(
+                {
+                    "目標": "標準データモデルへの準拠を確かめる",
+                    "内容": "、".join(
+                        f"{res.platform_name(c.platform)}（記載のないデータアセット {c.unknown} 件）"
+                        for c in unknown_cov
+                    ),
+                    "根拠": "guidebook 10.3; 10.4 ①",
+                }
+            )
     return CrossFieldGoals(
         prefecture=res.prefecture,
         has_data_map=res.has_data_map,
@@ -2061,13 +2301,18 @@ def plan_items(pref: Prefecture) -> list[dict[str, Any]]:
         )
 
     for (code, platform), fs in sorted(grouped.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-        title = str(acts.loc[code, "title_ja"]) + (f"（{platform}）" if platform else "")
+        title = str(acts.loc[code, "title_ja"]) + (f"（{res.platform_name(platform)}）" if platform else "")
         notes = "; ".join(f.detail for f in fs[:5]) + (f" ほか {len(fs) - 5} 件" if len(fs) > 5 else "")
         out.append(item(code, f"-{platform}" if platform else "", title, notes))
     if res.candidates:
-        notes = "、".join(f"{c.data}→{c.service}" for c in res.candidates[:5])
+        notes = "、".join(f"{c.data}→{res.service_name(c.service)}" for c in res.candidates[:5]) + (
+            f" ほか {len(res.candidates) - 5} 件" if len(res.candidates) > 5 else ""
+        )
         out.append(item("candidates", "", str(acts.loc["candidates", "title_ja"]), notes))
+    if res.opportunities:
+        notes = _listed([f"{o.data}（{res.service_name(o.service)}）" for o in res.opportunities], 5)
+        out.append(item("scenarios", "", str(acts.loc["scenarios", "title_ja"]), notes))
     if res.missing:
-        notes = "、".join(sorted({m.dataset for m in res.missing})[:8])
+        notes = _listed(sorted({m.dataset for m in res.missing}), 8)
         out.append(item("missing", "", str(acts.loc["missing", "title_ja"]), notes))
     return out

@@ -67,6 +67,7 @@ def tables(res: DataMapResult) -> dict[str, pd.DataFrame]:
         "データの流れ": res.to_frame(),
         "課題": res.findings_frame(),
         "分野横断の連携候補": res.candidates_frame(),
+        "新たな連携シナリオの候補": res.opportunities_frame(),
         "不足データ": res.missing_frame(),
         "サービス": res.services_frame(),
         "データアセット": res.assets_frame(),
@@ -111,6 +112,10 @@ def section(page: Any, pref: Prefecture) -> None:
     for title, df in (
         ("分野をまたぐ流れ", res.cross_frame()),
         ("分野横断の連携候補（ガイドブック 11.3 のマトリクス）", res.candidates_frame()),
+        (
+            "新たな連携シナリオの候補（提供先がまだない外部提供可能データ、ガイドブック 11.2）",
+            res.opportunities_frame(),
+        ),
         ("データマップの課題", res.findings_frame()),
     ):
         page.h(3, title)

@@ -101,7 +101,7 @@ def _copy_sharing_document(pref):  # -> Prefecture
     :func:`workbench.inventory.yamlio.to_yaml` merges into a copy of it)."""
     import copy
 
-    doc = pref.__dict__.get("_wb_doc")
+    doc = pref._wb_doc  # parsed once here when the file was read the fast way, then shared by every copy
     return copy.deepcopy(pref, {id(doc): doc} if doc is not None else {})
 
 

@@ -19,6 +19,7 @@ from openpyxl.utils.escape import unescape as xml_unescape
 
 from .errors import Problem
 from .files import safe_cell, unsafe_cell
+from .text import text_problem as _text_problem
 from .xlsx_stream import Unreadable
 
 SHEET_INFO = "説明"
@@ -81,6 +82,19 @@ class Source:
     def where(self) -> str:
         who = f"（{self.respondent}）" if self.respondent else ""
         return f"{self.file}{who} {self.sheet}!{self.cell or self.row}"
+
+
+def text_problem(raw: Any) -> str | None:
+    """Why a text cell is refused: control characters, over-long text, mojibake (U+FFFD); None when fine. The
+    hearing sheets and the data-map sheets share it."""
+    if not isinstance(raw, str):
+        return None
+    problem = _text_problem(raw)  # refused characters (workbench.text.REFUSED_CHARS) and over-long text
+    if problem:
+        return problem
+    if "\ufffd" in raw:
+        return "文字化けしています（U+FFFD の置換文字）。正しい文字を入力し直してください"
+    return None
 
 
 def cell_text(value: Any) -> Any:

@@ -56,8 +56,9 @@ from .sheetkit import (
     put,
     workbook_bytes,
 )
+from .sheetkit import text_problem as _text_problem
 from .tabular import municipality_code
-from .text import fold, nfkc, office_safe, text_problem
+from .text import fold, nfkc, office_safe
 from .xlsx_stream import MAX_FILE_BYTES as MAX_FILE_BYTES  # the caps of a workbook, re-exported
 from .xlsx_stream import MAX_UNPACKED_BYTES as MAX_UNPACKED_BYTES
 from .xlsx_stream import Cell, StreamBook, unreadable_problem
@@ -754,18 +755,6 @@ def _header_columns(
         if col.required and col.key not in seen
     ]
     return found, labelled
-
-
-def _text_problem(raw: Any) -> str | None:
-    """Why a text value is refused: control characters, over-long text, mojibake (U+FFFD); None when fine."""
-    if not isinstance(raw, str):
-        return None
-    problem = text_problem(raw)
-    if problem:
-        return problem
-    if "\ufffd" in raw:
-        return "文字化けしています（U+FFFD の置換文字）。正しい文字を入力し直してください"
-    return None
 
 
 class _SheetRows:

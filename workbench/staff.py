@@ -36,6 +36,7 @@ _SOURCE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"[;；、,]?\s*(DATAMAP|CONTRACT|ARCHITECTURE|JUPYTER_NOTES)\.md(\s*§\s*\w+)?"), ""),
     (re.compile(r"[;；、,]?\s*workbench\.[\w.]+"), ""),
     # the sources themselves, in Japanese
+    (re.compile(r"data\s*model\s*guideline", re.I), "データモデル実践ガイドライン"),
     (re.compile(r"guidebook\s*pattern\s*flow", re.I), "ガイドブック 共同利用パターン検討フロー"),
     (re.compile(r"guidebook\s*(?=[\d第])", re.I), "ガイドブック "),
     (re.compile(r"guidebook\s*", re.I), "ガイドブック"),

@@ -10,9 +10,13 @@ time is proportional to the file, not to the area its cells span, and it refuses
   skipped, not counted);
 - a cell openpyxl cannot convert (a 5,000-digit number) -- reported as the cell's value, not a traceback;
 - a workbook whose XML declares a DTD or entities (XXE, billion laughs), before any XML parser sees it;
-- a file over :data:`MAX_FILE_BYTES` or expanding beyond :data:`MAX_UNPACKED_BYTES` (zip bombs).
+- a file over :data:`MAX_FILE_BYTES` or expanding beyond :data:`MAX_UNPACKED_BYTES` (zip bombs);
+- a shared-strings table over :data:`MAX_SHARED_BYTES` or :data:`MAX_SHARED_STRINGS` strings (a 445 KB file
+  whose table unpacks to 178 MB of tiny strings took 83 s and 1.1 GB to read), before it is parsed;
+- a sheet with more than :data:`MAX_MERGED` merged ranges.
 
-Pure reading: nothing is written. Used by :mod:`workbench.sheets` (the hearing sheets).
+Pure reading: nothing is written. Used by :mod:`workbench.sheets` (the hearing sheets) and
+:mod:`workbench.datamap_sheets` (the データマップ).
 """
 
 from __future__ import annotations
@@ -38,6 +42,14 @@ MAX_COLUMNS = 200
 #: the last row a value may be in (1,000 data rows below the 4 header rows; the sheet offers 300 rows with
 #: dropdowns, and a municipality answers for a few dozen platforms and services; Excel allows 1,048,576)
 MAX_ROW = 1_004
+#: the shared-strings table (every distinct text of the workbook): a filled hearing sheet or データマップ has a few
+#: thousand strings and well under 1 MB; a table beyond these is refused before it is parsed
+MAX_SHARED_STRINGS = 100_000
+MAX_SHARED_BYTES = 16 * 1024 * 1024
+#: merged ranges in one sheet (a データマップ merges its title, its group headers and a service's rows; a few
+#: hundred at most)
+MAX_MERGED = 2_000
+_SI = re.compile(rb"<(?:\w{1,20}:)?si[\s>/]")
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _ROOT = re.compile(rb"<[A-Za-z_]")
 # the raw pre-scan of a sheet's XML: cells that hold a value (or formula), their references, merged ranges
@@ -133,6 +145,48 @@ def _check_package(path: Path, file: str) -> None:
         pass  # not a zip (or an encrypted one): openpyxl's own failure is reported below
 
 
+def _check_strings(reader: Any, file: str) -> None:
+    """The shared-strings table of an opened package: its unpacked size and its number of strings (counted in
+    one streamed pass of the raw XML, before any parser builds them) within :data:`MAX_SHARED_BYTES` and
+    :data:`MAX_SHARED_STRINGS`."""
+    from openpyxl.xml.constants import SHARED_STRINGS
+
+    ct = reader.package.find(SHARED_STRINGS)
+    if ct is None:
+        return
+    name = ct.PartName[1:]
+    try:
+        info = reader.archive.getinfo(name)
+    except KeyError:
+        return
+    if info.file_size > MAX_SHARED_BYTES:
+        raise InputError.single(
+            f"文字列の表が大きすぎます（展開後 {info.file_size:,} バイト、上限 {MAX_SHARED_BYTES:,} バイト）。"
+            "Excel で開いて不要なシート・セルを消し、保存し直してください",
+            file=file,
+            line=1,
+            field=name,
+        )
+    count, tail = 0, b""
+    with reader.archive.open(info) as fh:
+        while chunk := fh.read(1 << 20):
+            text = tail + chunk
+            cut = max(len(text) - 32, 0)  # a tag cut by the chunk's end is counted with the next chunk
+            count += sum(1 for m in _SI.finditer(text) if m.start() < cut)
+            tail = text[cut:]
+            if count > MAX_SHARED_STRINGS:
+                break
+    count += len(_SI.findall(tail))
+    if count > MAX_SHARED_STRINGS:
+        raise InputError.single(
+            f"文字列の表の項目が多すぎます（{MAX_SHARED_STRINGS:,} 個を超えています）。"
+            "Excel で開いて不要なシート・セルを消し、保存し直してください",
+            file=file,
+            line=1,
+            field=name,
+        )
+
+
 def _declares_dtd(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
     """Whether an XML member has a DTD (``<!DOCTYPE``/``<!ENTITY``) before its root element; reads only the
     prolog (a DTD cannot come after the root element starts)."""
@@ -181,13 +235,20 @@ class StreamBook:
             reader = ExcelReader(p, read_only=True, data_only=False)
             self._reader = reader
             reader.read_manifest()
+            _check_strings(reader, self.file)
             reader.read_strings()
             reader.read_workbook()
             apply_stylesheet(reader.archive, reader.wb)
             self._sheets: dict[str, str] = {}
+            self.hidden: set[str] = set()
             for sheet, rel in reader.parser.find_sheets():
                 if rel.target in reader.valid_files and "chartsheet" not in rel.Type:
                     self._sheets[sheet.name] = rel.target
+                    if getattr(sheet, "state", "visible") not in (None, "visible"):
+                        self.hidden.add(sheet.name)
+        except InputError:
+            self.close()
+            raise
         except Exception as err:  # openpyxl raises many kinds for a file that is no xlsx
             self.close()
             if type(err).__name__ in ("DTDForbidden", "EntitiesForbidden", "ExternalReferenceForbidden"):
@@ -264,9 +325,16 @@ class StreamBook:
                     out[col] = Cell(value, kind, coordinate)
                 if out:
                     yield r, out
-            merged = getattr(parser, "merged_cells", None)
-            if merged is not None:
-                self._merged[sheet] = [str(m.ref) for m in getattr(merged, "mergeCell", None) or []]
+            self._keep_merged(sheet, parser)
+
+    def _keep_merged(self, sheet: str, parser: Any) -> None:
+        """The merged ranges the XML parser met (a sheet read without the pre-scan), capped."""
+        merged = getattr(parser, "merged_cells", None)
+        if merged is not None:
+            refs = [str(m.ref) for m in getattr(merged, "mergeCell", None) or []]
+            if len(refs) > MAX_MERGED:
+                raise self._too_many_merged(sheet, len(refs))
+            self._merged[sheet] = refs
 
     def _prescan(self, sheet: str) -> int | None:
         """One pass of regular expressions over the raw XML of a sheet (fast, whatever its shape): refuse a
@@ -296,8 +364,21 @@ class StreamBook:
                     what, file=self.file, line=row, field=f"{sheet}!{ref.group(1).decode()}{row}"
                 )
             last = max(last, row)
-        self._merged[sheet] = [m.group(1).decode() for m in _MERGE.finditer(data)]
+        merged = []
+        for m in _MERGE.finditer(data):
+            merged.append(m.group(1).decode())
+            if len(merged) > MAX_MERGED:
+                raise self._too_many_merged(sheet, len(_MERGE.findall(data)))
+        self._merged[sheet] = merged
         return last
+
+    def _too_many_merged(self, sheet: str, n: int) -> InputError:
+        return InputError.single(
+            f"結合されたセルの範囲が多すぎます（{n:,} 個、上限 {MAX_MERGED:,} 個）。不要なセルの結合を解除してください",
+            file=self.file,
+            line=1,
+            field=f"{sheet}!（セルの結合）",
+        )
 
     def merged(self, sheet: str) -> list[str]:
         """The merged ranges (``C4:D4``) of a sheet whose rows were read to the end."""

@@ -61,6 +61,16 @@ def _empty(title: str, text: str) -> go.Figure:
     return fig
 
 
+def _middle(res: DataMapResult, f: Any) -> tuple[str, str, int, str, str]:
+    """The middle column of a flow: its platform, 基盤を経由しない取込, or 経路不明 (提供先サービス blank)."""
+    if f.route == "platform" and f.platform:
+        pname = plain(res.platform_name(f.platform))
+        return f"platform:{f.platform}", pname, 2, "#0017b6", f"基盤 {pname}"
+    if f.route == "unknown":
+        return "unknown", "経路不明", 2, "#9e9e9e", "提供先サービスの記載がなく、基盤経由か直接か分からない"
+    return "direct", "基盤を経由しない取込", 2, "#b00020", "基盤を経由しない個別の取込"
+
+
 @plain_labels
 def flow_figure(res: DataMapResult, platform: str | None = None) -> go.Figure:
     """The flow diagram as a sankey: 所管元・提供元サービス → データ → 基盤（または個別の取込）→ サービス, coloured
@@ -104,17 +114,14 @@ def flow_figure(res: DataMapResult, platform: str | None = None) -> go.Figure:
             ("提供元サービス: " if f.from_service else "所管元: ")
             + names.get(f.from_service or "", origin_label),
         )
-        if f.route == "platform" and f.platform:
-            pname = plain(res.platform_name(f.platform))
-            mid = node(f"platform:{f.platform}", pname, 2, "#0017b6", f"基盤 {pname}")
-        else:
-            mid = node("direct", "基盤を経由しない取込", 2, "#b00020", "基盤を経由しない個別の取込")
+        mid = node(*_middle(res, f))
+        target = res.target_name(f)
         svc = node(
-            f"service:{f.service}",
-            names.get(f.service, f.service),
+            f"{f.target_kind}:{f.service}",
+            target,
             3,
             _colour(f.service_field),
-            f"{names.get(f.service, f.service)}<br>分野: {field_label(f.service_field)}",
+            f"{target}<br>分野: {field_label(f.service_field)}",
         )
         for a, b in ((origin, data), (data, mid), (mid, svc)):
             link = links[(a, b)]

@@ -49,6 +49,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="fail",
         help="食い違いの扱い: fail=取り込まずに報告（既定）、first=先に指定したファイルの値を採る",
     )
+    r.add_argument(
+        "--keep-missing",
+        action="store_true",
+        help="ブックにない行（消された行）もデータマップに残す（既定では、ブックが扱う基盤の行のうちブックにないものを外す）",
+    )
     r.add_argument("--dry-run", action="store_true", help="検査だけして書き込まない")
     r.set_defaults(func=run_import)
 
@@ -107,6 +112,7 @@ def run_sheet(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from ..datamap import datamap
     from ..datamap_sheets import import_datamap
 
     result = import_datamap(
@@ -116,6 +122,8 @@ def run_import(args: argparse.Namespace) -> int:
         prefer=args.prefer,
         on_conflict=args.on_conflict,
         dry_run=args.dry_run,
+        keep_missing=args.keep_missing,
     )
-    print(result.summary() + ("（--dry-run: 書き込んでいません）" if args.dry_run else ""))
+    result.analysed(datamap(result.prefecture))  # flows and what stayed unknown, in the summary
+    print(result.summary() + ("\n（--dry-run: 書き込んでいません）" if args.dry_run else ""))
     return 0

@@ -25,6 +25,8 @@ Shape (every key below ``data_map`` is optional)::
           method: [CSV, REST API, NGSI-LD]   # 提供方法
           to: [shelter_app]            # 提供先サービス (services reached through the platform)
           model: 避難所                  # standard data model (data/standard_models.csv), 独自 or 不明
+      systems:                         # 提供先 that are no service of the file (guidebook 11.2: 「サービスやシステム」)
+        - {name: 県防災情報システム}
       apis:                            # 公開API一覧 (guide 4.3)
         - {platform: pref-platform, side: service, name: NGSI API, protocol: NGSI v2, published: true}
 
@@ -104,9 +106,14 @@ def field_label(code: str | None) -> str:
     """The Japanese label of a data-map field code ("—" for none)."""
     if not code:
         return "—"
+    return _field_labels().get(code, code)
+
+
+@functools.cache
+def _field_labels() -> dict[str, str]:
+    """Field code -> label, built once (a table look-up per label cost ~0.8 ms; a big map asks thousands)."""
     df = reference.table("datamap_fields.csv")
-    hit = df[df["code"] == code]
-    return str(hit["label_ja"].iloc[0]) if len(hit) else code
+    return {str(c): str(ja) for c, ja in zip(df["code"], df["label_ja"], strict=True)}
 
 
 def _lookup(index: Any, what: str, allowed: Any, value: Any) -> Any:
@@ -289,6 +296,14 @@ class AssetSide(_Row):
         return muni_code(v, None)
 
 
+class ExternalSystem(_Row):
+    """A 提供先 that is no service of the file: another system the data is given to (guidebook 11.2 提供先サービス:
+    「別のどのようなサービスやシステムで利活用されるかの展開先」; データアセット側: 「全てのサービスやシステムの一覧」).
+    Named in ``to`` by its name; kept by the importer instead of stopping on an unknown service."""
+
+    name: str = Field(min_length=1, description="システムの名前（提供先に書かれたとおり）")
+
+
 class ApiEntry(_Row):
     """One API of a platform: service-facing or asset-facing (guide 4.3), its protocol and whether published."""
 
@@ -314,6 +329,9 @@ class DataMap(Model):
     )
     services: list[ServiceSide] = Field(default_factory=list, description="サービス側データマップ")
     assets: list[AssetSide] = Field(default_factory=list, description="データアセット側データマップ")
+    systems: list[ExternalSystem] = Field(
+        default_factory=list, description="提供先のうちサービスでないもの（外部のシステム）"
+    )
     apis: list[ApiEntry] = Field(default_factory=list, description="公開API一覧")
     facts: list[str] = Field(default_factory=list, description="出典のある事実")
     assumptions: list[str] = Field(default_factory=list, description="説明のために置いた仮定")
@@ -330,7 +348,7 @@ class DataMap(Model):
     def cross_check(self, pref: Prefecture) -> Iterator[tuple[Loc, str, object]]:
         """References the field validators cannot see: services, platforms and 提供先 that exist; unique ids;
         items not both internal and external (template README サービス側 5)."""
-        names = ServiceNames(pref)
+        names = ServiceNames(pref, self.systems)
         yield from self._service_rows_check(names)
         yield from self._external_ids_check(names)
         yield from self._assets_check(pref, names)
@@ -372,7 +390,7 @@ class DataMap(Model):
                     item.name,
                 )
             for k, target in enumerate(item.to):
-                if names.resolve(target) is None:
+                if names.resolve(target) is None and not names.is_system(target):
                     yield ("services", i, "external", j, "to", k), names.unknown_message("提供先"), target
 
     def _external_ids_check(self, names: ServiceNames) -> Iterator[tuple[Loc, str, object]]:
@@ -410,14 +428,18 @@ class DataMap(Model):
             if a.municipality and a.municipality[:2] != pref.code:
                 yield ("assets", i, "municipality"), f"{pref.name}の市区町村ではありません", a.municipality
             for k, target in enumerate(a.to):
-                if names.resolve(target) is None:
+                if names.resolve(target) is None and not names.is_system(target):
                     yield ("assets", i, "to", k), names.unknown_message("提供先サービス"), target
 
 
 class ServiceNames:
-    """Resolves a service written as its id or its name (spelling folded) to the id."""
+    """Resolves a service written as its id or its name (spelling folded) to the id; knows the data map's external
+    systems (a 提供先 that is no service)."""
 
-    def __init__(self, pref: Prefecture) -> None:
+    def __init__(self, pref: Prefecture, systems: list[ExternalSystem] | None = None) -> None:
+        if systems is None and pref.data_map is not None:
+            systems = pref.data_map.systems
+        self.systems = {fold(s.name): s.name for s in systems or []}
         self.ids = [s.id for s in pref.services]
         self.index: dict[str, str] = {}
         for s in pref.services:
@@ -428,6 +450,10 @@ class ServiceNames:
 
     def resolve(self, text: str) -> str | None:
         return self.index.get(text) or self.index.get(fold(text))
+
+    def is_system(self, text: str) -> bool:
+        """Whether a 提供先 names one of the data map's external systems."""
+        return fold(text) in self.systems
 
     def resolve_many(self, texts: list[str]) -> list[str]:
         """The ids of the services named (unknown names left out; order kept, no duplicates)."""
@@ -440,4 +466,9 @@ class ServiceNames:
 
     def unknown_message(self, what: str = "サービス") -> str:
         known = ", ".join(self.ids[:20]) + ("…" if len(self.ids) > 20 else "")
-        return f"services: にない{what}です（サービスIDかサービス名で指定。既知: {known or 'なし'}）"
+        extra = (
+            "。サービスでないシステムなら data_map: の systems: に名前を書きます"
+            if what != "サービス"
+            else ""
+        )
+        return f"services: にない{what}です（サービスIDかサービス名で指定。既知: {known or 'なし'}{extra}）"

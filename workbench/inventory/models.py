@@ -7,7 +7,7 @@ label (data/enums.csv).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -229,8 +229,19 @@ class Target(Model):
     organisation: Code("organisation") | None = None  # type: ignore[valid-type]
 
 
+#: parses the round-trip document of a prefecture read the fast way (set by :mod:`workbench.inventory.yamlio`,
+#: which this module does not import)
+document_loader: Callable[[Any], Any] | None = None
+
+
 class Prefecture(Model):
     """Everything known about one prefecture (CONTRACT.md)."""
+
+    def __getattr__(self, name: str) -> Any:
+        # a file read the fast way keeps its text; its round-trip document (comments, lines) is parsed on first use
+        if name == "_wb_doc" and "_wb_text" in self.__dict__ and document_loader is not None:
+            return document_loader(self)
+        return super().__getattr__(name)  # type: ignore[misc]
 
     prefecture: str = Field(description='都道府県名、またはJISコード（例 "07"）')
     platforms: list[Platform] = Field(default_factory=list)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import hashlib
 import io
 import os
@@ -31,6 +32,7 @@ from ..files import atomic_write, file_lock, read_bytes
 from ..files import real_target as real_target
 from ..text import MAX_TEXT as MAX_TEXT  # re-exported: the hearing sheets use it
 from ..text import REFUSED_CHARS, char_name, fold, mixed_encoding_line, text_problem
+from . import models as _models
 from .models import Prefecture, cross_check
 
 MAX_BYTES = 2 * 1024 * 1024  # a prefecture file with every municipality is ~200 KB
@@ -621,15 +623,109 @@ def parse_yaml(text: str, file: str | None) -> Any:
     return doc
 
 
-def from_document(doc: Any, file: str | None) -> Prefecture:
-    """Validate a round-trip document into a :class:`Prefecture` (fields, then cross-object checks)."""
-    if doc is None:
-        raise InputError.single("ファイルが空です（少なくとも prefecture: が必要です）", file=file, line=1)
-    if not isinstance(doc, dict):
-        raise InputError.single(
-            "ファイルの最上位は「prefecture:」などの項目の集まりである必要があります", file=file, line=1
-        )
-    plain = _plain(doc, set(), [0], file)
+# --- the fast way: libyaml builds the nodes, the round-trip document only when it is needed -------------------
+
+
+class _Fallback(Exception):
+    """The fast reading stops: the file goes the round-trip way, which gives every message its line."""
+
+
+try:  # PyYAML's C parser (libyaml): about 15 times faster than ruamel's pure-Python round trip
+    import yaml as _pyyaml
+
+    class _Composer(_pyyaml.CSafeLoader):  # type: ignore[misc,name-defined]
+        """libyaml's composer with no implicit resolution: every plain scalar is resolved below the YAML 1.2 way,
+        by ruamel's own resolver and constructor, so both ways read a value alike."""
+
+        yaml_implicit_resolvers: dict[str, Any] = {}
+
+except (ImportError, AttributeError):  # no PyYAML or no libyaml: the round trip only
+    _pyyaml = None
+
+
+_TAG = "tag:yaml.org,2002:"
+
+
+@functools.cache
+def _scalars() -> tuple[Any, Any]:
+    """The round trip's own resolver and constructor (YAML 1.2), bound to a loader as they expect."""
+    y = _yaml()
+    return y.resolver, y.constructor
+
+
+def _fast_scalar(node: Any) -> Any:
+    if node.tag != _TAG + "str":
+        raise _Fallback  # an explicit tag (!!int "3", !python/…): the round trip decides
+    if node.style:  # quoted ('"', "'") or block ('|', '>'); libyaml gives a plain scalar the style ''
+        return node.value
+    resolver, constructor = _scalars()
+    tag = resolver.resolve(ScalarNode, node.value, (True, False))
+    if tag == _TAG + "str":
+        return node.value
+    value = constructor.construct_object(ScalarNode(tag, node.value))
+    if value is None:
+        return None
+    if isinstance(value, bool | int | float):
+        return _number(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    raise _Fallback
+
+
+def _fast_node(node: Any, seen: set[int], count: list[int]) -> Any:
+    """Plain data of a libyaml node, as :func:`_plain` makes it of a round-trip node; anything the round trip
+    would refuse or read otherwise (an alias, a merge key, a collection key, a duplicate key, control
+    characters, over-long text, too many nodes) falls back."""
+    count[0] += 1
+    if count[0] > MAX_NODES or id(node) in seen:
+        raise _Fallback
+    seen.add(id(node))
+    if isinstance(node, _pyyaml.ScalarNode):
+        value = _fast_scalar(node)
+        if isinstance(value, str) and (CONTROL_CHARS.search(value) or len(value) > MAX_TEXT):
+            raise _Fallback
+        return value
+    if isinstance(node, _pyyaml.SequenceNode) and node.tag == _TAG + "seq":
+        return [_fast_node(v, seen, count) for v in node.value]
+    if isinstance(node, _pyyaml.MappingNode) and node.tag == _TAG + "map":
+        out: dict[Any, Any] = {}
+        for k, v in node.value:
+            if not isinstance(k, _pyyaml.ScalarNode) or (k.value == "<<" and not k.style):
+                raise _Fallback
+            count[0] += 1
+            key = _fast_scalar(k)
+            key = key if isinstance(key, int | bool) else str(key)
+            if key in out or (isinstance(key, str) and CONTROL_CHARS.search(key)):
+                raise _Fallback
+            out[key] = _fast_node(v, seen, count)
+        return out
+    raise _Fallback
+
+
+def _fast_load(text: str, file: str | None) -> Prefecture | None:
+    """A prefecture read through libyaml when the text is plain YAML that validates; None otherwise (the caller
+    reads it the round-trip way, which locates every problem). The round-trip document is parsed later, on
+    first use (a save, a located error): see :meth:`Prefecture.__getattr__`."""
+    if _pyyaml is None:
+        return None
+    try:
+        root = _pyyaml.compose(text, Loader=_Composer)
+        if root is None:
+            return None
+        plain = _fast_node(root, set(), [0])
+    except Exception:  # noqa: BLE001 - anything unusual goes the round-trip way, which names it with its line
+        return None
+    if not isinstance(plain, dict):
+        return None
+    try:
+        return _validated(plain, file, None)
+    except InputError:
+        return None
+
+
+def _validated(plain: dict[str, Any], file: str | None, doc: Any) -> Prefecture:
+    """The plain data validated into a :class:`Prefecture` (fields, then cross-object checks); problems are
+    located with ``doc`` when given."""
     context: dict[str, str] = {}
     try:
         context["pref_code"] = reference.resolve_prefecture(str(plain.get("prefecture", "")))[0]
@@ -643,7 +739,7 @@ def from_document(doc: Any, file: str | None) -> Prefecture:
         Problem(
             msg,
             file,
-            locate(doc, loc),
+            locate(doc, loc) if doc is not None else None,
             _field_path(loc),
             value if not isinstance(value, dict | list) else None,
         )
@@ -653,6 +749,18 @@ def from_document(doc: Any, file: str | None) -> Prefecture:
         problems.sort(key=lambda p: p.line or 0)
         raise InputError(problems)
     return pref
+
+
+def from_document(doc: Any, file: str | None) -> Prefecture:
+    """Validate a round-trip document into a :class:`Prefecture` (fields, then cross-object checks)."""
+    if doc is None:
+        raise InputError.single("ファイルが空です（少なくとも prefecture: が必要です）", file=file, line=1)
+    if not isinstance(doc, dict):
+        raise InputError.single(
+            "ファイルの最上位は「prefecture:」などの項目の集まりである必要があります", file=file, line=1
+        )
+    plain = _plain(doc, set(), [0], file)
+    return _validated(plain, file, doc)
 
 
 def load(path: str | os.PathLike[str]) -> Prefecture:
@@ -672,7 +780,13 @@ def load(path: str | os.PathLike[str]) -> Prefecture:
     p = Path(path)
     file = str(path)
     data = read_bytes(p)
-    doc = parse_yaml(decode(data, file), file)
+    text = decode(data, file)
+    check_depth(text, file)
+    pref = _fast_load(text, file)
+    if pref is not None:
+        _attach_text(pref, text, file, p, data)
+        return pref
+    doc = parse_yaml(text, file)
     pref = from_document(doc, file)
     _attach(pref, doc, p, data)
     return pref
@@ -688,6 +802,11 @@ def loads(text: str, file: str = "<text>") -> Prefecture:
     >>> pref.name, len(pref.platforms)
     ('栃木県', 0)
     """
+    check_depth(text, file)
+    pref = _fast_load(text, file)
+    if pref is not None:
+        _attach_text(pref, text, file, None, None)
+        return pref
     doc = parse_yaml(text, file)
     pref = from_document(doc, file)
     _attach(pref, doc, None, None)
@@ -699,6 +818,31 @@ def _attach(pref: Prefecture, doc: Any, path: Path | None, data: bytes | None) -
     object.__setattr__(pref, "_wb_doc", doc)
     object.__setattr__(pref, "_wb_path", path)
     object.__setattr__(pref, "_wb_digest", hashlib.sha256(data).hexdigest() if data is not None else None)
+
+
+def _attach_text(
+    pref: Prefecture, text: str, file: str | None, path: Path | None, data: bytes | None
+) -> None:
+    """Like :func:`_attach`, with the text instead of its round-trip document: the document is parsed on first
+    use (``pref._wb_doc``, by :meth:`Prefecture.__getattr__`)."""
+    pref.__dict__.pop("_wb_doc", None)
+    object.__setattr__(pref, "_wb_text", text)
+    object.__setattr__(pref, "_wb_file", file)
+    object.__setattr__(pref, "_wb_path", path)
+    object.__setattr__(pref, "_wb_digest", hashlib.sha256(data).hexdigest() if data is not None else None)
+
+
+def document_of(pref: Prefecture) -> Any:
+    """The round-trip document of a prefecture read with :func:`_fast_load` (parsed now, kept for next time)."""
+    text = pref.__dict__.get("_wb_text")
+    if text is None:
+        return None
+    doc = parse_yaml(text, pref.__dict__.get("_wb_file"))
+    object.__setattr__(pref, "_wb_doc", doc)
+    return doc
+
+
+_models.document_loader = document_of  # Prefecture._wb_doc, on first use
 
 
 # --- writing --------------------------------------------------------------------------------------
@@ -808,12 +952,27 @@ def dump_data(pref: Prefecture) -> dict[str, Any]:
     return pref.model_dump(mode="json", exclude_unset=True, exclude_none=True)
 
 
-def to_yaml(pref: Prefecture) -> str:
+def to_yaml(pref: Prefecture, sections: Iterable[str] | None = None) -> str:
     """The YAML text of a prefecture, merged into a copy of its loaded document when there is one (the
-    document itself is never changed: copies of a prefecture share it, see :func:`workbench.load_sample`)."""
+    document itself is never changed: copies of a prefecture share it, see :func:`workbench.load_sample`).
+
+    With ``sections`` (top-level keys such as ``["data_map"]``) only those are written from the data; every other
+    part of the loaded document stays exactly as the user wrote it (an import of the データマップ never rewrites
+    the vision's or the plan's wording)."""
+    if sections is not None:
+        spliced = _splice_sections(pref, list(sections))
+        if spliced is not None:
+            return spliced
     data = _quote_codes(dump_data(pref))
     doc = getattr(pref, "_wb_doc", None)
-    if isinstance(doc, CommentedMap):
+    if isinstance(doc, CommentedMap) and sections is not None:
+        doc = copy.deepcopy(doc)
+        for key in sections:
+            if key in data:
+                doc[key] = merge(doc[key], data[key]) if key in doc else data[key]
+            elif key in doc:
+                del doc[key]
+    elif isinstance(doc, CommentedMap):
         doc = merge(copy.deepcopy(doc), data)
     else:
         doc = data
@@ -822,12 +981,132 @@ def to_yaml(pref: Prefecture) -> str:
     return buf.getvalue()
 
 
-def checked_yaml(pref: Prefecture, target: str | os.PathLike[str]) -> tuple[str, Prefecture]:
-    """The YAML text a save of ``pref`` to ``target`` would write, read back with every check of a load (size,
-    nesting, characters, fields, cross-checks): what :func:`save` checks before it writes, and what an
-    import's ``--dry-run`` checks, so that a dry run passes exactly what the real run would write."""
-    text = to_yaml(pref)
-    return text, loads(text, file=str(target))
+def checked_yaml(
+    pref: Prefecture, target: str | os.PathLike[str], sections: Iterable[str] | None = None
+) -> tuple[str, Prefecture]:
+    """The YAML text a save of ``pref`` to ``target`` would write (with ``sections``, only those top-level
+    sections rewritten: see :func:`to_yaml`), read back with every check of a load (size, nesting, characters,
+    fields, cross-checks): what :func:`save` checks before it writes, and what an import's ``--dry-run`` checks,
+    so that a dry run passes exactly what the real run would write."""
+    text = to_yaml(pref, sections)
+    check = loads(text, file=str(target))
+    if sections is not None and dump_data(check) != dump_data(pref):  # a spliced text that reads otherwise
+        text = to_yaml(pref)
+        check = loads(text, file=str(target))
+    return text, check
+
+
+_TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:(?:\s|$)")
+
+
+def _top_blocks(lines: list[str]) -> dict[str, tuple[int, int]] | None:
+    """The lines each top-level key of a block-style YAML text spans (its key line to the line before the next
+    key; comment and blank lines just above a key go with that key). None when the text is not one plain
+    block mapping (flow style, documents markers, a top-level sequence)."""
+    keys: list[tuple[int, str]] = []
+    for i, line in enumerate(lines):
+        if not line.strip() or line.startswith("#") or line[0] in " \t":
+            continue
+        m = _TOP_KEY.match(line)
+        if m:
+            keys.append((i, m.group(1)))
+        elif not line.startswith("- "):
+            return None  # '---', '...', a flow mapping, a column-0 scalar: not ours to splice
+    if not keys or len({k for _, k in keys}) != len(keys):
+        return None
+    out: dict[str, tuple[int, int]] = {}
+    for n, (start, key) in enumerate(keys):
+        end = keys[n + 1][0] if n + 1 < len(keys) else len(lines)
+        while (
+            n + 1 < len(keys)
+            and end > start + 1
+            and (not lines[end - 1].strip() or lines[end - 1].startswith("#"))
+        ):
+            end -= 1
+        out[key] = (start, end)
+    return out
+
+
+class _BlockDumper(_pyyaml.SafeDumper if _pyyaml is not None else object):  # type: ignore[misc]
+    """PyYAML's dumper in the file's style (sequences indented under their key, as :func:`_yaml` writes)."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> Any:
+        return super().increase_indent(flow, False)  # type: ignore[misc]
+
+
+def _splice_sections(pref: Prefecture, sections: list[str]) -> str | None:
+    """The text of a prefecture read the fast way with only ``sections`` rewritten in place: every other line of
+    the file stays as it was. A section the file lacks is written by PyYAML (quick, nothing to keep); a section it
+    has is merged into its own round-trip block (its comments kept). None when the text cannot be spliced."""
+    text = pref.__dict__.get("_wb_text")
+    if text is None or _pyyaml is None:
+        return None
+    lines = text.splitlines(keepends=True)
+    blocks = _top_blocks(lines)
+    if blocks is None:
+        return None
+    data = _quote_codes(dump_data(pref))
+    replaced: dict[int, tuple[int, str]] = {}  # start -> (end, new text)
+    tail: list[str] = []
+    for key in sections:
+        where = blocks.get(key)
+        if key not in data:
+            if where is not None:
+                replaced[where[0]] = (where[1], "")
+            continue
+        if where is None:
+            plain = _plain_for_dump(data[key])
+            tail.append(
+                _pyyaml.dump(
+                    {key: plain}, Dumper=_BlockDumper, allow_unicode=True, sort_keys=False, width=4096
+                )
+            )
+            continue
+        merged = _merged_block("".join(lines[where[0] : where[1]]), key, data[key])
+        if merged is None:
+            return None
+        replaced[where[0]] = (where[1], merged)
+    body = _replace_lines(lines, replaced)
+    if tail:
+        body = body + ("" if body.endswith("\n") or not body else "\n") + "".join(tail)
+    return body
+
+
+def _replace_lines(lines: list[str], replaced: dict[int, tuple[int, str]]) -> str:
+    """The lines with the spans ``start -> (end, text)`` replaced."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if i in replaced:
+            end, new = replaced[i]
+            out.append(new)
+            i = end
+        else:
+            out.append(lines[i])
+            i += 1
+    return "".join(out)
+
+
+def _merged_block(text: str, key: str, value: Any) -> str | None:
+    """A top-level section's own text with new data merged in (its comments, order and wording kept)."""
+    block = parse_yaml(text, None)
+    if not isinstance(block, CommentedMap) or list(block) != [key]:
+        return None
+    block[key] = merge(block[key], value)
+    buf = io.StringIO()
+    _yaml().dump(block, buf)
+    return buf.getvalue()
+
+
+def _plain_for_dump(value: Any) -> Any:
+    """Data for PyYAML: ruamel's quoted-string markers as plain strings (PyYAML quotes what needs quoting)."""
+    if isinstance(value, dict):
+        return {k: _plain_for_dump(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_for_dump(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
 
 
 class StaleFileError(InputError):
@@ -857,8 +1136,10 @@ def save(
     force: bool = False,
     overwrite_readonly: bool | None = None,
     exclusive: bool = False,
+    sections: Iterable[str] | None = None,
 ) -> Path:
-    """Save a prefecture file atomically, keeping the user's comments and order.
+    """Save a prefecture file atomically, keeping the user's comments and order (with ``sections``, only those
+    top-level sections are rewritten: see :func:`to_yaml`).
 
     The data is validated again first (nothing is written when it is invalid). Saving over the file it was
     loaded from is refused with :class:`StaleFileError` when that file changed on disk since (unless
@@ -881,7 +1162,7 @@ def save(
     target = Path(path) if path is not None else source_path(pref)
     if target is None:
         raise InputError.single("保存先のファイルを指定してください")
-    text, check = checked_yaml(pref, target)  # never write what we could not read back
+    text, check = checked_yaml(pref, target, sections)  # never write what we could not read back
     data = text.encode("utf-8")
     loaded_from = source_path(pref)
     digest = getattr(pref, "_wb_digest", None)
@@ -912,5 +1193,8 @@ def save(
                     ]
                 )
         atomic_write(real, data, overwrite_readonly=overwrite_readonly)
-    _attach(pref, getattr(check, "_wb_doc", None), target, data)
+    if "_wb_doc" in check.__dict__:
+        _attach(pref, check.__dict__["_wb_doc"], target, data)
+    else:
+        _attach_text(pref, text, str(target), target, data)
     return target

@@ -126,6 +126,8 @@ class DataFlowPanel(StaticFallback, w.VBox):
         self.candidates.value = (
             _h("分野横断の連携候補（ガイドブック 11.3 の組合せ）")
             + html_table(res.candidates_frame(), max_rows=50)
+            + _h("新たな連携シナリオの候補（提供先がまだない外部提供可能データ）")
+            + html_table(res.opportunities_frame(), max_rows=50)
             + _h("不足しているデータ")
             + html_table(res.missing_frame(), max_rows=50)
         )
