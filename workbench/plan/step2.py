@@ -305,9 +305,9 @@ def harm_factors(pref: Prefecture) -> list[str]:
     out: list[str] = []
     if len(ps) < 2:
         return out
-    levels = {p.id: (p.identity_proofing, p.authenticator) for p in ps if p.has_auth and p.levels is not None}
-    if len(set(levels.values())) > 1:
-        desc = "、".join(f"{pid}: 身元確認{lv[0]}・当人認証{lv[1]}" for pid, lv in levels.items())
+    levels = {p.name: (p.identity_proofing, p.authenticator) for p in ps if p.has_auth and p.levels is not None}
+    if len(set(levels.values())) > 1:  # platforms by name: the text reaches staff (the JSON keeps the ids)
+        desc = "、".join(f"{name}: 身元確認{lv[0]}・当人認証{lv[1]}" for name, lv in levels.items())
         out.append(
             f"基盤間で身元確認・当人認証レベルが揃っていません（{desc}）。統合すると低い側のデータを高いレベルを"
             "要するサービスが使えなくなります（guide 3.4 基盤間連携（認証連携））"
