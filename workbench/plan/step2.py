@@ -305,7 +305,9 @@ def harm_factors(pref: Prefecture) -> list[str]:
     out: list[str] = []
     if len(ps) < 2:
         return out
-    levels = {p.name: (p.identity_proofing, p.authenticator) for p in ps if p.has_auth and p.levels is not None}
+    levels = {
+        p.name: (p.identity_proofing, p.authenticator) for p in ps if p.has_auth and p.levels is not None
+    }
     if len(set(levels.values())) > 1:  # platforms by name: the text reaches staff (the JSON keeps the ids)
         desc = "、".join(f"{name}: 身元確認{lv[0]}・当人認証{lv[1]}" for name, lv in levels.items())
         out.append(
