@@ -357,3 +357,39 @@ def test_quotes_are_the_guides_words(results):
         assert _flat(q.strip("「」")).replace("「", "").replace("」", "") in seed.replace("「", "").replace(
             "」", ""
         ), q
+
+
+# --- the panel (notebook 02, cost dashboard) and its charts ---------------------------------------------------
+
+
+def test_panel_follows_the_weights_and_resets_to_our_reading():
+    from workbench.widgets import OptionsPanel
+    from workbench.widgets._common import Session
+
+    panel = OptionsPanel(Session.from_sample("07"))
+    assert panel.result.recommended == "2.4"
+    assert "本ツールの読み" in panel.summary.value
+    for code, slider in panel.weights.items():
+        slider.value = 1.0 if code == "months" else 0.0
+    assert panel.result.recommended == "status_quo"
+    assert "利用者が変えた重み" in panel.summary.value
+    panel.reset_weights()
+    assert panel.result.recommended == "2.4" and panel.result.weights_default
+    panel.chooser.value = "2.8"
+    assert "基盤間連携" in panel.details.value and "決めていただきたいこと" in panel.details.value
+
+
+def test_cost_chart_draws_the_results_numbers_in_oku_yen(results):
+    from workbench.charts.options import option_costs, option_scores
+
+    r = results["07"]
+    fig = option_costs(r)
+    pref_part, muni_part = fig.data[0].x, fig.data[1].x
+    for o, p, m in zip(r.options, pref_part, muni_part, strict=True):
+        assert p == pytest.approx(o.prefecture_cost / 1e8)
+        assert m == pytest.approx(o.municipal_cost / 1e8)
+    assert fig.layout.xaxis.title.text == "億円"
+    assert any(y.startswith("◎") for y in fig.data[0].y)
+    scores = option_scores(r)
+    totals = [sum(t.x[i] for t in scores.data) for i in range(len(r.options))]
+    assert totals == pytest.approx([100 * o.score for o in r.options], abs=0.2)
