@@ -1614,7 +1614,7 @@ def _decide(
             "auth": "guide 4.1; guide 3.4（workbench.auth.match_auth）",
             "principles": "guide 1.1; guide 1.2 (1)（workbench.classify.classify）",
             "risks": "guide 3.2; guide 2.8",
-            "months": "guide 3.1 Step 3（workbench.plan.action_plan のクリティカルパス）",
+            "months": "guide 3.1 Step 3（実行計画のクリティカルパス）",
             "criteria": f"{OUR_READING}（data/option_criteria.csv、重みは編集可）",
         },
     )

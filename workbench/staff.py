@@ -34,6 +34,7 @@ _SOURCE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"[;；、,]?\s*DOMAIN(\.md)?\s*(§\s*\w+)?"), ""),
     (re.compile(r"[;；、,]?\s*(DATAMAP|CONTRACT|ARCHITECTURE|JUPYTER_NOTES)\.md(\s*§\s*\w+)?"), ""),
     (re.compile(r"[;；、,]?\s*workbench\.[\w.]+"), ""),
+    (re.compile(r"[;；、,]?\s*docs/[\w./-]+(\s*[（(][^）)]*[）)])?"), ""),
     # the sources themselves, in Japanese
     (re.compile(r"guidebook\s*pattern\s*flow", re.I), "ガイドブック 共同利用パターン検討フロー"),
     (re.compile(r"guidebook\s*(?=[\d第])", re.I), "ガイドブック "),
@@ -61,6 +62,9 @@ FILE_PARTS_JA = {
     "vision.scheme": "ビジョンの県負担の方式",
     "target.organisation": "目指す型の運営組織",
     "costs.scheme": "費用の前提の県負担の方式",
+    "costs.shared": "費用の前提の共同利用の基盤の費用",
+    "costs.standalone": "費用の前提の単独の費用",
+    "costs.options": "費用の前提の選択肢ごとの費用",
     "costs.weights": "費用の前提の重み（均等割・人口割・利用割）",
     "costs.drivers": "費用の前提の利用実績",
     "plan.start": "実行計画の開始日",
@@ -84,6 +88,31 @@ _FILE_PART = re.compile(
 )
 
 
+_ISO_DATE = re.compile(r"(?<![\d.-])(\d{4})-(\d{2})-(\d{2})(?![\d-])")
+_ISO_MONTH = re.compile(r"(?<![\d.-])(\d{4})-(\d{2})(?![\d-])")
+
+
+def dates_ja(text: str) -> str:
+    """ISO dates in running text as offices write them: 「2027-03-31」 → 「令和9年（2027年）3月31日」, 「2026-04」 →
+    「令和8年（2026年）4月」. Impossible dates are left as they are."""
+    from .text import era_year
+
+    def day(m: re.Match[str]) -> str:
+        try:
+            return date_ja(date(int(m.group(1)), int(m.group(2)), int(m.group(3))))
+        except ValueError:
+            return m.group(0)
+
+    def month(m: re.Match[str]) -> str:
+        y, mo = int(m.group(1)), int(m.group(2))
+        if not (1 <= mo <= 12 and 1900 <= y <= 2200):
+            return m.group(0)
+        era = era_year(y, mo, 1)
+        return f"{era}（{y}年）{mo}月" if era != f"{y}年" else f"{y}年{mo}月"
+
+    return _ISO_MONTH.sub(month, _ISO_DATE.sub(day, text))
+
+
 def file_parts_ja(text: str) -> str:
     """The prefecture file's keys in ``text`` (``vision.purposes``, ``costs:``) replaced by their Japanese
     names (「ビジョンの目的」, 「費用の前提」)."""
@@ -95,7 +124,7 @@ def prose_ja(text: Any) -> str:
     but the text's own punctuation is left as it is."""
     if text is None:
         return ""
-    s = file_parts_ja(str(text))
+    s = dates_ja(file_parts_ja(str(text)))
     for pattern, repl in _SOURCE_RULES:
         s = pattern.sub(repl, s)
     return re.sub(r"[（(]\s*[）)]", "", s)
@@ -114,7 +143,7 @@ def source_ja(text: Any) -> str:
     """A provenance string as staff read it (see the module docstring). ``None`` gives ""."""
     if text is None:
         return ""
-    s = file_parts_ja(str(text))
+    s = dates_ja(file_parts_ja(str(text)))
     for pattern, repl in _SOURCE_RULES:
         s = pattern.sub(repl, s)
     s = re.sub(r"\s*;\s*", "；", s)
@@ -251,7 +280,7 @@ def cell_ja(value: Any) -> str:
         return f"{v:,.0f}" if v.is_integer() else f"{v:,.2f}".rstrip("0").rstrip(".")
     if isinstance(value, list | tuple):
         return "、".join(cell_ja(v) for v in value) or "—"
-    text = str(value)
+    text = dates_ja(str(value))
     return text if text.strip() else "—"
 
 
