@@ -21,7 +21,7 @@ from workbench import geo
 from workbench.auth import match_auth
 from workbench.classify import classify
 from workbench.cost import allocate, compare
-from workbench.deck import FONT, build, deck_bytes
+from workbench.deck import FONT, build
 from workbench.plan import action_plan, vision
 from workbench.samples import load_sample
 
@@ -112,7 +112,7 @@ def test_nothing_overlaps_or_runs_off_a_slide(code, tmp_path):
     deck = Presentation(io.BytesIO(build(p, on=ON, today=ON)[0].save()))
     for k, slide in enumerate(deck.slides, 1):
         boxes = _boxes(slide)
-        for name, x0, y0, x1, y1 in boxes:
+        for name, _x0, _y0, x1, y1 in boxes:
             assert x1 <= WIDE + 1e-6 and y1 <= HIGH, (k, name)
             if k > 1:
                 assert y1 <= FOOTER_TOP + 1e-6, (k, name, y1)
