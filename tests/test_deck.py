@@ -373,11 +373,12 @@ def test_docx_headings(doc):
         "ビジョン",
         "1. 共同利用の目的",
         "2. 目指す共同利用の型",
-        "3. 運営組織",
-        "4. 費用負担",
-        "5. KPI",
-        "6. 基盤の俯瞰図（Step 1）",
-        "7. 実行計画（Step 3）",
+        "3. 目指す型の選択肢と推奨",
+        "4. 運営組織",
+        "5. 費用負担",
+        "6. KPI",
+        "7. 基盤の俯瞰図（Step 1）",
+        "8. 実行計画（Step 3）",
     ]
     assert ("Heading 2", "福島県データ連携基盤（仮称）") in heads
 
@@ -397,12 +398,58 @@ def test_docx_kpi_table_equals_the_vision(doc, pref):
 
 def test_docx_tables_and_fonts(doc, pref):
     plan = action_plan(pref)
-    gantt = next(t for t in doc.tables if t.rows[0].cells[0].text == "ID")
+    gantt = next(t for t in doc.tables if t.rows[0].cells[0].text == "番号")
     assert len(gantt.rows) == len(plan.items) + 1
+    assert [c.text for c in gantt.rows[0].cells] == [
+        "番号",
+        "取組事項",
+        "担当",
+        "期間",
+        "月数",
+        "前提の取組",
+        "クリティカルパス",
+    ]
+    numbers = plan.numbers()
+    assert [r.cells[0].text for r in gantt.rows[1:]] == [numbers[i.id] for i in plan.items]
     shares = next(t for t in doc.tables if [c.text for c in t.rows[0].cells][:2] == ["コード", "団体"])
     assert all(cell.text.endswith(("万円", "億円")) for cell in shares.columns[2].cells[1:])
     fonts = doc.styles["Normal"].element.rPr.rFonts
     assert fonts.get(qn("w:eastAsia")) == "Meiryo"
+
+
+def test_docx_prints_and_files(doc):
+    """The plan on A4 landscape, page numbers in every footer, header rows repeated on every page, rows that
+    do not break, headings kept with what follows."""
+    from docx.enum.section import WD_ORIENT
+
+    portrait, landscape = doc.sections[0], doc.sections[-1]
+    assert portrait.orientation == WD_ORIENT.PORTRAIT and landscape.orientation == WD_ORIENT.LANDSCAPE
+    assert landscape.page_width > landscape.page_height
+    for sec in doc.sections:
+        instr = " ".join(t.text for t in sec.footer._element.iter(qn("w:instrText")))
+        assert "PAGE" in instr and "NUMPAGES" in instr
+    for t in doc.tables:
+        assert t.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    heads = [p for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert heads and all(p.paragraph_format.keep_with_next for p in heads)
+    # the plan's columns as wide as staff need them (mm): 取組事項 the widest
+    plan = next(t for t in doc.tables if t.rows[0].cells[0].text == "番号")
+    widths = [c.width.mm for c in plan.columns]
+    assert widths[1] == max(widths) and sum(widths) <= 267 + 1
+
+
+def test_docx_names_not_ids(doc, pref):
+    ids = (
+        {p.id for p in pref.platforms}
+        | {s.id for s in pref.services}
+        | {i.id for i in action_plan(pref).items}
+    )
+    text = "\n".join(p.text for p in doc.paragraphs)
+    text += "\n".join(c.text for t in doc.tables for r in t.rows for c in r.cells)
+    import re
+
+    words = set(re.findall(r"[A-Za-z0-9][A-Za-z0-9_-]*", text))
+    assert not (ids & words), ids & words
 
 
 def test_cli_vision_docx(tmp_path):

@@ -128,10 +128,11 @@ def test_vision_markdown_has_sections_and_sources(pref):
     for heading in (
         "## 1. 共同利用の目的",
         "## 2. 目指す共同利用の型",
-        "## 3. 運営組織",
-        "## 4. 費用負担",
-        "## 5. KPI",
-        "## 7. 実行計画",
+        "## 3. 目指す型の選択肢と推奨",
+        "## 4. 運営組織",
+        "## 5. 費用負担",
+        "## 6. KPI",
+        "## 8. 実行計画",
     ):
         assert heading in md
     assert md.count("出典:") >= 7

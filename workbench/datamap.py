@@ -2061,7 +2061,10 @@ def plan_items(pref: Prefecture) -> list[dict[str, Any]]:
         )
 
     for (code, platform), fs in sorted(grouped.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-        title = str(acts.loc[code, "title_ja"]) + (f"（{platform}）" if platform else "")
+        # the platform by its name: the title reaches staff (the item's id keeps the platform's id)
+        title = str(acts.loc[code, "title_ja"]) + (
+            f"（{pref.names().get(platform, platform)}）" if platform else ""
+        )
         notes = "; ".join(f.detail for f in fs[:5]) + (f" ほか {len(fs) - 5} 件" if len(fs) > 5 else "")
         out.append(item(code, f"-{platform}" if platform else "", title, notes))
     if res.candidates:

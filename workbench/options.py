@@ -329,6 +329,22 @@ class OptionsResult(Result):
             columns=["理由", "根拠"],
         )
 
+    def decisions_frame(self) -> pd.DataFrame:
+        """The decisions the recommended option needs, with who takes them."""
+        from .staff import source_ja
+
+        return pd.DataFrame.from_records(
+            [
+                {"誰が": d.who_label, "決めていただきたいこと": d.text, "根拠": source_ja(d.source)}
+                for d in self.best.decisions
+            ],
+            columns=["誰が", "決めていただきたいこと", "根拠"],
+        )
+
+    def changes_lines(self) -> list[str]:
+        """What would change the recommendation, and the weights used (one line each)."""
+        return [r.text for r in self.what_changes] + [self.weights_text()]
+
     def criteria_frame(self) -> pd.DataFrame:
         from .staff import source_ja
 

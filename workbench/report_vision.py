@@ -117,7 +117,8 @@ def vision_markdown(pref: Prefecture) -> str:
         f"出典: {md(t.source)}; {md(v.sources['pattern'])}",
         "",
     ]
-    out += ["## 3. 運営組織", "", f"{md(org.reason)}", ""]
+    out += _options_markdown(pref)
+    out += ["## 4. 運営組織", "", f"{md(org.reason)}", ""]
     if org.chosen_label:
         out += [f"選択: {md(org.chosen_label)}", ""]
     out += [
@@ -128,7 +129,7 @@ def vision_markdown(pref: Prefecture) -> str:
         "",
     ]
     out += [
-        "## 4. 費用負担",
+        "## 5. 費用負担",
         "",
         f"- 按分ルール: {md(cost.rule_label or '未設定')}"
         + (f"（{md(cost.rule_description)}）" if cost.rule_description else ""),
@@ -144,7 +145,7 @@ def vision_markdown(pref: Prefecture) -> str:
             _md_table(v.shares_frame()),
         ]
     out += [f"出典: {md(cost.source)}; your input（costs:）", ""]
-    out += ["## 5. KPI", "", _md_table(v.kpis_frame()), f"出典: {md(v.sources['kpis'])}", ""]
+    out += ["## 6. KPI", "", _md_table(v.kpis_frame()), f"出典: {md(v.sources['kpis'])}", ""]
     if v.cross_field is not None:  # the データマップ's cross-field goals (workbench.datamap.vision_goals)
         out += [
             "### 分野横断の目標（データマップから）",
@@ -155,7 +156,7 @@ def vision_markdown(pref: Prefecture) -> str:
             f"出典: {md(v.cross_field.sources['goals'])}",
             "",
         ]
-    out += ["## 6. 基盤の俯瞰図（Step 1）", ""]
+    out += ["## 7. 基盤の俯瞰図（Step 1）", ""]
     from .overview import overview
 
     for p in running(pref):
@@ -168,18 +169,83 @@ def vision_markdown(pref: Prefecture) -> str:
             f"出典: {md('; '.join(d.sources.values()))}",
             "",
         ]
-    out += ["## 7. 実行計画（Step 3）", ""]
+    out += ["## 8. 実行計画（Step 3）", ""]
     if ap is not None:
         out += [
             *[f"- {md(k)}: {md(val)}" for k, val in ap.card_rows()],
             "",
-            _md_table(ap.to_frame().drop(columns=["根拠", "備考"])),
+            _md_table(ap.staff_frame()),
             f"出典: {md('; '.join(ap.sources.values()))}",
             "",
         ]
     else:
         out += [f"実行計画を作れませんでした: {md(err)}", ""]
     return "\n".join(prose_ja(line) for line in out)
+
+
+def _reason_text(r: Any) -> str:
+    return r.text + (f"（{r.source}「{r.quote}」）" if r.quote else f"（{r.source}）")
+
+
+def _options_markdown(pref: Prefecture) -> list[str]:
+    """3. 目指す型の選択肢と推奨 (workbench.options) as Markdown."""
+    from .options import options
+    from .vision_docx import options_columns
+
+    o = options(pref)
+    return [
+        "## 3. 目指す型の選択肢と推奨",
+        "",
+        f"**{md(o.summary)}**",
+        "",
+        f"出発点（ガイド 3.2）: {md(o.starting_point)} → {md(o.direction)}",
+        "",
+        _md_table(options_columns(o)),
+        f"出典: {md(o.sources['options'])}; {md(o.sources['costs'])}",
+        "",
+        "### 推奨の理由",
+        "",
+        *[f"- {md(_reason_text(r))}" for r in o.best.reasons],
+        "",
+        "### 推奨が変わる条件と基準の重み",
+        "",
+        *[f"- {md(x)}" for x in o.changes_lines()],
+        "",
+        "### 決めていただきたいこと",
+        "",
+        _md_table(o.decisions_frame()),
+        "",
+    ]
+
+
+def _options_html(pref: Prefecture, first: list[bool]) -> list[str]:
+    """3. 目指す型の選択肢と推奨 (workbench.options) as HTML, with the options' cost chart."""
+    from .charts.options import option_costs
+    from .options import options
+    from .vision_docx import options_columns
+
+    o = options(pref)
+    e = html.escape
+    parts = [
+        "<h2>3. 目指す型の選択肢と推奨</h2>",
+        f"<p><b>{e(o.summary)}</b></p>",
+        f"<p>出発点（ガイド 3.2）: {e(o.starting_point)} → {e(o.direction)}</p>",
+        _html_table(options_columns(o)),
+    ]
+    if any(x.total_cost is not None for x in o.options):
+        parts.append(
+            _figure_html(option_costs(o), first, o.sources["costs"], "選択肢ごとの費用（県・市町村）")
+        )
+    parts += [
+        f"<p class='src'>出典: {e(o.sources['options'])}; {e(o.sources['costs'])}</p>",
+        "<h3>推奨の理由</h3><ul>",
+        *[f"<li>{e(_reason_text(r))}</li>" for r in o.best.reasons],
+        "</ul><h3>推奨が変わる条件と基準の重み</h3><ul>",
+        *[f"<li>{e(x)}</li>" for x in o.changes_lines()],
+        "</ul><h3>決めていただきたいこと</h3>",
+        _html_table(o.decisions_frame()),
+    ]
+    return parts
 
 
 def _figure_html(fig: Any, first: list[bool], source: str, caption: str) -> str:
@@ -245,7 +311,8 @@ def vision_html(pref: Prefecture) -> str:
         ),
         f"<p class='src'>出典: {e(t.source)}; {e(v.sources['pattern'])}</p>",
     ]
-    parts += ["<h2>3. 運営組織</h2>", f"<p>{e(org.reason)}</p>"]
+    parts += _options_html(pref, first)
+    parts += ["<h2>4. 運営組織</h2>", f"<p>{e(org.reason)}</p>"]
     if org.chosen_label:
         parts.append(f"<p>選択: {e(org.chosen_label)}</p>")
     parts += [
@@ -254,7 +321,7 @@ def vision_html(pref: Prefecture) -> str:
         f"<p class='src'>出典: {e(org.source)}</p>",
     ]
     parts += [
-        "<h2>4. 費用負担</h2><ul>",
+        "<h2>5. 費用負担</h2><ul>",
         f"<li>按分ルール: {e(cost.rule_label or '未設定')}"
         + (f"（{e(cost.rule_description)}）" if cost.rule_description else "")
         + "</li>",
@@ -270,7 +337,7 @@ def vision_html(pref: Prefecture) -> str:
         ]
     parts.append(f"<p class='src'>出典: {e(cost.source)}; your input（costs:）</p>")
     parts += [
-        "<h2>5. KPI</h2>",
+        "<h2>6. KPI</h2>",
         _html_table(v.kpis_frame()),
         f"<p class='src'>出典: {e(v.sources['kpis'])}</p>",
     ]
@@ -281,7 +348,7 @@ def vision_html(pref: Prefecture) -> str:
             _html_table(v.cross_field.kpis_frame()),
             f"<p class='src'>出典: {e(v.cross_field.sources['goals'])}</p>",
         ]
-    parts.append("<h2>6. 基盤の俯瞰図（Step 1）</h2>")
+    parts.append("<h2>7. 基盤の俯瞰図（Step 1）</h2>")
     ps = running(pref)
     if not ps:
         parts.append("<p>運用中の基盤はありません。</p>")
@@ -292,14 +359,14 @@ def vision_html(pref: Prefecture) -> str:
             _figure_html(overview_figure(d), first, "; ".join(d.sources.values()), f"{p.name} の俯瞰図"),
             *[f"<p class='src'>{e(n)}</p>" for n in d.notes],
         ]
-    parts.append("<h2>7. 実行計画（Step 3）</h2>")
+    parts.append("<h2>8. 実行計画（Step 3）</h2>")
     if ap is not None:
         parts += [
             "<ul>",
             *[f"<li>{e(k)}: {e(val)}</li>" for k, val in ap.card_rows()],
             "</ul>",
             _figure_html(gantt(ap), first, SOURCE_GANTT, "実行計画のガントチャート（赤枠はクリティカル）"),
-            _html_table(ap.to_frame()),
+            _html_table(ap.staff_frame()),
             f"<p class='src'>出典: {e('; '.join(ap.sources.values()))}</p>",
         ]
     else:

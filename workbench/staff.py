@@ -30,7 +30,7 @@ _SOURCE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"「?guidebook-ver3\.md」?"), "「ガイドブック第3.0版（もう一つの公開本文）」"),
     # our reference files and design notes: analysts find them in the JSON, staff never need them
     (re.compile(r"[（(]\s*data/[^）)]*[）)]"), ""),
-    (re.compile(r"[;；、,]?\s*data/[\w./-]+(\s*[（(][^）)]*[）)])?"), ""),
+    (re.compile(r"[;；、,]?\s*data/[\w./\\-]+(\s*[（(][^）)]*[）)])?"), ""),  # \_ of Markdown too
     (re.compile(r"[;；、,]?\s*DOMAIN(\.md)?\s*(§\s*\w+)?"), ""),
     (re.compile(r"[;；、,]?\s*(DATAMAP|CONTRACT|ARCHITECTURE|JUPYTER_NOTES)\.md(\s*§\s*\w+)?"), ""),
     (re.compile(r"[;；、,]?\s*workbench\.[\w.]+"), ""),
