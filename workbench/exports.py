@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -21,25 +22,81 @@ def frame_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     return target
 
 
-def frames_xlsx(frames: dict[str, pd.DataFrame], path: str | os.PathLike[str]) -> Path:
-    """Several DataFrames as sheets of one xlsx (openpyxl), every cell formula-safe, written atomically."""
+#: dates as Japanese offices write them, in Excel and LibreOffice alike (「令和8年4月1日」)
+WAREKI_DATE = '[$-411]ggge"年"m"月"d"日"'
+#: money in whole 円 with separators
+YEN = "#,##0"
+
+
+def _is_money(column: object) -> bool:
+    name = str(column)
+    return "円" in name and "万円" not in name and "億円" not in name
+
+
+def print_setup(ws: Any, title: str, *, header_rows: str | None = "1:1", landscape: bool = True) -> None:
+    """How every workbook of the workbench prints (as the plan workbook): A4, fitted to the page width, the
+    header rows on every page, the title in the header and 「ページ / 総ページ」 in the footer."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    if header_rows:
+        ws.print_title_rows = header_rows
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddHeader.right.text = safe_cell(title)
+    ws.oddFooter.center.text = "&P / &N ページ"
+
+
+def _cell_value(v: Any, money: bool) -> tuple[Any, str | None]:
+    """A value as written (formula-safe) and its number format: whole 円 for money, 和暦 for dates."""
+    import datetime as dt
+    import math
+
+    if money and isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(float(v)):
+        return int(round(float(v))), YEN
+    if isinstance(v, dt.date):
+        return v, WAREKI_DATE
+    return v, None
+
+
+def frames_xlsx(
+    frames: dict[str, pd.DataFrame], path: str | os.PathLike[str], *, title: str | None = None
+) -> Path:
+    """Several DataFrames as sheets of one xlsx (openpyxl), every cell formula-safe, written atomically; each
+    sheet prints like the plan workbook (:func:`print_setup`), with dates in 令和 and money in whole 円."""
     from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
     wb.remove(wb.active)
-    for title, df in frames.items():
-        ws = wb.create_sheet(title=title[:31])
+    for name, df in frames.items():
+        ws = wb.create_sheet(title=name[:31])
         ws.append([safe_cell(str(c)) for c in df.columns])
         src = {i for i, c in enumerate(df.columns) if str(c) in SOURCE_COLUMNS}
-        for row in df.astype(object).where(df.notna(), None).itertuples(index=False, name=None):
-            ws.append(
-                [safe_cell(source_ja(v) if i in src and v is not None else v) for i, v in enumerate(row)]
-            )
+        money = {i for i, c in enumerate(df.columns) if _is_money(c)}
+        for r, row in enumerate(
+            df.astype(object).where(df.notna(), None).itertuples(index=False, name=None), 2
+        ):
+            for i, v in enumerate(row):
+                value, fmt = _cell_value(source_ja(v) if i in src and v is not None else v, i in money)
+                c = ws.cell(r, i + 1, safe_cell(value))
+                c.alignment = Alignment(wrap_text=True, vertical="top")
+                if fmt:
+                    c.number_format = fmt
+        for c in ws[1]:
+            c.font = Font(bold=True)
+            c.alignment = Alignment(wrap_text=True, vertical="center")
         for i, col in enumerate(df.columns, 1):
             width = max([len(str(col))] + [len(str(v)) for v in df.iloc[:, i - 1].head(200)]) + 2
             ws.column_dimensions[get_column_letter(i)].width = min(50, width * 1.6)
         ws.freeze_panes = "A2"
+        if len(df.columns):
+            ws.auto_filter.ref = f"A1:{get_column_letter(len(df.columns))}{max(len(df) + 1, 1)}"
+        print_setup(ws, f"{title}　{name}" if title else name, landscape=len(df.columns) > 5)
     buf = io.BytesIO()
     wb.save(buf)
     target = Path(path)

@@ -58,7 +58,18 @@ class Lists:
 
 
 def workbook_bytes(wb: Workbook) -> bytes:
-    """The xlsx bytes of a workbook (for an atomic write)."""
+    """The xlsx bytes of a workbook (for an atomic write); every visible sheet prints like the other workbooks
+    (:func:`workbench.exports.print_setup`: A4 landscape fitted to the width, the rows above the frozen panes
+    repeated on every page, the sheet's name in the header and page numbers in the footer)."""
+    from openpyxl.utils.cell import coordinate_from_string
+
+    from .exports import print_setup
+
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible" or ws.print_title_rows:
+            continue
+        top = coordinate_from_string(ws.freeze_panes)[1] - 1 if ws.freeze_panes else 0
+        print_setup(ws, ws.title, header_rows=f"1:{top}" if top >= 1 else None)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

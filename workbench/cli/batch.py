@@ -41,7 +41,7 @@ def _bar(i: int, n: int, code: str) -> None:
 
 def run_batch(args: argparse.Namespace) -> int:
     from .. import reference
-    from ..batch import COLUMNS_JA, national_totals, run_batch
+    from ..batch import COLUMNS_JA, national_totals, run_batch, staff_frame
 
     codes = None
     if args.prefectures:
@@ -54,7 +54,7 @@ def run_batch(args: argparse.Namespace) -> int:
     df, errors = run_batch(codes, folder=args.folder, progress=None if args.quiet else _bar)
     for e in errors:
         print(f"エラー: {e}", file=sys.stderr)
-    ja = df.rename(columns=COLUMNS_JA)
+    ja = staff_frame(df)
     if args.csv:
         from ..exports import frame_csv
 
@@ -62,7 +62,7 @@ def run_batch(args: argparse.Namespace) -> int:
     if args.xlsx:
         from ..exports import frames_xlsx
 
-        frames_xlsx({"全国サマリー": ja}, args.xlsx)
+        frames_xlsx({"全国サマリー": ja}, args.xlsx, title="全国サマリー（共同利用ワークベンチ）")
     if args.html:
         from ..charts.map import national_map
         from ..charts.national import national_savings, national_types

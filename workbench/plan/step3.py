@@ -159,7 +159,9 @@ class ActionPlan(Result):
                     date_ja(last, western=False) if i.duration else "（節目）"
                 )
             else:
-                period = f"{i.start_month + 1}か月目〜" + (f"{i.end_month}か月目" if i.duration else "（節目）")
+                period = f"{i.start_month + 1}か月目〜" + (
+                    f"{i.end_month}か月目" if i.duration else "（節目）"
+                )
             recs.append(
                 {
                     "番号": nums[i.id],
