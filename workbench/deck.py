@@ -375,9 +375,9 @@ class _Deck:
                 if getattr(shape, "has_chart", False) and shape.has_chart:
                     _ea_fonts(shape.chart._chartSpace)
         buf = io.BytesIO()
-        from .staff import pptx_ja
+        from .staff import file_names, pptx_ja
 
-        pptx_ja(self.prs).save(buf)
+        pptx_ja(self.prs, file_names(self.pref)).save(buf)
         return buf.getvalue()
 
 

@@ -15,8 +15,16 @@ from .tabular import csv_bytes
 
 
 def frame_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """A DataFrame as UTF-8 CSV with BOM (Excel reads it as UTF-8), every cell formula-safe, atomic."""
-    rows = [list(df.columns), *df.astype(object).where(df.notna(), None).itertuples(index=False, name=None)]
+    """A DataFrame as UTF-8 CSV with BOM (Excel reads it as UTF-8), every cell formula-safe, atomic; sources in
+    Japanese and dates in 令和, as in the workbooks."""
+    from .staff import dates_ja
+
+    src = {i for i, c in enumerate(df.columns) if str(c) in SOURCE_COLUMNS}
+    body = [
+        [(source_ja(v) if i in src else dates_ja(v)) if isinstance(v, str) else v for i, v in enumerate(row)]
+        for row in df.astype(object).where(df.notna(), None).itertuples(index=False, name=None)
+    ]
+    rows = [list(df.columns), *body]
     target = Path(path)
     atomic_write(target, csv_bytes(rows), backup=False)  # an export is made again at any time: no .bak
     return target

@@ -164,7 +164,7 @@ def vision_markdown(pref: Prefecture) -> str:
         out += [
             f"### {md(p.name)}",
             "",
-            _md_table(d.to_frame()),
+            _md_table(d.to_frame().rename(columns={"from": "接続元", "to": "接続先"})),
             *[f"- {md(n)}" for n in d.notes],
             f"出典: {md('; '.join(d.sources.values()))}",
             "",
@@ -180,7 +180,10 @@ def vision_markdown(pref: Prefecture) -> str:
         ]
     else:
         out += [f"実行計画を作れませんでした: {md(err)}", ""]
-    return "\n".join(prose_ja(line) for line in out)
+    from .staff import file_names, names_ja
+
+    names = file_names(pref)
+    return "\n".join(names_ja(prose_ja(line), names) for line in out)
 
 
 def _reason_text(r: Any) -> str:
@@ -372,7 +375,9 @@ def vision_html(pref: Prefecture) -> str:
     else:
         parts.append(f"<div class='warn'>実行計画を作れませんでした: {e(err or '')}</div>")
     parts.append("</body></html>")
-    return html_prose_ja("\n".join(parts))
+    from .staff import file_names, html_names_ja
+
+    return html_names_ja(html_prose_ja("\n".join(parts)), file_names(pref))
 
 
 def save_vision(pref: Prefecture, path: str | os.PathLike[str]) -> Path:

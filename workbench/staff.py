@@ -37,6 +37,7 @@ _SOURCE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"[;；、,]?\s*docs/[\w./-]+(\s*[（(][^）)]*[）)])?"), ""),
     # the sources themselves, in Japanese
     (re.compile(r"guidebook\s*pattern\s*flow", re.I), "ガイドブック 共同利用パターン検討フロー"),
+    (re.compile(r"data\s*model\s*guideline", re.I), "データモデル実践ガイドライン"),
     (re.compile(r"guidebook\s*(?=[\d第])", re.I), "ガイドブック "),
     (re.compile(r"guidebook\s*", re.I), "ガイドブック"),
     (re.compile(r"\bguide\s+(?=\d)", re.I), "ガイド "),
@@ -45,6 +46,8 @@ _SOURCE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"workbench\s*既定"), "本ツールの既定値"),
     (re.compile(r"\bbylaws\b", re.I), "規約"),
     (re.compile(r"\s*\(core\)"), "（コア）"),
+    (re.compile(r"\s*\(least core\)"), "（最小コア）"),
+    (re.compile(r"workbench\s*独自整合"), "本ツールで整合させた値"),
     (re.compile(r"\s*\(population monotonicity\)"), "（人口単調性）"),
     (re.compile(r"\s*\(monotonicity\)"), "（単調性）"),
     (re.compile(r"\bStep\s*(\d)"), r"Step \1"),
@@ -113,9 +116,63 @@ def dates_ja(text: str) -> str:
     return _ISO_MONTH.sub(month, _ISO_DATE.sub(day, text))
 
 
+# --- names, not ids -------------------------------------------------------------------------------------
+
+
+def file_names(pref: Any) -> dict[str, str]:
+    """Every id of the prefecture file staff could meet → the name the file gives it: platforms, services and
+    the データマップ's data assets and external data (the JSON and the analysts' frames keep the ids)."""
+    names = dict(pref.names())
+    dm = getattr(pref, "data_map", None)
+    if dm is not None:
+        names.update({a.id: a.name for a in dm.assets})
+        for s in dm.services:
+            for x in s.external:
+                if x.id:
+                    names.setdefault(x.id, x.name)
+    return {k: v for k, v in names.items() if k and not k.isdigit()}
+
+
+def _names_pattern(names: dict[str, str]) -> re.Pattern[str] | None:
+    ids = sorted((k for k in names if k), key=len, reverse=True)
+    if not ids:
+        return None
+    return re.compile(r"(?<![A-Za-z0-9_-])(" + "|".join(re.escape(i) for i in ids) + r")(?![A-Za-z0-9_-])")
+
+
+def names_ja(text: str, names: dict[str, str]) -> str:
+    """The file's ids in ``text`` replaced by their names (「pref-platform 75%」 → 「福島県データ連携基盤（仮称） 75%」)."""
+    pattern = _names_pattern(names)
+    if pattern is None or not text:
+        return text
+    return pattern.sub(lambda m: names[m.group(1)], text)
+
+
+def frame_names_ja(df: Any, names: dict[str, str]) -> Any:
+    """A table as staff file it: the ``ID`` column (the analysts' id) left out and the ids in the other cells
+    replaced by names."""
+    pattern = _names_pattern(names)
+    out = df.drop(columns=[c for c in df.columns if str(c) in ("ID", "id")], errors="ignore").copy()
+    if pattern is None:
+        return out
+    for col in out.columns:
+        out[col] = out[col].map(
+            lambda v: pattern.sub(lambda m: names[m.group(1)], v) if isinstance(v, str) else v
+        )
+    return out
+
+
+def html_names_ja(page: str, names: dict[str, str]) -> str:
+    """:func:`names_ja` over the text of an HTML page (tags, scripts and styles untouched)."""
+    parts = _SCRIPT.split(page)
+    return "".join(p if i % 2 else names_ja(p, names) for i, p in enumerate(parts))
+
+
 def file_parts_ja(text: str) -> str:
     """The prefecture file's keys in ``text`` (``vision.purposes``, ``costs:``) replaced by their Japanese
-    names (「ビジョンの目的」, 「費用の前提」)."""
+    names (「ビジョンの目的」, 「費用の前提」); a key escaped for Markdown (``vision.external\\_body``) too."""
+    if "\\_" in text:
+        text = re.sub(r"[a-z.]+(?:\\_[a-z]+)+", lambda m: m.group(0).replace("\\_", "_"), text)
     return _FILE_PART.sub(lambda m: FILE_PARTS_JA[m.group(1) or m.group(2)], text)
 
 
@@ -186,8 +243,14 @@ def problem_text(err: Any) -> str:
     return _plain_message(text)
 
 
+#: usage drivers of the cost scenario (data/cost_drivers.csv) as a message names them: 「users（利用者割）」
+_DRIVER = re.compile(r"\b(?:users|records|api_calls|data_volume)（([^（）]*)）")
+
+
 def _plain_message(text: str) -> str:
     text = re.sub(r"（例: \{[^}]*\}）", "", text)  # an example written in the file's syntax
+    text = _DRIVER.sub(lambda m: m.group(1), text)  # a driver's code beside its label: the label
+    text = re.sub(r"\bdrivers\b", "利用実績", text)
     text = re.sub(r"（[a-z][a-z0-9_]*）", "", text)  # a code beside its label
     text = re.sub(
         r"\b(costs|vision|plan|target)\.([a-z_]+)\b",
@@ -200,8 +263,9 @@ def _plain_message(text: str) -> str:
 # --- documents: Word and PowerPoint ----------------------------------------------------------------------
 
 
-def docx_ja(doc: Any) -> Any:
-    """Every run of a Word document (paragraphs and table cells) through :func:`prose_ja`; formatting kept."""
+def docx_ja(doc: Any, names: dict[str, str] | None = None) -> Any:
+    """Every run of a Word document (paragraphs and table cells) through :func:`prose_ja`, and the file's ids
+    through :func:`names_ja` when ``names`` are given; formatting kept."""
 
     def paragraphs():
         yield from doc.paragraphs
@@ -212,7 +276,7 @@ def docx_ja(doc: Any) -> Any:
 
     for p in paragraphs():
         for run in p.runs:
-            fixed = prose_ja(run.text)
+            fixed = names_ja(prose_ja(run.text), names or {})
             if fixed != run.text:
                 run.text = fixed
     return doc
@@ -231,19 +295,20 @@ def _slide_frames(slide: Any) -> Any:
         yield slide.notes_slide.notes_text_frame
 
 
-def _runs_ja(paragraphs: Any) -> None:
+def _runs_ja(paragraphs: Any, names: dict[str, str] | None = None) -> None:
     for p in paragraphs:
         for run in p.runs:
-            fixed = prose_ja(run.text)
+            fixed = names_ja(prose_ja(run.text), names or {})
             if fixed != run.text:
                 run.text = fixed
 
 
-def pptx_ja(prs: Any) -> Any:
-    """Every run of a PowerPoint deck (text boxes, tables, notes) through :func:`prose_ja`."""
+def pptx_ja(prs: Any, names: dict[str, str] | None = None) -> Any:
+    """Every run of a PowerPoint deck (text boxes, tables, notes) through :func:`prose_ja`, and the file's ids
+    through :func:`names_ja` when ``names`` are given."""
     for slide in prs.slides:
         for frame in _slide_frames(slide):
-            _runs_ja(frame.paragraphs)
+            _runs_ja(frame.paragraphs, names)
     return prs
 
 

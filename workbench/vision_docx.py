@@ -349,10 +349,10 @@ def _money_columns(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def vision_docx_bytes(pref: Any) -> bytes:
-    from .staff import docx_ja
+    from .staff import docx_ja, file_names
 
     buf = io.BytesIO()
-    docx_ja(vision_document(pref)).save(buf)
+    docx_ja(vision_document(pref), file_names(pref)).save(buf)
     return buf.getvalue()
 
 

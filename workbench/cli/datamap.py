@@ -57,6 +57,7 @@ def run_datamap(args: argparse.Namespace) -> int:
     import workbench as wb
 
     from ..datamap import datamap
+    from ..staff import file_names
     from .common import print_json, print_table
 
     pref = wb.load(args.file)
@@ -64,15 +65,18 @@ def run_datamap(args: argparse.Namespace) -> int:
     if args.api_html:
         from ..report_datamap import write_api_html
 
-        write_api_html(res, args.api_html)
+        write_api_html(res, args.api_html, names=file_names(pref))
     if args.api_xlsx:
         from ..exports import frames_xlsx
+        from ..report_datamap import api_frame
 
-        frames_xlsx({"公開API一覧": res.apis_frame()}, args.api_xlsx)
+        frames_xlsx(
+            {"公開API一覧": api_frame(res, file_names(pref))}, args.api_xlsx, title=f"{pref.name} 公開API一覧"
+        )
     if args.xlsx:
         from ..report_datamap import write_tables_xlsx
 
-        write_tables_xlsx(res, args.xlsx)
+        write_tables_xlsx(res, args.xlsx, names=file_names(pref))
     if args.json:
         print_json(res.model_dump(mode="json"))
         return 0
