@@ -139,6 +139,7 @@ def _ids(pref: Prefecture) -> set[str]:
 
 WORD = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*(?![A-Za-z0-9_])")
 ISO = re.compile(r"(?<![\d.-])\d{4}-\d{2}(?:-\d{2})?(?![\d-])")
+FRACTION_YEN = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+\.\d+")  # 437,555,409.58
 
 
 def _file_words(pref: Prefecture, ids: set[str]) -> set[str]:
@@ -184,6 +185,7 @@ def offences(text: str, ids: set[str], allowed: set[str]) -> list[str]:
         ):
             found.append(f"word {w}")
     found += [f"date {m.group(0)}" for m in ISO.finditer(text)]
+    found += [f"fraction {m.group(0)}" for m in FRACTION_YEN.finditer(text)]
     return found
 
 
@@ -294,6 +296,7 @@ def test_the_check_finds_ids_keys_english_and_iso_dates():
         ("True", "word"),
         ("2027-03-31 まで", "date"),
         ("開始 2026-04", "date"),
+        ("437,555,409.58", "fraction"),
     ]:
         assert any(h.startswith(kind) for h in offences(text, ids, allowed)), text
     for text in [
@@ -305,3 +308,18 @@ def test_the_check_finds_ids_keys_english_and_iso_dates():
         "1-2",
     ]:
         assert offences(text, ids, allowed) == [], text
+
+
+def test_a_failing_rule_is_a_cross_in_every_output(tmp_path):
+    """福島県: 人口割 is not in the core (the audit), shown × — never 「—」, which reads as 「not applicable」."""
+    from workbench.cost import audit_rules
+    from workbench.report import snapshot_html
+    from workbench.staff import table_html
+
+    pref = wb.load_sample("07")
+    audit = audit_rules(pref).to_frame()
+    assert not audit.set_index("rule").loc["population", "コア"]
+    for page in (snapshot_html(pref), table_html(audit)):
+        cells = re.findall(r"<td[^>]*>([^<]*)</td>", page)
+        i = cells.index("人口割")
+        assert "×" in cells[i : i + 5]

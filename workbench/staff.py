@@ -407,9 +407,21 @@ def _transposed(df: Any) -> Any:
     return df
 
 
+#: columns that hold a check (a rule passes or fails): a failing check is ×, never 「—」 (which reads as n/a)
+CHECK_COLUMNS = ("個別合理性", "コア", "単調性", "人口単調性", "充足", "所要レベルの充足")
+
+
+def _is_bool(v: Any) -> bool:
+    return isinstance(v, bool) or type(v).__name__ in ("bool_", "bool")
+
+
 def _cell_text(col: str, v: Any, sources: tuple[str, ...]) -> str:
     if col in sources and not is_missing(v):
         return source_ja(v)
+    if col in CHECK_COLUMNS and _is_bool(v):
+        return "○" if v else "×"
+    if "円" in col and "万円" not in col and "億円" not in col and _is_number(v) and not is_missing(v):
+        return f"{round(float(v)):,}"  # money in whole 円
     if "年" in col and _is_number(v) and 1900 <= float(v) <= 2100:
         return f"{int(v)}"  # a year, never 2,028
     return cell_ja(v)
