@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from .files import atomic_write, safe_cell
+from .sheetkit import WAREKI_DATE, YEN, print_setup
 from .staff import SOURCE_COLUMNS, source_ja
 from .tabular import csv_bytes
 
@@ -30,32 +31,9 @@ def frame_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     return target
 
 
-#: dates as Japanese offices write them, in Excel and LibreOffice alike (「令和8年4月1日」)
-WAREKI_DATE = '[$-411]ggge"年"m"月"d"日"'
-#: money in whole 円 with separators
-YEN = "#,##0"
-
-
 def _is_money(column: object) -> bool:
     name = str(column)
     return "円" in name and "万円" not in name and "億円" not in name
-
-
-def print_setup(ws: Any, title: str, *, header_rows: str | None = "1:1", landscape: bool = True) -> None:
-    """How every workbook of the workbench prints (as the plan workbook): A4, fitted to the page width, the
-    header rows on every page, the title in the header and 「ページ / 総ページ」 in the footer."""
-    from openpyxl.worksheet.properties import PageSetupProperties
-
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    if header_rows:
-        ws.print_title_rows = header_rows
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.oddHeader.right.text = safe_cell(title)
-    ws.oddFooter.center.text = "&P / &N ページ"
 
 
 def _cell_value(v: Any, money: bool) -> tuple[Any, str | None]:

@@ -320,6 +320,14 @@ class OptionsResult(Result):
         ]
         return pd.DataFrame.from_records(recs)
 
+    def columns_frame(self) -> pd.DataFrame:
+        """The comparison with the options as columns (fits a portrait page): one row per thing compared."""
+        df = self.display_frame().set_index("選択肢").T
+        df.columns = [("◎" if x.recommended else "") + x.label for x in self.options]
+        return (
+            df.drop(index=["ファイルの目標"], errors="ignore").reset_index().rename(columns={"index": "項目"})
+        )
+
     def reasons_frame(self) -> pd.DataFrame:
         """The recommended option's reasons with their sources."""
         from .staff import source_ja
@@ -1461,10 +1469,12 @@ def _principles(cl: Any, pref: Prefecture) -> list[PrincipleState]:
     ]
 
 
-def _starting_point(n: int) -> tuple[str, str]:
-    from .plan.step2 import _situation
+def _starting_point(pref: Prefecture, cl: Any) -> tuple[str, str]:
+    """The guide's starting point and direction (guide 3.2 の表), as the vision reads them."""
+    from .plan.step2 import recommend_target
 
-    return _situation(n)
+    t = recommend_target(pref, cl)
+    return t.situation, t.direction
 
 
 def options(
@@ -1592,8 +1602,7 @@ def _decide(
         o.reasons = _reasons(o, opts, j == best, sq, criteria, runner_of=opts[best] if j != best else None)
     b = opts[best]
     what = _what_changes(opts, best, runner, close)
-    n = len(_running_data(pref))
-    start, direction = _starting_point(n)
+    start, direction = _starting_point(pref, cl)
     years = f"{base.horizon}年間" if base is not None else "評価期間"
     summary = _summary(pref, b, sq, close, opts[runner] if runner is not None else None, years)
     notes = [

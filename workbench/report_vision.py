@@ -193,7 +193,6 @@ def _reason_text(r: Any) -> str:
 def _options_markdown(pref: Prefecture) -> list[str]:
     """3. 目指す型の選択肢と推奨 (workbench.options) as Markdown."""
     from .options import options
-    from .vision_docx import options_columns
 
     o = options(pref)
     return [
@@ -203,7 +202,7 @@ def _options_markdown(pref: Prefecture) -> list[str]:
         "",
         f"出発点（ガイド 3.2）: {md(o.starting_point)} → {md(o.direction)}",
         "",
-        _md_table(options_columns(o)),
+        _md_table(o.columns_frame()),
         f"出典: {md(o.sources['options'])}; {md(o.sources['costs'])}",
         "",
         "### 推奨の理由",
@@ -225,7 +224,6 @@ def _options_html(pref: Prefecture, first: list[bool]) -> list[str]:
     """3. 目指す型の選択肢と推奨 (workbench.options) as HTML, with the options' cost chart."""
     from .charts.options import option_costs
     from .options import options
-    from .vision_docx import options_columns
 
     o = options(pref)
     e = html.escape
@@ -233,7 +231,7 @@ def _options_html(pref: Prefecture, first: list[bool]) -> list[str]:
         "<h2>3. 目指す型の選択肢と推奨</h2>",
         f"<p><b>{e(o.summary)}</b></p>",
         f"<p>出発点（ガイド 3.2）: {e(o.starting_point)} → {e(o.direction)}</p>",
-        _html_table(options_columns(o)),
+        _html_table(o.columns_frame()),
     ]
     if any(x.total_cost is not None for x in o.options):
         parts.append(

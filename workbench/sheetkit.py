@@ -57,13 +57,34 @@ class Lists:
         return self.cols[name]
 
 
+#: dates as Japanese offices write them, in Excel and LibreOffice alike (「令和8年4月1日」)
+WAREKI_DATE = '[$-411]ggge"年"m"月"d"日"'
+#: money in whole 円 with separators
+YEN = "#,##0"
+
+
+def print_setup(ws: Any, title: str, *, header_rows: str | None = "1:1", landscape: bool = True) -> None:
+    """How every workbook of the workbench prints (as the plan workbook): A4, fitted to the page width, the
+    header rows on every page, the title in the header and 「ページ / 総ページ」 in the footer."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    if header_rows:
+        ws.print_title_rows = header_rows
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddHeader.right.text = safe_cell(title)
+    ws.oddFooter.center.text = "&P / &N ページ"
+
+
 def workbook_bytes(wb: Workbook) -> bytes:
     """The xlsx bytes of a workbook (for an atomic write); every visible sheet prints like the other workbooks
     (:func:`workbench.exports.print_setup`: A4 landscape fitted to the width, the rows above the frozen panes
     repeated on every page, the sheet's name in the header and page numbers in the footer)."""
     from openpyxl.utils.cell import coordinate_from_string
-
-    from .exports import print_setup
 
     for ws in wb.worksheets:
         if ws.sheet_state != "visible" or ws.print_title_rows:

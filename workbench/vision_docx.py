@@ -305,14 +305,6 @@ def _plan(doc: Any, ap: Any, err: str | None) -> None:
     _source(doc, "; ".join(ap.sources.values()))
 
 
-def options_columns(o: Any) -> pd.DataFrame:
-    """The options side by side as columns (fits a portrait page): one row per thing compared."""
-    df = o.display_frame().set_index("選択肢").T
-    df.columns = [("◎" if x.recommended else "") + x.label for x in o.options]
-    df = df.drop(index=["ファイルの目標"], errors="ignore").reset_index().rename(columns={"index": "項目"})
-    return df
-
-
 def _options(doc: Any, pref: Any) -> None:
     """3. 目指す型の選択肢と推奨 (workbench.options): the comparison, the reasons, what changes it, the
     decisions needed."""
@@ -324,7 +316,7 @@ def _options(doc: Any, pref: Any) -> None:
     p.add_run(o.summary).bold = True
     doc.add_paragraph(f"出発点（ガイド 3.2）: {o.starting_point} → {o.direction}")
     n = len(o.options)
-    _table(doc, options_columns(o), [34] + [136 / n] * n, size=9)
+    _table(doc, o.columns_frame(), [34] + [136 / n] * n, size=9)
     _source(doc, f"{o.sources['options']}; {o.sources['costs']}")
     _heading(doc, "推奨の理由", 2)
     _bullets(
