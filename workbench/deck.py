@@ -99,13 +99,17 @@ def content(pref: Any, *, on: dt.date | None = None, today: dt.date | None = Non
 
 
 def text_units(text: str) -> float:
-    """The width of ``text`` in ems: a Japanese character is one em, an ASCII one about half."""
-    return sum(0.55 if ord(ch) < 0x2E80 else 1.0 for ch in text)
+    """The width of ``text`` in ems: a Japanese character is one em, an ASCII one about 0.6 (Noto Sans CJK JP's
+    Latin letters and digits, measured on LibreOffice's rendering; Meiryo's are a little narrower)."""
+    return sum(0.6 if ord(ch) < 0x2E80 else 1.0 for ch in text)
 
 
-def lines_needed(text: str, width_in: float, size_pt: float, margin_in: float = 0.2) -> int:
-    """Lines ``text`` takes wrapped in a box ``width_in`` wide at ``size_pt`` (each paragraph at least one)."""
-    per_line = max((width_in - margin_in) * 72 / size_pt, 1.0)
+def lines_needed(
+    text: str, width_in: float, size_pt: float, margin_in: float = 0.2, *, bold: bool = False
+) -> int:
+    """Lines ``text`` takes wrapped in a box ``width_in`` wide at ``size_pt`` (each paragraph at least one); bold
+    text is set about 5 % wider, and a line is never filled to the last em (wrapping breaks before a word)."""
+    per_line = max((width_in - margin_in) * 72 / size_pt / (1.05 if bold else 1.0) - 1.0, 1.0)
     return sum(max(1, math.ceil(text_units(p) / per_line)) for p in str(text).split("\n"))
 
 
@@ -343,10 +347,11 @@ class _Deck:
         bar.fill.solid()
         bar.fill.fore_color.rgb = _rgb(BLUE)
         bar.line.fill.background()
-        size = 22 if lines_needed(title, WIDE - 0.8, 22) <= 2 else 18
+        size = 22 if lines_needed(title, WIDE - 0.8, 22, bold=True) <= 2 else 18
         t = s.shapes.title
         t.left, t.top, t.width = Inches(0.4), Inches(0.2), Inches(WIDE - 0.8)
-        t.height = Inches(min(text_height(title, WIDE - 0.8, size, 1.3), 1.05))
+        lines = lines_needed(title, WIDE - 0.8, size, bold=True)
+        t.height = Inches(min(lines * size * 1.3 / 72 + 0.12, 1.1))
         tf = t.text_frame
         tf.word_wrap = True
         tf.vertical_anchor = MSO_ANCHOR.TOP
@@ -1215,7 +1220,7 @@ def next_steps(c: DeckContent, n: int = 5) -> list[str]:
     items = sorted(c.plan.items, key=lambda i: (i.start_month, not i.critical))[:n]
     out = []
     for i in items:
-        when = _month_ja(i.start_date) if i.start_date else f"開始から{i.start_month}か月目"
+        when = _month_ja(i.start_date) if i.start_date else f"{i.start_month + 1}か月目"
         out.append(f"{i.title}（{i.owner_label}、{when}から{i.duration}か月）" + ("★" if i.critical else ""))
     return out
 

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from .files import atomic_write, safe_cell
-from .sheetkit import WAREKI_DATE, YEN, print_setup
+from .sheetkit import WAREKI_DATE, YEN, fit_rows, print_setup
 from .staff import SOURCE_COLUMNS, source_ja
 from .tabular import csv_bytes
 
@@ -80,6 +80,7 @@ def frames_xlsx(
             width = max([len(str(col))] + [len(str(v)) for v in df.iloc[:, i - 1].head(200)]) + 2
             ws.column_dimensions[get_column_letter(i)].width = min(50, width * 1.6)
         ws.freeze_panes = "A2"
+        fit_rows(ws)
         if len(df.columns):
             ws.auto_filter.ref = f"A1:{get_column_letter(len(df.columns))}{max(len(df) + 1, 1)}"
         print_setup(ws, f"{title}　{name}" if title else name, landscape=len(df.columns) > 5)

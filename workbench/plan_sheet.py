@@ -31,6 +31,7 @@ from .exports import WAREKI_DATE, print_setup
 from .files import atomic_write, safe_cell
 from .inventory import Prefecture
 from .plan import ActionPlan, action_plan
+from .sheetkit import fit_rows
 from .staff import source_ja
 from .text import date_ja, fiscal_year, fiscal_year_ja
 
@@ -267,6 +268,7 @@ def _sources_sheet(meta: Any, plan: ActionPlan, st: _Style) -> None:
                 meta.cell(c.row, 2).font = st.bold
     meta.column_dimensions["A"].width = 40
     meta.column_dimensions["B"].width = 90
+    fit_rows(meta)
     print_setup(meta, f"{plan.prefecture.name} 実行計画の出典")
 
 

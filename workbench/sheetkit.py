@@ -63,6 +63,25 @@ WAREKI_DATE = '[$-411]ggge"年"m"月"d"日"'
 YEN = "#,##0"
 
 
+def fit_rows(ws: Any, first_row: int = 1, line_pt: float = 15.0) -> None:
+    """Row heights for wrapped text (Excel keeps a row one line high until someone edits it; LibreOffice as
+    well when it prints): the lines each cell needs at its column's width (a Japanese character is two of
+    Excel's width units), the tallest cell of the row."""
+    import math
+
+    widths = {k: (d.width or 8.43) for k, d in ws.column_dimensions.items()}
+    for row in ws.iter_rows(min_row=first_row):
+        lines = 1
+        for c in row:
+            if not isinstance(c.value, str) or not c.value:
+                continue
+            width = widths.get(c.column_letter, 8.43)
+            units = sum(1.0 if ord(ch) < 0x2E80 else 2.0 for ch in c.value)
+            lines = max(lines, sum(max(1, math.ceil(u / max(width - 1, 1))) for u in [units]))
+        if lines > 1:
+            ws.row_dimensions[row[0].row].height = lines * line_pt
+
+
 def print_setup(ws: Any, title: str, *, header_rows: str | None = "1:1", landscape: bool = True) -> None:
     """How every workbook of the workbench prints (as the plan workbook): A4, fitted to the page width, the
     header rows on every page, the title in the header and 「ページ / 総ページ」 in the footer."""

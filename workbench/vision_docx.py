@@ -268,7 +268,7 @@ def vision_document(pref: Any) -> Any:
     _source(doc, f"{cost.source}; 入力値（costs:）")
 
     _heading(doc, "6. KPI", 1)
-    _table(doc, v.kpis_frame())
+    _table(doc, v.kpis_frame(), [16, 30, 13, 13, 11, 22, 35, 30])
     _source(doc, v.sources["kpis"])
 
     _heading(doc, "7. 基盤の俯瞰図（Step 1）", 1)
