@@ -368,7 +368,8 @@ def test_panel_follows_the_weights_and_resets_to_our_reading():
 
     panel = OptionsPanel(Session.from_sample("07"))
     assert panel.result.recommended == "2.4"
-    assert "本ツールの読み" in panel.summary.value
+    assert panel.result.weights_default  # the sliders hold the default weights exactly (no snapping to a step)
+    assert "本ツールの読み（既定）" in panel.summary.value
     for code, slider in panel.weights.items():
         slider.value = 1.0 if code == "months" else 0.0
     assert panel.result.recommended == "status_quo"

@@ -54,7 +54,7 @@ class OptionsPanel(StaticFallback, w.VBox):
                 value=float(r.weight),
                 min=0.0,
                 max=1.0,
-                step=0.05,
+                step=0.01,
                 description=str(r.label_ja),
                 readout_format=".2f",
                 style={"description_width": "150px"},
