@@ -208,9 +208,26 @@ def option_html(o: Any) -> str:
         f"<td style='padding:2px 8px'>{html.escape(d.text)}</td></tr>"
         for d in o.decisions
     )
+    members = ""
+    if o.members:
+        import pandas as pd
+
+        from ..text import money_ja
+
+        df = pd.DataFrame(
+            [
+                {
+                    "市区町村": m.name,
+                    "この選択肢での負担": "不明" if m.cost is None else money_ja(m.cost),
+                    "単独の場合": "—" if m.alone is None else money_ja(m.alone),
+                }
+                for m in o.members
+            ]
+        )
+        members = f"<h5 style='margin:8px 0 2px'>各市区町村の負担（評価期間・現在価値）</h5>{html_table(df)}"
     return (
         f"<p style='margin:4px 0'><b>{html.escape(o.label)}</b>: {html.escape(o.description)}</p>"
-        f"<h5 style='margin:8px 0 2px'>費用の根拠</h5>{_items(o.cost_basis)}"
+        f"<h5 style='margin:8px 0 2px'>費用の根拠</h5>{_items(o.cost_basis)}{members}"
         f"<h5 style='margin:8px 0 2px'>理由</h5>{_items(o.reasons)}"
         f"<h5 style='margin:8px 0 2px'>認証レベルの不足と埋める手段</h5>{_items(gaps)}"
         f"<h5 style='margin:8px 0 2px'>リスク</h5>{_items(o.risks)}"
