@@ -368,7 +368,9 @@ def test_panel_follows_the_weights_and_resets_to_our_reading():
 
     panel = OptionsPanel(Session.from_sample("07"))
     assert panel.result.recommended == "2.4"
-    assert panel.result.weights_default  # the sliders hold the default weights exactly (no snapping to a step)
+    assert (
+        panel.result.weights_default
+    )  # the sliders hold the default weights exactly (no snapping to a step)
     assert "本ツールの読み（既定）" in panel.summary.value
     for code, slider in panel.weights.items():
         slider.value = 1.0 if code == "months" else 0.0
@@ -394,3 +396,24 @@ def test_cost_chart_draws_the_results_numbers_in_oku_yen(results):
     scores = option_scores(r)
     totals = [sum(t.x[i] for t in scores.data) for i in range(len(r.options))]
     assert totals == pytest.approx([100 * o.score for o in r.options], abs=0.2)
+
+
+def test_end_states_are_the_options_done():
+    """The copies of the file the analyses run on: converging retires 会津若松市 都市OS and moves its services
+    to the prefecture's platform (classified 型2.4); federating keeps both, widened and federated."""
+    from workbench.options import end_state, spec_for
+
+    pref = wb.load_sample("07")
+    one = end_state(pref, spec_for(pref, "2.4"))
+    assert [p.id for p in one.platforms] == ["pref-platform"]
+    assert {s.platform for s in one.services} == {"pref-platform"}
+    assert set(one.platforms[0].municipalities) == set(pref.costs.members)
+    assert wb.classify(one).current_type == "2.4"
+    two = end_state(pref, spec_for(pref, "2.8"))
+    assert {p.user_scope for p in two.platforms} == {"prefectural"}
+    assert two.platform("aizu-platform").auth_federation_with == ["pref-platform"]
+    assert two.platform("pref-platform").data_federation_with == ["aizu-platform"]
+    # the levels differ (the sample's assumption): 型2.8's condition is not met, which the option says
+    o = options(pref).option("2.8")
+    assert any(r.text.startswith("型2.8の条件を満たしていません") for r in o.risks)
+    assert any(g.kind == "federation" and "パスキー（同期型）" in g.means_labels for g in o.auth_gaps)

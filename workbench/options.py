@@ -600,72 +600,80 @@ def end_state(pref: Prefecture, spec: Spec) -> Prefecture:
       the others (型2.6/2.8) and its data too (型2.8); members on no platform use the destination's;
     * municipal services only (型2.1/2.2/2.5/2.6): services private firms provide are left out.
     """
-    members = _members(pref)
-    scheme = "both" if spec.providers == "mixed" else "municipality"
-    platforms = list(pref.platforms)
-    if spec.new_platform:
-        platforms = [*platforms, _new_platform(pref)]
-    by_id = {p.id: p for p in platforms}
+    platforms = list(pref.platforms) + ([_new_platform(pref)] if spec.new_platform else [])
     services = list(pref.services)
     if spec.providers == "municipalities":
         services = [s for s in services if s.provider != "private"]
     if spec.source == "single":
-        d = by_id[spec.destination or NEW_ID]
-        retired = {p.id for p in platforms if _data(p) and p.id != d.id and p.status == "running"}
-        users = sorted(set(members) | set(pref.users_of(d) if not spec.new_platform else []))
-        if spec.scope == "municipal":
-            users = sorted(set(pref.users_of(d)) if not spec.new_platform else set(members))
-        comps = sorted({c for p in platforms if p.id in retired or p.id == d.id for c in p.components})
-        new_d = d.model_copy(
-            update={
-                "status": "running",
-                "user_scope": spec.scope,
-                "municipalities": users,
-                "service_scheme": scheme,
-                "components": comps or list(d.components),
-                "operated_by": d.operated_by
-                if d.operated_by in ("prefecture", "operating_body")
-                else "operating_body",
-                "auth_federation_with": [x for x in d.auth_federation_with if x not in retired],
-                "data_federation_with": [x for x in d.data_federation_with if x not in retired],
-            }
-        )
-        platforms = [new_d if p.id == d.id else p for p in platforms if p.id not in retired]
-        platforms = [_unlink(p, retired) for p in platforms]
-        services = [_moved(s, retired, d.id) for s in services]
+        platforms, services = _converged(pref, spec, platforms, services)
     else:
-        keep = set(spec.keep)
-        auth_ps = [i for i in spec.keep if by_id[i].has_auth]
-        d = destination(pref)
-        extra = [c for c in members if not any(c in pref.users_of(by_id[i]) for i in keep)]
-        out = []
-        for p in platforms:
-            if p.id not in keep:
-                out.append(p)
-                continue
-            users = list(pref.users_of(p))
-            if d is not None and p.id == d.id:
-                users = sorted(set(users) | set(extra))
-            out.append(
-                p.model_copy(
-                    update={
-                        "status": "running",
-                        "user_scope": spec.scope,
-                        "municipalities": users or None,
-                        "service_scheme": scheme,
-                        "auth_federation_with": [i for i in auth_ps if i != p.id] if p.has_auth else [],
-                        "data_federation_with": (
-                            [i for i in spec.keep if i != p.id]
-                            if spec.type in ("2.8",)
-                            else list(p.data_federation_with)
-                        ),
-                    }
-                )
-            )
-        platforms = out
+        platforms = _federated(pref, spec, platforms)
     hub = spec.destination if spec.source == "single" else None
     target = Target(source=spec.source, user_scope=spec.scope, providers=spec.providers, hub=hub)
     return pref.model_copy(update={"platforms": platforms, "services": services, "target": target})
+
+
+def _scheme(spec: Spec) -> str:
+    return "both" if spec.providers == "mixed" else "municipality"
+
+
+def _converged(pref: Prefecture, spec: Spec, platforms: list[Any], services: list[Any]) -> tuple[list, list]:
+    """One platform: the destination serves every member (its own users for a municipal scope) with the
+    components of the platforms it replaces; those are retired, their services move to it."""
+    d = next(p for p in platforms if p.id == (spec.destination or NEW_ID))
+    retired = {p.id for p in platforms if _data(p) and p.id != d.id and p.status == "running"}
+    own = set(pref.users_of(d)) if not spec.new_platform else set()
+    users = (
+        sorted(own or set(_members(pref))) if spec.scope == "municipal" else sorted(set(_members(pref)) | own)
+    )
+    comps = sorted({c for p in platforms if p.id in retired or p.id == d.id for c in p.components})
+    new_d = d.model_copy(
+        update={
+            "status": "running",
+            "user_scope": spec.scope,
+            "municipalities": users,
+            "service_scheme": _scheme(spec),
+            "components": comps or list(d.components),
+            "operated_by": d.operated_by
+            if d.operated_by in ("prefecture", "operating_body")
+            else "operating_body",
+        }
+    )
+    platforms = [_unlink(new_d if p.id == d.id else p, retired) for p in platforms if p.id not in retired]
+    return platforms, [_moved(s, retired, d.id) for s in services]
+
+
+def _federated(pref: Prefecture, spec: Spec, platforms: list[Any]) -> list[Any]:
+    """Several platforms: each one kept widened, authentication federated among those with it (levels as they
+    are: where they differ, the gap is the option's work), data federated for 型2.8; members on no platform
+    use the destination's."""
+    by_id = {p.id: p for p in platforms}
+    keep = set(spec.keep)
+    auth_ps = [i for i in spec.keep if by_id[i].has_auth]
+    d = destination(pref)
+    extra = [c for c in _members(pref) if not any(c in pref.users_of(by_id[i]) for i in keep)]
+    out = []
+    for p in platforms:
+        if p.id not in keep:
+            out.append(p)
+            continue
+        users = list(pref.users_of(p))
+        if d is not None and p.id == d.id:
+            users = sorted(set(users) | set(extra))
+        data_fed = [i for i in spec.keep if i != p.id] if spec.type == "2.8" else list(p.data_federation_with)
+        out.append(
+            p.model_copy(
+                update={
+                    "status": "running",
+                    "user_scope": spec.scope,
+                    "municipalities": users or None,
+                    "service_scheme": _scheme(spec),
+                    "auth_federation_with": [i for i in auth_ps if i != p.id] if p.has_auth else [],
+                    "data_federation_with": data_fed,
+                }
+            )
+        )
+    return out
 
 
 def _unlink(p: Any, retired: set[str]) -> Any:
