@@ -1607,7 +1607,7 @@ def _decide(
     runner = order[1] if len(order) > 1 else None
     close = runner is not None and scores[best] - scores[runner] < CLOSE
     for j, o in enumerate(opts):
-        o.reasons = _reasons(o, opts, j == best, sq, criteria, runner_of=opts[best] if j != best else None)
+        o.reasons = _reasons(o, opts, j == best, sq, criteria)
     b = opts[best]
     what = _what_changes(opts, best, runner, close)
     start, direction = _starting_point(pref, cl)
@@ -1659,7 +1659,10 @@ def _summary(pref: Prefecture, b: Option, sq: Option, close: bool, runner: Optio
         head = "今の形を続けることを推奨します（どの選択肢も評点で現状維持を上回りません）"
     parts = [head]
     if b.saving is not None and b.kind != STATUS_QUO and b.total_cost is not None:
-        parts.append(f"現状維持と比べて費用は{b.saving_text()}（{years}・現在価値）")
+        if b.saving_text() == "差なし":
+            parts.append(f"費用は現状維持と同じです（{years}・現在価値）")
+        else:
+            parts.append(f"現状維持と比べて費用は{b.saving_text()}（{years}・現在価値）")
     if b.months:
         parts.append(f"到達まで{b.months}か月")
     if close and runner is not None:
@@ -1667,104 +1670,130 @@ def _summary(pref: Prefecture, b: Option, sq: Option, close: bool, runner: Optio
     return "。".join(parts) + "。"
 
 
-def _reasons(
-    o: Option,
-    opts: list[Option],
-    best: bool,
-    sq: Option,
-    criteria: list[Criterion],
-    runner_of: Option | None,
-) -> list[Reason]:
-    """Each reason a sentence traced to a number of the analyses or a sentence of the guide."""
-    out: list[Reason] = []
-    crit = {c.code: c for c in criteria}
+CALC = "本ツールの計算（基準と重み）"
+
+
+def _cost_reason(o: Option, opts: list[Option], best: bool, crit: dict[str, Criterion]) -> list[Reason]:
     costs = [x.total_cost for x in opts if x.total_cost is not None]
-    if o.total_cost is not None and costs:
-        rank = sorted(costs).index(o.total_cost) + 1
-        order = (
-            "最も少ない" if rank == 1 else ("最も多い" if rank == len(costs) else f"少ない方から{rank}番目")
+    if o.total_cost is None or not costs:
+        return []
+    same = sum(abs(c - o.total_cost) < 0.5 for c in costs)
+    rank = sum(c < o.total_cost - 0.5 for c in costs) + 1
+    if same == len(costs):
+        where = f"{len(costs)}案とも同額"
+    else:
+        last = rank + same - 1 == len(costs)
+        where = f"{len(costs)}案中" + (
+            "最も少ない" if rank == 1 else "最も多い" if last else f"少ない方から{rank}番目"
         )
-        text = f"費用 {o.cost_text()}（{len(costs)}案中{order}）"
-        if o.kind != STATUS_QUO and o.saving is not None:
-            text += f"。現状維持より{o.saving_text()}"
-        out.append(
-            Reason(
-                text=text,
-                source=(o.cost_basis[0].source if o.cost_basis else "your input（costs:）"),
-                quote=crit["cost"].quote if best else None,
-            )
-        )
-    n = len(o.principles) or 6
+        where += f"、{same}案が同額" if same > 1 else ""
+    text = f"費用 {o.cost_text()}（{where}）"
+    if o.kind != STATUS_QUO and o.saving is not None:
+        text += "。現状維持と同額" if o.saving_text() == "差なし" else f"。現状維持より{o.saving_text()}"
+    source = o.cost_basis[0].source if o.cost_basis else "your input（costs:）"
+    return [Reason(text=text, source=source, quote=crit["cost"].quote if best else None)]
+
+
+def _principles_reason(o: Option, sq: Option, crit: dict[str, Criterion]) -> Reason:
+    """The principles met, those newly met (quoted: the first of them) and those no longer met."""
     sq_met = set(sq.principles_met)
-    gained = [p.label for p in o.principles if p.code in o.principles_met and p.code not in sq_met]
+    gained = [p for p in o.principles if p.code in o.principles_met and p.code not in sq_met]
     lost = [p.label for p in o.principles if p.code in sq_met and p.code not in o.principles_met]
-    text = f"基本的な考え方 {n}項目のうち{len(o.principles_met)}項目を満たします"
-    if gained:
-        text += f"（新たに満たす: {'、'.join(gained)}）"
-    if lost:
-        text += f"（満たさなくなる: {'、'.join(lost)}）"
-    quotes = reference.table("principle_quotes.csv").set_index("code")
-    first = next((p.code for p in o.principles if p.code in o.principles_met and p.code not in sq_met), None)
-    out.append(
-        Reason(
-            text=text,
-            source=str(quotes.loc[first, "source"]) if first else crit["principles"].source,
-            quote=str(quotes.loc[first, "quote_ja"]) if first else None,
-        )
+    text = f"基本的な考え方 {len(o.principles) or 6}項目のうち{len(o.principles_met)}項目を満たします"
+    text += f"（新たに満たす: {'、'.join(p.label for p in gained)}）" if gained else ""
+    text += f"（満たさなくなる: {'、'.join(lost)}）" if lost else ""
+    if not gained:
+        return Reason(text=text, source=crit["principles"].source)
+    q = reference.table("principle_quotes.csv").set_index("code").loc[gained[0].code]
+    return Reason(text=text, source=str(q["source"]), quote=str(q["quote_ja"]))
+
+
+def _auth_reason(o: Option, best: bool, crit: dict[str, Criterion]) -> Reason:
+    if not o.auth_gaps:
+        return Reason(text="認証レベルの不足はありません", source=crit["auth"].source)
+    means = sorted({m for g in o.auth_gaps for m in g.means_labels})
+    text = f"認証レベルの不足 {len(o.auth_gaps)}件" + (
+        f"（埋める最小の手段: {'、'.join(means)}）" if means else ""
     )
-    if o.auth_gaps:
-        means = sorted({m for g in o.auth_gaps for m in g.means_labels})
-        out.append(
-            Reason(
-                text=f"認証レベルの不足 {len(o.auth_gaps)}件"
-                + (f"（埋める最小の手段: {'、'.join(means)}）" if means else ""),
-                source=crit["auth"].source,
-                quote=crit["auth"].quote if best else None,
-            )
-        )
-    else:
-        out.append(Reason(text="認証レベルの不足はありません", source=crit["auth"].source))
-    if o.kind != STATUS_QUO and o.months is not None:
-        out.append(
-            Reason(
-                text=f"型{o.type}まで{o.months}か月（実行計画 {o.plan_items}件のクリティカルパス）",
-                source=crit["months"].source,
-            )
-        )
+    return Reason(text=text, source=crit["auth"].source, quote=crit["auth"].quote if best else None)
+
+
+def _risk_reason(o: Option, opts: list[Option], crit: dict[str, Criterion]) -> Reason:
+    """The risks; for federating, that forcing one platform would harm (guide 3.2); for converging where it
+    would, the caveat with the guide's way round it."""
     harm = [r for r in o.risks if r.quote == HARM_QUOTE]
-    if o.kind == "federate" and any("弊害" in r.text for x in opts for r in x.risks):
-        out.append(
-            Reason(
-                text="一つの基盤に寄せると弊害が出るおそれがあるため、基盤はそれぞれ残してつなぎます",
-                source="guide 3.2",
-                quote=crit["risks"].quote,
-            )
+    if o.kind == "federate" and any(r.quote == HARM_QUOTE for x in opts for r in x.risks):
+        return Reason(
+            text="一つの基盤に寄せると弊害が出るおそれがあるため、基盤はそれぞれ残してつなぎます",
+            source="guide 3.2",
+            quote=crit["risks"].quote,
         )
-    elif harm:
-        out.append(
-            Reason(
-                text=f"リスク {len(o.risks)}件。ただし一つの基盤にすると弊害が出るおそれが{len(harm)}件あります。"
-                "まず基盤間をつないで認証レベルを揃え、そのうえで集約する進め方もあります",
-                source="guide 3.2",
-                quote=harm[0].quote,
-            )
+    if harm:
+        return Reason(
+            text=f"リスク {len(o.risks)}件。ただし一つの基盤にすると弊害が出るおそれが{len(harm)}件あります。"
+            "まず基盤間をつないで認証レベルを揃え、そのうえで集約する進め方もあります",
+            source="guide 3.2",
+            quote=harm[0].quote,
         )
-    else:
-        out.append(Reason(text=f"リスク {len(o.risks)}件", source=crit["risks"].source))
-    if runner_of is not None and o.break_even is not None:
-        out.append(
-            Reason(
-                text=f"費用が{money_ja(o.break_even)}以下になれば推奨になります（いまは {o.cost_text()}）",
-                source="本ツールの計算（基準と重み）",
-            )
+    return Reason(text=f"リスク {len(o.risks)}件", source=crit["risks"].source)
+
+
+def _margin_reason(o: Option, opts: list[Option], criteria: list[Criterion]) -> list[Reason]:
+    """What makes the recommended option's lead over the runner-up: the criteria that add the most points,
+    and those where the runner-up is better."""
+    others = [x for x in opts if x is not o]
+    if not others:
+        return []
+    runner = max(others, key=lambda x: x.score)
+    diffs = sorted(
+        (
+            (c.weight * (o.scores.get(c.code, 0) - runner.scores.get(c.code, 0)), c)
+            for c in criteria
+            if c.active
+        ),
+        key=lambda dc: -dc[0],
+    )
+    ahead = [f"{c.name}（+{d * 100:.1f}点）" for d, c in diffs if d > 0.0005][:2]
+    behind = [f"{c.name}（{d * 100:.1f}点）" for d, c in diffs if d < -0.0005][-2:]
+    if not ahead:
+        return []
+    text = f"次点の{runner.label}との差 {100 * (o.score - runner.score):.1f}点は、主に" + "・".join(ahead)
+    text += ("。次点の方が良いのは " + "・".join(behind)) if behind else ""
+    return [Reason(text=text, source=CALC)]
+
+
+def _reasons(
+    o: Option, opts: list[Option], best: bool, sq: Option, criteria: list[Criterion]
+) -> list[Reason]:
+    """Each reason a sentence traced to a number of the analyses or a sentence of the guide: cost, principles,
+    the goal, authentication, months, risks; for the recommended option what makes its lead, for the others
+    the cost at which they would be recommended."""
+    crit = {c.code: c for c in criteria}
+    out = [*_cost_reason(o, opts, best, crit), _principles_reason(o, sq, crit)]
+    if o.goal_steps is not None:
+        text = (
+            "目指す姿（型2.4）に着きます"
+            if o.goal_steps == 0
+            else f"目指す姿（型2.4）まで残り{o.goal_steps}段階です"
         )
+        out.append(Reason(text=text, source=crit["goal"].source, quote=crit["goal"].quote if best else None))
+    out.append(_auth_reason(o, best, crit))
+    if o.kind != STATUS_QUO and o.months is not None:
+        text = f"型{o.type}まで{o.months}か月（実行計画 {o.plan_items}件のクリティカルパス）"
+        out.append(Reason(text=text, source=crit["months"].source))
+    out.append(_risk_reason(o, opts, crit))
+    if best:
+        out += _margin_reason(o, opts, criteria)
+    elif o.break_even is not None:
+        text = f"費用が{money_ja(o.break_even)}以下になれば推奨になります（いまは {o.cost_text()}）"
+        out.append(Reason(text=text, source=CALC))
     return out
 
 
 def _what_changes(opts: list[Option], best: int, runner: int | None, close: bool) -> list[Reason]:
     out: list[Reason] = []
     b = opts[best]
-    src = "本ツールの計算（基準と重み）"
+    src = CALC
     if runner is not None:
         r = opts[runner]
         gap = b.score - r.score
