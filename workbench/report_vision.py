@@ -182,7 +182,7 @@ def vision_markdown(pref: Prefecture) -> str:
         out += [f"実行計画を作れませんでした: {md(err)}", ""]
     from .staff import file_names, names_ja
 
-    names = file_names(pref)
+    names = {k: md(v) for k, v in file_names(pref).items()}  # escaped as the page's own text is
     return "\n".join(names_ja(prose_ja(line), names) for line in out)
 
 

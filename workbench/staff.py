@@ -163,9 +163,11 @@ def frame_names_ja(df: Any, names: dict[str, str]) -> Any:
 
 
 def html_names_ja(page: str, names: dict[str, str]) -> str:
-    """:func:`names_ja` over the text of an HTML page (tags, scripts and styles untouched)."""
+    """:func:`names_ja` over the text of an HTML page (tags, scripts and styles untouched); the names are
+    HTML-escaped, as the page's own text is (a name is the user's text, never markup)."""
+    escaped = {k: html.escape(v) for k, v in names.items()}
     parts = _SCRIPT.split(page)
-    return "".join(p if i % 2 else names_ja(p, names) for i, p in enumerate(parts))
+    return "".join(p if i % 2 else names_ja(p, escaped) for i, p in enumerate(parts))
 
 
 def file_parts_ja(text: str) -> str:
