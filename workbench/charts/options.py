@@ -82,7 +82,7 @@ def option_costs(result: Any) -> go.Figure:
             "rangemode": "tozero",
         },
         yaxis={"autorange": "reversed", "automargin": True},
-        legend={"orientation": "h", "y": -0.2},
+        legend={"orientation": "h", "y": -0.2, "traceorder": "normal"},
         height=140 + 46 * max(len(opts), 1),
         font={"family": JA_FONT},
         margin={"l": 10, "r": 30, "t": 50, "b": 60},
