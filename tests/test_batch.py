@@ -54,19 +54,25 @@ def test_batch_national_summary_covers_the_census():
     from workbench.charts.national import national_savings, national_types
 
     fig = national_types(df)
-    kinds = df["current_type"].str.split("+").str[0]
+    kinds = df["current_type"].fillna("判定できない")  # a combination (「1.3+1.4+1.4」) counted as what it is
     drawn: dict[str, int] = {}
     for t in fig.data:
         for kind, n in zip(t.x, t.y, strict=True):
             drawn[kind] = drawn.get(kind, 0) + int(n)
     assert drawn == kinds.value_counts().to_dict() and sum(drawn.values()) == 47
+    order = list(fig.layout.xaxis.categoryarray)  # the types in their order, combinations after their first
+    assert order == sorted(
+        order, key=lambda t: tuple(float(x) for x in t.split("+")) if t[0].isdigit() else (9,)
+    )
+    assert len({fig.layout.title.text, national_savings(df).layout.title.text}) == 2
     assert {t.name for t in fig.data} == {"合成データ", "サンプル（ガイドの事実＋仮定）"}
     fig = national_savings(df)
     alone, shared = ({n: v for n, v in zip(t.x, t.y, strict=True)} for t in fig.data)
     costed = df.dropna(subset=["shared_total"]).set_index("name")
     assert set(shared) == set(costed.index) and len(shared) >= 40
-    assert shared["福島県"] == pytest.approx(costed.loc["福島県", "shared_total"])
-    assert alone["福島県"] == pytest.approx(costed.loc["福島県", "standalone_total"])
+    assert shared["福島県"] == pytest.approx(costed.loc["福島県", "shared_total"] / 1e8)  # 億円 on the axis
+    assert alone["福島県"] == pytest.approx(costed.loc["福島県", "standalone_total"] / 1e8)
+    assert fig.layout.yaxis.title.text == "億円"
 
 
 def test_batch_cli_writes_safe_csv_and_xlsx(tmp_path, capsys):
@@ -95,6 +101,18 @@ def test_batch_cli_writes_safe_csv_and_xlsx(tmp_path, capsys):
 
     ws = load_workbook(xlsx).active
     assert ws.cell(1, 2).value == "都道府県"
+    # it prints like the plan workbook: A4 fitted to the width, the header on every page, page numbers
+    assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) and ws.page_setup.fitToWidth == 1
+    assert ws.print_title_rows == "$1:$1" and "&P" in ws.oddFooter.center.text
+    head = [c.value for c in ws[1]]
+    row = {h: c for h, c in zip(head, ws[2], strict=True)}
+    assert (
+        row["合成データ"].value == "—"
+        and row["パターン"].value == "該当なし（運用中の基盤はすべて共同利用中）"
+    )  # issue 22: no 8.2 move left
+    money = row["共同利用の費用（現在価値・円）"]
+    assert isinstance(money.value, int) and money.number_format == "#,##0"  # whole 円
+    assert "True" not in text and "False" not in text and "|" not in text  # no codes, ○/— and labels
     page = html.read_text(encoding="utf-8")
     assert '<script src="http' not in page and "plotly" in page
     assert "福島県" in capsys.readouterr().out

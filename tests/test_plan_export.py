@@ -44,9 +44,9 @@ def test_xlsx_opens_and_escapes_formulas(pref, tmp_path):
     book = load_workbook(out)
     ws = book["実行計画"]
     header = [c.value for c in ws[plan_sheet.HEADER_ROW]]
-    assert header[:4] == ["ID", "取組事項", "検討事項", "担当"]
+    assert header[:4] == ["番号", "取組事項", "検討事項", "担当"]  # item numbers, not ids (issue 23)
     rows = {r[0]: r for r in ws.iter_rows(min_row=plan_sheet.FIRST_ITEM_ROW, values_only=True) if r[0]}
-    evil = rows["evil"]
+    evil = rows[plan.action_plan(pref).numbers()["evil"]]
     assert evil[1].startswith("'=") and evil[header.index("備考")].startswith("'+")
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
     assert "出典" in book.sheetnames
@@ -77,9 +77,12 @@ def test_xlsx_prints_as_offices_print_it(pref, tmp_path):
     assert ws.auto_filter.ref.startswith(f"A{plan_sheet.HEADER_ROW}:")
     header = [c.value for c in ws[plan_sheet.HEADER_ROW]]
     first = next(i for i in ap.items if i.id == "c1-1")
-    row = next(r for r in ws.iter_rows(min_row=plan_sheet.FIRST_ITEM_ROW) if r[0].value == "c1-1")
+    row = next(
+        r for r in ws.iter_rows(min_row=plan_sheet.FIRST_ITEM_ROW) if r[0].value == ap.numbers()["c1-1"]
+    )
     start, end = row[header.index("開始")].value, row[header.index("終了")].value
     assert start == dt.datetime(2026, 4, 1) and end == dt.datetime(2026, 6, 30)  # 3 か月: 4月1日〜6月30日
+    assert row[header.index("開始")].number_format == '[$-411]ggge"年"m"月"d"日"'  # shown as 令和8年4月1日
     assert first.duration == 3
     gantt = row[len(plan_sheet.TABLE_COLUMNS) : len(plan_sheet.TABLE_COLUMNS) + 4]
     assert [c.fill.fgColor.rgb[-6:] for c in gantt[:3]] == ["1F77B4"] * 3  # 都道府県's colour, 3 months
@@ -91,6 +94,8 @@ def test_xlsx_prints_as_offices_print_it(pref, tmp_path):
     labels = [r[0] for r in sources]
     assert "取組事項" in labels and not any(str(x).startswith("出典: ") for x in labels)
     assert all("your input" not in str(r[1]) and "data/" not in str(r[1]) for r in sources)
+    meta = load_workbook(out)["出典"]  # the sources sheet prints like the plan: A4, fitted, titles, footer
+    assert meta.page_setup.fitToWidth == 1 and meta.print_title_rows and "&P" in meta.oddFooter.center.text
 
 
 def test_xlsx_without_a_start_counts_months(tmp_path):
@@ -128,10 +133,11 @@ def test_vision_markdown_has_sections_and_sources(pref):
     for heading in (
         "## 1. 共同利用の目的",
         "## 2. 目指す共同利用の型",
-        "## 3. 運営組織",
-        "## 4. 費用負担",
-        "## 5. KPI",
-        "## 7. 実行計画",
+        "## 3. 目指す型の選択肢と推奨",
+        "## 4. 運営組織",
+        "## 5. 費用負担",
+        "## 6. KPI",
+        "## 8. 実行計画",
     ):
         assert heading in md
     assert md.count("出典:") >= 7
@@ -188,6 +194,6 @@ def test_the_writer_moved_to_the_exports_and_is_still_found_where_it_was(pref, t
 
     assert plan_xlsx is plan_sheet.plan_xlsx
     out = plan_xlsx(pref, tmp_path / "old.xlsx")
-    assert load_workbook(out)["実行計画"].cell(plan_sheet.HEADER_ROW, 1).value == "ID"
+    assert load_workbook(out)["実行計画"].cell(plan_sheet.HEADER_ROW, 1).value == "番号"
     with pytest.raises(AttributeError, match="no_such_name"):
         plan.no_such_name  # noqa: B018

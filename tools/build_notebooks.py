@@ -310,6 +310,27 @@ TypeFlowchart(session)""",
             ignore=True,
         ),
         md("""
+## 目指す型の選択肢と推奨（ガイド 3.2）
+ガイド 3.2 では、今の状態（出発点）で選べる姿が決まります。選択肢ごとに、評価期間の費用（県・市町村）、現状維持との差、
+認証レベルの不足と埋める手段、到達までの期間、満たす基本的な考え方、リスク、決めていただきたいことを並べ、一つを推奨します。
+基準の重みは下のスライダーで変えられます（既定は本ツールの読み）。ファイルが選択肢の費用を書いていない基盤の費用は、
+ガイド 2.5 の調査結果から推計した範囲（推計）で示します。
+"""),
+        code(
+            """from workbench.options import options
+
+opts = options(pref)
+print(opts)
+display(table(opts.display_frame()))""",
+            check=True,
+        ),
+        code(
+            """from workbench.widgets import OptionsPanel
+
+OptionsPanel(session)""",
+            ignore=True,
+        ),
+        md("""
 ## 運営組織と KPI
 """),
         code("table(v.organisation_frame())"),
@@ -508,7 +529,7 @@ DASHBOARD_SPECS = {
         "CostDashboard",
         "費用負担シミュレーター",
         "配分ルールを並べて比べ、重みと県の負担割合を動かし、公平性の監査（個別合理性・コア・単調性）と"
-        "後から参加する団体の負担を確かめます。",
+        "後から参加する団体の負担を確かめます。最後に、目指す型の選択肢を費用とともに並べ、推奨とその理由を示します。",
     ),
     "認証レベル.ipynb": lambda: dashboard(
         "AuthDashboard",

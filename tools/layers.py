@@ -56,6 +56,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
             "workbench.cost",
             "workbench.plan",
             "workbench.datamap",
+            "workbench.options",
             "workbench.overview",
             "workbench.geo",
         ),

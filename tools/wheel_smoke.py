@@ -42,6 +42,9 @@ alloc = wb.allocate(pref, rule="shapley")
 total = sum(m.share for m in alloc.members) + alloc.prefecture
 assert abs(total - alloc.total) <= 1, (total, alloc.total)
 print(f"allocate(shapley): 合計 {alloc.total:,.0f} 円, {len(alloc.members)} 団体")
+opts = wb.options(pref)  # the options appraisal reads its criteria from the installed data
+assert sum(o.recommended for o in opts.options) == 1, opts
+print(f"options: {len(opts.options)} 案, 推奨 {opts.best.label}")
 
 # the widgets construct (no kernel needed) on the installed package's samples
 from workbench import widgets as W  # noqa: E402
@@ -54,6 +57,7 @@ built = [
     W.OverviewDashboard("07"),
     W.CostDashboard("09"),
     W.AuthDashboard("07"),
+    W.OptionsPanel(session),
 ]
 print("widgets: " + ", ".join(type(b).__name__ for b in built))
 print(f"wheel smoke OK (Python {sys.version.split()[0]})")

@@ -10,11 +10,12 @@ The public API (CONTRACT.md)::
     wb.compare_rules(pref)              # every rule side by side; wb.audit_rules: the fairness audit
     wb.vision(pref), wb.action_plan(pref)   # Step 2 and Step 3
     wb.datamap(pref)                    # データマップ: data flows across fields, models, published APIs
+    wb.options(pref)                    # Step 2 目指す型の選択: options, costs, the recommendation
 
 ``import workbench`` loads the file models and the analyses (what these names need); charts, widgets and the
 exports are imported by those who use them (``workbench.charts``, ``workbench.widgets``, ``workbench.report``).
 
-``wb.classify`` and ``wb.datamap`` are the functions; their modules are imported by name
+``wb.classify``, ``wb.datamap`` and ``wb.options`` are the functions; their modules are imported by name
 (``from workbench.classify import Classification``), since the functions take the package's attribute.
 """
 
@@ -28,6 +29,7 @@ from .cost import compare as compare_rules
 from .datamap import datamap
 from .errors import InputError, Problem, WriteError
 from .inventory import Prefecture, StaleFileError, load, loads, save
+from .options import options
 from .plan import action_plan, vision
 from .samples import load_sample, sample_path
 
@@ -53,6 +55,7 @@ __all__ = [
     "vision",
     "action_plan",
     "datamap",
+    "options",
     "sample_path",
     "load_sample",
     "reference",

@@ -68,6 +68,7 @@ def summarize(pref: Prefecture, *, rules: Iterable[str] | None = None) -> dict[s
         "current_type": c.current_type,
         **c.counts.model_dump(),
         "pattern": c.pattern,
+        "pattern_label": c.pattern_label,
         "after_type": c.after.type if c.after else None,
         "issues": len(c.issues),
         "issues_high": sum(i.severity == "high" for i in c.issues),
@@ -170,6 +171,41 @@ def run_batch(
         if progress:
             progress(i, len(todo), code)
     return pd.DataFrame(rows), errors
+
+
+def staff_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The national summary as staff file it (CSV, xlsx): Japanese columns, ○/— for yes/no, patterns and
+    rules by their labels, the saving as a percentage, money in whole 円."""
+    from .cost import rules_table
+
+    rules = dict(zip(rules_table()["code"], rules_table()["label_ja"], strict=True))
+    out = df.copy()
+    if "synthetic" in out:
+        out["synthetic"] = out["synthetic"].map(lambda v: "○" if v else "—")
+    if "pattern" in out and "pattern_label" in out:
+        out["pattern"] = [
+            f"{p}（{lab}）" if p in "ABCD" else lab
+            for p, lab in zip(out["pattern"], out["pattern_label"], strict=True)
+        ]
+    for col in ("rules_not_ir", "rules_in_core"):
+        if col in out:
+            out[col] = out[col].map(
+                lambda v: (
+                    "、".join(rules.get(x, x) for x in str(v).split("|") if x) or "なし"
+                    if isinstance(v, str)
+                    else "—"
+                )
+            )
+    if "saving_ratio" in out:
+        out["saving_ratio"] = out["saving_ratio"].map(
+            lambda v: f"{v:.1%}" if isinstance(v, float) and v == v else "—"
+        )
+    for col in ("shared_total", "standalone_total", "prefecture_part", "least_core_epsilon"):
+        if col in out:
+            out[col] = out[col].map(
+                lambda v: int(round(v)) if isinstance(v, int | float) and v == v else None
+            )
+    return out.drop(columns=["seconds", "pattern_label"], errors="ignore").rename(columns=COLUMNS_JA)
 
 
 def national_totals(df: pd.DataFrame) -> dict[str, Any]:

@@ -208,10 +208,14 @@ class Classification(Result):
     def card_title(self) -> str:
         return f"{self.prefecture.name}（{self.prefecture.code}）Step 1 現状把握"
 
+    def current_words(self) -> str:
+        """Today's type as staff read it, with its label: 「型2.8（条件未達: …）（…）」, or why it is undetermined."""
+        return f"{self.current_text}（{self.current_label}）" if self.current_type else self.current_label
+
     def card_rows(self) -> list[tuple[str, str]]:
         after = f"型{self.after.type} {self.after.label}" if self.after else "未設定"
         high = sum(i.severity == "high" for i in self.issues)
-        current = f"{self.current_text}（{self.current_label}）" if self.current_type else self.current_label
+        current = self.current_words()
         return [
             ("個人認証サービス数", str(self.counts.auth)),
             ("非パーソナル基盤数", str(self.counts.non_personal)),

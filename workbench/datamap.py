@@ -78,7 +78,7 @@ READINGS = [
 ]
 #: what no reachable source says (outputs must say so)
 GAPS = [
-    "データマップ作成フォーマット（xlsx）のシート名・見出しのセル位置・記入例の位置は確認できていません。取り込みは見出しの文言で列を探します。",
+    "データマップ作成フォーマット（Excel）のシート名・見出しのセル位置・記入例の位置は確認できていません。取り込みは見出しの文言で列を探します。",
     "防災分野の標準データモデル（避難所ほか9件）はガイドブック 10.3 に一覧があるだけで、データモデル実践ガイドライン（初版）に項目の表がありません。",
     "ガイドブックが参照する Appendix（「分野横断サービスの実現」ほか）は参照できていません。",
     "基盤としての標準データモデル準拠の検査方法・基準は、どの資料にもありません。",
@@ -745,7 +745,7 @@ class DataMapResult(Result):
         recs = [
             {
                 "基盤": self.platform_name(p.platform),
-                "フェーズ（目安）": "—" if p.phase is None else f"Phase{p.phase} {p.label}",
+                "フェーズ（目安）": "—" if p.phase is None else f"フェーズ{p.phase} {p.label}",
                 "根拠": p.evidence,
             }
             for p in self.migration

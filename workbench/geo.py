@@ -240,16 +240,34 @@ def auth_frame(pref: Prefecture, match: AuthMatch) -> pd.DataFrame:
     return df[FRAME_COLUMNS]
 
 
+def type_group(current_type: object) -> str:
+    """Today's type as the national views count it: a single type by its label (「型2.3 単一基盤・自治体内・
+    官民混在」); platforms run alone side by side (「1.3+1.4+1.4」) as 「型1.x の組み合わせ（単独運営が複数）」; a shared
+    arrangement beside platforms run alone (「2.2+1.3」) as 「型2.2＋単独運営」; no type as 「判定できない」."""
+    if (
+        current_type is None
+        or current_type == ""
+        or (isinstance(current_type, float) and current_type != current_type)
+    ):
+        return "判定できない"
+    text = str(current_type)
+    if "+" not in text:
+        label = type_label(text)
+        return f"型{text}" + (f" {label}" if label != text else "")
+    first = text.split("+")[0]
+    if first.startswith("1."):
+        return "型1.x の組み合わせ（単独運営が複数）"
+    return f"型{first}＋単独運営"
+
+
 def national_frame(summary: pd.DataFrame) -> pd.DataFrame:
     """National view: one row per prefecture of the batch summary (:func:`workbench.batch.run_batch`) with
-    ``group`` = today's type (the first of a 1.x combination, as in the national type chart), ``detail`` the
+    ``group`` = today's type as :func:`type_group` names it (a combination as what it is), ``detail`` the
     type and whether the file is synthetic, at the mean of the prefecture's capital-area outline."""
     prefs = reference.prefectures().set_index("code")
     rows = []
     for r in summary.itertuples(index=False):
         ring = prefecture_outline(r.code)
-        kind = str(r.current_type).split("+")[0] if r.current_type else "未確定"
-        label = type_label(kind)
         rows.append(
             {
                 "code": r.code,
@@ -259,7 +277,7 @@ def national_frame(summary: pd.DataFrame) -> pd.DataFrame:
                 "lon": float(ring.lon.mean()),
                 "lat": float(ring.lat.mean()),
                 "outside": False,
-                "group": (f"型{kind}" + (f" {label}" if label != kind else "")) if r.current_type else kind,
+                "group": type_group(r.current_type),
                 "value": float("nan"),
                 "detail": f"現在の型: {f'型{r.current_type}' if r.current_type else '未確定'}"
                 + ("（合成データ）" if r.synthetic else "（サンプル）"),

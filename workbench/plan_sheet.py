@@ -28,9 +28,11 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from . import reference
 from .classify import pattern_text
+from .exports import WAREKI_DATE, print_setup
 from .files import atomic_write, safe_cell
 from .inventory import Prefecture
 from .plan import ActionPlan, action_plan
+from .sheetkit import fit_rows
 from .staff import source_ja
 from .text import date_ja, fiscal_year, fiscal_year_ja, office_safe
 
@@ -44,7 +46,7 @@ SOURCE_LABELS = {
 }
 
 TABLE_COLUMNS = [
-    "ID",
+    "番号",
     "取組事項",
     "検討事項",
     "担当",
@@ -56,7 +58,7 @@ TABLE_COLUMNS = [
     "完了",
     "備考",
 ]
-WIDTHS = {"ID": 9, "取組事項": 44, "検討事項": 18, "担当": 11, "開始": 15, "終了": 15, "期間（月）": 7,
+WIDTHS = {"番号": 7, "取組事項": 44, "検討事項": 18, "担当": 11, "開始": 15, "終了": 15, "期間（月）": 7,
           "依存": 14, "クリティカル": 7, "完了": 5, "備考": 24}  # fmt: skip
 MONTH_WIDTH = 3.2
 TITLE_ROW, GROUP_ROW, HEADER_ROW = 1, 3, 4
@@ -178,15 +180,16 @@ def _begin_end(item: Any, plan: ActionPlan) -> tuple[Any, Any]:
 def _item_row(ws: Any, r: int, item: Any, plan: ActionPlan, st: _Style) -> None:
     """One action item's row of the table (formula-safe; dates as dates)."""
     begin, end = _begin_end(item, plan)
+    nums = plan.numbers()
     values = [
-        item.id,
+        nums[item.id],
         item.title,
         item.consideration_label or "—",
         item.owner_label,
         begin,
         end if item.duration else "（節目）",
         item.duration,
-        "、".join(item.depends_on) or "—",
+        "、".join(nums.get(d, d) for d in item.depends_on) or "—",
         "○" if item.critical else "—",
         "○" if item.done else "—",
         item.notes or "",
@@ -196,7 +199,7 @@ def _item_row(ws: Any, r: int, item: Any, plan: ActionPlan, st: _Style) -> None:
         c.border = st.grid
         c.alignment = st.wrap
         if isinstance(v, date):
-            c.number_format = 'yyyy"年"m"月"d"日"'
+            c.number_format = WAREKI_DATE
 
 
 def _gantt_row(ws: Any, r: int, item: Any, months: int, st: _Style) -> None:
@@ -256,8 +259,9 @@ def _sources_sheet(meta: Any, plan: ActionPlan, st: _Style) -> None:
             meta.append([safe_cell(SOURCE_LABELS.get(key, key)), safe_cell(source_ja(text))])
     meta.append([])
     meta.append(["取組事項", "根拠"])
+    nums = plan.numbers()
     for item in plan.items:
-        meta.append([safe_cell(f"{item.id} {item.title}"), safe_cell(source_ja(item.source))])
+        meta.append([safe_cell(f"{nums[item.id]} {item.title}"), safe_cell(source_ja(item.source))])
     for row in meta.iter_rows():
         for c in row:
             c.alignment = st.wrap
@@ -266,7 +270,8 @@ def _sources_sheet(meta: Any, plan: ActionPlan, st: _Style) -> None:
                 meta.cell(c.row, 2).font = st.bold
     meta.column_dimensions["A"].width = 40
     meta.column_dimensions["B"].width = 90
-    _a4_landscape(meta)
+    fit_rows(meta)
+    print_setup(meta, f"{plan.prefecture.name} 実行計画の出典")
 
 
 def plan_xlsx(pref: Prefecture, path: str | os.PathLike[str], plan: ActionPlan | None = None) -> Path:

@@ -42,7 +42,8 @@ def _table(df: pd.DataFrame) -> str:
         return "<p class='wb-note'>（なし）</p>"
     from .staff import table_html
 
-    return table_html(df, max_rows=None)
+    # the analysts' code columns are left out: rules and platforms are shown by their labels and names
+    return table_html(df.drop(columns=["rule", "ID", "id"], errors="ignore"), max_rows=None)
 
 
 def _rule_label(code: str) -> str:
@@ -124,10 +125,10 @@ def _overview(page: _Page, pref: Any) -> None:
     page.h(3, "基本的な考え方")
     page.raw(_table(res.principles_frame()))
     for p in pref.platforms:
-        page.h(3, f"基盤：{p.name}（{p.id}）")
+        page.h(3, f"基盤：{p.name}")
         page.chart(overview_diagram(pref, p.id))
         row = next(r for r in res.platforms if r["id"] == p.id)
-        page.raw(_rows(list(row.items())))
+        page.raw(_rows([(k, v) for k, v in row.items() if k != "id"]))  # the name, not the id
 
 
 def _cost(page: _Page, pref: Any) -> None:
@@ -142,7 +143,7 @@ def _cost(page: _Page, pref: Any) -> None:
     comparison = compare(pref)
     page.chart(charts.shares_by_rule(comparison))
     page.h(3, "配分ルールの比較")
-    page.raw(_table(comparison.summary()))
+    page.raw(_table(comparison.summary().drop(columns=["rule"], errors="ignore")))  # rules by their labels
     if comparison.skipped:
         page.raw(
             "<ul class='wb-note'>"
@@ -197,7 +198,7 @@ def _auth(page: _Page, pref: Any, on: dt.date | None) -> None:
         page.chart(gaps.update_layout(height=200 + 40 * m))
         page.chart(auth_map(pref, res))
     page.h(3, "サービス別の充足")
-    page.raw(_table(res.to_frame()[["サービス", "名称", "基盤", "必要", "提供", "充足", "不足"]]))
+    page.raw(_table(res.to_frame()[["名称", "基盤", "必要", "提供", "充足", "不足"]]))  # services by name
     page.h(3, "基盤間の認証連携")
     page.raw(_table(res.federation_frame()))
     if res.recommendations:
@@ -213,7 +214,9 @@ def snapshot_html(pref: Any, *, on: dt.date | None = None, generated: dt.datetim
     pref = office_safe(pref)  # no text the encoder or a browser refuses
     page = _Page()
     title = f"{pref.name} データ連携基盤の共同利用：現状と検討材料"
-    when = (generated or dt.datetime.now()).strftime("%Y-%m-%d %H:%M")
+    from .text import date_ja
+
+    when = date_ja(generated or dt.datetime.now(), time=True)
     page.raw(f"<h1>{html.escape(title)}</h1>")
     page.raw(
         "<nav><a href='#overview'>県の全体像</a><a href='#cost'>費用負担</a><a href='#auth'>認証レベル</a>"
@@ -242,9 +245,9 @@ def snapshot_html(pref: Any, *, on: dt.date | None = None, generated: dt.datetim
         f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{html.escape(title)}</title>"
         f"<style>{CSS}</style><script type='text/javascript'>{get_plotlyjs()}</script></head><body>"
     )
-    from .staff import html_prose_ja
+    from .staff import file_names, html_names_ja, html_prose_ja
 
-    return html_prose_ja(head + "".join(page.parts) + "</body></html>")
+    return html_names_ja(html_prose_ja(head + "".join(page.parts) + "</body></html>"), file_names(pref))
 
 
 def write_snapshot(pref: Any, out: str | os.PathLike[str], *, on: dt.date | None = None) -> Path:

@@ -34,9 +34,28 @@ def _table(df: pd.DataFrame) -> str:
     return df.to_html(index=False, escape=True, border=0, na_rep="—")
 
 
-def api_html(res: DataMapResult, generated: dt.datetime | None = None) -> str:
+def result_names(res: DataMapResult, names: dict[str, str] | None = None) -> dict[str, str]:
+    """Ids → names for the data map's take-aways: the services and data assets the analysis knows, and the
+    file's names when given (:func:`workbench.staff.file_names`)."""
+    out = {s.id: s.name for s in res.services if s.id} | {a.id: a.name for a in res.assets if a.id}
+    out |= {n.id.split(":", 1)[1]: n.label for n in res.nodes if n.kind == "platform" and ":" in n.id}
+    return out | (names or {})
+
+
+def api_frame(res: DataMapResult, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """The 公開API一覧 as staff file it: platforms, services and data by name."""
+    from .staff import frame_names_ja
+
+    return frame_names_ja(res.apis_frame(), result_names(res, names))
+
+
+def api_html(
+    res: DataMapResult, generated: dt.datetime | None = None, names: dict[str, str] | None = None
+) -> str:
     """The 公開API一覧 (guide 4.3) of a prefecture as one HTML page (no script, no external reference)."""
-    when = (generated or dt.datetime.now()).strftime("%Y-%m-%d %H:%M")
+    from .text import date_ja
+
+    when = date_ja(generated or dt.datetime.now(), time=True)
     title = f"{res.prefecture.name} 公開API一覧"
     parts = [
         "<!DOCTYPE html><html lang='ja'><head><meta charset='utf-8'>",
@@ -44,7 +63,7 @@ def api_html(res: DataMapResult, generated: dt.datetime | None = None) -> str:
         f"<h1>{html.escape(title)}</h1>",
         "<p>データ連携基盤と各分野のサービスとを結ぶAPI、及び共用するデータアセット等と結ぶAPIは、基盤の側で開発し関係者に"
         "公開することが必要です（ガイド 4.3）。基盤ごとに、サービス向け・データアセット向けのAPIと方式、公開の有無を示します。</p>",
-        _table(res.apis_frame()),
+        _table(api_frame(res, names)),
         "<p class='note'>「根拠」が「入力」の行は都道府県ファイルの記録、「推定」の行はデータマップの提供方法から読み取ったものです。"
         "「推定」の行の公開の有無は基盤の属性（API公開）によります。記録のない行は「不明」です。</p>",
         f"<p class='note'>作成: {html.escape(when)}（共同利用ワークベンチ）。出典: ガイド 4.3; ガイドブック 3.2。</p>",
@@ -53,16 +72,25 @@ def api_html(res: DataMapResult, generated: dt.datetime | None = None) -> str:
     return office_text("".join(parts))  # no text the encoder or a browser refuses (the names come from res)
 
 
-def write_api_html(res: DataMapResult, out: str | os.PathLike[str]) -> Path:
+def write_api_html(
+    res: DataMapResult, out: str | os.PathLike[str], names: dict[str, str] | None = None
+) -> Path:
     """Write :func:`api_html` atomically."""
     path = Path(out)
-    atomic_write(path, api_html(res).encode("utf-8"), backup=False)
+    atomic_write(path, api_html(res, names=names).encode("utf-8"), backup=False)
     return path
 
 
-def tables(res: DataMapResult) -> dict[str, pd.DataFrame]:
-    """Every table of the analysis, by sheet title."""
+def tables(res: DataMapResult, names: dict[str, str] | None = None) -> dict[str, pd.DataFrame]:
+    """Every table of the analysis, by sheet title, as staff file them (names, not ids)."""
+    from .staff import frame_names_ja
+
     res = office_safe(res)  # no text can make openpyxl fail
+    ids = result_names(res, names)
+    return {k: frame_names_ja(v, ids) for k, v in _tables(res).items()}
+
+
+def _tables(res: DataMapResult) -> dict[str, pd.DataFrame]:
     return {
         "データの流れ": res.to_frame(),
         "課題": res.findings_frame(),
@@ -88,19 +116,40 @@ def tables(res: DataMapResult) -> dict[str, pd.DataFrame]:
     }
 
 
-def write_tables_xlsx(res: DataMapResult, out: str | os.PathLike[str]) -> Path:
-    """Write every table of the analysis as sheets of one xlsx (formula-safe, atomic)."""
-    from .exports import frames_xlsx
+def tables_xlsx_bytes(res: DataMapResult, names: dict[str, str] | None = None) -> bytes:
+    """Every table of the analysis as sheets of one xlsx (formula-safe, names not ids, printed like every
+    workbook)."""
+    from .exports import frames_xlsx_bytes
 
-    return frames_xlsx(tables(res), out)
+    return frames_xlsx_bytes(tables(res, names), title=f"{res.prefecture.name} データマップ")
+
+
+def api_xlsx_bytes(res: DataMapResult, names: dict[str, str] | None = None) -> bytes:
+    """The 公開API一覧 as one xlsx (names not ids, printed like every workbook)."""
+    from .exports import frames_xlsx_bytes
+
+    return frames_xlsx_bytes(
+        {"公開API一覧": api_frame(res, names)}, title=f"{res.prefecture.name} 公開API一覧"
+    )
+
+
+def write_tables_xlsx(
+    res: DataMapResult, out: str | os.PathLike[str], names: dict[str, str] | None = None
+) -> Path:
+    """Write :func:`tables_xlsx_bytes` atomically."""
+    path = Path(out)
+    atomic_write(path, tables_xlsx_bytes(res, names), backup=False)
+    return path
 
 
 def section(page: Any, pref: Prefecture) -> None:
     """The データの流れ section of the one-file report (workbench.report._Page)."""
     from .charts import datamap as charts
     from .datamap import datamap
+    from .staff import file_names, frame_names_ja
 
     res = datamap(pref)
+    ids = result_names(res, file_names(pref))
     page.h(2, "データの流れ（データマップ）", "datamap")
     if not res.has_data_map:
         page.p("この都道府県ファイルにはデータマップがありません。", "wb-note")
@@ -119,7 +168,7 @@ def section(page: Any, pref: Prefecture) -> None:
         ("データマップの課題", res.findings_frame()),
     ):
         page.h(3, title)
-        page.raw(_table(df))
+        page.raw(_table(frame_names_ja(df, ids)))
     page.chart(charts.coverage_figure(res))
     for title, df in (
         ("相互運用性の3つの層（ガイドブック 10.1）", res.interop_frame()),
@@ -129,7 +178,7 @@ def section(page: Any, pref: Prefecture) -> None:
         ("公開API一覧（ガイド 4.3）", res.apis_frame()),
     ):
         page.h(3, title)
-        page.raw(_table(df))
+        page.raw(_table(frame_names_ja(df, ids)))
     notes = [
         *(f"注意: {w}" for w in res.warnings),
         *(f"読み方: {r}" for r in res.readings),

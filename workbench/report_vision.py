@@ -120,7 +120,8 @@ def vision_markdown(pref: Prefecture) -> str:
         f"出典: {md(t.source)}; {md(v.sources['pattern'])}",
         "",
     ]
-    out += ["## 3. 運営組織", "", f"{md(org.reason)}", ""]
+    out += _options_markdown(pref)
+    out += ["## 4. 運営組織", "", f"{md(org.reason)}", ""]
     if org.chosen_label:
         out += [f"選択: {md(org.chosen_label)}", ""]
     out += [
@@ -131,7 +132,7 @@ def vision_markdown(pref: Prefecture) -> str:
         "",
     ]
     out += [
-        "## 4. 費用負担",
+        "## 5. 費用負担",
         "",
         f"- 按分ルール: {md(cost.rule_label or '未設定')}"
         + (f"（{md(cost.rule_description)}）" if cost.rule_description else ""),
@@ -147,7 +148,7 @@ def vision_markdown(pref: Prefecture) -> str:
             _md_table(v.shares_frame()),
         ]
     out += [f"出典: {md(cost.source)}; your input（costs:）", ""]
-    out += ["## 5. KPI", "", _md_table(v.kpis_frame()), f"出典: {md(v.sources['kpis'])}", ""]
+    out += ["## 6. KPI", "", _md_table(v.kpis_frame()), f"出典: {md(v.sources['kpis'])}", ""]
     if v.cross_field is not None:  # the データマップ's cross-field goals (workbench.datamap.vision_goals)
         out += [
             "### 分野横断の目標（データマップから）",
@@ -158,7 +159,7 @@ def vision_markdown(pref: Prefecture) -> str:
             f"出典: {md(v.cross_field.sources['goals'])}",
             "",
         ]
-    out += ["## 6. 基盤の俯瞰図（Step 1）", ""]
+    out += ["## 7. 基盤の俯瞰図（Step 1）", ""]
     from .overview import overview
 
     for p in running(pref):
@@ -166,23 +167,90 @@ def vision_markdown(pref: Prefecture) -> str:
         out += [
             f"### {md(p.name)}",
             "",
-            _md_table(d.to_frame()),
+            _md_table(d.to_frame().rename(columns={"from": "接続元", "to": "接続先"})),
             *[f"- {md(n)}" for n in d.notes],
             f"出典: {md('; '.join(d.sources.values()))}",
             "",
         ]
-    out += ["## 7. 実行計画（Step 3）", ""]
+    out += ["## 8. 実行計画（Step 3）", ""]
     if ap is not None:
         out += [
             *[f"- {md(k)}: {md(val)}" for k, val in ap.card_rows()],
             "",
-            _md_table(ap.to_frame().drop(columns=["根拠", "備考"])),
+            _md_table(ap.staff_frame()),
             f"出典: {md('; '.join(ap.sources.values()))}",
             "",
         ]
     else:
         out += [f"実行計画を作れませんでした: {md(err)}", ""]
-    return office_text("\n".join(prose_ja(line) for line in out))  # no text an encoder or Office refuses
+    from .staff import file_names, names_ja
+
+    names = {k: md(v) for k, v in file_names(pref).items()}  # escaped as the page's own text is
+    # no text an encoder or Office refuses
+    return office_text("\n".join(names_ja(prose_ja(line), names) for line in out))
+
+
+def _reason_text(r: Any) -> str:
+    return r.text + (f"（{r.source}「{r.quote}」）" if r.quote else f"（{r.source}）")
+
+
+def _options_markdown(pref: Prefecture) -> list[str]:
+    """3. 目指す型の選択肢と推奨 (workbench.options) as Markdown."""
+    from .options import options
+
+    o = options(pref)
+    return [
+        "## 3. 目指す型の選択肢と推奨",
+        "",
+        f"**{md(o.summary)}**",
+        "",
+        f"出発点（ガイド 3.2）: {md(o.starting_point)} → {md(o.direction)}",
+        "",
+        _md_table(o.columns_frame()),
+        f"出典: {md(o.sources['options'])}; {md(o.sources['costs'])}",
+        "",
+        "### 推奨の理由",
+        "",
+        *[f"- {md(_reason_text(r))}" for r in o.best.reasons],
+        "",
+        "### 推奨が変わる条件と基準の重み",
+        "",
+        *[f"- {md(x)}" for x in o.changes_lines()],
+        "",
+        "### 決めていただきたいこと",
+        "",
+        _md_table(o.decisions_frame()),
+        "",
+    ]
+
+
+def _options_html(pref: Prefecture, first: list[bool]) -> list[str]:
+    """3. 目指す型の選択肢と推奨 (workbench.options) as HTML, with the options' cost chart."""
+    from .charts.options import option_costs
+    from .options import options
+
+    o = options(pref)
+    e = html.escape
+    parts = [
+        "<h2>3. 目指す型の選択肢と推奨</h2>",
+        f"<p><b>{e(o.summary)}</b></p>",
+        f"<p>出発点（ガイド 3.2）: {e(o.starting_point)} → {e(o.direction)}</p>",
+        _html_table(o.columns_frame()),
+    ]
+    if any(x.total_cost is not None for x in o.options):
+        parts.append(
+            _figure_html(option_costs(o), first, o.sources["costs"], "選択肢ごとの費用（県・市町村）")
+        )
+    parts += [
+        f"<p class='src'>出典: {e(o.sources['options'])}; {e(o.sources['costs'])}</p>",
+        "<h3>推奨の理由</h3><ul>",
+        *[f"<li>{e(_reason_text(r))}</li>" for r in o.best.reasons],
+        "</ul><h3>推奨が変わる条件と基準の重み</h3><ul>",
+        *[f"<li>{e(x)}</li>" for x in o.changes_lines()],
+        "</ul><h3>決めていただきたいこと</h3>",
+        _html_table(o.decisions_frame()),
+    ]
+    return parts
 
 
 def _figure_html(fig: Any, first: list[bool], source: str, caption: str) -> str:
@@ -249,7 +317,8 @@ def vision_html(pref: Prefecture) -> str:
         ),
         f"<p class='src'>出典: {e(t.source)}; {e(v.sources['pattern'])}</p>",
     ]
-    parts += ["<h2>3. 運営組織</h2>", f"<p>{e(org.reason)}</p>"]
+    parts += _options_html(pref, first)
+    parts += ["<h2>4. 運営組織</h2>", f"<p>{e(org.reason)}</p>"]
     if org.chosen_label:
         parts.append(f"<p>選択: {e(org.chosen_label)}</p>")
     parts += [
@@ -258,7 +327,7 @@ def vision_html(pref: Prefecture) -> str:
         f"<p class='src'>出典: {e(org.source)}</p>",
     ]
     parts += [
-        "<h2>4. 費用負担</h2><ul>",
+        "<h2>5. 費用負担</h2><ul>",
         f"<li>按分ルール: {e(cost.rule_label or '未設定')}"
         + (f"（{e(cost.rule_description)}）" if cost.rule_description else "")
         + "</li>",
@@ -274,7 +343,7 @@ def vision_html(pref: Prefecture) -> str:
         ]
     parts.append(f"<p class='src'>出典: {e(cost.source)}; your input（costs:）</p>")
     parts += [
-        "<h2>5. KPI</h2>",
+        "<h2>6. KPI</h2>",
         _html_table(v.kpis_frame()),
         f"<p class='src'>出典: {e(v.sources['kpis'])}</p>",
     ]
@@ -285,7 +354,7 @@ def vision_html(pref: Prefecture) -> str:
             _html_table(v.cross_field.kpis_frame()),
             f"<p class='src'>出典: {e(v.cross_field.sources['goals'])}</p>",
         ]
-    parts.append("<h2>6. 基盤の俯瞰図（Step 1）</h2>")
+    parts.append("<h2>7. 基盤の俯瞰図（Step 1）</h2>")
     ps = running(pref)
     if not ps:
         parts.append("<p>運用中の基盤はありません。</p>")
@@ -296,20 +365,22 @@ def vision_html(pref: Prefecture) -> str:
             _figure_html(overview_figure(d), first, "; ".join(d.sources.values()), f"{p.name} の俯瞰図"),
             *[f"<p class='src'>{e(n)}</p>" for n in d.notes],
         ]
-    parts.append("<h2>7. 実行計画（Step 3）</h2>")
+    parts.append("<h2>8. 実行計画（Step 3）</h2>")
     if ap is not None:
         parts += [
             "<ul>",
             *[f"<li>{e(k)}: {e(val)}</li>" for k, val in ap.card_rows()],
             "</ul>",
             _figure_html(gantt(ap), first, SOURCE_GANTT, "実行計画のガントチャート（赤枠はクリティカル）"),
-            _html_table(ap.to_frame()),
+            _html_table(ap.staff_frame()),
             f"<p class='src'>出典: {e('; '.join(ap.sources.values()))}</p>",
         ]
     else:
         parts.append(f"<div class='warn'>実行計画を作れませんでした: {e(err or '')}</div>")
     parts.append("</body></html>")
-    return html_prose_ja("\n".join(parts))
+    from .staff import file_names, html_names_ja
+
+    return html_names_ja(html_prose_ja("\n".join(parts)), file_names(pref))
 
 
 def save_vision(pref: Prefecture, path: str | os.PathLike[str]) -> Path:

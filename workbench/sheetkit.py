@@ -58,8 +58,59 @@ class Lists:
         return self.cols[name]
 
 
+#: dates as Japanese offices write them, in Excel and LibreOffice alike (「令和8年4月1日」)
+WAREKI_DATE = '[$-411]ggge"年"m"月"d"日"'
+#: money in whole 円 with separators
+YEN = "#,##0"
+
+
+def fit_rows(ws: Any, first_row: int = 1, line_pt: float = 15.0) -> None:
+    """Row heights for wrapped text (Excel keeps a row one line high until someone edits it; LibreOffice as
+    well when it prints): the lines each cell needs at its column's width (a Japanese character is two of
+    Excel's width units), the tallest cell of the row."""
+    import math
+
+    widths = {k: (d.width or 8.43) for k, d in ws.column_dimensions.items()}
+    for row in ws.iter_rows(min_row=first_row):
+        lines = 1
+        for c in row:
+            if not isinstance(c.value, str) or not c.value:
+                continue
+            width = widths.get(c.column_letter, 8.43)
+            units = sum(1.0 if ord(ch) < 0x2E80 else 2.0 for ch in c.value)
+            lines = max(lines, sum(max(1, math.ceil(u / max(width - 1, 1))) for u in [units]))
+        if lines > 1:
+            ws.row_dimensions[row[0].row].height = lines * line_pt
+
+
+def print_setup(ws: Any, title: str, *, header_rows: str | None = "1:1", landscape: bool = True) -> None:
+    """How every workbook of the workbench prints (as the plan workbook): A4, fitted to the page width, the
+    header rows on every page, the title in the header and 「ページ / 総ページ」 in the footer."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    if header_rows:
+        ws.print_title_rows = header_rows
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddHeader.right.text = safe_cell(title)
+    ws.oddFooter.center.text = "&P / &N ページ"
+
+
 def workbook_bytes(wb: Workbook) -> bytes:
-    """The xlsx bytes of a workbook (for an atomic write)."""
+    """The xlsx bytes of a workbook (for an atomic write); every visible sheet prints like the other workbooks
+    (:func:`workbench.exports.print_setup`: A4 landscape fitted to the width, the rows above the frozen panes
+    repeated on every page, the sheet's name in the header and page numbers in the footer)."""
+    from openpyxl.utils.cell import coordinate_from_string
+
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible" or ws.print_title_rows:
+            continue
+        top = coordinate_from_string(ws.freeze_panes)[1] - 1 if ws.freeze_panes else 0
+        print_setup(ws, ws.title, header_rows=f"1:{top}" if top >= 1 else None)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

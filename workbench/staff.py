@@ -30,14 +30,15 @@ _SOURCE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"「?guidebook-ver3\.md」?"), "「ガイドブック第3.0版（もう一つの公開本文）」"),
     # our reference files and design notes: analysts find them in the JSON, staff never need them
     (re.compile(r"[（(]\s*data/[^）)]*[）)]"), ""),
-    # (a Markdown writer may have escaped the file's underscores already: ``data/cost\_rules.csv``)
-    (re.compile(r"[;；、,]?\s*data/[\w./\\-]+(\s*[（(][^）)]*[）)])?"), ""),
+    (re.compile(r"[;；、,]?\s*data/[\w./\\-]+(\s*[（(][^）)]*[）)])?"), ""),  # \_ of Markdown too
     (re.compile(r"[;；、,]?\s*DOMAIN(\.md)?\s*(§\s*\w+)?"), ""),
     (re.compile(r"[;；、,]?\s*(DATAMAP|CONTRACT|ARCHITECTURE|JUPYTER_NOTES)\.md(\s*§\s*\w+)?"), ""),
     (re.compile(r"[;；、,]?\s*workbench\.[\w.]+"), ""),
+    (re.compile(r"[;；、,]?\s*docs/[\w./-]+(\s*[（(][^）)]*[）)])?"), ""),
     # the sources themselves, in Japanese
     (re.compile(r"data\s*model\s*guideline", re.I), "データモデル実践ガイドライン"),
     (re.compile(r"guidebook\s*pattern\s*flow", re.I), "ガイドブック 共同利用パターン検討フロー"),
+    (re.compile(r"data\s*model\s*guideline", re.I), "データモデル実践ガイドライン"),
     (re.compile(r"guidebook\s*(?=[\d第])", re.I), "ガイドブック "),
     (re.compile(r"guidebook\s*", re.I), "ガイドブック"),
     (re.compile(r"\bguide\s+(?=\d)", re.I), "ガイド "),
@@ -46,6 +47,8 @@ _SOURCE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"workbench\s*既定"), "本ツールの既定値"),
     (re.compile(r"\bbylaws\b", re.I), "規約"),
     (re.compile(r"\s*\(core\)"), "（コア）"),
+    (re.compile(r"\s*\(least core\)"), "（最小コア）"),
+    (re.compile(r"workbench\s*独自整合"), "本ツールで整合させた値"),
     (re.compile(r"\s*\(population monotonicity\)"), "（人口単調性）"),
     (re.compile(r"\s*\(monotonicity\)"), "（単調性）"),
     (re.compile(r"\bStep\s*(\d)"), r"Step \1"),
@@ -63,6 +66,9 @@ FILE_PARTS_JA = {
     "vision.scheme": "ビジョンの県負担の方式",
     "target.organisation": "目指す型の運営組織",
     "costs.scheme": "費用の前提の県負担の方式",
+    "costs.shared": "費用の前提の共同利用の基盤の費用",
+    "costs.standalone": "費用の前提の単独の費用",
+    "costs.options": "費用の前提の選択肢ごとの費用",
     "costs.weights": "費用の前提の重み（均等割・人口割・利用割）",
     "costs.drivers": "費用の前提の利用実績",
     "plan.start": "実行計画の開始日",
@@ -86,9 +92,90 @@ _FILE_PART = re.compile(
 )
 
 
+_ISO_DATE = re.compile(r"(?<![\d.-])(\d{4})-(\d{2})-(\d{2})(?![\d-])")
+_ISO_MONTH = re.compile(r"(?<![\d.-])(\d{4})-(\d{2})(?![\d-])")
+
+
+def dates_ja(text: str) -> str:
+    """ISO dates in running text as offices write them: 「2027-03-31」 → 「令和9年（2027年）3月31日」, 「2026-04」 →
+    「令和8年（2026年）4月」. Impossible dates are left as they are."""
+    from .text import era_year
+
+    def day(m: re.Match[str]) -> str:
+        try:
+            return date_ja(date(int(m.group(1)), int(m.group(2)), int(m.group(3))))
+        except ValueError:
+            return m.group(0)
+
+    def month(m: re.Match[str]) -> str:
+        y, mo = int(m.group(1)), int(m.group(2))
+        if not (1 <= mo <= 12 and 1900 <= y <= 2200):
+            return m.group(0)
+        era = era_year(y, mo, 1)
+        return f"{era}（{y}年）{mo}月" if era != f"{y}年" else f"{y}年{mo}月"
+
+    return _ISO_MONTH.sub(month, _ISO_DATE.sub(day, text))
+
+
+# --- names, not ids -------------------------------------------------------------------------------------
+
+
+def file_names(pref: Any) -> dict[str, str]:
+    """Every id of the prefecture file staff could meet → the name the file gives it: platforms, services and
+    the データマップ's data assets and external data (the JSON and the analysts' frames keep the ids)."""
+    names = dict(pref.names())
+    dm = getattr(pref, "data_map", None)
+    if dm is not None:
+        names.update({a.id: a.name for a in dm.assets})
+        for s in dm.services:
+            for x in s.external:
+                if x.id:
+                    names.setdefault(x.id, x.name)
+    return {k: v for k, v in names.items() if k and not k.isdigit()}
+
+
+def _names_pattern(names: dict[str, str]) -> re.Pattern[str] | None:
+    ids = sorted((k for k in names if k), key=len, reverse=True)
+    if not ids:
+        return None
+    return re.compile(r"(?<![A-Za-z0-9_-])(" + "|".join(re.escape(i) for i in ids) + r")(?![A-Za-z0-9_-])")
+
+
+def names_ja(text: str, names: dict[str, str]) -> str:
+    """The file's ids in ``text`` replaced by their names (「pref-platform 75%」 → 「福島県データ連携基盤（仮称） 75%」)."""
+    pattern = _names_pattern(names)
+    if pattern is None or not text:
+        return text
+    return pattern.sub(lambda m: names[m.group(1)], text)
+
+
+def frame_names_ja(df: Any, names: dict[str, str]) -> Any:
+    """A table as staff file it: the ``ID`` column (the analysts' id) left out and the ids in the other cells
+    replaced by names."""
+    pattern = _names_pattern(names)
+    out = df.drop(columns=[c for c in df.columns if str(c) in ("ID", "id")], errors="ignore").copy()
+    if pattern is None:
+        return out
+    for col in out.columns:
+        out[col] = out[col].map(
+            lambda v: pattern.sub(lambda m: names[m.group(1)], v) if isinstance(v, str) else v
+        )
+    return out
+
+
+def html_names_ja(page: str, names: dict[str, str]) -> str:
+    """:func:`names_ja` over the text of an HTML page (tags, scripts and styles untouched); the names are
+    HTML-escaped, as the page's own text is (a name is the user's text, never markup)."""
+    escaped = {k: html.escape(v) for k, v in names.items()}
+    parts = _SCRIPT.split(page)
+    return "".join(p if i % 2 else names_ja(p, escaped) for i, p in enumerate(parts))
+
+
 def file_parts_ja(text: str) -> str:
     """The prefecture file's keys in ``text`` (``vision.purposes``, ``costs:``) replaced by their Japanese
-    names (「ビジョンの目的」, 「費用の前提」)."""
+    names (「ビジョンの目的」, 「費用の前提」); a key escaped for Markdown (``vision.external\\_body``) too."""
+    if "\\_" in text:
+        text = re.sub(r"[a-z.]+(?:\\_[a-z]+)+", lambda m: m.group(0).replace("\\_", "_"), text)
     return _FILE_PART.sub(lambda m: FILE_PARTS_JA[m.group(1) or m.group(2)], text)
 
 
@@ -97,7 +184,7 @@ def prose_ja(text: Any) -> str:
     but the text's own punctuation is left as it is."""
     if text is None:
         return ""
-    s = file_parts_ja(str(text))
+    s = dates_ja(file_parts_ja(str(text)))
     for pattern, repl in _SOURCE_RULES:
         s = pattern.sub(repl, s)
     return re.sub(r"[（(]\s*[）)]", "", s)
@@ -116,7 +203,7 @@ def source_ja(text: Any) -> str:
     """A provenance string as staff read it (see the module docstring). ``None`` gives ""."""
     if text is None:
         return ""
-    s = file_parts_ja(str(text))
+    s = dates_ja(file_parts_ja(str(text)))
     for pattern, repl in _SOURCE_RULES:
         s = pattern.sub(repl, s)
     s = re.sub(r"\s*;\s*", "；", s)
@@ -160,8 +247,14 @@ def problem_text(err: Any) -> str:
     return _plain_message(text)
 
 
+#: usage drivers of the cost scenario (data/cost_drivers.csv) as a message names them: 「users（利用者割）」
+_DRIVER = re.compile(r"\b(?:users|records|api_calls|data_volume)（([^（）]*)）")
+
+
 def _plain_message(text: str) -> str:
     text = re.sub(r"（例: \{[^}]*\}）", "", text)  # an example written in the file's syntax
+    text = _DRIVER.sub(lambda m: m.group(1), text)  # a driver's code beside its label: the label
+    text = re.sub(r"\bdrivers\b", "利用実績", text)
     text = re.sub(r"（[a-z][a-z0-9_]*）", "", text)  # a code beside its label
     text = re.sub(
         r"\b(costs|vision|plan|target)\.([a-z_]+)\b",
@@ -174,8 +267,9 @@ def _plain_message(text: str) -> str:
 # --- documents: Word and PowerPoint ----------------------------------------------------------------------
 
 
-def docx_ja(doc: Any) -> Any:
-    """Every run of a Word document (paragraphs and table cells) through :func:`prose_ja`; formatting kept."""
+def docx_ja(doc: Any, names: dict[str, str] | None = None) -> Any:
+    """Every run of a Word document (paragraphs and table cells) through :func:`prose_ja`, and the file's ids
+    through :func:`names_ja` when ``names`` are given; formatting kept."""
 
     def paragraphs():
         yield from doc.paragraphs
@@ -186,7 +280,7 @@ def docx_ja(doc: Any) -> Any:
 
     for p in paragraphs():
         for run in p.runs:
-            fixed = prose_ja(run.text)
+            fixed = names_ja(prose_ja(run.text), names or {})
             if fixed != run.text:
                 run.text = fixed
     return doc
@@ -205,19 +299,20 @@ def _slide_frames(slide: Any) -> Any:
         yield slide.notes_slide.notes_text_frame
 
 
-def _runs_ja(paragraphs: Any) -> None:
+def _runs_ja(paragraphs: Any, names: dict[str, str] | None = None) -> None:
     for p in paragraphs:
         for run in p.runs:
-            fixed = prose_ja(run.text)
+            fixed = names_ja(prose_ja(run.text), names or {})
             if fixed != run.text:
                 run.text = fixed
 
 
-def pptx_ja(prs: Any) -> Any:
-    """Every run of a PowerPoint deck (text boxes, tables, notes) through :func:`prose_ja`."""
+def pptx_ja(prs: Any, names: dict[str, str] | None = None) -> Any:
+    """Every run of a PowerPoint deck (text boxes, tables, notes) through :func:`prose_ja`, and the file's ids
+    through :func:`names_ja` when ``names`` are given."""
     for slide in prs.slides:
         for frame in _slide_frames(slide):
-            _runs_ja(frame.paragraphs)
+            _runs_ja(frame.paragraphs, names)
     return prs
 
 
@@ -254,7 +349,7 @@ def cell_ja(value: Any) -> str:
         return f"{v:,.0f}" if v.is_integer() else f"{v:,.2f}".rstrip("0").rstrip(".")
     if isinstance(value, list | tuple):
         return "、".join(cell_ja(v) for v in value) or "—"
-    text = str(value)
+    text = dates_ja(str(value))
     return text if text.strip() else "—"
 
 
@@ -316,9 +411,21 @@ def _transposed(df: Any) -> Any:
     return df
 
 
+#: columns that hold a check (a rule passes or fails): a failing check is ×, never 「—」 (which reads as n/a)
+CHECK_COLUMNS = ("個別合理性", "コア", "単調性", "人口単調性", "充足", "所要レベルの充足")
+
+
+def _is_bool(v: Any) -> bool:
+    return isinstance(v, bool) or type(v).__name__ in ("bool_", "bool")
+
+
 def _cell_text(col: str, v: Any, sources: tuple[str, ...]) -> str:
     if col in sources and not is_missing(v):
         return source_ja(v)
+    if col in CHECK_COLUMNS and _is_bool(v):
+        return "○" if v else "×"
+    if "円" in col and "万円" not in col and "億円" not in col and _is_number(v) and not is_missing(v):
+        return f"{round(float(v)):,}"  # money in whole 円
     if "年" in col and _is_number(v) and 1900 <= float(v) <= 2100:
         return f"{int(v)}"  # a year, never 2,028
     return cell_ja(v)

@@ -236,8 +236,13 @@ _AUTOLINK = re.compile(
 )
 
 
+#: an ampersand that could start a character reference (``&amp;``, ``&#38;``): only these need escaping, so a
+#: reader of the Markdown file sees 「Littlechild & Owen」 as written
+_MD_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+
+
 def _md_escape(s: str) -> str:
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").translate(_MD_INLINE)
+    return _MD_ENTITY.sub("&amp;", s).replace("<", "&lt;").replace(">", "&gt;").translate(_MD_INLINE)
 
 
 def markdown_plain(text: object) -> str:

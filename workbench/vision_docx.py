@@ -61,21 +61,99 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
-def _table(doc: Any, df: pd.DataFrame) -> Any:
-    """A Word table (style Table Grid) with a bold header row; an empty frame gives 「（なし）」."""
+def _table(
+    doc: Any, df: pd.DataFrame, widths_mm: list[float] | None = None, size: float | None = None
+) -> Any:
+    """A Word table (style Table Grid) with a bold header row that repeats on every printed page, rows that do
+    not break across pages; an empty frame gives 「（なし）」. ``widths_mm``: column widths."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     if df is None or df.empty:
         return doc.add_paragraph("（なし）")
     table = doc.add_table(rows=1, cols=len(df.columns))
     table.style = "Table Grid"
-    for cell, col in zip(table.rows[0].cells, df.columns, strict=True):
+    head = table.rows[0]
+    trpr = head._tr.get_or_add_trPr()
+    flag = OxmlElement("w:tblHeader")  # 「タイトル行の繰り返し」
+    flag.set(qn("w:val"), "true")
+    trpr.append(flag)
+    for cell, col in zip(head.cells, df.columns, strict=True):
         cell.text = str(col)
         for run in cell.paragraphs[0].runs:
             run.bold = True
     for row in df.itertuples(index=False):
-        cells = table.add_row().cells
-        for cell, v in zip(cells, row, strict=True):
+        r = table.add_row()
+        no_split = OxmlElement("w:cantSplit")
+        no_split.set(qn("w:val"), "true")
+        r._tr.get_or_add_trPr().append(no_split)
+        for cell, v in zip(r.cells, row, strict=True):
             cell.text = _cell(v)
+    _shape(table, widths_mm, size)
     return table
+
+
+def _shape(table: Any, widths_mm: list[float] | None, size: float | None) -> None:
+    """Column widths (the table grid and every cell, which Word and LibreOffice each read) and a font size."""
+    from docx.shared import Mm, Pt
+
+    if widths_mm:
+        table.autofit = False
+        for j, w in enumerate(widths_mm):
+            table.columns[j].width = Mm(w)
+            for cell in table.columns[j].cells:
+                cell.width = Mm(w)
+    if size:
+        for r in table.rows:
+            for cell in r.cells:
+                for par in cell.paragraphs:
+                    for run in par.runs:
+                        run.font.size = Pt(size)
+
+
+def _heading(doc: Any, text: str, level: int) -> Any:
+    """A heading kept with what follows (never stranded at a page foot)."""
+    h = doc.add_heading(text, level=level)
+    h.paragraph_format.keep_with_next = True
+    return h
+
+
+def _page_numbers(section: Any, title: str) -> None:
+    """「3 / 12」 centred in the footer and the document's title in the header (PAGE and NUMPAGES fields)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    def field(par: Any, code: str) -> None:
+        for kind, text in (("begin", None), (None, code), ("separate", None), (None, "1"), ("end", None)):
+            run = par.add_run()
+            if kind:
+                el = OxmlElement("w:fldChar")
+                el.set(qn("w:fldCharType"), kind)
+                run._r.append(el)
+            elif text == code:
+                el = OxmlElement("w:instrText")
+                el.set(qn("xml:space"), "preserve")
+                el.text = f" {code} "
+                run._r.append(el)
+            else:
+                run.text = text
+            run.font.size = Pt(9)
+
+    section.footer.is_linked_to_previous = False
+    foot = section.footer.paragraphs[0]
+    foot.text = ""
+    foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    field(foot, "PAGE")
+    foot.add_run(" / ").font.size = Pt(9)
+    field(foot, "NUMPAGES")
+    section.header.is_linked_to_previous = False
+    head = section.header.paragraphs[0]
+    head.text = title
+    head.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    for run in head.runs:
+        run.font.size = Pt(8)
 
 
 def _source(doc: Any, text: str) -> None:
@@ -92,6 +170,19 @@ def _source(doc: Any, text: str) -> None:
 def _bullets(doc: Any, lines: list[str]) -> None:
     for line in lines:
         doc.add_paragraph(line, style="List Bullet")
+
+
+def _landscape(doc: Any) -> Any:
+    """A new section on A4 landscape (the wide tables), with the same header and footer."""
+    from docx.enum.section import WD_ORIENT, WD_SECTION
+    from docx.shared import Mm
+
+    sec = doc.add_section(WD_SECTION.NEW_PAGE)
+    sec.orientation = WD_ORIENT.LANDSCAPE
+    sec.page_width, sec.page_height = Mm(297), Mm(210)
+    for side in ("left_margin", "right_margin"):
+        setattr(sec, side, Mm(15))
+    return sec
 
 
 def vision_document(pref: Any) -> Any:
@@ -115,27 +206,27 @@ def vision_document(pref: Any) -> Any:
     doc.core_properties.title = f"{v.prefecture.name} 共同利用ビジョン"
     doc.core_properties.author = "共同利用ワークベンチ"
     doc.core_properties.language = "ja-JP"
-    doc.add_heading(f"{v.prefecture.name} 共同利用ビジョン", level=0)
+    doc.add_heading(f"{v.prefecture.name} 共同利用ビジョン", level=0)  # the title
     from .text import date_ja
 
     doc.add_paragraph(f"作成日: {date_ja(date.today())}（共同利用ワークベンチ、ガイド 3.1 Step 2）")
     if getattr(pref, "synthetic", False):
         doc.add_paragraph("この都道府県ファイルは合成データ（実在しない基盤）です。")
     if v.statement:
-        doc.add_heading("ビジョン", level=1)
+        _heading(doc, "ビジョン", 1)
         doc.add_paragraph(v.statement)
     if v.warnings:
-        doc.add_heading("未決事項", level=1)
+        _heading(doc, "未決事項", 1)
         _bullets(doc, v.warnings)
 
-    doc.add_heading("1. 共同利用の目的", level=1)
+    _heading(doc, "1. 共同利用の目的", 1)
     _table(doc, v.purposes_frame())
     _source(doc, v.sources["purposes"])
-    doc.add_heading("参考: 共同利用で直面した課題", level=2)
+    _heading(doc, "参考: 共同利用で直面した課題", 2)
     _table(doc, v.challenges_frame())
     _source(doc, v.sources["challenges"])
 
-    doc.add_heading("2. 目指す共同利用の型", level=1)
+    _heading(doc, "2. 目指す共同利用の型", 1)
     _bullets(
         doc,
         [
@@ -150,15 +241,17 @@ def vision_document(pref: Any) -> Any:
     )
     _source(doc, f"{t.source}; {v.sources['pattern']}")
 
-    doc.add_heading("3. 運営組織", level=1)
+    _options(doc, pref)
+
+    _heading(doc, "4. 運営組織", 1)
     doc.add_paragraph(org.reason)
     if org.chosen_label:
         doc.add_paragraph(f"選択: {org.chosen_label}")
     _bullets(doc, list(org.warnings))
-    _table(doc, v.organisation_frame())
+    _table(doc, v.organisation_frame(), [24, 26, 44, 28, 28, 10, 10])
     _source(doc, org.source)
 
-    doc.add_heading("4. 費用負担", level=1)
+    _heading(doc, "5. 費用負担", 1)
     _bullets(
         doc,
         [
@@ -176,29 +269,67 @@ def vision_document(pref: Any) -> Any:
         _table(doc, _money_columns(v.shares_frame()))
     _source(doc, f"{cost.source}; 入力値（costs:）")
 
-    doc.add_heading("5. KPI", level=1)
-    _table(doc, v.kpis_frame())
+    _heading(doc, "6. KPI", 1)
+    _table(doc, v.kpis_frame(), [16, 30, 13, 13, 11, 22, 35, 30])
     _source(doc, v.sources["kpis"])
 
-    doc.add_heading("6. 基盤の俯瞰図（Step 1）", level=1)
+    _heading(doc, "7. 基盤の俯瞰図（Step 1）", 1)
     ps = running(pref)
     if not ps:
         doc.add_paragraph("運用中の基盤はありません。")
     for p in ps:
         d = overview(pref, p.id)
-        doc.add_heading(p.name, level=2)
+        _heading(doc, p.name, 2)
         _table(doc, d.to_frame().rename(columns={"from": "接続元", "to": "接続先"}))
         _bullets(doc, list(d.notes))
         _source(doc, "; ".join(d.sources.values()))
 
-    doc.add_heading("7. 実行計画（Step 3）", level=1)
-    if ap is not None:
-        _bullets(doc, [f"{k}: {val}" for k, val in ap.card_rows()])
-        _table(doc, ap.to_frame().drop(columns=["根拠", "備考"], errors="ignore"))
-        _source(doc, "; ".join(ap.sources.values()))
-    else:
-        doc.add_paragraph(f"実行計画を作れませんでした: {err}")
+    _plan(doc, ap, err)
+    for sec in doc.sections:
+        _page_numbers(sec, f"{v.prefecture.name} 共同利用ビジョン")
     return doc
+
+
+#: the plan's columns in the landscape section (mm, 267 mm between the margins)
+PLAN_WIDTHS = [14, 108, 28, 64, 14, 25, 14]
+
+
+def _plan(doc: Any, ap: Any, err: str | None) -> None:
+    """8. 実行計画 on A4 landscape: 番号・取組事項・担当・期間・月数・前提の取組・クリティカルパス."""
+    _landscape(doc)
+    _heading(doc, "8. 実行計画（Step 3）", 1)
+    if ap is None:
+        doc.add_paragraph(f"実行計画を作れませんでした: {err}")
+        return
+    _bullets(doc, [f"{k}: {val}" for k, val in ap.card_rows()])
+    _table(doc, ap.staff_frame(), PLAN_WIDTHS, size=9)
+    doc.add_paragraph("番号は検討事項（ガイド 3.3 の (1)〜(5)）ごとの通し番号。★はクリティカルパスの取組。")
+    _source(doc, "; ".join(ap.sources.values()))
+
+
+def _options(doc: Any, pref: Any) -> None:
+    """3. 目指す型の選択肢と推奨 (workbench.options): the comparison, the reasons, what changes it, the
+    decisions needed."""
+    from .options import options
+
+    o = options(pref)
+    _heading(doc, "3. 目指す型の選択肢と推奨", 1)
+    p = doc.add_paragraph()
+    p.add_run(o.summary).bold = True
+    doc.add_paragraph(f"出発点（ガイド 3.2）: {o.starting_point} → {o.direction}")
+    n = len(o.options)
+    _table(doc, o.columns_frame(), [34] + [136 / n] * n, size=9)
+    _source(doc, f"{o.sources['options']}; {o.sources['costs']}")
+    _heading(doc, "推奨の理由", 2)
+    _bullets(
+        doc,
+        [r.text + (f"（{r.source}「{r.quote}」）" if r.quote else f"（{r.source}）") for r in o.best.reasons],
+    )
+    _heading(doc, "推奨が変わる条件と基準の重み", 2)
+    _bullets(doc, o.changes_lines())
+    _heading(doc, "決めていただきたいこと", 2)
+    _table(doc, o.decisions_frame(), [30, 100, 40], size=9)
+    _source(doc, f"{o.sources['criteria']}; {o.sources['risks']}")
 
 
 def _money_columns(df: pd.DataFrame) -> pd.DataFrame:
@@ -212,10 +343,10 @@ def _money_columns(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def vision_docx_bytes(pref: Any) -> bytes:
-    from .staff import docx_ja
+    from .staff import docx_ja, file_names
 
     buf = io.BytesIO()
-    docx_ja(vision_document(pref)).save(buf)
+    docx_ja(vision_document(pref), file_names(pref)).save(buf)
     return buf.getvalue()
 
 

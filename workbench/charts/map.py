@@ -398,7 +398,7 @@ def national_map(summary: pd.DataFrame) -> go.Figure:
     n_syn = int(summary["synthetic"].sum()) if "synthetic" in summary else 0
     box = (128.3, 146.2, 30.5, 45.8)
     layout = _layout(
-        "都道府県の現在の型（全国）",
+        "全国地図：都道府県ごとの今の型",
         box,
         720,
         [

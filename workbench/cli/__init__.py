@@ -16,11 +16,11 @@ from typing import NoReturn
 
 from ..errors import InputError, WriteError
 from ..files import allow_readonly
-from . import auth, batch, classify, cost, datamap, deck, plan, report, schema, sheets
+from . import auth, batch, classify, cost, datamap, deck, options, plan, report, schema, sheets
 from .common import resolve_file
 
 # subcommand modules, in the order shown by --help
-MODULES = [classify, auth, cost, plan, schema, report, deck, sheets, datamap, batch]
+MODULES = [classify, auth, cost, options, plan, schema, report, deck, sheets, datamap, batch]
 # subcommands that write files (they get --overwrite-readonly)
 WRITERS = (
     "vision",

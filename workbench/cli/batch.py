@@ -42,7 +42,7 @@ def _bar(i: int, n: int, code: str) -> None:
 
 def run_batch(args: argparse.Namespace) -> int:
     from .. import reference
-    from ..batch import COLUMNS_JA, national_totals, run_batch
+    from ..batch import COLUMNS_JA, national_totals, run_batch, staff_frame
 
     codes = None
     if args.prefectures:
@@ -58,7 +58,7 @@ def run_batch(args: argparse.Namespace) -> int:
     asked = codes or list(reference.prefectures()["code"])
     missing = [c for c in dict.fromkeys(asked) if c not in set(df.get("code", []))]
     left_out = "、".join(reference.resolve_prefecture(c)[1] for c in missing)
-    ja = df.rename(columns=COLUMNS_JA)
+    ja = staff_frame(df)
     outputs = _outputs(args, df, ja, errors, left_out if missing else "")
     if outputs:
         from ..files import atomic_write_all
@@ -112,7 +112,7 @@ def _outputs(args: argparse.Namespace, df: Any, ja: Any, errors: list[str], left
         sheets = {"全国サマリー": ja}
         if errors:  # the prefectures left out, with the reason, beside the table that lacks them
             sheets["集計から外したファイル"] = pd.DataFrame({"理由（ファイル: 行: 内容）": errors})
-        outputs.append((args.xlsx, frames_xlsx_bytes(sheets)))
+        outputs.append((args.xlsx, frames_xlsx_bytes(sheets, title="全国サマリー（共同利用ワークベンチ）")))
     if args.html and len(df):
         import html
 

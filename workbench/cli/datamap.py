@@ -62,6 +62,7 @@ def run_datamap(args: argparse.Namespace) -> int:
     import workbench as wb
 
     from ..datamap import datamap
+    from ..staff import file_names
     from .common import print_json, print_table
 
     pref = wb.load(args.file)
@@ -70,16 +71,15 @@ def run_datamap(args: argparse.Namespace) -> int:
     if args.api_html:
         from ..report_datamap import api_html
 
-        outputs.append((args.api_html, api_html(res).encode("utf-8")))
+        outputs.append((args.api_html, api_html(res, names=file_names(pref)).encode("utf-8")))
     if args.api_xlsx:
-        from ..exports import frames_xlsx_bytes
+        from ..report_datamap import api_xlsx_bytes
 
-        outputs.append((args.api_xlsx, frames_xlsx_bytes({"公開API一覧": res.apis_frame()})))
+        outputs.append((args.api_xlsx, api_xlsx_bytes(res, file_names(pref))))
     if args.xlsx:
-        from ..exports import frames_xlsx_bytes
-        from ..report_datamap import tables
+        from ..report_datamap import tables_xlsx_bytes
 
-        outputs.append((args.xlsx, frames_xlsx_bytes(tables(res))))
+        outputs.append((args.xlsx, tables_xlsx_bytes(res, file_names(pref))))
     if outputs:
         from ..files import atomic_write_all
 

@@ -204,6 +204,41 @@ class PrefectureShare(Model):
     )
 
 
+#: option keys of ``costs.options`` (workbench.options): today's state and the 型 an option reaches
+OPTION_TYPES = ("2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7", "2.8")
+STATUS_QUO = "status_quo"
+
+
+def option_key(value: Any) -> str:
+    """The key of an option's stated cost: ``status_quo`` (or 現状維持) or the 型 it reaches (``2.4``, 型2.4, a
+    YAML number 2.4); raises ValueError naming the keys allowed."""
+    text = fold(str(value)).removeprefix("型")
+    if text in (STATUS_QUO, fold("現状維持")):
+        return STATUS_QUO
+    if text in OPTION_TYPES:
+        return text
+    raise ValueError(
+        f"選択肢 {value!r} はありません（使える値: 現状維持 または 目指す型 {'・'.join(OPTION_TYPES)}）"
+    )
+
+
+class OptionCost(Model):
+    """One option's cost as the file states it (yen): what it costs from now over the horizon to reach and
+    run the arrangement, platforms and migration included (workbench.options: where an option has none, its
+    cost is derived from the file's scenario or estimated from the guide's surveyed effects, guide 2.5)."""
+
+    initial: Yen = Field(0, description="初期費用（構築・移行、円。評価期間の最初の年に支払う）")
+    annual: Yen = Field(0, description="年間費用（運用・保守・連携、円/年）")
+    prefecture_initial: Fraction | None = Field(
+        None, description="県が負担する初期費用の割合（省略時は費用の前提の県負担の方式）"
+    )
+    prefecture_running: Fraction | None = Field(
+        None, description="県が負担する年間費用の割合（省略時は費用の前提の県負担の方式）"
+    )
+    source: str | None = Field(None, description="金額の出典（見積り・予算資料など）")
+    notes: str | None = None
+
+
 class CostScenario(Model):
     """The cost scenario of a prefecture (CONTRACT.md ``costs:``)."""
 
@@ -233,12 +268,31 @@ class CostScenario(Model):
         "non_scratch=スクラッチ開発でない場合（41%減）。data/module_cases_2_6.csv",
     )
 
+    options: dict[str, OptionCost] = Field(
+        default_factory=dict,
+        description="選択肢ごとの費用（キー: 現状維持 または 目指す型 2.1〜2.8）。ない選択肢は費用の前提から導くか、"
+        "ガイド 2.5 の調査結果から推計する",
+    )
+
     _members = field_validator("members", mode="before")(
         classmethod(lambda cls, v, info: _codes_list(v, info))
     )
     _keys = field_validator("drivers", "join_year", mode="before")(
         classmethod(lambda cls, v, info: _codes_keys(v, info))
     )
+
+    @field_validator("options", mode="before")
+    @classmethod
+    def _option_keys(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            return v
+        out: dict[str, Any] = {}
+        for k, val in v.items():
+            key = option_key(k)
+            if key in out:
+                raise ValueError(f"選択肢 {k!r} が重複しています")
+            out[key] = val
+        return out
 
     @field_validator("members")
     @classmethod

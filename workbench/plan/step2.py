@@ -332,7 +332,7 @@ def harm_factors(pref: Prefecture) -> list[str]:
     levels = {
         p.name: (p.identity_proofing, p.authenticator) for p in ps if p.has_auth and p.levels is not None
     }
-    if len(set(levels.values())) > 1:
+    if len(set(levels.values())) > 1:  # platforms by name: the text reaches staff (the JSON keeps the ids)
         desc = "、".join(
             f"{name}: 身元確認レベル{lv[0]}・当人認証レベル{lv[1]}" for name, lv in levels.items()
         )

@@ -125,15 +125,55 @@ class ActionPlan(Result):
         return [
             ("パターン", pattern_text(self.pattern, self.pattern_label)),
             ("運営組織", self.organisation_label),
-            ("開始", self.start.isoformat() if self.start else "未設定（月数で表示）"),
+            ("開始", date_ja(self.start) if self.start else "未設定（月数で表示）"),
             ("期間", f"{self.months} か月"),
             (
                 "取組事項",
                 f"{len(self.items)} 件（生成 {n['generated']}、編集 {n['edited']}、追加 {n['added']}、"
                 f"除外 {len(self.removed)}）",
             ),
-            ("クリティカルパス", " → ".join(self.critical_path)),
+            ("クリティカルパス", " → ".join(self.numbers().get(i, i) for i in self.critical_path)),
         ]
+
+    def numbers(self) -> dict[str, str]:
+        """The item numbers staff read instead of ids: 「2-3」 for the third item of consideration (2) of
+        guide 3.3 in schedule order, 「1」「2」 for the items of no consideration (the operating body's
+        setting-up, the start of shared use). The file and the JSON keep the ids."""
+        out: dict[str, str] = {}
+        count: dict[int | None, int] = {}
+        for i in self.items:
+            count[i.consideration] = count.get(i.consideration, 0) + 1
+            n = count[i.consideration]
+            out[i.id] = f"{i.consideration}-{n}" if i.consideration is not None else str(n)
+        return out
+
+    def staff_frame(self) -> pd.DataFrame:
+        """The plan as staff file it: 番号 instead of ids (dependencies too), 取組・担当・期間, dates as offices
+        write them (令和, 年度 of the start) once the plan has a start date, else months from the start."""
+        nums = self.numbers()
+        recs = []
+        for i in self.items:
+            if self.start is not None and i.start_date is not None and i.end_date is not None:
+                last = i.end_date - timedelta(days=1) if i.duration else i.end_date
+                period = f"{date_ja(i.start_date, western=False)}〜" + (
+                    date_ja(last, western=False) if i.duration else "（節目）"
+                )
+            else:
+                period = f"{i.start_month + 1}か月目〜" + (
+                    f"{i.end_month}か月目" if i.duration else "（節目）"
+                )
+            recs.append(
+                {
+                    "番号": nums[i.id],
+                    "取組事項": i.title,
+                    "担当": i.owner_label,
+                    "期間": period,
+                    "月数": i.duration,
+                    "前提の取組": "、".join(nums.get(d, d) for d in i.depends_on) or "—",
+                    "クリティカルパス": "★" if i.critical else "",
+                }
+            )
+        return frame(recs, ["番号", "取組事項", "担当", "期間", "月数", "前提の取組", "クリティカルパス"])
 
     def card_tables(self) -> list[tuple[str, pd.DataFrame]]:
         return [("取組事項", self.to_frame())]

@@ -18,6 +18,7 @@ Figures are drawn by replacing an ``Output`` widget's outputs with the plotly mi
 :class:`CostEffectPanel`    guide 2.5 per municipality and for the prefecture, guide 2.6 module effect
 :class:`VisionCard`         Step 2 共同利用ビジョン
 :class:`VisionEditor`       Step 2 purposes, organisation, cost rule, KPIs (saved like every editor)
+:class:`OptionsPanel`       Step 2 目指す型の選択: options, costs, recommendation, weights as sliders
 :class:`PlanEditor`         Step 3 action items with the Gantt chart (saved like every editor)
 :class:`MultiChoice`        a multi-selection as toggle buttons, the choice written out
 :class:`SaveControls`       保存・自動保存・この版に戻す, shared by the editors
@@ -38,6 +39,7 @@ from .datamap import DataFlowPanel
 from .editors import PlatformEditor, ServiceEditor
 from .effect import CostEffectPanel
 from .export import DeckDownload
+from .options import OptionsPanel
 from .picker import PrefecturePicker
 from .plan import PlanEditor, TypeFlowchart, VisionCard
 from .saving import SaveControls
@@ -58,6 +60,7 @@ __all__ = [
     "FigureSlot",
     "LateJoinerPanel",
     "Message",
+    "OptionsPanel",
     "MultiChoice",
     "OverviewDashboard",
     "PlanEditor",

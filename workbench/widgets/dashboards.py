@@ -149,6 +149,7 @@ class CostDashboard(Dashboard):
     simulator : CostSimulator
     effect : CostEffectPanel
     late : LateJoinerPanel
+    options : OptionsPanel
     """
 
     heading = "費用負担シミュレーター"
@@ -158,14 +159,17 @@ class CostDashboard(Dashboard):
     def build(self) -> list[w.Widget]:
         from .cost import CostSimulator, LateJoinerPanel
         from .effect import CostEffectPanel
+        from .options import OptionsPanel
 
         self.simulator = CostSimulator(self.session)
         self.effect = CostEffectPanel(self.session, self.simulator)
         self.late = LateJoinerPanel(self.session, rule=self.simulator.rule)
+        self.options = OptionsPanel(self.session)
         return [
             section("配分ルールの比較と公平性", self.simulator),
             section("ガイドの調査結果との比較（2.5 共同利用の効果・2.6 推奨モジュールの効果）", self.effect),
             section("後から参加する団体", self.late),
+            section("目指す型の選択肢と費用・推奨（Step 2、ガイド 3.2）", self.options),
         ]
 
 
