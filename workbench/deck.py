@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from . import reference
-from .text import date_ja, money_ja
+from .text import date_ja, money_ja, synthetic_mark, with_synthetic_mark
 
 FONT = "Meiryo"  # メイリオ: on every Japanese Windows; LibreOffice falls back to Noto Sans CJK JP
 WIDE, HIGH = 13.333, 7.5  # inches, 16:9
@@ -210,15 +210,22 @@ class _Deck:
         bar.fill.solid()
         bar.fill.fore_color.rgb = _rgb(BLUE)
         bar.line.fill.background()
-        if title:
-            _text(s, 0.4, 0.2, WIDE - 0.8, 0.7, title, size=24, bold=True)
+        if title:  # a synthetic prefecture's slides say so in every title
+            _text(s, 0.4, 0.2, WIDE - 0.8, 0.7, with_synthetic_mark(title, self.pref), size=24, bold=True)
         if lead:
             _text(s, 0.4, 0.85, WIDE - 0.8, 0.5, lead, size=13, colour="444444")
         n = len(self.prs.slides)
         if title:  # no page number or footer on the title slide
             _text(s, WIDE - 1.4, HIGH - 0.45, 1.0, 0.3, f"{n}", size=10, colour=GREY)
             _text(
-                s, 0.4, HIGH - 0.45, 8.0, 0.3, f"{self.pref.name}　共同利用ワークベンチ", size=9, colour=GREY
+                s,
+                0.4,
+                HIGH - 0.45,
+                8.0,
+                0.3,
+                f"{self.pref.name}{synthetic_mark(self.pref)}　共同利用ワークベンチ",
+                size=9,
+                colour=GREY,
             )
         notes = s.notes_slide.notes_text_frame
         from .staff import source_ja

@@ -21,13 +21,23 @@ def frame_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     return target
 
 
-def frames_xlsx(frames: dict[str, pd.DataFrame], path: str | os.PathLike[str]) -> Path:
-    """Several DataFrames as sheets of one xlsx (openpyxl), every cell formula-safe, written atomically."""
+def frames_xlsx(
+    frames: dict[str, pd.DataFrame], path: str | os.PathLike[str], *, note: str | None = None
+) -> Path:
+    """Several DataFrames as sheets of one xlsx (openpyxl), every cell formula-safe, written atomically.
+
+    ``note``: a sentence on a first sheet of its own, the one the workbook opens on (for a synthetic prefecture
+    :func:`workbench.text.synthetic_note`); the table sheets stay as they are."""
     from openpyxl import Workbook
+    from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
     wb.remove(wb.active)
+    if note:
+        first = wb.create_sheet(title="注意")
+        first.cell(1, 1, safe_cell(note)).font = Font(bold=True, size=12, color="8A6D00")
+        first.column_dimensions["A"].width = 120
     for title, df in frames.items():
         ws = wb.create_sheet(title=title[:31])
         ws.append([safe_cell(str(c)) for c in df.columns])

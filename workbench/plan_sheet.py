@@ -31,7 +31,7 @@ from .files import atomic_write, safe_cell
 from .inventory import Prefecture
 from .plan import ActionPlan, action_plan
 from .staff import source_ja
-from .text import date_ja, fiscal_year, fiscal_year_ja
+from .text import date_ja, fiscal_year, fiscal_year_ja, with_synthetic_mark
 
 #: how staff read the plan's sources (ActionPlan.sources keys)
 SOURCE_LABELS = {
@@ -108,7 +108,7 @@ def plan_workbook_bytes(pref: Prefecture, plan: ActionPlan) -> bytes:
     ws = wb.active
     ws.title = "実行計画"
     months = month_columns(plan)
-    _title(ws, plan)
+    _title(ws, plan, pref)
     _header(ws, months, st)
     for r, item in enumerate(plan.items, FIRST_ITEM_ROW):
         _item_row(ws, r, item, plan, st)
@@ -122,13 +122,10 @@ def plan_workbook_bytes(pref: Prefecture, plan: ActionPlan) -> bytes:
     return buf.getvalue()
 
 
-def _title(ws: Any, plan: ActionPlan) -> None:
-    """The title and what the plan rests on."""
-    ws.cell(
-        TITLE_ROW,
-        1,
-        safe_cell(f"{plan.prefecture.name} 実行計画（パターン{plan.pattern}: {plan.pattern_label}）"),
-    )
+def _title(ws: Any, plan: ActionPlan, pref: Any = None) -> None:
+    """The title (「（合成データ）」 at its end for a synthetic prefecture) and what the plan rests on."""
+    title = f"{plan.prefecture.name} 実行計画（パターン{plan.pattern}: {plan.pattern_label}）"
+    ws.cell(TITLE_ROW, 1, safe_cell(with_synthetic_mark(title, pref)))
     ws.cell(TITLE_ROW, 1).font = Font(bold=True, size=14)
     start = date_ja(plan.start) if plan.start else "未設定（計画開始からの月数で表示）"
     ws.cell(

@@ -85,11 +85,12 @@ def tables(res: DataMapResult) -> dict[str, pd.DataFrame]:
     }
 
 
-def write_tables_xlsx(res: DataMapResult, out: str | os.PathLike[str]) -> Path:
-    """Write every table of the analysis as sheets of one xlsx (formula-safe, atomic)."""
+def write_tables_xlsx(res: DataMapResult, out: str | os.PathLike[str], *, note: str | None = None) -> Path:
+    """Write every table of the analysis as sheets of one xlsx (formula-safe, atomic); ``note`` (a synthetic
+    prefecture's :func:`workbench.text.synthetic_note`) goes on a first sheet of its own."""
     from .exports import frames_xlsx
 
-    return frames_xlsx(tables(res), out)
+    return frames_xlsx(tables(res), out, note=note)
 
 
 def section(page: Any, pref: Prefecture) -> None:

@@ -34,6 +34,9 @@ def is_shipped(path: Path | None) -> bool:
         return False
 
 
+#: the end of the status line after 適用, until the file is saved (by any editor of the session)
+UNSAVED = "（まだファイルには保存していません）"
+
 SHIPPED = (
     "同梱のサンプルファイルは変更しません。作業用のコピー（notebook の working_copy）を開いて編集してください"
 )
@@ -78,17 +81,31 @@ class SaveControls(w.VBox):
         self.restore_choice.add_class("wb-restore-choice")
         self.restore_button = w.Button(description="この版に戻す", icon="undo")
         self.restore_button.add_class("wb-restore")
-        self.dirty = False
         super().__init__([self.status, w.HBox([self.restore_choice, self.restore_button])])
         self.save_button.on_click(lambda _b: self.save())
         self.restore_button.on_click(lambda _b: self.restore())
         session.on_change(lambda _p: self.refresh())
+        session.observe(lambda _c: self._saved_elsewhere(), names="saves")
         self.refresh()
+
+    @property
+    def dirty(self) -> bool:
+        """An applied edit of the session is not yet in the file (from this editor or another one)."""
+        return bool(self.session.unsaved)
+
+    @dirty.setter
+    def dirty(self, flag: bool) -> None:
+        self.session.unsaved = bool(flag)
+
+    def _saved_elsewhere(self) -> None:
+        """Another editor of the session saved the file: this one's 「まだ…保存していません」 is no longer true."""
+        if self.status.text.endswith(UNSAVED):
+            self.status.set(self.session.saved_text, "ok")
 
     def applied(self, text: str) -> None:
         """After an edit went into the session: mark unsaved, say so, autosave a copy."""
         self.dirty = True
-        self.status.set(f"{text}（まだファイルには保存していません）", "ok")
+        self.status.set(f"{text}{UNSAVED}", "ok")
         self.autosave()
 
     def save(self, path: str | Path | None = None) -> Path | None:
@@ -115,6 +132,8 @@ class SaveControls(w.VBox):
             return None
         self.dirty = False
         self.status.set(f"保存しました: {written.name}", "ok")
+        self.session.saved_text = f"保存しました: {written.name}（この画面の編集もファイルに入っています）"
+        self.session.saves += 1
         return written
 
     def autosave(self) -> None:
