@@ -68,6 +68,36 @@ def test_a_new_row_starts_empty_and_an_empty_required_field_is_refused_beside_it
         assert session.pref is before, "nothing changed"
 
 
+def test_every_dropdown_shows_an_option_never_a_blank_box(tochigi):
+    """ipywidgets reads value None as "nothing selected": 分野 —（なし）, API公開 不明, 運営 —（選んでください） showed
+    as blank boxes on a new row after a row that had values."""
+    import ipywidgets
+
+    session = W.Session.from_file(tochigi)
+    editor = W.PlatformEditor(session)
+    editor.chooser.value = "nasushiobara"
+    editor.chooser.value = "__new__"
+    boxes = {n: f.control for n, f in editor.fields.items() if isinstance(f.control, ipywidgets.Dropdown)}
+    assert {n: c.index is not None for n, c in boxes.items()} == dict.fromkeys(boxes, True)
+    assert (boxes["field"].label, boxes["api_published"].label) == ("—（なし）", "不明")
+    vision = W.VisionEditor(session)
+    vision.kpi_chooser.value = "__new__"
+    for box in (vision.external, vision.organisation, vision.cost_rule, vision.scheme, vision.kpi_service):
+        assert box.index is not None, box.description
+    assert vision.kpi_service.label == "—（県全体）"
+    for panel in (editor, vision, W.ServiceEditor(session), W.PlanEditor(session)):
+        assert _blank_dropdowns(panel) == [], type(panel).__name__
+
+
+def _blank_dropdowns(widget) -> list[str]:
+    import ipywidgets
+
+    out = [widget.description] if isinstance(widget, ipywidgets.Dropdown) and widget.index is None else []
+    for child in getattr(widget, "children", ()):
+        out += _blank_dropdowns(child)
+    return out
+
+
 def test_the_synthetic_prefecture_without_platforms_opens_on_an_empty_new_row(okinawa):
     session = W.Session.from_file(okinawa)
     assert session.pref.synthetic and not session.pref.platforms

@@ -356,14 +356,32 @@ def initial_prefecture(default: str | None = None) -> str:
     return resolve_from_env_or_query(default)
 
 
+#: the value of a dropdown option that stands for "nothing" (未設定, 未確認, —（なし）, —（選んでください）):
+#: ipywidgets reads a value of None as "no option selected" and shows a blank box (choosing an option whose
+#: value is None selects nothing), so such an option carries this value; :func:`chosen` gives None back
+NOTHING = "__nothing__"
+
+
+def none_safe(options: list) -> list[tuple[str, Any]]:
+    """Dropdown options with :data:`NOTHING` in place of a None value."""
+    return [(label, NOTHING if value is None else value) for label, value in options]
+
+
+def chosen(dropdown: w.Dropdown) -> Any:
+    """A dropdown's value, None for the option that stands for nothing (:data:`NOTHING`)."""
+    value = dropdown.value
+    return None if value is None or (isinstance(value, str) and value == NOTHING) else value
+
+
 def select(dropdown: w.Dropdown, value: Any) -> None:
-    """Choose the option whose value is ``value`` (else the first). By index: ipywidgets reads ``value=None``
-    as "nothing selected" and shows a blank box, even when an option's value is None (未設定, 未確認,
-    —（なし）)."""
+    """Choose the option whose value is ``value`` (None: the option that stands for nothing), else the first."""
     values = [v for _, v in dropdown.options]
     if not values:
         return
-    index = values.index(value) if value in values else 0
+    target = NOTHING if value is None else value
+    index = next((i for i, v in enumerate(values) if v == target and type(v) is type(target)), None)
+    if index is None:
+        index = next((i for i, v in enumerate(values) if v == target), 0)
     if dropdown.index != index:
         dropdown.index = index
 

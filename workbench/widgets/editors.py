@@ -19,7 +19,7 @@ from .. import reference
 from ..errors import InputError
 from ..inventory import Platform, Service, Terms, cross_check
 from ..inventory.yamlio import problems_from_validation
-from ._common import Message, Session, StaticFallback, error_text, select, set_options
+from ._common import Message, Session, StaticFallback, chosen, error_text, none_safe, select, set_options
 from .choice import MultiChoice
 from .saving import SaveControls
 
@@ -64,6 +64,8 @@ class _Field:
     def __init__(self, name: str, control: w.ValueWidget) -> None:
         self.name = name
         self.control = control
+        if isinstance(control, w.Dropdown):
+            control.options = none_safe(control.options)
         self.message = Message(f"wb-msg-{name}")
         control.add_class(f"wb-field-{name}")
         self.box = w.VBox([control, self.message])
@@ -191,10 +193,7 @@ class _Editor(StaticFallback, w.VBox):
         if isinstance(control, MultiChoice):
             control.value = tuple(value or [])
         elif isinstance(control, w.Dropdown):
-            # by index: ipywidgets reads value=None as "nothing selected" (a blank box), even when an option's
-            # value is None (—（なし）, 未確認, —（選んでください）)
-            allowed = [v for _, v in control.options]
-            select(control, value if value in allowed else None)
+            select(control, value)  # an unknown value: the first option
         elif isinstance(control, w.Checkbox):
             control.value = bool(value)
         else:
@@ -206,7 +205,7 @@ class _Editor(StaticFallback, w.VBox):
         set_fields = item.model_fields_set if item is not None else set()
         data: dict[str, Any] = {}
         for name, f in self.fields.items():
-            v = f.control.value
+            v = chosen(f.control) if isinstance(f.control, w.Dropdown) else f.control.value
             if name == "terms":
                 v = Terms(**{k: k in v for k in TERMS_FACETS})
             elif isinstance(f.control, MultiChoice):
@@ -242,7 +241,7 @@ class _Editor(StaticFallback, w.VBox):
         for name, f in self.fields.items():
             if not self._required(name):
                 continue
-            value = f.control.value
+            value = chosen(f.control) if isinstance(f.control, w.Dropdown) else f.control.value
             if isinstance(value, str):
                 value = value.strip()
             if value in (None, ""):
@@ -454,7 +453,9 @@ class PlatformEditor(_Editor):
             if c.isdigit() and pref.is_outside(c)
         )
         munis += [(f"{pref.municipality_label(c)}（{c}）", c) for c in outside]
-        self.fields["operated_by"].control.options = [CHOOSE, *_enum_options("operated_by"), *munis]
+        self.fields["operated_by"].control.options = none_safe(
+            [CHOOSE, *_enum_options("operated_by"), *munis]
+        )
         self.fields["municipalities"].control.options = munis
         if not getattr(
             self, "_watching_operator", False
@@ -471,7 +472,7 @@ class PlatformEditor(_Editor):
         """What an empty 利用団体 means for the operator chosen in the form (CONTRACT.md: omitted = its
         operator only, all municipalities for the prefecture's platform)."""
         pref = self.session.pref
-        op = self.fields["operated_by"].control.value if "operated_by" in self.fields else None
+        op = chosen(self.fields["operated_by"].control) if "operated_by" in self.fields else None
         if op == "prefecture":
             return "県の基盤は、選ばなければ県内すべての市区町村が利用団体です"
         if isinstance(op, str) and op.isdigit() and pref is not None:
@@ -554,7 +555,7 @@ class ServiceEditor(_Editor):
         if pref is None:
             return
         ids = [(f"{p.name}（{p.id}）", p.id) for p in pref.platforms]
-        self.fields["platform"].control.options = (
+        self.fields["platform"].control.options = none_safe(
             [CHOOSE, *ids] if ids else [("—（先に基盤を追加してください）", None)]
         )
         self.fields["uses_data_from"].control.options = ids

@@ -117,7 +117,7 @@ class Exports:
             )
         folder = self._relative(self.paths[0].parent) if self.paths else None
         where = (
-            f"（フォルダ {html.escape(folder)}/、左のファイル一覧からも開けます）"
+            f"（「{html.escape(folder)}」フォルダ。左のファイル一覧からも開けます）"
             if folder not in (None, ".")
             else ""
         )
@@ -198,3 +198,12 @@ def working_notebooks(src: str | os.PathLike[str], dst: str | os.PathLike[str]) 
         target.write_text(json.dumps(nb, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         written.append(target)
     return written
+
+
+def summary(result, pref) -> str:
+    """A result's printed card (``str(result)``) whose title line ends with 「（合成データ）」 for a synthetic
+    prefecture, as every card of that prefecture does."""
+    from ..text import with_synthetic_mark
+
+    head, _, rest = str(result).partition("\n")
+    return with_synthetic_mark(head, pref) + ("\n" + rest if rest else "")

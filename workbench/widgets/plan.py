@@ -22,9 +22,11 @@ from ._common import (
     Message,
     Session,
     StaticFallback,
+    chosen,
     error_text,
     html_table,
     marked_card,
+    none_safe,
     select,
     set_options,
 )
@@ -208,8 +210,10 @@ class PlanEditor(StaticFallback, w.VBox):
         self.title.add_class("wb-plan-title")
         considerations = reference.table("considerations.csv").drop_duplicates("number")
         self.consideration = w.Dropdown(
-            options=[("—（なし）", None)]
-            + [(f"{r.number}. {r.label_ja}", int(r.number)) for r in considerations.itertuples()],
+            options=none_safe(
+                [("—（なし）", None)]
+                + [(f"{r.number}. {r.label_ja}", int(r.number)) for r in considerations.itertuples()]
+            ),
             description="検討事項（ガイド 3.3）",
             style=style,
             layout=w.Layout(width="640px"),
@@ -414,7 +418,7 @@ class PlanEditor(StaticFallback, w.VBox):
                 problems[name] = why
         form = {
             "title": title,
-            "consideration": self.consideration.value,
+            "consideration": chosen(self.consideration),
             "owner": owner,
             "start": self.start.value,
             "duration": self.duration.value,

@@ -18,7 +18,7 @@ import ipywidgets as w
 from .. import autosave as autosaving
 from ..errors import InputError
 from ..text import date_ja
-from ._common import Message, Session, error_text
+from ._common import Message, Session, chosen, error_text, none_safe
 
 
 def is_shipped(path: Path | None) -> bool:
@@ -152,14 +152,16 @@ class SaveControls(w.VBox):
         path = self.session.path
         copies = autosaving.list_autosaves(path) if path is not None else []
         opts = [(autosave_label(c), i) for i, c in enumerate(copies)][::-1]
-        self.restore_choice.options = opts or [("（なし）", None)]
+        self.restore_choice.options = opts or none_safe([("（なし）", None)])
+        if self.restore_choice.index is None:  # a dropdown made without options selects nothing by itself
+            self.restore_choice.index = 0
         self.restore_button.disabled = not opts
 
     def restore(self) -> bool:
         """Put the chosen autosaved version back over the file (the replaced file is kept as ``.bak``) and
         load it into the session."""
         path = self.session.path
-        if path is None or self.restore_choice.value is None:
+        if path is None or chosen(self.restore_choice) is None:
             return False
         label = self.restore_choice.label
         try:

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from .. import reference
 from ..inventory.yamlio import problems_from_validation
-from ._common import Message, Session, StaticFallback, select, set_options
+from ._common import Message, Session, StaticFallback, chosen, none_safe, select, set_options
 from .choice import MultiChoice
 from .saving import SaveControls
 
@@ -44,7 +44,7 @@ def _options(table: str, where: tuple[str, str] | None = None, none: str | None 
     if where:
         df = df[df[where[0]] == where[1]]
     opts = [(str(r.label_ja), str(r.code)) for r in df.itertuples()]
-    return ([(none, None)] if none else []) + opts
+    return none_safe(([(none, None)] if none else []) + opts)
 
 
 class FieldError(ValueError):
@@ -102,10 +102,14 @@ class VisionEditor(StaticFallback, w.VBox):
             description="ビジョン（目指す姿）", layout=w.Layout(width="720px", height="64px"), style=style
         )
         self.statement.add_class("wb-vision-statement")
-        self.external = w.Dropdown(options=EXTERNAL, description="外部組織を立ち上げられるか", style=style)
+        self.external = w.Dropdown(
+            options=none_safe(EXTERNAL), description="外部組織を立ち上げられるか", style=style
+        )
         self.organisation = w.Dropdown(
-            options=[("未設定", None)]
-            + [(str(r.label_ja), r.code) for r in reference.enum_table("organisation").itertuples()],
+            options=none_safe(
+                [("未設定", None)]
+                + [(str(r.label_ja), r.code) for r in reference.enum_table("organisation").itertuples()]
+            ),
             description="運営組織の型",
             style=style,
         )
@@ -120,9 +124,11 @@ class VisionEditor(StaticFallback, w.VBox):
         self.kpi_code = w.Dropdown(options=_options("kpis.csv", none=None), description="指標", style=style)
         self.kpi_service = w.Dropdown(description="対象サービス", style=style)
         self.kpi_target = w.FloatText(description="目標値", style=style, layout=w.Layout(width="220px"))
+        self.kpi_target.add_class("wb-vision-kpi-target")
         self.kpi_year = w.IntText(
             value=2028, description="目標年度（西暦）", style=style, layout=w.Layout(width="220px")
         )
+        self.kpi_year.add_class("wb-vision-kpi-year")
         self.kpi_baseline = w.Text(description="現状値", style=style, layout=w.Layout(width="220px"))
         self.kpi_baseline_year = w.Text(
             description="現状値の年度（西暦）", style=style, layout=w.Layout(width="220px")
@@ -216,7 +222,7 @@ class VisionEditor(StaticFallback, w.VBox):
             select(self.cost_rule, v.cost_rule if v else None)
             select(self.scheme, v.scheme if v else None)
             services = [("—（県全体）", None)] + [(s.name, s.id) for s in pref.services]
-            self.kpi_service.options = services
+            self.kpi_service.options = none_safe(services)
             kpis = list(v.kpis) if v else []
             opts = [(self._kpi_label(k), i) for i, k in enumerate(kpis)] + [("＋ 新しいKPIを追加", NEW_KPI)]
             set_options(self.kpi_chooser, opts)
@@ -254,7 +260,7 @@ class VisionEditor(StaticFallback, w.VBox):
             "year": int(self.kpi_year.value),
         }
         for key, value in (
-            ("service", self.kpi_service.value),
+            ("service", chosen(self.kpi_service)),
             ("baseline", baseline),
             ("baseline_year", int(by) if by else None),
             ("notes", self.kpi_notes.value.strip() or None),
@@ -281,10 +287,10 @@ class VisionEditor(StaticFallback, w.VBox):
         for key, value in (
             ("purposes", list(self.purposes.value)),
             ("statement", self.statement.value.strip() or None),
-            ("external_body_possible", self.external.value),
-            ("organisation", self.organisation.value),
-            ("cost_rule", self.cost_rule.value),
-            ("scheme", self.scheme.value),
+            ("external_body_possible", chosen(self.external)),
+            ("organisation", chosen(self.organisation)),
+            ("cost_rule", chosen(self.cost_rule)),
+            ("scheme", chosen(self.scheme)),
             ("kpis", kpis),
         ):
             if value is None or value == []:
