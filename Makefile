@@ -68,17 +68,15 @@ dashboards: setup
 	@for nb in dashboards/*.ipynb; do echo "  http://$(HOST):$(PORT)/voila/render/$${nb#dashboards/}?pref=07"; done
 	$(VOILA_ENV) $(BIN)/voila dashboards/ $(VOILA_ARGS)
 
-# JupyterLab in Japanese on working copies of the Step notebooks (output/notebooks/, not tracked: the notebooks in
-# notebooks/ stay as committed; a copy is refreshed when the committed notebook is newer). Config in etc/jupyter:
-# Japanese UI, and widget views dropped on save so a reopened notebook shows the Japanese placeholder.
-NOTEBOOK_WORK = output/notebooks
+# JupyterLab in Japanese on working copies of the Step notebooks (output/notebooks/, not tracked, made without
+# outputs so no notebook shows another prefecture's results; a copy is refreshed when the committed notebook is
+# newer). Exports and the prefecture file's working copy go to output/notebooks/書き出し/ (JupyterLab's file
+# browser lists them, the notebooks link them). tools/notebooks.py prints (and opens) the full link with its
+# token once the server answers. PREF=09: every notebook works on that prefecture. Config in etc/jupyter.
+LAB_PORT ?= 8888
+PREF ?=
 notebooks: setup
-	@mkdir -p $(NOTEBOOK_WORK)
-	@cp -u notebooks/*.ipynb $(NOTEBOOK_WORK)/
-	@echo "JupyterLab: http://$(HOST):8888/lab  （作業用コピー: $(NOTEBOOK_WORK)/、出力: output/。Ctrl+C で終了）"
-	JUPYTER_CONFIG_PATH=$(CURDIR)/etc/jupyter WORKBENCH_OUTPUT=$(CURDIR)/output $(BIN)/jupyter lab \
-		--ServerApp.root_dir=$(CURDIR)/$(NOTEBOOK_WORK) --ServerApp.ip=$(HOST) --ServerApp.port=8888 \
-		--ServerApp.port_retries=0 $(if $(filter 0,$(shell id -u)),--allow-root)
+	$(BIN)/python tools/notebooks.py --host $(HOST) --port $(LAB_PORT) $(if $(PREF),--prefecture $(PREF))
 
 # B2 compares with coopgame-py (PyPI; a benchmark-only dependency, not the library's)
 bench: setup

@@ -88,7 +88,7 @@ myst_heading_anchors = 3
 nb_execution_mode = "off"
 nb_merge_streams = True
 # A widget's stored output carries no state (tools/build_notebooks.py strips it), so show its text/plain
-# note ("対話部品: Jupyter または Voila で実行すると表示されます") rather than an empty widget, and load no
+# note ("（基盤の編集画面: セルを実行すると表示されます）") rather than an empty widget, and load no
 # widget JavaScript from a CDN.
 nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]
 nb_ipywidgets_js = {}

@@ -180,7 +180,13 @@ def test_saved_notebook_reopens_with_the_japanese_placeholder(lab, page):
     time.sleep(3)  # the widget manager has looked for the models by now
     text = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").inner_text()
     assert "Error displaying widget" not in text
-    assert "対話部品" in text
+    # plain words, never a class name (issue 25): 「（基盤の編集画面: セルを実行すると表示されます）」
+    assert "（基盤の編集画面: セルを実行すると表示されます）" in text
+    outputs = " ".join(
+        page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output").all_inner_texts()
+    )
+    assert "（基盤の編集画面: セルを実行すると表示されます）" in outputs
+    assert "PlatformEditor" not in outputs and "ServiceEditor" not in outputs
     shot(page, "reopened")
 
 

@@ -153,7 +153,7 @@ def test_cycle_made_in_memory_raises_from_action_plan():
     ("snippet", "field", "words"),
     [
         ("  items:\n    - {id: c1-1, duration: -2}\n", "plan.items[0].duration", "0 以上"),
-        ("  items:\n    - {id: c1-1, owner: 誰か}\n", "plan.items[0].owner", "担当"),
+        ("  items:\n    - {id: c1-1, owner: [県, 市]}\n", "plan.items[0].owner", "担当"),
         ("  items:\n    - {id: c1-1, start: 2026-05-01}\n", "plan.items[0].start", "plan.start"),
         ("  items:\n    - {id: c1-1}\n    - {id: c1-1}\n", "plan.items[1].id", "重複"),
     ],

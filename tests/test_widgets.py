@@ -239,7 +239,8 @@ def test_plan_editor_updates_the_gantt_and_refuses_cycles():
     if dependants:
         editor.depends_on.value = (dependants[0],)
         assert not editor.apply()
-        assert "循環" in editor.message.text
+        assert "循環" in editor.messages["depends_on"].text  # beside the field it is about
+        assert "適用しませんでした" in editor.status.text
         assert session.pref is pref_before
 
 
@@ -353,7 +354,9 @@ def test_widgets_render_a_short_note_without_a_kernel(sample_copy):
     for panel in (W.ClassificationCard(session), W.TypeFlowchart(session)):
         bundle = panel._repr_mimebundle_()
         data = bundle[0] if isinstance(bundle, tuple) else bundle
-        assert "対話部品" in data["text/plain"] and "children=" not in data["text/plain"]
+        text = data["text/plain"]
+        assert "セルを実行すると表示されます" in text and "children=" not in text
+        assert type(panel).__name__ not in text  # plain words, never a class name
         assert "application/vnd.jupyter.widget-view+json" in data
 
 

@@ -32,8 +32,9 @@ NOTEBOOKS = ROOT / "notebooks"
 DASHBOARDS = ROOT / "dashboards"
 EXAMPLES = NOTEBOOKS / "examples"
 EXAMPLE_PREFECTURES = ["09"]  # executed copies besides the default 07 (栃木県: a second sample)
-CHECK = "# NBVAL_CHECK_OUTPUT\n"
-IGNORE = "# NBVAL_IGNORE_OUTPUT\n"
+#: nbval's cell tags (never ``# NBVAL_…`` comments: staff read the code cells)
+CHECK = "nbval-check-output"
+IGNORE = "nbval-ignore-output"
 TIMEOUT = 300
 
 PARAMS = """# パラメータ（papermill 形式）。None のときは環境変数 WORKBENCH_PREFECTURE、なければ福島県（07）
@@ -41,9 +42,12 @@ PREFECTURE = None
 OUTPUT_DIR = None  # 出力先。None のときは環境変数 WORKBENCH_OUTPUT、なければ output/"""
 
 SETUP = """import workbench as wb
-from workbench.widgets import Session
 from workbench.staff import table
-from workbench.widgets.notebook import notebook_prefecture, output_dir, working_copy
+from workbench.widgets import (  # 編集画面・カード・グラフ
+    ClassificationCard, CostSimulator, DataFlowPanel, PlanEditor, PlatformEditor, PlatformView,
+    ServiceEditor, Session, TypeFlowchart, VisionCard, VisionEditor,
+)
+from workbench.widgets.notebook import chart, exported, notebook_prefecture, output_dir, summary, working_copy
 
 code = notebook_prefecture(PREFECTURE)
 out = output_dir(OUTPUT_DIR)
@@ -57,16 +61,31 @@ def md(text: str):
     return new_markdown_cell(text.strip("\n"))
 
 
-def code(text: str, *, check: bool = False, ignore: bool = False, tags: list[str] | None = None):
-    prefix = CHECK if check else IGNORE if ignore else ""
-    cell = new_code_cell(prefix + text.strip("\n"))
+def code(
+    text: str,
+    *,
+    check: bool = False,
+    ignore: bool = False,
+    tags: list[str] | None = None,
+    hidden: bool | None = None,
+):
+    """A code cell; ``check``/``ignore`` become nbval's cell tags. ``hidden``: its source folded away in
+    JupyterLab (plumbing staff need not read; a click shows it). By default a cell of more than two lines is
+    folded; the ``parameters`` cell never is."""
+    source = text.strip("\n")
+    cell = new_code_cell(source)
+    tags = [*(tags or []), *([CHECK] if check else [IGNORE] if ignore else [])]
     if tags:
         cell.metadata["tags"] = tags
+    if hidden is None:
+        hidden = len(source.splitlines()) > 2 and "parameters" not in tags
+    if hidden:
+        cell.metadata["jupyter"] = {"source_hidden": True}
     return cell
 
 
 def params_cell():
-    return code(PARAMS, tags=["parameters"])
+    return code(PARAMS, tags=["parameters"], hidden=False)
 
 
 # --- the four notebooks -------------------------------------------------------------------------------------
@@ -88,10 +107,13 @@ def nb_intro() -> list:
 
 ## 使い方
 1. **都道府県ファイル**（YAML）に、ヒアリング結果（基盤・サービス・目標・費用）を書きます。日本語ラベルでもコードでも書けます。
-2. このノートブックの先頭の `PREFECTURE` に都道府県名またはコード（例 `"07"`、`"福島県"`）を入れるか、
-   環境変数 `WORKBENCH_PREFECTURE` を設定します。サンプルのない県は合成データ（実在しない基盤）で動きます。
-3. Step 1〜3 のノートブックを順に実行します。各ノートブックの最後で結果を `output/` に書き出します。
-4. 会議では Voila のダッシュボード（`make dashboards`）を使います。URL に `?pref=07` を付けて送れます。
+2. 下の `PREFECTURE` に都道府県名またはコード（例 `"09"`、`"栃木県"`）を入れるか、`make notebooks PREF=09` で始めます。
+   サンプルのない県は合成データ（実在しない基盤）で動き、カード・グラフの題名・資料のすべてに「合成データ」と出ます。
+3. メニューの「実行」→「すべてのセルを実行」で、Step 1〜3 のノートブックを順に実行します。編集画面やグラフは、セルを実行すると
+   表示されます（保存して開き直したときや、ブラウザを更新したときも、もう一度実行します）。
+4. 各ノートブックの最後で結果を書き出し、そのファイルへのリンクを表示します（Word・Excel・PowerPoint はダウンロード、
+   HTML・CSV は JupyterLab で開きます）。左のファイル一覧の「書き出し」フォルダにも入っています。
+5. 会議では Voila のダッシュボード（`make dashboards`）を使います。URL に `?pref=07` を付けて送れます。
 
 数字はすべてテスト済みのライブラリ関数が計算し、根拠（ガイドの節・出典・「入力値」）を添えて表示します。
 """),
@@ -114,17 +136,15 @@ def nb_intro() -> list:
 「ファイルに保存」で作業用コピーに安全に（一時ファイル経由で）保存します。Step 1 のノートブックでも同じ編集画面が使えます。
 """),
         code(
-            """from workbench.widgets import PlatformEditor, ServiceEditor
-
-PlatformEditor(session)""",
+            "PlatformEditor(session)",
             ignore=True,
         ),
         code("ServiceEditor(session)", ignore=True),
         md("""
-## 書き出し
-作業用コピーの場所を表示します。Step 1〜3 のノートブックも同じコピーを使います。
+## 都道府県ファイルの作業用コピー
+編集はこのコピーに保存されます（同梱のサンプルは変わりません）。Step 1〜3 のノートブックも同じコピーを使います。
 """),
-        code("""print("作業用コピー:", path.name, "（出力先フォルダ内）")"""),
+        code("""exported(path)""", ignore=True),
     ]
 
 
@@ -163,9 +183,7 @@ print("パーソナル基盤:", result.counts.personal)""",
 下の「基盤とサービスの編集」で適用すると、ここもすぐに描き直されます。地図の円にカーソルを合わせると、名前・人口・利用する基盤が出ます。
 """),
         code(
-            """from workbench.widgets import ClassificationCard
-
-ClassificationCard(session)""",
+            "ClassificationCard(session)",
             ignore=True,
         ),
         md("""
@@ -173,9 +191,7 @@ ClassificationCard(session)""",
 基盤をプルダウンで選びます。
 """),
         code(
-            """from workbench.widgets import PlatformView
-
-PlatformView(session)""",
+            "PlatformView(session)",
             ignore=True,
         ),
         md("""
@@ -184,9 +200,7 @@ PlatformView(session)""",
 「ファイルに保存」で作業用コピーに保存します（次に開いたとき・Step 2 と Step 3 もこの内容で始まります）。
 """),
         code(
-            """from workbench.widgets import PlatformEditor, ServiceEditor
-
-PlatformEditor(session)""",
+            "PlatformEditor(session)",
             ignore=True,
         ),
         code("ServiceEditor(session)", ignore=True),
@@ -209,13 +223,11 @@ PlatformEditor(session)""",
 """),
         code(
             """dm = wb.datamap(pref)
-print(dm)""",
+print(summary(dm, pref))""",
             check=True,
         ),
         code(
-            """from workbench.widgets import DataFlowPanel
-
-DataFlowPanel(session)""",
+            "DataFlowPanel(session)",
             ignore=True,
         ),
         md("""
@@ -244,15 +256,21 @@ print("課題:", len(result.issues), "件")""",
 分類結果（JSON）、課題リスト（CSV）、データマップの分析（xlsx）と公開API一覧（HTML）を出力先フォルダに書き出します。
 上の編集画面で適用した内容で書き出します。
 """),
-        code("""from workbench.exports import frame_csv
+        code(
+            """from workbench.exports import frame_csv
 from workbench.report_datamap import write_api_html, write_tables_xlsx
+from workbench.staff import file_names
+from workbench.text import synthetic_note
 
 pref, result, dm = session.pref, session.classification(), wb.datamap(session.pref)  # 編集後の内容
+names = file_names(pref)  # 書き出しは名前で（ID ではなく）
 (out / f"step1_{pref.code}.json").write_text(result.model_dump_json(indent=2), encoding="utf-8")
 written = frame_csv(result.issues_frame(), out / f"step1_{pref.code}_課題リスト.csv")
-tables = write_tables_xlsx(dm, out / f"step1_{pref.code}_データマップ.xlsx")
-apis = write_api_html(dm, out / f"step1_{pref.code}_公開API一覧.html")
-print("書き出しました:", f"step1_{pref.code}.json", written.name, tables.name, apis.name)"""),
+tables = write_tables_xlsx(dm, out / f"step1_{pref.code}_データマップ.xlsx", names, note=synthetic_note(pref))
+apis = write_api_html(dm, out / f"step1_{pref.code}_公開API一覧.html", names=names)
+exported(out / f"step1_{pref.code}.json", written, tables, apis)""",
+            ignore=True,
+        ),
     ]
 
 
@@ -274,7 +292,7 @@ def nb_step2() -> list:
             """from workbench.plan import vision
 
 v = vision(pref)
-print(v)""",
+print(summary(v, pref))""",
             check=True,
         ),
         md("""
@@ -283,9 +301,7 @@ print(v)""",
 自動保存の版が残ります。「ファイルに保存」で作業用コピーに保存します。KPI の備考には、値が事実か仮定かを書いておきます。
 """),
         code(
-            """from workbench.widgets import VisionCard, VisionEditor
-
-VisionEditor(session)""",
+            "VisionEditor(session)",
             ignore=True,
         ),
         code("VisionCard(session)", ignore=True),
@@ -294,7 +310,6 @@ VisionEditor(session)""",
 """),
         code(
             """from workbench.charts.plan import survey_bars
-from workbench.widgets.notebook import chart
 
 chart(survey_bars(v))""",
             ignore=True,
@@ -304,9 +319,7 @@ chart(survey_bars(v))""",
 フローチャートの太線が、この県がたどる道筋です。
 """),
         code(
-            """from workbench.widgets import TypeFlowchart
-
-TypeFlowchart(session)""",
+            "TypeFlowchart(session)",
             ignore=True,
         ),
         md("""
@@ -342,7 +355,7 @@ OptionsPanel(session)""",
 """),
         code(
             """if v.cross_field is None:
-    print("データマップ（data_map:）がありません")
+    print("この都道府県ファイルにはデータマップがありません")
 else:
     display(table(v.cross_field.to_frame()))
     display(table(v.cross_field.kpis_frame()))""",
@@ -352,9 +365,7 @@ else:
 配分ルールと県の負担割合を変えると、各団体の負担と公平性の判定がその場で変わります。
 """),
         code(
-            """from workbench.widgets import CostSimulator
-
-CostSimulator(session)""",
+            "CostSimulator(session)",
             ignore=True,
         ),
         md("""
@@ -384,19 +395,19 @@ else:
             """from workbench.cost import cost_effect
 
 if pref.costs is None:
-    print("費用シナリオ（costs:）がありません")
+    print("この都道府県ファイルには費用の前提（費用シナリオ）がありません")
 else:
     effect = cost_effect(pref, rule=v.cost.rule or "shapley")
-    print(effect)""",
+    print(summary(effect, pref))""",
             check=True,
         ),
         code(
             """from workbench.charts.effect import effect_ranges
 
-chart(effect_ranges(effect)) if pref.costs is not None else None""",
+chart(effect_ranges(effect), session=session) if pref.costs is not None else None""",
             ignore=True,
         ),
-        code("effect.display_frame() if pref.costs is not None else None"),
+        code("table(effect.display_frame()) if pref.costs is not None else None"),
         md("""
 ## 推奨モジュールの効果（ガイド 2.6）
 ガイド 2.6 の事例（工程全体で83%減、スクラッチ開発でない場合は41%減）を、印刷された値と整合させた値で並べ、
@@ -409,14 +420,15 @@ view = module_effect_view(pref)
 print(view)""",
             check=True,
         ),
-        code("view.cases_frame()"),
-        code("view.to_frame()"),
+        code("table(view.cases_frame())"),
+        code("table(view.to_frame())"),
         md("""
 ## 書き出し
 ビジョン（JSON、会議資料にできる1つのHTMLファイル、県の文書に編集できる Word 文書）を出力先フォルダに書き出します。
 上の編集画面で適用した内容で書き出します。
 """),
-        code("""from workbench.report_vision import save_vision
+        code(
+            """from workbench.report_vision import save_vision
 from workbench.vision_docx import write_vision_docx
 
 pref = session.pref  # 編集後の内容
@@ -424,7 +436,9 @@ v = vision(pref)
 (out / f"step2_{pref.code}.json").write_text(v.model_dump_json(indent=2), encoding="utf-8")
 written = save_vision(pref, out / f"step2_{pref.code}_共同利用ビジョン.html")
 docx = write_vision_docx(pref, out / f"step2_{pref.code}_共同利用ビジョン.docx")
-print("書き出しました:", f"step2_{pref.code}.json", written.name, docx.name)"""),
+exported(out / f"step2_{pref.code}.json", written, docx)""",
+            ignore=True,
+        ),
     ]
 
 
@@ -447,7 +461,7 @@ def nb_step3() -> list:
             """from workbench.plan import action_plan
 
 plan = action_plan(pref)
-print(plan)""",
+print(summary(plan, pref))""",
             check=True,
         ),
         md("""
@@ -458,9 +472,7 @@ print(plan)""",
 （Run All でも）編集が残り、下の書き出しにも使われます。
 """),
         code(
-            """from workbench.widgets import PlanEditor
-
-PlanEditor(session)""",
+            "PlanEditor(session)",
             ignore=True,
         ),
         md("""
@@ -475,21 +487,25 @@ table(schedule_frame(plan))"""),
 上の編集画面で適用した内容で、実行計画を Excel ファイルに書き出します。A4 横に幅を合わせて印刷でき、見出しの行は
 各ページに繰り返し、ガントチャートはセルで描きます（数式として解釈される文字は文字列として保存します）。
 """),
-        code("""from workbench.plan_sheet import plan_xlsx
+        code(
+            """from workbench.plan_sheet import plan_xlsx
 
 pref = session.pref  # 編集後の内容
-written = plan_xlsx(pref, out / f"step3_{pref.code}_実行計画.xlsx")
-print("書き出しました:", written.name)"""),
+exported(plan_xlsx(pref, out / f"step3_{pref.code}_実行計画.xlsx"))""",
+            ignore=True,
+        ),
         md("""
 ## 会議資料（PowerPoint）
 今の型とパターン、市区町村の地図、基盤数、課題リスト、型2.4への道筋、費用負担の比較と公平性、認証レベルの不足、
 このスケジュールを1つの PowerPoint ファイルにまとめます。グラフは PowerPoint のグラフ（編集・色変更ができます）で、
 各スライドのノートに出典を記載しています。
 """),
-        code("""from workbench.deck import write_deck
+        code(
+            """from workbench.deck import write_deck
 
-deck = write_deck(session.pref, out / f"step3_{pref.code}_会議資料.pptx")
-print("書き出しました:", deck.name)"""),
+exported(write_deck(session.pref, out / f"step3_{pref.code}_会議資料.pptx"))""",
+            ignore=True,
+        ),
     ]
 
 

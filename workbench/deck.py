@@ -32,7 +32,7 @@ from typing import Any
 import pandas as pd
 
 from . import reference
-from .text import date_ja, era_year, money_ja, office_safe, office_text
+from .text import date_ja, era_year, money_ja, office_safe, office_text, synthetic_mark, with_synthetic_mark
 
 FONT = "Meiryo"  # メイリオ: on every Japanese Windows; LibreOffice falls back to Noto Sans CJK JP
 WIDE, HIGH = 13.333, 7.5  # inches, 16:9
@@ -347,6 +347,7 @@ class _Deck:
         bar.fill.solid()
         bar.fill.fore_color.rgb = _rgb(BLUE)
         bar.line.fill.background()
+        title = with_synthetic_mark(title, self.pref)  # a synthetic prefecture's slides say so in every title
         size = 22 if lines_needed(title, WIDE - 0.8, 22, bold=True) <= 2 else 18
         t = s.shapes.title
         t.left, t.top, t.width = Inches(0.4), Inches(0.2), Inches(WIDE - 0.8)
@@ -369,7 +370,16 @@ class _Deck:
             y += h
         n = len(self.prs.slides)
         _text(s, WIDE - 1.4, FOOTER_TOP, 1.0, 0.3, f"{n}", size=10, colour=GREY)
-        _text(s, 0.4, FOOTER_TOP, 8.0, 0.3, f"{self.pref.name}　共同利用ワークベンチ", size=9, colour=GREY)
+        _text(
+            s,
+            0.4,
+            FOOTER_TOP,
+            8.0,
+            0.3,
+            f"{self.pref.name}{synthetic_mark(self.pref)}　共同利用ワークベンチ",
+            size=9,
+            colour=GREY,
+        )
         self._notes(s, sources)
         return Page(s, y + 0.1)
 

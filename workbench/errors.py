@@ -136,6 +136,21 @@ class InputError(ValueError):
     def __hash__(self) -> int:  # exceptions must be hashable for traceback machinery
         return id(self)
 
+    def _render_traceback_(self) -> list[str]:
+        """What a notebook cell shows for this error (IPython asks for this instead of a traceback): the
+        located Japanese lines as the command line prints them (file, line, field), in red, and how to fix it.
+        Nothing was changed on disk."""
+        red, end = "\x1b[31m", "\x1b[0m"
+        lines = [f"{red}エラー: {line}{end}" for line in str(self).splitlines()]
+        if isinstance(self, WriteError):
+            how = "直し方: ファイルが書けない理由（上の行）を取り除いて、もう一度実行してください。"
+        elif self.file:
+            where = Path(self.file).name + (f" の {self.line} 行目" if self.line else "")
+            how = f"直し方: {where}を直して保存し、このセルからもう一度実行してください。"
+        else:
+            how = "直し方: 上の項目を直して、もう一度実行してください。"
+        return [*lines, how + "ファイルは何も変更していません。"]
+
 
 class WriteError(InputError):
     """A file could not be written (disk full, no permission, read-only file, another save in progress).

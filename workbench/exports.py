@@ -54,25 +54,36 @@ def _cell_value(v: Any, money: bool) -> tuple[Any, str | None]:
 
 
 def frames_xlsx(
-    frames: dict[str, pd.DataFrame], path: str | os.PathLike[str], *, title: str | None = None
+    frames: dict[str, pd.DataFrame],
+    path: str | os.PathLike[str],
+    *,
+    title: str | None = None,
+    note: str | None = None,
 ) -> Path:
-    """:func:`frames_xlsx_bytes` written atomically."""
+    """:func:`frames_xlsx_bytes` written atomically (made again at any time: no .bak)."""
     target = Path(path)
-    atomic_write(
-        target, frames_xlsx_bytes(frames, title=title), backup=False
-    )  # made again at any time: no .bak
+    atomic_write(target, frames_xlsx_bytes(frames, title=title, note=note), backup=False)
     return target
 
 
-def frames_xlsx_bytes(frames: dict[str, pd.DataFrame], *, title: str | None = None) -> bytes:
+def frames_xlsx_bytes(
+    frames: dict[str, pd.DataFrame], *, title: str | None = None, note: str | None = None
+) -> bytes:
     """Several DataFrames as the bytes of one xlsx (openpyxl), every cell formula-safe and Office-safe; each
-    sheet prints like the plan workbook (:func:`print_setup`), with dates in 令和 and money in whole 円."""
+    sheet prints like the plan workbook (:func:`print_setup`), with dates in 令和 and money in whole 円.
+
+    ``note``: a sentence on a first sheet of its own, the one the workbook opens on (for a synthetic prefecture
+    :func:`workbench.text.synthetic_note`); the table sheets stay as they are."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
     wb.remove(wb.active)
+    if note:
+        first = wb.create_sheet(title="注意")
+        first.cell(1, 1, safe_cell(note)).font = Font(bold=True, size=12, color="8A6D00")
+        first.column_dimensions["A"].width = 120
     for name, df in frames.items():
         ws = wb.create_sheet(title=office_text(name)[:31])
         ws.append([safe_cell(str(c)) for c in df.columns])

@@ -34,7 +34,7 @@ from .inventory import Prefecture
 from .plan import ActionPlan, action_plan
 from .sheetkit import fit_rows
 from .staff import source_ja
-from .text import date_ja, fiscal_year, fiscal_year_ja, office_safe
+from .text import date_ja, fiscal_year, fiscal_year_ja, office_safe, with_synthetic_mark
 
 #: how staff read the plan's sources (ActionPlan.sources keys)
 SOURCE_LABELS = {
@@ -112,7 +112,7 @@ def plan_workbook_bytes(pref: Prefecture, plan: ActionPlan) -> bytes:
     ws = wb.active
     ws.title = "実行計画"
     months = month_columns(plan)
-    _title(ws, plan)
+    _title(ws, plan, pref)
     _header(ws, months, st)
     for r, item in enumerate(plan.items, FIRST_ITEM_ROW):
         _item_row(ws, r, item, plan, st)
@@ -126,13 +126,10 @@ def plan_workbook_bytes(pref: Prefecture, plan: ActionPlan) -> bytes:
     return buf.getvalue()
 
 
-def _title(ws: Any, plan: ActionPlan) -> None:
-    """The title and what the plan rests on."""
-    ws.cell(
-        TITLE_ROW,
-        1,
-        safe_cell(f"{plan.prefecture.name} 実行計画（{pattern_text(plan.pattern, plan.pattern_label)}）"),
-    )
+def _title(ws: Any, plan: ActionPlan, pref: Any = None) -> None:
+    """The title (「（合成データ）」 at its end for a synthetic prefecture) and what the plan rests on."""
+    title = f"{plan.prefecture.name} 実行計画（{pattern_text(plan.pattern, plan.pattern_label)}）"
+    ws.cell(TITLE_ROW, 1, safe_cell(with_synthetic_mark(title, pref)))
     ws.cell(TITLE_ROW, 1).font = Font(bold=True, size=14)
     start = date_ja(plan.start) if plan.start else "未設定（計画開始からの月数で表示）"
     ws.cell(

@@ -116,12 +116,15 @@ def _tables(res: DataMapResult) -> dict[str, pd.DataFrame]:
     }
 
 
-def tables_xlsx_bytes(res: DataMapResult, names: dict[str, str] | None = None) -> bytes:
+def tables_xlsx_bytes(
+    res: DataMapResult, names: dict[str, str] | None = None, *, note: str | None = None
+) -> bytes:
     """Every table of the analysis as sheets of one xlsx (formula-safe, names not ids, printed like every
-    workbook)."""
+    workbook); ``note`` (a synthetic prefecture's :func:`workbench.text.synthetic_note`) goes on a first sheet of
+    its own."""
     from .exports import frames_xlsx_bytes
 
-    return frames_xlsx_bytes(tables(res, names), title=f"{res.prefecture.name} データマップ")
+    return frames_xlsx_bytes(tables(res, names), title=f"{res.prefecture.name} データマップ", note=note)
 
 
 def api_xlsx_bytes(res: DataMapResult, names: dict[str, str] | None = None) -> bytes:
@@ -134,11 +137,15 @@ def api_xlsx_bytes(res: DataMapResult, names: dict[str, str] | None = None) -> b
 
 
 def write_tables_xlsx(
-    res: DataMapResult, out: str | os.PathLike[str], names: dict[str, str] | None = None
+    res: DataMapResult,
+    out: str | os.PathLike[str],
+    names: dict[str, str] | None = None,
+    *,
+    note: str | None = None,
 ) -> Path:
     """Write :func:`tables_xlsx_bytes` atomically."""
     path = Path(out)
-    atomic_write(path, tables_xlsx_bytes(res, names), backup=False)
+    atomic_write(path, tables_xlsx_bytes(res, names, note=note), backup=False)
     return path
 
 

@@ -21,7 +21,7 @@ from .errors import InputError
 from .inventory import Prefecture
 from .plan import ActionPlan, VisionResult, action_plan, vision
 from .staff import cell_ja, html_prose_ja, prose_ja, table_html
-from .text import date_ja, money_ja, office_safe, office_text
+from .text import date_ja, money_ja, office_safe, office_text, synthetic_note, with_synthetic_mark
 from .text import markdown_plain as md
 
 _CSS = """
@@ -283,9 +283,11 @@ def vision_html(pref: Prefecture) -> str:
     parts = [
         f"<!DOCTYPE html><html lang='ja'><head><meta charset='utf-8'><title>{e(v.prefecture.name)} 共同利用ビジョン"
         f"</title><style>{_CSS}</style></head><body>",
-        f"<h1>{e(v.prefecture.name)} 共同利用ビジョン</h1>",
+        f"<h1>{e(with_synthetic_mark(f'{v.prefecture.name} 共同利用ビジョン', pref))}</h1>",
         f"<p class='src'>作成日: {date_ja(date.today())}（共同利用ワークベンチ、ガイド 3.1 Step 2）</p>",
     ]
+    if synthetic_note(pref):
+        parts.append(f"<div class='warn'><p>{e(synthetic_note(pref) or '')}</p></div>")
     if v.statement:
         parts += ["<h2>ビジョン</h2>", f"<p>{e(v.statement)}</p>"]
     if v.warnings:

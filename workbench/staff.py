@@ -62,6 +62,7 @@ FILE_PARTS_JA = {
     "vision.organisation": "ビジョンの運営組織",
     "vision.cost_rule": "ビジョンの費用按分ルール",
     "vision.purposes": "ビジョンの目的",
+    "vision.statement": "ビジョンの文章",
     "vision.kpis": "ビジョンのKPI",
     "vision.scheme": "ビジョンの県負担の方式",
     "target.organisation": "目指す型の運営組織",
@@ -363,15 +364,20 @@ def _is_number(value: Any) -> bool:
 
 # --- tables ----------------------------------------------------------------------------------------------
 
+# A table fits the notebook's (or dashboard's) width: the browser's automatic layout shrinks a table to its
+# container down to its narrowest form, so nothing may hold a column wide. Headers wrap, but never narrower
+# than a few characters (no one character per line); text wraps; only numbers and short words (an amount,
+# ○, 高) stay on one line.
 TABLE_CSS = (
     "<style>"
-    "div.wb-table table{border-collapse:collapse;font-size:13px;margin:4px 0;table-layout:auto}"
-    "div.wb-table table th{white-space:nowrap;word-break:keep-all;background:#eef1f6;border-bottom:2px solid #99a;"
-    "padding:4px 8px;text-align:left;vertical-align:bottom}"
+    "div.wb-table{max-width:100%}"
+    "div.wb-table table{border-collapse:collapse;font-size:13px;margin:4px 0;table-layout:auto;max-width:100%}"
+    "div.wb-table table th{white-space:normal;overflow-wrap:normal;background:#eef1f6;"
+    "border-bottom:2px solid #99a;padding:4px 8px;text-align:left;vertical-align:bottom}"
     "div.wb-table table td{border-bottom:1px solid #dde;padding:4px 8px;vertical-align:top;text-align:left;"
-    "white-space:normal;overflow-wrap:break-word;min-width:7em}"
+    "white-space:normal;overflow-wrap:anywhere;min-width:4em}"
     "div.wb-table table td.num{text-align:right;white-space:nowrap;min-width:0}"
-    "div.wb-table table td.long{min-width:18em;max-width:40em}"
+    "div.wb-table table td.long{min-width:10em;max-width:40em}"
     "div.wb-table table td.short{white-space:nowrap;min-width:0}"
     "div.wb-table table tr:nth-child(even) td{background:#fafbfd}"
     "</style>"
@@ -379,14 +385,23 @@ TABLE_CSS = (
 
 #: the same as inline styles: JupyterLab drops <style> from outputs it does not trust (a notebook opened
 #: fresh), but keeps these
-TH_STYLE = "white-space:nowrap;text-align:left;vertical-align:bottom;padding:4px 8px;background:#eef1f6"
+TH_STYLE = "white-space:normal;text-align:left;vertical-align:bottom;padding:4px 8px;background:#eef1f6"
 TD_STYLE = "text-align:left;vertical-align:top;padding:4px 8px;border-bottom:1px solid #dde;"
 TD_EXTRA = {
-    "": "white-space:normal;min-width:7em",
+    "": "white-space:normal;overflow-wrap:anywhere;min-width:4em",
     "num": "text-align:right;white-space:nowrap",
-    "long": "white-space:normal;min-width:18em;max-width:40em",
+    "long": "white-space:normal;overflow-wrap:anywhere;min-width:10em;max-width:40em",
     "short": "white-space:nowrap",
 }
+#: a header wraps, but keeps at least this many characters on a line (its own length when shorter)
+HEADER_MIN_CHARS = 5
+
+
+def _th(text: str) -> str:
+    """A header cell that may wrap but is never narrower than :data:`HEADER_MIN_CHARS` characters."""
+    chars = min(max(sum(1 if ord(ch) > 0x2E7F else 0.55 for ch in text), 1), HEADER_MIN_CHARS)
+    return f"<th style='{TH_STYLE};min-width:{chars:.1f}em'>{html.escape(text)}</th>"
+
 
 #: columns whose text is a provenance string (shown through :func:`source_ja`)
 SOURCE_COLUMNS = ("根拠", "出典", "出典・根拠")
@@ -434,12 +449,12 @@ def _cell_text(col: str, v: Any, sources: tuple[str, ...]) -> str:
 def _cell_class(v: Any, text: str, long: bool) -> str:
     """num (right-aligned), long (wrapped), short (never wrapped) or nothing."""
     money = isinstance(v, str) and _MONEY.match(v) is not None
-    ident = text.isascii() and " " not in text and len(text) <= 40  # an id: never broken
+    ident = text.isascii() and " " not in text and len(text) <= 24  # an id: never broken
     if _is_number(v) or money:
         return "num"
     if long and not ident:
         return "long"
-    return "short" if len(text) <= 12 or ident else ""
+    return "short" if len(text) <= 6 or ident else ""
 
 
 def _td(text: str, cls: str, title: str | None) -> str:
@@ -482,7 +497,7 @@ def table_html(
         for j in range(len(cols))
         if max((len(r[j]) for r in values if isinstance(r[j], str)), default=0) > 24
     }
-    head = "".join(f"<th style='{TH_STYLE}'>{html.escape(c)}</th>" for c in cols)
+    head = "".join(_th(c) for c in cols)
     body = []
     for k, r in enumerate(values):
         tds = []

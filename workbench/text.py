@@ -348,3 +348,69 @@ def yes_no(flag) -> str:
     if flag is None:
         return "不明"
     return "○" if flag else "—"
+
+
+# --- synthetic prefecture files --------------------------------------------------------------------------
+
+#: what a title of a synthetic prefecture's card, chart, slide or workbook ends with
+SYNTHETIC_MARK = "（合成データ）"
+#: the sentence said once near the top of a synthetic prefecture's card or document
+SYNTHETIC_NOTE = "合成データです: サンプルのない県のために作った実在しない基盤で、数値は説明のための試算です"
+
+
+def is_synthetic(pref: object) -> bool:
+    """Whether ``pref`` (a Prefecture, or anything with a ``synthetic`` attribute) is a synthetic file."""
+    return bool(getattr(pref, "synthetic", False))
+
+
+def synthetic_mark(pref: object) -> str:
+    """「（合成データ）」 for a synthetic prefecture, "" otherwise: appended to every title staff read (cards,
+    chart titles, slides, workbooks), so a synthetic figure is never mistaken for a surveyed one."""
+    return SYNTHETIC_MARK if is_synthetic(pref) else ""
+
+
+def synthetic_note(pref: object) -> str | None:
+    """:data:`SYNTHETIC_NOTE` for a synthetic prefecture, None otherwise (for a workbook's first sheet, a
+    document's first paragraph)."""
+    return SYNTHETIC_NOTE if is_synthetic(pref) else None
+
+
+def with_synthetic_mark(title: str, pref: object) -> str:
+    """``title`` with :data:`SYNTHETIC_MARK` appended for a synthetic prefecture (never twice)."""
+    mark = synthetic_mark(pref)
+    return title if not mark or title.endswith(mark) else f"{title}{mark}"
+
+
+# --- dates typed by staff ----------------------------------------------------------------------------------
+
+_ERA_START = {"令和": 2019, "平成": 1989, "R": 2019, "H": 1989}
+_DATE_WESTERN = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?)?\s*月?$")
+_DATE_ERA = re.compile(
+    r"^(令和|平成|R|H)\s*(\d{1,2}|元)\s*[年.]\s*(\d{1,2})\s*[月.]?\s*(?:(\d{1,2})\s*日?)?$"
+)
+
+
+def parse_date_ja(text: str):
+    """A date typed by staff: ``2026-04-01``, ``2026/4/1``, ``2026年4月1日``, ``令和8年4月1日``, ``R8.4.1``; a
+    month alone (``2026-04``, ``令和8年4月``) is its first day. Raises ``ValueError`` with a Japanese message
+    for anything else, an impossible date (2026-02-30) included.
+
+    >>> parse_date_ja("令和8年4月1日"), parse_date_ja("2026/4")
+    (datetime.date(2026, 4, 1), datetime.date(2026, 4, 1))
+    """
+    from datetime import date
+
+    t = nfkc(str(text)).strip()
+    m = _DATE_WESTERN.match(t)
+    if m:
+        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3) or 1)
+    else:
+        m = _DATE_ERA.match(t)
+        if not m:
+            raise ValueError(f"日付として読めません: {t[:40]!r}（例 2026-04-01、2026/4/1、令和8年4月1日）")
+        n = 1 if m.group(2) == "元" else int(m.group(2))
+        year, month, day = _ERA_START[m.group(1)] + n - 1, int(m.group(3)), int(m.group(4) or 1)
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(f"実在しない日付です: {t[:40]!r}（{year}年{month}月{day}日）") from None

@@ -366,6 +366,21 @@ def _gantt_labels(items: list[Any], width: int = 30) -> dict[str, str]:
     return {k: v if seen.count(v) == 1 else f"{v}（{k}）" for k, v in short.items()}
 
 
+#: bar colours of offices named by the plan itself (担当 as free text), after the five roles' own colours
+OFFICE_GREYS = ("#7f7f7f", "#8c6d31", "#5f6b7a", "#a07878", "#6b8e6b")
+
+
+def _owners(items: list) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """(owner, label) in legend order and each owner's colour: the five roles of data/owner_roles.csv in their
+    colours, then the offices the plan names itself (担当 written as a 課) in greys."""
+    roles = reference.table("owner_roles.csv")
+    colour = dict(zip(roles["code"], roles["color"], strict=True))
+    offices = list(dict.fromkeys(i.owner for i in items if i.owner not in colour))
+    for k, office in enumerate(offices):
+        colour[office] = OFFICE_GREYS[k % len(OFFICE_GREYS)]
+    return [*zip(roles["code"], roles["label_ja"], strict=True), *((o, plain(o)) for o in offices)], colour
+
+
 @plain_labels
 def gantt(plan: Any, *, dependencies: bool = True) -> go.Figure:
     """Gantt chart of the action plan: one bar per item (months from the plan start, dates on the axis when
@@ -378,12 +393,11 @@ def gantt(plan: Any, *, dependencies: bool = True) -> go.Figure:
     dependencies : bool
         Draw the dependency arrows.
     """
-    roles = reference.table("owner_roles.csv")
-    colour = dict(zip(roles["code"], roles["color"], strict=True))
     items = list(plan.items)
+    owners, colour = _owners(items)
     ylabels = {k: plain(v) for k, v in _gantt_labels(items).items()}
     fig = go.Figure()
-    for code, label in zip(roles["code"], roles["label_ja"], strict=True):
+    for code, label in owners:
         mine = [i for i in items if i.owner == code and i.duration > 0]
         if not mine:
             continue

@@ -78,8 +78,9 @@ def run_datamap(args: argparse.Namespace) -> int:
         outputs.append((args.api_xlsx, api_xlsx_bytes(res, file_names(pref))))
     if args.xlsx:
         from ..report_datamap import tables_xlsx_bytes
+        from ..text import synthetic_note
 
-        outputs.append((args.xlsx, tables_xlsx_bytes(res, file_names(pref))))
+        outputs.append((args.xlsx, tables_xlsx_bytes(res, file_names(pref), note=synthetic_note(pref))))
     if outputs:
         from ..files import atomic_write_all
 

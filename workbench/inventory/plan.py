@@ -171,12 +171,40 @@ SchemeCode = _ref_code(
     lambda: _allowed("prefecture_schemes.csv"),
     lambda: _codes("prefecture_schemes.csv"),
 )
-OwnerCode = _ref_code(
-    owner_index,
-    "担当（data/owner_roles.csv）",
-    lambda: _allowed("owner_roles.csv"),
-    lambda: _codes("owner_roles.csv"),
-)
+OWNER_MAX = 80
+
+
+def _owner(value: Any) -> Any:
+    """担当: one of the five roles (code, label or alias → its code), else the office as the file names it
+    (「デジタル推進課」, 「〇〇市 企画政策課」): offices assign a 課, not a category. One line, not empty."""
+    if value is None:
+        return value
+    if isinstance(value, bool) or isinstance(value, dict | list):
+        raise reference.EnumValueError(f"担当として {value!r} は使えません", _allowed("owner_roles.csv"))
+    text = str(value).strip()
+    hit = owner_index().get(fold(text))
+    if hit is not None:
+        return hit
+    if not text:
+        raise ValueError(
+            "担当を入力してください（課の名前、または 都道府県・市区町村・運営組織・ベンダ・サービス提供者）"
+        )
+    if "\n" in text or "\r" in text or len(text) > OWNER_MAX:
+        raise ValueError(f"担当は {OWNER_MAX} 文字までの1行で入力してください")
+    return text
+
+
+OwnerCode = Annotated[
+    str,
+    BeforeValidator(_owner),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "担当: 役割のコードまたは日本語ラベル（data/owner_roles.csv）、または課の名前（自由記入）",
+            "examples": ["prefecture", "都道府県", "デジタル推進課"],
+        }
+    ),
+]
 
 
 def _consideration(value: Any) -> Any:
@@ -298,7 +326,9 @@ class ActionItemEdit(Model):
     )
     title: str | None = Field(None, min_length=1, description="取組事項")
     consideration: Consideration | None = None  # type: ignore[valid-type]
-    owner: OwnerCode | None = Field(None, description="担当（data/owner_roles.csv）")  # type: ignore[valid-type]
+    owner: OwnerCode | None = Field(
+        None, description="担当: 5つの役割（data/owner_roles.csv）のどれか、または課の名前（自由記入）"
+    )  # type: ignore[valid-type]
     start: Annotated[int | date, BeforeValidator(_month_date)] | None = Field(
         None,
         description="最早開始: 計画開始からの月数（整数）または日付（YYYY-MM-DD / YYYY-MM、plan.start が必要）",

@@ -178,6 +178,7 @@ class VisionResult(Result):
         sel = [p.label for p in self.purposes if p.selected]
         org = self.organisation
         return [
+            ("ビジョン", self.statement or "未記入（ビジョンの編集で目指す姿を書けます）"),
             ("目的", "、".join(sel) or "未設定"),
             ("現在の型", self.target.current_words()),
             (
@@ -211,6 +212,7 @@ class VisionResult(Result):
             for (k, v), s in zip(
                 self.card_rows(),
                 [
+                    "your input（vision.statement）",
                     "guide 2.4",
                     "guidebook 型1.x/2.x",
                     "your input（target:）",

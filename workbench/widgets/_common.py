@@ -18,18 +18,29 @@ import plotly.graph_objects as go
 import traitlets
 
 from ..errors import InputError
+from ..text import synthetic_mark
 
 # CSS hooks that browser tests rely on (keep them stable)
 MSG_CLASS = "wb-msg"
 
 
-STATIC_NOTE = "（対話部品: Jupyter または Voila で実行すると表示されます）"
+STATIC_NOTE = "セルを実行すると表示されます"
+
+
+def static_note(what: str) -> str:
+    """The placeholder staff read where a panel is not drawn (a reopened notebook, a refreshed browser, an
+    HTML copy): 「（基盤の編集画面: セルを実行すると表示されます）」 — plain words, never a class name."""
+    return f"（{what}: {STATIC_NOTE}）"
 
 
 class StaticFallback:
-    """Mixin for panels: in a notebook rendered without a kernel (nbconvert HTML, GitHub), a widget shows its
-    ``text/plain`` repr, a long Python expression. This puts a short Japanese note there instead; live, the
-    widget view takes precedence as before."""
+    """Mixin for panels: in a notebook rendered without a kernel (nbconvert HTML, GitHub), reopened after a
+    save or shown again after the browser was refreshed, a widget shows its ``text/plain`` repr, a long
+    Python expression. This puts a short Japanese note there instead (:func:`static_note` of
+    :attr:`placeholder_ja`, what the panel is in staff's words); live, the widget view takes precedence."""
+
+    #: what the panel is, as staff call it (the placeholder names it)
+    placeholder_ja = "この画面"
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         bundle = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
@@ -38,12 +49,14 @@ class StaticFallback:
         else:
             data, meta = bundle, None
         if isinstance(data, dict) and "text/plain" in data:
-            data = {**data, "text/plain": f"{type(self).__name__}{STATIC_NOTE}"}
+            data = {**data, "text/plain": static_note(self.placeholder_ja)}
         return (data, meta) if meta is not None else data
 
 
 class ChartOutput(StaticFallback, w.Output):
     """The Output widget of a :class:`FigureSlot`."""
+
+    placeholder_ja = "グラフ"
 
 
 class FigureSlot:
@@ -66,9 +79,10 @@ class FigureSlot:
         The figure shown last (tests assert on it: ``slot.figure.data[0].y``).
     """
 
-    def __init__(self, css: str, height: int | None = None) -> None:
+    def __init__(self, css: str, height: int | None = None, session: Session | None = None) -> None:
         self.widget = ChartOutput()
         self.css = css
+        self.session = session
         self.figure: go.Figure | None = None
         self.widget.add_class("wb-fig")
         self.widget.add_class(css)
@@ -84,7 +98,11 @@ class FigureSlot:
         from ..charts.margins import fit_margins
 
         self.figure = fig
-        data = fit_margins(fig.to_dict())
+        data = fig.to_dict()
+        mark = synthetic_mark(self.session.pref) if self.session is not None else ""
+        if mark:
+            mark_title(data, mark)
+        data = fit_margins(data)
         bundle = pio.renderers["plotly_mimetype"].to_mimebundle(data)
         outputs = ({"output_type": "display_data", "metadata": {}, "data": bundle},)
         if outputs == self.widget.outputs:
@@ -101,6 +119,51 @@ class FigureSlot:
     def clear(self) -> None:
         self.figure = None
         self.widget.outputs = ()
+
+
+def mark_title(data: dict, mark: str) -> dict:
+    """A figure dict whose title ends with ``mark`` (「（合成データ）」); a chart without a title gets one that
+    says it. Changed in place and returned."""
+    layout = data.setdefault("layout", {})
+    title = layout.get("title")
+    if isinstance(title, str):
+        title = {"text": title}
+    title = dict(title or {})
+    text = str(title.get("text") or "")
+    if not text:
+        title["text"] = "合成データ（実在しない基盤）"
+        margin = dict(layout.get("margin") or {})
+        margin["t"] = max(int(margin.get("t") or 0), 50)
+        layout["margin"] = margin
+    elif not text.endswith(mark):
+        title["text"] = text + mark
+    layout["title"] = title
+    return data
+
+
+def synthetic_note_html(pref: Any) -> str:
+    """The line said at the top of a synthetic prefecture's card (「合成データです: …」), "" otherwise."""
+    from ..text import SYNTHETIC_NOTE, is_synthetic
+
+    if not is_synthetic(pref):
+        return ""
+    return (
+        "<p class='wb-synthetic' style='margin:2px 0 6px;padding:2px 8px;background:#fff4d6;"
+        f"border-left:4px solid #e0a800;color:#5c4700;font-size:90%'>{html.escape(SYNTHETIC_NOTE)}</p>"
+    )
+
+
+def marked_card(res: Any, pref: Any) -> str:
+    """A result's own card (``_repr_html_``) whose title ends with 「（合成データ）」 and says so below it for
+    a synthetic prefecture."""
+    from ..text import with_synthetic_mark
+
+    card = res._repr_html_()
+    title = html.escape(res.card_title())
+    marked = html.escape(with_synthetic_mark(res.card_title(), pref))
+    if marked == title:
+        return card
+    return card.replace(f">{title}</h4>", f">{marked}</h4>{synthetic_note_html(pref)}", 1)
 
 
 class Message(w.HTML):
@@ -189,11 +252,22 @@ class Session(traitlets.HasTraits):
         The file it was loaded from and is saved to.
     revision : int
         Incremented at every change of ``pref``; panels observe it to redraw.
+    unsaved : bool
+        An applied edit is not yet in the file (whichever editor applied it).
+    saves, saved_text : int, str
+        The number of saves so far and what the last one said; editors observe ``saves``.
     """
 
     pref = traitlets.Any(None)
     path = traitlets.Any(None)
     revision = traitlets.Int(0)
+    #: True after an edit was applied and before the file was saved (shared by every editor on the session:
+    #: a save from one editor is a save of all of them)
+    unsaved = traitlets.Bool(False)
+    #: what the last save said (「保存しました: 09_tochigi.yaml」), and how many saves there were: every editor
+    #: of the session observes ``saves`` and puts the line in place of its own 「まだ…保存していません」
+    saved_text = traitlets.Unicode("")
+    saves = traitlets.Int(0)
 
     def set(self, pref: Any, path: Path | None = None) -> None:
         """Make ``pref`` current (and ``path`` when given); observers are called once."""
@@ -298,6 +372,36 @@ def initial_prefecture(default: str | None = None) -> str:
     return resolve_from_env_or_query(default)
 
 
+#: the value of a dropdown option that stands for "nothing" (未設定, 未確認, —（なし）, —（選んでください）):
+#: ipywidgets reads a value of None as "no option selected" and shows a blank box (choosing an option whose
+#: value is None selects nothing), so such an option carries this value; :func:`chosen` gives None back
+NOTHING = "__nothing__"
+
+
+def none_safe(options: list) -> list[tuple[str, Any]]:
+    """Dropdown options with :data:`NOTHING` in place of a None value."""
+    return [(label, NOTHING if value is None else value) for label, value in options]
+
+
+def chosen(dropdown: w.Dropdown) -> Any:
+    """A dropdown's value, None for the option that stands for nothing (:data:`NOTHING`)."""
+    value = dropdown.value
+    return None if value is None or (isinstance(value, str) and value == NOTHING) else value
+
+
+def select(dropdown: w.Dropdown, value: Any) -> None:
+    """Choose the option whose value is ``value`` (None: the option that stands for nothing), else the first."""
+    values = [v for _, v in dropdown.options]
+    if not values:
+        return
+    target = NOTHING if value is None else value
+    index = next((i for i, v in enumerate(values) if v == target and type(v) is type(target)), None)
+    if index is None:
+        index = next((i for i, v in enumerate(values) if v == target), 0)
+    if dropdown.index != index:
+        dropdown.index = index
+
+
 def set_options(dropdown: w.Dropdown, options: list[tuple[str, Any]], keep: bool = True) -> None:
     """Replace a dropdown's options, keeping its value when still offered (else the first option).
 
@@ -310,5 +414,5 @@ def set_options(dropdown: w.Dropdown, options: list[tuple[str, Any]], keep: bool
     if list(dropdown.options) == list(options) and old == target:
         return
     dropdown.options = options  # ipywidgets selects the first option (or None)
-    if dropdown.value != target:
-        dropdown.value = target
+    if dropdown.value != target or dropdown.index is None:
+        select(dropdown, target)

@@ -9,6 +9,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from ..text import with_synthetic_mark
 from ._common import FigureSlot, Message, Session, StaticFallback, error_text, html_table
 
 # the day the image-based eKYC methods end (DOMAIN §6): a plan for 2027 sees the change
@@ -42,6 +43,8 @@ class AuthMatrix(StaticFallback, w.VBox):
     result : workbench.auth.AuthMatch or None
     """
 
+    placeholder_ja = "認証レベルの照合"
+
     def __init__(self, session: Session, on: dt.date | None = None) -> None:
         self.session = session
         self.result = None
@@ -53,9 +56,9 @@ class AuthMatrix(StaticFallback, w.VBox):
             value=False, description="サインイン不要のサービスも表示", indent=False
         )
         self.include_open.add_class("wb-auth-open")
-        self.matrix = FigureSlot("wb-fig-auth-matrix")
-        self.gaps = FigureSlot("wb-fig-auth-gaps")
-        self.map = FigureSlot("wb-fig-auth-map", height=560)
+        self.matrix = FigureSlot("wb-fig-auth-matrix", session=session)
+        self.gaps = FigureSlot("wb-fig-auth-gaps", session=session)
+        self.map = FigureSlot("wb-fig-auth-map", height=560, session=session)
         self.card = w.HTML()
         self.card.add_class("wb-auth-card")
         self.services = w.HTML()
@@ -135,7 +138,7 @@ class AuthMatrix(StaticFallback, w.VBox):
         recs = "".join(f"<li>{html.escape(r)}</li>" for r in res.recommendations)
         self.card.value = (
             f"<div style='border:1px solid #ccd;border-radius:6px;padding:8px 12px'><h3 style='margin:4px 0'>"
-            f"{html.escape(res.card_title())}</h3><table>{rows}</table>"
+            f"{html.escape(with_synthetic_mark(res.card_title(), self.session.pref))}</h3><table>{rows}</table>"
             + (f"<h4 style='margin:6px 0 2px'>推奨</h4><ul>{recs}</ul>" if recs else "")
             + "<p style='font-size:85%;color:#666'>手段ごとのレベルはプロジェクトの既定の仮定です"
             "（都道府県ファイルの認証の設定で変更できます）。</p></div>"

@@ -42,7 +42,8 @@ class MultiChoice(StaticFallback, w.VBox):
         A callable is asked again at every redraw.
     all_label : str, optional
         When given, a checkbox with this label: "all of them", explicit (``all_chosen``). While it is ticked
-        the buttons are greyed and ``value`` holds every option.
+        the buttons are greyed and ``value`` holds every option; unticking it puts back the selection it
+        replaced.
     short : callable, optional
         The button text for an option label (default: the label up to its first ``（``); the full label is
         the button's tooltip, so codes stay available to analysts without crowding the buttons.
@@ -56,6 +57,8 @@ class MultiChoice(StaticFallback, w.VBox):
     all_box : ipywidgets.Checkbox or None
         The explicit "all" (CSS ``wb-choice-all``).
     """
+
+    placeholder_ja = "選択ボタン"
 
     value = traitlets.Tuple()
     options = traitlets.List()
@@ -83,6 +86,7 @@ class MultiChoice(StaticFallback, w.VBox):
             self.all_box.layout.width = "auto"
         self.buttons: list[w.ToggleButton] = []
         self._quiet = False
+        self._before_all: tuple = ()  # the selection before すべて was ticked (unticking restores it)
         kids: list[w.Widget] = [self.summary]
         if self.all_box is not None:
             kids.append(self.all_box)
@@ -157,14 +161,18 @@ class MultiChoice(StaticFallback, w.VBox):
         self._sync()
 
     def _all_changed(self, change: Any) -> None:
+        """Ticked: every option, the selection before it kept; unticked: that selection back."""
         if self._quiet:
             return
-        if change["new"]:
-            self._quiet = True
-            try:
+        self._quiet = True
+        try:
+            if change["new"]:
+                self._before_all = tuple(self.value)
                 self.value = tuple(self._values())
-            finally:
-                self._quiet = False
+            else:
+                self.value = self._before_all
+        finally:
+            self._quiet = False
         self._sync()
 
     def _sync(self) -> None:

@@ -52,6 +52,8 @@ class CostSimulator(StaticFallback, w.VBox):
     allocation, comparison, audit : results of :mod:`workbench.cost` last shown (None when not computed).
     """
 
+    placeholder_ja = "費用負担の比較"
+
     def __init__(self, session: Session) -> None:
         from ..cost import rules_table
 
@@ -93,9 +95,9 @@ class CostSimulator(StaticFallback, w.VBox):
         self.pref_running = slider("県負担（運用費）", "wb-pref-running")
         self.weights_note = w.HTML()
         self.share_note = w.HTML()
-        self.rules_fig = FigureSlot("wb-fig-cost-rules")
-        self.standalone_fig = FigureSlot("wb-fig-cost-standalone")
-        self.map_fig = FigureSlot("wb-fig-cost-map", height=560)
+        self.rules_fig = FigureSlot("wb-fig-cost-rules", session=session)
+        self.standalone_fig = FigureSlot("wb-fig-cost-standalone", session=session)
+        self.map_fig = FigureSlot("wb-fig-cost-map", height=560, session=session)
         self.summary = w.HTML()
         self.summary.add_class("wb-cost-summary")
         self.fairness = w.HTML()
@@ -370,7 +372,9 @@ class CostSimulator(StaticFallback, w.VBox):
                 f"<p style='color:#666'>年度別の負担を計算できません: {html.escape(error_text(err))}</p>"
             )
             return
-        plan = getattr(pref, "plan", None)
+        # the plan's start is read from the session's prefecture: ``pref`` here is the scenario the controls
+        # describe (costs only), which carries no plan
+        plan = getattr(self.session.pref, "plan", None)
         first = fiscal_year(plan.start) if plan is not None and plan.start is not None else None
         years = [fiscal_year_ja(first + y, western=False) if first else f"{y + 1}年度目" for y in cf.years]
         import pandas as pd
@@ -462,6 +466,8 @@ class LateJoinerPanel(StaticFallback, w.VBox):
     output : ipywidgets.HTML
         Summary and the policies table (``wb-late-result``).
     """
+
+    placeholder_ja = "後から参加する団体の負担"
 
     def __init__(self, session: Session, rule: w.Dropdown | None = None) -> None:
         from ..cost.latejoin import POLICY_LABELS

@@ -10,6 +10,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from ..text import synthetic_mark
 from ._common import FigureSlot, Message, Session, StaticFallback, error_text, html_table, set_options
 
 ALL = "__all__"
@@ -34,6 +35,8 @@ class DataFlowPanel(StaticFallback, w.VBox):
     result : workbench.datamap.DataMapResult or None
     """
 
+    placeholder_ja = "データの流れ"
+
     def __init__(self, session: Session) -> None:
         self.session = session
         self.result = None
@@ -41,9 +44,9 @@ class DataFlowPanel(StaticFallback, w.VBox):
         self.platform.add_class("wb-datamap-platform")
         self.card = w.HTML()
         self.card.add_class("wb-datamap-card")
-        self.flow = FigureSlot("wb-fig-datamap-flow", height=420)
-        self.matrix = FigureSlot("wb-fig-datamap-matrix")
-        self.coverage = FigureSlot("wb-fig-datamap-coverage")
+        self.flow = FigureSlot("wb-fig-datamap-flow", height=420, session=session)
+        self.matrix = FigureSlot("wb-fig-datamap-matrix", session=session)
+        self.coverage = FigureSlot("wb-fig-datamap-coverage", session=session)
         self.cross = w.HTML()
         self.cross.add_class("wb-datamap-cross")
         self.candidates = w.HTML()
@@ -96,7 +99,7 @@ class DataFlowPanel(StaticFallback, w.VBox):
         set_options(
             self.platform, [("すべての基盤", ALL), *[(f"{p.name}（{p.id}）", p.id) for p in pref.platforms]]
         )
-        self.card.value = _card_html(res)
+        self.card.value = _card_html(res, synthetic_mark(self.session.pref))
         self._draw_flow()
         self.session.later(self._draw_rest, key=(id(self), "rest"))
 
@@ -150,14 +153,14 @@ def _h(text: str) -> str:
     return f"<h4 style='margin:10px 0 2px'>{html.escape(text)}</h4>"
 
 
-def _card_html(res: Any) -> str:
+def _card_html(res: Any, mark: str = "") -> str:
     rows = "".join(
         f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
         for k, v in res.card_rows()
     )
     return (
         "<div style='border:1px solid #ccd;border-radius:6px;padding:8px 12px'>"
-        f"<h3 style='margin:4px 0'>{html.escape(res.card_title())}</h3><table>{rows}</table></div>"
+        f"<h3 style='margin:4px 0'>{html.escape(res.card_title() + mark)}</h3><table>{rows}</table></div>"
     )
 
 

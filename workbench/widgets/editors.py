@@ -19,11 +19,15 @@ from .. import reference
 from ..errors import InputError
 from ..inventory import Platform, Service, Terms, cross_check
 from ..inventory.yamlio import problems_from_validation
-from ._common import Message, Session, StaticFallback, error_text, set_options
+from ._common import Message, Session, StaticFallback, chosen, error_text, none_safe, select, set_options
 from .choice import MultiChoice
 from .saving import SaveControls
 
 NEW = "__new__"
+#: how an id is written (ID_PATTERN), said beside an empty or refused ID field
+ID_HINT = "（空白・カンマのない短い名前で、ファイルの中で行を見分けるのに使います。例 tochigi-2）"
+#: the first option of a required dropdown: a new row starts there, 適用 refuses it beside the field
+CHOOSE = ("—（選んでください）", None)
 TERMS_FACETS = ("exists", "component_responsibility", "platform_service_split", "certification_audit")
 LEVELS = [("—（なし）", None), ("1", 1), ("2", 2), ("3", 3)]
 BOOL3 = [("不明", None), ("公開", True), ("非公開", False)]
@@ -60,6 +64,8 @@ class _Field:
     def __init__(self, name: str, control: w.ValueWidget) -> None:
         self.name = name
         self.control = control
+        if isinstance(control, w.Dropdown):
+            control.options = none_safe(control.options)
         self.message = Message(f"wb-msg-{name}")
         control.add_class(f"wb-field-{name}")
         self.box = w.VBox([control, self.message])
@@ -163,14 +169,21 @@ class _Editor(StaticFallback, w.VBox):
     def _current(self) -> Any | None:
         return next((x for x in self._items() if x.id == self.chooser.value), None)
 
+    def _required(self, name: str) -> bool:
+        return self.model.model_fields[name].is_required()
+
+    def _default(self, name: str) -> Any:
+        """The value a new row starts with: the model's default, nothing (empty) for a required field."""
+        info = self.model.model_fields[name]
+        return None if info.is_required() else info.get_default(call_default_factory=True)
+
     def _fill(self) -> None:
-        """Put the chosen row's values into the form (defaults for a new row)."""
+        """Put the chosen row's values into the form (defaults for a new row: required fields empty)."""
         item = self._current()
         for f in self.fields.values():
             f.message.clear()
         for name, f in self.fields.items():
-            default = self.model.model_fields[name].get_default(call_default_factory=True)
-            value = getattr(item, name) if item is not None else default
+            value = getattr(item, name) if item is not None else self._default(name)
             self._set_control(f.control, value)
         self.delete_button.disabled = item is None
 
@@ -180,8 +193,7 @@ class _Editor(StaticFallback, w.VBox):
         if isinstance(control, MultiChoice):
             control.value = tuple(value or [])
         elif isinstance(control, w.Dropdown):
-            allowed = [v for _, v in control.options]
-            control.value = value if value in allowed else allowed[0]
+            select(control, value)  # an unknown value: the first option
         elif isinstance(control, w.Checkbox):
             control.value = bool(value)
         else:
@@ -193,15 +205,15 @@ class _Editor(StaticFallback, w.VBox):
         set_fields = item.model_fields_set if item is not None else set()
         data: dict[str, Any] = {}
         for name, f in self.fields.items():
-            v = f.control.value
+            v = chosen(f.control) if isinstance(f.control, w.Dropdown) else f.control.value
             if name == "terms":
                 v = Terms(**{k: k in v for k in TERMS_FACETS})
             elif isinstance(f.control, MultiChoice):
                 v = list(v)
             elif isinstance(f.control, w.Text):
                 v = v.strip() if (v.strip() or name in ("id", "name")) else None
-            default = self.model.model_fields[name].get_default(call_default_factory=True)
-            if name in ("id", "name") or name in set_fields or v != default:
+            default = self._default(name)
+            if self._required(name) or name in set_fields or v != default:
                 data[name] = v
         if item is not None:  # keep the fields this form does not show
             shown = set(self.fields)
@@ -223,16 +235,36 @@ class _Editor(StaticFallback, w.VBox):
             "error",
         )
 
+    def _missing(self) -> list[tuple[tuple, str, Any]]:
+        """Required fields left empty, each with its message (「名称を入力してください」)."""
+        out = []
+        for name, f in self.fields.items():
+            if not self._required(name):
+                continue
+            value = chosen(f.control) if isinstance(f.control, w.Dropdown) else f.control.value
+            if isinstance(value, str):
+                value = value.strip()
+            if value in (None, ""):
+                verb = "選んでください" if isinstance(f.control, w.Dropdown) else "入力してください"
+                hint = ID_HINT if name == "id" else ""
+                out.append(((name,), f"{f.control.description}を{verb}{hint}", None))
+        return out
+
     # --- actions ------------------------------------------------------------------------------------
     def apply(self) -> bool:
         """Validate the form and, when valid, replace (or add) the row in the session's prefecture.
 
-        Returns False and shows inline messages when a value is refused; nothing changes then.
+        Returns False and shows inline messages when a value is refused (a required field left empty
+        included); nothing changes then.
         """
         for f in self.fields.values():
             f.message.clear()
         pref = self.session.pref
         if pref is None:
+            return False
+        missing = self._missing()
+        if missing:
+            self._show_problems(missing)
             return False
         try:
             item = self.model.model_validate(self.form_data())
@@ -323,6 +355,8 @@ class PlatformEditor(_Editor):
     dirty : bool
         True after an applied change that is not yet saved to the file.
     """
+
+    placeholder_ja = "基盤の編集画面"
 
     section = "platforms"
     model = Platform
@@ -419,7 +453,9 @@ class PlatformEditor(_Editor):
             if c.isdigit() and pref.is_outside(c)
         )
         munis += [(f"{pref.municipality_label(c)}（{c}）", c) for c in outside]
-        self.fields["operated_by"].control.options = _enum_options("operated_by") + munis
+        self.fields["operated_by"].control.options = none_safe(
+            [CHOOSE, *_enum_options("operated_by"), *munis]
+        )
         self.fields["municipalities"].control.options = munis
         if not getattr(
             self, "_watching_operator", False
@@ -436,7 +472,7 @@ class PlatformEditor(_Editor):
         """What an empty 利用団体 means for the operator chosen in the form (CONTRACT.md: omitted = its
         operator only, all municipalities for the prefecture's platform)."""
         pref = self.session.pref
-        op = self.fields["operated_by"].control.value if "operated_by" in self.fields else None
+        op = chosen(self.fields["operated_by"].control) if "operated_by" in self.fields else None
         if op == "prefecture":
             return "県の基盤は、選ばなければ県内すべての市区町村が利用団体です"
         if isinstance(op, str) and op.isdigit() and pref is not None:
@@ -444,25 +480,37 @@ class PlatformEditor(_Editor):
         return "利用団体がありません（運営組織・民間の基盤は、利用する市区町村を選んでください）"
 
     def _fill(self) -> None:
+        """The form of the chosen row; 利用団体 starts from what the file says: its list, else the
+        municipality that runs the platform (CONTRACT.md: omitted = its operator only), and for the
+        prefecture's platform without a list, すべての市区町村 ticked."""
         super()._fill()
         item = self._current()
+        pref = self.session.pref
         users = self.fields["municipalities"].control
-        if item is not None and not item.municipalities and item.operated_by == "prefecture":
+        users.all_chosen = False
+        if item is None or pref is None:
+            users.value = ()
+        elif not item.municipalities and item.operated_by == "prefecture":
+            users.value = ()
             users.all_chosen = True  # the prefecture's platform with no list: every municipality, said so
         else:
-            users.all_chosen = False
-            users.value = tuple(item.municipalities or []) if item is not None else ()
+            users.value = tuple(pref.users_of(item))
 
     def form_data(self) -> dict[str, Any]:
         data = super().form_data()
         users = self.fields["municipalities"].control
         item = self._current()
-        if users.all_chosen and data.get("operated_by") == "prefecture":
+        op = data.get("operated_by")
+        if users.all_chosen and op == "prefecture":
             data["municipalities"] = None  # omitted = every municipality of the prefecture (CONTRACT.md)
-        if not data.get("municipalities"):
-            data["municipalities"] = None  # empty = the operator's default (CONTRACT.md)
-            if item is None or "municipalities" not in item.model_fields_set or item.municipalities is None:
-                data.pop("municipalities")
+        chosen = list(data.get("municipalities") or [])
+        operator_only = [op] if isinstance(op, str) and op.isdigit() else []
+        if not chosen or chosen == operator_only:
+            # the operator's default (CONTRACT.md): a file that listed nobody keeps listing nobody
+            if item is None or item.municipalities is None:
+                data.pop("municipalities", None)
+            elif not chosen:
+                data["municipalities"] = None
         return data
 
 
@@ -475,6 +523,8 @@ class ServiceEditor(_Editor):
         As in :class:`PlatformEditor` (CSS prefix ``wb-service-editor``). ``platform`` and
         ``uses_data_from`` list the file's platform ids; ``category`` the service categories of guide 4.1.
     """
+
+    placeholder_ja = "サービスの編集画面"
 
     section = "services"
     model = Service
@@ -505,5 +555,7 @@ class ServiceEditor(_Editor):
         if pref is None:
             return
         ids = [(f"{p.name}（{p.id}）", p.id) for p in pref.platforms]
-        self.fields["platform"].control.options = ids or [("（基盤がありません）", "")]
+        self.fields["platform"].control.options = none_safe(
+            [CHOOSE, *ids] if ids else [("—（先に基盤を追加してください）", None)]
+        )
         self.fields["uses_data_from"].control.options = ids

@@ -42,6 +42,8 @@ class CostEffectPanel(StaticFallback, w.VBox):
         :class:`workbench.cost.effect.ModuleEffectView`), None when not computed.
     """
 
+    placeholder_ja = "費用の抑制効果"
+
     def __init__(self, session: Session, simulator: Any = None) -> None:
         from ..cost import rules_table
 
@@ -63,12 +65,12 @@ class CostEffectPanel(StaticFallback, w.VBox):
         self.message = Message("wb-effect-msg")
         self.summary = w.HTML()
         self.summary.add_class("wb-cost-effect")
-        self.figure = FigureSlot("wb-fig-cost-effect")
+        self.figure = FigureSlot("wb-fig-cost-effect", session=session)
         self.table = w.HTML()
         self.table.add_class("wb-cost-effect-table")
         self.module = w.HTML()
         self.module.add_class("wb-module-effect")
-        self.module_figure = FigureSlot("wb-fig-module-effect")
+        self.module_figure = FigureSlot("wb-fig-module-effect", session=session)
         super().__init__(
             [
                 *controls,

@@ -13,10 +13,23 @@ from typing import Any
 import ipywidgets as w
 from pydantic import ValidationError
 
+from .. import reference
 from ..charts import plan as plan_charts
 from ..errors import InputError
 from ..staff import answer_ja, prose_ja
-from ._common import FigureSlot, Message, Session, StaticFallback, error_text, html_table, set_options
+from ._common import (
+    FigureSlot,
+    Message,
+    Session,
+    StaticFallback,
+    chosen,
+    error_text,
+    html_table,
+    marked_card,
+    none_safe,
+    select,
+    set_options,
+)
 
 
 class TypeFlowchart(StaticFallback, w.VBox):
@@ -31,10 +44,12 @@ class TypeFlowchart(StaticFallback, w.VBox):
     result : workbench.classify.Classification or None
     """
 
+    placeholder_ja = "型と道筋の図"
+
     def __init__(self, session: Session) -> None:
         self.session = session
         self.result = None
-        self.figure = FigureSlot("wb-fig-flowchart")
+        self.figure = FigureSlot("wb-fig-flowchart", session=session)
         self.steps = w.HTML()
         self.steps.add_class("wb-flow-steps")
         self.message = Message()
@@ -82,6 +97,8 @@ class VisionCard(StaticFallback, w.VBox):
     result : workbench.plan.VisionResult or None
     """
 
+    placeholder_ja = "ビジョンのカード"
+
     def __init__(self, session: Session) -> None:
         self.session = session
         self.result = None
@@ -104,36 +121,65 @@ class VisionCard(StaticFallback, w.VBox):
             return
         self.message.clear()
         self.result = res
-        self.card.value = res._repr_html_()
+        self.card.value = marked_card(res, pref)
 
 
-FIELD_LABELS = {"owner": "担当", "start": "開始", "duration": "期間", "depends_on": "依存", "done": "完了"}
+FIELD_LABELS = {
+    "title": "名前",
+    "consideration": "検討事項",
+    "owner": "担当",
+    "start": "開始",
+    "duration": "期間",
+    "depends_on": "依存",
+    "done": "完了",
+}
+NEW_ITEM = "__new__"
+START_MAX, DURATION_MAX = 240, 120  # months (the model's bounds: ActionItemEdit)
+
+
+def _int_problem(value: Any, label: str, low: int, high: int) -> str | None:
+    """Why ``value`` is not a whole number of months in [low, high] (None when it is)."""
+    if value is None or isinstance(value, bool) or int(value) != value or not low <= value <= high:
+        return f"{label}は {low}〜{high} の整数（か月）で入力してください（入力: {value}）"
+    return None
 
 
 class PlanEditor(StaticFallback, w.VBox):
-    """Edit the action items of the Step 3 plan; the schedule and the Gantt chart follow every edit, and the
-    edits are saved like every other edit (適用 → autosave, ファイルに保存, 自動保存 → この版に戻す).
+    """Edit, add and remove the action items of the Step 3 plan; the schedule and the Gantt chart follow every
+    edit, and the edits are saved like every other edit (適用 → autosave, ファイルに保存, 自動保存 → この版に戻す).
+
+    A refused value (a negative month, an impossible date, a dependency cycle) is named beside its field and
+    nothing changes; the status line then says so in place of an earlier 「保存しました」.
 
     Attributes
     ----------
     chooser : ipywidgets.Dropdown
-        The item being edited (``wb-plan-item``).
-    owner : ipywidgets.Dropdown
-        担当 (data/owner_roles.csv labels, codes stored) (``wb-plan-owner``).
-    start : ipywidgets.BoundedIntText
+        The item being edited, or ＋ 新しい取組事項を追加 (``wb-plan-item``).
+    title : ipywidgets.Text
+        The item's name (``wb-plan-title``); required for a new item.
+    consideration : ipywidgets.Dropdown
+        Which of the five considerations of guide 3.3 it serves, or none (``wb-plan-consideration``).
+    owner : ipywidgets.Combobox
+        担当: the office as staff name it (「デジタル推進課」), with the five roles of data/owner_roles.csv
+        offered as suggestions (a role is stored as its code) (``wb-plan-owner``).
+    start : ipywidgets.IntText
         Earliest start, months from the plan start (``wb-plan-start``); the date it stands for is shown
         beside it once the plan has a start date.
-    duration : ipywidgets.BoundedIntText
+    duration : ipywidgets.IntText
         Duration in months, 0 = milestone (``wb-plan-duration``).
     depends_on : MultiChoice
         Predecessors, one click adds or removes one (``wb-plan-deps``).
     done : ipywidgets.Checkbox
         完了 (``wb-plan-done``).
-    plan_start : ipywidgets.DatePicker
-        The plan's start date (``wb-plan-start-date``): with it the schedule, the Gantt chart and the Excel
-        export show real dates and 年度.
-    apply_button : ipywidgets.Button
-        Writes the edit into the session's prefecture (``plan:`` section) and autosaves (``wb-plan-apply``).
+    plan_start : ipywidgets.Text
+        The plan's start date as staff type it (2026-04-01, 令和8年4月1日) (``wb-plan-start-date``): with it the
+        schedule, the Gantt chart, the Excel export and Step 2's yearly costs show real dates and 年度.
+    messages : dict[str, Message]
+        The message beside each field (``wb-plan-msg-<field>``: title, consideration, owner, start, duration,
+        depends_on, plan_start).
+    apply_button, delete_button : ipywidgets.Button
+        ``wb-plan-apply`` writes the edit into the session's prefecture (``plan:`` section) and autosaves;
+        ``wb-plan-delete`` removes the chosen item (a generated one is listed under ``removed:``).
     saving : SaveControls
         ``save_button`` (``wb-save``, ``wb-plan-editor-save``), ``status``, autosaved versions and restore.
     gantt : FigureSlot
@@ -141,10 +187,12 @@ class PlanEditor(StaticFallback, w.VBox):
     table : ipywidgets.HTML
         The schedule (``wb-plan-table``).
     message : Message
-        Inline errors (a dependency cycle, an unknown id …) — nothing changes then (``wb-plan-msg``).
+        What the last refusal was about when it concerns no single field (``wb-plan-msg``).
     plan : workbench.plan.ActionPlan or None
         The schedule shown.
     """
+
+    placeholder_ja = "取組事項の編集画面とガントチャート"
 
     css = "wb-plan-editor"
 
@@ -155,17 +203,36 @@ class PlanEditor(StaticFallback, w.VBox):
 
         self.session = session
         self.plan = None
+        style = {"description_width": "initial"}
         self.chooser = w.Dropdown(description="取組事項", layout=w.Layout(width="640px"))
         self.chooser.add_class("wb-plan-item")
-        self.owner = w.Dropdown(
-            options=[(r.label_ja, r.code) for r in owner_roles().itertuples()], description="担当"
+        self.title = w.Text(description="名前", layout=w.Layout(width="640px"), style=style)
+        self.title.add_class("wb-plan-title")
+        considerations = reference.table("considerations.csv").drop_duplicates("number")
+        self.consideration = w.Dropdown(
+            options=none_safe(
+                [("—（なし）", None)]
+                + [(f"{r.number}. {r.label_ja}", int(r.number)) for r in considerations.itertuples()]
+            ),
+            description="検討事項（ガイド 3.3）",
+            style=style,
+            layout=w.Layout(width="640px"),
+        )
+        self.consideration.add_class("wb-plan-consideration")
+        self._roles = {str(r.code): str(r.label_ja) for r in owner_roles().itertuples()}
+        self.owner = w.Combobox(
+            options=list(self._roles.values()),
+            ensure_option=False,
+            placeholder="課の名前（例 デジタル推進課）か、都道府県・市区町村などの区分",
+            description="担当",
+            style=style,
+            layout=w.Layout(width="460px"),
         )
         self.owner.add_class("wb-plan-owner")
-        style = {"description_width": "initial"}
-        self.start = w.BoundedIntText(min=0, max=240, description="開始（計画開始から何か月後）", style=style)
+        self.start = w.IntText(description="開始（計画開始から何か月後）", style=style)
         self.start.add_class("wb-plan-start")
         self.start_note = w.HTML()
-        self.duration = w.BoundedIntText(min=0, max=120, description="期間（か月、0は節目）", style=style)
+        self.duration = w.IntText(description="期間（か月、0は節目）", style=style)
         self.duration.add_class("wb-plan-duration")
         self.depends_on = MultiChoice(
             "依存（先に終える取組事項）", empty_text="なし（計画の開始からすぐ始められる）"
@@ -173,26 +240,49 @@ class PlanEditor(StaticFallback, w.VBox):
         self.depends_on.add_class("wb-plan-deps")
         self.done = w.Checkbox(description="完了", indent=False)
         self.done.add_class("wb-plan-done")
-        self.plan_start = w.DatePicker(description="計画の開始日", style=style)
+        self.plan_start = w.Text(
+            description="計画の開始日", placeholder="例 2026-04-01、令和8年4月1日", style=style
+        )
         self.plan_start.add_class("wb-plan-start-date")
         self.plan_start_note = w.HTML()
         self.plan_start.observe(lambda _c: self._plan_start_note(), names="value")
         self.apply_button = w.Button(description="適用", button_style="primary", icon="check")
         self.apply_button.add_class("wb-plan-apply")
+        self.delete_button = w.Button(
+            description="この取組事項を削除",
+            button_style="danger",
+            icon="trash",
+            layout=w.Layout(width="auto"),
+        )
+        self.delete_button.add_class("wb-plan-delete")
         self.saving = SaveControls(session, self.css)
         self.message = Message("wb-plan-msg")
-        self.gantt = FigureSlot("wb-fig-gantt")
+        self.messages = {
+            name: Message(f"wb-plan-msg-{name}")
+            for name in ("title", "consideration", "owner", "start", "duration", "depends_on", "plan_start")
+        }
+        self.gantt = FigureSlot("wb-fig-gantt", session=session)
         self.table = w.HTML()
         self.table.add_class("wb-plan-table")
+        m = self.messages
         form = w.VBox(
             [
                 self.chooser,
+                self.title,
+                m["title"],
+                self.consideration,
+                m["consideration"],
                 w.HBox([self.owner, self.done]),
+                m["owner"],
                 w.HBox([self.start, self.start_note]),
+                m["start"],
                 self.duration,
+                m["duration"],
                 self.depends_on,
+                m["depends_on"],
                 w.HBox([self.plan_start, self.plan_start_note]),
-                w.HBox([self.apply_button, self.saving.save_button]),
+                m["plan_start"],
+                w.HBox([self.apply_button, self.delete_button, self.saving.save_button]),
                 self.message,
                 self.saving,
             ]
@@ -204,6 +294,7 @@ class PlanEditor(StaticFallback, w.VBox):
         self.chooser.observe(lambda _c: None if self._quiet else self._fill(), names="value")
         self.start.observe(lambda _c: self._start_note(), names="value")
         self.apply_button.on_click(lambda _b: self.apply())
+        self.delete_button.on_click(lambda _b: self.delete())
         session.on_change(self.update)
         if session.pref is not None:
             self.update(session.pref)
@@ -236,11 +327,11 @@ class PlanEditor(StaticFallback, w.VBox):
             self.message.set(error_text(err), "error")
             return
         self.plan = plan
-        opts = [(f"{i.title}（{i.id}）", i.id) for i in plan.items]
+        opts = [(f"{i.title}（{i.id}）", i.id) for i in plan.items] + [("＋ 新しい取組事項を追加", NEW_ITEM)]
         self._quiet = True
         try:
             set_options(self.chooser, opts)
-            self.plan_start.value = plan.start
+            self.plan_start.value = plan.start.isoformat() if plan.start else ""
         finally:
             self._quiet = False
         self._fill()
@@ -248,86 +339,246 @@ class PlanEditor(StaticFallback, w.VBox):
         self.table.value = html_table(schedule_frame(plan))
 
     def _plan_start_note(self) -> None:
-        from ..text import date_ja, fiscal_year, fiscal_year_ja
+        from ..text import date_ja, fiscal_year, fiscal_year_ja, parse_date_ja
 
-        d = self.plan_start.value
-        self.plan_start_note.value = (
-            f"<span style='color:#555'>＝ {html.escape(date_ja(d))}（{html.escape(fiscal_year_ja(fiscal_year(d), western=False))}）</span>"
-            if d
-            else "<span style='color:#555'>未設定（計画開始からの月数で表示します）</span>"
-        )
+        text = self.plan_start.value.strip()
+        if not text:
+            note = "未設定（計画開始からの月数で表示します）"
+        else:
+            try:
+                d = parse_date_ja(text)
+            except ValueError:
+                note = "日付として読めません（適用すると理由を表示します）"
+            else:
+                note = f"＝ {date_ja(d)}（{fiscal_year_ja(fiscal_year(d), western=False)}）"
+        self.plan_start_note.value = f"<span style='color:#555'>{html.escape(note)}</span>"
 
     def _start_note(self) -> None:
         from ..plan_sheet import month_of
         from ..text import date_ja
 
-        if self.plan is None or self.plan.start is None:
+        value = self.start.value
+        if self.plan is None or self.plan.start is None or not isinstance(value, int) or value < 0:
             self.start_note.value = ""
             return
-        when = month_of(self.plan.start, int(self.start.value or 0))
+        when = month_of(self.plan.start, min(value, START_MAX))
         self.start_note.value = f"<span style='color:#555'>＝ {html.escape(date_ja(when))} 以降</span>"
+
+    def _clear_messages(self) -> None:
+        for m in self.messages.values():
+            m.clear()
+        self.message.clear()
+
+    def _owner_text(self, code: str | None) -> str:
+        return self._roles.get(code or "", code or "")
 
     def _fill(self) -> None:
         if self.plan is None or self.chooser.value is None:
             return
-        item = self.plan.item(self.chooser.value)
-        self.owner.value = (
-            item.owner if item.owner in [v for _, v in self.owner.options] else self.owner.options[0][1]
-        )
-        self.start.value = item.start_floor
-        self.duration.value = item.duration
-        self.depends_on.options = [(f"{i.title}（{i.id}）", i.id) for i in self.plan.items if i.id != item.id]
-        self.depends_on.value = tuple(d for d in item.depends_on if d != item.id)
-        self.done.value = item.done
+        self._clear_messages()
+        new = self.chooser.value == NEW_ITEM
+        item = None if new else self.plan.item(self.chooser.value)
+        self.title.value = "" if item is None else item.title
+        select(self.consideration, None if item is None else item.consideration)
+        self.owner.value = self._owner_text("prefecture" if item is None else item.owner)
+        self.start.value = 0 if item is None else item.start_floor
+        self.duration.value = 1 if item is None else item.duration
+        others = [i for i in self.plan.items if item is None or i.id != item.id]
+        self.depends_on.options = [(f"{i.title}（{i.id}）", i.id) for i in others]
+        self.depends_on.value = () if item is None else tuple(d for d in item.depends_on if d != item.id)
+        self.done.value = False if item is None else item.done
+        self.delete_button.disabled = item is None
         self._start_note()
 
-    def _changes(self, item: Any) -> dict[str, Any]:
-        """The form's fields that differ from the item's current values, as ``set_item`` takes them."""
+    # --- reading the form ---------------------------------------------------------------------------
+    def _owner_value(self) -> str:
+        """The owner as stored: a role's code for one of the five labels, else the office as typed."""
+        text = self.owner.value.strip()
+        for code, label in self._roles.items():
+            if text in (label, code):
+                return code
+        return text
+
+    def _form(self, item: Any) -> tuple[dict[str, Any], dict[str, str]]:
+        """The form as ``set_item`` takes it (for an existing item only what differs from it) and the
+        problems found field by field (nothing is applied while there is one)."""
+        problems: dict[str, str] = {}
+        title = self.title.value.strip()
+        if not title:
+            problems["title"] = "取組事項の名前を入力してください"
+        owner = self._owner_value()
+        if not owner:
+            problems["owner"] = "担当を入力してください（課の名前か、候補の区分）"
+        for name, control, low, high, label in (
+            ("start", self.start, 0, START_MAX, "開始"),
+            ("duration", self.duration, 0, DURATION_MAX, "期間"),
+        ):
+            why = _int_problem(control.value, label, low, high)
+            if why:
+                problems[name] = why
         form = {
-            "owner": (self.owner.value, item.owner),
-            "start": (int(self.start.value), item.start_floor),
-            "duration": (int(self.duration.value), item.duration),
-            "depends_on": (list(self.depends_on.value), list(item.depends_on)),
-            "done": (bool(self.done.value), item.done),
+            "title": title,
+            "consideration": chosen(self.consideration),
+            "owner": owner,
+            "start": self.start.value,
+            "duration": self.duration.value,
+            "depends_on": list(self.depends_on.value),
+            "done": bool(self.done.value),
         }
-        return {k: new for k, (new, old) in form.items() if new != old}
+        if item is None:
+            return {k: v for k, v in form.items() if v is not None}, problems
+        current = {
+            "title": item.title,
+            "consideration": item.consideration,
+            "owner": item.owner,
+            "start": item.start_floor,
+            "duration": item.duration,
+            "depends_on": list(item.depends_on),
+            "done": item.done,
+        }
+        return {k: v for k, v in form.items() if v != current[k]}, problems
 
+    def _plan_start_value(self, problems: dict[str, str]) -> Any:
+        from ..text import parse_date_ja
+
+        text = self.plan_start.value.strip()
+        if not text:
+            return None
+        try:
+            return parse_date_ja(text)
+        except ValueError as err:
+            problems["plan_start"] = f"計画の開始日: {err}"
+            return self.plan.start if self.plan is not None else None
+
+    def _refuse(self, problems: dict[str, str], other: list[str] | None = None) -> bool:
+        """Show each problem beside its field (the rest under the buttons); nothing was changed."""
+        for name, text in problems.items():
+            self.messages[name].set(text, "error")
+        if other:
+            self.message.set("\n".join(other), "error")
+        self.saving.status.set(
+            "適用しませんでした: 赤字の項目を直してください（計画は変わっていません）", "error"
+        )
+        return False
+
+    def _new_id(self) -> str:
+        taken = {i.id for i in self.plan.items} if self.plan is not None else set()
+        pref = self.session.pref
+        if pref is not None and pref.plan is not None:
+            taken |= {e.id for e in pref.plan.items} | set(pref.plan.removed)
+        n = 1
+        while f"added-{n}" in taken:
+            n += 1
+        return f"added-{n}"
+
+    # --- actions ------------------------------------------------------------------------------------
     def apply(self) -> bool:
-        """Write the form into the prefecture's ``plan:`` (only what changed), reschedule and autosave.
+        """Write the form into the prefecture's ``plan:`` (only what changed; a new item with its own id),
+        reschedule and autosave.
 
-        A refused edit (cycle, bad value) shows the message and changes nothing.
+        A refused edit (a negative month, an impossible date, a cycle) is named beside its field and
+        changes nothing.
         """
         from ..inventory.plan import Plan
         from ..plan import action_plan, set_item
 
+        self._clear_messages()
         pref = self.session.pref
         if pref is None or self.plan is None or self.chooser.value is None:
             return False
-        item = self.plan.item(self.chooser.value)
-        changes = self._changes(item)
-        new_start = self.plan_start.value
+        new = self.chooser.value == NEW_ITEM
+        item = None if new else self.plan.item(self.chooser.value)
+        changes, problems = self._form(item)
+        new_start = self._plan_start_value(problems)
+        if problems:
+            return self._refuse(problems)
         start_changed = new_start != self.plan.start
         if not changes and not start_changed:
             self.message.set("変更はありません", "info")
             return False
+        item_id = self._new_id() if item is None else item.id
         candidate = pref.model_copy()
         candidate.plan = pref.plan.model_copy(deep=True) if pref.plan is not None else None
         try:
-            if changes:
-                set_item(candidate, item.id, **changes)
             if start_changed:
                 section = candidate.plan or Plan()
                 section.start = new_start
                 candidate.plan = section
+            if changes:
+                set_item(candidate, item_id, **changes)
             action_plan(candidate)
         except (InputError, ValidationError, ValueError) as err:
-            text = error_text(err) if isinstance(err, InputError) else str(err)
-            self.message.set("適用しませんでした: " + text, "error")
-            return False
-        self.message.clear()
+            return self._refuse(*self._placed(err))
         self.session.set(candidate)
+        self.chooser.value = item_id
+        title = changes.get("title") or (item.title if item is not None else item_id)
+        if item is None:
+            self.saving.applied(f"取組事項「{title}」を追加しました")
+            return True
         what = "、".join(FIELD_LABELS[k] for k in changes) + ("、計画の開始日" if start_changed else "")
-        self.saving.applied(f"「{item.title}」の{what.lstrip('、')}を変更しました")
+        self.saving.applied(f"「{title}」の{what.lstrip('、')}を変更しました")
+        return True
+
+    def _placed(self, err: Exception) -> tuple[dict[str, str], list[str]]:
+        """A library error split into the fields it is about and the rest."""
+        from ..staff import problem_text
+
+        if isinstance(err, ValidationError):
+            from ..inventory.yamlio import problems_from_validation
+
+            err = InputError(problems_from_validation(err, None, None))
+        placed: dict[str, str] = {}
+        other: list[str] = []
+        for p in getattr(err, "problems", None) or []:
+            parts = [x for x in str(p.field or "").replace("[", ".").replace("]", "").split(".") if x]
+            name = next((x for x in reversed(parts) if x in self.messages), None)
+            if "start" in parts and "plan" in parts and "items" not in parts:
+                name = "plan_start"
+            text = problem_text(InputError([p]))
+            if name:
+                placed[name] = f"{FIELD_LABELS.get(name, '計画の開始日')}: {text}"
+            else:
+                other.append(text)
+        if not placed and not other:
+            other.append(error_text(err) if isinstance(err, InputError) else str(err))
+        named = self._names
+        return {k: named(v) for k, v in placed.items()}, [named(v) for v in other]
+
+    def _names(self, text: str) -> str:
+        """``text`` with the plan's item ids (c1-1) replaced by the items' names, as staff know them."""
+        import re
+
+        if self.plan is None:
+            return text
+        titles = {i.id: i.title for i in self.plan.items}
+        if not titles:
+            return text
+        pattern = re.compile(
+            r"(?<![\w-])("
+            + "|".join(re.escape(k) for k in sorted(titles, key=len, reverse=True))
+            + r")(?![\w-])"
+        )
+        return pattern.sub(lambda m: f"「{titles[m.group(1)]}」", text)
+
+    def delete(self) -> bool:
+        """Remove the chosen item: one the plan added is deleted, a generated one is listed under
+        ``removed:`` (its dependants are scheduled without it)."""
+        from ..plan import action_plan, remove_item
+
+        self._clear_messages()
+        pref = self.session.pref
+        if pref is None or self.plan is None or self.chooser.value in (None, NEW_ITEM):
+            return False
+        item = self.plan.item(self.chooser.value)
+        candidate = pref.model_copy()
+        candidate.plan = pref.plan.model_copy(deep=True) if pref.plan is not None else None
+        try:
+            remove_item(candidate, item.id)
+            action_plan(candidate)
+        except (InputError, ValidationError, ValueError) as err:
+            return self._refuse(*self._placed(err))
+        self.session.set(candidate)
+        self.saving.applied(f"取組事項「{item.title}」を削除しました")
         return True
 
 

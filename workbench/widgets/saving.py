@@ -18,7 +18,7 @@ import ipywidgets as w
 from .. import autosave as autosaving
 from ..errors import InputError
 from ..text import date_ja
-from ._common import Message, Session, error_text
+from ._common import Message, Session, chosen, error_text, none_safe
 
 
 def is_shipped(path: Path | None) -> bool:
@@ -33,6 +33,9 @@ def is_shipped(path: Path | None) -> bool:
     except OSError:  # pragma: no cover
         return False
 
+
+#: the end of the status line after 適用, until the file is saved (by any editor of the session)
+UNSAVED = "（まだファイルには保存していません）"
 
 SHIPPED = (
     "同梱のサンプルファイルは変更しません。作業用のコピー（notebook の working_copy）を開いて編集してください"
@@ -78,17 +81,31 @@ class SaveControls(w.VBox):
         self.restore_choice.add_class("wb-restore-choice")
         self.restore_button = w.Button(description="この版に戻す", icon="undo")
         self.restore_button.add_class("wb-restore")
-        self.dirty = False
         super().__init__([self.status, w.HBox([self.restore_choice, self.restore_button])])
         self.save_button.on_click(lambda _b: self.save())
         self.restore_button.on_click(lambda _b: self.restore())
         session.on_change(lambda _p: self.refresh())
+        session.observe(lambda _c: self._saved_elsewhere(), names="saves")
         self.refresh()
+
+    @property
+    def dirty(self) -> bool:
+        """An applied edit of the session is not yet in the file (from this editor or another one)."""
+        return bool(self.session.unsaved)
+
+    @dirty.setter
+    def dirty(self, flag: bool) -> None:
+        self.session.unsaved = bool(flag)
+
+    def _saved_elsewhere(self) -> None:
+        """Another editor of the session saved the file: this one's 「まだ…保存していません」 is no longer true."""
+        if self.status.text.endswith(UNSAVED):
+            self.status.set(self.session.saved_text, "ok")
 
     def applied(self, text: str) -> None:
         """After an edit went into the session: mark unsaved, say so, autosave a copy."""
         self.dirty = True
-        self.status.set(f"{text}（まだファイルには保存していません）", "ok")
+        self.status.set(f"{text}{UNSAVED}", "ok")
         self.autosave()
 
     def save(self, path: str | Path | None = None) -> Path | None:
@@ -115,6 +132,8 @@ class SaveControls(w.VBox):
             return None
         self.dirty = False
         self.status.set(f"保存しました: {written.name}", "ok")
+        self.session.saved_text = f"保存しました: {written.name}（この画面の編集もファイルに入っています）"
+        self.session.saves += 1
         return written
 
     def autosave(self) -> None:
@@ -139,14 +158,16 @@ class SaveControls(w.VBox):
             (lab if labels.count(lab) == 1 else f"{lab}（{labels[: i + 1].count(lab)}）", c.name)
             for i, (lab, c) in enumerate(zip(labels, copies, strict=True))
         ][::-1]
-        self.restore_choice.options = opts or [("（なし）", None)]
+        self.restore_choice.options = opts or none_safe([("（なし）", None)])
+        if self.restore_choice.index is None:  # a dropdown made without options selects nothing by itself
+            self.restore_choice.index = 0
         self.restore_button.disabled = not opts
 
     def restore(self) -> bool:
         """Put the chosen autosaved version back over the file (the replaced file is kept as ``.bak``) and
         load it into the session."""
         path = self.session.path
-        if path is None or self.restore_choice.value is None:
+        if path is None or chosen(self.restore_choice) is None:
             return False
         label = self.restore_choice.label
         try:

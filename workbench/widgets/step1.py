@@ -10,7 +10,17 @@ import pandas as pd
 from .. import reference
 from ..charts import classify as cc
 from ..charts import overview as overview_charts
-from ._common import FigureSlot, Message, Session, StaticFallback, error_text, html_table, set_options
+from ..text import with_synthetic_mark
+from ._common import (
+    FigureSlot,
+    Message,
+    Session,
+    StaticFallback,
+    error_text,
+    html_table,
+    set_options,
+    synthetic_note_html,
+)
 
 
 class ClassificationCard(StaticFallback, w.VBox):
@@ -39,14 +49,16 @@ class ClassificationCard(StaticFallback, w.VBox):
         Errors from the analysis.
     """
 
+    placeholder_ja = "全体の状況（基盤数・地図・型・課題リスト）"
+
     def __init__(self, session: Session, show_municipalities: bool = True, show_map: bool = True) -> None:
         self.session = session
         self.result = None
         self.card = w.HTML()
         self.card.add_class("wb-class-card")
-        self.counts = FigureSlot("wb-fig-counts")
-        self.municipalities = FigureSlot("wb-fig-munis")
-        self.map = FigureSlot("wb-fig-map", height=560)
+        self.counts = FigureSlot("wb-fig-counts", session=session)
+        self.municipalities = FigureSlot("wb-fig-munis", session=session)
+        self.map = FigureSlot("wb-fig-map", height=560, session=session)
         self.issues = w.HTML()
         self.issues.add_class("wb-issues")
         self.path = w.HTML()
@@ -76,7 +88,7 @@ class ClassificationCard(StaticFallback, w.VBox):
             return
         self.message.clear()
         self.result = res
-        self.card.value = _card_html(res)
+        self.card.value = _card_html(res, pref)
         self.counts.show(cc.counts_figure(res))
         if self._show_map:
             from ..charts.map import use_map
@@ -94,14 +106,15 @@ class ClassificationCard(StaticFallback, w.VBox):
         self.issues.value = "<h4 style='margin:8px 0 2px'>課題リスト</h4>" + html_table(res.issues_frame())
 
 
-def _card_html(res) -> str:
+def _card_html(res, pref=None) -> str:
     rows = "".join(
         f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
         for k, v in res.card_rows()
     )
     return (
         "<div style='border:1px solid #ccd;border-radius:6px;padding:8px 12px'>"
-        f"<h3 style='margin:4px 0'>{html.escape(res.card_title())}</h3><table>{rows}</table>"
+        f"<h3 style='margin:4px 0'>{html.escape(with_synthetic_mark(res.card_title(), pref))}</h3>"
+        f"{synthetic_note_html(pref)}<table>{rows}</table>"
         f"<p style='color:#555;font-size:90%;margin:4px 0'>{html.escape(res.current_reason)}</p></div>"
     )
 
@@ -132,11 +145,13 @@ class PlatformView(StaticFallback, w.VBox):
         The issues of this platform (``wb-platform-issues``).
     """
 
+    placeholder_ja = "基盤ごとの俯瞰図と属性"
+
     def __init__(self, session: Session) -> None:
         self.session = session
         self.chooser = w.Dropdown(description="基盤", layout=w.Layout(width="420px"))
         self.chooser.add_class("wb-platform-chooser")
-        self.overview = FigureSlot("wb-fig-overview")
+        self.overview = FigureSlot("wb-fig-overview", session=session)
         self.attributes = w.HTML()
         self.attributes.add_class("wb-attributes")
         self.services = w.HTML()
@@ -167,7 +182,9 @@ class PlatformView(StaticFallback, w.VBox):
 
         pref, pid = self.session.pref, self.chooser.value
         if pref is None or pid is None:
-            self.attributes.value = "<p>基盤がありません（Step 1 の基盤数 0 → Step 2 へ）</p>"
+            self.attributes.value = (
+                synthetic_note_html(pref) + "<p>基盤がありません（Step 1 の基盤数 0 → Step 2 へ）</p>"
+            )
             self.services.value = self.issues.value = ""
             return
         try:
@@ -178,8 +195,17 @@ class PlatformView(StaticFallback, w.VBox):
             return
         self.message.clear()
         row = next(r for r in res.platforms if r["id"] == pid)
-        attrs = pd.DataFrame({"属性": list(row), "値": [("—" if v is None else v) for v in row.values()]})
-        self.attributes.value = "<h4 style='margin:8px 0 2px'>属性（状態・性能）</h4>" + html_table(attrs)
+        attrs = pd.DataFrame(
+            {
+                "属性": [{"id": "ID"}.get(k, k) for k in row],
+                "値": [("—" if v is None else v) for v in row.values()],
+            }
+        )
+        self.attributes.value = (
+            f"<h4 style='margin:8px 0 2px'>{with_synthetic_mark('属性（状態・性能）', pref)}</h4>"
+            + synthetic_note_html(pref)
+            + html_table(attrs)
+        )
         svc = pd.DataFrame(
             [
                 {

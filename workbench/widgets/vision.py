@@ -14,11 +14,28 @@ from pydantic import ValidationError
 
 from .. import reference
 from ..inventory.yamlio import problems_from_validation
-from ._common import Message, Session, StaticFallback, error_text, set_options
+from ._common import Message, Session, StaticFallback, chosen, none_safe, select, set_options
 from .choice import MultiChoice
 from .saving import SaveControls
 
 NEW_KPI = "__new__"
+#: the fields of the form (the vision's keys, then the KPI row's) with the names staff read beside them
+FIELDS = {
+    "purposes": "共同利用の目的",
+    "statement": "ビジョン（目指す姿）",
+    "external_body_possible": "外部組織を立ち上げられるか",
+    "organisation": "運営組織の型",
+    "cost_rule": "費用按分ルール",
+    "scheme": "県負担の方式",
+    "code": "指標",
+    "service": "対象サービス",
+    "target": "目標値",
+    "year": "目標年度",
+    "baseline": "現状値",
+    "baseline_year": "現状値の年度",
+    "notes": "備考",
+}
+KPI_FIELDS = ("code", "service", "target", "year", "baseline", "baseline_year", "notes")
 EXTERNAL = [("未確認", None), ("立ち上げられる", True), ("立ち上げられない", False)]
 
 
@@ -27,7 +44,15 @@ def _options(table: str, where: tuple[str, str] | None = None, none: str | None 
     if where:
         df = df[df[where[0]] == where[1]]
     opts = [(str(r.label_ja), str(r.code)) for r in df.itertuples()]
-    return ([(none, None)] if none else []) + opts
+    return none_safe(([(none, None)] if none else []) + opts)
+
+
+class FieldError(ValueError):
+    """A value of the form that cannot be read, with the field it belongs beside."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def _optional_number(text: str) -> float | None:
@@ -59,6 +84,8 @@ class VisionEditor(StaticFallback, w.VBox):
         Why an edit was refused (nothing changes then).
     """
 
+    placeholder_ja = "ビジョンの編集画面"
+
     css = "wb-vision-editor"
 
     def __init__(self, session: Session) -> None:
@@ -75,10 +102,14 @@ class VisionEditor(StaticFallback, w.VBox):
             description="ビジョン（目指す姿）", layout=w.Layout(width="720px", height="64px"), style=style
         )
         self.statement.add_class("wb-vision-statement")
-        self.external = w.Dropdown(options=EXTERNAL, description="外部組織を立ち上げられるか", style=style)
+        self.external = w.Dropdown(
+            options=none_safe(EXTERNAL), description="外部組織を立ち上げられるか", style=style
+        )
         self.organisation = w.Dropdown(
-            options=[("未設定", None)]
-            + [(str(r.label_ja), r.code) for r in reference.enum_table("organisation").itertuples()],
+            options=none_safe(
+                [("未設定", None)]
+                + [(str(r.label_ja), r.code) for r in reference.enum_table("organisation").itertuples()]
+            ),
             description="運営組織の型",
             style=style,
         )
@@ -93,14 +124,11 @@ class VisionEditor(StaticFallback, w.VBox):
         self.kpi_code = w.Dropdown(options=_options("kpis.csv", none=None), description="指標", style=style)
         self.kpi_service = w.Dropdown(description="対象サービス", style=style)
         self.kpi_target = w.FloatText(description="目標値", style=style, layout=w.Layout(width="220px"))
-        self.kpi_year = w.BoundedIntText(
-            value=2028,
-            min=2000,
-            max=2100,
-            description="目標年度（西暦）",
-            style=style,
-            layout=w.Layout(width="220px"),
+        self.kpi_target.add_class("wb-vision-kpi-target")
+        self.kpi_year = w.IntText(
+            value=2028, description="目標年度（西暦）", style=style, layout=w.Layout(width="220px")
         )
+        self.kpi_year.add_class("wb-vision-kpi-year")
         self.kpi_baseline = w.Text(description="現状値", style=style, layout=w.Layout(width="220px"))
         self.kpi_baseline_year = w.Text(
             description="現状値の年度（西暦）", style=style, layout=w.Layout(width="220px")
@@ -114,22 +142,37 @@ class VisionEditor(StaticFallback, w.VBox):
         self.delete_kpi_button.add_class("wb-vision-kpi-delete")
         self.saving = SaveControls(session, self.css)
         self.message = Message("wb-vision-msg")
+        self.messages = {name: Message(f"wb-vision-msg-{name}") for name in FIELDS}
+        m = self.messages
         kpi_box = w.VBox(
             [
                 self.kpi_chooser,
                 w.HBox([self.kpi_code, self.kpi_service]),
+                m["code"],
+                m["service"],
                 w.HBox([self.kpi_target, self.kpi_year]),
+                m["target"],
+                m["year"],
                 w.HBox([self.kpi_baseline, self.kpi_baseline_year]),
+                m["baseline"],
+                m["baseline_year"],
                 self.kpi_notes,
+                m["notes"],
             ],
             layout=w.Layout(border="1px solid #dde", padding="4px 8px", margin="6px 0"),
         )
         super().__init__(
             [
                 self.purposes,
+                m["purposes"],
                 self.statement,
+                m["statement"],
                 w.HBox([self.external, self.organisation]),
+                m["external_body_possible"],
+                m["organisation"],
                 w.HBox([self.cost_rule, self.scheme]),
+                m["cost_rule"],
+                m["scheme"],
                 kpi_box,
                 w.HBox([self.apply_button, self.delete_kpi_button, self.saving.save_button]),
                 self.message,
@@ -174,12 +217,12 @@ class VisionEditor(StaticFallback, w.VBox):
         try:
             self.purposes.value = tuple(v.purposes) if v else ()
             self.statement.value = (v.statement or "") if v else ""
-            self.external.value = v.external_body_possible if v else None
-            self.organisation.value = v.organisation if v else None
-            self.cost_rule.value = v.cost_rule if v else None
-            self.scheme.value = v.scheme if v else None
+            select(self.external, v.external_body_possible if v else None)
+            select(self.organisation, v.organisation if v else None)
+            select(self.cost_rule, v.cost_rule if v else None)
+            select(self.scheme, v.scheme if v else None)
             services = [("—（県全体）", None)] + [(s.name, s.id) for s in pref.services]
-            self.kpi_service.options = services
+            self.kpi_service.options = none_safe(services)
             kpis = list(v.kpis) if v else []
             opts = [(self._kpi_label(k), i) for i, k in enumerate(kpis)] + [("＋ 新しいKPIを追加", NEW_KPI)]
             set_options(self.kpi_chooser, opts)
@@ -191,10 +234,8 @@ class VisionEditor(StaticFallback, w.VBox):
         pref = self.session.pref
         kpis = list(pref.vision.kpis) if pref is not None and pref.vision else []
         k = kpis[self.kpi_chooser.value] if isinstance(self.kpi_chooser.value, int) else None
-        self.kpi_code.value = k.code if k else self.kpi_code.options[0][1]
-        self.kpi_service.value = (
-            k.service if k and k.service in [v for _, v in self.kpi_service.options] else None
-        )
+        select(self.kpi_code, k.code if k else None)
+        select(self.kpi_service, k.service if k else None)
         self.kpi_target.value = k.target if k else 0.0
         self.kpi_year.value = k.year if k else 2028
         self.kpi_baseline.value = "" if not k or k.baseline is None else f"{k.baseline:g}"
@@ -209,17 +250,17 @@ class VisionEditor(StaticFallback, w.VBox):
         try:
             baseline = _optional_number(self.kpi_baseline.value)
         except ValueError:
-            raise ValueError("現状値は数で入力してください") from None
+            raise FieldError("baseline", "現状値は数で入力してください") from None
         by = self.kpi_baseline_year.value.strip()
         if by and not by.isdigit():
-            raise ValueError("現状値の年度は西暦の数字で入力してください（例 2025）")
+            raise FieldError("baseline_year", "現状値の年度は西暦の数字で入力してください（例 2025）")
         data = {
             "code": self.kpi_code.value,
             "target": self.kpi_target.value,
             "year": int(self.kpi_year.value),
         }
         for key, value in (
-            ("service", self.kpi_service.value),
+            ("service", chosen(self.kpi_service)),
             ("baseline", baseline),
             ("baseline_year", int(by) if by else None),
             ("notes", self.kpi_notes.value.strip() or None),
@@ -246,10 +287,10 @@ class VisionEditor(StaticFallback, w.VBox):
         for key, value in (
             ("purposes", list(self.purposes.value)),
             ("statement", self.statement.value.strip() or None),
-            ("external_body_possible", self.external.value),
-            ("organisation", self.organisation.value),
-            ("cost_rule", self.cost_rule.value),
-            ("scheme", self.scheme.value),
+            ("external_body_possible", chosen(self.external)),
+            ("organisation", chosen(self.organisation)),
+            ("cost_rule", chosen(self.cost_rule)),
+            ("scheme", chosen(self.scheme)),
             ("kpis", kpis),
         ):
             if value is None or value == []:
@@ -259,40 +300,86 @@ class VisionEditor(StaticFallback, w.VBox):
         return data
 
     # --- actions ------------------------------------------------------------------------------------
+    def _clear_messages(self) -> None:
+        for m in self.messages.values():
+            m.clear()
+        self.message.clear()
+
+    def _field_of(self, loc: tuple) -> str | None:
+        """The form field a problem's location is about: a vision key, or a key of the KPI row shown."""
+        parts = [p for p in loc if p != "vision"]
+        if not parts:
+            return None
+        if parts[0] == "kpis":
+            row = parts[1] if len(parts) > 1 and isinstance(parts[1], int) else None
+            key = next((p for p in parts[2:] if isinstance(p, str) and p in KPI_FIELDS), None)
+            shown = self.kpi_chooser.value
+            kpis = (
+                list(self.session.pref.vision.kpis) if self.session.pref and self.session.pref.vision else []
+            )
+            row_shown = shown if isinstance(shown, int) else len(kpis)  # a new row is appended
+            return key if key is not None and row == row_shown else None
+        return parts[0] if isinstance(parts[0], str) and parts[0] in FIELDS else None
+
+    def _refuse(self, problems: list[tuple[tuple, str]]) -> bool:
+        """Each problem beside its field (the rest under the buttons); nothing was changed."""
+        import re
+
+        labels = dict((v, k) for k, v in self.kpi_chooser.options)
+        other = []
+        for loc, msg in problems:
+            msg = re.sub(r"(\d)\.0 以上", r"\1 以上", msg)
+            msg = re.sub(r"kpis\[(\d+)\]", lambda m: f"「{labels.get(int(m.group(1)), m.group(0))}」", msg)
+            name = self._field_of(loc)
+            if name is not None:
+                self.messages[name].set(f"{FIELDS[name]}: {msg}", "error")
+            else:
+                other.append(msg)
+        if other:
+            self.message.set("\n".join(other), "error")
+        self.saving.status.set(
+            "適用しませんでした: 赤字の項目を直してください（ビジョンは変わっていません）", "error"
+        )
+        return False
+
     def _put(self, data: dict[str, Any], what: str) -> bool:
         from ..inventory import cross_check
         from ..inventory.plan import Vision
+        from ..staff import problem_text
 
         pref = self.session.pref
         try:
             vision = Vision.model_validate(data)
         except ValidationError as err:
-            self.message.set("適用しませんでした: " + error_text(_input_error(err)), "error")
-            return False
+            probs = _input_error(err).problems
+            return self._refuse(
+                [(_loc(p.field), problem_text(_input_error_of(p)) + _given(p.value)) for p in probs]
+            )
         candidate = pref.model_copy()
         candidate.vision = vision
-        problems = [msg for loc, msg, _v in cross_check(candidate) if loc[:1] == ("vision",)]
+        problems = [(loc, msg) for loc, msg, _v in cross_check(candidate) if loc[:1] == ("vision",)]
         if problems:
-            self.message.set("適用しませんでした: " + "\n".join(problems), "error")
-            return False
-        self.message.clear()
+            return self._refuse(problems)
         self.session.set(candidate)
         self.saving.applied(what)
         return True
 
     def apply(self) -> bool:
-        """Validate the form and put it into the session's prefecture (then autosave)."""
+        """Validate the form and put it into the session's prefecture (then autosave). A refused value is
+        named beside its field and nothing changes."""
+        self._clear_messages()
         if self.session.pref is None:
             return False
         try:
             data = self.form_data()
-        except ValueError as err:
-            self.message.set(f"適用しませんでした: {err}", "error")
-            return False
+        except FieldError as err:
+            self.messages[err.field].set(f"{FIELDS[err.field]}: {err}", "error")
+            return self._refuse([])
         return self._put(data, "ビジョンを更新しました")
 
     def delete_kpi(self) -> bool:
         """Remove the chosen KPI row."""
+        self._clear_messages()
         pref = self.session.pref
         if pref is None or pref.vision is None or not isinstance(self.kpi_chooser.value, int):
             return False
@@ -305,3 +392,26 @@ def _input_error(err: ValidationError) -> Any:
     from ..errors import InputError
 
     return InputError(problems_from_validation(err, None, None))
+
+
+def _input_error_of(problem: Any) -> Any:
+    from ..errors import InputError
+
+    return InputError([problem])
+
+
+def _loc(field: str | None) -> tuple:
+    """``kpis[0].target`` -> ``("kpis", 0, "target")``."""
+    import re
+
+    out: list[Any] = []
+    for part in re.findall(r"[^.\[\]]+", field or ""):
+        out.append(int(part) if part.isdigit() else part)
+    return tuple(out)
+
+
+def _given(value: Any) -> str:
+    """「（入力: -5）」 for a refused value shown beside its field."""
+    if value is None or isinstance(value, dict | list):
+        return ""
+    return f"（入力: {value:g}）" if isinstance(value, float) else f"（入力: {value}）"
