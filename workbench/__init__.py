@@ -27,7 +27,7 @@ from .cost import allocate, audit_rules, cash_flow, late_joiner
 from .cost import compare as compare_rules
 from .datamap import datamap
 from .errors import InputError, Problem, WriteError
-from .inventory import Prefecture, StaleFileError, load, loads, save
+from .inventory import Prefecture, StaleFileError, load, loads, save, validate
 from .plan import action_plan, vision
 from .samples import load_sample, sample_path
 
@@ -41,6 +41,7 @@ __all__ = [
     "load",
     "loads",
     "save",
+    "validate",
     "Prefecture",
     "StaleFileError",
     "classify",

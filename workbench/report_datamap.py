@@ -62,7 +62,7 @@ def write_api_html(res: DataMapResult, out: str | os.PathLike[str]) -> Path:
 def tables(res: DataMapResult) -> dict[str, pd.DataFrame]:
     """Every table of the analysis, by sheet title."""
     return {
-        "データの流れ": res.to_frame(),
+        "データの流れ": res.to_staff_frame(),
         "課題": res.findings_frame(),
         "分野横断の連携候補": res.candidates_frame(),
         "不足データ": res.missing_frame(),

@@ -149,7 +149,7 @@ def vision_markdown(pref: Prefecture) -> str:
         out += [
             "### 分野横断の目標（データマップから）",
             "",
-            _md_table(v.cross_field.to_frame()),
+            _md_table(v.cross_field.to_staff_frame()),
             "",
             _md_table(v.cross_field.kpis_frame()),
             f"出典: {md(v.cross_field.sources['goals'])}",
@@ -163,7 +163,7 @@ def vision_markdown(pref: Prefecture) -> str:
         out += [
             f"### {md(p.name)}",
             "",
-            _md_table(d.to_frame()),
+            _md_table(d.to_staff_frame()),
             *[f"- {md(n)}" for n in d.notes],
             f"出典: {md('; '.join(d.sources.values()))}",
             "",
@@ -173,7 +173,7 @@ def vision_markdown(pref: Prefecture) -> str:
         out += [
             *[f"- {md(k)}: {md(val)}" for k, val in ap.card_rows()],
             "",
-            _md_table(ap.to_frame().drop(columns=["根拠", "備考"])),
+            _md_table(ap.to_staff_frame().drop(columns=["根拠", "備考"])),
             f"出典: {md('; '.join(ap.sources.values()))}",
             "",
         ]
@@ -277,7 +277,7 @@ def vision_html(pref: Prefecture) -> str:
     if v.cross_field is not None:  # the データマップ's cross-field goals (workbench.datamap.vision_goals)
         parts += [
             "<h3>分野横断の目標（データマップから）</h3>",
-            _html_table(v.cross_field.to_frame()),
+            _html_table(v.cross_field.to_staff_frame()),
             _html_table(v.cross_field.kpis_frame()),
             f"<p class='src'>出典: {e(v.cross_field.sources['goals'])}</p>",
         ]
@@ -299,7 +299,7 @@ def vision_html(pref: Prefecture) -> str:
             *[f"<li>{e(k)}: {e(val)}</li>" for k, val in ap.card_rows()],
             "</ul>",
             _figure_html(gantt(ap), first, SOURCE_GANTT, "実行計画のガントチャート（赤枠はクリティカル）"),
-            _html_table(ap.to_frame()),
+            _html_table(ap.to_staff_frame()),
             f"<p class='src'>出典: {e('; '.join(ap.sources.values()))}</p>",
         ]
     else:

@@ -186,14 +186,14 @@ def vision_document(pref: Any) -> Any:
     for p in ps:
         d = overview(pref, p.id)
         doc.add_heading(p.name, level=2)
-        _table(doc, d.to_frame().rename(columns={"from": "接続元", "to": "接続先"}))
+        _table(doc, d.to_staff_frame().rename(columns={"from": "接続元", "to": "接続先"}))
         _bullets(doc, list(d.notes))
         _source(doc, "; ".join(d.sources.values()))
 
     doc.add_heading("7. 実行計画（Step 3）", level=1)
     if ap is not None:
         _bullets(doc, [f"{k}: {val}" for k, val in ap.card_rows()])
-        _table(doc, ap.to_frame().drop(columns=["根拠", "備考"], errors="ignore"))
+        _table(doc, ap.to_staff_frame().drop(columns=["根拠", "備考"], errors="ignore"))
         _source(doc, "; ".join(ap.sources.values()))
     else:
         doc.add_paragraph(f"実行計画を作れませんでした: {err}")

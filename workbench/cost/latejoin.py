@@ -11,12 +11,15 @@ proportion to what they paid in year 0. Who carries non-participants' shares is 
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from .. import reference
 from ..errors import InputError
 from ..inventory.costs import CostScenario
+from ..results import Result, frame
 from .cashflow import POLICIES, cash_flow_model, policy_code
 from .model import HasCosts, build_model, located, scenario_of, with_costs
 from .rules import check_rule
@@ -44,7 +47,7 @@ class PolicyRow(BaseModel):
     prefecture_change: float
 
 
-class LateJoin(BaseModel):
+class LateJoin(Result):
     """A municipality joining in year k under one policy, and all policies side by side."""
 
     model_config = ConfigDict(extra="forbid")
@@ -63,7 +66,27 @@ class LateJoin(BaseModel):
         "Shapley 1953",
     ]
 
+    FRAME_COLUMNS: ClassVar[dict[str, str]] = {
+        "code": "6-digit municipality code",
+        "name": "municipality",
+        "role": "incumbent | joiner",
+        "without_joiner": "present value it pays when the joiner never joins (yen)",
+        "with_joiner": "present value it pays when the joiner joins in ``year`` (yen)",
+        "change": "with_joiner − without_joiner (yen)",
+    }
+
     def to_frame(self) -> pd.DataFrame:
+        """One row per member (columns: :attr:`FRAME_COLUMNS`)."""
+        return frame([r.model_dump() for r in self.rows], self.FRAME_COLUMNS)
+
+    def summary_lines(self) -> list[str]:
+        return [f"後から参加：{self.name}（{self.year}年目）", self.summary]
+
+    def card_title(self) -> str:
+        return self.summary_lines()[0]
+
+    def to_staff_frame(self) -> pd.DataFrame:
+        """One row per member as staff read it (市区町村, 不参加時（円）, 参加時（円）, 増減（円）)."""
         return pd.DataFrame([r.model_dump() for r in self.rows]).rename(
             columns={
                 "name": "市区町村",

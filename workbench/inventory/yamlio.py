@@ -30,6 +30,8 @@ from ..files import allow_readonly as allow_readonly
 from ..files import atomic_write, file_lock, read_bytes
 from ..files import real_target as real_target
 from ..text import fold, mixed_encoding_line
+from . import base as _base
+from .base import field_label
 from .models import Prefecture, cross_check
 
 MAX_BYTES = 2 * 1024 * 1024  # a prefecture file with every municipality is ~200 KB
@@ -155,9 +157,13 @@ def problems_from_validation(err: ValidationError, doc: Any, file: str | None) -
         value = e.get("input") if etype != "missing" else None
         if isinstance(value, dict | list):
             value = None
-        out.append(Problem(msg, file, locate(doc, loc), _field_path(loc), value, allowed))
+        label = field_label(Prefecture, loc) if doc is not None else None  # a file: the key named in Japanese
+        out.append(Problem(msg, file, locate(doc, loc), _field_path(loc), value, allowed, label))
     out.sort(key=lambda p: p.line or 0)
     return out
+
+
+_base.validation_problems = problems_from_validation  # errors of models built or changed in code
 
 
 # --- reading --------------------------------------------------------------------------------------
