@@ -346,7 +346,7 @@ class AuthMatch(Result):
 
         >>> import workbench as wb
         >>> df = wb.match_auth(wb.load_sample("07")).to_frame()
-        >>> df.loc[df["satisfied"], ["service", "required_proofing", "offered_proofing"]].iloc[0].tolist()
+        >>> df.loc[df["satisfied"], ["service", "required_proofing", "offered_proofing"]].values.tolist()[0]
         ['portal', 2, 2]
         """
         recs = [

@@ -1483,6 +1483,24 @@ def classify(pref: Prefecture) -> Classification:
     alone with its 1.x), the pattern with the steps of the flow taken, the after-type of the file's
     ``target`` with its demands, the pattern's work items, the path to 型2.4, the principles and the 課題リスト.
 
+    Parameters
+    ----------
+    pref : Prefecture
+        A prefecture from :func:`workbench.load`, :func:`workbench.load_sample` or built in code; one changed in
+        code is checked first (:func:`workbench.validate`).
+
+    Returns
+    -------
+    Classification
+        ``print()`` gives the Japanese card; ``to_frame()`` one row per platform (codes), ``to_staff_frame()``
+        the staff's table; ``issues_frame()``, ``principles_frame()``, ``arrangements_frame()`` the staff's
+        tables of the card; ``model_dump()`` the CONTRACT.md classify JSON.
+
+    Raises
+    ------
+    InputError
+        When the prefecture is inconsistent (the message of :func:`workbench.validate`).
+
     Examples
     --------
     >>> import workbench as wb

@@ -1160,6 +1160,23 @@ def datamap(pref: Prefecture) -> DataMapResult:
     """Analyse the prefecture's データマップ (module docstring). Works on files without ``data_map:`` too
     (everything empty, ``has_data_map`` false).
 
+    Parameters
+    ----------
+    pref : Prefecture
+        A prefecture from :func:`workbench.load`, :func:`workbench.load_sample` or built in code; one changed in
+        code is checked first (:func:`workbench.validate`).
+
+    Returns
+    -------
+    DataMapResult
+        ``flows`` (data → service), cross-field candidates, standard-model coverage, the API list and the
+        findings; ``to_frame()`` one row per flow (ids and codes).
+
+    Raises
+    ------
+    InputError
+        When the prefecture is inconsistent (the message of :func:`workbench.validate`).
+
     Examples
     --------
     >>> import workbench as wb

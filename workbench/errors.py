@@ -116,8 +116,9 @@ class InputError(ValueError):
         field: str | None = None,
         value: object = None,
         allowed: str | None = None,
+        label: str | None = None,
     ) -> InputError:
-        return cls([Problem(message, str(file) if file else None, line, field, value, allowed)])
+        return cls([Problem(message, str(file) if file else None, line, field, value, allowed, label)])
 
     # convenient accessors for the first problem
     @property

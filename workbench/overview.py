@@ -91,15 +91,15 @@ class OverviewData(Result):
         label = {n.id: n.label for n in self.nodes}
         recs = [
             {
-                "from": label[x.source],
-                "to": label[x.target],
+                "接続元": label[x.source],
+                "接続先": label[x.target],
                 "量": x.value,
                 "提供主体": reference.label("provider", x.group),
                 "内容": x.label,
             }
             for x in self.links
         ]
-        return frame(recs, ["from", "to", "量", "提供主体", "内容"])
+        return frame(recs, ["接続元", "接続先", "量", "提供主体", "内容"])
 
 
 def _platform_group(p: Platform) -> Group:

@@ -186,7 +186,7 @@ def vision_document(pref: Any) -> Any:
     for p in ps:
         d = overview(pref, p.id)
         doc.add_heading(p.name, level=2)
-        _table(doc, d.to_staff_frame().rename(columns={"from": "接続元", "to": "接続先"}))
+        _table(doc, d.to_staff_frame())
         _bullets(doc, list(d.notes))
         _source(doc, "; ".join(d.sources.values()))
 

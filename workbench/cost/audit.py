@@ -400,6 +400,27 @@ def audit_rules(
 ) -> FairnessReport:
     """Audit every rule (default: all that the data allow) and say which are in the core, in Japanese.
 
+    Parameters
+    ----------
+    pref : Prefecture
+        A prefecture from :func:`workbench.load`, :func:`workbench.load_sample` or built in code; one changed in
+        code is checked first (:func:`workbench.validate`).
+    rules : list of str, optional
+        Rule codes; default every rule the scenario allows (the others listed in ``skipped``).
+    scheme : str, optional
+        Overrides the file's prefecture share.
+
+    Returns
+    -------
+    FairnessReport
+        ``audits`` (rule code → :class:`~workbench.cost.FairnessAudit`), the least core, a Japanese ``summary``;
+        ``to_frame()`` one row per rule (codes).
+
+    Raises
+    ------
+    InputError
+        When the prefecture is inconsistent (the message of :func:`workbench.validate`), and for a named rule the scenario does not allow.
+
     Examples
     --------
     >>> import workbench as wb

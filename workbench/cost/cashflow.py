@@ -168,7 +168,7 @@ class CashFlow(Result):
         >>> import workbench as wb
         >>> cf = wb.cash_flow(wb.load_sample("07"), rule="equal")
         >>> df = cf.to_frame()
-        >>> abs(df["present_value"].sum() - cf.total_npv) < 1
+        >>> bool(abs(df["present_value"].sum() - cf.total_npv) < 1)
         True
         """
         disc = [(1 + self.discount_rate) ** -y for y in self.years]
@@ -291,6 +291,29 @@ def cash_flow(
     """Cash flow per member per year (nominal yen), with NPVs; the NPVs add up to the PV ``total`` of
     :func:`~workbench.cost.allocate` when no capacity step meets a late joiner.
 
+    Parameters
+    ----------
+    pref : Prefecture
+        A prefecture from :func:`workbench.load`, :func:`workbench.load_sample` or built in code; one changed in
+        code is checked first (:func:`workbench.validate`).
+    rule : str
+        The allocation rule of each year's payments (data/cost_rules.csv).
+    policy : str
+        What a late joiner pays of the sunk initial cost (none | book_value | shapley).
+    scheme : str, optional
+        Overrides the file's prefecture share.
+
+    Returns
+    -------
+    CashFlow
+        Payments per member and year (nominal yen) and their present values; ``to_frame()`` long form, one
+        row per payer and year, the prefecture's payments marked ``kind == "prefecture"``.
+
+    Raises
+    ------
+    InputError
+        When the prefecture is inconsistent (the message of :func:`workbench.validate`), and for a scenario the rule cannot cost.
+
     Examples
     --------
     >>> import workbench as wb
@@ -396,10 +419,14 @@ class Sensitivity(Result):
         return self.summary_lines()[0]
 
     def to_staff_frame(self) -> pd.DataFrame:
-        """One row per assumption as staff read it (前提, 低位の結果, 高位の結果, 振れ幅)."""
-        return pd.DataFrame([r.model_dump() for r in self.rows]).rename(
+        """One row per assumption as staff read it (前提, 低位の値, 高位の値, 低位の結果, 高位の結果, 振れ幅, 出典)."""
+        df = pd.DataFrame([r.model_dump() for r in self.rows]).drop(columns=["assumption"], errors="ignore")
+        return df.rename(
             columns={
                 "label": "前提",
+                "low_input": "低位の値",
+                "high_input": "高位の値",
+                "source": "出典",
                 "output_low": "低位の結果",
                 "output_high": "高位の結果",
                 "swing": "振れ幅",

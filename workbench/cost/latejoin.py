@@ -86,9 +86,13 @@ class LateJoin(Result):
         return self.summary_lines()[0]
 
     def to_staff_frame(self) -> pd.DataFrame:
-        """One row per member as staff read it (市区町村, 不参加時（円）, 参加時（円）, 増減（円）)."""
-        return pd.DataFrame([r.model_dump() for r in self.rows]).rename(
+        """One row per member as staff read it (市区町村, 役割, 不参加時（円）, 参加時（円）, 増減（円）; the
+        municipality code in ``code`` for look-ups)."""
+        df = pd.DataFrame([r.model_dump() for r in self.rows])
+        df["role"] = df["role"].map({"incumbent": "既存の団体", "joiner": "後から参加する団体"})
+        return df.rename(
             columns={
+                "role": "役割",
                 "name": "市区町村",
                 "without_joiner": "不参加時（円）",
                 "with_joiner": "参加時（円）",
@@ -135,6 +139,33 @@ def late_joiner(
 
     Compares the NPV of every incumbent's payments without the joiner and with it (cash flows of
     :func:`~workbench.cost.cash_flow`), for ``policy`` and, in ``policies``, for all three policies.
+
+    Parameters
+    ----------
+    pref : Prefecture
+        A prefecture from :func:`workbench.load`, :func:`workbench.load_sample` or built in code; one changed in
+        code is checked first (:func:`workbench.validate`).
+    code : str
+        The joining municipality (6-digit code or name of the prefecture's municipality).
+    year : int
+        The year it joins (1 … the horizon).
+    policy : str
+        What it pays of the sunk initial cost: none | book_value | shapley (data/labels.csv ``late_join_policy``).
+    rule : str
+        The allocation rule (data/cost_rules.csv).
+    scheme : str, optional
+        Overrides the file's prefecture share (fukushima | tochigi | tottori | none).
+
+    Returns
+    -------
+    LateJoin
+        ``rows`` (incumbents and the joiner, present values with and without it), ``policies`` side by side;
+        ``to_frame()`` one row per member.
+
+    Raises
+    ------
+    InputError
+        When the prefecture is inconsistent (the message of :func:`workbench.validate`), and for a scenario the rule cannot cost.
 
     Examples
     --------

@@ -658,6 +658,13 @@ def allocate(
     InputError
         For unusable input (no costs, zero population under a population rule, missing drivers, …).
 
+    Returns
+    -------
+    Allocation
+        ``members`` (:class:`MemberShare` each), ``prefecture`` (the prefecture's part), ``total``, the rule and
+        its source; ``to_frame()`` one row per member and the prefecture's part as a last row
+        (``kind == "prefecture"``), ``summary_lines()`` the result in Japanese.
+
     Examples
     --------
     >>> import workbench as wb
@@ -762,6 +769,27 @@ def compare(pref: HasCosts, rules: list[str] | None = None, *, scheme: str | Non
 
     Rules that cannot run for this scenario (no drivers, no weights, …) are listed in
     ``skipped`` with the reason when ``rules`` is None; named rules raise InputError instead.
+
+    Parameters
+    ----------
+    pref : Prefecture
+        A prefecture from :func:`workbench.load`, :func:`workbench.load_sample` or built in code; one changed in
+        code is checked first (:func:`workbench.validate`).
+    rules : list of str, optional
+        Rule codes or labels; default every rule the scenario allows (the others listed in ``skipped``).
+    scheme : str, optional
+        Overrides the file's prefecture share.
+
+    Returns
+    -------
+    Comparison
+        ``allocations`` (rule code → :class:`~workbench.cost.Allocation`); ``to_frame()`` every allocation one
+        under the other with its ``rule`` code.
+
+    Raises
+    ------
+    InputError
+        When the prefecture is inconsistent (the message of :func:`workbench.validate`), and for a named rule the scenario does not allow.
 
     Examples
     --------

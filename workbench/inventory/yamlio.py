@@ -675,6 +675,21 @@ def load(path: str | os.PathLike[str]) -> Prefecture:
     allowed. The returned object remembers its document (comments kept on save) and the file's digest
     (a save over a file changed on disk since is refused).
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The prefecture file (YAML, UTF-8; CONTRACT.md).
+
+    Returns
+    -------
+    Prefecture
+        The validated prefecture (its fields: :class:`workbench.Prefecture`).
+
+    Raises
+    ------
+    InputError
+        Naming the file, the line, the field (with its Japanese name), the bad value and what is allowed.
+
     Examples
     --------
     >>> import workbench as wb
@@ -693,6 +708,17 @@ def load(path: str | os.PathLike[str]) -> Prefecture:
 
 def loads(text: str, file: str = "<text>") -> Prefecture:
     """Validate a prefecture file given as text (no path remembered).
+
+    Parameters
+    ----------
+    text : str
+        The file's text.
+    file : str
+        The name to show in error messages.
+
+    Returns
+    -------
+    Prefecture
 
     Examples
     --------
@@ -873,6 +899,31 @@ def save(
     A symbolic link is saved through to its target; a read-only file is refused unless ``overwrite_readonly``;
     a full disk or a missing permission raises :class:`~workbench.errors.WriteError` with the file unchanged.
     The previous version is kept as ``FILE.bak``.
+
+    Parameters
+    ----------
+    pref : Prefecture
+        The prefecture to write (checked again first: nothing is written when it is invalid).
+    path : str or os.PathLike, optional
+        Where to write; default the file it was loaded from.
+    force : bool
+        Overwrite even when the file changed on disk since it was loaded.
+    overwrite_readonly : bool, optional
+        Overwrite a read-only file.
+    exclusive : bool
+        Refuse when the file exists.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    InputError
+        Invalid data (the messages of :func:`workbench.validate`, located in the text to be written);
+        :class:`StaleFileError` for a file changed on disk; :class:`~workbench.WriteError` when the machine
+        refuses.
 
     Examples
     --------

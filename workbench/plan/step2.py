@@ -686,6 +686,17 @@ def vision(pref: Prefecture) -> VisionResult:
     pref : Prefecture
         The prefecture file; its ``vision:`` section holds the choices (all optional).
 
+    Returns
+    -------
+    VisionResult
+        Purposes, target type and path, pattern, organisation, cost rule and KPIs, each with its source;
+        ``to_frame()`` one row per item (``item`` codes).
+
+    Raises
+    ------
+    InputError
+        When the prefecture is inconsistent (the message of :func:`workbench.validate`).
+
     Examples
     --------
     >>> import workbench as wb

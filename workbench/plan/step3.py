@@ -553,6 +553,22 @@ def action_plan(pref: Prefecture) -> ActionPlan:
     dependencies and its own ``start`` allow. Raises :class:`~workbench.errors.InputError` (located under
     ``plan``) for unknown dependencies and cycles.
 
+    Parameters
+    ----------
+    pref : Prefecture
+        A prefecture from :func:`workbench.load`, :func:`workbench.load_sample` or built in code; one changed in
+        code is checked first (:func:`workbench.validate`).
+
+    Returns
+    -------
+    ActionPlan
+        ``items`` with their months and dates, ``critical_path``; ``to_frame()`` one row per item.
+
+    Raises
+    ------
+    InputError
+        When the prefecture is inconsistent (the message of :func:`workbench.validate`), and for unknown dependencies and cycles in ``plan:``.
+
     Examples
     --------
     >>> import workbench as wb
