@@ -142,27 +142,44 @@ _run_analysis()
 
 
 # --- result classes: their fields and their frame's columns, read from the classes themselves ---------------------
-def _setup_directives(app) -> None:  # noqa: ANN001 - Sphinx's application
-    import importlib
-    import re
-    import typing
+import importlib  # noqa: E402
+import re  # noqa: E402
+import typing  # noqa: E402
 
+
+def _obj(path: str):  # noqa: ANN202
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def _cell(text: str) -> str:
+    text = " ".join(str(text).split())
+    return re.sub(r"([*|_`\\])", r"\\\1", text) if "``" not in text else text
+
+
+def _type_text(annotation: object) -> str:
+    text = getattr(annotation, "__name__", None) if not typing.get_args(annotation) else None
+    text = text or str(annotation).replace("typing.", "")
+    return re.sub(r"[\w.]+\.(\w+)", r"\1", text).replace("NoneType", "None")
+
+
+def _inner(field) -> str:  # noqa: ANN001 - a pydantic FieldInfo
+    """The first line of the docstring of the model a field holds (``list[Arrangement]`` → Arrangement's)."""
+    from pydantic import BaseModel
+
+    todo = [field.annotation]
+    while todo:
+        a = todo.pop()
+        if isinstance(a, type) and issubclass(a, BaseModel) and a.__doc__:
+            return a.__doc__.strip().splitlines()[0]
+        todo += list(typing.get_args(a))
+    return ""
+
+
+def _setup_directives(app) -> None:  # noqa: ANN001 - Sphinx's application
     from docutils import nodes
     from docutils.statemachine import StringList
     from sphinx.util.docutils import SphinxDirective
-
-    def obj(path: str):  # noqa: ANN202
-        module, _, name = path.rpartition(".")
-        return getattr(importlib.import_module(module), name)
-
-    def cell(text: str) -> str:
-        text = " ".join(str(text).split())
-        return re.sub(r"([*|_`\\])", r"\\\1", text) if "``" not in text else text
-
-    def type_text(annotation: object) -> str:
-        text = getattr(annotation, "__name__", None) if not typing.get_args(annotation) else None
-        text = text or str(annotation).replace("typing.", "")
-        return re.sub(r"[\w.]+\.(\w+)", r"\1", text).replace("NoneType", "None")
 
     class _Table(SphinxDirective):
         required_arguments = 1
@@ -174,7 +191,7 @@ def _setup_directives(app) -> None:  # noqa: ANN001 - Sphinx's application
 
         def run(self) -> list[nodes.Node]:
             path = self.arguments[0]
-            cls = obj(path)
+            cls = _obj(path)
             head, *rows = self.rows(cls)
             lines = [f".. list-table:: {self.title}", "   :header-rows: 1", ""]
             for row in [head, *rows]:
@@ -193,7 +210,13 @@ def _setup_directives(app) -> None:  # noqa: ANN001 - Sphinx's application
             out = [("名前", "型", "内容")]
             for name, f in cls.model_fields.items():
                 key = f.serialization_alias or f.alias or name
-                out.append((f"``{key}``", f"``{type_text(f.annotation)}``", cell(f.description or "—")))
+                out.append(
+                    (
+                        f"``{key}``",
+                        f"``{_type_text(f.annotation)}``",
+                        _cell(f.description or getattr(cls, "FIELD_DOCS", {}).get(name) or _inner(f) or "—"),
+                    )
+                )
             return out
 
     class Columns(_Table):
@@ -203,7 +226,7 @@ def _setup_directives(app) -> None:  # noqa: ANN001 - Sphinx's application
         prefix = "columns"
 
         def rows(self, cls: type) -> list[tuple[str, ...]]:
-            return [("列", "内容"), *[(f"``{k}``", cell(v)) for k, v in cls.FRAME_COLUMNS.items()]]
+            return [("列", "内容"), *[(f"``{k}``", _cell(v)) for k, v in cls.FRAME_COLUMNS.items()]]
 
     app.add_directive("wb-fields", Fields)
     app.add_directive("wb-columns", Columns)

@@ -117,3 +117,15 @@ def test_cash_flow_present_values_add_up_with_the_prefectures_rows() -> None:
     df = cf.to_frame()
     assert abs(df["present_value"].sum() - cf.total_npv) < 1
     assert set(df.loc[df["kind"] == "prefecture", "code"]) == {"07"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Classification", "AuthMatch", "Allocation", "Comparison", "FairnessReport", "FairnessAudit", "CashFlow",
+     "LateJoin", "ActionPlan"],
+)  # fmt: skip
+def test_every_field_of_the_main_results_is_explained(name: str) -> None:
+    """The reference's fields table (docs/conf.py ``wb-fields``) reads a field's description, else FIELD_DOCS."""
+    cls = type(RESULTS[name])
+    missing = [n for n, f in cls.model_fields.items() if not (f.description or cls.FIELD_DOCS.get(n))]
+    assert not missing, (name, missing)

@@ -320,6 +320,21 @@ class AuthMatch(Result):
             ("推奨", recs),
         ]
 
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "prefecture": "{code, name} of the prefecture",
+        "on": "the date the means catalogue was read at",
+        "services": "each service: required and offered levels, satisfied, what is missing, its data chain",
+        "platforms": "each platform: valid and expired means, offered and declared levels, means to add",
+        "federation": "auth-federated pairs: their levels, aligned, the raises that align them",
+        "denied_flows": "data flows a lower level along the chain would refuse",
+        "findings": "findings {code, platform, service, detail}",
+        "recommendations": "what to do, in Japanese",
+        "means_catalogue": "the ID means used (default catalogue plus the file's auth.means)",
+        "categories": "the service categories and the levels each needs (guide 4.1)",
+        "assumptions": "assumptions made, in Japanese",
+        "sources": "where each part comes from",
+    }
+
     FRAME_COLUMNS: ClassVar[dict[str, str]] = {
         "service": "service id",
         "name": "service name",

@@ -208,6 +208,30 @@ class Classification(Result):
     )
     sources: dict[str, str] = Field(default_factory=dict)
 
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "prefecture": "{code, name} of the prefecture",
+        "counts": "auth, non_personal, personal: running platforms by component (guide 3.5 Step1フロー)",
+        "before": "platforms one municipality runs alone: {platform, municipality, type 1.2–1.5}",
+        "current_label": "today's type in words (the 型 table's label)",
+        "current_reason": "why today's type is what it is (Japanese)",
+        "shared_type": "the type of the shared arrangements alone (2.x), or None",
+        "arrangements": "each shared arrangement today: its platforms, members, type, unmet conditions",
+        "pattern": "the pattern of guidebook 8.2: A | B | C | D | link | none",
+        "pattern_label": "the pattern's name",
+        "pattern_reading": "which text the pattern follows and where the sources leave a choice",
+        "pattern_target_assumed": "True when the file has no target and 型2.4 was assumed",
+        "pattern_from_approach": "True when the file's target.approach chose the pattern",
+        "guidebook_text": "the guidebook's sentence for the pattern",
+        "flow": "the steps of the pattern flow taken, with the answers",
+        "after": "the target's type {type, label, demands …}, or None without a target",
+        "path_to_goal": "the types on the way to 型2.4 {type, note, unmet}",
+        "work_items": "the pattern's work items (guide 3.3 considerations)",
+        "principles": "the guide's basic principles (1.1), each ok / not / unknown",
+        "issues": "the 課題リスト {code, platform, service, severity, message, source}",
+        "platforms": "one row per platform as staff read it (to_staff_frame)",
+        "sources": "where each part comes from (guide and guidebook sections)",
+    }
+
     FRAME_COLUMNS: ClassVar[dict[str, str]] = {
         "platform": "platform id (the file's ``id``)",
         "name": "platform name (the file's ``name``)",

@@ -29,6 +29,8 @@ class Result(BaseModel):
 
     #: the columns of :meth:`to_frame`, in order, with what each holds (the reference lists them)
     FRAME_COLUMNS: ClassVar[dict[str, str]] = {}
+    #: what the fields that carry no ``description`` of their own hold (the reference's fields table reads it)
+    FIELD_DOCS: ClassVar[dict[str, str]] = {}
     #: lines of :meth:`summary_lines` that ``repr`` shows
     REPR_LINES: ClassVar[int] = 5
 

@@ -93,6 +93,22 @@ class FairnessAudit(Result):
         "Young 1985 (population monotonicity)",
     ]
 
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "rule": "the rule's code",
+        "rule_label": "the rule's name",
+        "members": "each member's share, stand-alone cost and saving",
+        "individually_rational": "no member pays more than alone",
+        "in_core": "no group would be better off alone (None: not checked)",
+        "core_method": "how the core was checked",
+        "worst_coalition": "the group that gains most by leaving (codes)",
+        "worst_excess": "what that group pays above its own cost (yen)",
+        "monotonic": "no member pays more when another joins (None: not checked)",
+        "monotonic_violations": "who pays more when whom joins",
+        "least_core": "the least core, or None",
+        "summary": "the audit in Japanese",
+        "sources": "sources (guide 2.8, the literature)",
+    }
+
     FRAME_COLUMNS: ClassVar[dict[str, str]] = {
         "rule": "the rule's code",
         "code": "6-digit municipality code",
@@ -338,6 +354,13 @@ class FairnessReport(Result):
     skipped: dict[str, str] = {}
     least_core: LeastCoreView | None = None
     summary: str
+
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "audits": "rule code → FairnessAudit",
+        "skipped": "rule code → why it cannot run for this scenario",
+        "least_core": "the least core of the members' game (ε, its allocation), or None",
+        "summary": "the verdict in Japanese",
+    }
 
     FRAME_COLUMNS: ClassVar[dict[str, str]] = {
         "rule": "the rule's code",

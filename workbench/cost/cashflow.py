@@ -151,6 +151,24 @@ class CashFlow(Result):
     prefecture_code: str = ""
     prefecture_name: str = ""
 
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "rule": "the rule's code",
+        "policy": "what late joiners pay of the sunk initial cost",
+        "years": "0 … the horizon",
+        "codes": "the members' codes",
+        "names": "the members' names",
+        "flows": "payments [member][year], nominal yen",
+        "prefecture": "the prefecture's payments per year",
+        "npv": "each member's present value (yen)",
+        "prefecture_npv": "the prefecture's present value (yen)",
+        "total_npv": "everything's present value (yen)",
+        "discount_rate": "the discount rate",
+        "notes": "notes in Japanese",
+        "sources": "sources",
+        "prefecture_code": "JIS code of the prefecture",
+        "prefecture_name": "the prefecture's name",
+    }
+
     FRAME_COLUMNS: ClassVar[dict[str, str]] = {
         "rule": "the rule's code",
         "kind": "member | prefecture (the prefecture's payments, one row, last)",

@@ -66,6 +66,18 @@ class LateJoin(Result):
         "Shapley 1953",
     ]
 
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "code": "the joiner's municipality code",
+        "name": "the joiner's name",
+        "year": "the year it joins",
+        "policy": "what it pays of the sunk initial cost",
+        "rule": "the allocation rule",
+        "rows": "each member with and without the joiner",
+        "policies": "the three policies side by side",
+        "summary": "the result in Japanese",
+        "sources": "sources",
+    }
+
     FRAME_COLUMNS: ClassVar[dict[str, str]] = {
         "code": "6-digit municipality code",
         "name": "municipality",

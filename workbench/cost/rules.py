@@ -347,6 +347,30 @@ class Allocation(Result):
     )
     sources: list[str] = []
 
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "rule": "the rule's code (data/cost_rules.csv)",
+        "rule_label": "the rule's name (シャープレイ値 …)",
+        "rule_source": "where the rule comes from",
+        "prefecture_code": "JIS code of the prefecture",
+        "prefecture_name": "the prefecture's name",
+        "members": "each member's share, stand-alone cost, saving and whether it is better off",
+        "scheme": "the prefecture's share scheme (fukushima | tochigi | tottori | none | custom)",
+        "scheme_label": "the scheme's name",
+        "prefecture_initial_fraction": "the part of the initial cost the prefecture pays",
+        "prefecture_running_fraction": "the part of the running cost the prefecture pays",
+        "prefecture_applies_to": "which costs the prefecture's part applies to",
+        "carried_for_non_participants": "what the prefecture carries for municipalities that do not take part (yen)",
+        "non_participants": "how non-participants are treated (none | participants | prefecture)",
+        "horizon_years": "years of the horizon",
+        "discount_rate": "the discount rate",
+        "individually_rational": "no member pays more than alone",
+        "in_core": "no group of members would be better off alone (None: not checked)",
+        "core_method": "how the core was checked",
+        "guide_comparison": "the scenario beside guide 2.5's surveyed ranges",
+        "notes": "notes on the model, in Japanese",
+        "sources": "sources of the rule and the scenario",
+    }
+
     FRAME_COLUMNS: ClassVar[dict[str, str]] = {
         "rule": "the rule's code (shapley, equal, population …)",
         "kind": "member (a municipality) | prefecture (the prefecture's part, one row, last)",
@@ -687,6 +711,10 @@ class Comparison(Result):
     allocations: dict[str, Allocation]
     skipped: dict[str, str] = {}
 
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "allocations": "rule code → Allocation",
+        "skipped": "rule code → why it cannot run for this scenario",
+    }
     FRAME_COLUMNS: ClassVar[dict[str, str]] = Allocation.FRAME_COLUMNS
 
     def to_frame(self) -> pd.DataFrame:

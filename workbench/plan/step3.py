@@ -156,6 +156,19 @@ class ActionPlan(Result):
         "根拠",
     ]
 
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "prefecture": "{code, name} of the prefecture",
+        "pattern": "the pattern the plan follows",
+        "pattern_label": "its name",
+        "organisation": "the operating organisation's type code",
+        "organisation_label": "its name",
+        "start": "the plan's start date, or None (months only)",
+        "items": "the action items with their schedule",
+        "critical_path": "ids of the items on the critical path",
+        "removed": "ids removed by the file's plan.removed",
+        "sources": "sources",
+    }
+
     FRAME_COLUMNS: ClassVar[dict[str, str]] = {
         "id": "the item's id (plan item ids of the file)",
         "title": "the item (取組事項), Japanese",
