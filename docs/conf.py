@@ -104,3 +104,133 @@ html_show_sphinx = False
 # Sphinx's own Japanese catalogue says サンプル for napoleon's "Examples" and lacks the theme's words (前へ, 次へ,
 # …); locales/ja/LC_MESSAGES/sphinx.po overrides and adds them
 locale_dirs = ["locales"]
+
+# The docs build runs every example too: `make docs` runs the doctest builder after the HTML one, over the
+# docstrings autodoc includes and the pages' >>> blocks (tests/test_docs.py runs them as well, faster).
+extensions.append("sphinx.ext.doctest")
+doctest_test_doctest_blocks = "default"
+doctest_global_setup = """
+import os, tempfile
+os.environ.setdefault("WORKBENCH_CACHE", tempfile.mkdtemp(prefix="wb-docs-cache-"))
+tempfile.tempdir = tempfile.mkdtemp(prefix="wb-docs-")
+"""
+import doctest as _doctest  # noqa: E402
+
+doctest_default_flags = _doctest.ELLIPSIS | _doctest.NORMALIZE_WHITESPACE | _doctest.IGNORE_EXCEPTION_DETAIL
+
+
+# --- the analyst's script (docs/analysis.md): run at every build, its output shown under it --------------------
+def _run_analysis() -> None:
+    import subprocess
+    import sys
+    import tempfile
+
+    script = DOCS / "analysis" / "analyst_tasks.py"
+    with tempfile.TemporaryDirectory(prefix="wb-docs-analysis-") as work:
+        env = {**os.environ, "WORKBENCH_CACHE": os.path.join(work, "cache"), "PYTHONIOENCODING": "utf-8"}
+        proc = subprocess.run(
+            [sys.executable, str(script)], cwd=work, env=env, capture_output=True, text=True, check=False
+        )
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"docs/analysis/analyst_tasks.py failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        )
+    (GENERATED / "analysis_output.txt").write_text(proc.stdout, encoding="utf-8")
+
+
+_run_analysis()
+
+
+# --- result classes: their fields and their frame's columns, read from the classes themselves ---------------------
+import importlib  # noqa: E402
+import re  # noqa: E402
+import typing  # noqa: E402
+
+
+def _obj(path: str):  # noqa: ANN202
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def _cell(text: str) -> str:
+    text = " ".join(str(text).split())
+    return re.sub(r"([*|_`\\])", r"\\\1", text) if "``" not in text else text
+
+
+def _type_text(annotation: object) -> str:
+    text = getattr(annotation, "__name__", None) if not typing.get_args(annotation) else None
+    text = text or str(annotation).replace("typing.", "")
+    return re.sub(r"[\w.]+\.(\w+)", r"\1", text).replace("NoneType", "None")
+
+
+def _inner(field) -> str:  # noqa: ANN001 - a pydantic FieldInfo
+    """The first line of the docstring of the model a field holds (``list[Arrangement]`` → Arrangement's)."""
+    from pydantic import BaseModel
+
+    todo = [field.annotation]
+    while todo:
+        a = todo.pop()
+        if isinstance(a, type) and issubclass(a, BaseModel) and a.__doc__:
+            return a.__doc__.strip().splitlines()[0]
+        todo += list(typing.get_args(a))
+    return ""
+
+
+def _setup_directives(app) -> None:  # noqa: ANN001 - Sphinx's application
+    from docutils import nodes
+    from docutils.statemachine import StringList
+    from sphinx.util.docutils import SphinxDirective
+
+    class _Table(SphinxDirective):
+        required_arguments = 1
+        title = ""
+        prefix = ""
+
+        def rows(self, cls: type) -> list[tuple[str, ...]]:
+            raise NotImplementedError
+
+        def run(self) -> list[nodes.Node]:
+            path = self.arguments[0]
+            cls = _obj(path)
+            head, *rows = self.rows(cls)
+            lines = [f".. list-table:: {self.title}", "   :header-rows: 1", ""]
+            for row in [head, *rows]:
+                lines += [f"   * - {row[0]}", *[f"     - {c}" for c in row[1:]]]
+            box = nodes.container(ids=[nodes.make_id(f"{self.prefix}-{path}")])
+            self.state.nested_parse(StringList(lines), self.content_offset, box)
+            return [box]
+
+    class Fields(_Table):
+        """``.. wb-fields:: workbench.cost.Allocation`` — the model's fields (the keys of ``model_dump()``)."""
+
+        title = "フィールド（``model_dump()`` のキー）"
+        prefix = "fields"
+
+        def rows(self, cls: type) -> list[tuple[str, ...]]:
+            out = [("名前", "型", "内容")]
+            for name, f in cls.model_fields.items():
+                key = f.serialization_alias or f.alias or name
+                out.append(
+                    (
+                        f"``{key}``",
+                        f"``{_type_text(f.annotation)}``",
+                        _cell(f.description or getattr(cls, "FIELD_DOCS", {}).get(name) or _inner(f) or "—"),
+                    )
+                )
+            return out
+
+    class Columns(_Table):
+        """``.. wb-columns:: workbench.cost.Allocation`` — the columns of ``to_frame()`` (``FRAME_COLUMNS``)."""
+
+        title = "``to_frame()`` の列"
+        prefix = "columns"
+
+        def rows(self, cls: type) -> list[tuple[str, ...]]:
+            return [("列", "内容"), *[(f"``{k}``", _cell(v)) for k, v in cls.FRAME_COLUMNS.items()]]
+
+    app.add_directive("wb-fields", Fields)
+    app.add_directive("wb-columns", Columns)
+
+
+def setup(app) -> None:  # noqa: ANN001
+    _setup_directives(app)

@@ -353,7 +353,7 @@ def test_contract_json_and_frames():
     for f in data["federation"]:
         assert len(f["platforms"]) == 2 and isinstance(f["aligned"], bool) and "raise" in f
     assert data["on"] == "2026-06-18"
-    df = r.to_frame()
+    df = r.to_staff_frame()
     verdicts = ["充足" if s.satisfied else "不足" for s in r.services]
     assert len(df) == len(p.services) and list(df["充足"]) == verdicts
     assert set(df["必要"]) >= {"身元確認レベル3・当人認証レベル3", "不要（サインインなし）"}

@@ -414,7 +414,7 @@ def test_samples_classify_as_documented(code, current, pattern, path):
 
 def test_frames_and_card():
     r = wb.classify(wb.load_sample("24"))
-    assert len(r.to_frame()) == 1 and "共同利用前の型" in r.to_frame().columns
+    assert len(r.to_staff_frame()) == 1 and "共同利用前の型" in r.to_staff_frame().columns
     assert list(r.issues_frame().columns) == ["重要度", "コード", "基盤", "サービス", "課題", "根拠"]
     html = r._repr_html_()
     assert "三重県" in html and "型2.3" in html and "課題リスト" in html

@@ -190,7 +190,7 @@ def test_non_participants_carried():
 
 def test_comparison_frame_and_guide_ranges():
     c = wc.compare(big_city_scenario())
-    df = c.to_frame()
+    df = c.to_staff_frame()
     assert "シャープレイ値" in df.columns and len(df) == 6
     assert "usage" in c.skipped  # no drivers given
     g = c.allocations["shapley"].guide_comparison
@@ -306,7 +306,7 @@ def test_cash_flow_npv_equals_pv_total(data, rule, policy, join):
     cf = wc.cash_flow(pref, rule, policy=policy)
     a = wc.allocate(pref, rule)
     assert cf.total_npv == pytest.approx(a.total, rel=1e-9, abs=1.0)
-    assert len(cf.to_frame()) == len(members) + 1
+    assert len(cf.to_staff_frame()) == len(members) + 1
     if not join_year[members[-1]]:
         assert np.allclose(cf.npv, [m.share for m in a.members], rtol=1e-9, atol=1.0) or rule != "equal"
 

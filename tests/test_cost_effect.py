@@ -270,7 +270,7 @@ def test_module_effect_view_applies_both_cases_to_the_scenario():
     assert on.scenario_initial == pytest.approx(305_000_000)
     text = "\n".join(view.summary_lines())
     assert "2.70億円 → 4,580万円" in text and "2.74億円" in text and "適用していません" in text
-    frame = view.to_frame().set_index("工程")
+    frame = view.to_staff_frame().set_index("工程")
     assert frame.loc["システム構築", "モジュールあり（印刷値）"] == "6,240万円"
     assert frame.loc["システム構築", "モジュールあり（整合値）"] == "2,150万円"
     assert frame.loc["合計", "削減率（印刷値）"] == "83%"

@@ -644,7 +644,7 @@ def test_result_json_and_frames_are_japanese():
     data = res.model_dump(mode="json")
     assert data["has_data_map"] and len(data["flows"]) == len(res.to_frame())
     for df in (
-        res.to_frame(),
+        res.to_staff_frame(),
         res.assets_frame(),
         res.services_frame(),
         res.coverage_frame(),

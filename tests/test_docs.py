@@ -87,10 +87,22 @@ def test_a_failing_example_is_reported() -> None:
 # --- tools/check_docs.py ------------------------------------------------------------------------------
 
 
+def _api_ids(leave_out: str = "") -> list[str]:
+    """The anchors a complete API page has: public names, the extra names, result classes and their columns."""
+    from docutils.nodes import make_id
+
+    ids = [f"workbench.{n}" for n in wb.__all__] + list(check_docs.EXTRA_NAMES)
+    for cls in check_docs.result_classes():
+        path = f"{cls.__module__}.{cls.__qualname__}"
+        if cls.__qualname__ != leave_out:
+            ids += [path, make_id(f"columns-{path}")]
+    return ids
+
+
 def _site(tmp_path: Path, head: str = "", css: str = "", body: str = "") -> Path:
     site = tmp_path / "html"
     (site / "_static").mkdir(parents=True)
-    ids = "".join(f'<dt id="workbench.{n}"></dt>' for n in wb.__all__)
+    ids = "".join(f'<dt id="{n}"></dt>' for n in _api_ids())
     (site / "index.html").write_text(f"<html><head>{head}</head><body>{body}</body></html>", encoding="utf-8")
     (site / "api.html").write_text(f"<html><body>{ids}</body></html>", encoding="utf-8")
     (site / "_static" / "site.css").write_text(css, encoding="utf-8")
@@ -131,3 +143,15 @@ def test_check_docs_rejects_a_missing_public_name(tmp_path: Path) -> None:
     )
     problems = check_docs.check(site)
     assert "api.html: the public name workbench.classify is not documented" in problems
+
+
+def test_check_docs_rejects_a_result_class_without_its_columns(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    ids = "".join(f'<dt id="{n}"></dt>' for n in _api_ids(leave_out="Allocation"))
+    ids += '<dt id="workbench.cost.Allocation"></dt>'  # the class, but not its frame's columns
+    (site / "api.html").write_text(f"<html><body>{ids}</body></html>", encoding="utf-8")
+    problems = check_docs.check(site)
+    assert problems == [
+        "api.html: the columns of workbench.cost.rules.Allocation.to_frame() are not listed (.. wb-columns::)"
+    ]
+    assert check_docs.EXTRA_NAMES[0] == "workbench.batch.run_batch"

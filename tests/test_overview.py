@@ -55,7 +55,7 @@ def test_fukushima_aizu_platform_private_services(pref):
     assert d.node("platform:aizu-platform").group == "operator"
     unused = [x for x in d.links if x.target == "broker:non_personal"]
     assert unused and unused[0].label == "利用サービスなし"
-    assert list(d.to_frame().columns) == ["from", "to", "量", "提供主体", "内容"]
+    assert list(d.to_staff_frame().columns) == ["接続元", "接続先", "量", "提供主体", "内容"]
 
 
 def test_many_municipalities_are_grouped():

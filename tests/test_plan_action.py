@@ -122,7 +122,7 @@ def test_user_edits_override_add_remove_and_dates():
     assert council.start_month == items["c4-2"].end_month
     assert items["c5-1"].start_month == 6 and items["c5-1"].start_date == date(2026, 10, 1)
     assert items["c1-1"].start_date == date(2026, 4, 1)
-    df = ap.to_frame()
+    df = ap.to_staff_frame()
     assert list(df.columns[:4]) == ["ID", "取組事項", "検討事項", "担当"]
     assert df.set_index("ID").loc["council", "担当"] == "都道府県"
 

@@ -76,7 +76,7 @@ def test_a_platform_without_terms_gets_an_item_owned_by_the_operating_body_with_
     assert "課題リスト（Step 1）" in item.source
     assert "那須塩原市の基盤" in item.title and item.notes == issue.message
     assert item.id == "issue-terms-missing-nasu"  # no rule code in staff's tables
-    frame = ap.to_frame().set_index("ID")
+    frame = ap.to_staff_frame().set_index("ID")
     assert frame.loc[item.id, "由来"] == "生成・課題リスト"
     # the milestone waits for it
     assert item.id in plan.action_plan(pref).item(plan.LAUNCH_ID).depends_on

@@ -207,4 +207,4 @@ def test_vision_without_choices_lists_open_points():
     v = plan.vision(make())
     assert any("目的" in w for w in v.warnings) and any("KPI" in w for w in v.warnings)
     assert "Step 2" in v._repr_html_()
-    assert list(v.to_frame().columns) == ["項目", "内容", "根拠"]
+    assert list(v.to_staff_frame().columns) == ["項目", "内容", "根拠"]

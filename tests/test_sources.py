@@ -118,7 +118,7 @@ def test_members_of_other_prefectures_are_accepted_counted_and_marked():
     assert a.municipalities == ["102016", "012173", "422053", "272230"]
     assert a.outside == ["012173", "422053", "272230"]
     assert pref.municipality_label("012173") == "江別市（北海道・外部の団体）"
-    row = r.to_frame().set_index("id").loc["mebuku"]
+    row = r.to_staff_frame().set_index("id").loc["mebuku"]
     assert row["利用団体数"] == 4 and "大村市（長崎県・外部の団体）" in row["うち外部の団体"]
     from workbench.charts import classify as cc
 
@@ -497,7 +497,7 @@ def test_22_1_a_health_service_without_category_gets_the_4_1_finding_inferred_fr
     am = wb.match_auth(pref)
     (s,) = am.services
     assert s.basis == "inferred" and not s.need_known and not s.satisfied
-    row = am.to_frame().iloc[0]
+    row = am.to_staff_frame().iloc[0]
     assert row["充足"] != "充足" and "推定" in row["必要"]
     assert "種別の確認が必要 1 件" in dict(am.card_rows())["サインインが必要なサービス"]
 
@@ -510,7 +510,7 @@ def test_22_1_a_personal_service_of_unknown_kind_is_never_shown_as_satisfied():
     )
     (s,) = wb.match_auth(pref).services
     assert s.basis == "unknown" and not s.satisfied and s.missing[0].kind == "category"
-    assert wb.match_auth(pref).to_frame().iloc[0]["充足"] == "要確認"
+    assert wb.match_auth(pref).to_staff_frame().iloc[0]["充足"] == "要確認"
     assert "SERVICE_CATEGORY_UNKNOWN" in codes(wb.classify(pref))
 
 
@@ -518,7 +518,7 @@ def test_22_1_staff_read_levels_in_words():
     # guide 3.4 身元確認レベル・当人認証レベル: 「身元確認レベル2・当人認証レベル1」, never 「2/1」 (会津若松市 9.6 case)
     am = wb.match_auth(_aizu(levels=((2, 1), (2, 2))))
     texts = [f.detail for f in am.findings] + am.recommendations
-    texts += [str(v) for df in (am.to_frame(), am.federation_frame()) for v in df.to_numpy().ravel()]
+    texts += [str(v) for df in (am.to_staff_frame(), am.federation_frame()) for v in df.to_numpy().ravel()]
     assert not [t for t in texts if re.search(r"\d/\d", t)]
     assert any("身元確認レベル2・当人認証レベル1" in t for t in texts)
 
@@ -646,7 +646,7 @@ def test_22_6_members_of_other_prefectures_are_costed_with_census_population_and
     assert set(out) == {"012173", "422053", "272230"}
     assert out["012173"].name == "江別市（北海道・外部の団体）" and out["012173"].population == 121056
     assert out["272230"].join_year == 2 and a.model_dump()["members"][1]["outside"] is True
-    assert a.to_frame()["外部の団体"].tolist() == [False, True, True, True]
+    assert a.to_staff_frame()["外部の団体"].tolist() == [False, True, True, True]
     assert abs(sum(m.share for m in a.members) + a.prefecture - a.total) < 1
     # the same scenario built in code keeps them (with_costs)
     again = wb.allocate(with_costs(pref, pref.costs.model_copy()), "population")

@@ -208,7 +208,7 @@ print("パーソナル基盤:", result.counts.personal)""",
 ## 属性の一覧（ガイド 3.4）
 ファイルを読み込んだ時点の一覧です（編集を反映するには、保存してからもう一度実行します）。
 """),
-        code("table(result.to_frame(), transpose=True)  # 基盤ごとに1列"),
+        code("table(result.to_staff_frame(), transpose=True)  # 基盤ごとに1列"),
         md("""
 ## 課題リスト
 重要度の高い順です。「根拠」はガイド・ガイドブックの該当箇所です（課題にカーソルを合わせると分析用のコードが出ます）。
@@ -357,7 +357,7 @@ OptionsPanel(session)""",
             """if v.cross_field is None:
     print("この都道府県ファイルにはデータマップがありません")
 else:
-    display(table(v.cross_field.to_frame()))
+    display(table(v.cross_field.to_staff_frame()))
     display(table(v.cross_field.kpis_frame()))""",
         ),
         md("""
@@ -421,7 +421,7 @@ print(view)""",
             check=True,
         ),
         code("table(view.cases_frame())"),
-        code("table(view.to_frame())"),
+        code("table(view.to_staff_frame())"),
         md("""
 ## 書き出し
 ビジョン（JSON、会議資料にできる1つのHTMLファイル、県の文書に編集できる Word 文書）を出力先フォルダに書き出します。

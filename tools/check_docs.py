@@ -89,6 +89,25 @@ def _assets(html_dir: Path) -> list[str]:
     return problems
 
 
+def _results_documented(api_ids: set[str]) -> list[str]:
+    """The names analysts reach outside ``__all__`` (:data:`EXTRA_NAMES`), and every result class with the table of
+    its frame's columns (``.. wb-columns::``)."""
+    problems = []
+    for name in EXTRA_NAMES:
+        if name not in api_ids:
+            problems.append(f"api.html: {name} is not documented")
+    for cls in result_classes():
+        path = f"{cls.__module__}.{cls.__qualname__}"
+        documented = {f"{path}", *(f"workbench.{m}.{cls.__qualname__}" for m in ("cost", "plan", "batch"))}
+        if not documented & api_ids and f"workbench.{cls.__qualname__}" not in api_ids:
+            problems.append(f"api.html: the result class {path} is not documented")
+        elif cls.FRAME_COLUMNS and not any(
+            i.startswith("columns-") and _tail(i) == cls.__qualname__.lower() for i in api_ids
+        ):
+            problems.append(f"api.html: the columns of {path}.to_frame() are not listed (.. wb-columns::)")
+    return problems
+
+
 def _coverage(ids_by_page: dict[str, set[str]]) -> list[str]:
     """Every public name on the API page, every notebook and every docs/ page in the reference."""
     import workbench
@@ -98,6 +117,7 @@ def _coverage(ids_by_page: dict[str, set[str]]) -> list[str]:
     for name in workbench.__all__:
         if f"workbench.{name}" not in api_ids and f"module-workbench.{name}" not in api_ids:
             problems.append(f"api.html: the public name workbench.{name} is not documented")
+    problems += _results_documented(api_ids)
     for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
         if f"_generated/notebooks/{nb.stem}.html" not in ids_by_page:
             problems.append(f"notebook {nb.name}: no page in the reference")
@@ -105,6 +125,42 @@ def _coverage(ids_by_page: dict[str, set[str]]) -> list[str]:
         if md.name != "README.md" and f"{md.stem}.html" not in ids_by_page:
             problems.append(f"docs/{md.name}: no page in the reference")
     return problems
+
+
+#: names outside ``workbench.__all__`` an analyst reaches for: documented on the API page too
+EXTRA_NAMES = (
+    "workbench.batch.run_batch",
+    "workbench.reference.municipalities_of",
+    "workbench.reference.data_dir",
+    "module-workbench.charts",
+    "workbench.charts.cost.shares_by_rule",
+    "workbench.cost.sensitivity",
+    "workbench.overview.overview",
+)
+
+
+def result_classes() -> list[type]:
+    """Every analysis result class (:class:`workbench.results.Result` and its subclasses' subclasses) of the modules
+    an analyst imports."""
+    import workbench  # noqa: F401
+    import workbench.batch  # noqa: F401
+    import workbench.cost  # noqa: F401
+    import workbench.overview  # noqa: F401
+    import workbench.plan  # noqa: F401
+    from workbench.results import Result
+
+    out, todo = [], list(Result.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        if cls.__module__.startswith("workbench.") and "widgets" not in cls.__module__:
+            out.append(cls)
+        todo += cls.__subclasses__()
+    return sorted(out, key=lambda c: (c.__module__, c.__qualname__))
+
+
+def _tail(anchor: str) -> str:
+    """The class name at the end of a ``columns-…`` anchor (docutils lowercases ids and turns dots into hyphens)."""
+    return anchor.rsplit("-", 1)[-1]
 
 
 def check(html_dir: Path) -> list[str]:

@@ -8,8 +8,9 @@
 3. install it with its dependencies into a fresh virtual environment in the temporary folder (pip's cache is
    reused; nothing but the package registry is contacted);
 4. from another folder, with a clean environment: ``workbench --help``, ``workbench classify --sample 07
-   --json``, and tools/wheel_smoke.py (``import workbench as wb``, load / classify / match_auth / allocate,
-   the widgets constructing).
+   --json``, tools/wheel_smoke.py (``import workbench as wb``, load / classify / match_auth / allocate,
+   the widgets constructing) and docs/analysis/analyst_tasks.py (the reference's analysis example: the national
+   table, a cost scenario built in code across four rules, edits in code validated).
 
 Exit status 0 when everything works; otherwise the failing step, its command and its output, and status 1.
 
@@ -190,6 +191,13 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copy(ROOT / "tools" / "wheel_smoke.py", smoke)
         out = run([str(py), str(smoke)], cwd=work, env=env, step="import workbench as wb (wheel_smoke.py)")
         print("  " + out.strip().replace("\n", "\n  "))
+        # the analyst's three tasks of the reference (docs/analysis.md), as written, with the installed wheel only
+        tasks = work / "analyst_tasks.py"
+        shutil.copy(ROOT / "docs" / "analysis" / "analyst_tasks.py", tasks)
+        out = run([str(py), str(tasks)], cwd=work, env=env, step="docs/analysis/analyst_tasks.py")
+        if not out.rstrip().endswith("OK"):
+            raise CheckFailed(f"docs/analysis/analyst_tasks.py: did not finish\n{out[-2000:]}")
+        print("  " + "\n  ".join(out.strip().splitlines()[1:7]))
     except CheckFailed as err:
         print(f"\nWHEEL CHECK FAILED — {err}", file=sys.stderr)
         return 1

@@ -23,15 +23,17 @@ from __future__ import annotations
 
 from . import reference
 from .auth import match_auth
+from .batch import NationalSummary, national_summary
 from .classify import classify
 from .cost import allocate, audit_rules, cash_flow, late_joiner
 from .cost import compare as compare_rules
 from .datamap import datamap
 from .errors import InputError, Problem, WriteError
-from .inventory import Prefecture, StaleFileError, load, loads, save
+from .inventory import Platform, Prefecture, Service, StaleFileError, load, loads, save, validate
+from .inventory.costs import CostScenario
 from .options import options
 from .plan import action_plan, vision
-from .samples import load_sample, sample_path
+from .samples import load_sample, sample_path, synth_dir
 
 __version__ = "0.1.0"
 
@@ -43,7 +45,11 @@ __all__ = [
     "load",
     "loads",
     "save",
+    "validate",
     "Prefecture",
+    "Platform",
+    "Service",
+    "CostScenario",
     "StaleFileError",
     "classify",
     "match_auth",
@@ -56,7 +62,10 @@ __all__ = [
     "action_plan",
     "datamap",
     "options",
+    "national_summary",
+    "NationalSummary",
     "sample_path",
     "load_sample",
+    "synth_dir",
     "reference",
 ]

@@ -54,14 +54,14 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import pandas as pd
 from pydantic import BaseModel, Field
 
 from . import reference
 from .datamap import derived_sources
-from .inventory import Platform, Prefecture, Service
+from .inventory import Platform, Prefecture, Service, checked
 from .inventory.authcat import CATEGORY_TABLE, MEANS_TABLE
 from .results import Result, frame
 
@@ -313,14 +313,83 @@ class AuthMatch(Result):
     def card_tables(self) -> list[tuple[str, pd.DataFrame]]:
         recs = pd.DataFrame({"推奨": self.recommendations})
         return [
-            ("サービス別", self.to_frame()[["サービス", "基盤", "必要", "提供", "充足", "不足"]]),
+            ("サービス別", self.to_staff_frame()[["サービス", "基盤", "必要", "提供", "充足", "不足"]]),
             ("基盤別", self.platforms_frame()),
             ("認証連携", self.federation_frame()),
             ("拒否されるデータ連携", self.denied_flows_frame()),
             ("推奨", recs),
         ]
 
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "prefecture": "{code, name} of the prefecture",
+        "on": "the date the means catalogue was read at",
+        "services": "each service: required and offered levels, satisfied, what is missing, its data chain",
+        "platforms": "each platform: valid and expired means, offered and declared levels, means to add",
+        "federation": "auth-federated pairs: their levels, aligned, the raises that align them",
+        "denied_flows": "data flows a lower level along the chain would refuse",
+        "findings": "findings {code, platform, service, detail}",
+        "recommendations": "what to do, in Japanese",
+        "means_catalogue": "the ID means used (default catalogue plus the file's auth.means)",
+        "categories": "the service categories and the levels each needs (guide 4.1)",
+        "assumptions": "assumptions made, in Japanese",
+        "sources": "where each part comes from",
+    }
+
+    FRAME_COLUMNS: ClassVar[dict[str, str]] = {
+        "service": "service id",
+        "name": "service name",
+        "platform": "id of the platform it runs on",
+        "category": "service category code (points | resident | financial | public | medical_advanced), or None",
+        "basis": "where its need comes from: category | override | inferred | unknown | none (no sign-in)",
+        "need_known": "whether the need is known (False: inferred or unknown; never counted as satisfied)",
+        "required_proofing": "身元確認レベル it needs (0: none)",
+        "required_authenticator": "当人認証レベル it needs (0: none)",
+        "offered_proofing": "身元確認レベル its platform offers (0: none)",
+        "offered_authenticator": "当人認証レベル its platform offers (0: none)",
+        "satisfied": "whether the offered levels and means cover the need",
+        "missing": "what is lacking, kinds joined by ``|`` (proofing | authenticator | means | category)",
+        "means_required": "ID means codes a law requires, joined by ``|``",
+        "chain": "platform ids its data passes, its own first, joined by ``|``",
+        "effective_proofing": "the lowest 身元確認レベル along the chain",
+        "effective_authenticator": "the lowest 当人認証レベル along the chain",
+        "chain_satisfied": "whether the chain's levels cover the need",
+        "source": "the guide section the need rests on",
+    }
+
     def to_frame(self) -> pd.DataFrame:
+        """One row per service, levels as numbers and codes (columns: :attr:`FRAME_COLUMNS`).
+
+        >>> import workbench as wb
+        >>> df = wb.match_auth(wb.load_sample("07")).to_frame()
+        >>> df.loc[df["satisfied"], ["service", "required_proofing", "offered_proofing"]].values.tolist()[0]
+        ['portal', 2, 2]
+        """
+        recs = [
+            {
+                "service": s.service,
+                "name": s.name,
+                "platform": s.platform,
+                "category": s.category,
+                "basis": s.basis,
+                "need_known": s.need_known,
+                "required_proofing": s.required.proofing,
+                "required_authenticator": s.required.authenticator,
+                "offered_proofing": s.offered.proofing,
+                "offered_authenticator": s.offered.authenticator,
+                "satisfied": s.satisfied,
+                "missing": "|".join(m.kind for m in s.missing),
+                "means_required": "|".join(s.means_required),
+                "chain": "|".join(s.chain),
+                "effective_proofing": s.effective.proofing,
+                "effective_authenticator": s.effective.authenticator,
+                "chain_satisfied": s.chain_satisfied,
+                "source": s.source,
+            }
+            for s in self.services
+        ]
+        return frame(recs, self.FRAME_COLUMNS)
+
+    def to_staff_frame(self) -> pd.DataFrame:
         """One row per service: required and offered levels in words, whether they suffice (「充足」「不足」, or
         「要確認」 where the need is not known: never 充足), what is missing, chain."""
         recs = [
@@ -1199,6 +1268,7 @@ def _assumptions(w: _Work, services: list[ServiceMatch]) -> list[str]:
     ]
 
 
+@checked
 def match_auth(pref: Prefecture, on: date | None = None) -> AuthMatch:
     """Match every service's required levels against its platform and its data chain (guide 3.4, 4.1).
 

@@ -20,14 +20,14 @@ import functools
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import pandas as pd
 from pydantic import BaseModel, Field, PrivateAttr
 
 from . import auth, reference
 from .datamap import issue_findings as datamap_findings
-from .inventory import Platform, Prefecture, Service
+from .inventory import Platform, Prefecture, Service, checked
 from .results import Result, frame
 
 Severity = Literal["high", "medium", "low"]
@@ -202,7 +202,58 @@ class Classification(Result):
     principles: list[Principle]
     issues: list[Issue]
     platforms: list[dict[str, object]] = Field(default_factory=list)
+    platform_codes: list[dict[str, object]] = Field(
+        default_factory=list,
+        description="基盤ごとの属性をコードで（to_frame の行; platforms は職員向けの表）",
+    )
     sources: dict[str, str] = Field(default_factory=dict)
+
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "prefecture": "{code, name} of the prefecture",
+        "counts": "auth, non_personal, personal: running platforms by component (guide 3.5 Step1フロー)",
+        "before": "platforms one municipality runs alone: {platform, municipality, type 1.2–1.5}",
+        "current_label": "today's type in words (the 型 table's label)",
+        "current_reason": "why today's type is what it is (Japanese)",
+        "shared_type": "the type of the shared arrangements alone (2.x), or None",
+        "arrangements": "each shared arrangement today: its platforms, members, type, unmet conditions",
+        "pattern": "the pattern of guidebook 8.2: A | B | C | D | link | none",
+        "pattern_label": "the pattern's name",
+        "pattern_reading": "which text the pattern follows and where the sources leave a choice",
+        "pattern_target_assumed": "True when the file has no target and 型2.4 was assumed",
+        "pattern_from_approach": "True when the file's target.approach chose the pattern",
+        "guidebook_text": "the guidebook's sentence for the pattern",
+        "flow": "the steps of the pattern flow taken, with the answers",
+        "after": "the target's type {type, label, demands …}, or None without a target",
+        "path_to_goal": "the types on the way to 型2.4 {type, note, unmet}",
+        "work_items": "the pattern's work items (guide 3.3 considerations)",
+        "principles": "the guide's basic principles (1.1), each ok / not / unknown",
+        "issues": "the 課題リスト {code, platform, service, severity, message, source}",
+        "platforms": "one row per platform as staff read it (to_staff_frame)",
+        "sources": "where each part comes from (guide and guidebook sections)",
+    }
+
+    FRAME_COLUMNS: ClassVar[dict[str, str]] = {
+        "platform": "platform id (the file's ``id``)",
+        "name": "platform name (the file's ``name``)",
+        "status": "running | building | planned",
+        "operated_by": "prefecture | operating_body | private | a 6-digit municipality code",
+        "organisation": "serial | parallel | external, or None",
+        "components": "the components' codes joined by ``|`` (auth|non_personal|personal); '' when not given",
+        "field": "the field's code, or None (not given)",
+        "service_scheme": "none | municipality | private | both | operator",
+        "platform_scheme": "the platform scheme (as given, else from the operator)",
+        "user_scope": "municipal | prefectural",
+        "identity_proofing": "身元確認レベル 1..3, or None",
+        "authenticator": "当人認証レベル 1..3, or None",
+        "non_personal_broker": "none | external | internal_shared | internal_separated",
+        "personal_broker": "none | external | internal_shared | internal_separated",
+        "municipalities": "number of municipalities using it (members of other prefectures included)",
+        "outside_municipalities": "of which municipalities of other prefectures (外部の団体)",
+        "shared": "True when it is in shared use (part of a 型2.x arrangement)",
+        "shared_type": 'the 型2.x of its shared arrangement ("2.8"), or None',
+        "before_type": 'the 型1.x of a platform one municipality runs alone ("1.3"), or None',
+        "issues": "number of issues of the 課題リスト on this platform",
+    }
 
     # --- presentation -----------------------------------------------------------------------------
     def card_title(self) -> str:
@@ -240,7 +291,17 @@ class Classification(Result):
         ]
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per platform: its attributes, before-type and issue count."""
+        """One row per platform, codes as values (columns: :attr:`FRAME_COLUMNS`).
+
+        >>> import workbench as wb
+        >>> df = wb.classify(wb.load_sample("07")).to_frame()
+        >>> df[["platform", "user_scope", "shared_type"]].iloc[0].tolist()
+        ['pref-platform', 'prefectural', '2.8']
+        """
+        return frame(self.platform_codes, self.FRAME_COLUMNS)
+
+    def to_staff_frame(self) -> pd.DataFrame:
+        """One row per platform as staff read it: Japanese headers and labels (名称, 状態, 運営 …)."""
         return pd.DataFrame(self.platforms)
 
     def name(self, ident: str | None) -> str:
@@ -1406,12 +1467,67 @@ def _platform_rows(
     return rows
 
 
+def _platform_codes(
+    pref: Prefecture, before: list[BeforeType], arr: list[Arrangement], issues: list[Issue]
+) -> list[dict[str, object]]:
+    """The rows of :meth:`Classification.to_frame`: the same facts as :func:`_platform_rows`, as codes."""
+    bt = {b.platform: b.type for b in before}
+    at = {i: a.type for a in arr for i in a.platforms}
+    rows: list[dict[str, object]] = []
+    for p in pref.platforms:
+        users = pref.users_of(p)
+        rows.append(
+            {
+                "platform": p.id,
+                "name": p.name,
+                "status": p.status,
+                "operated_by": p.operated_by,
+                "organisation": p.organisation,
+                "components": "|".join(p.components),
+                "field": p.field,
+                "service_scheme": p.service_scheme,
+                "platform_scheme": p.effective_platform_scheme,
+                "user_scope": p.user_scope,
+                "identity_proofing": p.identity_proofing,
+                "authenticator": p.authenticator,
+                "non_personal_broker": p.non_personal_broker,
+                "personal_broker": p.personal_broker,
+                "municipalities": len(users),
+                "outside_municipalities": sum(pref.is_outside(c) for c in users),
+                "shared": p.id in at,
+                "shared_type": at.get(p.id),
+                "before_type": bt.get(p.id),
+                "issues": sum(i.platform == p.id for i in issues),
+            }
+        )
+    return rows
+
+
+@checked
 def classify(pref: Prefecture) -> Classification:
     """Classify a prefecture (guide 3.1 Step 1; guidebook 第3.0版 7.1 型1.x/2.x and 8.2 the pattern flow).
 
     Returns counts, before-types, ``current_type`` (each shared arrangement's 2.x, then each platform run
     alone with its 1.x), the pattern with the steps of the flow taken, the after-type of the file's
     ``target`` with its demands, the pattern's work items, the path to 型2.4, the principles and the 課題リスト.
+
+    Parameters
+    ----------
+    pref : Prefecture
+        A prefecture from :func:`workbench.load`, :func:`workbench.load_sample` or built in code; one changed in
+        code is checked first (:func:`workbench.validate`).
+
+    Returns
+    -------
+    Classification
+        ``print()`` gives the Japanese card; ``to_frame()`` one row per platform (codes), ``to_staff_frame()``
+        the staff's table; ``issues_frame()``, ``principles_frame()``, ``arrangements_frame()`` the staff's
+        tables of the card; ``model_dump()`` the CONTRACT.md classify JSON.
+
+    Raises
+    ------
+    InputError
+        When the prefecture is inconsistent (the message of :func:`workbench.validate`).
 
     Examples
     --------
@@ -1481,6 +1597,7 @@ def classify(pref: Prefecture) -> Classification:
         principles=prs,
         issues=issues,
         platforms=_platform_rows(pref, before, arr, issues),
+        platform_codes=_platform_codes(pref, before, arr, issues),
         sources={
             "counts": "guide 3.5 Step1フロー（非パーソナルとパーソナルは別々に集計）; " + RUNNING_READING,
             "before": f"{GUIDEBOOK} 7.1 型1.x（data/types_before.csv）",

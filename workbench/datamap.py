@@ -35,13 +35,13 @@ import functools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 from pydantic import BaseModel, Field, PrivateAttr
 
 from . import reference
-from .inventory import Platform, Prefecture
+from .inventory import Platform, Prefecture, checked
 from .inventory.datamap import TEMPLATE_VERSION, ServiceNames, field_label
 from .results import Result, frame
 from .staff import source_ja
@@ -528,8 +528,48 @@ class DataMapResult(Result):
     def card_tables(self) -> list[tuple[str, pd.DataFrame]]:
         return [("分野をまたぐ流れ", self.cross_frame()), ("公開API一覧", self.apis_frame())]
 
+    FRAME_COLUMNS: ClassVar[dict[str, str]] = {
+        "source_kind": "asset (a data asset) | item (data a service offers)",
+        "source": "the asset id, or 「service id/data name」",
+        "data": "the data's name",
+        "owner": "who holds it (所管元), or None",
+        "from_service": "the service that offers it (for an item), or None",
+        "platform": "platform id it passes (for a direct intake: the platform it is taken from), or None",
+        "route": "platform (via the platform) | direct (taken in apart from any platform)",
+        "service": "service id that uses it",
+        "data_field": "the data's field code, or None",
+        "service_field": "the service's field code, or None",
+        "cross_field": "True when data and service are of different fields",
+        "methods": "how it is provided, codes joined by ``|``",
+        "frequency": "how often, codes joined by ``|``",
+        "declared_by": "both | service_side | asset_side (which side of the data map names the flow)",
+    }
+
     def to_frame(self) -> pd.DataFrame:
-        """One row per flow (data → service)."""
+        """One row per flow (data → service), ids and codes as values (columns: :attr:`FRAME_COLUMNS`)."""
+        recs = [
+            {
+                "source_kind": f.source_kind,
+                "source": f.source,
+                "data": f.data,
+                "owner": f.owner,
+                "from_service": f.from_service,
+                "platform": f.platform,
+                "route": f.route,
+                "service": f.service,
+                "data_field": f.data_field,
+                "service_field": f.service_field,
+                "cross_field": f.cross_field,
+                "methods": "|".join(f.methods),
+                "frequency": "|".join(f.frequency),
+                "declared_by": f.declared_by,
+            }
+            for f in self.flows
+        ]
+        return frame(recs, self.FRAME_COLUMNS)
+
+    def to_staff_frame(self) -> pd.DataFrame:
+        """One row per flow (data → service), as staff read it (データ, 種類, 所管元, 基盤 …)."""
         recs = [
             {
                 "データ": f.data,
@@ -574,7 +614,7 @@ class DataMapResult(Result):
         return self.service_name(f.service)
 
     def cross_frame(self) -> pd.DataFrame:
-        return self.to_frame().query("分野をまたぐ == '○'").reset_index(drop=True)
+        return self.to_staff_frame().query("分野をまたぐ == '○'").reset_index(drop=True)
 
     def matrix_frame(self) -> pd.DataFrame:
         """データの分野 × サービスの分野: the number of flows (realised links)."""
@@ -1209,9 +1249,27 @@ def _asset_view(inp: _Inputs, x: _Asset, consumers: list[str]) -> AssetView:
     )
 
 
+@checked
 def datamap(pref: Prefecture) -> DataMapResult:
     """Analyse the prefecture's データマップ (module docstring). Works on files without ``data_map:`` too
     (everything empty, ``has_data_map`` false).
+
+    Parameters
+    ----------
+    pref : Prefecture
+        A prefecture from :func:`workbench.load`, :func:`workbench.load_sample` or built in code; one changed in
+        code is checked first (:func:`workbench.validate`).
+
+    Returns
+    -------
+    DataMapResult
+        ``flows`` (data → service), cross-field candidates, standard-model coverage, the API list and the
+        findings; ``to_frame()`` one row per flow (ids and codes).
+
+    Raises
+    ------
+    InputError
+        When the prefecture is inconsistent (the message of :func:`workbench.validate`).
 
     Examples
     --------
@@ -2177,7 +2235,19 @@ class CrossFieldGoals(Result):
     def card_rows(self) -> list[tuple[str, str]]:
         return [(g["目標"], g["内容"]) for g in self.goals]
 
+    FRAME_COLUMNS: ClassVar[dict[str, str]] = {
+        "goal": "the goal (Japanese)",
+        "detail": "what it means for this prefecture (Japanese)",
+        "source": "the guide or guidebook section",
+    }
+
     def to_frame(self) -> pd.DataFrame:
+        """One row per goal (columns: :attr:`FRAME_COLUMNS`)."""
+        recs = [{"goal": g["目標"], "detail": g["内容"], "source": g["根拠"]} for g in self.goals]
+        return frame(recs, self.FRAME_COLUMNS)
+
+    def to_staff_frame(self) -> pd.DataFrame:
+        """One row per goal as staff read it (目標, 内容, 根拠)."""
         return frame(self.goals, ["目標", "内容", "根拠"])
 
     def kpis_frame(self) -> pd.DataFrame:

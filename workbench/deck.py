@@ -710,7 +710,7 @@ def _counts(d: _Deck, c: DeckContent) -> None:
     chart.value_axis.has_major_gridlines = True
     _axis_title(chart.value_axis, "件数")
     cols = ["名称", "運営", "利用団体数", "共同利用前の型", "課題数"]
-    df = r.to_frame()
+    df = r.to_staff_frame()
     df = df[[k for k in cols if k in df.columns]] if len(df) else pd.DataFrame(columns=cols)
     widths = [2.3, 0.9, 0.8, 1.0, 0.7]
     pages = paginate(df, widths, 9, page.height)
@@ -1094,7 +1094,7 @@ def _flag(v: bool | None) -> str:
 
 def fairness_frame(c: DeckContent) -> pd.DataFrame:
     """The fairness slide's table: one row per rule with ○/×/— flags."""
-    df = c.fairness.to_frame()
+    df = c.fairness.to_staff_frame()
     return pd.DataFrame(
         {
             "配分ルール": df["配分ルール"],

@@ -52,6 +52,8 @@ class Problem:
     field: str | None = None  # dotted path, e.g. "platforms[0].user_scope"
     value: object = None
     allowed: str | None = None
+    #: the field as staff name it (「サービス利用者の範囲」, 「基盤「県の基盤」の運営主体」): shown beside ``field``
+    label: str | None = None
 
     def format(self) -> str:
         where = self.file or "<input>"
@@ -59,7 +61,9 @@ class Problem:
             where += f":{self.line}"
         parts = [where]
         if self.field:
-            parts.append(f"{self.field}")
+            parts.append(f"{self.field}（{self.label}）" if self.label else f"{self.field}")
+        elif self.label:
+            parts.append(self.label)
         text = ": ".join(parts) + ": " + self.message
         if (
             self.value is not None
@@ -112,8 +116,9 @@ class InputError(ValueError):
         field: str | None = None,
         value: object = None,
         allowed: str | None = None,
+        label: str | None = None,
     ) -> InputError:
-        return cls([Problem(message, str(file) if file else None, line, field, value, allowed)])
+        return cls([Problem(message, str(file) if file else None, line, field, value, allowed, label)])
 
     # convenient accessors for the first problem
     @property

@@ -9,7 +9,7 @@ draws them. Pure function, no I/O.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import pandas as pd
 from pydantic import BaseModel, Field
@@ -70,20 +70,36 @@ class OverviewData(Result):
                 return n
         raise KeyError(node_id)
 
+    FRAME_COLUMNS: ClassVar[dict[str, str]] = {
+        "source": "id of the node the link starts at",
+        "target": "id of the node it ends at",
+        "value": "its weight (number of services or municipalities)",
+        "group": "who provides it: the provider code (municipality | prefecture | operator | private)",
+        "label": "what it stands for (Japanese)",
+    }
+
     def to_frame(self) -> pd.DataFrame:
+        """One row per link, node ids and codes as values (columns: :attr:`FRAME_COLUMNS`)."""
+        recs = [
+            {"source": x.source, "target": x.target, "value": x.value, "group": x.group, "label": x.label}
+            for x in self.links
+        ]
+        return frame(recs, self.FRAME_COLUMNS)
+
+    def to_staff_frame(self) -> pd.DataFrame:
         """One row per link with Japanese labels."""
         label = {n.id: n.label for n in self.nodes}
         recs = [
             {
-                "from": label[x.source],
-                "to": label[x.target],
+                "接続元": label[x.source],
+                "接続先": label[x.target],
                 "量": x.value,
                 "提供主体": reference.label("provider", x.group),
                 "内容": x.label,
             }
             for x in self.links
         ]
-        return frame(recs, ["from", "to", "量", "提供主体", "内容"])
+        return frame(recs, ["接続元", "接続先", "量", "提供主体", "内容"])
 
 
 def _platform_group(p: Platform) -> Group:

@@ -168,7 +168,26 @@ def municipality_name(code: str) -> str:
 
 
 def municipalities_of(pref_code: str) -> pd.DataFrame:
-    """The municipalities of one prefecture (by JIS code), census order."""
+    """The municipalities of a prefecture with their 2020 census population (data/municipal_population_2020.csv).
+
+    Parameters
+    ----------
+    pref_code : str
+        The JIS prefecture code, 2 digits (``reference.resolve_prefecture`` turns a name into one).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per municipality in census order: ``code`` (6-digit 全国地方公共団体コード with its check digit,
+        a string), ``prefecture_code``, ``prefecture``, ``name`` (census name), ``population_2020`` (int).
+
+    Examples
+    --------
+    >>> from workbench import reference
+    >>> df = reference.municipalities_of("07")
+    >>> len(df), df.iloc[0][["code", "name"]].tolist()
+    (59, ['072010', '福島市'])
+    """
     df = municipalities()
     return df[df["prefecture_code"] == pref_code].reset_index(drop=True)
 

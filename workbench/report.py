@@ -161,7 +161,7 @@ def _cost(page: _Page, pref: Any) -> None:
     report = audit_rules(pref)
     page.h(3, "公平性の監査")
     page.p(report.summary)
-    page.raw(_table(report.to_frame()))
+    page.raw(_table(report.to_staff_frame()))
     _cost_effect(page, pref, rule)
 
 
@@ -198,7 +198,9 @@ def _auth(page: _Page, pref: Any, on: dt.date | None) -> None:
         page.chart(gaps.update_layout(height=200 + 40 * m))
         page.chart(auth_map(pref, res))
     page.h(3, "サービス別の充足")
-    page.raw(_table(res.to_frame()[["名称", "基盤", "必要", "提供", "充足", "不足"]]))  # services by name
+    page.raw(
+        _table(res.to_staff_frame()[["名称", "基盤", "必要", "提供", "充足", "不足"]])
+    )  # services by name
     page.h(3, "基盤間の認証連携")
     page.raw(_table(res.federation_frame()))
     if res.recommendations:

@@ -92,7 +92,7 @@ def tables(res: DataMapResult, names: dict[str, str] | None = None) -> dict[str,
 
 def _tables(res: DataMapResult) -> dict[str, pd.DataFrame]:
     return {
-        "データの流れ": res.to_frame(),
+        "データの流れ": res.to_staff_frame(),
         "課題": res.findings_frame(),
         "分野横断の連携候補": res.candidates_frame(),
         "新たな連携シナリオの候補": res.opportunities_frame(),

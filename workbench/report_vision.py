@@ -153,7 +153,7 @@ def vision_markdown(pref: Prefecture) -> str:
         out += [
             "### 分野横断の目標（データマップから）",
             "",
-            _md_table(v.cross_field.to_frame()),
+            _md_table(v.cross_field.to_staff_frame()),
             "",
             _md_table(v.cross_field.kpis_frame()),
             f"出典: {md(v.cross_field.sources['goals'])}",
@@ -167,7 +167,7 @@ def vision_markdown(pref: Prefecture) -> str:
         out += [
             f"### {md(p.name)}",
             "",
-            _md_table(d.to_frame().rename(columns={"from": "接続元", "to": "接続先"})),
+            _md_table(d.to_staff_frame()),
             *[f"- {md(n)}" for n in d.notes],
             f"出典: {md('; '.join(d.sources.values()))}",
             "",
@@ -352,7 +352,7 @@ def vision_html(pref: Prefecture) -> str:
     if v.cross_field is not None:  # the データマップ's cross-field goals (workbench.datamap.vision_goals)
         parts += [
             "<h3>分野横断の目標（データマップから）</h3>",
-            _html_table(v.cross_field.to_frame()),
+            _html_table(v.cross_field.to_staff_frame()),
             _html_table(v.cross_field.kpis_frame()),
             f"<p class='src'>出典: {e(v.cross_field.sources['goals'])}</p>",
         ]

@@ -1,9 +1,21 @@
-"""Shared pieces of analysis results: provenance, frames and the Japanese notebook card."""
+"""Shared pieces of analysis results: provenance, frames and the Japanese notebook card.
+
+Every result offers the same views (docs/frames.md):
+
+* ``to_frame()`` — for analysts: one row per natural unit (platform, service, member, rule …), stable
+  snake_case columns listed in the class's ``FRAME_COLUMNS``, codes as values (platform ids, 6-digit
+  municipality codes as strings, rule codes, 型 as "2.8"), numbers as numbers (yen as float), yes/no as bool;
+* ``to_staff_frame()`` — for prefecture staff: the table notebooks, dashboards and take-aways show, Japanese
+  headers, names and labels instead of ids and codes;
+* ``summary_lines()`` — the result in a few Japanese sentences; ``print(result)`` prints them, ``repr`` shows
+  the first few;
+* ``model_dump()`` — the JSON of CONTRACT.md.
+"""
 
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
@@ -15,8 +27,29 @@ class Result(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    #: the columns of :meth:`to_frame`, in order, with what each holds (the reference lists them)
+    FRAME_COLUMNS: ClassVar[dict[str, str]] = {}
+    #: what the fields that carry no ``description`` of their own hold (the reference's fields table reads it)
+    FIELD_DOCS: ClassVar[dict[str, str]] = {}
+    #: lines of :meth:`summary_lines` that ``repr`` shows
+    REPR_LINES: ClassVar[int] = 5
+
     def to_frame(self) -> pd.DataFrame:  # pragma: no cover - overridden
+        """The analysts' table: snake_case columns (:attr:`FRAME_COLUMNS`), codes as values."""
         raise NotImplementedError
+
+    def to_staff_frame(self) -> pd.DataFrame:  # pragma: no cover - overridden
+        """The staff's table: Japanese headers, names and labels (what notebooks and take-aways show)."""
+        raise NotImplementedError
+
+    def summary_lines(self) -> list[str]:
+        """The result in Japanese sentences, the title first (``print(result)`` prints them)."""
+        return [self.card_title(), *[f"{k}: {v}" for k, v in self.card_rows()]]
+
+    def __repr__(self) -> str:
+        lines = self.summary_lines()
+        more = "\n  …" if len(lines) > self.REPR_LINES else ""
+        return "\n  ".join(lines[: self.REPR_LINES]) + more
 
     def card_rows(self) -> list[tuple[str, str]]:
         """(label, value) rows for the card; subclasses override."""
@@ -55,9 +88,11 @@ class Result(BaseModel):
         return "\n".join(lines)
 
     def __str__(self) -> str:
-        return "\n".join([self.card_title(), *[f"  {k}: {v}" for k, v in self.card_rows()]])
+        lines = self.summary_lines()
+        return "\n".join([lines[0], *[f"  {x}" for x in lines[1:]]])
 
 
-def frame(records: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
-    """A DataFrame with fixed columns even when there are no records."""
-    return pd.DataFrame.from_records(records, columns=columns)
+def frame(records: list[dict[str, Any]], columns: list[str] | dict[str, str]) -> pd.DataFrame:
+    """A DataFrame with fixed columns even when there are no records (``columns``: a list, or the keys of a
+    ``FRAME_COLUMNS`` mapping)."""
+    return pd.DataFrame.from_records(records, columns=list(columns))

@@ -29,8 +29,42 @@ def has_sample(pref: str | int) -> bool:
     return reference.resolve_prefecture(str(pref))[0] in sample_files()
 
 
+def sample_code(pref: str | int) -> str:
+    """The JIS code of a prefecture given by code or name; an unknown one is an :class:`~workbench.InputError`
+    that names the bundled samples and says every other prefecture gets a synthetic file.
+
+    >>> import workbench as wb
+    >>> try:
+    ...     wb.load_sample("99")
+    ... except wb.InputError as err:
+    ...     print(str(err)[:60])
+    <input>: pref（都道府県）: 都道府県が分かりません。同梱のサンプルは 07 福島県、09 栃木県、10 群馬県、24 三重
+    """
+    from .errors import InputError
+
+    try:
+        return reference.resolve_prefecture(str(pref))[0]
+    except (KeyError, ValueError):
+        samples = "、".join(f"{c} {reference.resolve_prefecture(c)[1]}" for c in sample_files())
+        raise InputError.single(
+            f"都道府県が分かりません。同梱のサンプルは {samples} です。ほかの都道府県（コード 01〜47 か県名）は"
+            "合成データ（市区町村と人口は実データ、基盤は架空）を作って読みます",
+            field="pref",
+            value=pref,
+            label="都道府県",
+        ) from None
+
+
 def synth_dir() -> Path:
-    """Where synthetic files are written: $WORKBENCH_CACHE, else ~/.cache/workbench/synthetic."""
+    """Where synthetic files are written: ``$WORKBENCH_CACHE/synthetic`` when the environment variable
+    ``WORKBENCH_CACHE`` is set, else ``~/.cache/workbench/synthetic``. Each file is written once, the first time
+    a prefecture without a bundled sample is asked for (:func:`sample_path`), and rewritten only when the
+    generator's output changes; delete the folder to clear it.
+
+    >>> import workbench as wb
+    >>> wb.synth_dir().name
+    'synthetic'
+    """
     base = os.environ.get("WORKBENCH_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "workbench")
     return Path(base) / "synthetic"
 
@@ -38,6 +72,21 @@ def synth_dir() -> Path:
 def sample_path(pref: str | int = DEFAULT_PREFECTURE) -> Path:
     """The sample file of a prefecture; for one without a sample, a deterministic synthetic file
     (generated once into :func:`synth_dir`).
+
+    Parameters
+    ----------
+    pref : str or int
+        A prefecture's JIS code (``"07"``, 7) or name (``"福島県"``, ``"福島"``).
+
+    Returns
+    -------
+    pathlib.Path
+        The bundled sample in the package's data, or the synthetic file in :func:`synth_dir`.
+
+    Raises
+    ------
+    InputError
+        For a code or name that is no prefecture (naming the bundled samples).
 
     Examples
     --------
@@ -50,7 +99,7 @@ def sample_path(pref: str | int = DEFAULT_PREFECTURE) -> Path:
     from .files import atomic_write
     from .synth import synth_yaml
 
-    code, _ = reference.resolve_prefecture(str(pref))
+    code = sample_code(pref)
     files = sample_files()
     if code in files:
         return files[code]
@@ -72,6 +121,22 @@ def load_sample(pref: str | int = DEFAULT_PREFECTURE):  # -> Prefecture
     dashboard switching between prefectures does not parse a file again (~30 ms) and no caller sees another's
     edits; a file changed on disk is read again. The copies share the loaded YAML document (comments and
     order, read when saving), which nothing changes in place: copying it took ~10 ms of every switch.
+
+    Parameters
+    ----------
+    pref : str or int
+        A prefecture's JIS code or name; default ``"07"`` (福島県).
+
+    Returns
+    -------
+    Prefecture
+        A copy of its own (changing it changes no other caller's).
+
+    Raises
+    ------
+    InputError
+        For a code or name that is no prefecture: the message names the bundled samples (07 福島県, 09 栃木県,
+        10 群馬県, 24 三重県).
 
     Examples
     --------

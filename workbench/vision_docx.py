@@ -280,7 +280,7 @@ def vision_document(pref: Any) -> Any:
     for p in ps:
         d = overview(pref, p.id)
         _heading(doc, p.name, 2)
-        _table(doc, d.to_frame().rename(columns={"from": "接続元", "to": "接続先"}))
+        _table(doc, d.to_staff_frame())
         _bullets(doc, list(d.notes))
         _source(doc, "; ".join(d.sources.values()))
 

@@ -33,7 +33,7 @@ def shares_by_rule(comparison: Any, note: str | None = None) -> go.Figure:
     the largest on top), each rule's share as a dot of its own colour and shape, the stand-alone cost as a
     black bar; amounts in 万円 with separators. ``note`` is written in the chart when every share is 0 (e.g.
     the prefecture pays everything), so an empty chart says why."""
-    df = comparison.to_frame().sort_values("単独の費用（円）", ascending=True)
+    df = comparison.to_staff_frame().sort_values("単独の費用（円）", ascending=True)
     names = list(df["市区町村"])
     fig = go.Figure()
     for k, a in enumerate(comparison.allocations.values()):
@@ -77,7 +77,7 @@ def shares_by_rule(comparison: Any, note: str | None = None) -> go.Figure:
 def share_vs_standalone(allocation: Any) -> go.Figure:
     """Each member's share against its stand-alone cost, with the diagonal: points above it are better
     off alone (individual rationality broken: the cost game's stand-alone condition)."""
-    df = allocation.to_frame()
+    df = allocation.to_staff_frame()
     x = df["単独の費用（円）"] / YEN_MAN
     y = df["負担額（円）"] / YEN_MAN
     top = float(max(x.max(), y.max())) * 1.05 if len(df) else 1.0

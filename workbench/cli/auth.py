@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
         print_json(result.model_dump(mode="json"))
         return 0
     print(result)
-    print_table(result.to_frame()[["サービス", "基盤", "必要", "提供", "充足", "不足"]], "\nサービス別")
+    print_table(result.to_staff_frame()[["サービス", "基盤", "必要", "提供", "充足", "不足"]], "\nサービス別")
     print_table(result.platforms_frame(), "\n基盤別")
     print_table(result.federation_frame(), "\n認証連携")
     print_table(result.denied_flows_frame(), "\nレベル不足で拒否されるデータ連携")

@@ -18,7 +18,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument(
         "--folder", type=Path, help="都道府県ファイル（NN_名前.yaml）のフォルダ。ない県はサンプルか合成データ"
     )
-    b.add_argument("--csv", type=Path, help="サマリーを CSV に書く")
+    b.add_argument(
+        "--rules",
+        help="費用の列を加える配分ルール（コードか名前をカンマ区切りで。例 shapley,population）",
+    )
+    b.add_argument(
+        "--csv",
+        type=Path,
+        help="サマリーを CSV に書く（見出しは日本語。分析用の英字の列名は wb.national_summary）",
+    )
     b.add_argument("--xlsx", type=Path, help="サマリーを xlsx に書く")
     b.add_argument("--html", type=Path, help="全国のグラフを HTML に書く（plotly.js 同梱）")
     b.add_argument("--quiet", action="store_true", help="進捗を表示しない")
@@ -42,7 +50,7 @@ def _bar(i: int, n: int, code: str) -> None:
 
 def run_batch(args: argparse.Namespace) -> int:
     from .. import reference
-    from ..batch import COLUMNS_JA, national_totals, run_batch, staff_frame
+    from ..batch import national_totals, run_batch, staff_frame
 
     codes = None
     if args.prefectures:
@@ -52,7 +60,8 @@ def run_batch(args: argparse.Namespace) -> int:
                 codes.append(reference.resolve_prefecture(part.strip())[0])
             except KeyError:
                 raise InputError.single("都道府県が分かりません", field="--prefectures", value=part) from None
-    df, errors = run_batch(codes, folder=args.folder, progress=None if args.quiet else _bar)
+    rules = [r.strip() for r in args.rules.split(",") if r.strip()] if args.rules else []
+    df, errors = run_batch(codes, folder=args.folder, progress=None if args.quiet else _bar, rules=rules)
     for e in errors:
         print(f"エラー: {e}", file=sys.stderr)
     asked = codes or list(reference.prefectures()["code"])
@@ -79,7 +88,7 @@ def run_batch(args: argparse.Namespace) -> int:
         "rules_not_ir",
     ]
     if len(df):
-        print_table(df[[c for c in cols if c in df.columns]].rename(columns=COLUMNS_JA))
+        print_table(staff_frame(df[[c for c in [*cols, "pattern_label"] if c in df.columns]]))
     t = national_totals(df) if len(df) else {}
     if t:
         of = f"（{len(asked)} のうち。集計から外した県: {left_out}）" if missing else ""

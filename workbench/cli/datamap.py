@@ -90,7 +90,7 @@ def run_datamap(args: argparse.Namespace) -> int:
         return 0
     print(str(res))
     for title, df in (
-        ("データの流れ", res.to_frame()),
+        ("データの流れ", res.to_staff_frame()),
         ("課題", res.findings_frame()),
         ("分野横断の連携候補", res.candidates_frame()),
         ("標準データモデルの準拠", res.coverage_frame()),

@@ -64,6 +64,6 @@ def run_plan(args: argparse.Namespace) -> int:
         print(f"書き出しました: {args.xlsx}")
         return 0
     cols = ["ID", "取組事項", "担当", "開始日", "終了日", "依存"]
-    df = plan.to_frame()
+    df = plan.to_staff_frame()
     print_table(df[[c for c in cols if c in df.columns]], f"{pref.name} 実行計画（{len(df)} 件）")
     return 0

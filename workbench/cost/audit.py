@@ -9,12 +9,14 @@ coalition: no group pays more together than it would pay on its own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import InputError
+from ..results import Result, frame
 from ..text import money_ja
 from . import games
 from .games import StructuredGame
@@ -67,7 +69,7 @@ class LeastCoreView(BaseModel):
     text: str
 
 
-class FairnessAudit(BaseModel):
+class FairnessAudit(Result):
     """Fairness of one allocation (rule) for one scenario."""
 
     model_config = ConfigDict(extra="forbid")
@@ -91,7 +93,62 @@ class FairnessAudit(BaseModel):
         "Young 1985 (population monotonicity)",
     ]
 
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "rule": "the rule's code",
+        "rule_label": "the rule's name",
+        "members": "each member's share, stand-alone cost and saving",
+        "individually_rational": "no member pays more than alone",
+        "in_core": "no group would be better off alone (None: not checked)",
+        "core_method": "how the core was checked",
+        "worst_coalition": "the group that gains most by leaving (codes)",
+        "worst_excess": "what that group pays above its own cost (yen)",
+        "monotonic": "no member pays more when another joins (None: not checked)",
+        "monotonic_violations": "who pays more when whom joins",
+        "least_core": "the least core, or None",
+        "summary": "the audit in Japanese",
+        "sources": "sources (guide 2.8, the literature)",
+    }
+
+    FRAME_COLUMNS: ClassVar[dict[str, str]] = {
+        "rule": "the rule's code",
+        "code": "6-digit municipality code",
+        "name": "municipality (census name)",
+        "share": "what it pays, present value (yen)",
+        "standalone": "present value of going alone (yen)",
+        "saving_ratio": "1 − share / standalone",
+        "individually_rational": "share ≤ standalone",
+    }
+
     def to_frame(self) -> pd.DataFrame:
+        """One row per member (columns: :attr:`FRAME_COLUMNS`).
+
+        >>> import workbench as wb
+        >>> audit = wb.audit_rules(wb.load_sample("07"), rules=["equal"]).audits["equal"]
+        >>> audit.to_frame().columns[:3].tolist()
+        ['rule', 'code', 'name']
+        """
+        recs = [
+            {
+                "rule": self.rule,
+                "code": m.code,
+                "name": m.name,
+                "share": m.share,
+                "standalone": m.standalone,
+                "saving_ratio": m.saving_ratio,
+                "individually_rational": m.individually_rational,
+            }
+            for m in self.members
+        ]
+        return frame(recs, self.FRAME_COLUMNS)
+
+    def summary_lines(self) -> list[str]:
+        return [f"公平性の監査：{self.rule_label}", self.summary]
+
+    def card_title(self) -> str:
+        return f"公平性の監査：{self.rule_label}"
+
+    def to_staff_frame(self) -> pd.DataFrame:
+        """One row per member as staff read it (市区町村, 負担額（円）…)."""
         return pd.DataFrame(
             [
                 {
@@ -288,7 +345,7 @@ def audit(pref: HasCosts, allocation: Allocation | str, *, scheme: str | None = 
     return audit_model(m, allocation)
 
 
-class FairnessReport(BaseModel):
+class FairnessReport(Result):
     """Audits of several rules and a plain-Japanese verdict on which are in the core."""
 
     model_config = ConfigDict(extra="forbid")
@@ -298,11 +355,54 @@ class FairnessReport(BaseModel):
     least_core: LeastCoreView | None = None
     summary: str
 
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "audits": "rule code → FairnessAudit",
+        "skipped": "rule code → why it cannot run for this scenario",
+        "least_core": "the least core of the members' game (ε, its allocation), or None",
+        "summary": "the verdict in Japanese",
+    }
+
+    FRAME_COLUMNS: ClassVar[dict[str, str]] = {
+        "rule": "the rule's code",
+        "individually_rational": "no member pays more than alone",
+        "in_core": "no group of members would be better off alone (None: not checked)",
+        "monotonic": "no member pays more when another joins (None: not checked)",
+        "worst_excess": "the largest amount a group pays above its own cost (yen; None when not checked)",
+        "finding": "the audit in one Japanese sentence",
+    }
+
     def to_frame(self) -> pd.DataFrame:
+        """One row per rule, its code in ``rule`` (columns: :attr:`FRAME_COLUMNS`).
+
+        >>> import workbench as wb
+        >>> df = wb.audit_rules(wb.load_sample("07"), rules=["equal", "shapley"]).to_frame()
+        >>> df[["rule", "individually_rational"]].values.tolist()
+        [['equal', True], ['shapley', True]]
+        """
+        recs = [
+            {
+                "rule": a.rule,
+                "individually_rational": a.individually_rational,
+                "in_core": a.in_core,
+                "monotonic": a.monotonic,
+                "worst_excess": a.worst_excess,
+                "finding": a.summary,
+            }
+            for a in self.audits.values()
+        ]
+        return frame(recs, self.FRAME_COLUMNS)
+
+    def summary_lines(self) -> list[str]:
+        return ["配分ルールの公平性", *[x for x in self.summary.split("\n") if x.strip()]]
+
+    def card_title(self) -> str:
+        return "配分ルールの公平性"
+
+    def to_staff_frame(self) -> pd.DataFrame:
+        """One row per rule as staff read it (配分ルール, 個別合理性, コア, 単調性, 所見)."""
         return pd.DataFrame(
             [
                 {
-                    "rule": a.rule,
                     "配分ルール": a.rule_label,
                     "個別合理性": a.individually_rational,
                     "コア": a.in_core,
@@ -322,6 +422,27 @@ def audit_rules(
     pref: HasCosts, rules: list[str] | None = None, *, scheme: str | None = None
 ) -> FairnessReport:
     """Audit every rule (default: all that the data allow) and say which are in the core, in Japanese.
+
+    Parameters
+    ----------
+    pref : Prefecture
+        A prefecture from :func:`workbench.load`, :func:`workbench.load_sample` or built in code; one changed in
+        code is checked first (:func:`workbench.validate`).
+    rules : list of str, optional
+        Rule codes; default every rule the scenario allows (the others listed in ``skipped``).
+    scheme : str, optional
+        Overrides the file's prefecture share.
+
+    Returns
+    -------
+    FairnessReport
+        ``audits`` (rule code → :class:`~workbench.cost.FairnessAudit`), the least core, a Japanese ``summary``;
+        ``to_frame()`` one row per rule (codes).
+
+    Raises
+    ------
+    InputError
+        When the prefecture is inconsistent (the message of :func:`workbench.validate`), and for a named rule the scenario does not allow.
 
     Examples
     --------

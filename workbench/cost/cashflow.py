@@ -8,6 +8,7 @@ initial cost under the late-joiner policy, refunded to the incumbents (:mod:`wor
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from .. import reference
 from ..errors import InputError
 from ..inventory.costs import CostScenario
+from ..results import Result, frame
 from .games import StructuredGame
 from .model import CostModel, HasCosts, build_model, located, with_costs
 from .rules import Players, allocation_from_model, check_rule, players_of, shares_for
@@ -128,7 +130,7 @@ def carry_non_participants(m: CostModel, shares: np.ndarray) -> tuple[np.ndarray
     return out, extra  # the prefecture carries it (also when no participant pays anything)
 
 
-class CashFlow(BaseModel):
+class CashFlow(Result):
     """Payments per member per year (nominal yen) and their present values."""
 
     model_config = ConfigDict(extra="forbid")
@@ -146,8 +148,79 @@ class CashFlow(BaseModel):
     discount_rate: float
     notes: list[str] = []
     sources: list[str] = ["ガイドブック第3.0版 5.1 初期費用と運用費用の構造", "your input"]
+    prefecture_code: str = ""
+    prefecture_name: str = ""
+
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "rule": "the rule's code",
+        "policy": "what late joiners pay of the sunk initial cost",
+        "years": "0 … the horizon",
+        "codes": "the members' codes",
+        "names": "the members' names",
+        "flows": "payments [member][year], nominal yen",
+        "prefecture": "the prefecture's payments per year",
+        "npv": "each member's present value (yen)",
+        "prefecture_npv": "the prefecture's present value (yen)",
+        "total_npv": "everything's present value (yen)",
+        "discount_rate": "the discount rate",
+        "notes": "notes in Japanese",
+        "sources": "sources",
+        "prefecture_code": "JIS code of the prefecture",
+        "prefecture_name": "the prefecture's name",
+    }
+
+    FRAME_COLUMNS: ClassVar[dict[str, str]] = {
+        "rule": "the rule's code",
+        "kind": "member | prefecture (the prefecture's payments, one row, last)",
+        "code": "6-digit municipality code; the 2-digit prefecture code on the prefecture's row",
+        "name": "municipality or prefecture name",
+        "year": "year of the horizon (0 = the initial year)",
+        "amount": "payment in that year, nominal yen",
+        "present_value": "the payment discounted to year 0 (yen)",
+    }
 
     def to_frame(self) -> pd.DataFrame:
+        """Long form: one row per payer and year, the prefecture's payments as rows of their own
+        (``kind == "prefecture"``); ``present_value`` sums to :attr:`total_npv` (columns: :attr:`FRAME_COLUMNS`).
+
+        >>> import workbench as wb
+        >>> cf = wb.cash_flow(wb.load_sample("07"), rule="equal")
+        >>> df = cf.to_frame()
+        >>> bool(abs(df["present_value"].sum() - cf.total_npv) < 1)
+        True
+        """
+        disc = [(1 + self.discount_rate) ** -y for y in self.years]
+        payers = [
+            *[("member", c, n, f) for c, n, f in zip(self.codes, self.names, self.flows, strict=True)],
+            ("prefecture", self.prefecture_code, self.prefecture_name, self.prefecture),
+        ]
+        recs = [
+            {
+                "rule": self.rule,
+                "kind": kind,
+                "code": code,
+                "name": name,
+                "year": y,
+                "amount": x,
+                "present_value": x * d,
+            }
+            for kind, code, name, flows in payers
+            for y, x, d in zip(self.years, flows, disc, strict=True)
+        ]
+        return pd.DataFrame.from_records(recs, columns=list(self.FRAME_COLUMNS))
+
+    def summary_lines(self) -> list[str]:
+        from ..text import money_ja
+
+        return [
+            f"{self.prefecture_name or '県'} 年度別の支払（{len(self.years)} 年）",
+            f"支払の現在価値の合計: {money_ja(self.total_npv)}（県 {money_ja(self.prefecture_npv)}）",
+        ]
+
+    def card_title(self) -> str:
+        return self.summary_lines()[0]
+
+    def to_staff_frame(self) -> pd.DataFrame:
         """Rows: members then 県; columns: code, 名称, year 0..T (円), 現在価値（円）."""
         rows = []
         for code, name, f, v in zip(self.codes, self.names, self.flows, self.npv, strict=True):
@@ -224,6 +297,8 @@ def cash_flow_model(m: CostModel, rule: str = "shapley", policy: str = "book_val
         total_npv=float(npv.sum() + pref @ d),
         discount_rate=m.rate,
         notes=notes,
+        prefecture_code=m.pref_code,
+        prefecture_name=m.pref_name,
     )
 
 
@@ -233,6 +308,29 @@ def cash_flow(
 ) -> CashFlow:
     """Cash flow per member per year (nominal yen), with NPVs; the NPVs add up to the PV ``total`` of
     :func:`~workbench.cost.allocate` when no capacity step meets a late joiner.
+
+    Parameters
+    ----------
+    pref : Prefecture
+        A prefecture from :func:`workbench.load`, :func:`workbench.load_sample` or built in code; one changed in
+        code is checked first (:func:`workbench.validate`).
+    rule : str
+        The allocation rule of each year's payments (data/cost_rules.csv).
+    policy : str
+        What a late joiner pays of the sunk initial cost (none | book_value | shapley).
+    scheme : str, optional
+        Overrides the file's prefecture share.
+
+    Returns
+    -------
+    CashFlow
+        Payments per member and year (nominal yen) and their present values; ``to_frame()`` long form, one
+        row per payer and year, the prefecture's payments marked ``kind == "prefecture"``.
+
+    Raises
+    ------
+    InputError
+        When the prefecture is inconsistent (the message of :func:`workbench.validate`), and for a scenario the rule cannot cost.
 
     Examples
     --------
@@ -306,7 +404,7 @@ class TornadoRow(BaseModel):
     source: str
 
 
-class Sensitivity(BaseModel):
+class Sensitivity(Result):
     """Tornado data: each assumption at its low and high value, the chosen output, sorted by swing."""
 
     model_config = ConfigDict(extra="forbid")
@@ -316,10 +414,37 @@ class Sensitivity(BaseModel):
     base: float
     rows: list[TornadoRow]
 
+    FRAME_COLUMNS: ClassVar[dict[str, str]] = {
+        "assumption": "the assumption's code (data/cost_sensitivity.csv)",
+        "label": "the assumption in Japanese",
+        "low_input": "its low value, as text",
+        "high_input": "its high value, as text",
+        "output_low": "the output with the low value",
+        "output_high": "the output with the high value",
+        "swing": "|output_high − output_low|; rows sorted by it, largest first",
+        "source": "where the range comes from",
+    }
+
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([r.model_dump() for r in self.rows]).rename(
+        """One row per assumption (columns: :attr:`FRAME_COLUMNS`)."""
+        return frame([r.model_dump() for r in self.rows], self.FRAME_COLUMNS)
+
+    def summary_lines(self) -> list[str]:
+        top = self.rows[0].label if self.rows else "—"
+        return [f"感度分析（{self.output}）", f"基準値 {self.base:,.0f}・最も効く前提: {top}"]
+
+    def card_title(self) -> str:
+        return self.summary_lines()[0]
+
+    def to_staff_frame(self) -> pd.DataFrame:
+        """One row per assumption as staff read it (前提, 低位の値, 高位の値, 低位の結果, 高位の結果, 振れ幅, 出典)."""
+        df = pd.DataFrame([r.model_dump() for r in self.rows]).drop(columns=["assumption"], errors="ignore")
+        return df.rename(
             columns={
                 "label": "前提",
+                "low_input": "低位の値",
+                "high_input": "高位の値",
+                "source": "出典",
                 "output_low": "低位の結果",
                 "output_high": "高位の結果",
                 "swing": "振れ幅",

@@ -25,7 +25,7 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import replace
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -196,7 +196,45 @@ class CostEffect(Result):
     def __str__(self) -> str:
         return "\n".join([self.card_title(), *self.summary_lines()])
 
+    FRAME_COLUMNS: ClassVar[dict[str, str]] = {
+        "code": "6-digit municipality code",
+        "name": "municipality",
+        "population": "2020 census population",
+        "build_alone": "building it alone (yen, your input)",
+        "build_share": "its share of the shared build cost, after the prefecture's part (yen)",
+        "build_ratio": "build_alone / build_share: the x of guide 2.5's 1/x (NaN: it pays nothing)",
+        "build_verdict": "where build_ratio falls against guide 2.5's range (code of data/labels.csv effect_verdict)",
+        "build_share_gross": "its share before the prefecture's part (yen)",
+        "running_alone": "running it alone per year (yen, your input)",
+        "running_share": "its share of the shared running cost per year, after the prefecture's part (yen)",
+        "running_ratio": "running_alone / running_share (NaN: it pays nothing)",
+        "running_verdict": "where running_ratio falls against guide 2.5's range (code)",
+        "running_share_gross": "its running share before the prefecture's part (yen)",
+    }
+
     def to_frame(self) -> pd.DataFrame:
+        """One row per municipality, amounts in yen, ratios as the x of 1/x (columns: :attr:`FRAME_COLUMNS`)."""
+        recs = [
+            {
+                "code": m.code,
+                "name": m.name,
+                "population": m.population,
+                "build_alone": m.build_alone,
+                "build_share": m.build_share,
+                "build_ratio": np.nan if m.build_ratio is None else m.build_ratio,
+                "build_verdict": m.build_verdict,
+                "build_share_gross": m.build_share_gross,
+                "running_alone": m.running_alone,
+                "running_share": m.running_share,
+                "running_ratio": np.nan if m.running_ratio is None else m.running_ratio,
+                "running_verdict": m.running_verdict,
+                "running_share_gross": m.running_share_gross,
+            }
+            for m in self.members
+        ]
+        return frame(recs, self.FRAME_COLUMNS)
+
+    def to_staff_frame(self) -> pd.DataFrame:
         """One row per municipality, amounts in yen (numbers), ratios as denominators (NaN: 負担なし)."""
         recs = [
             {
@@ -541,12 +579,46 @@ class ModuleEffectView(Result):
         return rows
 
     def card_tables(self) -> list[tuple[str, pd.DataFrame]]:
-        return [("工程ごとの経費（印刷値と整合させた値）", self.to_frame())]
+        return [("工程ごとの経費（印刷値と整合させた値）", self.to_staff_frame())]
 
     def __str__(self) -> str:
         return "\n".join([self.card_title(), *self.summary_lines()])
 
+    FRAME_COLUMNS: ClassVar[dict[str, str]] = {
+        "phase": "the phase's code",
+        "label": "the phase as the guide names it",
+        "printed_without": "without the modules, as printed (yen)",
+        "printed_with": "with the modules, as printed (yen)",
+        "printed_reduction": "reduction as printed (yen)",
+        "printed_rate": "reduction rate as printed (NaN where none is printed)",
+        "reconciled_without": "without the modules, reconciled with the printed totals (yen)",
+        "reconciled_with": "with the modules, reconciled (yen)",
+        "reconciled_rate": "reconciled reduction rate",
+        "without_weeks": "duration without the modules (weeks)",
+        "with_weeks": "duration with the modules (weeks)",
+    }
+
     def to_frame(self) -> pd.DataFrame:
+        """Guide 2.6's table as numbers, one row per phase (columns: :attr:`FRAME_COLUMNS`)."""
+        recs = [
+            {
+                "phase": p.phase_code,
+                "label": p.phase,
+                "printed_without": p.printed_without,
+                "printed_with": p.printed_with,
+                "printed_reduction": p.printed_reduction,
+                "printed_rate": np.nan if p.printed_rate is None else p.printed_rate,
+                "reconciled_without": p.reconciled_without,
+                "reconciled_with": p.reconciled_with,
+                "reconciled_rate": p.reconciled_rate,
+                "without_weeks": p.without_weeks,
+                "with_weeks": p.with_weeks,
+            }
+            for p in self.phases
+        ]
+        return frame(recs, self.FRAME_COLUMNS)
+
+    def to_staff_frame(self) -> pd.DataFrame:
         """Guide 2.6's table for people: printed and reconciled side by side, 万円 with separators (why they differ:
         :attr:`notes` and each phase's ``note``)."""
 
@@ -575,7 +647,7 @@ class ModuleEffectView(Result):
         return (
             _lines(self.summary_lines(), "wb-module-lines")
             + _table(self.cases_frame())
-            + _table(self.to_frame())
+            + _table(self.to_staff_frame())
             + _notes(self.notes, self.sources)
         )
 

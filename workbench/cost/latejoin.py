@@ -11,12 +11,15 @@ proportion to what they paid in year 0. Who carries non-participants' shares is 
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from .. import reference
 from ..errors import InputError
 from ..inventory.costs import CostScenario
+from ..results import Result, frame
 from .cashflow import POLICIES, cash_flow_model, policy_code
 from .model import HasCosts, build_model, located, scenario_of, with_costs
 from .rules import check_rule
@@ -44,7 +47,7 @@ class PolicyRow(BaseModel):
     prefecture_change: float
 
 
-class LateJoin(BaseModel):
+class LateJoin(Result):
     """A municipality joining in year k under one policy, and all policies side by side."""
 
     model_config = ConfigDict(extra="forbid")
@@ -63,9 +66,45 @@ class LateJoin(BaseModel):
         "Shapley 1953",
     ]
 
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "code": "the joiner's municipality code",
+        "name": "the joiner's name",
+        "year": "the year it joins",
+        "policy": "what it pays of the sunk initial cost",
+        "rule": "the allocation rule",
+        "rows": "each member with and without the joiner",
+        "policies": "the three policies side by side",
+        "summary": "the result in Japanese",
+        "sources": "sources",
+    }
+
+    FRAME_COLUMNS: ClassVar[dict[str, str]] = {
+        "code": "6-digit municipality code",
+        "name": "municipality",
+        "role": "incumbent | joiner",
+        "without_joiner": "present value it pays when the joiner never joins (yen)",
+        "with_joiner": "present value it pays when the joiner joins in ``year`` (yen)",
+        "change": "with_joiner − without_joiner (yen)",
+    }
+
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([r.model_dump() for r in self.rows]).rename(
+        """One row per member (columns: :attr:`FRAME_COLUMNS`)."""
+        return frame([r.model_dump() for r in self.rows], self.FRAME_COLUMNS)
+
+    def summary_lines(self) -> list[str]:
+        return [f"後から参加：{self.name}（{self.year}年目）", self.summary]
+
+    def card_title(self) -> str:
+        return self.summary_lines()[0]
+
+    def to_staff_frame(self) -> pd.DataFrame:
+        """One row per member as staff read it (市区町村, 役割, 不参加時（円）, 参加時（円）, 増減（円）; the
+        municipality code in ``code`` for look-ups)."""
+        df = pd.DataFrame([r.model_dump() for r in self.rows])
+        df["role"] = df["role"].map({"incumbent": "既存の団体", "joiner": "後から参加する団体"})
+        return df.rename(
             columns={
+                "role": "役割",
                 "name": "市区町村",
                 "without_joiner": "不参加時（円）",
                 "with_joiner": "参加時（円）",
@@ -112,6 +151,33 @@ def late_joiner(
 
     Compares the NPV of every incumbent's payments without the joiner and with it (cash flows of
     :func:`~workbench.cost.cash_flow`), for ``policy`` and, in ``policies``, for all three policies.
+
+    Parameters
+    ----------
+    pref : Prefecture
+        A prefecture from :func:`workbench.load`, :func:`workbench.load_sample` or built in code; one changed in
+        code is checked first (:func:`workbench.validate`).
+    code : str
+        The joining municipality (6-digit code or name of the prefecture's municipality).
+    year : int
+        The year it joins (1 … the horizon).
+    policy : str
+        What it pays of the sunk initial cost: none | book_value | shapley (data/labels.csv ``late_join_policy``).
+    rule : str
+        The allocation rule (data/cost_rules.csv).
+    scheme : str, optional
+        Overrides the file's prefecture share (fukushima | tochigi | tottori | none).
+
+    Returns
+    -------
+    LateJoin
+        ``rows`` (incumbents and the joiner, present values with and without it), ``policies`` side by side;
+        ``to_frame()`` one row per member.
+
+    Raises
+    ------
+    InputError
+        When the prefecture is inconsistent (the message of :func:`workbench.validate`), and for a scenario the rule cannot cost.
 
     Examples
     --------

@@ -36,6 +36,7 @@ import pandas as pd
 
 from .. import reference
 from ..errors import InputError, field_loc, locate, source_name
+from ..inventory.checks import checked
 from ..inventory.costs import DRIVERS, CostScenario
 from ..inventory.plan import rule_index, scheme_index
 from ..text import fold
@@ -571,7 +572,8 @@ def locate_problems(err: InputError, pref: HasCosts) -> InputError:
 
 
 def located(fn: Any) -> Any:
-    """Decorator: InputErrors raised for ``pref`` (first argument) get the file and line of the field."""
+    """Decorator: InputErrors raised for ``pref`` (first argument) get the file and line of the field; a
+    prefecture is checked first (:func:`workbench.inventory.checked`)."""
     import functools
 
     @functools.wraps(fn)
@@ -581,4 +583,4 @@ def located(fn: Any) -> Any:
         except InputError as err:
             raise locate_problems(err, pref) from None
 
-    return wrapper
+    return checked(wrapper)  # a prefecture changed in code is checked like its file first (wb.validate)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .. import reference
 from ..errors import InputError
 from ..inventory.costs import DRIVERS, HARP_EXPONENT
+from ..results import Result
 from . import games
 from .games import StructuredGame
 from .model import (
@@ -313,7 +315,7 @@ class GuideRange(BaseModel):
     source: str
 
 
-class Allocation(BaseModel):
+class Allocation(Result):
     """A cost allocation (CONTRACT ``cost`` JSON: rule, total, prefecture, members) with its provenance."""
 
     model_config = ConfigDict(extra="forbid")
@@ -345,8 +347,97 @@ class Allocation(BaseModel):
     )
     sources: list[str] = []
 
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "rule": "the rule's code (data/cost_rules.csv)",
+        "rule_label": "the rule's name (シャープレイ値 …)",
+        "rule_source": "where the rule comes from",
+        "prefecture_code": "JIS code of the prefecture",
+        "prefecture_name": "the prefecture's name",
+        "members": "each member's share, stand-alone cost, saving and whether it is better off",
+        "scheme": "the prefecture's share scheme (fukushima | tochigi | tottori | none | custom)",
+        "scheme_label": "the scheme's name",
+        "prefecture_initial_fraction": "the part of the initial cost the prefecture pays",
+        "prefecture_running_fraction": "the part of the running cost the prefecture pays",
+        "prefecture_applies_to": "which costs the prefecture's part applies to",
+        "carried_for_non_participants": "what the prefecture carries for municipalities that do not take part (yen)",
+        "non_participants": "how non-participants are treated (none | participants | prefecture)",
+        "horizon_years": "years of the horizon",
+        "discount_rate": "the discount rate",
+        "individually_rational": "no member pays more than alone",
+        "in_core": "no group of members would be better off alone (None: not checked)",
+        "core_method": "how the core was checked",
+        "guide_comparison": "the scenario beside guide 2.5's surveyed ranges",
+        "notes": "notes on the model, in Japanese",
+        "sources": "sources of the rule and the scenario",
+    }
+
+    FRAME_COLUMNS: ClassVar[dict[str, str]] = {
+        "rule": "the rule's code (shapley, equal, population …)",
+        "kind": "member (a municipality) | prefecture (the prefecture's part, one row, last)",
+        "code": "6-digit municipality code; the 2-digit prefecture code on the prefecture's row",
+        "name": "municipality (census name) or prefecture name",
+        "outside": "True for a municipality of another prefecture (外部の団体)",
+        "population": "2020 census population (<NA> on the prefecture's row)",
+        "join_year": "year it joins (0: from the start; <NA> on the prefecture's row)",
+        "share": "what it pays, present value (yen); shares plus the prefecture's row add up to ``total``",
+        "standalone": "present value of going alone (yen; NaN on the prefecture's row)",
+        "saving": "standalone − share (yen)",
+        "saving_ratio": "saving / standalone",
+        "individually_rational": "share ≤ standalone (<NA> on the prefecture's row)",
+    }
+
     def to_frame(self) -> pd.DataFrame:
-        """One row per member: code plus Japanese columns."""
+        """One row per member, then the prefecture's part as a row of its own (``kind == "prefecture"``), so
+        ``share`` adds up to :attr:`total`; codes as values (columns: :attr:`FRAME_COLUMNS`).
+
+        >>> import workbench as wb
+        >>> df = wb.allocate(wb.load_sample("07"), rule="population").to_frame()
+        >>> df.iloc[-1][["kind", "code", "name"]].tolist()
+        ['prefecture', '07', '福島県']
+        >>> round(df["share"].sum()) == round(wb.allocate(wb.load_sample("07"), rule="population").total)
+        True
+        """
+        rows: list[dict[str, object]] = [
+            {
+                "rule": self.rule,
+                "kind": "member",
+                "code": m.code,
+                "name": m.name,
+                "outside": m.outside,
+                "population": m.population,
+                "join_year": m.join_year,
+                "share": m.share,
+                "standalone": m.standalone,
+                "saving": m.saving,
+                "saving_ratio": m.saving_ratio,
+                "individually_rational": m.individually_rational,
+            }
+            for m in self.members
+        ]
+        rows.append(
+            {
+                "rule": self.rule,
+                "kind": "prefecture",
+                "code": self.prefecture_code,
+                "name": self.prefecture_name,
+                "outside": False,
+                "population": None,
+                "join_year": None,
+                "share": self.prefecture,
+                "standalone": np.nan,
+                "saving": np.nan,
+                "saving_ratio": np.nan,
+                "individually_rational": None,
+            }
+        )
+        df = pd.DataFrame.from_records(rows, columns=list(self.FRAME_COLUMNS))
+        return df.astype(
+            {"population": "Int64", "join_year": "Int64", "individually_rational": "boolean", "outside": bool}
+        )
+
+    def to_staff_frame(self) -> pd.DataFrame:
+        """One row per member as staff read it (市区町村, 負担額（円）, 単独の費用（円）…; the municipality code
+        in ``code`` for look-ups); the prefecture's part is in :meth:`summary_lines`."""
         rows = [
             {
                 "code": m.code,
@@ -402,9 +493,12 @@ class Allocation(BaseModel):
         lines += self.caveats
         return lines
 
+    def card_title(self) -> str:
+        return self.summary_lines()[0]
+
     def _repr_markdown_(self) -> str:
         head = "\n".join(f"- {s}" for s in self.summary_lines()[1:])
-        df = self.to_frame().head(20)
+        df = self.to_staff_frame().head(20)
         table = ["| 市区町村 | 負担額（円） | 単独（円） | 削減率 |", "|---|---:|---:|---:|"]
         table += [
             f"| {r['市区町村']} | {r['負担額（円）']:,.0f} | {r['単独の費用（円）']:,.0f} | {r['削減率']:.0%} |"
@@ -643,6 +737,13 @@ def allocate(
     InputError
         For unusable input (no costs, zero population under a population rule, missing drivers, …).
 
+    Returns
+    -------
+    Allocation
+        ``members`` (:class:`MemberShare` each), ``prefecture`` (the prefecture's part), ``total``, the rule and
+        its source; ``to_frame()`` one row per member and the prefecture's part as a last row
+        (``kind == "prefecture"``), ``summary_lines()`` the result in Japanese.
+
     Examples
     --------
     >>> import workbench as wb
@@ -658,15 +759,56 @@ def allocate(
     )
 
 
-class Comparison(BaseModel):
-    """Several rules side by side."""
+class Comparison(Result):
+    """Several rules side by side: ``allocations`` (rule code → :class:`Allocation`) and the rules that could not
+    run for this scenario (``skipped``: rule code → why)."""
 
     model_config = ConfigDict(extra="forbid")
 
     allocations: dict[str, Allocation]
     skipped: dict[str, str] = {}
 
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "allocations": "rule code → Allocation",
+        "skipped": "rule code → why it cannot run for this scenario",
+    }
+    FRAME_COLUMNS: ClassVar[dict[str, str]] = Allocation.FRAME_COLUMNS
+
     def to_frame(self) -> pd.DataFrame:
+        """Long form: every rule's :meth:`Allocation.to_frame` one under the other (the prefecture's part a row
+        of each rule), the rule's code in ``rule``. ``pivot(index="code", columns="rule", values="share")``
+        puts the rules side by side.
+
+        >>> import workbench as wb
+        >>> df = wb.compare_rules(wb.load_sample("07"), ["equal", "shapley"]).to_frame()
+        >>> sorted(df["rule"].unique())
+        ['equal', 'shapley']
+        >>> df.pivot(index="code", columns="rule", values="share").columns.tolist()
+        ['equal', 'shapley']
+        """
+        return pd.concat([a.to_frame() for a in self.allocations.values()], ignore_index=True)
+
+    def summary_lines(self) -> list[str]:
+        """Each rule in one sentence: what the municipalities pay together, and whether any pays more than alone."""
+        from ..text import money_ja
+
+        first = next(iter(self.allocations.values()))
+        lines = [f"{first.prefecture_name} 配分ルールの比較（{len(self.allocations)} ルール）"]
+        for a in self.allocations.values():
+            municipal = sum(m.share for m in a.members)
+            lines.append(
+                f"{a.rule_label}: 市区町村の負担合計 {money_ja(municipal)}・"
+                + ("全団体が単独より安い" if a.individually_rational else "単独より高い団体あり")
+            )
+        if self.skipped:
+            labels = reference.table("cost_rules.csv").set_index("code")["label_ja"]
+            lines.append("比較できないルール: " + "、".join(str(labels.get(k, k)) for k in self.skipped))
+        return lines
+
+    def card_title(self) -> str:
+        return self.summary_lines()[0]
+
+    def to_staff_frame(self) -> pd.DataFrame:
         """One row per member: code, name (members of other prefectures marked 外部の団体), whether outside,
         stand-alone cost, then each rule's share (columns: rule labels)."""
         first = next(iter(self.allocations.values()))
@@ -702,7 +844,7 @@ class Comparison(BaseModel):
         return (
             "<h4>配分ルールの比較</h4>"
             + self.summary().to_html(index=False)
-            + self.to_frame().to_html(index=False, float_format=lambda x: f"{x:,.0f}")
+            + self.to_staff_frame().to_html(index=False, float_format=lambda x: f"{x:,.0f}")
         )
 
 
@@ -712,6 +854,27 @@ def compare(pref: HasCosts, rules: list[str] | None = None, *, scheme: str | Non
 
     Rules that cannot run for this scenario (no drivers, no weights, …) are listed in
     ``skipped`` with the reason when ``rules`` is None; named rules raise InputError instead.
+
+    Parameters
+    ----------
+    pref : Prefecture
+        A prefecture from :func:`workbench.load`, :func:`workbench.load_sample` or built in code; one changed in
+        code is checked first (:func:`workbench.validate`).
+    rules : list of str, optional
+        Rule codes or labels; default every rule the scenario allows (the others listed in ``skipped``).
+    scheme : str, optional
+        Overrides the file's prefecture share.
+
+    Returns
+    -------
+    Comparison
+        ``allocations`` (rule code → :class:`~workbench.cost.Allocation`); ``to_frame()`` every allocation one
+        under the other with its ``rule`` code.
+
+    Raises
+    ------
+    InputError
+        When the prefecture is inconsistent (the message of :func:`workbench.validate`), and for a named rule the scenario does not allow.
 
     Examples
     --------

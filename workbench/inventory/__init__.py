@@ -1,5 +1,6 @@
 """The prefecture file: models, loading, validation and atomic saving (CONTRACT.md)."""
 
+from .checks import checked, validate
 from .models import Levels, Platform, Prefecture, Service, Target, Terms, cross_check
 from .yamlio import (
     StaleFileError,
@@ -23,6 +24,7 @@ __all__ = [
     "Terms",
     "allow_readonly",
     "atomic_write",
+    "checked",
     "cross_check",
     "file_lock",
     "load",
@@ -30,4 +32,5 @@ __all__ = [
     "save",
     "source_path",
     "to_yaml",
+    "validate",
 ]

@@ -8,12 +8,23 @@ data/enums.csv and stores the code; its JSON Schema lists the codes.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+import types
+import typing
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, WithJsonSchema, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 
 from .. import reference
+from ..errors import InputError, Problem, field_loc, field_path
 from ..text import text_problem
 
 if TYPE_CHECKING:  # the model that holds every section (models.py imports this module)
@@ -23,7 +34,13 @@ Loc = tuple[str | int, ...]
 
 
 class Model(BaseModel):
-    """Base of every prefecture-file model: unknown keys are errors, assignment is validated."""
+    """Base of every prefecture-file model: unknown keys are errors, assignment is validated.
+
+    Every way in raises :class:`ModelInputError` (a :class:`~workbench.InputError` and a ``ValueError``) with the
+    field named in Japanese: construction in code (``Platform(...)``), ``Model.model_validate(data)`` and an
+    assignment (``platform.user_scope = "nationwide"``). It is also pydantic's ``ValidationError``, so code that
+    reads pydantic's errors keeps working.
+    """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, str_strip_whitespace=True)
 
@@ -50,6 +67,28 @@ class Model(BaseModel):
             raise ValueError(problem)
         return v
 
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as err:
+            raise input_error(err, type(self)) from None
+
+    # pydantic validates nested models without calling __init__ (and keeps the validation context)
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        try:
+            super().__setattr__(name, value)
+        except ValidationError as err:
+            raise input_error(err, type(self), self) from None
+
+    @classmethod
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        try:
+            return super().model_validate(obj, **kwargs)
+        except ValidationError as err:
+            raise input_error(err, cls) from None
+
     def cross_check(self, pref: Prefecture) -> Iterator[tuple[Loc, str, object]]:
         """Checks that need the whole prefecture: yield (location relative to this object, message, value).
 
@@ -74,6 +113,113 @@ def texts_problem(value: Any) -> str | None:
             if problem:
                 return problem
     return None
+
+
+# --- errors from code: the field named in Japanese -----------------------------------------------------------
+
+
+class ModelInputError(ValidationError, InputError):  # type: ignore[misc]
+    """An invalid value given in code (construction, ``model_validate``, assignment).
+
+    Both a :class:`~workbench.InputError` (``problems``: Japanese messages, the field's path and its Japanese
+    name) and pydantic's ``ValidationError`` (``errors()``), hence a ``ValueError``. ``str(err)`` is Japanese.
+    """
+
+    problems: list[Problem]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # built by ValidationError.from_exception_data
+        pass
+
+    __str__ = InputError.__str__
+    __hash__ = InputError.__hash__
+
+    def __repr__(self) -> str:
+        return f"ModelInputError({InputError.__str__(self)!r})"
+
+
+#: turns pydantic's errors into located Japanese problems: ``(err, doc, file) -> list[Problem]``. Set by
+#: :mod:`workbench.inventory.yamlio` (which this module does not import: it imports the models).
+validation_problems: Callable[[ValidationError, Any, str | None], list[Problem]] | None = None
+
+
+def input_error(err: ValidationError, model: type[BaseModel], owner: Any = None) -> ModelInputError:
+    """pydantic's error as a :class:`ModelInputError`: Japanese messages, each field named in Japanese."""
+    if validation_problems is not None:
+        problems = validation_problems(err, None, None)
+    else:  # pragma: no cover - yamlio is imported with the package
+        problems = [Problem(str(e["msg"]), field=field_path(e["loc"])) for e in err.errors()]
+    for p in problems:
+        p.label = field_label(model, loc_of(p.field), owner)
+    try:
+        new = ModelInputError.from_exception_data(err.title, err.errors())  # type: ignore[arg-type]
+    except (TypeError, ValueError):  # pragma: no cover - an error type pydantic cannot rebuild
+        new = ModelInputError.from_exception_data(err.title, [])
+    new.problems = problems
+    return new
+
+
+def loc_of(path: str | None) -> list[str | int]:
+    """A problem's field path as a location (empty when a key of the file holds brackets or dots itself)."""
+    try:
+        return field_loc(path) if path else []
+    except ValueError:
+        return []
+
+
+@functools.cache
+def _field_labels() -> dict[tuple[str, str], str]:
+    df = reference.table("field_labels.csv")
+    return {(m, f): str(label) for m, f, label in df[["model", "field", "label_ja"]].itertuples(index=False)}
+
+
+#: what an object is called in a message, by its model (the file's own name follows in 「」)
+KINDS_JA = {"Platform": "基盤", "Service": "サービス"}
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model class inside a field's annotation (``list[Platform] | None`` → Platform)."""
+    stack = [annotation]
+    while stack:
+        a = stack.pop()
+        if isinstance(a, type) and issubclass(a, BaseModel):
+            return a
+        if isinstance(a, types.UnionType) or typing.get_origin(a) is not None:
+            stack.extend(typing.get_args(a))
+    return None
+
+
+def field_label(model: type[BaseModel], loc: Iterable[str | int], obj: Any = None) -> str | None:
+    """The Japanese name of the field at ``loc`` below ``model`` (data/field_labels.csv): 「サービス利用者の範囲」
+    for ``Platform`` and ``("user_scope",)``. With the object itself, the platform or service it belongs to is
+    named too: 「基盤「ふくしまデータ連携基盤」のサービス利用者の範囲」. A field without a name of its own takes
+    its section's (「データマップ」); None when nothing along ``loc`` has one.
+
+    >>> from workbench.inventory import Prefecture
+    >>> field_label(Prefecture, ["platforms", 0, "user_scope"])
+    'サービス利用者の範囲'
+    """
+    labels = _field_labels()
+    cls: type[BaseModel] | None = model
+    label: str | None = None
+    owner: str | None = None
+    if obj is not None and type(obj).__name__ in KINDS_JA and getattr(obj, "name", None):
+        owner = f"{KINDS_JA[type(obj).__name__]}「{obj.name}」"
+    for part in loc:
+        if isinstance(part, int):
+            if isinstance(obj, list) and 0 <= part < len(obj):
+                obj = obj[part]
+                if type(obj).__name__ in KINDS_JA and getattr(obj, "name", None):
+                    owner = f"{KINDS_JA[type(obj).__name__]}「{obj.name}」"
+            continue
+        if cls is None or part not in cls.model_fields:
+            cls, obj = None, None
+            continue
+        label = labels.get((cls.__name__, part), label)
+        obj = getattr(obj, part, None) if obj is not None else None
+        cls = _model_in(cls.model_fields[part].annotation)
+    if label and owner:
+        return f"{owner}の{label}"
+    return label or owner
 
 
 def _to_code(enum: str, value: object) -> str:

@@ -13,8 +13,10 @@ from typing import Any
 from pydantic import Field, ValidationInfo, field_validator
 
 from .. import reference
+from ..errors import InputError, field_path
+from ..errors import Problem as Located
 from .authcat import AuthSection
-from .base import Code, Loc, Model, is_outside, muni_code, muni_codes  # noqa: F401
+from .base import Code, Loc, Model, field_label, is_outside, muni_code, muni_codes  # noqa: F401
 from .costs import CostScenario
 from .datamap import DataMap
 from .plan import Plan, Vision
@@ -318,6 +320,16 @@ class Prefecture(Model):
     def services_on(self, pid: str) -> list[Service]:
         return [s for s in self.services if s.platform == pid]
 
+    def __init__(self, /, **data: Any) -> None:
+        """Built in code: the values are checked like a file's, then the checks across the file (unknown platform
+        ids, duplicates …); both raise :class:`~workbench.InputError` (see :func:`workbench.validate`)."""
+        super().__init__(**data)
+        found = reference_problems(self)
+        if found:
+            raise InputError(found)
+
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]  # model_validate does not call it
+
 
 # --- checks across objects ------------------------------------------------------------------------
 
@@ -393,6 +405,22 @@ def _section_problems(pref: Prefecture) -> Iterator[Problem]:
     for i, s in enumerate(pref.services):
         for loc, msg, value in s.cross_check(pref):
             yield ("services", i, *loc), msg, value
+
+
+def reference_problems(pref: Prefecture, file: str | None = None) -> list[Located]:
+    """The findings of :func:`cross_check` as problems: the field's path and its Japanese name with the platform or
+    service it belongs to (サービス「市民ポータル」の基盤ID)."""
+    return [
+        Located(
+            msg,
+            file,
+            None,
+            field_path(loc),
+            value if not isinstance(value, dict | list) else None,
+            label=field_label(Prefecture, loc, pref),
+        )
+        for loc, msg, value in cross_check(pref)
+    ]
 
 
 def cross_check(pref: Prefecture) -> Iterator[Problem]:

@@ -32,7 +32,9 @@ from ..files import atomic_write, file_lock, read_bytes
 from ..files import real_target as real_target
 from ..text import MAX_TEXT as MAX_TEXT  # re-exported: the hearing sheets use it
 from ..text import REFUSED_CHARS, char_name, fold, mixed_encoding_line, text_problem
+from . import base as _base
 from . import models as _models
+from .base import field_label
 from .models import Prefecture, cross_check
 
 MAX_BYTES = 2 * 1024 * 1024  # a prefecture file with every municipality is ~200 KB
@@ -159,9 +161,13 @@ def problems_from_validation(err: ValidationError, doc: Any, file: str | None) -
         value = e.get("input") if etype != "missing" else None
         if isinstance(value, dict | list):
             value = None
-        out.append(Problem(msg, file, locate(doc, loc), _field_path(loc), value, allowed))
+        label = field_label(Prefecture, loc) if doc is not None else None  # a file: the key named in Japanese
+        out.append(Problem(msg, file, locate(doc, loc), _field_path(loc), value, allowed, label))
     out.sort(key=lambda p: p.line or 0)
     return out
+
+
+_base.validation_problems = problems_from_validation  # errors of models built or changed in code
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -770,6 +776,21 @@ def load(path: str | os.PathLike[str]) -> Prefecture:
     allowed. The returned object remembers its document (comments kept on save) and the file's digest
     (a save over a file changed on disk since is refused).
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The prefecture file (YAML, UTF-8; CONTRACT.md).
+
+    Returns
+    -------
+    Prefecture
+        The validated prefecture (its fields: :class:`workbench.Prefecture`).
+
+    Raises
+    ------
+    InputError
+        Naming the file, the line, the field (with its Japanese name), the bad value and what is allowed.
+
     Examples
     --------
     >>> import workbench as wb
@@ -794,6 +815,17 @@ def load(path: str | os.PathLike[str]) -> Prefecture:
 
 def loads(text: str, file: str = "<text>") -> Prefecture:
     """Validate a prefecture file given as text (no path remembered).
+
+    Parameters
+    ----------
+    text : str
+        The file's text.
+    file : str
+        The name to show in error messages.
+
+    Returns
+    -------
+    Prefecture
 
     Examples
     --------
@@ -1149,6 +1181,31 @@ def save(
     A symbolic link is saved through to its target; a read-only file is refused unless ``overwrite_readonly``;
     a full disk or a missing permission raises :class:`~workbench.errors.WriteError` with the file unchanged.
     The previous version is kept as ``FILE.bak``.
+
+    Parameters
+    ----------
+    pref : Prefecture
+        The prefecture to write (checked again first: nothing is written when it is invalid).
+    path : str or os.PathLike, optional
+        Where to write; default the file it was loaded from.
+    force : bool
+        Overwrite even when the file changed on disk since it was loaded.
+    overwrite_readonly : bool, optional
+        Overwrite a read-only file.
+    exclusive : bool
+        Refuse when the file exists.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    InputError
+        Invalid data (the messages of :func:`workbench.validate`, located in the text to be written);
+        :class:`StaleFileError` for a file changed on disk; :class:`~workbench.WriteError` when the machine
+        refuses.
 
     Examples
     --------

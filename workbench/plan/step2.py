@@ -8,7 +8,7 @@ the cost-sharing rule and scheme (data/cost_rules.csv, data/prefecture_schemes.c
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import pandas as pd
 from pydantic import BaseModel, Field
@@ -26,7 +26,7 @@ from ..classify import (
 from ..cost import allocate
 from ..datamap import CrossFieldGoals, vision_goals
 from ..errors import InputError
-from ..inventory import Prefecture
+from ..inventory import Prefecture, checked
 from ..results import Result, frame
 from ..text import fiscal_year_ja
 
@@ -201,11 +201,47 @@ class VisionResult(Result):
 
     def card_tables(self) -> list[tuple[str, pd.DataFrame]]:
         extra = (
-            [("分野横断の目標（データマップから）", self.cross_field.to_frame())] if self.cross_field else []
+            [("分野横断の目標（データマップから）", self.cross_field.to_staff_frame())]
+            if self.cross_field
+            else []
         )
         return [("KPI", self.kpis_frame()), ("運営組織の型", self.organisation_frame()), *extra]
 
+    #: the items of :meth:`to_frame`, in the order of the card
+    ITEMS: ClassVar[tuple[str, ...]] = (
+        "purposes",
+        "current_type",
+        "target_type",
+        "path",
+        "pattern",
+        "organisation_recommended",
+        "organisation_chosen",
+        "cost_rule",
+        "scheme",
+        "kpis",
+    )
+    FRAME_COLUMNS: ClassVar[dict[str, str]] = {
+        "item": "purposes | current_type | target_type | path | pattern | organisation_recommended | "
+        "organisation_chosen | cost_rule | scheme | kpis",
+        "label": "the item as staff name it (目的, 現在の型 …)",
+        "value": "its content as staff read it (Japanese)",
+        "source": "where it comes from (guide section or your input)",
+    }
+
     def to_frame(self) -> pd.DataFrame:
+        """The vision as one row per item, the item's code in ``item`` (columns: :attr:`FRAME_COLUMNS`)."""
+        staff = self.to_staff_frame()
+        return pd.DataFrame(
+            {
+                "item": list(self.ITEMS),
+                "label": staff["項目"],
+                "value": staff["内容"],
+                "source": staff["根拠"],
+            },
+            columns=list(self.FRAME_COLUMNS),
+        )
+
+    def to_staff_frame(self) -> pd.DataFrame:
         """The vision as (項目, 内容, 根拠) rows."""
         rows = [
             {"項目": k, "内容": v, "根拠": s}
@@ -642,6 +678,7 @@ def kpi_catalogue() -> list[dict[str, str]]:
 KIND_JA = reference.labels("kpi_kind")
 
 
+@checked
 def vision(pref: Prefecture) -> VisionResult:
     """Step 2 目的の設定とビジョンの策定 (guide 3.1): purposes, target 型 and path, pattern, operating
     organisation, cost sharing and KPIs, each with its source.
@@ -650,6 +687,17 @@ def vision(pref: Prefecture) -> VisionResult:
     ----------
     pref : Prefecture
         The prefecture file; its ``vision:`` section holds the choices (all optional).
+
+    Returns
+    -------
+    VisionResult
+        Purposes, target type and path, pattern, organisation, cost rule and KPIs, each with its source;
+        ``to_frame()`` one row per item (``item`` codes).
+
+    Raises
+    ------
+    InputError
+        When the prefecture is inconsistent (the message of :func:`workbench.validate`).
 
     Examples
     --------

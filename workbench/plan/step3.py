@@ -22,7 +22,7 @@ from .. import reference
 from ..classify import Classification, classify, pattern_text
 from ..datamap import plan_items
 from ..errors import InputError, Problem, field_path, locate
-from ..inventory import Prefecture
+from ..inventory import Prefecture, checked
 from ..inventory.plan import Plan, canonical_item_id, issue_item_id
 from ..results import Result, frame
 from ..text import date_ja, fiscal_year, fiscal_year_ja
@@ -176,7 +176,7 @@ class ActionPlan(Result):
         return frame(recs, ["番号", "取組事項", "担当", "期間", "月数", "前提の取組", "クリティカルパス"])
 
     def card_tables(self) -> list[tuple[str, pd.DataFrame]]:
-        return [("取組事項", self.to_frame())]
+        return [("取組事項", self.to_staff_frame())]
 
     COLUMNS: ClassVar[list[str]] = [
         "ID",
@@ -196,7 +196,64 @@ class ActionPlan(Result):
         "根拠",
     ]
 
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "prefecture": "{code, name} of the prefecture",
+        "pattern": "the pattern the plan follows",
+        "pattern_label": "its name",
+        "organisation": "the operating organisation's type code",
+        "organisation_label": "its name",
+        "start": "the plan's start date, or None (months only)",
+        "items": "the action items with their schedule",
+        "critical_path": "ids of the items on the critical path",
+        "removed": "ids removed by the file's plan.removed",
+        "sources": "sources",
+    }
+
+    FRAME_COLUMNS: ClassVar[dict[str, str]] = {
+        "id": "the item's id (plan item ids of the file)",
+        "title": "the item (取組事項), Japanese",
+        "consideration": "number of the guide's 検討事項 it belongs to, or <NA>",
+        "owner": "who carries it out (code)",
+        "start_month": "start, months from the plan's start",
+        "duration": "months",
+        "end_month": "end, months from the plan's start",
+        "start_date": "start date (None without the plan's start date)",
+        "end_date": "end date (None without the plan's start date)",
+        "depends_on": "ids of the items it waits for, joined by ``|``",
+        "critical": "on the critical path",
+        "done": "marked done",
+        "origin": "generated | edited | added",
+        "issue": "code of the Step 1 issue it answers, or None",
+        "notes": "notes, or None",
+        "source": "the guide or guidebook section",
+    }
+
     def to_frame(self) -> pd.DataFrame:
+        """One row per item in schedule order, codes as values (columns: :attr:`FRAME_COLUMNS`)."""
+        recs = [
+            {
+                "id": i.id,
+                "title": i.title,
+                "consideration": i.consideration,
+                "owner": i.owner,
+                "start_month": i.start_month,
+                "duration": i.duration,
+                "end_month": i.end_month,
+                "start_date": i.start_date,
+                "end_date": i.end_date,
+                "depends_on": "|".join(i.depends_on),
+                "critical": i.critical,
+                "done": i.done,
+                "origin": i.origin,
+                "issue": i.issue,
+                "notes": i.notes,
+                "source": i.source,
+            }
+            for i in self.items
+        ]
+        return frame(recs, self.FRAME_COLUMNS).astype({"consideration": "Int64"})
+
+    def to_staff_frame(self) -> pd.DataFrame:
         """One row per item, Japanese columns, in schedule order."""
 
         def made(i: ActionItem) -> str:
@@ -539,6 +596,7 @@ def _raise_located(pref: Prefecture, problems: list[tuple[Loc, str, object]]) ->
     raise InputError(out)
 
 
+@checked
 def action_plan(pref: Prefecture) -> ActionPlan:
     """Step 3 実行計画の策定 (guide 3.1): the action items the vision needs, with a schedule.
 
@@ -547,6 +605,22 @@ def action_plan(pref: Prefecture) -> ActionPlan:
     overrides them by ``id``, adds items and removes some (``removed:``). Each item starts as early as its
     dependencies and its own ``start`` allow. Raises :class:`~workbench.errors.InputError` (located under
     ``plan``) for unknown dependencies and cycles.
+
+    Parameters
+    ----------
+    pref : Prefecture
+        A prefecture from :func:`workbench.load`, :func:`workbench.load_sample` or built in code; one changed in
+        code is checked first (:func:`workbench.validate`).
+
+    Returns
+    -------
+    ActionPlan
+        ``items`` with their months and dates, ``critical_path``; ``to_frame()`` one row per item.
+
+    Raises
+    ------
+    InputError
+        When the prefecture is inconsistent (the message of :func:`workbench.validate`), and for unknown dependencies and cycles in ``plan:``.
 
     Examples
     --------

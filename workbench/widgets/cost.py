@@ -331,7 +331,7 @@ class CostSimulator(StaticFallback, w.VBox):
             + "</ul>"
         )
         self.fairness.value = _fairness_html(fair)
-        df = allocation.to_frame().drop(columns=["code"])
+        df = allocation.to_staff_frame().drop(columns=["code"])
         for col in ("負担額（円）", "単独の費用（円）", "削減額（円）"):
             df[col] = df[col].map(lambda x: f"{x:,.0f}")
         df["削減率"] = df["削減率"].map(lambda x: f"{x:.0%}")

@@ -583,4 +583,4 @@ class PlanEditor(StaticFallback, w.VBox):
 
 
 def plan_table(plan) -> str:  # pragma: no cover - convenience for notebooks
-    return html_table(plan.to_frame())
+    return html_table(plan.to_staff_frame())

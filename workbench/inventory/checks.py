@@ -1,0 +1,102 @@
+"""The file's checks on a prefecture built or changed in code: :func:`validate`, and the guard of the analyses.
+
+A prefecture read from a file has passed every check. One changed in code has passed the checks of each value
+assigned (``platform.user_scope = …`` raises at once), but not those that need the whole file: a service still
+pointing at a platform removed from ``pref.platforms``, a list changed in place (``.append``). :func:`validate`
+runs them all, as :func:`workbench.save` does before writing; the analyses (``classify``, ``match_auth``,
+``allocate``, ``datamap``, ``vision`` …) run them on entry (:func:`checked`) and refuse an inconsistent
+prefecture with the same message.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+from ..errors import InputError, Problem, source_name
+from .base import ModelInputError, field_label, loc_of
+from .models import Prefecture, reference_problems
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def problems(pref: Prefecture) -> list[Problem]:
+    """Every problem of ``pref`` as a file would have it: each field again (a list changed in place is not an
+    assignment), then the checks across the file. Not located by line (the object is no longer the file)."""
+    file = source_name(pref)
+    try:
+        Prefecture.model_validate(pref.model_dump(), context={"pref_code": pref.code})
+    except ModelInputError as err:
+        for p in err.problems:
+            p.file = file
+            p.label = field_label(Prefecture, loc_of(p.field), pref)
+        return list(err.problems)
+    return reference_problems(pref, file)
+
+
+def validate(pref: Prefecture) -> Prefecture:
+    """Run the prefecture file's checks on a prefecture changed in code: the same checks as :func:`workbench.load`
+    and :func:`workbench.save` (values, unknown platform ids, duplicate ids, federation with itself, members of
+    other prefectures a platform does not list, the costs', vision's, plan's and data map's own checks).
+
+    Parameters
+    ----------
+    pref : Prefecture
+        A prefecture from :func:`workbench.load`, :func:`workbench.load_sample` or built in code.
+
+    Returns
+    -------
+    Prefecture
+        ``pref`` itself, when every check passes.
+
+    Raises
+    ------
+    InputError
+        One problem per finding, each with the field's path (``services[3].platform``), its Japanese name
+        (サービス「市民ポータル」の基盤ID) and the file the prefecture came from; no line (the object no longer
+        is the file).
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> pref = wb.load_sample("07")
+    >>> removed = pref.platforms.pop(1)           # a platform removed in code, services still point at it
+    >>> try:
+    ...     wb.validate(pref)
+    ... except wb.InputError as err:
+    ...     print(len(err.problems), err.problems[2].field, err.problems[2].label, err.problems[2].message[:9])
+    7 services[3].platform サービス「会津ポイント」の基盤ID 不明な基盤IDです
+    """
+    if not isinstance(pref, Prefecture):
+        raise InputError.single(
+            "都道府県のデータ（wb.load や wb.load_sample の結果）を渡してください", value=type(pref).__name__
+        )
+    found = problems(pref)
+    if found:
+        raise InputError(found)
+    return pref
+
+
+#: the prefecture an analysis is working on (its inner analyses do not check it again)
+_checking: ContextVar[int | None] = ContextVar("wb_checking", default=None)
+
+
+def checked(fn: F) -> F:
+    """Decorator of an analysis whose first argument is a prefecture: :func:`validate` on entry (once: analyses
+    it calls for the same prefecture do not check again), so an inconsistent prefecture is refused with the
+    message :func:`validate` gives instead of being analysed."""
+
+    @functools.wraps(fn)
+    def wrapper(pref: Any, *args: Any, **kwargs: Any) -> Any:
+        if not isinstance(pref, Prefecture) or _checking.get() == id(pref):
+            return fn(pref, *args, **kwargs)
+        validate(pref)
+        token = _checking.set(id(pref))
+        try:
+            return fn(pref, *args, **kwargs)
+        finally:
+            _checking.reset(token)
+
+    return wrapper  # type: ignore[return-value]
