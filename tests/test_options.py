@@ -417,3 +417,26 @@ def test_end_states_are_the_options_done():
     o = options(pref).option("2.8")
     assert any(r.text.startswith("型2.8の条件を満たしていません") for r in o.risks)
     assert any(g.kind == "federation" and "パスキー（同期型）" in g.means_labels for g in o.auth_gaps)
+
+
+@pytest.mark.parametrize("code", SAMPLES)
+def test_end_states_pass_the_files_checks(code):
+    """An end state is a file the checks accept (wb.validate), as the analyses run on it refuse any other: the
+    データマップ of a retired platform moves with its services (福島県: the API of 会津若松市 都市OS; 栃木県: the
+    assets of 那須塩原市's platform), and what names a service a municipal-only type leaves out goes with it."""
+    from workbench.options import candidate_types, end_state, spec_for
+
+    pref = wb.load_sample(code)
+    for t in [*candidate_types(pref, wb.classify(pref)), "2.2"]:
+        end = end_state(pref, spec_for(pref, t))
+        assert wb.validate(end) is end
+        platforms = {p.id for p in end.platforms}
+        assert {a.platform for a in end.data_map.apis} <= platforms
+        assert {a.platform for a in end.data_map.assets} - {None} <= platforms
+    dm = wb.load_sample(code).data_map
+    assert len(end_state(pref, spec_for(pref, "2.4")).data_map.apis) == len(dm.apis)  # moved, none lost
+    municipal = end_state(pref, spec_for(pref, "2.2"))
+    left_out = {s.id for s in pref.services if s.provider == "private"}
+    assert left_out and not left_out & {r.service for r in municipal.data_map.services}
+    assert not left_out & {k.service for k in (municipal.vision.kpis if municipal.vision else [])}
+    assert pref.data_map == dm  # nothing of the file changes

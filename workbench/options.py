@@ -605,6 +605,10 @@ def end_state(pref: Prefecture, spec: Spec) -> Prefecture:
     * several platforms: each platform kept is widened (prefectural types), its authentication federated with
       the others (型2.6/2.8) and its data too (型2.8); members on no platform use the destination's;
     * municipal services only (型2.1/2.2/2.5/2.6): services private firms provide are left out.
+
+    The copy is a file the checks accept (:func:`workbench.validate`), as the analyses run on it refuse any
+    other: the データマップ's assets and APIs of a retired platform move with its services, and what names a
+    service left out (its data map row, a 提供先, a KPI of the vision) goes with it.
     """
     platforms = list(pref.platforms) + ([_new_platform(pref)] if spec.new_platform else [])
     services = list(pref.services)
@@ -616,7 +620,45 @@ def end_state(pref: Prefecture, spec: Spec) -> Prefecture:
         platforms = _federated(pref, spec, platforms)
     hub = spec.destination if spec.source == "single" else None
     target = Target(source=spec.source, user_scope=spec.scope, providers=spec.providers, hub=hub)
-    return pref.model_copy(update={"platforms": platforms, "services": services, "target": target})
+    kept = {p.id for p in platforms}
+    retired = {p.id for p in pref.platforms if p.id not in kept}
+    left_out = {s.id for s in pref.services} - {s.id for s in services}
+    to = spec.destination or NEW_ID
+    update: dict[str, Any] = {"platforms": platforms, "services": services, "target": target}
+    if pref.data_map is not None and (retired or left_out):
+        update["data_map"] = _carried_map(pref, retired, to, left_out)
+    if pref.vision is not None and left_out and any(k.service in left_out for k in pref.vision.kpis):
+        kpis = [k for k in pref.vision.kpis if k.service not in left_out]
+        update["vision"] = pref.vision.model_copy(update={"kpis": kpis})
+    return pref.model_copy(update=update)
+
+
+def _carried_map(pref: Prefecture, retired: set[str], to: str, left_out: set[str]) -> Any:
+    """The data map of an end state: assets and APIs of a retired platform on the destination ``to``; rows and
+    提供先 naming a service left out dropped (names resolved as the data map's checks do)."""
+    from .inventory.datamap import ServiceNames
+
+    dm = pref.data_map
+    assert dm is not None
+    names = ServiceNames(pref, dm.systems)
+
+    def gone(text: str) -> bool:
+        return names.resolve(text) in left_out
+
+    def kept_to(targets: list[str]) -> list[str]:
+        return [t for t in targets if not gone(t)]
+
+    rows = [
+        r.model_copy(update={"external": [x.model_copy(update={"to": kept_to(x.to)}) for x in r.external]})
+        for r in dm.services
+        if not gone(r.service)
+    ]
+    assets = [
+        a.model_copy(update={"platform": to if a.platform in retired else a.platform, "to": kept_to(a.to)})
+        for a in dm.assets
+    ]
+    apis = [a.model_copy(update={"platform": to}) if a.platform in retired else a for a in dm.apis]
+    return dm.model_copy(update={"services": rows, "assets": assets, "apis": apis})
 
 
 def _scheme(spec: Spec) -> str:
