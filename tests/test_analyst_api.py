@@ -211,6 +211,7 @@ def _results() -> dict[str, object]:
         "datamap": wb.datamap(pref),
         "vision": wb.vision(pref),
         "action_plan": wb.action_plan(pref),
+        "options": wb.options(pref),
     }
 
 

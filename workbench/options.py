@@ -385,10 +385,9 @@ class OptionsResult(Result):
         return pd.DataFrame.from_records(rows)
 
     def summary_lines(self) -> list[str]:
-        """The recommendation in a few sentences (for cards, decks and documents)."""
-        out = [self.summary]
-        out += [r.text for r in self.what_changes]
-        return out
+        """The recommendation in a few sentences (``print(result)``): the summary, what would change it and the
+        weights used (本ツールの読み or 利用者が変えた重み)."""
+        return [self.summary, *self.changes_lines()]
 
 
 # --- reference tables ------------------------------------------------------------------------------------
