@@ -78,6 +78,7 @@ def _yen(x: float | None) -> str:
 
 def vision_markdown(pref: Prefecture) -> str:
     """The 共同利用ビジョン as Markdown: tables in place of the figures, each with its source."""
+    pref = office_safe(pref)  # every section reads the same safe copy (the options too)
     v, ap, err = vision_sections(pref)
     t, org, cost = v.target, v.organisation, v.cost
     out = [
