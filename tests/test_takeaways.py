@@ -317,9 +317,9 @@ def test_a_failing_rule_is_a_cross_in_every_output(tmp_path):
     from workbench.staff import table_html
 
     pref = wb.load_sample("07")
-    audit = audit_rules(pref).to_frame()
-    assert not audit.set_index("rule").loc["population", "コア"]
-    for page in (snapshot_html(pref), table_html(audit)):
+    audit = audit_rules(pref)
+    assert not audit.to_frame().set_index("rule").loc["population", "in_core"]
+    for page in (snapshot_html(pref), table_html(audit.to_staff_frame())):
         cells = re.findall(r"<td[^>]*>([^<]*)</td>", page)
         i = cells.index("人口割")
         assert "×" in cells[i : i + 5]
