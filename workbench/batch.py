@@ -45,6 +45,7 @@ COLUMNS = {
     "non_personal": "number of non-personal data platforms",
     "personal": "number of personal data platforms",
     "pattern": "A | B | C | D | link | none",
+    "pattern_label": "the pattern's name (none with its reason: 該当なし（運用中の基盤はすべて共同利用中）…)",
     "after_type": "the target's 型2.x, or None",
     "issues": "number of issues",
     "issues_high": "of which of high severity",
