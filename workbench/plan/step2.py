@@ -209,6 +209,7 @@ class VisionResult(Result):
 
     #: the items of :meth:`to_frame`, in the order of the card
     ITEMS: ClassVar[tuple[str, ...]] = (
+        "statement",
         "purposes",
         "current_type",
         "target_type",
@@ -221,9 +222,9 @@ class VisionResult(Result):
         "kpis",
     )
     FRAME_COLUMNS: ClassVar[dict[str, str]] = {
-        "item": "purposes | current_type | target_type | path | pattern | organisation_recommended | "
+        "item": "statement | purposes | current_type | target_type | path | pattern | organisation_recommended | "
         "organisation_chosen | cost_rule | scheme | kpis",
-        "label": "the item as staff name it (目的, 現在の型 …)",
+        "label": "the item as staff name it (ビジョン, 目的, 現在の型 …)",
         "value": "its content as staff read it (Japanese)",
         "source": "where it comes from (guide section or your input)",
     }
