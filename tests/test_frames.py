@@ -45,6 +45,7 @@ def _results(code: str = "07") -> dict[str, object]:
         "ActionPlan": wb.action_plan(pref),
         "OverviewData": overview(pref, pref.platforms[0].id),
         "NationalSummary": wb.national_summary(["07"], rules=[]),
+        "OptionsResult": wb.options(pref),
     }
 
 

@@ -334,7 +334,7 @@ chart(survey_bars(v))""",
 
 opts = options(pref)
 print(opts)
-display(table(opts.display_frame()))""",
+display(table(opts.to_staff_frame()))""",
             check=True,
         ),
         code(

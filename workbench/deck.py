@@ -837,7 +837,7 @@ def _auth(d: _Deck, c: DeckContent) -> None:
 
 def options_table(c: DeckContent) -> pd.DataFrame:
     """The options slide's table: the comparison as staff read it (the columns a 部長 needs)."""
-    df = c.options.display_frame()
+    df = c.options.to_staff_frame()
     keep = [k for k in df.columns if k not in ("型", "ファイルの目標")]
     out = df[keep].copy()
     out["選択肢"] = [("※" if o.is_target else "") + o.label for o in c.options.options]

@@ -30,7 +30,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -263,15 +263,57 @@ class OptionsResult(Result):
         ]
 
     def card_tables(self) -> list[tuple[str, pd.DataFrame]]:
-        return [("選択肢の比較", self.display_frame()), ("推奨の理由", self.reasons_frame())]
+        return [("選択肢の比較", self.to_staff_frame()), ("推奨の理由", self.reasons_frame())]
 
     def weights_text(self) -> str:
         head = f"{OUR_READING}（既定）" if self.weights_default else "利用者が変えた重み"
         return head + ": " + "、".join(f"{c.name} {c.weight:.0%}" for c in self.criteria if c.active)
 
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "prefecture": "{code, name} of the prefecture",
+        "current_type": 'today\'s type ("2.8" …; None when it cannot be determined)',
+        "current_label": "today's type in words (the 型 table's label)",
+        "horizon_years": "the cost scenario's horizon (years; None without costs:)",
+        "discount_rate": "the cost scenario's discount rate (None without costs:)",
+        "rule": "the allocation rule the costs are split with (data/cost_rules.csv code)",
+        "rule_label": "its name",
+        "scheme": "the prefecture's scheme (data/prefecture_schemes.csv code)",
+        "scheme_label": "its name",
+        "options": "the options, status quo first: costs, gaps, months, principles, risks, decisions, reasons",
+        "criteria": "the criteria of the recommendation with the weights used",
+        "summary": "the recommendation in one sentence (Japanese)",
+        "what_changes": "what would change the recommendation (break-even costs), each with its source",
+        "notes": "what the comparison assumes (Japanese)",
+        "sources": "where each part comes from (guide sections, the file)",
+    }
+
+    FRAME_COLUMNS: ClassVar[dict[str, str]] = {
+        "id": 'the option\'s id: status_quo or the 型 it reaches ("2.4")',
+        "kind": "status_quo | the kind of move (data/option_kinds.csv)",
+        "label": "the option's name (Japanese, platforms by name)",
+        "type": 'the 型 of the option ("2.8"); today\'s type for status_quo',
+        "reached_type": "the type the end state is classified as (may differ when a condition is still unmet)",
+        "total_cost": "present value over the horizon (yen; the middle of the range when estimated); NaN: unknown",
+        "total_cost_low": "low end of an estimated cost (yen)",
+        "total_cost_high": "high end of an estimated cost (yen)",
+        "prefecture_cost": "the prefecture's part (yen)",
+        "municipal_cost": "the municipalities' part (yen)",
+        "saving": "total_cost of status_quo minus this option's (yen; positive: cheaper)",
+        "estimated": "True when the cost is estimated from the guide's survey (guide 2.5), not stated in the file",
+        "months": "months to get there (the action plan's critical path; 0 for status_quo)",
+        "auth_gaps": "number of authentication gaps (services short of their level, federations at unequal levels)",
+        "principles_met": "number of the principles of guide 1.1/1.2 met",
+        "risks": "number of risks",
+        "score": "weighted score (0–1)",
+        "rank": "rank by score (1 = recommended)",
+        "recommended": "True for the recommended option",
+        "break_even": "the cost (yen) at which the recommendation changes; NaN when cost alone does not change it",
+    }
+
     def to_frame(self) -> pd.DataFrame:
-        """One row per option, codes as values (analysts): id, kind, type, costs (yen), saving, estimated,
-        months, counts of gaps, principles met and risks, score, rank, recommended."""
+        """One row per option, codes as values (analysts; columns: :attr:`FRAME_COLUMNS`): id, kind, type,
+        costs (yen), saving, estimated, months, counts of gaps, principles met and risks, score, rank,
+        recommended."""
         recs = [
             {
                 "id": o.id,
@@ -297,10 +339,14 @@ class OptionsResult(Result):
             }
             for o in self.options
         ]
-        return frame(recs, list(recs[0]) if recs else ["id"])
+        return frame(recs, self.FRAME_COLUMNS)
 
     def display_frame(self) -> pd.DataFrame:
-        """The comparison as staff read it (names, 円 amounts, months, ○)."""
+        """The same as :meth:`to_staff_frame` (the name issue 23's callers use)."""
+        return self.to_staff_frame()
+
+    def to_staff_frame(self) -> pd.DataFrame:
+        """The comparison as staff read it, one row per option: names, 円 amounts, months, counts, ○ and ◎."""
         years = f"{self.horizon_years}年" if self.horizon_years else "評価期間"
         n_principles = len(self.best.principles) or 6
         recs = [
@@ -325,7 +371,7 @@ class OptionsResult(Result):
 
     def columns_frame(self) -> pd.DataFrame:
         """The comparison with the options as columns (fits a portrait page): one row per thing compared."""
-        df = self.display_frame().set_index("選択肢").T
+        df = self.to_staff_frame().set_index("選択肢").T
         df.columns = [("◎" if x.recommended else "") + x.label for x in self.options]
         return (
             df.drop(index=["ファイルの目標"], errors="ignore").reset_index().rename(columns={"index": "項目"})

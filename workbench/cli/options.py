@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         print_json(result.model_dump(mode="json"))
         return 0
     print(result)
-    print_table(result.display_frame(), "\n選択肢の比較")
+    print_table(result.to_staff_frame(), "\n選択肢の比較")
     print("\n推奨の理由")
     for r in result.best.reasons:
         print(f"  ・{r.text}（{source_ja(r.source)}）")

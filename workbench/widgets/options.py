@@ -148,7 +148,7 @@ class OptionsPanel(StaticFallback, w.VBox):
         self.summary.value = summary_html(res)
         self.costs.show(option_costs(res))
         self.scores.show(option_scores(res))
-        self.table.value = html_table(res.display_frame())
+        self.table.value = html_table(res.to_staff_frame())
         labels = [(o.label + ("（推奨）" if o.recommended else ""), o.id) for o in res.options]
         keep = self.chooser.value if self.chooser.value in [v for _, v in labels] else res.recommended
         self.chooser.options = labels
