@@ -261,8 +261,10 @@ def test_a_destination_that_is_no_service_is_kept_as_an_external_system(tmp_path
         ("避難所閲覧数", "県防災情報システム"),
         ("指定避難所一覧", "防災ダッシュボード（県）"),
     }
-    shown = set(dm.to_frame()["サービス"])
+    shown = set(dm.to_staff_frame()["サービス"])
     assert "県防災情報システム（外部のシステム）" in shown
+    flows = dm.to_frame()
+    assert set(flows.loc[flows["target_kind"] == "system", "service"]) == set(res.systems)
     assert {k.code: k.value for k in dm.kpis}["connected_services"] == 3  # systems are not services
 
 

@@ -119,7 +119,9 @@ def test_a_destination_system_is_kept_as_a_system():
     res = datamap(bousai())
     to_dashboard = [f for f in res.flows if f.target_kind == "system"]
     assert len(to_dashboard) == 3 and {f.service for f in to_dashboard} == {"防災ダッシュボード"}
-    assert "防災ダッシュボード（外部のシステム）" in set(res.to_frame()["サービス"])
+    assert "防災ダッシュボード（外部のシステム）" in set(res.to_staff_frame()["サービス"])
+    flows = res.to_frame()
+    assert set(flows.loc[flows["target_kind"] == "system", "service"]) == {"防災ダッシュボード"}
 
 
 def test_dm_no_cross_field_only_where_every_field_is_known():
