@@ -240,8 +240,8 @@ def test_a_bad_file_shows_the_located_line_and_how_to_fix_it_never_a_traceback(t
     plain = [re.sub(r"\x1b\[\d+m", "", s) for s in shown_lines]
     assert (
         plain[0]
-        == f"エラー: {tochigi}:{line}: costs.shared.initial: 0.0 以上を指定してください（値: -250000000）"
-    )
+        == f"エラー: {tochigi}:{line}: costs.shared.initial（初期費用（円））: 0.0 以上を指定してください（値: -250000000）"
+    )  # the field's Japanese name beside its path since issue 27 (data/field_labels.csv)
     assert (
         plain[-1]
         == f"直し方: {tochigi.name} の {line} 行目を直して保存し、このセルからもう一度実行してください。ファイルは何も変更していません。"
