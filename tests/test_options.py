@@ -368,6 +368,8 @@ def test_panel_follows_the_weights_and_resets_to_our_reading():
 
     panel = OptionsPanel(Session.from_sample("07"))
     assert panel.result.recommended == "2.4"
+    # today's type as issue 22 words it (the condition not met), as the card and the deck say it
+    assert "今の型: 型2.8（条件未達: 個人認証レベルの整合）" in panel.summary.value
     assert (
         panel.result.weights_default
     )  # the sliders hold the default weights exactly (no snapping to a step)

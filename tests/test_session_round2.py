@@ -323,6 +323,7 @@ def test_synthetic_is_said_on_every_card_and_chart_title(tmp_path, code):
         W.DataFlowPanel(session),
         W.AuthMatrix(session),
         W.CostEffectPanel(session),
+        W.OptionsPanel(session),  # issue 23's panel, merged after issue 25's marks
     ]
     titles = [t for p in panels for t in _titles(p)]
     assert len(titles) >= 10

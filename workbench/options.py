@@ -247,15 +247,17 @@ class OptionsResult(Result):
     def card_title(self) -> str:
         return f"{self.prefecture.name} 目指す型の選択肢と推奨（Step 2）"
 
+    def current_words(self) -> str:
+        """Today's type as staff read it: 「型2.8（条件未達: …）（複数基盤・…）」 (issue 22's wording), or
+        判定できません."""
+        if not self.current_type:
+            return "判定できません"
+        return f"{self.current_text or '型' + self.current_type}（{self.current_label}）"
+
     def card_rows(self) -> list[tuple[str, str]]:
         b = self.best
         return [
-            (
-                "今の型",
-                f"{self.current_text or '型' + self.current_type}（{self.current_label}）"
-                if self.current_type
-                else "判定できません",
-            ),
+            ("今の型", self.current_words()),
             ("出発点（ガイド 3.2）", f"{self.starting_point} → {self.direction}"),
             ("推奨", b.label),
             ("要旨", self.summary),

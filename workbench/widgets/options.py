@@ -70,8 +70,8 @@ class OptionsPanel(StaticFallback, w.VBox):
         self.reset_button.on_click(lambda _b: self.reset_weights())
         self.summary = w.HTML()
         self.summary.add_class("wb-options-summary")
-        self.costs = FigureSlot("wb-fig-option-costs")
-        self.scores = FigureSlot("wb-fig-option-scores")
+        self.costs = FigureSlot("wb-fig-option-costs", session=session)
+        self.scores = FigureSlot("wb-fig-option-scores", session=session)
         self.table = w.HTML()
         self.table.add_class("wb-options-table")
         self.chooser = w.Dropdown(description="選択肢", layout=w.Layout(width="520px"))
@@ -185,8 +185,8 @@ def summary_html(res: Any) -> str:
     close = "<p style='color:#8a6d00'>推奨と次点は僅差です。</p>" if res.close else ""
     return (
         f"<p style='font-size:110%;margin:4px 0'><b>{html.escape(res.summary)}</b></p>{close}"
-        f"<p style='margin:2px 0;color:#444'>今の型: 型{html.escape(str(res.current_type))}（"
-        f"{html.escape(res.current_label)}）。出発点（ガイド 3.2）: {html.escape(res.starting_point)}"
+        f"<p style='margin:2px 0;color:#444'>今の型: {html.escape(res.current_words())}。"
+        f"出発点（ガイド 3.2）: {html.escape(res.starting_point)}"
         f" → {html.escape(res.direction)}</p>"
         f"<h5 style='margin:8px 0 2px'>推奨の理由</h5>{_items(res.best.reasons)}"
         f"<h5 style='margin:8px 0 2px'>推奨が変わる条件</h5>{_items(res.what_changes)}"
