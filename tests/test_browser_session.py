@@ -392,7 +392,10 @@ def hand_edited_file(page, lab: Launcher) -> None:
     error = page.locator(f"{PANEL} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     error.first.wait_for(timeout=TIMEOUT)
     shown = error.first.inner_text()
-    assert f"09_tochigi.yaml:{line}: costs.shared.initial: 0.0 以上を指定してください" in shown
+    # the field's Japanese name beside its path since issue 27
+    assert (
+        f"09_tochigi.yaml:{line}: costs.shared.initial（初期費用（円））: 0.0 以上を指定してください" in shown
+    )
     assert f"直し方: 09_tochigi.yaml の {line} 行目を直して保存し" in shown
     assert "Traceback" not in shown and "InputError" not in shown
     shot(page, "09", "01_hand_edited_error")
