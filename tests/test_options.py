@@ -422,6 +422,17 @@ def test_end_states_are_the_options_done():
 
 
 @pytest.mark.parametrize("code", SAMPLES)
+def test_the_option_the_file_aims_at_has_the_files_own_plan(results, code):
+    """The option that is the file's target (ファイルの目標) is planned as the file writes it: its months and work
+    items are those of the Step 3 schedule of the same file (the deck shows both; 福島県 said 37 items on the
+    conclusion slide and 26 on the schedule once issue 22 read the pattern as none)."""
+    pref = wb.load_sample(code)
+    ap = wb.action_plan(pref)
+    (target,) = [o for o in results[code].options if o.is_target]
+    assert (target.months, target.plan_items) == (int(ap.months), len(ap.items))
+
+
+@pytest.mark.parametrize("code", SAMPLES)
 def test_end_states_pass_the_files_checks(code):
     """An end state is a file the checks accept (wb.validate), as the analyses run on it refuse any other: the
     データマップ of a retired platform moves with its services (福島県: the API of 会津若松市 都市OS; 栃木県: the

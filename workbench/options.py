@@ -1533,10 +1533,13 @@ def _decisions(
     return out
 
 
-def _plan_months(pref: Prefecture, spec: Spec) -> tuple[int | None, int | None]:
+def _plan_months(pref: Prefecture, spec: Spec, *, as_written: bool = False) -> tuple[int | None, int | None]:
+    """Months to the option and the number of work items: the plan of :func:`aimed`, or for the option the
+    file itself aims at (``as_written``) the file's own plan — its target as written, with the user's edits —
+    so the option says what the Step 3 schedule of the same file says."""
     from .plan import action_plan
 
-    variant = aimed(pref, spec)
+    variant = pref if as_written else aimed(pref, spec)
     try:
         ap = action_plan(variant)
     except InputError:
@@ -1624,7 +1627,7 @@ def options(
         am = match_auth(end, on=on)
         names = end.names()
         gaps = _gaps(am, names)
-        months, n_items = (0, 0) if spec is None else _plan_months(pref, spec)
+        months, n_items = (0, 0) if spec is None else _plan_months(pref, spec, as_written=spec.type == target)
         t = (cl.current_type or "不明") if spec is None else spec.type
         money = option_money(pref, base, spec) if base is not None else None
         kind = STATUS_QUO if spec is None else spec.kind
