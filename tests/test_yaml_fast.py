@@ -156,3 +156,37 @@ plan:
     out = path.read_text("utf-8")
     assert out.startswith(text.split("data_map:")[0]) and "data_map:" in out
     assert wb.load(path).data_map.assets[0].name == "指定避難所一覧"
+
+
+def test_a_section_without_comments_is_rewritten_whole_and_reads_back_the_same(tmp_path, monkeypatch):
+    """The second import of a データマップ: the section its first import wrote has no comment, so it is written
+    again the quick way (no round-trip parse of the section); every other line stays, the data reads back."""
+    text = """prefecture: 香川県   # ヒアリング
+platforms:
+- {id: area, name: 基盤, operated_by: prefecture, components: [non_personal]}
+services:
+- {id: app, name: 防災アプリ, platform: area}
+data_map:
+  assets:
+  - id: a1
+    name: 指定避難所一覧
+    platform: area
+plan:
+  start: 2026-04   # 県の言い方
+"""
+    path = tmp_path / "37.yaml"
+    path.write_text(text, encoding="utf-8")
+    pref = wb.load(path)
+    pref.data_map.assets[0].owner = "防災危機管理課"
+
+    def no_round_trip(*args, **kwargs):
+        raise AssertionError("the round-trip parse was used for a section without comments")
+
+    monkeypatch.setattr(yamlio, "_merged_block", no_round_trip)
+    wb.save(pref, sections=["data_map"])
+    out = path.read_text("utf-8")
+    head, _, rest = text.partition("data_map:")
+    assert out.startswith(head) and out.endswith("plan:\n  start: 2026-04   # 県の言い方\n")
+    again = wb.load(path)
+    assert again.data_map.assets[0].owner == "防災危機管理課"
+    assert yamlio.dump_data(again) == yamlio.dump_data(pref)

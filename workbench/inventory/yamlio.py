@@ -1068,8 +1068,10 @@ class _BlockDumper(_pyyaml.SafeDumper if _pyyaml is not None else object):  # ty
 
 def _splice_sections(pref: Prefecture, sections: list[str]) -> str | None:
     """The text of a prefecture read the fast way with only ``sections`` rewritten in place: every other line of
-    the file stays as it was. A section the file lacks is written by PyYAML (quick, nothing to keep); a section it
-    has is merged into its own round-trip block (its comments kept). None when the text cannot be spliced."""
+    the file stays as it was. A section the file lacks, or has without a comment, is written by PyYAML (quick,
+    nothing to keep: a re-import of a 500-row データマップ into the section its first import wrote); a section
+    with comments is merged into its own round-trip block (its comments kept). None when the text cannot be
+    spliced (:func:`checked_yaml` reads every spliced text back and falls back to a whole write)."""
     text = pref.__dict__.get("_wb_text")
     if text is None or _pyyaml is None:
         return None
@@ -1087,14 +1089,13 @@ def _splice_sections(pref: Prefecture, sections: list[str]) -> str | None:
                 replaced[where[0]] = (where[1], "")
             continue
         if where is None:
-            plain = _plain_for_dump(data[key])
-            tail.append(
-                _pyyaml.dump(
-                    {key: plain}, Dumper=_BlockDumper, allow_unicode=True, sort_keys=False, width=4096
-                )
-            )
+            tail.append(_block_text(key, data[key]))
             continue
-        merged = _merged_block("".join(lines[where[0] : where[1]]), key, data[key])
+        own = "".join(lines[where[0] : where[1]])
+        if "#" not in own:  # nothing to keep but wording: written like a new section (the read-back decides)
+            replaced[where[0]] = (where[1], _block_text(key, data[key]))
+            continue
+        merged = _merged_block(own, key, data[key])
         if merged is None:
             return None
         replaced[where[0]] = (where[1], merged)
@@ -1102,6 +1103,13 @@ def _splice_sections(pref: Prefecture, sections: list[str]) -> str | None:
     if tail:
         body = body + ("" if body.endswith("\n") or not body else "\n") + "".join(tail)
     return body
+
+
+def _block_text(key: str, value: Any) -> str:
+    """A top-level section written by PyYAML in the file's block style (quick: nothing to keep)."""
+    return _pyyaml.dump(
+        {key: _plain_for_dump(value)}, Dumper=_BlockDumper, allow_unicode=True, sort_keys=False, width=4096
+    )
 
 
 def _replace_lines(lines: list[str], replaced: dict[int, tuple[int, str]]) -> str:
