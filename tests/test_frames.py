@@ -104,6 +104,16 @@ def test_comparison_and_audit_name_rules_by_code() -> None:
     assert staff["配分ルール"].tolist() == ["均等割", "シャープレイ値"] and "rule" not in staff.columns
 
 
+def test_the_comparisons_staff_tables_have_only_japanese_headings() -> None:
+    """The rules table (summary) and the members table of a comparison: every heading Japanese, no code column
+    headed in English (issue 27: one naming of columns; docs/frames.md)."""
+    comp = wb.compare_rules(wb.load_sample("07"), ["equal", "shapley"])
+    for table in (comp.summary(), comp.to_staff_frame()):
+        headers = [str(c) for c in table.columns]
+        assert all(JAPANESE.search(h) for h in headers), headers
+    assert comp.summary()["配分ルール"].tolist() == ["均等割", "シャープレイ値"]
+
+
 def test_classification_frame_holds_codes_the_staff_frame_labels() -> None:
     res = RESULTS["Classification"]
     df = res.to_frame().set_index("platform")

@@ -143,7 +143,7 @@ def _cost(page: _Page, pref: Any) -> None:
     comparison = compare(pref)
     page.chart(charts.shares_by_rule(comparison))
     page.h(3, "配分ルールの比較")
-    page.raw(_table(comparison.summary().drop(columns=["rule"], errors="ignore")))  # rules by their labels
+    page.raw(_table(comparison.summary()))  # rules by their labels
     if comparison.skipped:
         page.raw(
             "<ul class='wb-note'>"

@@ -809,12 +809,12 @@ class Comparison(Result):
         return self.summary_lines()[0]
 
     def to_staff_frame(self) -> pd.DataFrame:
-        """One row per member: code, name (members of other prefectures marked 外部の団体), whether outside,
+        """One row per member: 団体コード, name (members of other prefectures marked 外部の団体), whether outside,
         stand-alone cost, then each rule's share (columns: rule labels)."""
         first = next(iter(self.allocations.values()))
         df = pd.DataFrame(
             {
-                "code": [m.code for m in first.members],
+                "団体コード": [m.code for m in first.members],
                 "市区町村": [m.name for m in first.members],
                 "外部の団体": [m.outside for m in first.members],
                 "単独の費用（円）": [m.standalone for m in first.members],
@@ -825,11 +825,18 @@ class Comparison(Result):
         return df
 
     def summary(self) -> pd.DataFrame:
-        """One row per rule: label, prefecture part, individual rationality, core."""
+        """The staff's table of the rules, one row per rule, every heading in Japanese (like
+        :meth:`to_staff_frame`): rule label, the prefecture's part, the municipalities' total, whether every member
+        pays less than alone (個別合理性) and whether no group would do better on its own (コア); the checks are
+        bools, shown ○/× by the staff tables. Analysts use :meth:`to_frame` (snake_case, rule codes).
+
+        >>> import workbench as wb
+        >>> wb.compare_rules(wb.load_sample("07"), ["equal", "shapley"]).summary().columns.tolist()
+        ['配分ルール', '県の負担（円）', '市区町村の負担合計（円）', '個別合理性', 'コア']
+        """
         return pd.DataFrame(
             [
                 {
-                    "rule": a.rule,
                     "配分ルール": a.rule_label,
                     "県の負担（円）": a.prefecture,
                     "市区町村の負担合計（円）": sum(m.share for m in a.members),
