@@ -101,9 +101,18 @@ def test_batch_cli_writes_safe_csv_and_xlsx(tmp_path, capsys):
 
     ws = load_workbook(xlsx).active
     assert ws.cell(1, 2).value == "都道府県"
-    # it prints like the plan workbook: A4 fitted to the width, the header on every page, page numbers
-    assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) and ws.page_setup.fitToWidth == 1
-    assert ws.print_title_rows == "$1:$1" and "&P" in ws.oddFooter.center.text
+    # it prints like the plan workbook (the header on every page, page numbers), but its 29 columns are too wide
+    # for one A4 page at a size anyone reads (22 % before): A3, over pages across, code and name repeated on each
+    from openpyxl.utils import get_column_letter
+
+    from workbench import sheetkit
+
+    width = sum(ws.column_dimensions[get_column_letter(i)].width for i in range(1, ws.max_column + 1))
+    assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A3) and ws.page_setup.fitToWidth >= 2
+    assert width / ws.page_setup.fitToWidth <= sheetkit.A3_LANDSCAPE_UNITS * sheetkit.SHRINK_LIMIT
+    assert (
+        ws.print_title_rows == "$1:$1" and ws.print_title_cols == "$A:$B" and "&P" in ws.oddFooter.center.text
+    )
     head = [c.value for c in ws[1]]
     row = {h: c for h, c in zip(head, ws[2], strict=True)}
     assert (
@@ -111,7 +120,7 @@ def test_batch_cli_writes_safe_csv_and_xlsx(tmp_path, capsys):
         and row["パターン"].value == "該当なし（運用中の基盤はすべて共同利用中）"
     )  # issue 22: no 8.2 move left
     money = row["共同利用の費用（現在価値・円）"]
-    assert isinstance(money.value, int) and money.number_format == "#,##0"  # whole 円
+    assert isinstance(money.value, int) and money.number_format in ("#,##0", "#,##0_ ")  # whole 円
     assert "True" not in text and "False" not in text and "|" not in text  # no codes, ○/— and labels
     page = html.read_text(encoding="utf-8")
     assert '<script src="http' not in page and "plotly" in page
@@ -127,3 +136,14 @@ def test_synth_cli(tmp_path):
     out = tmp_path / "s.yaml"
     assert main(["synth", "沖縄", "--out", str(out)]) == 0
     assert wb.load(out).name == "沖縄県"
+
+
+def test_a_table_prints_on_the_paper_its_width_needs():
+    """Narrow tables on A4 one page across; wide ones on A3 (offices print wide lists on A3); the national
+    summary's width over several A3 pages across rather than shrunk below a readable size."""
+    from workbench.sheetkit import paper_for
+
+    assert paper_for(120) == ("A4", 1)
+    assert paper_for(240) == ("A3", 1)
+    paper, across = paper_for(374)
+    assert paper == "A3" and across == 2

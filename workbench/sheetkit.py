@@ -62,6 +62,8 @@ class Lists:
 WAREKI_DATE = '[$-411]ggge"年"m"月"d"日"'
 #: money in whole 円 with separators
 YEN = "#,##0"
+#: a share (0–1) as a percentage
+PERCENT = "0.0%"
 
 
 def fit_rows(ws: Any, first_row: int = 1, line_pt: float = 15.0) -> None:
@@ -83,18 +85,54 @@ def fit_rows(ws: Any, first_row: int = 1, line_pt: float = 15.0) -> None:
             ws.row_dimensions[row[0].row].height = lines * line_pt
 
 
-def print_setup(ws: Any, title: str, *, header_rows: str | None = "1:1", landscape: bool = True) -> None:
+#: Excel width units that print at full size across a landscape page with the workbench's margins (one unit is
+#: about 1.9 mm): A4 277 mm, A3 400 mm
+A4_LANDSCAPE_UNITS = 150
+A3_LANDSCAPE_UNITS = 215
+#: a sheet wider than this many A3 widths is not shrunk onto one page (it would print below ~60 %): it is printed
+#: over several pages across, its first columns (code and name) repeated on each
+SHRINK_LIMIT = 1.6
+
+
+def paper_for(width_units: float) -> tuple[str, int]:
+    """The paper and the number of pages across a sheet of ``width_units`` (the sum of its column widths) prints
+    on: A4 when it fits at a readable size, else A3 (offices print wide lists on A3), and for a very wide sheet
+    (the national summary's 29 columns) several A3 pages across rather than a scale no one can read."""
+    import math
+
+    if width_units <= A4_LANDSCAPE_UNITS * 1.15:
+        return "A4", 1
+    if width_units <= A3_LANDSCAPE_UNITS * SHRINK_LIMIT:
+        return "A3", 1
+    return "A3", math.ceil(width_units / (A3_LANDSCAPE_UNITS * 1.1))
+
+
+def print_setup(
+    ws: Any,
+    title: str,
+    *,
+    header_rows: str | None = "1:1",
+    landscape: bool = True,
+    width_units: float | None = None,
+    title_cols: str | None = None,
+) -> None:
     """How every workbook of the workbench prints (as the plan workbook): A4, fitted to the page width, the
-    header rows on every page, the title in the header and 「ページ / 総ページ」 in the footer."""
+    header rows on every page, the title in the header and 「ページ / 総ページ」 in the footer.
+
+    With ``width_units`` (the sum of the sheet's column widths) a wide landscape sheet goes on A3, and a very wide
+    one over several pages across with ``title_cols`` (e.g. ``"A:B"``) repeated (:func:`paper_for`)."""
     from openpyxl.worksheet.properties import PageSetupProperties
 
+    paper, across = paper_for(width_units) if (landscape and width_units is not None) else ("A4", 1)
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
+    ws.page_setup.paperSize = ws.PAPERSIZE_A3 if paper == "A3" else ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = across
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     if header_rows:
         ws.print_title_rows = header_rows
+    if across > 1 and title_cols:
+        ws.print_title_cols = title_cols
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.oddHeader.right.text = safe_cell(title)
     ws.oddFooter.center.text = "&P / &N ページ"
