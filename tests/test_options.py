@@ -219,6 +219,23 @@ def test_a_stated_option_cost_is_used_as_stated():
     assert "見積り" in o.cost_basis[0].source
 
 
+def test_federating_says_its_cost_has_no_figure_rather_than_no_difference():
+    # guide 2.5 prices sharing only: 「これと比較すれば1/2 ～1/12程度の抑制効果がある」; no figure for connecting
+    # platforms (認証連携・データ連携). Unknown is not "no": the option's cost is a lower bound, never 「差なし」.
+    r = options(_two_platform_file())
+    fed = next(o for o in r.options if o.kind == "federate")
+    assert fed.unpriced == ["基盤間連携の費用"]
+    assert fed.cost_text().endswith("＋基盤間連携の費用（不明）")
+    assert "差なし" not in fed.saving_text() and "基盤間連携の費用" in fed.saving_text()
+    assert r.to_frame().set_index("id").loc[fed.id, "unpriced"] == "基盤間連携の費用"
+    assert all(not o.unpriced for o in r.options if o.kind != "federate")
+    # stated in the file (costs.options), the option is priced as written
+    stated = options(
+        _two_platform_file(stated=f"  options:\n    型{fed.type}: {{initial: 1000000, annual: 0}}\n")
+    )
+    assert stated.option(fed.type).unpriced == []
+
+
 def test_an_unknown_option_key_is_a_located_error():
     with pytest.raises(InputError) as err:
         _two_platform_file(stated="  options:\n    2.9: {annual: 1}\n")

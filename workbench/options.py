@@ -158,6 +158,11 @@ class Option(BaseModel):
     saving_low: float | None = None
     saving_high: float | None = None
     estimated: bool = Field(False, description="費用がガイドの調査結果からの推計（ファイルの金額ではない）")
+    unpriced: list[str] = Field(
+        default_factory=list,
+        description="費用に含まれていない部分（出典に金額がなく、ファイルにもない: 基盤間連携の費用など）。"
+        "空でなければ費用は下限、現状維持との差は上限",
+    )
     cost_basis: list[Reason] = Field(default_factory=list)
     members: list[MemberCost] = Field(default_factory=list)
     months: int | None = Field(None, description="到達までの月数（実行計画のクリティカルパス）")
@@ -185,21 +190,33 @@ class Option(BaseModel):
         return "すぐ（今の姿）" if self.kind == STATUS_QUO else f"{self.months}か月"
 
     def cost_text(self) -> str:
+        """The cost as staff read it; with the parts that have no figure named (「＋基盤間連携の費用（不明）」)."""
         if self.total_cost is None:
             return "不明"
         if self.estimated and self.total_cost_low is not None and self.total_cost_high is not None:
-            return f"{money_ja(self.total_cost_low)}〜{money_ja(self.total_cost_high)}（推計）"
-        return money_ja(self.total_cost)
+            text = f"{money_ja(self.total_cost_low)}〜{money_ja(self.total_cost_high)}（推計）"
+        else:
+            text = money_ja(self.total_cost)
+        return text + "".join(f"＋{part}（不明）" for part in self.unpriced)
 
     def saving_text(self) -> str:
+        """The difference from today as staff read it; where parts of the option have no figure the known part
+        and 「（…の費用の分を除く）」, and never 「差なし」 for an option that adds an unknown cost."""
         if self.kind == STATUS_QUO:
             return "—"
         if self.saving is None:
             return "不明"
         lo, hi = self.saving_low, self.saving_high
-        if lo is not None and hi is not None and abs(hi - lo) > 1:
-            return f"{_signed(lo)}〜{_signed(hi)}"
-        return _signed(self.saving)
+        text = (
+            f"{_signed(lo)}〜{_signed(hi)}" if lo is not None and hi is not None and abs(hi - lo) > 1 else ""
+        )
+        text = text or _signed(self.saving)
+        if not self.unpriced:
+            return text
+        parts = "・".join(self.unpriced)
+        if text == "差なし":
+            return f"{parts}の分だけ増（額は不明）"
+        return f"{text}（{parts}を除く）"
 
 
 def _signed(x: float) -> str:
@@ -302,6 +319,7 @@ class OptionsResult(Result):
         "municipal_cost": "the municipalities' part (yen)",
         "saving": "total_cost of status_quo minus this option's (yen; positive: cheaper)",
         "estimated": "True when the cost is estimated from the guide's survey (guide 2.5), not stated in the file",
+        "unpriced": "parts of the option with no cost figure (joined by |): total_cost is then a lower bound",
         "months": "months to get there (the action plan's critical path; 0 for status_quo)",
         "auth_gaps": "number of authentication gaps (services short of their level, federations at unequal levels)",
         "principles_met": "number of the principles of guide 1.1/1.2 met",
@@ -330,6 +348,7 @@ class OptionsResult(Result):
                 "municipal_cost": o.municipal_cost,
                 "saving": o.saving,
                 "estimated": o.estimated,
+                "unpriced": "|".join(o.unpriced),
                 "months": o.months,
                 "auth_gaps": len(o.auth_gaps),
                 "principles_met": len(o.principles_met),
@@ -820,6 +839,10 @@ def aimed(pref: Prefecture, spec: Spec) -> Prefecture:
 # --- costs -----------------------------------------------------------------------------------------------
 
 
+#: the part of a federating option no source prices (guide 2.5's survey gives the effects of sharing only)
+FEDERATION_COST = "基盤間連携の費用"
+
+
 @dataclass
 class Money:
     """An option's costs (present values, yen)."""
@@ -831,6 +854,7 @@ class Money:
     members: dict[str, float]
     estimated: bool
     basis: list[Reason]
+    unpriced: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -1118,11 +1142,16 @@ def option_money(pref: Prefecture, base: CostBase, spec: Spec | None) -> Money:
         return money
     if spec.source == "single":
         return _one_platform(base)
-    return _partition_cost(
+    money = _partition_cost(
         base,
         _groups(pref, base, spec.keep, base.destination),
         "基盤間連携（認証連携・データ連携）の費用は調査結果に数字がないため含めていません",
     )
+    if (
+        len(spec.keep) > 1
+    ):  # platforms joined by federation: its cost has no figure (state it in costs.options)
+        money.unpriced.append(FEDERATION_COST)
+    return money
 
 
 # --- scoring ---------------------------------------------------------------------------------------------
@@ -1664,6 +1693,7 @@ def _put_money(o: Option, money: Money, base: CostBase) -> None:
     o.prefecture_cost = money.prefecture
     o.municipal_cost = money.total - money.prefecture
     o.estimated = money.estimated
+    o.unpriced = list(money.unpriced)
     o.cost_basis = money.basis
     o.members = [
         MemberCost(
