@@ -301,8 +301,9 @@ class Classification(Result):
         return frame(self.platform_codes, self.FRAME_COLUMNS)
 
     def to_staff_frame(self) -> pd.DataFrame:
-        """One row per platform as staff read it: Japanese headers and labels (名称, 状態, 運営 …)."""
-        return pd.DataFrame(self.platforms)
+        """One row per platform as staff read it: Japanese headers and labels (名称, 状態, 運営 …); the platform
+        by its name only (the file's id stays in :meth:`to_frame` and in the JSON's ``platforms``)."""
+        return pd.DataFrame(self.platforms).drop(columns=["id"], errors="ignore")
 
     def name(self, ident: str | None) -> str:
         """The name the file gives a platform or service id (the id itself when unknown; "—" for none): what

@@ -93,7 +93,7 @@ class OverviewData(Result):
             {
                 "接続元": label[x.source],
                 "接続先": label[x.target],
-                "量": x.value,
+                "量": int(x.value) if float(x.value).is_integer() else x.value,  # 「1」, never 「1.0」
                 "提供主体": reference.label("provider", x.group),
                 "内容": x.label,
             }
