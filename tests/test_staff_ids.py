@@ -131,34 +131,34 @@ _FIG_TEXT = {
 }
 
 
+def _strings(node: Any) -> Iterator[str]:
+    """Every string under ``node`` (lists, dicts, arrays)."""
+    if hasattr(node, "tolist"):
+        node = node.tolist()
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict | list | tuple):
+        for v in node.values() if isinstance(node, dict) else node:
+            yield from _strings(v)
+
+
+def _shown(node: Any) -> Iterator[str]:
+    """The strings of a figure's JSON under the keys staff read (:data:`_FIG_TEXT`, hover templates)."""
+    if isinstance(node, list):
+        for v in node:
+            yield from _shown(v)
+    if not isinstance(node, dict):
+        return
+    for k, v in node.items():
+        if k in _FIG_TEXT or (k == "hovertemplate" and isinstance(v, str)):
+            yield from _strings(v)
+        else:
+            yield from _shown(v)
+
+
 def figure_text(fig: Any, where: str) -> Iterator[Fragment]:
-    def strings(node: Any) -> Iterator[str]:
-        if isinstance(node, str):
-            yield node
-        elif isinstance(node, dict):
-            for v in node.values():
-                yield from strings(v)
-        elif isinstance(node, list | tuple):
-            for v in node:
-                yield from strings(v)
-        elif hasattr(node, "tolist"):
-            yield from strings(node.tolist())
-
-    def walk(node: Any) -> Iterator[str]:
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if k in _FIG_TEXT:
-                    yield from strings(v)
-                elif k == "hovertemplate" and isinstance(v, str):
-                    yield v
-                else:
-                    yield from walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                yield from walk(v)
-
     spec = fig.to_plotly_json()
-    for text in walk({"data": spec.get("data", []), "layout": spec.get("layout", {})}):
+    for text in _shown({"data": spec.get("data", []), "layout": spec.get("layout", {})}):
         yield from html_text(text, where)
 
 
@@ -169,6 +169,11 @@ def table_text(df: Any, where: str) -> Iterator[Fragment]:
     yield from html_text(table_html(df, max_rows=None), where)
 
 
+#: tables that are the analysts' even though their names end in ``_frame``: the long service × means table
+#: behind the authentication chart (English snake_case columns, codes as values, like ``to_frame()``)
+ANALYST_FRAMES = {"matrix_frame"}
+
+
 def result_views(res: Any, where: str) -> Iterator[Fragment]:
     """A result's printed summary, its card and every staff table it offers (``to_staff_frame`` and the other
     ``…_frame()`` methods that need no argument; ``to_frame`` is the analysts' and is left out)."""
@@ -176,7 +181,7 @@ def result_views(res: Any, where: str) -> Iterator[Fragment]:
     if hasattr(res, "_repr_html_"):
         yield from html_text(res._repr_html_(), where + " card")
     for name in dir(type(res)):
-        if not name.endswith("_frame") or name == "to_frame" or name.startswith("_"):
+        if not name.endswith("_frame") or name in ("to_frame", *ANALYST_FRAMES) or name.startswith("_"):
             continue
         method = getattr(res, name)
         if not callable(method):
@@ -191,39 +196,42 @@ def result_views(res: Any, where: str) -> Iterator[Fragment]:
         yield from table_text(method(), f"{where}.{name}()")
 
 
-def widget_text(widget: Any, where: str) -> Iterator[Fragment]:
-    """Everything a widget tree shows: HTML, labels, values of text boxes, descriptions, option labels, charts."""
+def _own_text(x: Any, path: str) -> Iterator[Fragment]:
+    """What one widget shows itself: its HTML or label, the value of a text box, its description, its options'
+    labels, its chart."""
     import ipywidgets as w
 
     from workbench.widgets._common import ChartOutput
 
+    if isinstance(x, w.HTML | w.HTMLMath | w.Label):
+        yield from html_text(str(x.value), path)
+    elif isinstance(x, w.Text | w.Textarea | w.Combobox):
+        yield path + " value", str(x.value)
+    desc = getattr(x, "description", None)
+    if isinstance(desc, str) and desc:
+        yield path + " description", desc
+    yield from ((path + " option", str(label)) for label in getattr(x, "_options_labels", None) or ())
+    if isinstance(x, ChartOutput):
+        import plotly.graph_objects as go
+
+        specs = [out.get("data", {}).get("application/vnd.plotly.v1+json") for out in x.outputs]
+        for spec in filter(None, specs):
+            yield from figure_text(go.Figure(spec), path + " chart")
+
+
+def widget_text(widget: Any, where: str) -> Iterator[Fragment]:
+    """Everything a widget tree shows: HTML, labels, values of text boxes, descriptions, option labels, charts."""
     seen: set[int] = set()
 
-    def walk(x: Any, path: str) -> Iterator[Fragment]:
+    def walk(x: Any) -> Iterator[Fragment]:
         if id(x) in seen:
             return
         seen.add(id(x))
-        if isinstance(x, w.HTML | w.HTMLMath | w.Label):
-            yield from html_text(str(x.value), path)
-        elif isinstance(x, w.Text | w.Textarea | w.Combobox):
-            yield path + " value", str(x.value)
-        desc = getattr(x, "description", None)
-        if isinstance(desc, str) and desc:
-            yield path + " description", desc
-        labels = getattr(x, "_options_labels", None)
-        if labels:
-            yield from ((path + " option", str(label)) for label in labels)
-        if isinstance(x, ChartOutput):
-            import plotly.graph_objects as go
-
-            for out in x.outputs:
-                spec = out.get("data", {}).get("application/vnd.plotly.v1+json")
-                if spec:
-                    yield from figure_text(go.Figure(spec), path + " chart")
+        yield from _own_text(x, where)
         for child in getattr(x, "children", ()) or ():
-            yield from walk(child, path)
+            yield from walk(child)
 
-    yield from walk(widget, where)
+    yield from walk(widget)
 
 
 def docx_text(path: Path) -> Iterator[Fragment]:
@@ -257,6 +265,20 @@ def xlsx_text(path: Path) -> Iterator[Fragment]:
                     yield f"{path.name}:{ws.title}!{c.coordinate} コメント", c.comment.text
 
 
+def _pptx_shape_text(shape: Any, where: str) -> Iterator[Fragment]:
+    if shape.has_text_frame:
+        yield where, shape.text_frame.text
+    if getattr(shape, "has_table", False) and shape.has_table:
+        yield from ((where + " 表", cell.text) for row in shape.table.rows for cell in row.cells)
+    if getattr(shape, "has_chart", False) and shape.has_chart:
+        chart = shape.chart
+        if chart.has_title:
+            yield where + " グラフ", chart.chart_title.text_frame.text
+        for plot in chart.plots:
+            yield from ((where + " 系列", str(s.name)) for s in plot.series)
+            yield from ((where + " 項目", str(c)) for c in plot.categories)
+
+
 def pptx_text(path: Path) -> Iterator[Fragment]:
     from pptx import Presentation
 
@@ -264,19 +286,7 @@ def pptx_text(path: Path) -> Iterator[Fragment]:
     for k, slide in enumerate(deck.slides, 1):
         where = f"{path.name} スライド {k}"
         for shape in slide.shapes:
-            if shape.has_text_frame:
-                yield where, shape.text_frame.text
-            if getattr(shape, "has_table", False) and shape.has_table:
-                for row in shape.table.rows:
-                    for cell in row.cells:
-                        yield where + " 表", cell.text
-            if getattr(shape, "has_chart", False) and shape.has_chart:
-                chart = shape.chart
-                if chart.has_title:
-                    yield where + " グラフ", chart.chart_title.text_frame.text
-                for plot in chart.plots:
-                    yield from ((where + " 系列", str(s.name)) for s in plot.series)
-                    yield from ((where + " 項目", str(c)) for c in plot.categories)
+            yield from _pptx_shape_text(shape, where)
         if slide.has_notes_slide:
             yield where + " ノート", slide.notes_slide.notes_text_frame.text
 

@@ -341,8 +341,15 @@ class Classification(Result):
         return frame(recs, ["原則", "状態", "内容", "根拠"])
 
     def work_items_frame(self) -> pd.DataFrame:
+        """The pattern's work items; 担当 by its label (「都道府県」, data/owner_roles.csv), never its code."""
+        roles = reference.table("owner_roles.csv").set_index("code")["label_ja"]
         recs = [
-            {"パターン": w.pattern, "検討事項": w.consideration_label, "取組事項": w.item, "担当": w.owner}
+            {
+                "パターン": w.pattern,
+                "検討事項": w.consideration_label,
+                "取組事項": w.item,
+                "担当": str(roles.get(w.owner, w.owner)),
+            }
             for w in self.work_items
         ]
         return frame(recs, ["パターン", "検討事項", "取組事項", "担当"])

@@ -338,7 +338,7 @@ class CostSimulator(StaticFallback, w.VBox):
             + "</ul>"
         )
         self.fairness.value = _fairness_html(fair)
-        df = allocation.to_staff_frame().drop(columns=["code"])
+        df = allocation.to_staff_frame()
         for col in ("負担額（円）", "単独の費用（円）", "削減額（円）"):
             df[col] = df[col].map(lambda x: f"{x:,.0f}")
         df["削減率"] = df["削減率"].map(lambda x: f"{x:.0%}")
