@@ -156,10 +156,13 @@ def _shown(node: Any) -> Iterator[str]:
             yield from _shown(v)
 
 
+_PLACEHOLDER = re.compile(r"%\{[^}]*\}")  # 「%{source.label}」 in a hover template: filled in, never shown
+
+
 def figure_text(fig: Any, where: str) -> Iterator[Fragment]:
     spec = fig.to_plotly_json()
     for text in _shown({"data": spec.get("data", []), "layout": spec.get("layout", {})}):
-        yield from html_text(text, where)
+        yield from html_text(_PLACEHOLDER.sub("", text), where)
 
 
 def table_text(df: Any, where: str) -> Iterator[Fragment]:
