@@ -362,6 +362,8 @@ def widget_views(pref: Any) -> Iterator[Fragment]:
         "TypeFlowchart",
         "OptionsPanel",
         "CostSimulator",
+        "CostEffectPanel",
+        "AuthMatrix",
         "PlanEditor",
     ):
         widget = getattr(W, cls)(session)

@@ -58,13 +58,13 @@ def _fonts(doc: Any) -> None:
 def _cell(v: Any, column: str = "") -> str:
     """A table cell as staff read it: nothing for a missing value, numbers with separators and whole numbers
     without 「.0」 (「1」, 「12,000」; a year stays 「2028」), ○/— for yes/no (:func:`workbench.staff.cell_ja`)."""
-    from .staff import _cell_text, _is_bool, _is_number
+    from .staff import column_cell
 
     if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
         return ""
-    if _is_number(v) or _is_bool(v):
-        return _cell_text(str(column), v, ())
-    return str(v)
+    if isinstance(v, str):
+        return v
+    return column_cell(str(column), v)
 
 
 def _table(
