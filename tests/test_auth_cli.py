@@ -34,7 +34,7 @@ def test_json_contract_and_on_date(capsys):
 def test_text_output(capsys):
     assert main(["auth", SAMPLE, "--on", "2026-06-18"]) == 0
     out = capsys.readouterr().out
-    assert "e-application" in out and "認証連携" in out and "既定の仮定" in out
+    assert "電子申請" in out and "認証連携" in out and "既定の仮定" in out  # services by name
 
 
 def test_bad_input_exit_2(tmp_path, capsys):

@@ -199,7 +199,9 @@ def test_plan_edit_survives_save_rerun_and_export(lab, page):
     open_notebook(page, base, "03_Step3_実行計画.ipynb")
     run_all(page)
     editor = wait_widget(page, ".wb-plan-editor", "plan_editor")
-    choose(editor.locator(".wb-plan-item select"), "（c1-1）")
+    choose(
+        editor.locator(".wb-plan-item select"), " Well-Being指標等を活用しつつ地域課題を分析"
+    )  # c1-1, by its name
     duration = editor.locator(".wb-plan-duration input")
     page.wait_for_function(
         "() => document.querySelector('.wb-plan-duration input').value === '3'", timeout=30_000
@@ -222,7 +224,9 @@ def test_plan_edit_survives_save_rerun_and_export(lab, page):
     # the whole notebook again (Run All): the edit is read back from the file and exported
     run_all(page)
     editor = wait_widget(page, ".wb-plan-editor", "plan_editor_again")
-    choose(editor.locator(".wb-plan-item select"), "（c1-1）")
+    choose(
+        editor.locator(".wb-plan-item select"), " Well-Being指標等を活用しつつ地域課題を分析"
+    )  # c1-1, by its name
     page.wait_for_function(
         "() => document.querySelector('.wb-plan-duration input').value === '7'", timeout=60_000
     )

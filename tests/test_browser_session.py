@@ -317,7 +317,9 @@ def step3_sample(page, lab: Launcher) -> None:
     open_notebook(page, lab, "03_Step3_実行計画.ipynb")
     run_all(page)
     editor = wait_widget(page, ".wb-plan-editor", "plan_editor")
-    choose(editor.locator(".wb-plan-item select"), "（c1-1）")
+    choose(
+        editor.locator(".wb-plan-item select"), " Well-Being指標等を活用しつつ地域課題を分析"
+    )  # c1-1, by its name
     page.wait_for_function("() => document.querySelector('.wb-plan-duration input').value === '3'")
     # 4. refusals beside their fields; nothing changes
     editor.locator(".wb-plan-duration input").fill("-2")

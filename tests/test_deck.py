@@ -411,8 +411,14 @@ def test_docx_tables_and_fonts(doc, pref):
     ]
     numbers = plan.numbers()
     assert [r.cells[0].text for r in gantt.rows[1:]] == [numbers[i.id] for i in plan.items]
-    shares = next(t for t in doc.tables if [c.text for c in t.rows[0].cells][:2] == ["コード", "団体"])
-    assert all(cell.text.endswith(("万円", "億円")) for cell in shares.columns[2].cells[1:])
+    shares = next(t for t in doc.tables if [c.text for c in t.rows[0].cells][:2] == ["団体", "負担額"])
+    assert all(cell.text.endswith(("万円", "億円")) for cell in shares.columns[1].cells[1:])
+    # the members by name: no municipality code column, no code in any cell (issue: staff read names)
+    assert not any(c.text.isdigit() and len(c.text) == 6 for c in shares.columns[0].cells)
+    # quantities as whole numbers: the overviews' 量 is 「1」, never 「1.0」
+    flows = [t for t in doc.tables if [c.text for c in t.rows[0].cells][:3] == ["接続元", "接続先", "量"]]
+    amounts = [c.text for t in flows for c in t.columns[2].cells[1:]]
+    assert "1" in amounts and not any(a.endswith(".0") for a in amounts)
     fonts = doc.styles["Normal"].element.rPr.rFonts
     assert fonts.get(qn("w:eastAsia")) == "Meiryo"
 

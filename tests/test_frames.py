@@ -117,9 +117,10 @@ def test_the_comparisons_staff_tables_have_only_japanese_headings() -> None:
 def test_classification_frame_holds_codes_the_staff_frame_labels() -> None:
     res = RESULTS["Classification"]
     df = res.to_frame().set_index("platform")
-    staff = res.to_staff_frame().set_index("id")
+    staff = res.to_staff_frame().set_index("名称")  # the platform by name: no id column (staff read names)
+    assert "id" not in staff.reset_index().columns
     assert df.loc["pref-platform", "user_scope"] == "prefectural"
-    assert staff.loc["pref-platform", "利用者の範囲"] == "都道府県内"
+    assert staff.loc["福島県データ連携基盤（仮称）", "利用者の範囲"] == "都道府県内"
     assert df.loc["pref-platform", "components"] == "auth|non_personal|personal"
 
 

@@ -123,8 +123,13 @@ def test_user_edits_override_add_remove_and_dates():
     assert items["c5-1"].start_month == 6 and items["c5-1"].start_date == date(2026, 10, 1)
     assert items["c1-1"].start_date == date(2026, 4, 1)
     df = ap.to_staff_frame()
-    assert list(df.columns[:4]) == ["ID", "取組事項", "検討事項", "担当"]
-    assert df.set_index("ID").loc["council", "担当"] == "都道府県"
+    assert list(df.columns[:4]) == ["番号", "取組事項", "検討事項", "担当"]  # numbers, not ids
+    assert df.set_index("番号").loc[ap.numbers()["council"], "担当"] == "都道府県"
+    assert "council" not in df.to_string() and "c4-2" not in df.to_string()
+    # the items it waits for by number too, and the critical path by number and name
+    assert df.set_index("番号").loc[ap.numbers()["council"], "依存"] == ap.numbers()["c4-2"]
+    crit = dict(ap.card_rows())["クリティカルパス"]
+    assert ap.label(ap.critical_path[0]) in crit and not any(i in crit.split() for i in ap.critical_path)
 
 
 def test_cycle_is_a_located_input_error():

@@ -76,8 +76,8 @@ def test_a_platform_without_terms_gets_an_item_owned_by_the_operating_body_with_
     assert "課題リスト（Step 1）" in item.source
     assert "那須塩原市の基盤" in item.title and item.notes == issue.message
     assert item.id == "issue-terms-missing-nasu"  # no rule code in staff's tables
-    frame = ap.to_staff_frame().set_index("ID")
-    assert frame.loc[item.id, "由来"] == "生成・課題リスト"
+    frame = ap.to_staff_frame().set_index("番号")
+    assert frame.loc[ap.numbers()[item.id], "由来"] == "生成・課題リスト"
     # the milestone waits for it
     assert item.id in plan.action_plan(pref).item(plan.LAUNCH_ID).depends_on
 
@@ -242,9 +242,11 @@ def test_gantt_rows_of_issue_items_read_as_issues_and_stay_distinct():
     ap = plan.action_plan(wb.load_sample("07"))
     fig = gantt(ap)
     rows = [y for t in fig.data for y in (t.y or [])]
-    issue_rows = [y for y in rows if str(y).startswith("課題 ")]
+    issue_rows = [y for y in rows if str(y).split(" ", 1)[-1].startswith("課題 ")]
     assert len(issue_rows) == sum(1 for i in ap.items if i.issue) and len(set(issue_rows)) == len(issue_rows)
-    assert not any("issue-" in str(y) for y in issue_rows)  # no two coincide here, so no id is needed
+    assert not any("issue-" in str(y) for y in issue_rows)  # the rows by number and name, never by id
+    numbers = set(ap.numbers().values())
+    assert rows and all(str(y).split(" ", 1)[0] in numbers for y in rows)  # each row opens with its number
 
 
 def test_files_written_with_the_old_issue_item_ids_still_point_at_their_items():

@@ -317,7 +317,8 @@ def test_synthetic_is_said_on_every_card_and_chart_title(tmp_path, code):
     assert synthetic == (code == "47")
     card = W.ClassificationCard(session)
     vision = W.VisionCard(session)
-    panels = [card, W.PlatformView(session), W.TypeFlowchart(session), W.CostSimulator(session)]
+    simulator = W.CostSimulator(session)
+    panels = [card, W.PlatformView(session), W.TypeFlowchart(session), simulator]
     panels += [
         W.PlanEditor(session),
         W.DataFlowPanel(session),
@@ -332,6 +333,9 @@ def test_synthetic_is_said_on_every_card_and_chart_title(tmp_path, code):
     for html_text in (card.card.value, vision.card.value):
         assert ("（合成データ）</h" in html_text) == synthetic
         assert ("合成データです" in html_text) == synthetic
+    # the cost simulator's text summary: its title line (「沖縄県 費用配分：…」) says it too
+    first = re.search(r"<li>([^<]*)</li>", simulator.summary.value).group(1)
+    assert "費用配分" in first and first.endswith("（合成データ）") == synthetic, first
 
 
 def test_synthetic_is_said_on_every_slide_and_workbook(okinawa, tmp_path):
@@ -356,9 +360,26 @@ def test_synthetic_is_said_on_every_slide_and_workbook(okinawa, tmp_path):
     )
     assert tables.sheetnames[0] == "注意" and "合成データ" in tables["注意"]["A1"].value
     assert "共同利用ビジョン（合成データ）</h1>" in vision_html(pref)
+    from docx import Document
+
+    from workbench.vision_docx import write_vision_docx
+
+    doc = Document(str(write_vision_docx(pref, tmp_path / "vision.docx")))
+    assert (
+        doc.paragraphs[0].style.name == "Title"
+        and doc.paragraphs[0].text == "沖縄県 共同利用ビジョン（合成データ）"
+    )
+    assert doc.core_properties.title.endswith("（合成データ）") and doc.paragraphs[
+        1 + 1
+    ].text == synthetic_note(pref)
+    assert doc.sections[0].header.paragraphs[0].text.endswith("（合成データ）")
     # a sample says nothing of the kind
     sample = wb.load_sample("09")
     assert synthetic_note(sample) is None
+    assert (
+        Document(str(write_vision_docx(sample, tmp_path / "v9.docx"))).paragraphs[0].text
+        == "栃木県 共同利用ビジョン"
+    )
     assert (
         not load_workbook(plan_xlsx(sample, tmp_path / "p9.xlsx"))["実行計画"]
         .cell(TITLE_ROW, 1)

@@ -118,7 +118,8 @@ def test_members_of_other_prefectures_are_accepted_counted_and_marked():
     assert a.municipalities == ["102016", "012173", "422053", "272230"]
     assert a.outside == ["012173", "422053", "272230"]
     assert pref.municipality_label("012173") == "江別市（北海道・外部の団体）"
-    row = r.to_staff_frame().set_index("id").loc["mebuku"]
+    name = next(p.name for p in pref.platforms if p.id == "mebuku")
+    row = r.to_staff_frame().set_index("名称").loc[name]  # staff's table: the platform by name
     assert row["利用団体数"] == 4 and "大村市（長崎県・外部の団体）" in row["うち外部の団体"]
     from workbench.charts import classify as cc
 

@@ -391,20 +391,20 @@ class AuthMatch(Result):
 
     def to_staff_frame(self) -> pd.DataFrame:
         """One row per service: required and offered levels in words, whether they suffice (「充足」「不足」, or
-        「要確認」 where the need is not known: never 充足), what is missing, chain."""
+        「要確認」 where the need is not known: never 充足), what is missing, chain. Services, platforms and means by
+        their names (the ids and codes are in :meth:`to_frame`)."""
         recs = [
             {
-                "サービス": s.service,
-                "名称": s.name,
-                "基盤": s.platform,
+                "サービス": s.name or s.service,
+                "基盤": self.platform_name(s.platform),
                 "種別": reference.label("service_category", s.category) if s.category else "—",
                 "根拠": reference.label("requirement_basis", s.basis),
                 "必要": required_words(s),
                 "提供": s.offered.words(),
                 "充足": verdict_words(s),
                 "不足": "; ".join(m.message for m in s.missing),
-                "必要な手段": "|".join(s.means_required),
-                "経路": " ← ".join(s.chain),
+                "必要な手段": self.means_words(s.means_required),
+                "経路": " ← ".join(self.platform_name(p) for p in s.chain),
                 "経路の実効レベル": s.effective.words(),
                 "経路で充足": s.chain_satisfied,
                 "出典": s.source,
@@ -415,7 +415,6 @@ class AuthMatch(Result):
             recs,
             [
                 "サービス",
-                "名称",
                 "基盤",
                 "種別",
                 "根拠",
@@ -431,18 +430,27 @@ class AuthMatch(Result):
             ],
         )
 
+    def means_words(self, codes: list[str] | None) -> str:
+        """Means of identity proofing by their names (「マイナンバーカード（ICチップ読取）」), never their codes;
+        「—」 for none."""
+        labels = {m.code: m.label for m in self.means_catalogue}
+        return "、".join(labels.get(c, c) for c in codes or []) or "—"
+
     def platforms_frame(self) -> pd.DataFrame:
+        """One row per platform by name: the means it offers (valid, expired) by name, its levels, what to add."""
         recs = [
             {
-                "基盤": p.platform,
-                "手段（有効）": ", ".join(p.means_valid) or "—",
-                "期限切れ": ", ".join(p.means_expired) or "—",
+                "基盤": p.name or p.platform,
+                "手段（有効）": self.means_words(p.means_valid),
+                "期限切れ": self.means_words(p.means_expired),
                 "提供": p.offered.words(),
                 "申告": p.declared.words() if p.declared else "—",
                 "申告と相違": p.declared_mismatch,
                 "必要（最大）": p.required_max.words(),
                 "全サービス充足": p.all_satisfied,
-                "追加する手段": "—" if p.means_to_add is None else (", ".join(p.means_to_add) or "不要"),
+                "追加する手段": "—"
+                if p.means_to_add is None
+                else (self.means_words(p.means_to_add) if p.means_to_add else "不要"),
             }
             for p in self.platforms
         ]

@@ -301,8 +301,9 @@ class Classification(Result):
         return frame(self.platform_codes, self.FRAME_COLUMNS)
 
     def to_staff_frame(self) -> pd.DataFrame:
-        """One row per platform as staff read it: Japanese headers and labels (名称, 状態, 運営 …)."""
-        return pd.DataFrame(self.platforms)
+        """One row per platform as staff read it: Japanese headers and labels (名称, 状態, 運営 …); the platform
+        by its name only (the file's id stays in :meth:`to_frame` and in the JSON's ``platforms``)."""
+        return pd.DataFrame(self.platforms).drop(columns=["id"], errors="ignore")
 
     def name(self, ident: str | None) -> str:
         """The name the file gives a platform or service id (the id itself when unknown; "—" for none): what
@@ -340,8 +341,15 @@ class Classification(Result):
         return frame(recs, ["原則", "状態", "内容", "根拠"])
 
     def work_items_frame(self) -> pd.DataFrame:
+        """The pattern's work items; 担当 by its label (「都道府県」, data/owner_roles.csv), never its code."""
+        roles = reference.table("owner_roles.csv").set_index("code")["label_ja"]
         recs = [
-            {"パターン": w.pattern, "検討事項": w.consideration_label, "取組事項": w.item, "担当": w.owner}
+            {
+                "パターン": w.pattern,
+                "検討事項": w.consideration_label,
+                "取組事項": w.item,
+                "担当": str(roles.get(w.owner, w.owner)),
+            }
             for w in self.work_items
         ]
         return frame(recs, ["パターン", "検討事項", "取組事項", "担当"])

@@ -627,9 +627,9 @@ class DataMapResult(Result):
         ).rename_axis(index="データの分野", columns="サービスの分野")
 
     def assets_frame(self) -> pd.DataFrame:
+        """One row per data asset, by name (the file's ids are in :meth:`to_frame` and the JSON)."""
         recs = [
             {
-                "ID": a.id,
                 "データアセット名": a.name,
                 "所管元": a.owner or "—",
                 "所在": a.location or "—",
@@ -646,7 +646,6 @@ class DataMapResult(Result):
         return frame(
             recs,
             [
-                "ID",
                 "データアセット名",
                 "所管元",
                 "所在",
@@ -661,24 +660,39 @@ class DataMapResult(Result):
         )
 
     def services_frame(self) -> pd.DataFrame:
+        """One row per service, by name (the file's ids are in :meth:`to_frame` and the JSON); the data it uses
+        by name too."""
+        import re
+
+        from .staff import names_ja
+
+        ids = {a.id: a.name for a in self.assets} | {x.id: x.name for x in self.services}
+        # another service's external data used as intake is keyed 「service-id/名前」: the name alone
+        owner = re.compile(
+            r"(?<![A-Za-z0-9_-])(?:" + "|".join(re.escape(x.id) for x in self.services) + r")/"
+            if self.services
+            else r"(?!)"
+        )
+
+        def named(xs: list[str]) -> str:
+            return names_ja(owner.sub("", "、".join(xs)), ids) or "—"
+
         recs = [
             {
-                "ID": s.id,
                 "サービス名": s.name,
                 "基盤": self.platform_name(s.platform),
                 "分野": field_label(s.field),
-                "取込データ": "、".join(s.intake) or "—",
-                "未登録の取込データ": "、".join(s.unresolved) or "—",
-                "外部提供可能データ": "、".join(s.external) or "—",
-                "データ利用元（データマップ）": "、".join(s.derived_sources) or "—",
-                "台帳にない利用元": "、".join(s.missing_sources) or "—",
+                "取込データ": named(s.intake),
+                "未登録の取込データ": named(s.unresolved),
+                "外部提供可能データ": named(s.external),
+                "データ利用元（データマップ）": "、".join(map(self.platform_name, s.derived_sources)) or "—",
+                "台帳にない利用元": "、".join(map(self.platform_name, s.missing_sources)) or "—",
             }
             for s in self.services
         ]
         return frame(
             recs,
             [
-                "ID",
                 "サービス名",
                 "基盤",
                 "分野",

@@ -93,7 +93,7 @@ class OverviewData(Result):
             {
                 "接続元": label[x.source],
                 "接続先": label[x.target],
-                "量": x.value,
+                "量": int(x.value) if float(x.value).is_integer() else x.value,  # 「1」, never 「1.0」
                 "提供主体": reference.label("provider", x.group),
                 "内容": x.label,
             }
@@ -125,7 +125,7 @@ def _populations() -> dict[str, int]:
     return dict(zip(munis["code"], munis["population_2020"], strict=True))
 
 
-def _part_nodes(p: Platform, pg: Group) -> list[OverviewNode]:
+def _part_nodes(p: Platform, pg: Group, pref: Prefecture | None = None) -> list[OverviewNode]:
     """The platform's brokers and its authentication service (guide 3.4 属性)."""
     common = dict(column=3, group=pg, group_label=_group_label(pg))
     out = []
@@ -156,12 +156,27 @@ def _part_nodes(p: Platform, pg: Group) -> list[OverviewNode]:
                 id="auth",
                 kind="auth",
                 label=f"個人認証サービス（{lv}）",
-                detail=("手段: " + "、".join(p.means) if p.means else "手段: 未記録")
-                + "／guide 3.4 身元確認・当人認証レベル",
+                detail=(
+                    "手段: " + "、".join(_means_label(pref, m) for m in p.means)
+                    if p.means
+                    else "手段: 未記録"
+                )
+                + "／ガイド 3.4 身元確認・当人認証レベル",
                 **common,
             )
         )
     return out
+
+
+def _means_label(pref: Prefecture, code: str) -> str:
+    """A means of identity proofing by its name (data/id_means.csv, or the file's own auth.means), never its
+    code."""
+    own = getattr(getattr(pref, "auth", None), "means", None) or []
+    for m in own:
+        if getattr(m, "code", None) == code and getattr(m, "label", None):
+            return str(m.label)
+    table = reference.table("id_means.csv").set_index("code")["label_ja"]
+    return str(table.get(code, code))
 
 
 def _federated_with(pref: Prefecture, p: Platform) -> list[tuple[Platform, list[str]]]:
@@ -209,7 +224,7 @@ class _Diagram:
             self.grouped = [c for c in self.used if c not in keep]
         self.nodes: list[OverviewNode] = []
         self.links: list[OverviewLink] = []
-        self.part_nodes = _part_nodes(p, self.pg)
+        self.part_nodes = _part_nodes(p, self.pg, pref)
         self.parts: dict[str, float] = {}
 
     def muni_node(self, c: str) -> str:
@@ -221,7 +236,7 @@ class _Diagram:
             kind="municipality", column=0, group="municipality", group_label=_group_label("municipality")
         )
         for c in self.shown:
-            detail = f"{c}（2020年人口 {self.pops.get(c, 0):,} 人）"
+            detail = f"2020年人口 {self.pops.get(c, 0):,} 人"  # the name is the label: no code
             self.nodes.append(
                 OverviewNode(id=f"muni:{c}", label=self.pref.municipality_label(c), detail=detail, **common)
             )

@@ -199,7 +199,7 @@ def _auth(page: _Page, pref: Any, on: dt.date | None) -> None:
         page.chart(auth_map(pref, res))
     page.h(3, "サービス別の充足")
     page.raw(
-        _table(res.to_staff_frame()[["名称", "基盤", "必要", "提供", "充足", "不足"]])
+        _table(res.to_staff_frame()[["サービス", "基盤", "必要", "提供", "充足", "不足"]])
     )  # services by name
     page.h(3, "基盤間の認証連携")
     page.raw(_table(res.federation_frame()))

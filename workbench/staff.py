@@ -446,6 +446,13 @@ def _cell_text(col: str, v: Any, sources: tuple[str, ...]) -> str:
     return cell_ja(v)
 
 
+def column_cell(column: str, value: Any) -> str:
+    """One cell of a staff table's column as text, the way :func:`table_html` writes it: numbers with separators
+    and whole ones without 「.0」 (a year stays 「2028」, yen in whole 円), ○/— for yes/no (×for a failed check),
+    「—」 for nothing (for Word and other take-aways that are not HTML)."""
+    return _cell_text(str(column), value, ())
+
+
 def _cell_class(v: Any, text: str, long: bool) -> str:
     """num (right-aligned), long (wrapped), short (never wrapped) or nothing."""
     money = isinstance(v, str) and _MONEY.match(v) is not None

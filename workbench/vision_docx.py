@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from .classify import pattern_text
-from .text import money_ja, office_safe
+from .text import money_ja, office_safe, synthetic_note, with_synthetic_mark
 
 FONT = "Meiryo"  # メイリオ; Word substitutes 游ゴシック/MS ゴシック where it is missing
 
@@ -55,10 +55,16 @@ def _fonts(doc: Any) -> None:
     doc.styles["Normal"].font.size = Pt(10.5)
 
 
-def _cell(v: Any) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
+def _cell(v: Any, column: str = "") -> str:
+    """A table cell as staff read it: nothing for a missing value, numbers with separators and whole numbers
+    without 「.0」 (「1」, 「12,000」; a year stays 「2028」), ○/— for yes/no (:func:`workbench.staff.cell_ja`)."""
+    from .staff import column_cell
+
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
         return ""
-    return str(v)
+    if isinstance(v, str):
+        return v
+    return column_cell(str(column), v)
 
 
 def _table(
@@ -87,8 +93,8 @@ def _table(
         no_split = OxmlElement("w:cantSplit")
         no_split.set(qn("w:val"), "true")
         r._tr.get_or_add_trPr().append(no_split)
-        for cell, v in zip(r.cells, row, strict=True):
-            cell.text = _cell(v)
+        for cell, v, col in zip(r.cells, row, df.columns, strict=True):
+            cell.text = _cell(v, col)
     _shape(table, widths_mm, size)
     return table
 
@@ -203,15 +209,19 @@ def vision_document(pref: Any) -> Any:
     for side in ("left_margin", "right_margin"):
         setattr(section, side, Mm(20))
     _fonts(doc)
-    doc.core_properties.title = f"{v.prefecture.name} 共同利用ビジョン"
+    title = with_synthetic_mark(
+        f"{v.prefecture.name} 共同利用ビジョン", pref
+    )  # 「（合成データ）」 when synthetic
+    doc.core_properties.title = title
     doc.core_properties.author = "共同利用ワークベンチ"
     doc.core_properties.language = "ja-JP"
-    doc.add_heading(f"{v.prefecture.name} 共同利用ビジョン", level=0)  # the title
+    doc.add_heading(title, level=0)  # the title
     from .text import date_ja
 
     doc.add_paragraph(f"作成日: {date_ja(date.today())}（共同利用ワークベンチ、ガイド 3.1 Step 2）")
-    if getattr(pref, "synthetic", False):
-        doc.add_paragraph("この都道府県ファイルは合成データ（実在しない基盤）です。")
+    note = synthetic_note(pref)
+    if note:
+        doc.add_paragraph(note)
     if v.statement:
         _heading(doc, "ビジョン", 1)
         doc.add_paragraph(v.statement)
@@ -286,7 +296,7 @@ def vision_document(pref: Any) -> Any:
 
     _plan(doc, ap, err)
     for sec in doc.sections:
-        _page_numbers(sec, f"{v.prefecture.name} 共同利用ビジョン")
+        _page_numbers(sec, title)
     return doc
 
 

@@ -121,8 +121,7 @@ def municipalities_figure(pref, top: int = 30) -> go.Figure:
                 "orientation": "h",
                 "name": plain(g),
                 "marker": {"color": colour},
-                "customdata": part["code"].tolist(),
-                "hovertemplate": "%{y}（%{customdata}）: %{x:,} 人<extra>%{fullData.name}</extra>",
+                "hovertemplate": "%{y}: %{x:,} 人<extra>%{fullData.name}</extra>",  # by name, no code
             }
         )
     inside = df[~df["outside"]]

@@ -351,19 +351,22 @@ def survey_bars(vision: Any) -> go.Figure:
 # --- Gantt ----------------------------------------------------------------------------------------------
 
 
-def _gantt_labels(items: list[Any], width: int = 30) -> dict[str, str]:
-    """Row labels staff read: the item's title shortened (full title on hover); an item answering a 課題リスト
-    issue shows 「課題」 and the issue's title. The id is added only where two labels would coincide."""
+def _gantt_labels(items: list[Any], width: int = 30, numbers: dict[str, str] | None = None) -> dict[str, str]:
+    """Row labels staff read: the item's number (「2-3」, :meth:`ActionPlan.numbers`) and its title shortened
+    (full title on hover); an item answering a 課題リスト issue shows 「課題」 and the issue's title. Never the
+    item's id: the numbers keep two rows with the same title apart."""
 
     def cut(text: str) -> str:
         return text[:width] + ("…" if len(text) > width else "")
 
+    numbers = numbers or {}
     short = {
         i.id: ("課題 " + cut(i.title.split(": ", 1)[-1])) if getattr(i, "issue", None) else cut(i.title)
         for i in items
     }
-    seen = list(short.values())
-    return {k: v if seen.count(v) == 1 else f"{v}（{k}）" for k, v in short.items()}
+    labels = {k: f"{numbers[k]} {v}" if k in numbers else v for k, v in short.items()}
+    seen = list(labels.values())
+    return {k: v if seen.count(v) == 1 else f"{v}（{n}）" for n, (k, v) in enumerate(labels.items(), 1)}
 
 
 #: bar colours of offices named by the plan itself (担当 as free text), after the five roles' own colours
@@ -395,7 +398,8 @@ def gantt(plan: Any, *, dependencies: bool = True) -> go.Figure:
     """
     items = list(plan.items)
     owners, colour = _owners(items)
-    ylabels = {k: plain(v) for k, v in _gantt_labels(items).items()}
+    numbers = plan.numbers()
+    ylabels = {k: plain(v) for k, v in _gantt_labels(items, numbers=numbers).items()}
     fig = go.Figure()
     for code, label in owners:
         mine = [i for i in items if i.owner == code and i.duration > 0]
@@ -415,11 +419,11 @@ def gantt(plan: Any, *, dependencies: bool = True) -> go.Figure:
                 },
                 customdata=[
                     [
-                        plain(i.title),
+                        plain(f"{numbers[i.id]} {i.title}"),
                         label,
                         i.start_month,
                         i.end_month,
-                        plain(", ".join(i.depends_on)) or "—",
+                        plain(plan.depends_text(i)),
                         i.start_date.isoformat() if i.start_date else "",
                         "○" if i.critical else "",
                     ]
@@ -443,7 +447,7 @@ def gantt(plan: Any, *, dependencies: bool = True) -> go.Figure:
                     "color": [colour.get(i.owner, "#333") for i in miles],
                     "line": {"color": HIGHLIGHT, "width": 2},
                 },
-                hovertext=[plain(i.title) for i in miles],
+                hovertext=[plain(f"{numbers[i.id]} {i.title}") for i in miles],
                 hoverinfo="text",
             )
         )

@@ -221,12 +221,11 @@ class CashFlow(Result):
         return self.summary_lines()[0]
 
     def to_staff_frame(self) -> pd.DataFrame:
-        """Rows: members then 県; columns: code, 名称, year 0..T (円), 現在価値（円）."""
+        """Rows: members then 県; columns: 名称, year 0..T (円), 現在価値（円） (the codes are in :meth:`to_frame`)."""
         rows = []
-        for code, name, f, v in zip(self.codes, self.names, self.flows, self.npv, strict=True):
+        for name, f, v in zip(self.names, self.flows, self.npv, strict=True):
             rows.append(
                 {
-                    "code": code,
                     "名称": name,
                     **{f"{y}年目": x for y, x in zip(self.years, f, strict=True)},
                     "現在価値（円）": v,
@@ -234,7 +233,6 @@ class CashFlow(Result):
             )
         rows.append(
             {
-                "code": "prefecture",
                 "名称": "県",
                 **{f"{y}年目": x for y, x in zip(self.years, self.prefecture, strict=True)},
                 "現在価値（円）": self.prefecture_npv,

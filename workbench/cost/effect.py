@@ -235,10 +235,10 @@ class CostEffect(Result):
         return frame(recs, self.FRAME_COLUMNS)
 
     def to_staff_frame(self) -> pd.DataFrame:
-        """One row per municipality, amounts in yen (numbers), ratios as denominators (NaN: 負担なし)."""
+        """One row per municipality by name (its code is in :meth:`to_frame`), amounts in yen (numbers), ratios as
+        denominators (NaN: 負担なし)."""
         recs = [
             {
-                "code": m.code,
                 "市区町村": m.name,
                 "人口": m.population,
                 "単独の構築費（円）": m.build_alone,
@@ -254,7 +254,7 @@ class CostEffect(Result):
             }
             for m in self.members
         ]
-        cols = list(recs[0]) if recs else ["code", "市区町村"]
+        cols = list(recs[0]) if recs else ["市区町村"]
         return frame(recs, cols)
 
     def details_html(self) -> str:

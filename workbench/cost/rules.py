@@ -315,6 +315,10 @@ class GuideRange(BaseModel):
     source: str
 
 
+#: who carries the non-participants' part (the cost scenario's ``non_participants``) as staff read it
+NON_PARTICIPANTS_JA = {"prefecture": "県が負担", "participants": "参加団体が負担", "none": "なし"}
+
+
 class Allocation(Result):
     """A cost allocation (CONTRACT ``cost`` JSON: rule, total, prefecture, members) with its provenance."""
 
@@ -436,11 +440,10 @@ class Allocation(Result):
         )
 
     def to_staff_frame(self) -> pd.DataFrame:
-        """One row per member as staff read it (市区町村, 負担額（円）, 単独の費用（円）…; the municipality code
-        in ``code`` for look-ups); the prefecture's part is in :meth:`summary_lines`."""
+        """One row per member as staff read it (市区町村, 負担額（円）, 単独の費用（円）…), the member by name (its
+        municipality code is in :meth:`to_frame`); the prefecture's part is in :meth:`summary_lines`."""
         rows = [
             {
-                "code": m.code,
                 "市区町村": m.name,
                 "外部の団体": m.outside,
                 "人口": m.population,
@@ -472,7 +475,8 @@ class Allocation(Result):
         ]
         if self.carried_for_non_participants:
             lines.append(
-                f"不参加団体の分（{self.non_participants}）: {yen(self.carried_for_non_participants)}"
+                f"不参加団体の分（{NON_PARTICIPANTS_JA.get(self.non_participants, '負担の扱いは不明')}）: "
+                f"{yen(self.carried_for_non_participants)}"
             )
         over = [m.name for m in self.members if not m.individually_rational]
         lines.append(
@@ -809,12 +813,11 @@ class Comparison(Result):
         return self.summary_lines()[0]
 
     def to_staff_frame(self) -> pd.DataFrame:
-        """One row per member: 団体コード, name (members of other prefectures marked 外部の団体), whether outside,
-        stand-alone cost, then each rule's share (columns: rule labels)."""
+        """One row per member: name (members of other prefectures marked 外部の団体; the municipality code is in
+        :meth:`to_frame`), whether outside, stand-alone cost, then each rule's share (columns: rule labels)."""
         first = next(iter(self.allocations.values()))
         df = pd.DataFrame(
             {
-                "団体コード": [m.code for m in first.members],
                 "市区町村": [m.name for m in first.members],
                 "外部の団体": [m.outside for m in first.members],
                 "単独の費用（円）": [m.standalone for m in first.members],
@@ -848,10 +851,14 @@ class Comparison(Result):
         )
 
     def _repr_html_(self) -> str:
+        """The card staff read: rules by their labels (the codes stay in :meth:`to_frame`), amounts with
+        separators, ○/× for the checks."""
+        from ..staff import table_html
+
         return (
             "<h4>配分ルールの比較</h4>"
-            + self.summary().to_html(index=False)
-            + self.to_staff_frame().to_html(index=False, float_format=lambda x: f"{x:,.0f}")
+            + table_html(self.summary().drop(columns=["rule"], errors="ignore"), max_rows=None)
+            + table_html(self.to_staff_frame(), max_rows=None, css=False)
         )
 
 

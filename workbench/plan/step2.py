@@ -320,16 +320,17 @@ class VisionResult(Result):
         )
 
     def shares_frame(self) -> pd.DataFrame:
+        """Each member's share under the vision's rule, the member by name (the municipality code stays in
+        ``cost.shares`` and the JSON)."""
         recs = [
             {
-                "コード": s.code,
                 "団体": s.name,
                 "負担額（円）": round(s.share),
                 "単独の場合（円）": None if s.standalone is None else round(s.standalone),
             }
             for s in self.cost.shares
         ]
-        return frame(recs, ["コード", "団体", "負担額（円）", "単独の場合（円）"])
+        return frame(recs, ["団体", "負担額（円）", "単独の場合（円）"])
 
 
 def _num(x: float | None) -> str:

@@ -132,8 +132,31 @@ class ActionPlan(Result):
                 f"{len(self.items)} 件（生成 {n['generated']}、編集 {n['edited']}、追加 {n['added']}、"
                 f"除外 {len(self.removed)}）",
             ),
-            ("クリティカルパス", " → ".join(self.numbers().get(i, i) for i in self.critical_path)),
+            ("クリティカルパス", self.critical_path_text()),
         ]
+
+    def label(self, item_id: str) -> str:
+        """An item as staff name it: its number and its name (「2-3 運営組織の検討」), never its id."""
+        nums = self.numbers()
+        title = next((i.title for i in self.items if i.id == item_id), None)
+        if title is None:  # pragma: no cover - every id of the plan is one of its items
+            return nums.get(item_id, "（不明な取組事項）")
+        return f"{nums[item_id]} {title}"
+
+    def labels(self) -> dict[str, str]:
+        """Every item id → :meth:`label` (for choosers and charts: the id stays the value behind the label)."""
+        nums = self.numbers()
+        return {i.id: f"{nums[i.id]} {i.title}" for i in self.items}
+
+    def critical_path_text(self) -> str:
+        """The critical path as staff read it: the items by number and name, 「1-1 … → 1-2 … → 1 共同利用の開始」."""
+        labels = self.labels()
+        return " → ".join(labels.get(i, i) for i in self.critical_path) or "—"
+
+    def depends_text(self, item: ActionItem, sep: str = "、") -> str:
+        """The items ``item`` waits for, by number (「1-2、2-3」); 「—」 for none."""
+        nums = self.numbers()
+        return sep.join(nums.get(d, d) for d in item.depends_on) or "—"
 
     def numbers(self) -> dict[str, str]:
         """The item numbers staff read instead of ids: 「2-3」 for the third item of consideration (2) of
@@ -169,7 +192,7 @@ class ActionPlan(Result):
                     "担当": i.owner_label,
                     "期間": period,
                     "月数": i.duration,
-                    "前提の取組": "、".join(nums.get(d, d) for d in i.depends_on) or "—",
+                    "前提の取組": self.depends_text(i),
                     "クリティカルパス": "★" if i.critical else "",
                 }
             )
@@ -179,7 +202,7 @@ class ActionPlan(Result):
         return [("取組事項", self.to_staff_frame())]
 
     COLUMNS: ClassVar[list[str]] = [
-        "ID",
+        "番号",
         "取組事項",
         "検討事項",
         "担当",
@@ -254,15 +277,17 @@ class ActionPlan(Result):
         return frame(recs, self.FRAME_COLUMNS).astype({"consideration": "Int64"})
 
     def to_staff_frame(self) -> pd.DataFrame:
-        """One row per item, Japanese columns, in schedule order."""
+        """One row per item, Japanese columns, in schedule order; items by their number (:meth:`numbers`), the
+        items they wait for too (the ids stay in :meth:`to_frame`)."""
 
         def made(i: ActionItem) -> str:
             origin = reference.label("plan_origin", i.origin)
             return origin + ("・課題リスト" if i.issue and i.origin != "added" else "")
 
+        nums = self.numbers()
         recs = [
             {
-                "ID": i.id,
+                "番号": nums[i.id],
                 "取組事項": i.title,
                 "検討事項": i.consideration_label or "—",
                 "担当": i.owner_label,
@@ -271,7 +296,7 @@ class ActionPlan(Result):
                 "終了（月）": i.end_month,
                 "開始日": i.start_date.isoformat() if i.start_date else "",
                 "終了日": i.end_date.isoformat() if i.end_date else "",
-                "依存": ", ".join(i.depends_on),
+                "依存": self.depends_text(i),
                 "クリティカル": "○" if i.critical else "",
                 "完了": "○" if i.done else "",
                 "由来": made(i),
@@ -715,9 +740,11 @@ def _critical_chain(items: list[ActionItem]) -> list[str]:
 
 
 def schedule_frame(plan: ActionPlan) -> pd.DataFrame:
-    """The schedule as staff read it (notebooks, the plan editor): dates as offices write them and the 年度
-    of the start once the plan has a start date, else months from the plan start; ○/— for yes/no."""
+    """The schedule as staff read it (notebooks, the plan editor): items by number (「2-3」, the items they wait
+    for too), dates as offices write them and the 年度 of the start once the plan has a start date, else months
+    from the plan start; ○/— for yes/no."""
     recs = []
+    nums = plan.numbers()
     for i in plan.items:
         if plan.start is not None and i.start_date is not None and i.end_date is not None:
             last = i.end_date - timedelta(days=1) if i.duration else i.end_date
@@ -727,20 +754,20 @@ def schedule_frame(plan: ActionPlan) -> pd.DataFrame:
             begin, end, fy = f"{i.start_month + 1}か月目", f"{max(i.end_month, i.start_month + 1)}か月目", "—"
         recs.append(
             {
-                "ID": i.id,
+                "番号": nums[i.id],
                 "取組事項": i.title,
                 "担当": i.owner_label,
                 "開始": begin,
                 "終了": end if i.duration else "（節目）",
                 "開始年度": fy,
                 "期間（月）": i.duration,
-                "依存": "、".join(i.depends_on) or "—",
+                "依存": plan.depends_text(i),
                 "クリティカル": "○" if i.critical else "—",
                 "完了": "○" if i.done else "—",
             }
         )
     cols = [
-        "ID",
+        "番号",
         "取組事項",
         "担当",
         "開始",

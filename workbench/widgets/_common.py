@@ -383,6 +383,18 @@ def none_safe(options: list) -> list[tuple[str, Any]]:
     return [(label, NOTHING if value is None else value) for label, value in options]
 
 
+def name_options(pairs: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """Chooser options labelled by name alone (the file's id is the value behind the label, never shown): a
+    name that two items share is told apart by 「（2件目）」."""
+    seen: dict[str, int] = {}
+    out = []
+    for name, value in pairs:
+        label = str(name or "（名称なし）")
+        seen[label] = seen.get(label, 0) + 1
+        out.append((label if seen[label] == 1 else f"{label}（{seen[label]}件目）", value))
+    return out
+
+
 def chosen(dropdown: w.Dropdown) -> Any:
     """A dropdown's value, None for the option that stands for nothing (:data:`NOTHING`)."""
     value = dropdown.value

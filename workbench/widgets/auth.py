@@ -143,9 +143,8 @@ class AuthMatrix(StaticFallback, w.VBox):
             + "<p style='font-size:85%;color:#666'>手段ごとのレベルはプロジェクトの既定の仮定です"
             "（都道府県ファイルの認証の設定で変更できます）。</p></div>"
         )
-        cols = ["名称", "基盤", "必要", "提供", "充足", "不足"]
-        df = res.to_staff_frame()[cols].rename(columns={"名称": "サービス"})
-        df["基盤"] = df["基盤"].map(res.platform_name)  # names as the file gives them; ids stay in the JSON
+        cols = ["サービス", "基盤", "必要", "提供", "充足", "不足"]
+        df = res.to_staff_frame()[cols]  # names as the file gives them; ids stay in the JSON
         self.services.value = "<h4 style='margin:8px 0 2px'>サービス別の充足</h4>" + html_table(df)
         fed = res.federation_frame().copy()
         fed["整合"] = fed["整合"].map(lambda x: "○" if x else "×")

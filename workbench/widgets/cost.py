@@ -325,13 +325,20 @@ class CostSimulator(StaticFallback, w.VBox):
     def _draw_texts(self, allocation: Any, fair: Any) -> None:
         """The summary lines, the fairness audit and the members' shares under the chosen rule (below the
         charts: drawn after them)."""
+        from ..text import with_synthetic_mark
+
+        lines = allocation.summary_lines()
+        if (
+            lines
+        ):  # the title line says 「（合成データ）」 for a synthetic prefecture, as every card of it does
+            lines[0] = with_synthetic_mark(lines[0], self.session.pref)
         self.summary.value = (
             "<ul class='wb-cost-lines'>"
-            + "".join(f"<li>{html.escape(strip_codes(prose_ja(s)))}</li>" for s in allocation.summary_lines())
+            + "".join(f"<li>{html.escape(strip_codes(prose_ja(s)))}</li>" for s in lines)
             + "</ul>"
         )
         self.fairness.value = _fairness_html(fair)
-        df = allocation.to_staff_frame().drop(columns=["code"])
+        df = allocation.to_staff_frame()
         for col in ("負担額（円）", "単独の費用（円）", "削減額（円）"):
             df[col] = df[col].map(lambda x: f"{x:,.0f}")
         df["削減率"] = df["削減率"].map(lambda x: f"{x:.0%}")

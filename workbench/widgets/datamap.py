@@ -11,7 +11,16 @@ from typing import Any
 import ipywidgets as w
 
 from ..text import synthetic_mark
-from ._common import FigureSlot, Message, Session, StaticFallback, error_text, html_table, set_options
+from ._common import (
+    FigureSlot,
+    Message,
+    Session,
+    StaticFallback,
+    error_text,
+    html_table,
+    name_options,
+    set_options,
+)
 
 ALL = "__all__"
 
@@ -97,7 +106,7 @@ class DataFlowPanel(StaticFallback, w.VBox):
         self.message.clear()
         self.result = res
         set_options(
-            self.platform, [("すべての基盤", ALL), *[(f"{p.name}（{p.id}）", p.id) for p in pref.platforms]]
+            self.platform, [("すべての基盤", ALL), *name_options([(p.name, p.id) for p in pref.platforms])]
         )
         self.card.value = _card_html(res, synthetic_mark(self.session.pref))
         self._draw_flow()

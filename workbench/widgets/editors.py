@@ -19,7 +19,17 @@ from .. import reference
 from ..errors import InputError
 from ..inventory import Platform, Service, Terms, cross_check
 from ..inventory.yamlio import problems_from_validation
-from ._common import Message, Session, StaticFallback, chosen, error_text, none_safe, select, set_options
+from ._common import (
+    Message,
+    Session,
+    StaticFallback,
+    chosen,
+    error_text,
+    name_options,
+    none_safe,
+    select,
+    set_options,
+)
 from .choice import MultiChoice
 from .saving import SaveControls
 
@@ -158,7 +168,7 @@ class _Editor(StaticFallback, w.VBox):
     def _refresh(self) -> None:
         self._refresh_choices()
         items = self._items()
-        opts = [(f"{x.id}：{x.name}", x.id) for x in items] + [("＋ 新しい行を追加", NEW)]
+        opts = name_options([(x.name, x.id) for x in items]) + [("＋ 新しい行を追加", NEW)]
         self._quiet = True
         try:
             set_options(self.chooser, opts)
@@ -442,8 +452,8 @@ class PlatformEditor(_Editor):
         pref = self.session.pref
         if pref is None:
             return
-        munis = [
-            (f"{n}（{c}）", c)
+        munis = [  # by name: the 6-digit code is the value behind the label
+            (str(n), c)
             for c, n in reference.municipalities_of(pref.code)[["code", "name"]].itertuples(index=False)
         ]
         outside = dict.fromkeys(  # members of other prefectures already in the file (外部の団体)
@@ -452,7 +462,7 @@ class PlatformEditor(_Editor):
             for c in [*(p.municipalities or []), p.operated_by]
             if c.isdigit() and pref.is_outside(c)
         )
-        munis += [(f"{pref.municipality_label(c)}（{c}）", c) for c in outside]
+        munis = name_options(munis + [(pref.municipality_label(c), c) for c in outside])
         self.fields["operated_by"].control.options = none_safe(
             [CHOOSE, *_enum_options("operated_by"), *munis]
         )
@@ -464,7 +474,7 @@ class PlatformEditor(_Editor):
                 lambda _c: self.fields["municipalities"].control._sync(), names="value"
             )
             self._watching_operator = True
-        ids = [(f"{p.name}（{p.id}）", p.id) for p in pref.platforms]
+        ids = name_options([(p.name, p.id) for p in pref.platforms])
         self.fields["auth_federation_with"].control.options = ids
         self.fields["data_federation_with"].control.options = ids
 
@@ -554,7 +564,7 @@ class ServiceEditor(_Editor):
         pref = self.session.pref
         if pref is None:
             return
-        ids = [(f"{p.name}（{p.id}）", p.id) for p in pref.platforms]
+        ids = name_options([(p.name, p.id) for p in pref.platforms])
         self.fields["platform"].control.options = none_safe(
             [CHOOSE, *ids] if ids else [("—（先に基盤を追加してください）", None)]
         )

@@ -55,7 +55,7 @@ class CostEffectPanel(StaticFallback, w.VBox):
             controls: list[w.Widget] = []
         else:
             self.rule = w.Dropdown(
-                options=[(f"{r.label_ja}（{r.code}）", r.code) for r in rules_table().itertuples()],
+                options=[(str(r.label_ja), r.code) for r in rules_table().itertuples()],  # labels only
                 value="shapley",
                 description="配分ルール",
                 layout=w.Layout(width="360px"),

@@ -327,7 +327,8 @@ class PlanEditor(StaticFallback, w.VBox):
             self.message.set(error_text(err), "error")
             return
         self.plan = plan
-        opts = [(f"{i.title}（{i.id}）", i.id) for i in plan.items] + [("＋ 新しい取組事項を追加", NEW_ITEM)]
+        labels = plan.labels()  # 「2-3 運営組織の検討」: the number and the name, the id only behind it
+        opts = [(labels[i.id], i.id) for i in plan.items] + [("＋ 新しい取組事項を追加", NEW_ITEM)]
         self._quiet = True
         try:
             set_options(self.chooser, opts)
@@ -384,7 +385,8 @@ class PlanEditor(StaticFallback, w.VBox):
         self.start.value = 0 if item is None else item.start_floor
         self.duration.value = 1 if item is None else item.duration
         others = [i for i in self.plan.items if item is None or i.id != item.id]
-        self.depends_on.options = [(f"{i.title}（{i.id}）", i.id) for i in others]
+        labels = self.plan.labels()
+        self.depends_on.options = [(labels[i.id], i.id) for i in others]
         self.depends_on.value = () if item is None else tuple(d for d in item.depends_on if d != item.id)
         self.done.value = False if item is None else item.done
         self.delete_button.disabled = item is None
@@ -545,12 +547,13 @@ class PlanEditor(StaticFallback, w.VBox):
         return {k: named(v) for k, v in placed.items()}, [named(v) for v in other]
 
     def _names(self, text: str) -> str:
-        """``text`` with the plan's item ids (c1-1) replaced by the items' names, as staff know them."""
+        """``text`` with the plan's item ids (c1-1) replaced by the items' numbers and names, as staff know them
+        (「1-1 …」)."""
         import re
 
         if self.plan is None:
             return text
-        titles = {i.id: i.title for i in self.plan.items}
+        titles = self.plan.labels()
         if not titles:
             return text
         pattern = re.compile(

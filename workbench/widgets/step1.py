@@ -18,6 +18,7 @@ from ._common import (
     StaticFallback,
     error_text,
     html_table,
+    name_options,
     set_options,
     synthetic_note_html,
 )
@@ -170,7 +171,7 @@ class PlatformView(StaticFallback, w.VBox):
             self.update(session.pref)
 
     def update(self, pref) -> None:
-        opts = [(f"{p.name}（{p.id}）", p.id) for p in pref.platforms]
+        opts = name_options([(p.name, p.id) for p in pref.platforms])
         self._quiet = True
         try:
             set_options(self.chooser, opts)
@@ -197,8 +198,8 @@ class PlatformView(StaticFallback, w.VBox):
         row = next(r for r in res.platforms if r["id"] == pid)
         attrs = pd.DataFrame(
             {
-                "属性": [{"id": "ID"}.get(k, k) for k in row],
-                "値": [("—" if v is None else v) for v in row.values()],
+                "属性": [k for k in row if k != "id"],  # the platform by its name: the id is not shown
+                "値": [("—" if v is None else v) for k, v in row.items() if k != "id"],
             }
         )
         self.attributes.value = (
@@ -209,7 +210,6 @@ class PlatformView(StaticFallback, w.VBox):
         svc = pd.DataFrame(
             [
                 {
-                    "ID": s.id,
                     "サービス": s.name,
                     "提供者": reference.label("provider", s.provider),
                     "カテゴリ": reference.label("service_category", s.category) if s.category else "—",
@@ -217,7 +217,7 @@ class PlatformView(StaticFallback, w.VBox):
                 }
                 for s in pref.services_on(pid)
             ],
-            columns=["ID", "サービス", "提供者", "カテゴリ", "パーソナルデータ"],
+            columns=["サービス", "提供者", "カテゴリ", "パーソナルデータ"],
         )
         self.services.value = "<h4 style='margin:8px 0 2px'>サービス（詳細イメージ）</h4>" + html_table(svc)
         self.issues.value = "<h4 style='margin:8px 0 2px'>この基盤の課題</h4>" + html_table(
