@@ -58,7 +58,7 @@ CHART_CLASS = "wb-fig"
 
 def page_kernel_id(page: str) -> str | None:
     """The kernel id in the page's ``jupyter-config-data`` (Voila's lab template), None when absent."""
-    m = re.search(r'<script id="jupyter-config-data" type="application/json">\s*(\{.*?\})\s*</script>', page, re.S)
+    m = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', page, re.S)
     if not m:
         return None
     try:
@@ -68,12 +68,14 @@ def page_kernel_id(page: str) -> str | None:
 
 
 def page_models(page: str) -> list[str]:
-    """The widget models the page's outputs show (``model_id`` of each widget view)."""
-    ids = re.findall(r'type="application/vnd\.jupyter\.widget-view\+json">\s*(\{.*?\})\s*</script>', page, re.S)
+    """The widget models the page's outputs show (``model_id`` of each widget view in Voila's cell outputs,
+    ``<script type="application/vnd.voila.cell-output+json">``)."""
     out = []
-    for raw in ids:
-        with contextlib.suppress(json.JSONDecodeError):
-            out.append(json.loads(raw)["model_id"])
+    for raw in re.findall(
+        r'<script type="application/vnd\.voila\.cell-output\+json">(.*?)</script>', page, re.S
+    ):
+        with contextlib.suppress(json.JSONDecodeError, KeyError, TypeError):
+            out.append(json.loads(raw)["data"][WIDGET_VIEW]["model_id"])
     return out
 
 
@@ -131,7 +133,7 @@ def percentile(values: list[float], q: float) -> float:
 # --- one viewer --------------------------------------------------------------------------------------------
 
 
-def _message(channel: str, msg_type: str, content: dict, session: str) -> str:
+def _message(channel: str, msg_type: str, content: dict, session: str, metadata: dict | None = None) -> str:
     return json.dumps(
         {
             "channel": channel,
@@ -144,11 +146,55 @@ def _message(channel: str, msg_type: str, content: dict, session: str) -> str:
                 "version": "5.3",
             },
             "parent_header": {},
-            "metadata": {},
+            "metadata": metadata or {},
             "content": content,
             "buffers": [],
         }
     )
+
+
+def _apply(msg: dict, comm: str, states: dict[str, dict]) -> bool:
+    """Fold one kernel message into ``states``; True when it was the reply to ``request_states``."""
+    kind = msg.get("msg_type") or msg.get("header", {}).get("msg_type")
+    content = msg.get("content", {})
+    data = content.get("data") or {}
+    if kind == "comm_msg" and content.get("comm_id") == comm and data.get("method") == "update_states":
+        for mid, s in data.get("states", {}).items():
+            states[mid] = dict(s.get("state", {}))
+        return True
+    if kind == "comm_open":
+        states[content.get("comm_id")] = dict(data.get("state", {}))
+    elif kind == "comm_msg" and data.get("method") == "update":
+        states.setdefault(content.get("comm_id"), {}).update(data.get("state", {}))
+    return False
+
+
+async def _every_state(ws, roots: list[str], session: str, timeout_s: float, t0: float, out: dict) -> None:
+    """Ask for every widget's state, as the page's widget manager does, and read the kernel's messages until
+    every widget the page shows is known and every chart slot holds a chart."""
+    comm = uuid.uuid4().hex
+    opening = {"comm_id": comm, "target_name": "jupyter.widget.control", "data": {}}
+    # the widget control protocol's version goes in the metadata, as the page's widget manager sends it
+    await ws.write_message(_message("shell", "comm_open", opening, session, {"version": "1.0.0"}))
+    request = {"comm_id": comm, "data": {"method": "request_states"}}
+    await ws.write_message(_message("shell", "comm_msg", request, session))
+    states: dict[str, dict] = {}
+    got_states = False
+    deadline = time.monotonic() + timeout_s
+    lacking: list[str] = roots
+    while not got_states or lacking:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"still missing {len(lacking)}: {lacking[:3]}")
+        raw = await asyncio.wait_for(ws.read_message(), left)
+        if raw is None:
+            raise RuntimeError("the kernel's websocket closed")
+        if _apply(decode_binary(raw) if isinstance(raw, bytes) else json.loads(raw), comm, states):
+            got_states = True
+            out["states_s"] = round(time.perf_counter() - t0, 2)
+        if got_states:
+            lacking = missing(roots, states)
+    out["widgets"] = len(states)
 
 
 async def viewer(base: str, notebook: str, index: int, timeout_s: float, same_client: bool = False) -> dict:
@@ -170,18 +216,15 @@ async def viewer(base: str, notebook: str, index: int, timeout_s: float, same_cl
                 HTTPRequest(url, headers=headers, request_timeout=timeout_s, connect_timeout=timeout_s)
             )
         except HTTPClientError as err:
-            if err.code in (429, 503):
-                out["result"] = "busy"
-                out["status"] = err.code
-                body = err.response.body.decode("utf-8", "replace") if err.response is not None else ""
-                out["busy_page_ja"] = "混み合っています" in body or "多すぎます" in body
-                out["s"] = round(time.perf_counter() - t0, 2)
-                return out
-            raise
+            if err.code not in (429, 503):
+                raise
+            body = err.response.body.decode("utf-8", "replace") if err.response is not None else ""
+            out.update(result="busy", status=err.code, s=round(time.perf_counter() - t0, 2))
+            out["busy_page_ja"] = "混み合っています" in body or "多すぎます" in body
+            return out
         page = resp.body.decode("utf-8", "replace")
         out["page_s"] = round(time.perf_counter() - t0, 2)
-        kernel = page_kernel_id(page)
-        roots = page_models(page)
+        kernel, roots = page_kernel_id(page), page_models(page)
         if not kernel or not roots:
             raise RuntimeError(f"no kernel or no widget in the page (HTTP {resp.code}, {len(page)} bytes)")
         session = uuid.uuid4().hex
@@ -189,49 +232,8 @@ async def viewer(base: str, notebook: str, index: int, timeout_s: float, same_cl
         ws = await websocket_connect(
             HTTPRequest(ws_url, headers=headers, request_timeout=timeout_s, connect_timeout=timeout_s)
         )
-        comm = uuid.uuid4().hex
-        await ws.write_message(
-            _message(
-                "shell",
-                "comm_open",
-                {"comm_id": comm, "target_name": "jupyter.widget.control", "data": {}},
-                session,
-            )
-        )
-        await ws.write_message(
-            _message("shell", "comm_msg", {"comm_id": comm, "data": {"method": "request_states"}}, session)
-        )
-        states: dict[str, dict] = {}
-        got_states = False
-        deadline = time.monotonic() + timeout_s
-        lacking: list[str] = roots
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError(f"still missing {len(lacking)}: {lacking[:3]}")
-            raw = await asyncio.wait_for(ws.read_message(), left)
-            if raw is None:
-                raise RuntimeError("the kernel's websocket closed")
-            msg = decode_binary(raw) if isinstance(raw, bytes) else json.loads(raw)
-            kind = msg.get("msg_type") or msg.get("header", {}).get("msg_type")
-            content = msg.get("content", {})
-            data = content.get("data") or {}
-            if kind == "comm_msg" and content.get("comm_id") == comm and data.get("method") == "update_states":
-                for mid, s in data.get("states", {}).items():
-                    states[mid] = dict(s.get("state", {}))
-                got_states = True
-                out["states_s"] = round(time.perf_counter() - t0, 2)
-            elif kind == "comm_open":
-                states[content.get("comm_id")] = dict(data.get("state", {}))
-            elif kind == "comm_msg" and data.get("method") == "update":
-                states.setdefault(content.get("comm_id"), {}).update(data.get("state", {}))
-            if got_states:
-                lacking = missing(roots, states)
-                if not lacking:
-                    break
-        out["s"] = round(time.perf_counter() - t0, 2)
-        out["widgets"] = len(states)
-        out["result"] = "ok"
+        await _every_state(ws, roots, session, timeout_s, t0, out)
+        out.update(result="ok", s=round(time.perf_counter() - t0, 2))
         ws.close()
         ws = None
         with contextlib.suppress(Exception):  # as closing the tab does (beforeunload)
@@ -245,8 +247,7 @@ async def viewer(base: str, notebook: str, index: int, timeout_s: float, same_cl
                 )
             )
     except Exception as err:  # a timeout or a broken page: counted, not raised
-        out["result"] = "failed"
-        out["error"] = f"{type(err).__name__}: {str(err)[:200]}"
+        out.update(result="failed", error=f"{type(err).__name__}: {str(err)[:200]}")
         out["s"] = round(time.perf_counter() - t0, 2)
     finally:
         if ws is not None:
@@ -288,17 +289,59 @@ def summary(results: list[dict]) -> dict:
 # --- a server of its own -------------------------------------------------------------------------------------
 
 
+def _pool_total(pool: str | None) -> int:
+    """Kernels the pools hold (the repository's configuration: one per dashboard)."""
+    if not pool:
+        return len(DASHBOARDS)
+    from workbench.dashboard_server import parse_pool
+
+    sizes = parse_pool(pool)
+    return sum(sizes.get(nb, sizes.get("default", 1)) for nb in DASHBOARDS)
+
+
+def _wait_ready(proc: subprocess.Popen, base: str, home: Path, want: int) -> float:
+    """Wait until the server answers and its ``want`` pooled kernels have run their notebooks (idle: under
+    0.3 s of CPU in 2 s); returns the monotonic time the wait for the pool began."""
+    import urllib.error
+    import urllib.request
+
+    from test_browser_support import children
+
+    deadline = time.monotonic() + 120
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError("voila exited: " + (home / "voila.log").read_text(errors="replace")[-2000:])
+        try:
+            urllib.request.urlopen(f"{base}/__ready__", timeout=2)
+            break
+        except urllib.error.HTTPError:
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise TimeoutError("voila did not start") from None
+            time.sleep(0.3)
+    t0 = time.monotonic()
+    while len(children(proc.pid)) < want and time.monotonic() - t0 < 300:
+        time.sleep(0.5)
+    before = cpu_seconds(children(proc.pid))
+    while time.monotonic() - t0 < 400:
+        time.sleep(2)
+        now = cpu_seconds(children(proc.pid))
+        if now - before < 0.3:
+            break
+        before = now
+    return t0
+
+
 @contextlib.contextmanager
-def server(config: Path, pool: int | None, extra: list[str], home: Path):
+def server(config: Path, pool: str | None, extra: list[str], home: Path):
     """Voila on a free loopback port with the repository's configuration (``pool``: kernels preheated per
-    dashboard, through ``WORKBENCH_POOL`` as ``make dashboards POOL=…`` does), waiting until the pools are full."""
+    dashboard, the setting of ``make dashboards POOL=…``), waiting until the pools are full."""
     from test_browser_support import children, free_port, rss_mb, voila_env
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = voila_env(home)
-    if pool is not None:
-        env["WORKBENCH_POOL"] = str(pool)
     cmd = [
         str(Path(sys.executable).with_name("voila")),
         str(ROOT / "dashboards"),
@@ -308,33 +351,16 @@ def server(config: Path, pool: int | None, extra: list[str], home: Path):
         "--Voila.port_retries=0",
         "--no-browser",
         "--BoundedKernelManager.trusted_proxies=127.0.0.1",
+        *([f"--BoundedKernelManager.pool={pool}"] if pool else []),
         *extra,
     ]
     log = open(home / "voila.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     info: dict = {"base": base, "pid": proc.pid}
     try:
-        import urllib.error
-        import urllib.request
-
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError("voila exited: " + (home / "voila.log").read_text(errors="replace")[-2000:])
-            try:
-                urllib.request.urlopen(f"{base}/__ready__", timeout=2)
-                break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise TimeoutError("voila did not start") from None
-                time.sleep(0.3)
-        want = len(DASHBOARDS) * (pool if pool is not None else 1)
-        t0 = time.monotonic()
-        while len(children(proc.pid)) < want and time.monotonic() - t0 < 300:
-            time.sleep(0.5)
-        time.sleep(3)  # the last kernels run their notebook
+        t0 = _wait_ready(proc, base, home, want=_pool_total(pool))
         info["pool_fill_s"] = round(time.monotonic() - t0, 1)
         info["kernels_idle"] = len(children(proc.pid))
         info["rss_idle_mb"] = round(rss_mb([proc.pid, *children(proc.pid)]))
@@ -354,6 +380,51 @@ def server(config: Path, pool: int | None, extra: list[str], home: Path):
         log.close()
 
 
+def one_load(args: argparse.Namespace, notebooks: list[str], n: int) -> dict:
+    """``n`` viewers against a server of their own; the summary with the server's memory and load."""
+    with (
+        tempfile.TemporaryDirectory(prefix="wb-viewers-") as tmp,
+        server(args.config, args.pool, args.extra, Path(tmp)) as srv,
+    ):
+        peak = [srv["rss"]()]
+
+        async def sample(stop: asyncio.Event) -> None:
+            while not stop.is_set():
+                peak.append(srv["rss"]())
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 0.5)
+
+        async def run_load() -> list[dict]:
+            stop = asyncio.Event()
+            sampler = asyncio.ensure_future(sample(stop))
+            try:
+                return await crowd(srv["base"], notebooks, n, args.spread, args.timeout, args.same_client)
+            finally:
+                stop.set()
+                await sampler
+
+        t0 = time.perf_counter()
+        results = asyncio.run(run_load())
+        row = summary(results)
+        row["wall_s"] = round(time.perf_counter() - t0, 1)
+        for k in ("pool_fill_s", "kernels_idle", "rss_idle_mb", "rss_server_mb"):
+            row[k] = srv[k]
+        row["rss_peak_mb"] = max(peak)
+        row["load_avg_1min"] = round(os.getloadavg()[0], 1)
+        return row
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU seconds of ``pids`` so far (processes that have gone count 0)."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            fields = stat[stat.rindex(")") + 2 :].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--viewers", default="10,20,40", help="comma-separated loads, each on a fresh server")
@@ -364,7 +435,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--spread", type=float, default=5.0, help="seconds over which the viewers arrive")
     ap.add_argument("--timeout", type=float, default=180.0, help="seconds a viewer waits")
-    ap.add_argument("--pool", type=int, default=None, help="preheated kernels per dashboard (WORKBENCH_POOL)")
+    ap.add_argument(
+        "--pool", help="preheated kernels per dashboard, as make dashboards POOL=… (8, or name=12,2)"
+    )
     ap.add_argument("--config", type=Path, default=ROOT / "etc" / "voila")
     ap.add_argument("--url", help="measure a running server instead of starting one")
     ap.add_argument("--same-client", action="store_true", help="no X-Forwarded-For: all viewers one client")
@@ -372,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--smoke", action="store_true", help="2 viewers, pool 1 (not a measurement)")
     args = ap.parse_args(argv)
     if args.smoke:
-        args.viewers, args.pool = "2", 1
+        args.viewers, args.pool = "2", "1"
     notebooks = (
         DASHBOARDS
         if args.notebooks == "all"
@@ -385,38 +458,8 @@ def main(argv: list[str] | None = None) -> int:
             results = asyncio.run(crowd(args.url, notebooks, n, args.spread, args.timeout, args.same_client))
             out["loads"][str(n)] = summary(results)
             continue
-        with tempfile.TemporaryDirectory(prefix="wb-viewers-") as tmp, server(
-            args.config, args.pool, args.extra, Path(tmp)
-        ) as srv:
-            peak = [srv["rss"]()]
-            done = asyncio.Event
-
-            async def sample(stop: asyncio.Event) -> None:
-                while not stop.is_set():
-                    peak.append(srv["rss"]())
-                    with contextlib.suppress(asyncio.TimeoutError):
-                        await asyncio.wait_for(stop.wait(), 0.5)
-
-            async def run_load() -> list[dict]:
-                stop = done()
-                sampler = asyncio.ensure_future(sample(stop))
-                try:
-                    return await crowd(srv["base"], notebooks, n, args.spread, args.timeout, args.same_client)
-                finally:
-                    stop.set()
-                    await sampler
-
-            t0 = time.perf_counter()
-            results = asyncio.run(run_load())
-            row = summary(results)
-            row["wall_s"] = round(time.perf_counter() - t0, 1)
-            row["pool_fill_s"] = srv["pool_fill_s"]
-            row["kernels_idle"] = srv["kernels_idle"]
-            row["rss_idle_mb"] = srv["rss_idle_mb"]
-            row["rss_server_mb"] = srv["rss_server_mb"]
-            row["rss_peak_mb"] = max(peak)
-            row["load_avg_1min"] = round(os.getloadavg()[0], 1)
-            out["loads"][str(n)] = row
+        row = one_load(args, notebooks, n)
+        out["loads"][str(n)] = row
         print(f"{n} viewers: {json.dumps({k: v for k, v in row.items() if k != 'failed'})}", file=sys.stderr)
     if args.smoke:
         out["smoke"] = True
