@@ -399,6 +399,11 @@ class Session(traitlets.HasTraits):
     #: the user looks at first is sent (flushed) before the others are computed, and the others follow at once
     #: (0.12 s was measured to add ~120 ms to the time every chart has settled, for no gain in the first one)
     PROGRESSIVE_DELAY = 0.0
+    #: seconds the ``last`` redraws (the tables below the charts) wait under Voila. Once the charts of a state
+    #: seen before come from the cache, every message of a change reaches the browser within a few ms, and
+    #: replacing the long tables (10–15 KB of HTML each, a layout of the whole page) fell in the same frames as
+    #: drawing the charts; the charts are what the viewer looks at first
+    LAST_DELAY = 0.3
 
     def later(self, fn: Callable[[], None], key: Any = None, *, last: bool = False) -> None:
         """Run ``fn`` now; under Voila (a kernel started for a page), a little later on the kernel's event loop,
@@ -428,7 +433,9 @@ class Session(traitlets.HasTraits):
         def hop() -> None:  # one more turn of the loop: the callbacks queued meanwhile run first
             pending[slot] = loop.call_soon(run)
 
-        pending[slot] = loop.call_later(self.PROGRESSIVE_DELAY, hop if last else run)
+        pending[slot] = loop.call_later(
+            self.LAST_DELAY if last else self.PROGRESSIVE_DELAY, hop if last else run
+        )
 
     def classification(self, pref: Any = None) -> Any:
         """``classify(pref)`` (default: the current prefecture), computed once per revision and shared by the
