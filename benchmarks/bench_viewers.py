@@ -410,6 +410,8 @@ def one_load(args: argparse.Namespace, notebooks: list[str], n: int) -> dict:
         for k in ("pool_fill_s", "kernels_idle", "rss_idle_mb", "rss_server_mb"):
             row[k] = srv[k]
         row["rss_peak_mb"] = max(peak)
+        if row["failed"]:  # the server's side of a failure, for the report
+            row["log_tail"] = (Path(tmp) / "voila.log").read_text(errors="replace")[-4000:]
         row["load_avg_1min"] = round(os.getloadavg()[0], 1)
         return row
 
