@@ -321,14 +321,17 @@ def _wait_ready(proc: subprocess.Popen, base: str, home: Path, want: int) -> flo
                 raise TimeoutError("voila did not start") from None
             time.sleep(0.3)
     t0 = time.monotonic()
-    while len(children(proc.pid)) < want and time.monotonic() - t0 < 300:
-        time.sleep(0.5)
-    before = cpu_seconds(children(proc.pid))
-    while time.monotonic() - t0 < 400:
-        time.sleep(2)
-        now = cpu_seconds(children(proc.pid))
-        if now - before < 0.3:
+    while time.monotonic() - t0 < 600:  # every pooled kernel has run its dashboard (>= 1.5 s of CPU each) ...
+        kids = children(proc.pid)
+        if len(kids) >= want and sum(cpu_seconds([k]) >= 1.5 for k in kids) >= want:
             break
+        time.sleep(1)
+    quiet = 0
+    before = cpu_seconds([proc.pid, *children(proc.pid)])
+    while time.monotonic() - t0 < 600 and quiet < 2:  # ... and the server and kernels are idle (2 × 2 s)
+        time.sleep(2)
+        now = cpu_seconds([proc.pid, *children(proc.pid)])
+        quiet = quiet + 1 if now - before < 0.3 else 0
         before = now
     return t0
 
