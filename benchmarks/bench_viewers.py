@@ -321,10 +321,14 @@ def _wait_ready(proc: subprocess.Popen, base: str, home: Path, want: int) -> flo
                 raise TimeoutError("voila did not start") from None
             time.sleep(0.3)
     t0 = time.monotonic()
+    count, since = 0, time.monotonic()
     while time.monotonic() - t0 < 600:  # every pooled kernel has run its dashboard (>= 1.5 s of CPU each) ...
         kids = children(proc.pid)
-        if len(kids) >= want and sum(cpu_seconds([k]) >= 1.5 for k in kids) >= want:
-            break
+        if len(kids) != count:
+            count, since = len(kids), time.monotonic()
+        ran = sum(cpu_seconds([k]) >= 1.5 for k in kids)
+        if kids and ran == len(kids) and (len(kids) >= want or time.monotonic() - since > 20):
+            break  # (a pool that stays short of its size: measured as it is, kernels_idle says how many)
         time.sleep(1)
     quiet = 0
     before = cpu_seconds([proc.pid, *children(proc.pid)])
