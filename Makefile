@@ -62,9 +62,14 @@ test-fast: setup
 # template in share/jupyter drops Voila's Font Awesome CDN links (it ships the font itself): no internet needed.
 VOILA_ENV = JUPYTER_PATH=$(CURDIR)/share/jupyter
 VOILA_ARGS = --Voila.config_file_paths=$(CURDIR)/etc/voila --Voila.ip=$(HOST) --Voila.port=$(PORT) --Voila.port_retries=0 \
-	$(if $(TOKEN),--token=$(TOKEN))
+	$(if $(TOKEN),--token=$(TOKEN)) $(if $(POOL),"--BoundedKernelManager.pool=$(POOL)") \
+	$(if $(CAP),--BoundedKernelManager.max_kernels=$(CAP))
 # TOKEN=...: every page then needs ?token=... once (see README: sharing beyond this machine)
 TOKEN ?=
+# POOL=8 (or POOL=費用負担シミュレーター=12,2): kernels preheated per dashboard; CAP=40: at most this many kernels,
+# pooled ones included (README: a meeting's worth of viewers, with the memory each kernel takes)
+POOL ?=
+CAP ?=
 
 dashboards: setup
 	@echo "ダッシュボード一覧: http://$(HOST):$(PORT)/  (Ctrl+C で終了)"

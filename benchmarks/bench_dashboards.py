@@ -288,12 +288,26 @@ def main(argv: list[str] | None = None) -> int:
         help="quick check: the bare page and one dashboard, once, cold (not a measurement)",
     )
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument(
+        "--pages",
+        help="comma-separated dashboards without .ipynb (e.g. 費用負担シミュレーター,データの流れ); the bare "
+        "reference pages are always measured; default every dashboard",
+    )
+    ap.add_argument("--modes", default="cold,preheated", help="cold, preheated or both (default both)")
+    ap.add_argument("--changes", type=int, default=20, help="control changes per dashboard (default 20)")
     args = ap.parse_args(argv)
+    pages = None
+    if args.pages:
+        names = [f"{n.strip().removesuffix('.ipynb')}.ipynb" for n in args.pages.split(",") if n.strip()]
+        unknown = [n for n in names if n not in DASHBOARDS]
+        if unknown:
+            ap.error(f"unknown dashboards: {', '.join(unknown)} (known: {', '.join(DASHBOARDS)})")
+        pages = [BARE, BARE_MIME, *names]
     if args.smoke:
         out = run(1, ["cold"], pages=[BARE, DASHBOARDS[1]], refill=0.0, changes=2)
         out["smoke"] = True
     else:
-        out = run(args.repeats, ["cold", "preheated"])
+        out = run(args.repeats, args.modes.split(","), pages=pages, changes=args.changes)
     out["table"] = table(out)
     json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")

@@ -6,7 +6,8 @@ benchmarks/results/latest.md (the table for the note).
 B1 national batch (bench_batch.py), B2 Shapley (bench_shapley.py), B3 dashboards in Chromium
 (bench_dashboards.py; needs /usr/bin/chromium), B4 test suite and import time (bench_suite.py), DM the データマップ:
 loading and analysing 500 assets and 200 services, importing a 500-row workbook of the format (bench_datamap.py), B5 dashboards under load: 20 concurrent viewers
-(bench_load.py; Chromium), B6 hostile and large hearing workbooks (bench_workbooks.py).
+(bench_load.py; Chromium), B6 hostile and large hearing workbooks (bench_workbooks.py), B7 a meeting's worth of viewers
+without a browser: 10, 20 and 40 viewers opening a dashboard within 5 s, time to every widget's state (bench_viewers.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ BENCHES = {
     "DM": "bench_datamap.py",
     "B5": "bench_load.py",
     "B6": "bench_workbooks.py",
+    "B7": "bench_viewers.py",
 }
 
 
@@ -61,7 +63,7 @@ def _fmt(x: float | None, unit: str = "s") -> str:
 
 def markdown(results: dict) -> str:
     lines = ["| benchmark | measure | value | goal | met |", "|---|---|---|---|---|"]
-    for rows in (_b1_rows, _b2_rows, _b3_rows, _b4_rows, _dm_rows, _b5_rows, _b6_rows):
+    for rows in (_b1_rows, _b2_rows, _b3_rows, _b4_rows, _dm_rows, _b5_rows, _b6_rows, _b7_rows):
         lines += rows(results)
     return "\n".join(lines) + "\n"
 
@@ -225,6 +227,26 @@ def _b6_rows(results: dict) -> list[str]:
                     f"{_fmt(seconds)}, {r.get('peak_rss_mb', '—')} MB | seconds | "
                     f"{'yes' if seconds is not None and seconds <= 10 else 'no'} |"
                 )
+    return lines
+
+
+def _b7_rows(results: dict) -> list[str]:
+    """B7: concurrent viewers at the protocol level (goal: p95 ≤ 15 s for 20 viewers, the busy page beyond)."""
+    lines: list[str] = []
+    b7 = results.get("B7", {}).get("result")
+    if not b7:
+        if "B7" in results:
+            lines.append(f"| B7 viewers | not measured | exit {results['B7'].get('exit')} | | |")
+        return lines
+    for n, r in b7.get("loads", {}).items():
+        p95 = r.get("every_widget_p95_s")
+        met = "—" if n != "20" else ("yes" if p95 is not None and p95 <= 15 and not r["failed"] else "no")
+        lines.append(
+            f"| B7 {n} viewers (pool {b7.get('pool') or 'etc/voila'}) | every widget's state p50 / p95 (ok "
+            f"{r['ok']}, busy page {r['busy']}, failed {len(r['failed'])}); peak memory | "
+            f"{_fmt(r.get('every_widget_p50_s'))} / {_fmt(p95)}; {r.get('rss_peak_mb', '—')} MB | "
+            f"p95 ≤ 15 s at 20, busy page beyond the cap | {met} |"
+        )
     return lines
 
 

@@ -381,6 +381,25 @@ def test_session_later_runs_at_once_outside_voila_and_coalesces_under_it(monkeyp
     assert ran == [0, 2]
 
 
+def test_session_later_last_runs_after_the_charts_of_the_same_change(monkeypatch):
+    """Under Voila the tables (``last``) follow the charts queued by the same change, even when queued first
+    (they wait Session.LAST_DELAY: the charts reach the browser alone)."""
+    import asyncio
+
+    session = W.Session()
+    ran: list[str] = []
+    monkeypatch.setenv("VOILA_KERNEL_ID", "test")
+
+    async def scenario() -> None:
+        session.later(lambda: ran.append("table"), key="t", last=True)
+        session.later(lambda: ran.append("chart"), key="c")
+        while len(ran) < 2:
+            await asyncio.sleep(0.05)
+
+    asyncio.run(asyncio.wait_for(scenario(), 30))
+    assert ran == ["chart", "table"]
+
+
 def test_a_dashboard_kernel_takes_its_baseline_out_of_the_collector(monkeypatch):
     """Under Voila the page's objects are frozen once built (a full collection over them took ~150 ms inside
     a control change); in notebooks and tests nothing is frozen."""

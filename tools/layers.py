@@ -32,6 +32,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
             "workbench.reference",
             "workbench.results",
             "workbench.files",
+            "workbench.shared_cache",
         ),
     ),
     (

@@ -126,6 +126,13 @@ class BoundedKernelManager(AsyncMappingKernelManager):
         help="Seconds SIGTERM/Ctrl+C wait for the graceful stop before the kernels are killed and the "
         "server exits.",
     )
+    pool = Unicode(
+        "",
+        config=True,
+        help='Preheated kernels per dashboard (issue 28): a number for every dashboard ("8"), or sizes per '
+        'dashboard with a default ("費用負担シミュレーター=12,県の全体像=4,2"; names with or without .ipynb). Empty: '
+        "VoilaConfiguration.default_pool_size. Pooled kernels count toward max_kernels. `make dashboards POOL=…`.",
+    )
     stall_warning = Float(
         30.0,
         config=True,
@@ -143,6 +150,7 @@ class BoundedKernelManager(AsyncMappingKernelManager):
         self._stopping = False
         self._client: dict[str, str] = {}  # kernel id -> the client whose page it serves
         self._warned_untrusted = False
+        self._apply_pool()
         self._wrap_pool()
         if self.stop_watchdog:
             _install_stop_watchdog(self)
@@ -345,6 +353,18 @@ class BoundedKernelManager(AsyncMappingKernelManager):
                 return max(idle)[1]
         return None
 
+    def _apply_pool(self) -> None:
+        """:attr:`pool` into Voila's ``kernel_pools_config`` (present when kernels are preheated)."""
+        if not self.pool.strip() or not self.has_trait("kernel_pools_config"):
+            return
+        sizes = parse_pool(self.pool)
+        config = {k: dict(v) for k, v in (self.kernel_pools_config or {}).items()}
+        default = config.setdefault("default", {})
+        for name, size in sizes.items():
+            config.setdefault(name, dict(default))["pool_size"] = size
+        self.kernel_pools_config = config
+        self.log.info("事前起動のカーネル: %s（上限 %d）", pool_text(sizes), self.max_kernels)
+
     def _wrap_pool(self) -> None:
         """Voila's pool of preheated kernels (present when ``preheat_kernel``): refills wait for room under the
         cap instead of failing, and a refill that failed is never handed to a page."""
@@ -497,6 +517,55 @@ class BoundedKernelManager(AsyncMappingKernelManager):
             if pid:
                 pids.append(pid)
         return pids
+
+
+def parse_pool(text: str) -> dict[str, int]:
+    """The pool setting (``make dashboards POOL=…``, :attr:`BoundedKernelManager.pool`) as pool sizes by
+    notebook, ``"default"`` for the dashboards not named.
+
+    >>> parse_pool("8")
+    {'default': 8}
+    >>> parse_pool("費用負担シミュレーター=12, 県の全体像.ipynb=4, 2")
+    {'費用負担シミュレーター.ipynb': 12, '県の全体像.ipynb': 4, 'default': 2}
+
+    Raises
+    ------
+    ValueError
+        In Japanese, naming the part that is not a size (a whole number 0–200) or a name=size pair.
+    """
+    sizes: dict[str, int] = {}
+    parts = [p.strip() for p in str(text).replace("、", ",").split(",") if p.strip()]
+    if not parts:
+        raise ValueError(
+            "事前起動のカーネル数（POOL）が空です。例: POOL=8 または POOL=費用負担シミュレーター=12,2"
+        )
+    for part in parts:
+        name, _, raw = part.rpartition("=")
+        name = name.strip()
+        raw = raw.strip()
+        if not raw.isdigit() or not raw.isascii() or not 0 <= int(raw) <= 200:
+            raise ValueError(
+                f"事前起動のカーネル数（POOL）の「{part}」が読めません。0〜200 の整数か、"
+                "「ダッシュボード名=数」で書いてください（例: POOL=8 または POOL=費用負担シミュレーター=12,2）"
+            )
+        if not name:
+            if "default" in sizes:
+                raise ValueError(f"事前起動のカーネル数（POOL）に名前のない数が2つあります: {text}")
+            sizes["default"] = int(raw)
+            continue
+        sizes[name if name.endswith(".ipynb") else f"{name}.ipynb"] = int(raw)
+    default = sizes.pop("default", None)
+    if default is not None:
+        sizes["default"] = default
+    return sizes
+
+
+def pool_text(sizes: dict[str, int]) -> str:
+    """The pool sizes in a line for the log (「費用負担シミュレーター 12、ほか 2」)."""
+    named = [f"{k.removesuffix('.ipynb')} {v}" for k, v in sizes.items() if k != "default"]
+    if "default" in sizes:
+        named.append(f"{'ほか' if named else 'ダッシュボードごとに'} {sizes['default']}")
+    return "、".join(named)
 
 
 def _is_address(text: str) -> bool:

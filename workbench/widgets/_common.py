@@ -83,30 +83,70 @@ class FigureSlot:
         self.widget = ChartOutput()
         self.css = css
         self.session = session
-        self.figure: go.Figure | None = None
+        self._figure: go.Figure | None = None
+        self._figure_data: dict | None = None
         self.widget.add_class("wb-fig")
         self.widget.add_class(css)
         self._min_height = height or 0
         if height:
             self.widget.layout.min_height = f"{height}px"
 
+    #: figures kept per slot by :meth:`show_for` (a control switched back and forth between a few states)
+    CACHED = 8
+
     def show(self, fig: go.Figure) -> None:
         """Replace what the slot shows with ``fig`` (one message to the browser), its margins fitted to its
         labels so that the browser draws it once (:func:`workbench.charts.margins.fit_margins`)."""
-        import plotly.io as pio
+        self.figure = fig
+        self._send(self._outputs(fig))
 
+    def show_for(self, key: Any, build: Callable[[], go.Figure]) -> None:
+        """:meth:`show` the figure ``build()`` makes, built once per ``key`` (the inputs it depends on: see
+        :meth:`Session.key`) among the last :attr:`CACHED` keys: switching a control back to a state shown
+        before sends the message prepared then, without building the figure again. ``key`` None: no cache."""
+        if key is None:
+            self.show(build())
+            return
+        cache: Memo = self.__dict__.setdefault("_cache", Memo(self.CACHED, shared=f"figure {self.css}"))
+        built: list[go.Figure] = []
+
+        def make() -> tuple:
+            built.append(build())
+            return self._outputs(built[0])
+
+        outputs = cache.get(key, make)
+        self.figure = built[0] if built else None
+        if not built:  # kept: the figure shown is the one the message carries (built only when asked for)
+            self._figure_data = outputs[0]["data"].get("application/vnd.plotly.v1+json")
+        self._send(outputs)
+
+    @property
+    def figure(self) -> go.Figure | None:
+        """The figure shown last (see the class)."""
+        if self._figure is None and self._figure_data is not None:
+            self._figure = go.Figure(self._figure_data)
+        return self._figure
+
+    @figure.setter
+    def figure(self, fig: go.Figure | None) -> None:
+        self._figure = fig
+        self._figure_data = None
+
+    def _outputs(self, fig: go.Figure) -> tuple:
         from ..charts.margins import fit_margins
 
-        self.figure = fig
         data = fig.to_dict()
         mark = synthetic_mark(self.session.pref) if self.session is not None else ""
         if mark:
             mark_title(data, mark)
         data = fit_margins(data)
-        bundle = pio.renderers["plotly_mimetype"].to_mimebundle(data)
-        outputs = ({"output_type": "display_data", "metadata": {}, "data": bundle},)
+        bundle = mime_renderer().to_mimebundle(data)
+        return ({"output_type": "display_data", "metadata": {}, "data": bundle},)
+
+    def _send(self, outputs: tuple) -> None:
         if outputs == self.widget.outputs:
             return  # the same chart: no message, no redraw in the browser
+        data = outputs[0]["data"].get("application/vnd.plotly.v1+json", {})
         height = data.get("layout", {}).get("height")
         if isinstance(height, int | float) and height > 0:
             # the slot keeps the chart's height while the browser swaps the old chart for the new one, so the
@@ -119,6 +159,59 @@ class FigureSlot:
     def clear(self) -> None:
         self.figure = None
         self.widget.outputs = ()
+
+
+class Memo:
+    """The results of the last ``size`` keys (least recently used dropped): what a control change recomputes
+    only when its inputs are new (:meth:`Session.key` names the prefecture's content).
+
+    >>> m = Memo(2)
+    >>> m.get("a", lambda: 1), m.get("a", lambda: 2), m.get("b", lambda: 3), m.get("c", lambda: 4)
+    (1, 1, 3, 4)
+    >>> m.get("a", lambda: 5)  # "a" was dropped for "c"
+    5
+    """
+
+    def __init__(self, size: int = 8, shared: str | None = None) -> None:
+        self.size = size
+        self.shared = shared
+        self._items: dict[Any, Any] = {}
+
+    def get(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """The result kept for ``key``, else ``compute()`` (kept; an exception is raised, not kept).
+
+        With ``shared`` (a name for what is kept), a key that names a prefecture file's content is also
+        looked up in, and written to, the cache the kernels of a dashboard server share
+        (:mod:`workbench.shared_cache`): another viewer's kernel computed it already."""
+        from .. import shared_cache
+
+        items = self._items
+        if key in items:
+            value = items.pop(key)
+            items[key] = value  # most recently used last
+            return value
+        value = shared_cache.load(self.shared, key) if self.shared else shared_cache.MISS
+        if value is shared_cache.MISS:
+            value = compute()
+            if self.shared:
+                shared_cache.store(self.shared, key, value)
+        items[key] = value
+        while len(items) > self.size:
+            items.pop(next(iter(items)))
+        return value
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def mime_renderer() -> Any:
+    """plotly's ``plotly_mimetype`` renderer (the bundle JupyterLab's plotly renderer draws), taken from the
+    module that defines it. ``plotly.io.renderers`` gives the same renderer, but its module imports nbformat,
+    hence jsonschema, whose format checkers build about 40 grammars at import when ``rfc3987-syntax`` is
+    installed (Jupyter's server installs it): 4 s of every dashboard kernel's start, measured here."""
+    from plotly.io._base_renderers import PlotlyRenderer
+
+    return PlotlyRenderer()
 
 
 def mark_title(data: dict, mark: str) -> dict:
@@ -269,13 +362,29 @@ class Session(traitlets.HasTraits):
     saved_text = traitlets.Unicode("")
     saves = traitlets.Int(0)
 
-    def set(self, pref: Any, path: Path | None = None) -> None:
-        """Make ``pref`` current (and ``path`` when given); observers are called once."""
+    def set(self, pref: Any, path: Path | None = None, *, source: Any = None) -> None:
+        """Make ``pref`` current (and ``path`` when given); observers are called once.
+
+        ``source``: what ``pref`` was read from, unchanged (the file's path, modification time and size, as the
+        picker gives it); panels then keep results per source (:meth:`key`), so switching back to a
+        prefecture shown before does not compute them again. An edit (no ``source``) is new content."""
         with self.hold_trait_notifications():
             self.pref = pref
             if path is not None:
                 self.path = Path(path)
+        self.source = source
         self.revision += 1
+
+    #: see :meth:`set`
+    source: Any = None
+
+    def key(self) -> Any:
+        """What the current prefecture's content is known by: its unchanged file (:meth:`set`'s ``source``),
+        else this revision of the session (an edited prefecture is new content). Panels key their cached
+        results with it (:class:`Memo`, :meth:`FigureSlot.show_for`)."""
+        if self.source is not None:
+            return ("file", self.source)
+        return ("revision", id(self), self.revision)
 
     def on_change(self, callback: Callable[[Any], None], *, secondary: bool = False) -> None:
         """Call ``callback(pref)`` after every change; ``secondary`` callbacks go through :meth:`later`."""
@@ -290,6 +399,11 @@ class Session(traitlets.HasTraits):
     #: the user looks at first is sent (flushed) before the others are computed, and the others follow at once
     #: (0.12 s was measured to add ~120 ms to the time every chart has settled, for no gain in the first one)
     PROGRESSIVE_DELAY = 0.0
+    #: seconds the ``last`` redraws (the tables below the charts) wait under Voila. Once the charts of a state
+    #: seen before come from the cache, every message of a change reaches the browser within a few ms, and
+    #: replacing the long tables (10–15 KB of HTML each, a layout of the whole page) fell in the same frames as
+    #: drawing the charts; the charts are what the viewer looks at first
+    LAST_DELAY = 0.3
 
     def later(self, fn: Callable[[], None], key: Any = None, *, last: bool = False) -> None:
         """Run ``fn`` now; under Voila (a kernel started for a page), a little later on the kernel's event loop,
@@ -319,7 +433,9 @@ class Session(traitlets.HasTraits):
         def hop() -> None:  # one more turn of the loop: the callbacks queued meanwhile run first
             pending[slot] = loop.call_soon(run)
 
-        pending[slot] = loop.call_later(self.PROGRESSIVE_DELAY, hop if last else run)
+        pending[slot] = loop.call_later(
+            self.LAST_DELAY if last else self.PROGRESSIVE_DELAY, hop if last else run
+        )
 
     def classification(self, pref: Any = None) -> Any:
         """``classify(pref)`` (default: the current prefecture), computed once per revision and shared by the

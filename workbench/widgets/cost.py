@@ -14,7 +14,7 @@ import ipywidgets as w
 
 from .. import reference
 from ..staff import prose_ja, source_ja
-from ._common import FigureSlot, Message, Session, StaticFallback, error_text, html_table, set_options
+from ._common import FigureSlot, Memo, Message, Session, StaticFallback, error_text, html_table, set_options
 
 DEFAULT_WEIGHTS = {"flat": 0.2, "population": 0.8, "usage": 0.0}  # 均等割 4–20% in bylaws (DOMAIN §6b)
 
@@ -59,7 +59,9 @@ class CostSimulator(StaticFallback, w.VBox):
 
         self.session = session
         self.allocation = self.comparison = self.audit = None
-        self._compared: tuple[Any, Any, Any] | None = None  # (scenario key, scenario, comparison)
+        # results per scenario and rule (a control switched back to a state seen before recomputes nothing)
+        self._memo = Memo(32, shared="cost simulator")
+        self._scenarios = Memo(8)  # the scenario prefectures (in this kernel only)
         self._custom_share = False
         self._busy = False
         rules = rules_table()
@@ -226,8 +228,23 @@ class CostSimulator(StaticFallback, w.VBox):
         out[last] = 1 - sum(v for k, v in out.items() if k != last)
         return out
 
+    def scenario_key(self) -> Any:
+        """What the scenario the controls describe depends on: the prefecture's content (:meth:`Session.key`),
+        the normalised weights and, once moved, the prefecture's shares."""
+        return (
+            self.session.key(),
+            tuple(sorted((self.weights() or {}).items())),
+            self._custom_share,
+            self.pref_initial.value if self._custom_share else None,
+            self.pref_running.value if self._custom_share else None,
+        )
+
     def scenario_prefecture(self) -> Any:
-        """The prefecture with its ``costs:`` replaced by what the controls describe."""
+        """The prefecture with its ``costs:`` replaced by what the controls describe (made once per
+        :meth:`scenario_key`)."""
+        return self._scenarios.get(self.scenario_key(), self._make_scenario)
+
+    def _make_scenario(self) -> Any:
         from ..cost.model import with_costs
         from ..inventory.costs import CostScenario
 
@@ -273,58 +290,65 @@ class CostSimulator(StaticFallback, w.VBox):
                 f"<small>入力値: 初期 {self.pref_initial.value:.0%}・"
                 f"運用 {self.pref_running.value:.0%}</small>"
             )
+        rule = self.rule.value
         try:
+            key = self.scenario_key()
             pref, comparison = self._scenario_and_comparison()
-            allocation = comparison.allocations.get(self.rule.value)
+            allocation = comparison.allocations.get(rule)
             if allocation is None:
-                reason = comparison.skipped.get(self.rule.value, "")
+                reason = comparison.skipped.get(rule, "")
                 raise ValueError(f"{self.rule.label} はこのシナリオでは計算できません: {reason}")
-            fair = audit(pref, allocation)
+            fair = self._memo.get(("audit", key, rule), lambda: audit(pref, allocation))
         except Exception as err:
             self.message.set(error_text(err), "error")
             return
         self.message.clear()
         redraw_rules = comparison is not self.comparison
         self.comparison, self.allocation, self.audit = comparison, allocation, fair
-        # the chart of the chosen rule first; the rest follow on the kernel's loop (Session.later)
-        self.standalone_fig.show(_styled(charts.share_vs_standalone(allocation), 420))
-        from ..charts.map import cost_map
+        # the chart of the chosen rule first; the rest follow on the kernel's loop (Session.later). Each is
+        # built once per scenario and rule (FigureSlot.show_for): switching back to a rule only resends it
+        self.standalone_fig.show_for(
+            (key, rule), lambda: _styled(charts.share_vs_standalone(allocation), 420)
+        )
 
-        self.session.later(lambda: self.map_fig.show(cost_map(pref, allocation)), key=(id(self), "map"))
+        def draw_map() -> None:
+            from ..charts.map import cost_map
+
+            self.map_fig.show_for((key, rule), lambda: cost_map(pref, allocation))
+
+        self.session.later(draw_map, key=(id(self), "map"))
         if redraw_rules:  # every rule side by side: the same chart when only the chosen rule changed
             self.session.later(
-                lambda: self.rules_fig.show(
-                    _styled(charts.shares_by_rule(comparison, note=self._all_paid_note()), None)
+                lambda: self.rules_fig.show_for(
+                    key, lambda: _styled(charts.shares_by_rule(comparison, note=self._all_paid_note()), None)
                 ),
                 key=(id(self), "rules"),
             )
-        self.session.later(lambda: self._draw_texts(allocation, fair), key=(id(self), "table"), last=True)
-        self.session.later(lambda: self._draw_cash(pref), key=(id(self), "cash"), last=True)
+        self.session.later(
+            lambda: self._draw_texts(allocation, fair, (key, rule)), key=(id(self), "table"), last=True
+        )
+        self.session.later(lambda: self._draw_cash(pref, (key, rule)), key=(id(self), "cash"), last=True)
 
     def _scenario_and_comparison(self) -> tuple[Any, Any]:
-        """The scenario the controls describe and every rule's allocation for it. The comparison is kept while
-        the scenario stays the same (a change of the chosen rule only picks another of its allocations)."""
+        """The scenario the controls describe and every rule's allocation for it. The comparison is kept per
+        scenario (a change of the chosen rule only picks another of its allocations)."""
         from ..cost import compare
 
         pref = self.scenario_prefecture()
-        key = (
-            self.session.revision,
-            id(self.session.pref),
-            tuple(sorted((self.weights() or {}).items())),
-            self._custom_share,
-            self.pref_initial.value if self._custom_share else None,
-            self.pref_running.value if self._custom_share else None,
-        )
-        cached = self._compared
-        if cached is not None and cached[0] == key:
-            return cached[1], cached[2]
-        comparison = compare(pref)
-        self._compared = (key, pref, comparison)
+        comparison = self._memo.get(("compare", self.scenario_key()), lambda: compare(pref))
         return pref, comparison
 
-    def _draw_texts(self, allocation: Any, fair: Any) -> None:
+    def _draw_texts(self, allocation: Any, fair: Any, key: Any = None) -> None:
         """The summary lines, the fairness audit and the members' shares under the chosen rule (below the
-        charts: drawn after them)."""
+        charts: drawn after them; made once per ``key``, the scenario and rule)."""
+        texts = (
+            self._memo.get(("texts", key), lambda: self._texts(allocation, fair))
+            if key is not None
+            else self._texts(allocation, fair)
+        )
+        self.summary.value, self.fairness.value, self.table.value = texts
+
+    def _texts(self, allocation: Any, fair: Any) -> tuple[str, str, str]:
         from ..text import with_synthetic_mark
 
         lines = allocation.summary_lines()
@@ -332,12 +356,11 @@ class CostSimulator(StaticFallback, w.VBox):
             lines
         ):  # the title line says 「（合成データ）」 for a synthetic prefecture, as every card of it does
             lines[0] = with_synthetic_mark(lines[0], self.session.pref)
-        self.summary.value = (
+        summary = (
             "<ul class='wb-cost-lines'>"
             + "".join(f"<li>{html.escape(strip_codes(prose_ja(s)))}</li>" for s in lines)
             + "</ul>"
         )
-        self.fairness.value = _fairness_html(fair)
         df = allocation.to_staff_frame()
         for col in ("負担額（円）", "単独の費用（円）", "削減額（円）"):
             df[col] = df[col].map(lambda x: f"{x:,.0f}")
@@ -348,7 +371,7 @@ class CostSimulator(StaticFallback, w.VBox):
             df["外部の団体"] = df["外部の団体"].map(lambda x: "○" if x else "—")
         else:
             df = df.drop(columns=["外部の団体"])
-        self.table.value = html_table(df)
+        return summary, _fairness_html(fair), html_table(df)
 
     # --- shown only where they matter ----------------------------------------------------------------
     def _show_weights(self) -> None:
@@ -367,18 +390,23 @@ class CostSimulator(StaticFallback, w.VBox):
             return f"県が初期費用と運用費の100%を負担する方式{how}のため、市区町村の負担はすべて0円です"
         return None
 
-    def _draw_cash(self, pref: Any) -> None:
-        """Each member's payments per 年度 under the chosen rule (令和N年度 once the plan has a start)."""
+    def _draw_cash(self, pref: Any, key: Any = None) -> None:
+        """Each member's payments per 年度 under the chosen rule (令和N年度 once the plan has a start); made
+        once per ``key`` (the scenario and rule)."""
+        self.cash.value = (
+            self._memo.get(("cash", key), lambda: self._cash_html(pref))
+            if key is not None
+            else self._cash_html(pref)
+        )
+
+    def _cash_html(self, pref: Any) -> str:
         from ..cost import cash_flow
         from ..text import fiscal_year, fiscal_year_ja, money_ja
 
         try:
             cf = cash_flow(pref, self.rule.value)
         except Exception as err:  # shown, never raised
-            self.cash.value = (
-                f"<p style='color:#666'>年度別の負担を計算できません: {html.escape(error_text(err))}</p>"
-            )
-            return
+            return f"<p style='color:#666'>年度別の負担を計算できません: {html.escape(error_text(err))}</p>"
         # the plan's start is read from the session's prefecture: ``pref`` here is the scenario the controls
         # describe (costs only), which carries no plan
         plan = getattr(self.session.pref, "plan", None)
@@ -397,7 +425,7 @@ class CostSimulator(StaticFallback, w.VBox):
             )
         ]
         start = "実行計画の開始日の年度から" if first else "実行計画に開始日を入れると令和の年度で表示します"
-        self.cash.value = (
+        return (
             f"<h4 style='margin:8px 0 2px'>年度別の負担（{html.escape(self.rule.label)}、千円）</h4>"
             f"<p style='color:#666;font-size:90%'>1年度目は初期費用の年度です（{start}）。</p>"
             + html_table(pd.DataFrame(rows))
@@ -482,6 +510,9 @@ class LateJoinerPanel(StaticFallback, w.VBox):
         self.session = session
         self.result = None
         self._quiet = False
+        self._memo = Memo(
+            32, shared="late joiner"
+        )  # (prefecture, joiner, year, policy, rule) -> (result, html)
         self.rule = rule
         self.municipality = w.Dropdown(description="参加団体", layout=w.Layout(width="320px"))
         self.municipality.add_class("wb-late-muni")
@@ -535,14 +566,21 @@ class LateJoinerPanel(StaticFallback, w.VBox):
         if pref is None or pref.costs is None or self.municipality.value is None:
             return
         rule = self.rule.value if self.rule is not None else "shapley"
+        args = (self.municipality.value, self.year.value, self.policy.value, rule)
         try:
-            res = late_joiner(pref, self.municipality.value, self.year.value, self.policy.value, rule=rule)
+            res, text = self._memo.get(
+                (self.session.key(), *args), lambda: self._result(late_joiner(pref, *args[:3], rule=rule))
+            )
         except Exception as err:
             self.message.set(error_text(err), "error")
             self.output.value = ""
             return
         self.message.clear()
         self.result = res
+        self.output.value = text
+
+    @staticmethod
+    def _result(res: Any) -> tuple[Any, str]:
         pol = (
             res.policies_frame()
             .rename(
@@ -558,4 +596,4 @@ class LateJoinerPanel(StaticFallback, w.VBox):
         )
         for col in pol.columns[1:]:
             pol[col] = pol[col].map(lambda x: f"{x:,.0f}")
-        self.output.value = f"<p>{html.escape(res.summary)}</p>" + html_table(pol)
+        return res, f"<p>{html.escape(res.summary)}</p>" + html_table(pol)

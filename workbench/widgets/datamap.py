@@ -13,6 +13,7 @@ import ipywidgets as w
 from ..text import synthetic_mark
 from ._common import (
     FigureSlot,
+    Memo,
     Message,
     Session,
     StaticFallback,
@@ -49,6 +50,8 @@ class DataFlowPanel(StaticFallback, w.VBox):
     def __init__(self, session: Session) -> None:
         self.session = session
         self.result = None
+        self._key: Any = None  # the content the result was computed for (Session.key)
+        self._memo = Memo(8, shared="data map")  # content -> (result, card, tables)
         self.platform = w.Dropdown(options=[("すべての基盤", ALL)], value=ALL, description="基盤")
         self.platform.add_class("wb-datamap-platform")
         self.card = w.HTML()
@@ -92,23 +95,28 @@ class DataFlowPanel(StaticFallback, w.VBox):
             self.update(session.pref)
 
     def update(self, pref: Any = None) -> None:
-        """Analyse the data map and redraw: the flow diagram first, the rest a moment later under Voila."""
+        """Analyse the data map and redraw: the flow diagram first, the rest a moment later under Voila. The
+        analysis, its card and tables and each figure are kept per prefecture content (:meth:`Session.key`):
+        switching back to a prefecture shown before only sends them again."""
         from ..datamap import datamap
 
         pref = self.session.pref if pref is None else pref
         if pref is None:
             return
+        key = self.session.key() if pref is self.session.pref else ("pref", id(pref))
         try:
-            res = datamap(pref)
+            res, card = self._memo.get(
+                ("result", key), lambda: (lambda r: (r, _card_html(r, synthetic_mark(pref))))(datamap(pref))
+            )
         except Exception as err:
             self.message.set(error_text(err), "error")
             return
         self.message.clear()
-        self.result = res
+        self.result, self._key = res, key
         set_options(
             self.platform, [("すべての基盤", ALL), *name_options([(p.name, p.id) for p in pref.platforms])]
         )
-        self.card.value = _card_html(res, synthetic_mark(self.session.pref))
+        self.card.value = card
         self._draw_flow()
         self.session.later(self._draw_rest, key=(id(self), "rest"))
 
@@ -118,33 +126,49 @@ class DataFlowPanel(StaticFallback, w.VBox):
         if self.result is None:
             return
         pid = None if self.platform.value in (ALL, None) else self.platform.value
-        self.flow.show(charts.flow_figure(self.result, pid))
+        res = self.result
+        self.flow.show_for((self._key, pid), lambda: charts.flow_figure(res, pid))
 
     def _draw_rest(self) -> None:
         from ..charts import datamap as charts
 
-        res = self.result
+        res, key = self.result, self._key
         if res is None:
             return
-        self.matrix.show(charts.field_matrix_figure(res))
+        self.matrix.show_for(key, lambda: charts.field_matrix_figure(res))
         self.session.later(
-            lambda: self.coverage.show(charts.coverage_figure(res)), key=(id(self), "coverage")
+            lambda: self.coverage.show_for(key, lambda: charts.coverage_figure(res)),
+            key=(id(self), "coverage"),
         )
-        self.session.later(lambda: self._draw_tables(res), key=(id(self), "tables"), last=True)
+        self.session.later(lambda: self._draw_tables(res, key), key=(id(self), "tables"), last=True)
 
-    def _draw_tables(self, res: Any) -> None:
-        """The tables below the charts (drawn after them)."""
-        self.cross.value = _h("分野をまたぐデータの流れ") + html_table(res.cross_frame())
-        self.candidates.value = (
+    def _draw_tables(self, res: Any, key: Any = None) -> None:
+        """The tables below the charts (drawn after them; made once per prefecture content ``key``). A table
+        whose HTML is the one shown already is not sent again."""
+        tables = self._memo.get(("tables", key), lambda: _tables(res)) if key is not None else _tables(res)
+        for widget, value in zip(
+            (self.cross, self.candidates, self.findings, self.layers, self.apis, self.notes),
+            tables,
+            strict=True,
+        ):
+            if widget.value != value:
+                widget.value = value
+
+
+def _tables(res: Any) -> tuple[str, ...]:
+    """The HTML of the tables below the charts: cross-field flows, candidates, issues, layers, APIs, notes."""
+    return (
+        _h("分野をまたぐデータの流れ") + html_table(res.cross_frame()),
+        (
             _h("分野横断の連携候補（ガイドブック 11.3 の組合せ）")
             + html_table(res.candidates_frame(), max_rows=50)
             + _h("新たな連携シナリオの候補（提供先がまだない外部提供可能データ）")
             + html_table(res.opportunities_frame(), max_rows=50)
             + _h("不足しているデータ")
             + html_table(res.missing_frame(), max_rows=50)
-        )
-        self.findings.value = _h("データマップの課題") + html_table(res.findings_frame())
-        self.layers.value = (
+        ),
+        _h("データマップの課題") + html_table(res.findings_frame()),
+        (
             _h("相互運用性の3つの層（ガイドブック 10.1）")
             + html_table(res.interop_frame())
             + _h("活用の段階（ガイドブック 11.3・12章）")
@@ -153,9 +177,10 @@ class DataFlowPanel(StaticFallback, w.VBox):
             + html_table(res.migration_frame())
             + _h("KPI（ガイドブック 8.3 ほか）")
             + html_table(res.kpis_frame())
-        )
-        self.apis.value = _h("公開API一覧（ガイド 4.3）") + html_table(res.apis_frame())
-        self.notes.value = _notes_html(res)
+        ),
+        _h("公開API一覧（ガイド 4.3）") + html_table(res.apis_frame()),
+        _notes_html(res),
+    )
 
 
 def _h(text: str) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 import ipywidgets as w
 
 from ..staff import html_prose_ja
-from ._common import FigureSlot, Message, Session, StaticFallback, error_text, html_table
+from ._common import FigureSlot, Memo, Message, Session, StaticFallback, error_text, html_table
 
 
 class CostEffectPanel(StaticFallback, w.VBox):
@@ -50,6 +50,7 @@ class CostEffectPanel(StaticFallback, w.VBox):
         self.session = session
         self.simulator = simulator
         self.effect = self.module_view = None
+        self._memo = Memo(32, shared="cost effect")  # (scenario, rule) -> (effect, summary, table)
         if simulator is not None:
             self.rule = simulator.rule
             controls: list[w.Widget] = []
@@ -114,6 +115,12 @@ class CostEffectPanel(StaticFallback, w.VBox):
             return
         self.session.later(lambda: self.draw(module=False), key=(id(self), "effect"))
 
+    def scenario_key(self) -> Any:
+        """What :meth:`scenario` depends on (the simulator's controls, else the prefecture's content)."""
+        if self.simulator is not None:
+            return self.simulator.scenario_key()
+        return self.session.key()
+
     def scenario(self) -> Any:
         """The prefecture (or the simulator's scenario) the panel shows."""
         if self.simulator is not None:
@@ -137,16 +144,20 @@ class CostEffectPanel(StaticFallback, w.VBox):
             self.summary.value = self.table.value = ""
             self.figure.clear()
             return
+        rule = self.rule.value
         try:
-            effect = cost_effect(self.scenario(), self.rule.value)
+            key = (self.scenario_key(), rule)
+            effect, summary, table = self._memo.get(
+                key, lambda: _effect_texts(cost_effect(self.scenario(), rule))
+            )
         except Exception as err:
             self.message.set(error_text(err), "error")
             return
         self.message.clear()
         self.effect = effect
-        self.summary.value = html_prose_ja(effect.details_html())
-        self.figure.show(_styled(effect_ranges(effect), 480))
-        self.table.value = html_prose_ja(html_table(effect.display_frame()))
+        self.summary.value = summary
+        self.figure.show_for(key, lambda: _styled(effect_ranges(effect), 480))
+        self.table.value = table
 
     def draw_module(self) -> None:
         """Guide 2.6 for the prefecture (or the guide alone when it has no cost scenario)."""
@@ -162,6 +173,11 @@ class CostEffectPanel(StaticFallback, w.VBox):
         self.module_view = view
         self.module.value = html_prose_ja(view.details_html())
         self.module_figure.show(_styled(module_phases(view), 380))
+
+
+def _effect_texts(effect: Any) -> tuple[Any, str, str]:
+    """A guide 2.5 result with its summary and table as HTML (kept per scenario and rule)."""
+    return effect, html_prose_ja(effect.details_html()), html_prose_ja(html_table(effect.display_frame()))
 
 
 def _styled(fig, height: int):

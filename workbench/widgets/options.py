@@ -12,7 +12,7 @@ from typing import Any
 import ipywidgets as w
 
 from ..staff import prose_ja, source_ja
-from ._common import FigureSlot, Message, Session, StaticFallback, error_text, html_table
+from ._common import FigureSlot, Memo, Message, Session, StaticFallback, error_text, html_table
 
 
 class OptionsPanel(StaticFallback, w.VBox):
@@ -47,6 +47,8 @@ class OptionsPanel(StaticFallback, w.VBox):
         self.session = session
         self.result = None
         self._busy = False
+        # (prefecture content, weights) -> (result, summary, table); shared by a server's kernels
+        self._memo = Memo(16, shared="options")
         self.message = Message("wb-options-msg")
         self.weights: dict[str, w.FloatSlider] = {}
         for r in criteria_table().itertuples(index=False):
@@ -138,17 +140,23 @@ class OptionsPanel(StaticFallback, w.VBox):
         if sum(weights.values()) <= 0:
             self.message.set("重みがすべて0です。どれかを0より大きくしてください", "warn")
             return
+        key = (self.session.key(), tuple(sorted(weights.items())))
         try:
-            res = options(pref, weights=weights)
+            res, summary, table = self._memo.get(
+                key,
+                lambda: (lambda r: (r, summary_html(r), html_table(r.to_staff_frame())))(
+                    options(pref, weights=weights)
+                ),
+            )
         except Exception as err:
             self.message.set(error_text(err), "error")
             return
         self.message.clear()
         self.result = res
-        self.summary.value = summary_html(res)
-        self.costs.show(option_costs(res))
-        self.scores.show(option_scores(res))
-        self.table.value = html_table(res.to_staff_frame())
+        self.summary.value = summary
+        self.costs.show_for(key, lambda: option_costs(res))
+        self.scores.show_for(key, lambda: option_scores(res))
+        self.table.value = table
         labels = [(o.label + ("（推奨）" if o.recommended else ""), o.id) for o in res.options]
         keep = self.chooser.value if self.chooser.value in [v for _, v in labels] else res.recommended
         self.chooser.options = labels

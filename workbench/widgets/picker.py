@@ -86,6 +86,11 @@ class PrefecturePicker(StaticFallback, w.HBox):
         except Exception as err:  # shown to the user, not raised
             self.message.set(f"読み込めませんでした: {error_text(err)}", "error")
             return
-        self.session.set(pref, path)
+        try:
+            st = path.stat()
+            source = (str(path), st.st_mtime_ns, st.st_size)
+        except OSError:
+            source = None
+        self.session.set(pref, path, source=source)
         kind = "サンプル" if has_sample(code) else "合成データ（実在しない基盤）"
         self.message.set(f"{kind}: {path.name}", "info")
