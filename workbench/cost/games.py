@@ -114,13 +114,22 @@ class StructuredGame:
         return out
 
     def vector(self) -> np.ndarray:
-        """All 2^n costs (n ≤ 20)."""
+        """All 2^n costs (n ≤ 20), an array of the caller's own."""
+        return self.shared_vector().copy()
+
+    def shared_vector(self) -> np.ndarray:
+        """All 2^n costs (n ≤ 20), built once per game (a frozen game's costs do not change, and the audit checks
+        every rule's allocation against the same 2^20 costs); read-only: :meth:`vector` gives a copy to change."""
         if self.n > MAX_GENERIC:
             raise ValueError(f"全連合の列挙は{MAX_GENERIC}団体までです（{self.n}団体）")
-        sizes = popcounts(self.n)
-        v = self.fixed[sizes] + subset_sums(self.additive)
-        v[0] = 0.0
-        v[1 << np.arange(self.n)] = self.standalone
+        v = self.__dict__.get("_wb_vector")
+        if v is None:
+            sizes = popcounts(self.n)
+            v = self.fixed[sizes] + subset_sums(self.additive)
+            v[0] = 0.0
+            v[1 << np.arange(self.n)] = self.standalone
+            v.flags.writeable = False
+            object.__setattr__(self, "_wb_vector", v)
         return v
 
     def capped(self) -> StructuredGame:
