@@ -156,7 +156,17 @@ class StructuredGame:
     def subgame(self, keep: np.ndarray) -> StructuredGame:
         """The game restricted to the players where ``keep`` is true."""
         keep = np.asarray(keep, dtype=bool)
-        return StructuredGame(self.fixed[: int(keep.sum()) + 1], self.additive[keep], self.standalone[keep])
+        return self._unchecked(self.fixed[: int(keep.sum()) + 1], self.additive[keep], self.standalone[keep])
+
+    @classmethod
+    def _unchecked(cls, fixed: np.ndarray, additive: np.ndarray, standalone: np.ndarray) -> StructuredGame:
+        """A game made of parts of a game already checked (finite costs): the check of :meth:`__post_init__`
+        is skipped (the audit's monotonicity makes one subgame per member and rule: 8,000 in a national batch)."""
+        game = object.__new__(cls)
+        object.__setattr__(game, "fixed", fixed)
+        object.__setattr__(game, "additive", additive)
+        object.__setattr__(game, "standalone", standalone)
+        return game
 
     def shapley(self) -> np.ndarray:
         return shapley_model(self.fixed, self.additive, self.standalone)

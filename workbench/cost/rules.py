@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import html
+from itertools import compress
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import ClassVar
@@ -88,10 +89,12 @@ class Players:
 
     def subset(self, keep: np.ndarray) -> Players:
         keep = np.asarray(keep, dtype=bool)
+        if len(keep) != len(self.codes):
+            raise ValueError(f"keep has {len(keep)} entries for {len(self.codes)} players")
         return replace(
             self,
             game=self.game.subgame(keep),
-            codes=tuple(c for c, k in zip(self.codes, keep, strict=True) if k),
+            codes=tuple(compress(self.codes, keep)),
             population=self.population[keep],
             drivers={k: v[keep] for k, v in self.drivers.items()},
         )
