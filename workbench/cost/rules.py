@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import functools
 import html
-from itertools import compress
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from itertools import compress
 from typing import ClassVar
 
 import numpy as np
