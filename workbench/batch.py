@@ -22,7 +22,7 @@ import pandas as pd
 from . import reference
 from .errors import InputError
 from .inventory import Prefecture
-from .inventory.checks import _checking, checked
+from .inventory.checks import checked, trusted
 from .results import Result
 
 #: the rules run in the national batch (every rule of data/cost_rules.csv whose data every file has)
@@ -235,11 +235,8 @@ def _summarize_loaded(pref: Prefecture, *, costs_under: Iterable[str]) -> dict[s
     """:func:`summarize` of a prefecture just read from its file: reading it ran every check, so neither
     :func:`summarize` nor the analyses it runs check it again (validating a whole prefecture took as long as
     classifying it)."""
-    token = _checking.set(id(pref))
-    try:
+    with trusted(pref):
         return summarize(pref, costs_under=costs_under)
-    finally:
-        _checking.reset(token)
 
 
 def run_batch(

@@ -10,9 +10,10 @@ prefecture with the same message.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
@@ -109,6 +110,17 @@ def validate(pref: Prefecture) -> Prefecture:
 
 #: the prefecture an analysis is working on (its inner analyses do not check it again)
 _checking: ContextVar[int | None] = ContextVar("wb_checking", default=None)
+
+
+@contextlib.contextmanager
+def trusted(pref: Prefecture) -> Iterator[None]:
+    """Within the block, the analyses do not check ``pref`` (its caller has just read it from its file, which ran
+    every check): the national batch runs classify, auth and every cost rule on each file it reads."""
+    token = _checking.set(id(pref))
+    try:
+        yield
+    finally:
+        _checking.reset(token)
 
 
 def checked(fn: F) -> F:
