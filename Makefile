@@ -37,10 +37,11 @@ NBVAL = tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && HOME=$$tmp WORKBENCH_
 
 # The offline HTML reference: build/docs/html/index.html. Warnings are errors; the doctest builder then runs every
 # example of the reference (docstrings and pages; docs/analysis/analyst_tasks.py runs in conf.py at each build);
+# (the doctest build reuses the analysis output the HTML build has just made: WORKBENCH_DOCS_REUSE_ANALYSIS);
 # check_docs.py makes sure no page loads anything from the internet and every public name, result class (fields,
 # frame columns), notebook and docs/ page is there.
 DOCS_BUILD = rm -rf build/docs && $(BIN)/sphinx-build -W --keep-going -q -b html docs build/docs/html \
-	&& $(BIN)/sphinx-build -W --keep-going -q -b doctest docs build/docs/doctest \
+	&& WORKBENCH_DOCS_REUSE_ANALYSIS=1 $(BIN)/sphinx-build -W --keep-going -q -b doctest docs build/docs/doctest \
 	&& $(BIN)/python tools/check_docs.py build/docs/html
 
 docs: setup

@@ -31,6 +31,10 @@ def test_b1_national_batch_smoke(tmp_path):
     out = run("bench_batch.py", tmp_path)
     assert out["prefectures"] == 2 and out["errors"] == []
     assert out["wall_s"] > 0 and out["peak_rss_mb"] > 0
+    assert out["cpu_s"] > 0 and out["cli"]["exit"] == 0 and out["cli"]["wall_s"] > 0
+    from benchmarks.run import markdown
+
+    assert "whole process" in markdown({"B1": {"result": out}})
 
 
 def test_b2_shapley_smoke(tmp_path):
@@ -54,6 +58,9 @@ def test_datamap_bench_smoke(tmp_path):
     from benchmarks.run import markdown
 
     assert "DM import" in markdown({"DM": {"result": out}})
+    f = out["file"]
+    assert f["load_classify_s"] >= f["load_s"] > 0 and f["reload_kept_s"] > 0
+    assert "DM file" in markdown({"DM": {"result": out}})
 
 
 def test_b4_suite_smoke(tmp_path):

@@ -160,13 +160,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wheel: {target}")
             return 0
         shutil.rmtree(src)  # nothing of the checkout is left beside the environment
-        venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
+        # no pip inside the new environment (ensurepip took seconds): this pip installs into it (--python)
+        venv.EnvBuilder(with_pip=False, clear=True).create(env_dir)
         py, cli = env_dir / "bin" / "python", env_dir / "bin" / "workbench"
         env = clean_env(home)
         run(
             # --no-compile: byte-compiling every dependency (plotly alone has thousands of modules) took two
             # thirds of the step; what the checks import compiles on first use
-            [str(py), "-m", "pip", "install", "-q", "--no-compile", str(wheel)],
+            [sys.executable, "-m", "pip", "--python", str(py), "install", "-q", "--no-compile", str(wheel)],
             cwd=work,
             env=env,
             step="install into a fresh environment",

@@ -22,6 +22,7 @@ import pandas as pd
 from . import reference
 from .errors import InputError
 from .inventory import Prefecture
+from .inventory.checks import checked, trusted
 from .results import Result
 
 #: the rules run in the national batch (every rule of data/cost_rules.csv whose data every file has)
@@ -130,11 +131,15 @@ def coverage(pref: Prefecture) -> dict[str, Any]:
     }
 
 
+@checked
 def summarize(
     pref: Prefecture, *, rules: Iterable[str] | None = None, costs_under: Iterable[str] = ()
 ) -> dict[str, Any]:
     """One prefecture's row of the national summary (columns: :data:`COLUMNS`; with ``costs_under``, the
-    three :data:`RULE_COLUMNS` of each of those rules, ``{rule}_municipal_total`` …)."""
+    three :data:`RULE_COLUMNS` of each of those rules, ``{rule}_municipal_total`` …).
+
+    A prefecture changed in code is checked once on entry (:func:`workbench.validate`), not again by each
+    analysis it runs (classify, auth, the audit, every allocation)."""
     from . import cost
     from .auth import match_auth
     from .classify import classify
@@ -226,6 +231,14 @@ def _load_for(code: str, folder: Path | None) -> Prefecture:
     return pref
 
 
+def _summarize_loaded(pref: Prefecture, *, costs_under: Iterable[str]) -> dict[str, Any]:
+    """:func:`summarize` of a prefecture just read from its file: reading it ran every check, so neither
+    :func:`summarize` nor the analyses it runs check it again (validating a whole prefecture took as long as
+    classifying it)."""
+    with trusted(pref):
+        return summarize(pref, costs_under=costs_under)
+
+
 def run_batch(
     codes: Iterable[str] | None = None,
     *,
@@ -270,7 +283,7 @@ def run_batch(
     rows, errors = [], []
     for i, code in enumerate(todo, 1):
         try:
-            rows.append(summarize(_load_for(code, folder), costs_under=rules))
+            rows.append(_summarize_loaded(_load_for(code, folder), costs_under=rules))
         except InputError as err:
             errors.append(str(err).splitlines()[0])
         except Exception as err:  # one file's failure never stops the others; the exit status says so

@@ -529,7 +529,7 @@ def before_type(pref: Prefecture, p: Platform) -> str | None:
     np_ = "yes" if p.has_non_personal else "no"
     pe = "yes" if p.has_personal else "no"
     kind = platform_providers(pref, p).kind
-    for row in _before_table().to_dict("records"):
+    for row in _before_rows():
         if row["type"] == "1.1":
             continue
         if row["non_personal"] != np_ or row["personal"] != pe:
@@ -542,9 +542,27 @@ def before_type(pref: Prefecture, p: Platform) -> str | None:
 
 def after_type(source: str, user_scope: str, providers: str) -> str:
     """型2.1–2.8 from the three questions in their order (data/types_after.csv)."""
+    hit = _after_index().get((source, user_scope, providers))
+    if hit is None:
+        raise IndexError(f"data/types_after.csv has no row for {(source, user_scope, providers)}")
+    return hit
+
+
+@functools.cache
+def _after_index() -> dict[tuple[str, str, str], str]:
+    """data/types_after.csv by its three answers, the first row of each (built once: the national batch asked
+    for it hundreds of times)."""
+    out: dict[tuple[str, str, str], str] = {}
     df = _after_table()
-    hit = df[(df["source"] == source) & (df["user_scope"] == user_scope) & (df["providers"] == providers)]
-    return str(hit["type"].iloc[0])
+    for src, scope, prov, t in zip(df["source"], df["user_scope"], df["providers"], df["type"], strict=True):
+        out.setdefault((src, scope, prov), str(t))
+    return out
+
+
+@functools.cache
+def _before_rows() -> tuple[dict[str, Any], ...]:
+    """data/types_before.csv as rows, read once (each row a new dict per caller is not needed: read only)."""
+    return tuple(_before_table().to_dict("records"))
 
 
 #: the 型2.x demand common to every row (guidebook 第3.0版 7.1 型2.1「運営組織が基盤を提供し」) …
@@ -1425,18 +1443,24 @@ def _target_mismatch(target: str | None, pattern: str, current: str | None, shar
 
 
 def _work_items(pattern: str) -> list[WorkItem]:
+    return [WorkItem(pattern=pattern, **row) for row in _work_item_rows(pattern)]
+
+
+@functools.cache
+def _work_item_rows(pattern: str) -> tuple[dict[str, Any], ...]:
+    """The work items of a pattern (data/pattern_work_items.csv with the considerations' labels), read once per
+    pattern; the caller builds its own :class:`WorkItem` of each."""
     cons = reference.table("considerations.csv").drop_duplicates("number").set_index("number")["label_ja"]
     df = reference.table("pattern_work_items.csv")
-    return [
-        WorkItem(
-            pattern=pattern,
-            consideration=int(r["consideration"]),
-            consideration_label=str(cons.loc[int(r["consideration"])]),
-            item=str(r["item_ja"]),
-            owner=str(r["owner"]),
-        )
+    return tuple(
+        {
+            "consideration": int(r["consideration"]),
+            "consideration_label": str(cons.loc[int(r["consideration"])]),
+            "item": str(r["item_ja"]),
+            "owner": str(r["owner"]),
+        }
         for r in df[df["pattern"] == pattern].to_dict("records")
-    ]
+    )
 
 
 def _platform_rows(

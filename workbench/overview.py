@@ -121,8 +121,7 @@ def _group_label(g: str) -> str:
 def _populations() -> dict[str, int]:
     """2020 census population of every municipality of Japan (members of other prefectures are allowed,
     guide 1.2 (3))."""
-    munis = reference.municipalities()
-    return dict(zip(munis["code"], munis["population_2020"], strict=True))
+    return dict(reference.populations())  # a copy: the caller keeps it
 
 
 def _part_nodes(p: Platform, pg: Group, pref: Prefecture | None = None) -> list[OverviewNode]:

@@ -167,6 +167,19 @@ def municipality_name(code: str) -> str:
     return _muni_index()[code]
 
 
+@functools.cache
+def populations() -> dict[str, int]:
+    """Municipality code → 2020 census population, built once (the cost model of every prefecture looks its
+    members up in it).
+
+    >>> from workbench import reference
+    >>> reference.populations()["072010"] > 0
+    True
+    """
+    df = municipalities()
+    return dict(zip(df["code"], df["population_2020"], strict=True))
+
+
 def municipalities_of(pref_code: str) -> pd.DataFrame:
     """The municipalities of a prefecture with their 2020 census population (data/municipal_population_2020.csv).
 
@@ -188,6 +201,12 @@ def municipalities_of(pref_code: str) -> pd.DataFrame:
     >>> len(df), df.iloc[0][["code", "name"]].tolist()
     (59, ['072010', '福島市'])
     """
+    return _municipalities_of(pref_code).copy()
+
+
+@functools.cache
+def _municipalities_of(pref_code: str) -> pd.DataFrame:
+    """:func:`municipalities_of`, filtered once per prefecture (callers get copies)."""
     df = municipalities()
     return df[df["prefecture_code"] == pref_code].reset_index(drop=True)
 

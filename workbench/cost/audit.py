@@ -170,7 +170,7 @@ class FairnessAudit(Result):
 def core_check(game: StructuredGame, shares: np.ndarray) -> games.CoreCheck:
     """Exact core check: every coalition for n ≤ 20 (vectorised over 2^n), else the structured search."""
     if game.n <= games.MAX_GENERIC:
-        return games.core_check_vector(game.vector(), shares)
+        return games.core_check_vector(game.shared_vector(), shares)
     return games.core_check_structured(game, shares)
 
 

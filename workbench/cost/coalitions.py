@@ -18,17 +18,18 @@ import numpy as np
 
 def popcounts(n: int) -> np.ndarray:
     """Coalition sizes for all 2^n bitmasks (built by doubling, O(2^n))."""
-    sizes = np.zeros(1, dtype=np.int8)
-    for _ in range(n):
-        sizes = np.concatenate([sizes, sizes + 1])
+    sizes = np.zeros(1 << n, dtype=np.int8)
+    for i in range(n):
+        np.add(sizes[: 1 << i], 1, out=sizes[1 << i : 2 << i])
     return sizes
 
 
 def subset_sums(x: np.ndarray) -> np.ndarray:
     """x(S) = Σ_{i∈S} x_i for all 2^n bitmasks (O(2^n) by doubling)."""
-    out = np.zeros(1)
-    for xi in np.asarray(x, dtype=float):
-        out = np.concatenate([out, out + xi])
+    x = np.asarray(x, dtype=float)
+    out = np.zeros(1 << len(x))
+    for i, xi in enumerate(x):  # the upper half of each doubling written in place (no copies of the lower)
+        np.add(out[: 1 << i], xi, out=out[1 << i : 2 << i])
     return out
 
 

@@ -114,13 +114,22 @@ class StructuredGame:
         return out
 
     def vector(self) -> np.ndarray:
-        """All 2^n costs (n ≤ 20)."""
+        """All 2^n costs (n ≤ 20), an array of the caller's own."""
+        return self.shared_vector().copy()
+
+    def shared_vector(self) -> np.ndarray:
+        """All 2^n costs (n ≤ 20), built once per game (a frozen game's costs do not change, and the audit checks
+        every rule's allocation against the same 2^20 costs); read-only: :meth:`vector` gives a copy to change."""
         if self.n > MAX_GENERIC:
             raise ValueError(f"全連合の列挙は{MAX_GENERIC}団体までです（{self.n}団体）")
-        sizes = popcounts(self.n)
-        v = self.fixed[sizes] + subset_sums(self.additive)
-        v[0] = 0.0
-        v[1 << np.arange(self.n)] = self.standalone
+        v = self.__dict__.get("_wb_vector")
+        if v is None:
+            sizes = popcounts(self.n)
+            v = self.fixed[sizes] + subset_sums(self.additive)
+            v[0] = 0.0
+            v[1 << np.arange(self.n)] = self.standalone
+            v.flags.writeable = False
+            object.__setattr__(self, "_wb_vector", v)
         return v
 
     def capped(self) -> StructuredGame:
@@ -147,7 +156,17 @@ class StructuredGame:
     def subgame(self, keep: np.ndarray) -> StructuredGame:
         """The game restricted to the players where ``keep`` is true."""
         keep = np.asarray(keep, dtype=bool)
-        return StructuredGame(self.fixed[: int(keep.sum()) + 1], self.additive[keep], self.standalone[keep])
+        return self._unchecked(self.fixed[: int(keep.sum()) + 1], self.additive[keep], self.standalone[keep])
+
+    @classmethod
+    def _unchecked(cls, fixed: np.ndarray, additive: np.ndarray, standalone: np.ndarray) -> StructuredGame:
+        """A game made of parts of a game already checked (finite costs): the check of :meth:`__post_init__`
+        is skipped (the audit's monotonicity makes one subgame per member and rule: 8,000 in a national batch)."""
+        game = object.__new__(cls)
+        object.__setattr__(game, "fixed", fixed)
+        object.__setattr__(game, "additive", additive)
+        object.__setattr__(game, "standalone", standalone)
+        return game
 
     def shapley(self) -> np.ndarray:
         return shapley_model(self.fixed, self.additive, self.standalone)

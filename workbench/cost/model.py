@@ -26,6 +26,7 @@ Conventions (stated so that every number can be defended):
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -94,8 +95,19 @@ def rule_code(value: object) -> str:
 
 def rule_row(code: str) -> dict[str, Any]:
     """The row of data/cost_rules.csv for a rule (code or label)."""
-    df = rules_table()
-    return df[df["code"] == rule_code(code)].iloc[0].to_dict()
+    return dict(_rule_rows()[rule_code(code)])
+
+
+@functools.cache
+def _rule_rows() -> dict[str, dict[str, Any]]:
+    """data/cost_rules.csv by code, built once (an audit of every rule asked for rows hundreds of times)."""
+    return {str(r["code"]): r for r in rules_table().to_dict("records")}
+
+
+@functools.cache
+def scheme_rows() -> dict[str, dict[str, Any]]:
+    """data/prefecture_schemes.csv by code, built once."""
+    return {str(r["code"]): r for r in schemes_table().to_dict("records")}
 
 
 def schemes_table() -> pd.DataFrame:
@@ -294,8 +306,7 @@ class CostModel:
         """The prefecture's part as staff read it: the scheme's label, or the fractions typed in the file."""
         if self.scheme == "custom":
             return f"県負担 初期{self.pref_initial:.0%}・運用{self.pref_running:.0%}（入力値）"
-        df = schemes_table()
-        return str(df[df["code"] == self.scheme]["label_ja"].iloc[0])
+        return str(scheme_rows()[self.scheme]["label_ja"])
 
 
 def _pref_share(sc: CostScenario, scheme: str | None) -> tuple[float, float, str, str]:
@@ -303,8 +314,7 @@ def _pref_share(sc: CostScenario, scheme: str | None) -> tuple[float, float, str
         p = sc.prefecture_share
         return p.initial, p.running, p.applies_to, "custom"
     code = scheme_code(scheme or sc.scheme or "none")
-    df = schemes_table()
-    row = df[df["code"] == code].iloc[0]
+    row = scheme_rows()[code]
     return float(row["initial_fraction"]), float(row["running_fraction"]), str(row["applies_to"]), code
 
 
@@ -427,8 +437,7 @@ def build_model(pref: HasCosts, scheme: str | None = None) -> CostModel:
     """
     sc = scenario_of(pref)
     munis, members, players, carried = _players(pref, sc)
-    everyone = reference.municipalities()  # census population of members of other prefectures too
-    pops_all = dict(zip(everyone["code"], everyone["population_2020"], strict=True))
+    pops_all = reference.populations()  # census population of members of other prefectures too
     member_set = set(members)
     participant = np.array([c in member_set for c in players])
     pop = np.array([float(pops_all[c]) for c in players])
@@ -530,6 +539,16 @@ def guide_comparison(m: CostModel) -> list[dict[str, Any]]:
     数千万円の費用が発生することになる。これと比較すれば1/2～1/12程度」): that reading is
     :func:`workbench.cost.effect.cost_effect`; this one is the reference for the prefecture as a whole.
     """
+    cached = m.__dict__.get("_wb_guide")
+    if cached is None:
+        cached = _guide_comparison(m)
+        object.__setattr__(
+            m, "_wb_guide", cached
+        )  # the same for every rule of one model (CostModel is frozen)
+    return [dict(g) for g in cached]
+
+
+def _guide_comparison(m: CostModel) -> list[dict[str, Any]]:
     part = m.participant
     alone_ini = float(m.standalone_initial[part].sum())
     alone_run = float(m.standalone_annual[part].sum())

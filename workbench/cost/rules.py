@@ -7,9 +7,11 @@ prefecture's part (scheme presets of DOMAIN §6b).
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from itertools import compress
 from typing import ClassVar
 
 import numpy as np
@@ -87,10 +89,12 @@ class Players:
 
     def subset(self, keep: np.ndarray) -> Players:
         keep = np.asarray(keep, dtype=bool)
+        if len(keep) != len(self.codes):
+            raise ValueError(f"keep has {len(keep)} entries for {len(self.codes)} players")
         return replace(
             self,
             game=self.game.subgame(keep),
-            codes=tuple(c for c, k in zip(self.codes, keep, strict=True) if k),
+            codes=tuple(compress(self.codes, keep)),
             population=self.population[keep],
             drivers={k: v[keep] for k, v in self.drivers.items()},
         )
@@ -121,9 +125,13 @@ POPULATION_WHAT = "2020年国勢調査人口"
 
 def driver_label(driver: str) -> str:
     """The Japanese label of a usage driver (data/cost_drivers.csv), e.g. ``users`` → 利用者割."""
+    return _driver_labels().get(driver, driver)
+
+
+@functools.cache
+def _driver_labels() -> dict[str, str]:
     df = reference.table("cost_drivers.csv")
-    hit = df[df["code"] == driver]
-    return str(hit["label_ja"].iloc[0]) if len(hit) else driver
+    return {str(c): str(j) for c, j in zip(df["code"], df["label_ja"], strict=True)}
 
 
 def _usage_what(driver: str) -> str:
@@ -266,6 +274,22 @@ def shares_for(p: Players, rule: str) -> np.ndarray:
 
 
 def players_of(m: CostModel, driver: str | None = None, exponent: float | None = None) -> Players:
+    """The players of model ``m`` (its members' capped game and per-player data), built once per model and
+    ``(driver, exponent)``: an audit of every rule asks for them once per rule and once per check, and building
+    the game each time was a tenth of the national batch. Players are frozen and no rule changes their arrays
+    in place (:meth:`Players.subset` and ``dataclasses.replace`` make new ones)."""
+    cache = m.__dict__.get("_wb_players")
+    if cache is None:
+        cache = {}
+        object.__setattr__(m, "_wb_players", cache)  # CostModel is frozen; the cache is not one of its fields
+    key = (driver, exponent)
+    hit = cache.get(key)
+    if hit is None:
+        hit = cache[key] = _players_of(m, driver, exponent)
+    return hit
+
+
+def _players_of(m: CostModel, driver: str | None, exponent: float | None) -> Players:
     sc = m.scenario
     return Players(
         game=m.member_game.capped(),
@@ -651,11 +675,10 @@ def _allocation_sources(m: CostModel, rule_source: str) -> list[str]:
 
 def _scheme_source(scheme: str) -> str:
     """The section a prefecture scheme rests on (data/prefecture_schemes.csv; guidebook 第3.0版 9.5), or ""."""
-    from .model import schemes_table
+    from .model import scheme_rows
 
-    df = schemes_table()
-    hit = df[df["code"] == scheme]
-    src = str(hit["source"].iloc[0]) if len(hit) else ""
+    hit = scheme_rows().get(scheme)
+    src = str(hit["source"]) if hit is not None else ""
     return "" if src in ("", "your input") else src
 
 

@@ -10,8 +10,10 @@ prefecture with the same message.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
@@ -22,9 +24,33 @@ from .models import Prefecture, reference_problems
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def fingerprint(pref: Prefecture) -> str | None:
+    """A digest of everything ``pref`` holds (its JSON form), or None when it cannot be written as JSON. Two
+    states with one fingerprint give the same checks' outcome: they are the same data."""
+    try:
+        data = pref.model_dump_json(warnings=False)
+    except Exception:  # noqa: BLE001 - a value no JSON can hold: no fingerprint, the checks run in full
+        return None
+    return hashlib.blake2b(data.encode("utf-8"), digest_size=20).hexdigest()
+
+
+def mark_checked(pref: Prefecture) -> None:
+    """Remember that ``pref`` as it is now passed every check (read from a file, or checked in code): the
+    checks of :func:`problems` then run again only once it changed. Checking a prefecture with a data map of
+    500 assets took 0.15 s on every analysis; telling whether it changed takes ~8 ms."""
+    object.__setattr__(pref, "_wb_checked", fingerprint(pref))
+
+
 def problems(pref: Prefecture) -> list[Problem]:
     """Every problem of ``pref`` as a file would have it: each field again (a list changed in place is not an
-    assignment), then the checks across the file. Not located by line (the object is no longer the file)."""
+    assignment), then the checks across the file. Not located by line (the object is no longer the file).
+
+    A prefecture unchanged since it last passed them (:func:`mark_checked`: same :func:`fingerprint`) has
+    none and is not checked again."""
+    known = pref.__dict__.get("_wb_checked")
+    now = fingerprint(pref)
+    if known is not None and known == now:
+        return []
     file = source_name(pref)
     try:
         Prefecture.model_validate(pref.model_dump(), context={"pref_code": pref.code})
@@ -33,7 +59,10 @@ def problems(pref: Prefecture) -> list[Problem]:
             p.file = file
             p.label = field_label(Prefecture, loc_of(p.field), pref)
         return list(err.problems)
-    return reference_problems(pref, file)
+    found = reference_problems(pref, file)
+    if not found and now is not None:
+        object.__setattr__(pref, "_wb_checked", now)
+    return found
 
 
 def validate(pref: Prefecture) -> Prefecture:
@@ -81,6 +110,17 @@ def validate(pref: Prefecture) -> Prefecture:
 
 #: the prefecture an analysis is working on (its inner analyses do not check it again)
 _checking: ContextVar[int | None] = ContextVar("wb_checking", default=None)
+
+
+@contextlib.contextmanager
+def trusted(pref: Prefecture) -> Iterator[None]:
+    """Within the block, the analyses do not check ``pref`` (its caller has just read it from its file, which ran
+    every check): the national batch runs classify, auth and every cost rule on each file it reads."""
+    token = _checking.set(id(pref))
+    try:
+        yield
+    finally:
+        _checking.reset(token)
 
 
 def checked(fn: F) -> F:

@@ -3,6 +3,7 @@ atomic saves that refuse to overwrite a file changed on disk since it was loaded
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import copy
 import functools
@@ -10,6 +11,7 @@ import hashlib
 import io
 import os
 import re
+import threading
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -35,6 +37,7 @@ from ..text import REFUSED_CHARS, char_name, fold, mixed_encoding_line, text_pro
 from . import base as _base
 from . import models as _models
 from .base import field_label
+from .checks import mark_checked
 from .models import Prefecture, cross_check
 
 MAX_BYTES = 2 * 1024 * 1024  # a prefecture file with every municipality is ~200 KB
@@ -653,10 +656,16 @@ _TAG = "tag:yaml.org,2002:"
 
 
 @functools.cache
-def _scalars() -> tuple[Any, Any]:
-    """The round trip's own resolver and constructor (YAML 1.2), bound to a loader as they expect."""
+def _scalars() -> tuple[Any, Any, frozenset[str] | None]:
+    """The round trip's own resolver and constructor (YAML 1.2), bound to a loader as they expect, and the
+    first characters for which the resolver has an implicit rule at all (a plain scalar starting otherwise is a
+    string: the resolver picks its rules by the first character, and ours has no rule for any character nor a
+    path rule)."""
     y = _yaml()
-    return y.resolver, y.constructor
+    resolver = y.resolver
+    rules = resolver.versioned_resolver
+    starts = frozenset(rules) if None not in rules and not resolver.yaml_path_resolvers else None
+    return resolver, y.constructor, starts
 
 
 def _fast_scalar(node: Any) -> Any:
@@ -664,7 +673,9 @@ def _fast_scalar(node: Any) -> Any:
         raise _Fallback  # an explicit tag (!!int "3", !python/…): the round trip decides
     if node.style:  # quoted ('"', "'") or block ('|', '>'); libyaml gives a plain scalar the style ''
         return node.value
-    resolver, constructor = _scalars()
+    resolver, constructor, starts = _scalars()
+    if starts is not None and node.value[:1] not in starts:
+        return node.value  # what resolve() gives it: no implicit rule starts with this character
     tag = resolver.resolve(ScalarNode, node.value, (True, False))
     if tag == _TAG + "str":
         return node.value
@@ -754,6 +765,7 @@ def _validated(plain: dict[str, Any], file: str | None, doc: Any) -> Prefecture:
     if problems:
         problems.sort(key=lambda p: p.line or 0)
         raise InputError(problems)
+    mark_checked(pref)  # the analyses' guard (wb.validate) need not check it again while it is unchanged
     return pref
 
 
@@ -801,16 +813,65 @@ def load(path: str | os.PathLike[str]) -> Prefecture:
     p = Path(path)
     file = str(path)
     data = read_bytes(p)
+    key = _cache_key(p, data)
+    hit = _LOADED.get(key[0]) if key is not None else None
+    if hit is not None and hit[0] == key:
+        return _cached_copy(hit[1], p, file)
     text = decode(data, file)
     check_depth(text, file)
     pref = _fast_load(text, file)
     if pref is not None:
         _attach_text(pref, text, file, p, data)
+    else:
+        doc = parse_yaml(text, file)
+        pref = from_document(doc, file)
+        _attach(pref, doc, p, data)
+    if key is None:
         return pref
-    doc = parse_yaml(text, file)
-    pref = from_document(doc, file)
-    _attach(pref, doc, p, data)
-    return pref
+    with _LOADED_LOCK:
+        _LOADED[key[0]] = (key, pref)
+        _LOADED.move_to_end(key[0])
+        while len(_LOADED) > LOAD_CACHE_SIZE:
+            _LOADED.popitem(last=False)
+    return _cached_copy(pref, p, file)
+
+
+#: how many parsed files :func:`load` keeps (most recently read first out last)
+LOAD_CACHE_SIZE = 64
+_LOADED: collections.OrderedDict[str, tuple[tuple[str, int, int, str], Prefecture]] = (
+    collections.OrderedDict()
+)
+_LOADED_LOCK = threading.Lock()
+
+
+def _cache_key(path: Path, data: bytes) -> tuple[str, int, int, str] | None:
+    """(real path, size, modification time, SHA-256 of the bytes read): a file is parsed again when any of
+    them changed. The digest decides even when the file changed between the stat and the read (or kept its
+    size and time); None when the file cannot be stat'ed (then it is not kept)."""
+    try:
+        real = os.path.realpath(path)
+        st = os.stat(real)
+    except (OSError, ValueError):
+        return None
+    return real, len(data), st.st_mtime_ns, hashlib.sha256(data).hexdigest()
+
+
+def _cached_copy(pref: Prefecture, path: Path, file: str) -> Prefecture:
+    """A deep copy of a kept prefecture for one caller (what it changes changes no other's copy, nor the kept
+    one), remembering the path it was asked for. A round-trip document already parsed is shared, as
+    :func:`workbench.load_sample` shares it: nothing changes it in place (:func:`to_yaml` merges into a copy)."""
+    doc = pref.__dict__.get("_wb_doc")
+    out = copy.deepcopy(pref, {id(doc): doc} if doc is not None else {})
+    object.__setattr__(out, "_wb_path", path)
+    if "_wb_text" in out.__dict__:
+        object.__setattr__(out, "_wb_file", file)
+    return out
+
+
+def clear_load_cache() -> None:
+    """Forget every file :func:`load` kept (the next load of each parses it again)."""
+    with _LOADED_LOCK:
+        _LOADED.clear()
 
 
 def loads(text: str, file: str = "<text>") -> Prefecture:
