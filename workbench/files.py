@@ -314,35 +314,7 @@ def atomic_write(
 
     Returns the file written (the link's target for a link).
     """
-    allowed = _OVERWRITE_READONLY.get() if overwrite_readonly is None else overwrite_readonly
-    with file_lock(path) as target:
-        _refuse_readonly(target, allowed)
-        _clean_leftovers(target)
-        folder = target.parent if str(target.parent) else Path(".")
-        temps: list[str] = []
-        try:
-            mode = _file_mode(target)
-            tmp = _write_temp(folder, target.name, data, mode, temps)
-            if backup and target.exists():
-                bak = target.with_name(target.name + ".bak")
-                tmp2 = _write_temp(folder, bak.name, target.read_bytes(), mode, temps)
-                os.replace(tmp2, bak)
-                temps.remove(tmp2)
-            os.replace(tmp, target)
-            temps.remove(tmp)
-            with contextlib.suppress(OSError):
-                dfd = os.open(folder, os.O_RDONLY)
-                try:
-                    os.fsync(dfd)
-                finally:
-                    os.close(dfd)
-        except OSError as err:
-            raise _write_error(err, target) from None
-        finally:
-            for t in temps:
-                with contextlib.suppress(OSError):
-                    os.unlink(t)
-    return target
+    return atomic_write_all([(path, data)], backup=backup, overwrite_readonly=overwrite_readonly)[0]
 
 
 def atomic_write_all(
@@ -384,6 +356,8 @@ def atomic_write_all(
                     temps.remove(bak)
                 os.replace(tmp, target)
                 temps.remove(tmp)
+            for folder in {t.parent if str(t.parent) else Path(".") for t in targets}:
+                _fsync_folder(folder)
         except OSError as err:
             raise _write_error(err, target) from None
         finally:
@@ -391,3 +365,13 @@ def atomic_write_all(
                 with contextlib.suppress(OSError):
                     os.unlink(t)
     return targets
+
+
+def _fsync_folder(folder: Path) -> None:
+    """The folder's entry of a renamed file made durable (where the system allows it)."""
+    with contextlib.suppress(OSError):
+        dfd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
