@@ -75,6 +75,10 @@ def _allowed(df: pd.DataFrame) -> str:
     return ", ".join(f"{c}（{ja}）" for c, ja in df[["code", "label_ja"]].itertuples(index=False))
 
 
+#: rule_code's answers so far (value as given → code): data/cost_rules.csv does not change while a process runs
+_RULE_CODES: dict[str, str] = {}
+
+
 def rule_code(value: object) -> str:
     """The code of an allocation rule given as its code, its Japanese or English label (data/cost_rules.csv),
     as every other input accepts either; raises InputError naming the rules otherwise.
@@ -85,7 +89,13 @@ def rule_code(value: object) -> str:
     >>> rule_code("人口割"), rule_code("shapley"), rule_code("Shapley value")
     ('population', 'shapley', 'shapley')
     """
+    if isinstance(value, str):
+        hit = _RULE_CODES.get(value)
+        if hit is not None:  # asked hundreds of times per audit with the same few codes
+            return hit
     code = rule_index().get(fold(value)) if isinstance(value, str) else None
+    if code is not None:
+        _RULE_CODES[value] = code
     if code is None:
         raise InputError.single(
             f"配分ルール {value!r} はありません", field="rule", value=value, allowed=_allowed(rules_table())

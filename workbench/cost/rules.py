@@ -99,6 +99,21 @@ class Players:
             drivers={k: v[keep] for k, v in self.drivers.items()},
         )
 
+    def without_each(self) -> list[tuple[np.ndarray, Players]]:
+        """For each player j: the indices of the others and the players without j (:meth:`subset`), built once
+        per players: the monotonicity check of the audit reruns every rule on these same n subsets (frozen, as
+        :meth:`subset` makes them; no rule changes them)."""
+        cached = self.__dict__.get("_wb_without")
+        if cached is None:
+            n = len(self.codes)
+            cached = []
+            for j in range(n):
+                keep = np.ones(n, dtype=bool)
+                keep[j] = False
+                cached.append((np.flatnonzero(keep), self.subset(keep)))
+            object.__setattr__(self, "_wb_without", cached)  # Players is frozen; the cache is no field of it
+        return cached
+
 
 def _need_positive(
     values: np.ndarray,
@@ -107,6 +122,8 @@ def _need_positive(
     field_name: str,
     fields: dict[str, str] | None = None,
 ) -> None:
+    if len(values) == len(codes) and bool(np.all(np.asarray(values) > 0)):
+        return  # every value positive (NaN is not): nothing to name
     bad = [c for c, x in zip(codes, values, strict=True) if not (x > 0)]
     if bad:
         code = bad[0]
@@ -271,6 +288,12 @@ def _rule(rule: str) -> Rule:
 def shares_for(p: Players, rule: str) -> np.ndarray:
     """The shares of ``p.game.grand()`` under ``rule`` (raises InputError when the data do not allow it)."""
     return _rule(rule).shares(p)
+
+
+def rule_shares(rule: str) -> Callable[[Players], np.ndarray]:
+    """The function of ``rule`` that :func:`shares_for` calls: ``rule_shares(rule)(p) == shares_for(p, rule)``,
+    with the rule looked up once for many players (the audit's monotonicity check)."""
+    return _rule(rule).shares
 
 
 def players_of(m: CostModel, driver: str | None = None, exponent: float | None = None) -> Players:
