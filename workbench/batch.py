@@ -143,6 +143,7 @@ def summarize(
     from . import cost
     from .auth import match_auth
     from .classify import classify
+    from .cost.audit import audited_allocations
 
     t0 = time.perf_counter()
     c = classify(pref)
@@ -163,8 +164,9 @@ def summarize(
         "federation_unaligned": sum(not f.aligned for f in a.federation),
     }
     if pref.costs is not None:
-        report = cost.audit_rules(pref, list(rules) if rules is not None else None)
-        shap = cost.allocate(pref, rule="shapley")
+        # the audit's own allocations (one cost model): each is what cost.allocate(pref, rule) gives
+        report, allocations = audited_allocations(pref, list(rules) if rules is not None else None)
+        shap = allocations["shapley"] if "shapley" in allocations else cost.allocate(pref, rule="shapley")
         standalone = sum(m.standalone for m in shap.members)
         row.update(
             {
@@ -181,7 +183,7 @@ def summarize(
             }
         )
         for rule in costs_under:
-            alloc = shap if rule == "shapley" else cost.allocate(pref, rule=rule)
+            alloc = allocations[rule] if rule in allocations else cost.allocate(pref, rule=rule)
             shares = [m.share for m in alloc.members]
             row[f"{rule}_municipal_total"] = round(sum(shares))
             row[f"{rule}_max_share"] = round(max(shares)) if shares else None

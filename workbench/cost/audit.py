@@ -451,16 +451,35 @@ def audit_rules(
     >>> shapley.rule_label, shapley.individually_rational
     ('シャープレイ値', True)
     """
-    m = build_model(pref, scheme)
+    return audit_rules_model(build_model(pref, scheme), rules)[0]
+
+
+@located
+def audited_allocations(
+    pref: HasCosts, rules: list[str] | None = None, *, scheme: str | None = None
+) -> tuple[FairnessReport, dict[str, Allocation]]:
+    """:func:`audit_rules` and the allocations it audited (rule code → :class:`Allocation`, each the one
+    :func:`workbench.allocate` gives with the same ``scheme``), from one cost model: the national batch needs
+    both, and building the model and allocating again took a tenth of its audit."""
+    return audit_rules_model(build_model(pref, scheme), rules)
+
+
+def audit_rules_model(
+    m: CostModel, rules: list[str] | None = None
+) -> tuple[FairnessReport, dict[str, Allocation]]:
+    """:func:`audit_rules` of a built model (pure), with the allocations audited (rule code → Allocation)."""
     least = least_core_view(m)
     audits: dict[str, FairnessAudit] = {}
+    allocations: dict[str, Allocation] = {}
     skipped: dict[str, str] = {}
     for rule in [check_rule(r) for r in rules] if rules else list(rule_codes()):
         try:
-            audits[rule] = audit_model(m, allocation_from_model(m, rule), least if least else False)
+            allocations[rule] = allocation_from_model(m, rule)
+            audits[rule] = audit_model(m, allocations[rule], least if least else False)
         except InputError as err:
             if rules is not None:
                 raise
+            allocations.pop(rule, None)
             skipped[rule] = str(err)
     in_core = [a.rule_label for a in audits.values() if a.in_core]
     out = [a.rule_label for a in audits.values() if a.in_core is False]
@@ -480,4 +499,5 @@ def audit_rules(
         text.append("どのルールでも全団体が単独より安くなります。")
     if least is not None:
         text.append(least.text)
-    return FairnessReport(audits=audits, skipped=skipped, least_core=least, summary="".join(text))
+    report = FairnessReport(audits=audits, skipped=skipped, least_core=least, summary="".join(text))
+    return report, allocations
