@@ -147,3 +147,39 @@ def test_a_table_prints_on_the_paper_its_width_needs():
     assert paper_for(240) == ("A3", 1)
     paper, across = paper_for(374)
     assert paper == "A3" and across == 2
+
+
+def test_fewer_collections_restores_the_collector_as_it_found_it():
+    """run_batch collects garbage less often while it runs (batch.fewer_collections) and leaves the collector's
+    thresholds and frozen objects as they were, also after an error and when the caller froze objects itself."""
+    import gc
+
+    from workbench.batch import BATCH_GC_THRESHOLD, fewer_collections
+
+    before = gc.get_threshold()
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(RuntimeError), fewer_collections():
+        assert gc.get_threshold()[0] == max(before[0], BATCH_GC_THRESHOLD)
+        assert gc.get_freeze_count() > 0  # what was alive before is out of the collector's sight
+        raise RuntimeError
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    gc.freeze()  # a dashboard kernel's baseline (widgets.dashboards.freeze_baseline)
+    try:
+        frozen = gc.get_freeze_count()
+        with fewer_collections():
+            assert gc.get_freeze_count() == frozen
+        assert gc.get_freeze_count() == frozen and gc.get_threshold() == before
+    finally:
+        gc.unfreeze()
+    import weakref
+
+    class Node:
+        pass
+
+    with fewer_collections():  # a reference cycle made inside is still collected
+        node = Node()
+        node.self = node
+        alive = weakref.ref(node)
+        del node
+        gc.collect()
+        assert alive() is None

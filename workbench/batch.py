@@ -12,8 +12,10 @@ says so (``synthetic``), so synthetic figures are never mistaken for surveyed on
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -241,6 +243,30 @@ def _summarize_loaded(pref: Prefecture, *, costs_under: Iterable[str]) -> dict[s
         return summarize(pref, costs_under=costs_under)
 
 
+#: the youngest generation's threshold while the batch runs (Python's default is 700)
+BATCH_GC_THRESHOLD = 10_000
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """While the batch runs: what was alive before it (modules, reference tables) out of the collector's sight
+    (:func:`gc.freeze`, undone at the end, unless the caller froze objects itself: a dashboard kernel's frozen
+    baseline is left as it is) and the youngest generation collected after 10,000 new objects instead of 700.
+    Garbage collections took 0.4 s of the national batch's 3 s (CPU, B1), 0.04 s with both. Nothing is left
+    uncollected: the objects the batch makes are collected as usual, only less often."""
+    old = gc.get_threshold()
+    froze = gc.get_freeze_count() == 0
+    if froze:
+        gc.freeze()
+    gc.set_threshold(max(old[0], BATCH_GC_THRESHOLD), *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+        if froze:
+            gc.unfreeze()
+
+
 def run_batch(
     codes: Iterable[str] | None = None,
     *,
@@ -283,22 +309,23 @@ def run_batch(
         else list(reference.prefectures()["code"])
     )
     rows, errors = [], []
-    for i, code in enumerate(todo, 1):
-        try:
-            rows.append(_summarize_loaded(_load_for(code, folder), costs_under=rules))
-        except InputError as err:
-            errors.append(str(err).splitlines()[0])
-        except Exception as err:  # one file's failure never stops the others; the exit status says so
-            name = reference.resolve_prefecture(code)[1]
+    with fewer_collections():
+        for i, code in enumerate(todo, 1):
             try:
-                where = str(prefecture_file(code, folder))
-            except InputError:  # pragma: no cover - raised above already
-                where = name
-            errors.append(
-                f"{where}: {name}は計算の途中で止まったため、集計から外しました（内部のエラー: {type(err).__name__}）"
-            )
-        if progress:
-            progress(i, len(todo), code)
+                rows.append(_summarize_loaded(_load_for(code, folder), costs_under=rules))
+            except InputError as err:
+                errors.append(str(err).splitlines()[0])
+            except Exception as err:  # one file's failure never stops the others; the exit status says so
+                name = reference.resolve_prefecture(code)[1]
+                try:
+                    where = str(prefecture_file(code, folder))
+                except InputError:  # pragma: no cover - raised above already
+                    where = name
+                errors.append(
+                    f"{where}: {name}は計算の途中で止まったため、集計から外しました（内部のエラー: {type(err).__name__}）"
+                )
+            if progress:
+                progress(i, len(todo), code)
     columns = [*COLUMNS, *(f"{r}_{k}" for r in rules for k in RULE_COLUMNS)]
     return pd.DataFrame.from_records(rows, columns=columns), errors
 
