@@ -149,3 +149,15 @@ def test_no_module_imports_a_name_the_package_binds_to_a_function():
                 if mod == "workbench" and {a.name for a in node.names} & functions:
                     bad.append(f"{name}: line {node.lineno}")
     assert bad == []
+
+
+def test_the_names_imported_on_first_use_are_edges_of_the_graph():
+    """``workbench`` and ``workbench.cost`` import some public names on first use (PEP 562, issue 28): those imports
+    sit in a plain function the module ``__getattr__`` calls, so they are edges that the rules above check (lazy,
+    marked *), never hidden as "moved" names nor made by importlib."""
+    lazy = {(e.source, e.target) for e in layers.edges() if e.lazy}
+    for target in ("workbench.batch", "workbench.cost", "workbench.plan", "workbench.samples"):
+        assert ("workbench", target) in lazy
+    for target in ("workbench.cost.cashflow", "workbench.cost.effect", "workbench.cost.latejoin"):
+        assert ("workbench.cost", target) in lazy
+    assert not [e for e in layers.moved() if e.source in ("workbench", "workbench.cost")]

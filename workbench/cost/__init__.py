@@ -6,9 +6,10 @@ Pure functions on a prefecture's ``costs:`` scenario; results are pydantic objec
 
 from __future__ import annotations
 
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
 from .audit import FairnessAudit, FairnessReport, audit, audit_rules
-from .cashflow import CashFlow, Sensitivity, cash_flow, sensitivity
-from .effect import CostEffect, ModuleEffectView, cost_effect, module_effect_view
 from .games import (
     LeastCore,
     MonteCarloShapley,
@@ -22,7 +23,6 @@ from .games import (
     shapley_model,
     shapley_monte_carlo,
 )
-from .latejoin import LateJoin, late_joiner
 from .model import (
     CostModel,
     build_model,
@@ -43,7 +43,58 @@ from .rules import (
     proportional_shares,
 )
 
+if TYPE_CHECKING:  # found on first use (module __getattr__ below)
+    from .cashflow import CashFlow, Sensitivity, cash_flow, sensitivity
+    from .effect import CostEffect, ModuleEffectView, cost_effect, module_effect_view
+    from .latejoin import LateJoin, late_joiner
+
 RULES = rules_table
+
+#: names of the multi-year view, late joiners and the cost effect, imported on first use (PEP 562): an allocation
+#: or an audit (the national batch) needs none of them. name -> its module
+LAZY: dict[str, str] = {
+    "CashFlow": "cashflow",
+    "Sensitivity": "cashflow",
+    "cash_flow": "cashflow",
+    "sensitivity": "cashflow",
+    "CostEffect": "effect",
+    "ModuleEffectView": "effect",
+    "cost_effect": "effect",
+    "module_effect_view": "effect",
+    "LateJoin": "latejoin",
+    "late_joiner": "latejoin",
+}
+
+
+def _module(name: str) -> ModuleType:
+    """``workbench.cost.<name>`` imported (plain imports, edges for tools/layers.py)."""
+    if name == "cashflow":
+        import workbench.cost.cashflow as mod
+    elif name == "effect":
+        import workbench.cost.effect as mod
+    elif name == "latejoin":
+        import workbench.cost.latejoin as mod
+    else:  # pragma: no cover - LAZY names only these
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return mod
+
+
+def __getattr__(name: str) -> Any:
+    """A name of :data:`LAZY` (or the module ``cashflow``, ``effect``, ``latejoin`` itself, an attribute of the
+    package when it imported them at once), imported on first use and then kept."""
+    if name in LAZY:
+        value = getattr(_module(LAZY[name]), name)
+    elif name in set(LAZY.values()):
+        value = _module(name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__, *LAZY.values()})
+
 
 __all__ = [
     "Allocation",
