@@ -142,3 +142,34 @@ def test_rule_code_remembers_only_what_it_found():
     for bad in ("no-such-rule", "no-such-rule"):  # an unknown rule raises every time, never remembered
         with pytest.raises(wb.InputError):
             rule_code(bad)
+
+
+def test_models_from_makes_the_objects_the_constructor_makes():
+    """results.models_from validates many rows in one call: the same objects as the constructor, fields set
+    included, and the same refusal of a bad row."""
+    import pydantic
+
+    from workbench.cost.audit import MemberAudit, MonotonicityViolation
+    from workbench.cost.rules import MemberShare
+    from workbench.results import models_from
+
+    rows = [{"joiner": "072010", "incumbent": "072028", "increase": 1.5}]
+    (made,) = models_from(MonotonicityViolation, rows)
+    one = MonotonicityViolation(**rows[0])
+    assert (
+        made == one and made.model_fields_set == one.model_fields_set and type(made) is MonotonicityViolation
+    )
+    alloc = allocate(wb.load_sample("07"), rule="population")
+    fields = ("code", "name", "share", "standalone", "saving_ratio", "individually_rational")
+    audits = models_from(MemberAudit, [{k: getattr(x, k) for k in fields} for x in alloc.members])
+    assert audits == [MemberAudit(**{k: getattr(x, k) for k in fields}) for x in alloc.members]
+    partial = {"code": "072010", "name": "福島市", "population": 1, "share": 1.0, "standalone": 2.0}
+    partial |= {
+        "individually_rational": True,
+        "saving": 1.0,
+        "saving_ratio": 0.5,
+    }  # join_year, outside: defaults
+    (share,) = models_from(MemberShare, [partial])
+    assert share == MemberShare(**partial) and share.model_fields_set == set(partial)
+    with pytest.raises(pydantic.ValidationError):
+        models_from(MonotonicityViolation, [{"joiner": "072010", "incumbent": "072028", "increase": "many"}])

@@ -14,11 +14,14 @@ Every result offers the same views (docs/frames.md):
 
 from __future__ import annotations
 
+import functools
 import html
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, TypeAdapter
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class Result(BaseModel):
@@ -96,3 +99,23 @@ def frame(records: list[dict[str, Any]], columns: list[str] | dict[str, str]) ->
     """A DataFrame with fixed columns even when there are no records (``columns``: a list, or the keys of a
     ``FRAME_COLUMNS`` mapping)."""
     return pd.DataFrame.from_records(records, columns=list(columns))
+
+
+@functools.cache
+def _list_adapter(model: type[BaseModel]) -> TypeAdapter:
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
+
+
+def models_from(model: type[M], rows: list[dict[str, Any]]) -> list[M]:
+    """``[model(**row) for row in rows]``, validated in one call: the same objects (fields, values, the fields
+    set), three times faster for the many small rows of a result (the audit's members and monotonicity
+    violations: 69,000 in the national batch).
+
+    >>> from pydantic import BaseModel
+    >>> class Row(BaseModel):
+    ...     code: str
+    ...     share: float
+    >>> models_from(Row, [{"code": "072010", "share": 1}]) == [Row(code="072010", share=1)]
+    True
+    """
+    return _list_adapter(model).validate_python(rows)

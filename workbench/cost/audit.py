@@ -16,7 +16,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import InputError
-from ..results import Result, frame
+from ..results import Result, frame, models_from
 from ..text import money_ja
 from . import games
 from .games import StructuredGame
@@ -256,10 +256,11 @@ def _core_view(m: CostModel, alloc: Allocation) -> _CoreView:
     if alloc.rule != "nucleolus" or p.game.n <= MONOTONIC_NUCLEOLUS_MAX:
         found = monotonicity(p, alloc.rule, shares)
         out.monotonic = not found
-        out.violations = [
-            MonotonicityViolation(joiner=m.codes[j], incumbent=m.codes[i], increase=inc)
-            for j, i, inc in found
-        ]
+        codes = m.codes
+        out.violations = models_from(
+            MonotonicityViolation,
+            [{"joiner": codes[j], "incumbent": codes[i], "increase": inc} for j, i, inc in found],
+        )
     return out
 
 
@@ -304,17 +305,20 @@ def audit_model(m: CostModel, alloc: Allocation, least: LeastCoreView | None | b
     ``least``: the least core view already computed for ``m`` (rule-independent), True to compute it here,
     False to leave it out.
     """
-    members = [
-        MemberAudit(
-            code=x.code,
-            name=x.name,
-            share=x.share,
-            standalone=x.standalone,
-            saving_ratio=x.saving_ratio,
-            individually_rational=x.individually_rational,
-        )
-        for x in alloc.members
-    ]
+    members = models_from(
+        MemberAudit,
+        [
+            {
+                "code": x.code,
+                "name": x.name,
+                "share": x.share,
+                "standalone": x.standalone,
+                "saving_ratio": x.saving_ratio,
+                "individually_rational": x.individually_rational,
+            }
+            for x in alloc.members
+        ],
+    )
     core = _core_view(m, alloc)
     lc = least_core_view(m) if least is True else None if least is False else least
     return FairnessAudit(

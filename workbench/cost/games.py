@@ -474,7 +474,10 @@ class CoreCheck:
 def core_check_vector(v: np.ndarray, x: np.ndarray, tol: float = 1e-6) -> CoreCheck:
     """Every proper coalition checked, vectorised over 2^n subsets: x(S) ≤ c(S)."""
     n = len(x)
-    excess = v - subset_sums(x)
+    excess = subset_sums(x)
+    np.subtract(
+        v, excess, out=excess
+    )  # c(S) − x(S) in place: a second 2^n array cost more than the subtraction
     excess[0] = np.inf
     excess[-1] = np.inf
     if n == 1:

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .. import reference
 from ..errors import InputError
 from ..inventory.costs import DRIVERS, HARP_EXPONENT
-from ..results import Result
+from ..results import Result, models_from
 from . import games
 from .games import StructuredGame
 from .model import (
@@ -624,23 +624,25 @@ def allocation_from_model(
     standalone = m.standalone[part]
     idx = np.flatnonzero(part)
     row = rule_row(rule)
-    members = []
     tol = 1e-6 * max(1.0, total)
-    for j, share, alone in zip(idx, shares, standalone, strict=True):
-        members.append(
-            MemberShare(
-                code=m.codes[j],
-                name=m.names[j],
-                population=int(m.population[j]),
-                share=float(share),
-                standalone=float(alone),
-                individually_rational=bool(share <= alone + tol),
-                saving=float(alone - share),
-                saving_ratio=float(1 - share / alone) if alone >= 1.0 else 0.0,  # below one yen: no ratio
-                join_year=int(m.join_year[j]),
-                outside=bool(m.outside[j]),
-            )
-        )
+    members = models_from(
+        MemberShare,
+        [
+            {
+                "code": m.codes[j],
+                "name": m.names[j],
+                "population": int(m.population[j]),
+                "share": float(share),
+                "standalone": float(alone),
+                "individually_rational": bool(share <= alone + tol),
+                "saving": float(alone - share),
+                "saving_ratio": float(1 - share / alone) if alone >= 1.0 else 0.0,  # below one yen: no ratio
+                "join_year": int(m.join_year[j]),
+                "outside": bool(m.outside[j]),
+            }
+            for j, share, alone in zip(idx, shares, standalone, strict=True)
+        ],
+    )
     in_core, method = None, ""
     if m.non_participants == "none":
         check = games.core_check_structured(p.game, shares)
