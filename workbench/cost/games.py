@@ -89,8 +89,13 @@ class StructuredGame:
         return len(self.additive)
 
     def grand(self) -> float:
-        """c(N)."""
-        return self.cost(np.ones(self.n, dtype=bool))
+        """c(N), computed once per game (a frozen game's costs do not change; every rule, and the audit's check of
+        every rule on the same subgames, asks for it)."""
+        g = self.__dict__.get("_wb_grand")
+        if g is None:
+            g = self.cost(np.ones(self.n, dtype=bool))
+            object.__setattr__(self, "_wb_grand", g)
+        return g
 
     def cost(self, mask: np.ndarray) -> float:
         """c(S) of one coalition given as a boolean mask."""

@@ -290,8 +290,13 @@ class CostModel:
 
     @property
     def total_game(self) -> StructuredGame:
-        """c(S) before the prefecture's part: initial + running."""
-        return self.initial + self.running
+        """c(S) before the prefecture's part: initial + running (made once per model: ``total`` and ``standalone``
+        read it for every rule's allocation)."""
+        game = self.__dict__.get("_wb_total_game")
+        if game is None:
+            game = self.initial + self.running
+            object.__setattr__(self, "_wb_total_game", game)  # frozen; the cache is not one of the fields
+        return game
 
     @property
     def member_game(self) -> StructuredGame:
