@@ -129,3 +129,13 @@ def test_options_is_the_function_whatever_was_imported_first():
         "isinstance(wb.vision, types.FunctionType)]))"
     )
     assert _run(code) == [True, True, True]
+
+
+def test_the_collector_is_as_it_was_after_import():
+    """``import workbench`` loads its modules with the garbage collector paused and leaves it as it found it."""
+    code = (
+        "import gc, json\nbefore = gc.isenabled()\nimport workbench\nafter = gc.isenabled()\n"
+        "import sys\ndel sys.modules['workbench']\ngc.disable()\nimport workbench\n"
+        "print(json.dumps([before, after, gc.isenabled(), hasattr(workbench, '_collecting')]))"
+    )
+    assert _run(code) == [True, True, False, False]
