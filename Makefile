@@ -23,10 +23,22 @@ lint: setup
 	$(BIN)/ruff check workbench tests benchmarks notebooks dashboards tools docs/conf.py setup.py data
 	$(BIN)/ruff format --check workbench tests benchmarks tools docs/conf.py setup.py data
 
+# After pytest, the three checks that follow are independent (nbval runs its kernels with their own HOME and output
+# folder, the docs build writes docs/_generated/ and build/docs/, the wheel check copies the sources without
+# docs/_generated/ and works in a temporary folder): they run side by side, each one's output printed in one piece
+# when it ends (-O), so the core one of them leaves idle (nbval waits for its kernels, pip for the disk) is used.
 test: setup lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile tests
+	@$(MAKE) --no-print-directory -j3 -O test-nbval test-docs test-wheel
+
+.PHONY: test-nbval test-docs test-wheel
+test-nbval: setup
 	$(NBVAL) notebooks dashboards
+
+test-docs: setup
 	$(DOCS_BUILD)
+
+test-wheel: setup
 	$(BIN)/python tools/check_wheel.py
 
 # nbval: the executed notebooks (07 and notebooks/examples/09) and the dashboards, strict mode (never --nbval-lax

@@ -47,6 +47,7 @@ SKIP_DIRS = {
     ".hypothesis",
     ".ipynb_checkpoints",
     "_build",
+    "_generated",  # docs/_generated/: the docs build (beside this check in `make test`) remakes it
 }
 
 

@@ -336,8 +336,10 @@ def _ambiguous() -> dict[tuple[str, str], str]:
     return {(e, fold(t)): str(m) for e, t, m in df[["enum", "term", "message_ja"]].itertuples(index=False)}
 
 
+@functools.cache
 def enum_allowed(enum: str) -> str:
-    """'code (ラベル), …' for error messages."""
+    """'code (ラベル), …' for error messages (made once per enumeration: the tables do not change, and saving a
+    file asks for it at every scalar that is not a code, to_yaml's label check)."""
     return ", ".join(
         f"{c}（{ja}）" for c, ja in enum_table(enum)[["code", "label_ja"]].itertuples(index=False)
     )
