@@ -136,18 +136,26 @@ def _zombie(pid: int) -> bool:
     return stat[stat.rindex(")") + 2 :].split()[0] == "Z"
 
 
-@pytest.fixture
-def browser_page():
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium for both sessions (each gets a new context: its own cookies, cache and recorder)."""
     sync_api = pytest.importorskip("playwright.sync_api")
-    recorder = Recorder()
     with sync_api.sync_playwright() as p:
-        browser = launch(p)
-        context = new_context(browser, recorder)
+        b = launch(p)
         try:
-            yield context.new_page(), recorder
+            yield b
         finally:
-            context.close()
-            browser.close()
+            b.close()
+
+
+@pytest.fixture
+def browser_page(browser):
+    recorder = Recorder()
+    context = new_context(browser, recorder)
+    try:
+        yield context.new_page(), recorder
+    finally:
+        context.close()
 
 
 def shot(page, code: str, step: str, focus: str | None = None) -> None:
