@@ -13,6 +13,7 @@ per notebook, waiting between loads for the pool to refill.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import statistics
@@ -44,14 +45,37 @@ def bare_notebook(path: Path, source: str) -> None:
     nbformat.write(nb, path)
 
 
+@contextlib.contextmanager
+def _log_on_failure(base: str):
+    """On an error, the end of the Voila server's log on stderr (the temporary folder goes with the run)."""
+    try:
+        yield
+    except BaseException:
+        from test_browser_support import server_of
+
+        log = server_of(base).log.read_text(encoding="utf-8", errors="replace")
+        sys.stderr.write(f"--- end of the Voila log ---\n{log[-6000:]}\n---\n")
+        raise
+
+
 def first_chart(browser, base: str, notebook: str) -> float:
     rec = Recorder()
     context = new_context(browser, rec)
     try:
         page = context.new_page()
+        rec.attach(page)
         t0 = time.perf_counter()
         page.goto(f"{base}/voila/render/{urllib.parse.quote(notebook)}", timeout=180_000)
-        page.wait_for_selector(PLOT, timeout=180_000)
+        loaded = time.perf_counter() - t0
+        try:
+            page.wait_for_selector(PLOT, timeout=180_000)
+        except (
+            Exception
+        ) as err:  # say what the page showed: a hang after the page loaded is not a slow kernel
+            raise RuntimeError(
+                f"{notebook}: page loaded after {loaded:.1f} s, no chart drawn in 180 s more; browser errors: "
+                f"{rec.errors[-5:]}; page text: {page.inner_text('body')[-800:]!r}"
+            ) from err
         elapsed = time.perf_counter() - t0
     finally:
         context.close()
@@ -209,7 +233,10 @@ def run(
             try:
                 for mode in modes:
                     preheat = mode == "preheated"
-                    with voila_server(folder, home, preheat=preheat, timeout=120) as base:
+                    with (
+                        voila_server(folder, home, preheat=preheat, timeout=120) as base,
+                        _log_on_failure(base),
+                    ):
                         if preheat:
                             time.sleep(refill * 2)  # let the pools fill
                         timings: dict[str, list[float]] = {}

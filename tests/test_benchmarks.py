@@ -22,7 +22,7 @@ def run(script: str, tmp_path: Path) -> dict:
         env=env,
         timeout=300,
     )
-    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.returncode == 0, res.stderr[-8000:]
     text = res.stdout.strip()
     return json.loads(text[text.find("{") :])
 

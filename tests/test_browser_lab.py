@@ -85,19 +85,30 @@ def shut_down_kernels(page, base: str) -> None:
 
 def open_notebook(page, base: str, name: str) -> None:
     """Open ``name`` with a fresh kernel (as when a consultant opens it at the next meeting) and wait until
-    the kernel is idle (the Japanese status bar says アイドル)."""
-    page.goto(f"{base}/lab?reset", timeout=TIMEOUT)
+    the kernel is idle (the Japanese status bar says アイドル). The notebook open before is left first (a blank
+    page: loading JupyterLab only to leave it cost one more load of the whole application each time), then
+    every kernel is shut down."""
+    page.goto("about:blank")
     shut_down_kernels(page, base)
     page.goto(f"{base}/lab/tree/{urllib.parse.quote(name)}?reset", timeout=TIMEOUT)
     page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook", timeout=TIMEOUT)
     page.wait_for_function("() => document.body.innerText.includes('| アイドル')", timeout=TIMEOUT)
 
 
+# a cell of the notebook shown is queued or running ([*]): JupyterLab marks every cell of 「すべてのセルを実行」 so
+# at once, and the last one keeps the mark until the whole notebook has run (seconds here)
+RUNNING = (
+    "() => Array.from(document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-InputPrompt'))"
+    ".some(e => e.textContent.includes('*'))"
+)
+
+
 def run_all(page) -> None:
-    """実行 → すべてのセルを実行 (the Japanese UI), then wait until no cell is running."""
+    """実行 → すべてのセルを実行 (the Japanese UI); once the run has started (a cell marked [*]: waited for, where
+    a fixed 3 s sleep used to stand), wait until no cell is running."""
     page.locator(".lm-MenuBar-itemLabel", has_text="実行").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="すべてのセルを実行").first.click()
-    time.sleep(3)
+    page.wait_for_function(RUNNING, timeout=30_000)
     page.wait_for_function(BUSY, timeout=TIMEOUT)
 
 

@@ -30,7 +30,7 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from test_browser_lab import BUSY, choose, shut_down_kernels, wait_widget
+from test_browser_lab import BUSY, RUNNING, choose, shut_down_kernels, wait_widget
 from test_browser_support import CHROMIUM, ROOT, Recorder, children, free_port, launch, new_context
 
 pytestmark = [
@@ -136,18 +136,26 @@ def _zombie(pid: int) -> bool:
     return stat[stat.rindex(")") + 2 :].split()[0] == "Z"
 
 
-@pytest.fixture
-def browser_page():
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium for both sessions (each gets a new context: its own cookies, cache and recorder)."""
     sync_api = pytest.importorskip("playwright.sync_api")
-    recorder = Recorder()
     with sync_api.sync_playwright() as p:
-        browser = launch(p)
-        context = new_context(browser, recorder)
+        b = launch(p)
         try:
-            yield context.new_page(), recorder
+            yield b
         finally:
-            context.close()
-            browser.close()
+            b.close()
+
+
+@pytest.fixture
+def browser_page(browser):
+    recorder = Recorder()
+    context = new_context(browser, recorder)
+    try:
+        yield context.new_page(), recorder
+    finally:
+        context.close()
 
 
 def shot(page, code: str, step: str, focus: str | None = None) -> None:
@@ -164,8 +172,9 @@ def panel_text(page) -> str:
 
 
 def open_notebook(page, lab: Launcher, name: str) -> None:
-    """``name`` alone in JupyterLab with a kernel of its own (the earlier notebooks' kernels shut down), idle."""
-    page.goto(f"{lab.base}/lab?reset", timeout=TIMEOUT)
+    """``name`` alone in JupyterLab with a kernel of its own (the earlier notebooks' kernels shut down, once the
+    notebook open before is left for a blank page), idle."""
+    page.goto("about:blank")
     shut_down_kernels(page, lab.base)
     page.goto(f"{lab.base}/lab/tree/{urllib.parse.quote(name)}?reset", timeout=TIMEOUT)
     wait_idle(page)
@@ -176,26 +185,20 @@ def wait_idle(page) -> None:
     page.wait_for_function("() => document.body.innerText.includes('| アイドル')", timeout=TIMEOUT)
 
 
-STARTED = (
-    "() => Array.from(document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-InputPrompt'))"
-    ".some(e => /\\[(\\*|\\d+)\\]/.test(e.textContent))"
-)
-
-
 def run_all(page) -> None:
-    """実行 → すべてのセルを実行; once more if no cell started (a click while the page was still settling),
-    then wait until no cell is running."""
+    """実行 → すべてのセルを実行; once more if no cell started (a click while the page was still settling: no
+    cell marked [*]), then wait until no cell is running. (A cell's saved number no longer counts as started,
+    nor does a fixed 2 s sleep stand between the start and the wait.)"""
     for attempt in range(2):
         page.locator(f"{PANEL} .jp-Notebook").first.click(position={"x": 5, "y": 5})
         page.locator(".lm-MenuBar-itemLabel", has_text="実行").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="すべてのセルを実行").first.click()
         try:
-            page.wait_for_function(STARTED, timeout=30_000)
+            page.wait_for_function(RUNNING, timeout=30_000)
             break
         except Exception:
             if attempt:
                 raise
-    time.sleep(2)
     page.wait_for_function(BUSY, timeout=TIMEOUT)
 
 

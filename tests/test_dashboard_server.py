@@ -53,6 +53,13 @@ LIMITS = [
 ]
 # for the plain GETs: no browser ever comes, so their kernels can go after a few seconds
 NO_BROWSER = [*LIMITS[:1], "--BoundedKernelManager.unconnected_timeout=4", *LIMITS[3:]]
+# the browser tests' server is also the one behind a reverse proxy on this machine (one page per client): the
+# browser's own requests come from the proxy's address without a forwarded one, so they are one client, and
+# each of those tests holds one page at a time (one server start less than a server of its own)
+PROXY = [
+    "--BoundedKernelManager.max_kernels_per_client=1",
+    "--BoundedKernelManager.trusted_proxies=127.0.0.1",
+]
 TIMEOUT_MS = 120_000
 
 
@@ -111,7 +118,7 @@ def _serve(home: Path, folder: Path, extra: list[str]):
 
 @pytest.fixture(scope="module")
 def server(home, folder):
-    yield from _serve(home, folder, LIMITS)
+    yield from _serve(home, folder, [*LIMITS, *PROXY])
 
 
 @pytest.fixture(scope="module")
@@ -293,32 +300,15 @@ def get_as(address: str, viewer: str, timeout: float = 180) -> tuple[int, str]:
         return e.code, e.read().decode("utf-8", "replace")
 
 
-@pytest.fixture(scope="module")
-def proxied_server(home, tmp_path_factory):
-    """A server behind a reverse proxy on this machine (trusted_proxies), one page per client, serving one
-    dashboard (one preheated kernel: the least a server start costs)."""
-    out = tmp_path_factory.mktemp("one-dashboard")
-    shutil.copyfile(ROOT / "dashboards" / AUTH, out / AUTH)
-    extra = [
-        "--BoundedKernelManager.max_kernels=4",
-        "--BoundedKernelManager.max_kernels_per_client=1",
-        "--BoundedKernelManager.trusted_proxies=127.0.0.1",
-        "--BoundedKernelManager.unconnected_timeout=120",  # the GETs' kernels stay for the whole test
-        "--BoundedKernelManager.evict_after=120",
-        "--BoundedKernelManager.reap_interval=1",
-    ]
-    with voila_server(out, home, extra=extra, timeout=120) as base:
-        wait_for(lambda: len(server_of(base).current_kernels()) >= 1, 120, "the kernel pool")
-        yield base
-        s = server_of(base)
-        took = s.stop()
-    assert took is not None and not s.left_behind()
-
-
-def test_one_client_cannot_hold_every_kernel_behind_the_proxy(proxied_server) -> None:
+def test_one_client_cannot_hold_every_kernel_behind_the_proxy(server) -> None:
     """Issue 24, point 3, against a real Voila: a client forwarded by the trusted proxy gets its page, its
     second page (the first still held) gets the Japanese 「開いているページが多すぎます」 page with HTTP 429,
-    and a viewer at another address still gets in, through the same proxy."""
+    and a viewer at another address still gets in, through the same proxy.
+
+    Last of the module's tests on :func:`server`: the two pages nobody connects to hold their kernels until the
+    server stops (``unconnected_timeout``)."""
+    proxied_server = server
+    settle(server, POOL)
     first = get_as(url(proxied_server, AUTH), "198.51.100.7")  # takes the preheated kernel
     assert first[0] == 200, first[1][-500:]
     status, body = get_as(url(proxied_server, AUTH), "198.51.100.7")
