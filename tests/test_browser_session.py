@@ -30,7 +30,7 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from test_browser_lab import BUSY, RUNNING, choose, shut_down_kernels, wait_widget
+from test_browser_lab import BUSY, choose, shut_down_kernels, wait_widget
 from test_browser_support import CHROMIUM, ROOT, Recorder, children, free_port, launch, new_context
 
 pytestmark = [
@@ -185,20 +185,26 @@ def wait_idle(page) -> None:
     page.wait_for_function("() => document.body.innerText.includes('| アイドル')", timeout=TIMEOUT)
 
 
+STARTED = (
+    "() => Array.from(document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-InputPrompt'))"
+    ".some(e => /\\[(\\*|\\d+)\\]/.test(e.textContent))"
+)
+
+
 def run_all(page) -> None:
-    """実行 → すべてのセルを実行; once more if no cell started (a click while the page was still settling: no
-    cell marked [*]), then wait until no cell is running. (A cell's saved number no longer counts as started,
-    nor does a fixed 2 s sleep stand between the start and the wait.)"""
+    """実行 → すべてのセルを実行; once more if no cell started (a click while the page was still settling),
+    then wait until no cell is running."""
     for attempt in range(2):
         page.locator(f"{PANEL} .jp-Notebook").first.click(position={"x": 5, "y": 5})
         page.locator(".lm-MenuBar-itemLabel", has_text="実行").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="すべてのセルを実行").first.click()
         try:
-            page.wait_for_function(RUNNING, timeout=30_000)
+            page.wait_for_function(STARTED, timeout=30_000)
             break
         except Exception:
             if attempt:
                 raise
+    time.sleep(2)
     page.wait_for_function(BUSY, timeout=TIMEOUT)
 
 
