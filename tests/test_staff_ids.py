@@ -26,12 +26,11 @@ from typing import Any
 
 import pytest
 import yaml
+from office_text import Fragment, docx_text, pptx_text, xlsx_text  # noqa: I001
 
 import workbench as wb
 
 PREFECTURES = ["07", "09", "10", "24", "47"]
-
-Fragment = tuple[str, str]  # (where, text)
 
 
 # --- what the file says to the program ---------------------------------------------------------------------
@@ -237,63 +236,6 @@ def widget_text(widget: Any, where: str) -> Iterator[Fragment]:
     yield from walk(widget)
 
 
-def docx_text(path: Path) -> Iterator[Fragment]:
-    from docx import Document
-
-    doc = Document(str(path))
-    yield f"{path.name} 文書の題名", doc.core_properties.title or ""
-    for p in doc.paragraphs:
-        yield path.name, p.text
-    for t in doc.tables:
-        for row in t.rows:
-            for cell in row.cells:
-                yield path.name + " 表", cell.text
-    for sec in doc.sections:
-        for part in (sec.header, sec.footer):
-            for p in part.paragraphs:
-                yield path.name + " ヘッダー・フッター", p.text
-
-
-def xlsx_text(path: Path) -> Iterator[Fragment]:
-    from openpyxl import load_workbook
-
-    book = load_workbook(path)
-    for ws in book.worksheets:
-        yield f"{path.name} シート名", ws.title
-        for row in ws.iter_rows():
-            for c in row:
-                if c.value is not None:
-                    yield f"{path.name}:{ws.title}!{c.coordinate}", str(c.value)
-                if c.comment is not None:
-                    yield f"{path.name}:{ws.title}!{c.coordinate} コメント", c.comment.text
-
-
-def _pptx_shape_text(shape: Any, where: str) -> Iterator[Fragment]:
-    if shape.has_text_frame:
-        yield where, shape.text_frame.text
-    if getattr(shape, "has_table", False) and shape.has_table:
-        yield from ((where + " 表", cell.text) for row in shape.table.rows for cell in row.cells)
-    if getattr(shape, "has_chart", False) and shape.has_chart:
-        chart = shape.chart
-        if chart.has_title:
-            yield where + " グラフ", chart.chart_title.text_frame.text
-        for plot in chart.plots:
-            yield from ((where + " 系列", str(s.name)) for s in plot.series)
-            yield from ((where + " 項目", str(c)) for c in plot.categories)
-
-
-def pptx_text(path: Path) -> Iterator[Fragment]:
-    from pptx import Presentation
-
-    deck = Presentation(str(path))
-    for k, slide in enumerate(deck.slides, 1):
-        where = f"{path.name} スライド {k}"
-        for shape in slide.shapes:
-            yield from _pptx_shape_text(shape, where)
-        if slide.has_notes_slide:
-            yield where + " ノート", slide.notes_slide.notes_text_frame.text
-
-
 # --- the views of one prefecture ---------------------------------------------------------------------------
 
 
@@ -391,10 +333,11 @@ def takeaway_views(pref: Any, out: Path) -> Iterator[Fragment]:
     code = pref.code
     dm = wb.datamap(pref)
     yield from docx_text(write_vision_docx(pref, out / f"step2_{code}_共同利用ビジョン.docx"))
-    yield from xlsx_text(plan_xlsx(pref, out / f"step3_{code}_実行計画.xlsx"))
+    yield from xlsx_text(plan_xlsx(pref, out / f"step3_{code}_実行計画.xlsx"), every_value=True)
     names = file_names(pref)
     yield from xlsx_text(
-        write_tables_xlsx(dm, out / f"step1_{code}_データマップ.xlsx", names, note=synthetic_note(pref))
+        write_tables_xlsx(dm, out / f"step1_{code}_データマップ.xlsx", names, note=synthetic_note(pref)),
+        every_value=True,
     )
     yield from pptx_text(write_deck(pref, out / f"step3_{code}_会議資料.pptx"))
     yield from html_text(vision_html(pref), f"{code} vision.html")

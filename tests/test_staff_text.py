@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from office_text import docx_text, pptx_text, xlsx_text  # noqa: I001
 
 import workbench as wb
 from workbench import reference
@@ -229,61 +230,6 @@ def notebook_fragments(path: Path) -> Iterator[tuple[str, str]]:
                 yield where, data["text/plain"]
 
 
-def xlsx_fragments(path: Path) -> Iterator[tuple[str, str]]:
-    from openpyxl import load_workbook
-
-    book = load_workbook(path)
-    for ws in book.worksheets:
-        yield f"{path.name}:{ws.title}", ws.title
-        for row in ws.iter_rows():
-            for c in row:
-                if isinstance(c.value, str):
-                    yield f"{path.name}:{ws.title}!{c.coordinate}", c.value
-
-
-def docx_fragments(path: Path) -> Iterator[tuple[str, str]]:
-    from docx import Document
-
-    doc = Document(str(path))
-    for p in doc.paragraphs:
-        yield path.name, p.text
-    for t in doc.tables:
-        for row in t.rows:
-            for cell in row.cells:
-                yield path.name + " table", cell.text
-
-
-def _pptx_chart_fragments(chart, where: str) -> Iterator[tuple[str, str]]:
-    if chart.has_title:
-        yield f"{where} chart", chart.chart_title.text_frame.text
-    plot = chart.plots[0] if chart.plots else None
-    for s in plot.series if plot is not None else []:
-        yield f"{where} series", str(s.name)
-    for cat in plot.categories if plot is not None else []:
-        yield f"{where} category", str(cat)
-
-
-def _shape_fragments(shape, where: str) -> Iterator[tuple[str, str]]:
-    if shape.has_text_frame:
-        for p in shape.text_frame.paragraphs:
-            yield where, "".join(r.text for r in p.runs)
-    if getattr(shape, "has_table", False) and shape.has_table:
-        for row in shape.table.rows:
-            for cell in row.cells:
-                yield f"{where} table", cell.text
-    if getattr(shape, "has_chart", False) and shape.has_chart:
-        yield from _pptx_chart_fragments(shape.chart, where)
-
-
-def pptx_fragments(path: Path) -> Iterator[tuple[str, str]]:
-    from pptx import Presentation
-
-    deck = Presentation(str(path))
-    for k, slide in enumerate(deck.slides, 1):
-        for shape in slide.shapes:
-            yield from _shape_fragments(shape, f"{path.name} slide {k}")
-
-
 # --- the checks --------------------------------------------------------------------------------------------
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted(
@@ -339,10 +285,10 @@ def test_exports_speak_japanese(code, tmp_path):
     bad += check(html_fragments(snapshot_html(pref), f"snapshot {code}.html"))
     dm = wb.datamap(pref)
     bad += check(html_fragments(api_html(dm), f"apis {code}.html"))
-    bad += check(xlsx_fragments(plan_xlsx(pref, tmp_path / "plan.xlsx", action_plan(pref))))
-    bad += check(xlsx_fragments(write_tables_xlsx(dm, tmp_path / "datamap.xlsx")))
-    bad += check(docx_fragments(write_vision_docx(pref, tmp_path / "vision.docx")))
-    bad += check(pptx_fragments(write_deck(pref, tmp_path / "deck.pptx")))
+    bad += check(xlsx_text(plan_xlsx(pref, tmp_path / "plan.xlsx", action_plan(pref))))
+    bad += check(xlsx_text(write_tables_xlsx(dm, tmp_path / "datamap.xlsx")))
+    bad += check(docx_text(write_vision_docx(pref, tmp_path / "vision.docx")))
+    bad += check(pptx_text(write_deck(pref, tmp_path / "deck.pptx")))
     assert bad == [], "\n".join(bad)
 
 

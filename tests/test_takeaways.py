@@ -21,8 +21,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from office_text import docx_text, pptx_text, xlsx_text  # noqa: I001
 from pydantic import BaseModel
-from test_staff_text import docx_fragments, html_fragments, pptx_fragments, xlsx_fragments  # noqa: I001
+from test_staff_text import html_fragments  # noqa: I001
 
 import workbench as wb
 from workbench import reference
@@ -198,24 +199,6 @@ def csv_fragments(path: Path) -> Iterator[tuple[str, str]]:
             yield path.name, cell
 
 
-def docx_all(path: Path) -> Iterator[tuple[str, str]]:
-    from docx import Document
-
-    yield from docx_fragments(path)
-    for sec in Document(str(path)).sections:
-        for part in (sec.header, sec.footer):
-            for p in part.paragraphs:
-                yield f"{path.name} header/footer", p.text
-
-
-def pptx_all(path: Path) -> Iterator[tuple[str, str]]:
-    from pptx import Presentation
-
-    yield from pptx_fragments(path)
-    for k, slide in enumerate(Presentation(str(path)).slides, 1):
-        yield f"{path.name} slide {k} notes", slide.notes_slide.notes_text_frame.text
-
-
 def takeaways(pref: Prefecture, out: Path) -> Iterator[tuple[str, str]]:
     """Every take-away of one prefecture, written to ``out`` and read back as (where, text) fragments."""
     from workbench.deck import write_deck
@@ -226,16 +209,16 @@ def takeaways(pref: Prefecture, out: Path) -> Iterator[tuple[str, str]]:
     from workbench.report_vision import vision_html, vision_markdown
     from workbench.vision_docx import write_vision_docx
 
-    yield from pptx_all(write_deck(pref, out / "deck.pptx"))
-    yield from docx_all(write_vision_docx(pref, out / "vision.docx"))
+    yield from pptx_text(write_deck(pref, out / "deck.pptx"))
+    yield from docx_text(write_vision_docx(pref, out / "vision.docx"))
     yield from html_fragments(vision_html(pref), "vision.html")
     yield from (("vision.md", line) for line in vision_markdown(pref).splitlines())
     yield from html_fragments(snapshot_html(pref), "snapshot.html")
-    yield from xlsx_fragments(plan_xlsx(pref, out / "plan.xlsx"))
+    yield from xlsx_text(plan_xlsx(pref, out / "plan.xlsx"))
     yield from csv_fragments(frame_csv(wb.classify(pref).issues_frame(), out / "issues.csv"))
     dm = wb.datamap(pref)
-    yield from xlsx_fragments(write_tables_xlsx(dm, out / "datamap.xlsx"))
-    yield from xlsx_fragments(frames_xlsx({"公開API一覧": dm.apis_frame()}, out / "apis.xlsx"))
+    yield from xlsx_text(write_tables_xlsx(dm, out / "datamap.xlsx"))
+    yield from xlsx_text(frames_xlsx({"公開API一覧": dm.apis_frame()}, out / "apis.xlsx"))
     yield from html_fragments(api_html(dm), "apis.html")
 
 
@@ -274,7 +257,7 @@ def test_national_summary_shows_names_not_codes(tmp_path):
     bad = []
     for where, text in [
         *csv_fragments(csv_path),
-        *xlsx_fragments(xlsx),
+        *xlsx_text(xlsx),
         *html_fragments(page.read_text("utf-8"), "n.html"),
     ]:
         hits = offences(text, ids, allowed)
